@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make check`. Everything else is a step
+# of those two. CMake does the building; this file only strings the steps together.
+
+JOBS ?= $(shell nproc)
+PORT ?= 8000
+BUILD := build
+BUILD_ASAN := build-asan
+
+.PHONY: all deps build build-asan run check test test-asan format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DAIPIPE_TESTS=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DAIPIPE_SANITIZE=ON -DAIPIPE_TESTS=ON >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+# Release build without test hooks, then the service on embedded defaults.
+run: deps
+	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DAIPIPE_TESTS=OFF >/dev/null
+	@cmake --build build-release -j $(JOBS)
+	@echo "aipipe serve on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	@echo "  curl -F file=@page.png http://127.0.0.1:$(PORT)/infer/ocr"
+	@echo "  curl http://127.0.0.1:$(PORT)/health      curl http://127.0.0.1:$(PORT)/metrics"
+	@PORT=$(PORT) LOG_FORMAT=$${LOG_FORMAT:-text} ./build-release/aipipe serve
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  ctest --output-on-failure -j $(JOBS)
+
+check: test test-asan
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) build-release

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package that aipipe's build, service, tests and benchmarks need.
+# Idempotent: when everything is present it only runs dpkg-query and exits (well under 1 s).
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config clang-format
+  # libraries
+  libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev
+  libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd
+  libcairo2-dev libpango1.0-dev
+  # tests
+  libcmocka-dev python3 prometheus fonts-dejavu-core valgrind curl
+  # benchmarks: the peer (tesseract CLI) and the load generator
+  tesseract-ocr wrk
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# apt's lists may be missing or stale on a fresh machine; refresh once, then install.
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

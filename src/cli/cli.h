@@ -1,0 +1,11 @@
+/* cli: the `aipipe` command's subcommands. Each takes argv from its own name on and
+ * returns the process exit code: 0 success, 1 failure of the work, 2 bad usage. */
+#ifndef AP_CLI_H
+#define AP_CLI_H
+
+int cli_ocr(int argc, char **argv);
+
+/* Prints "aipipe CMD: message" and a pointer to --help on stderr; returns 2. */
+int cli_die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,61 @@
+/* aipipe: one binary, one subcommand per service or tool. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "serve/serve.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"serve", serve_main, "run the inference service (HTTP: OCR, health, metrics)"},
+    {"ocr", cli_ocr, "read the text of one image and print it as JSON"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: aipipe <command> [flags]   (aipipe <command> --help for its flags)\n\n"
+                 "aipipe reads teachers' timetables (images) and serves OCR over HTTP.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nflags:\n  --help     this text\n  --version  print the version\n");
+}
+
+/* libgomp reads OMP_THREAD_LIMIT once, when it is loaded with Tesseract, before main runs.
+ * One thread per OCR call is 4-8x faster on small machines (see src/ocr/ocr_tesseract.c),
+ * so when the variable is unset, set it and start again. */
+static void limit_openmp(char **argv)
+{
+    if (getenv("OMP_THREAD_LIMIT")) return;
+    setenv("OMP_THREAD_LIMIT", "1", 1);
+    execv("/proc/self/exe", argv);
+    /* exec failed: go on with the slower default */
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("aipipe %s\n", AIPIPE_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            limit_openmp(argv);
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    fprintf(stderr, "aipipe: unknown command '%s' (see 'aipipe --help')\n", argv[1]);
+    return 2;
+}

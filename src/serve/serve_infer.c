@@ -1,0 +1,174 @@
+/* The inference routes: reading an image from any accepted request shape, and /infer/ocr. */
+#include <string.h>
+#include <strings.h>
+
+#include "core/upload.h"
+#include "serve/serve_internal.h"
+#include "vision/image.h"
+
+void serve_input_free(serve_input *in)
+{
+    free(in->data);
+    json_decref(in->json);
+    *in = (serve_input){0};
+}
+
+static ap_status read_multipart(serve_ctx *sc, const http_request *req, const char *ctype,
+                                http_response *resp, serve_input *in)
+{
+    (void)sc;
+    ap_error err = {0};
+    upload_part part;
+    ap_status st = upload_multipart_find(ctype, req->body, req->body_len, "file", &part, &err);
+    if (st != AP_OK) return http_error(resp, st, NULL, "%s", err.msg);
+    if (part.len == 0) return http_error(resp, AP_ERR_INVALID, NULL, "the uploaded file is empty");
+    in->data = malloc(part.len);
+    if (!in->data) return http_error(resp, AP_ERR_NOMEM, NULL, "out of memory");
+    memcpy(in->data, part.data, part.len);
+    in->len = part.len;
+    upload_part mv;
+    if (upload_multipart_find(ctype, req->body, req->body_len, "model_version", &mv, NULL) ==
+        AP_OK) {
+        if (mv.len >= sizeof in->model_version)
+            return http_error(resp, AP_ERR_INVALID, NULL, "model_version is too long");
+        memcpy(in->model_version, mv.data, mv.len);
+        in->model_version[mv.len] = '\0';
+    }
+    return AP_OK;
+}
+
+static ap_status read_json(serve_ctx *sc, const http_request *req, http_response *resp,
+                           serve_input *in)
+{
+    json_error_t jerr;
+    in->json = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!in->json)
+        return http_error(resp, AP_ERR_INVALID, json_pack("{s:i,s:i}", "line", jerr.line, "column", jerr.column),
+                          "invalid JSON: %s", jerr.text);
+    if (!json_is_object(in->json))
+        return http_error(resp, AP_ERR_INVALID, NULL, "the JSON body must be an object");
+    json_t *mv = json_object_get(in->json, "model_version");
+    if (mv && !json_is_null(mv)) {
+        if (!json_is_string(mv) || json_string_length(mv) >= sizeof in->model_version)
+            return http_error(resp, AP_ERR_INVALID, NULL, "model_version must be a short string");
+        snprintf(in->model_version, sizeof in->model_version, "%s", json_string_value(mv));
+    }
+    json_t *b64 = json_object_get(in->json, "image_base64");
+    json_t *path = json_object_get(in->json, "image_path");
+    if ((b64 != NULL) == (path != NULL))
+        return http_error(resp, AP_ERR_INVALID, NULL,
+                          "give exactly one of image_base64 and image_path");
+    ap_error err = {0};
+    ap_status st;
+    if (b64) {
+        if (!json_is_string(b64))
+            return http_error(resp, AP_ERR_INVALID, NULL, "image_base64 must be a string");
+        st = upload_base64_decode(json_string_value(b64), json_string_length(b64), sc->max_body,
+                                  &in->data, &in->len, &err);
+        if (st == AP_OK && in->len == 0)
+            return http_error(resp, AP_ERR_INVALID, NULL, "image_base64 is empty");
+    } else {
+        if (!json_is_string(path))
+            return http_error(resp, AP_ERR_INVALID, NULL, "image_path must be a string");
+        char *real = NULL;
+        st = upload_resolve_path(json_string_value(path), sc->allowed_dirs, sc->nallowed, &real,
+                                 &err);
+        if (st == AP_OK) st = upload_read_file(real, sc->max_body, &in->data, &in->len, &err);
+        free(real);
+    }
+    return st == AP_OK ? AP_OK : http_error(resp, st, NULL, "%s", err.msg);
+}
+
+ap_status serve_input_read(serve_ctx *sc, const http_request *req, http_response *resp,
+                           serve_input *in)
+{
+    *in = (serve_input){0};
+    const char *ctype = http_req_header(req, "Content-Type");
+    if (req->body_len == 0)
+        return http_error(resp, AP_ERR_INVALID, NULL, "the request body is empty");
+    if (!ctype)
+        return http_error(resp, AP_ERR_UNSUPPORTED, NULL,
+                          "Content-Type is missing: send multipart/form-data or application/json");
+    if (strncasecmp(ctype, "multipart/form-data", 19) == 0)
+        return read_multipart(sc, req, ctype, resp, in);
+    if (strncasecmp(ctype, "application/json", 16) == 0) return read_json(sc, req, resp, in);
+    return http_error(resp, AP_ERR_UNSUPPORTED, json_pack("{s:s}", "content_type", ctype),
+                      "unsupported Content-Type: send multipart/form-data or application/json");
+}
+
+/* A requested model_version must name the loaded engine or its version. */
+static ap_status check_model(serve_ctx *sc, const char *requested, http_response *resp)
+{
+    if (!*requested || strcmp(requested, sc->model_version) == 0 ||
+        strcmp(requested, sc->engine_name) == 0)
+        return AP_OK;
+    return http_error(resp, AP_ERR_MODEL_NOT_FOUND,
+                      json_pack("{s:[s]}", "available", sc->model_version),
+                      "model version '%s' is not available", requested);
+}
+
+static json_t *result_json(const ocr_result *r, const char *engine, const char *version,
+                           const img_info *info, double seconds)
+{
+    json_t *words = json_array();
+    for (size_t i = 0; i < r->nwords; i++) {
+        const ocr_word *w = &r->words[i];
+        json_array_append_new(words, json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text,
+                                               "confidence", w->confidence / 100.0, "left",
+                                               w->left, "top", w->top, "width", w->width,
+                                               "height", w->height));
+    }
+    return json_pack("{s:s,s:f,s:o,s:s,s:s,s:f,s:{s:s,s:i,s:i}}", "text", r->text, "confidence",
+                     r->confidence / 100.0, "words", words, "engine", engine, "model_version",
+                     version, "processing_time", seconds, "image", "format", info->format,
+                     "width", info->width, "height", info->height);
+}
+
+ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp)
+{
+    serve_ctx *sc = ctx;
+    double started = http_now();
+    serve_input in;
+    PIX *pix = NULL;
+    void *engine = NULL;
+    ocr_result result = {0};
+    ap_error err = {0};
+    ap_status st = serve_input_read(sc, req, resp, &in);
+    if (st != AP_OK) goto out;
+    st = check_model(sc, in.model_version, resp);
+    if (st != AP_OK) goto out;
+    img_info info;
+    st = img_decode(in.data, in.len, sc->max_pixels, &pix, &info, &err);
+    if (st != AP_OK) {
+        http_error(resp, st, NULL, "%s", err.msg);
+        goto out;
+    }
+    st = ap_pool_get(sc->engines, sc->request_timeout_s, &engine);
+    if (st == AP_ERR_BUSY) {
+        resp->retry_after = 1;
+        http_error(resp, st, NULL, "all OCR workers are busy and the queue is full");
+        goto out;
+    }
+    if (st != AP_OK) {
+        http_error(resp, st, NULL, "no OCR worker became free within %.0f s", sc->request_timeout_s);
+        goto out;
+    }
+    double left_ms = (sc->request_timeout_s - (http_now() - started)) * 1e3;
+    ocr_params params = {.layout = OCR_LAYOUT_PAGE, .timeout_ms = left_ms < 1 ? 1 : (int)left_ms};
+    st = ocr_recognize(engine, pix, &params, &result, &err);
+    ap_pool_put(sc->engines, engine);
+    if (st != AP_OK) {
+        http_error(resp, st, NULL, "%s", err.msg);
+        goto out;
+    }
+    metric_set(sc->model_confidence, (const char *const[]){sc->model_version},
+               result.confidence / 100.0);
+    http_reply_json(resp, 200,
+                    result_json(&result, sc->engine_name, sc->model_version, &info,
+                                http_now() - started));
+out:
+    ocr_result_free(&result);
+    pixDestroy(&pix);
+    serve_input_free(&in);
+    return st;
+}
