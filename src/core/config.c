@@ -100,9 +100,12 @@ static ap_status validate(const cfg_key *k, const char *v, const char *origin, a
     case CFG_ENUM:
         if (!enum_has(k->choices, v)) {
             char list[256];
-            snprintf(list, sizeof list, "%s", k->choices);
-            for (char *p = list; *p; p++)
-                if (*p == '|') *p = ',';
+            size_t n = 0;
+            for (const char *p = k->choices; *p && n + 3 < sizeof list; p++) {
+                if (*p == '|') list[n++] = ',', list[n++] = ' ';
+                else list[n++] = *p;
+            }
+            list[n] = '\0';
             return ap_fail(err, AP_ERR_CONFIG,
                            "%s: invalid value '%s' for %s: accepted values are %s", origin, v,
                            name, list);

@@ -59,9 +59,9 @@ bool ratelimit_take(ratelimit *rl, const char *key, unsigned per_minute, double 
         b->tokens = fmin((double)per_minute, b->tokens + (now - b->last) * rate);
         b->last = now;
     }
-    bool allowed = b->tokens >= 1.0;
+    bool allowed = b->tokens >= 1.0 - 1e-9; /* refills add up in floating point */
     if (allowed) b->tokens -= 1.0;
-    else if (retry_after_s) *retry_after_s = (unsigned)fmax(1.0, ceil((1.0 - b->tokens) / rate));
+    else if (retry_after_s) *retry_after_s = (unsigned)fmax(1.0, ceil((1.0 - b->tokens) / rate - 1e-9));
     pthread_mutex_unlock(&rl->lock);
     return allowed;
 }
