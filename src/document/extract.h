@@ -1,0 +1,56 @@
+/* extract: a timetable document (image today; PDF and DOCX behind the same entry) to a
+ * tt_doc of timeblocks, header fields, confidences, boxes and warnings.
+ *
+ * Every input path ends in the same representation, a page of cell grids (document/grid.h):
+ * the raster path finds ruling lines and cells with Leptonica and reads each cell with an
+ * OCR engine; the PDF and DOCX readers will fill the same grids from embedded text. One
+ * interpreter (tt_grid_interpret) turns grids into timeblocks, so every path shares the
+ * rules about days, times, spans and notes.
+ *
+ * Thread safety: no global state. A call uses the engines it is given (or opens its own),
+ * one engine per worker thread, so a server may run many extractions at once as long as
+ * each engine is used by one call at a time. */
+#ifndef AP_EXTRACT_H
+#define AP_EXTRACT_H
+
+#include <leptonica/allheaders.h>
+
+#include "core/status.h"
+#include "document/timetable.h"
+#include "ocr/ocr.h"
+
+#define TT_EXTRACT_MAX_THREADS 16
+#define TT_EXTRACT_MAX_FILE    ((size_t)64 << 20)   /* bytes read by tt_extract_file */
+#define TT_EXTRACT_MAX_PIXELS  ((size_t)60000000)   /* pixels of one decoded page */
+
+typedef struct tt_extract_options {
+    /* Engines to read cells with, borrowed: engines[i] is used only by worker i, never by
+     * two threads at once. When nengines is 0, the call opens `threads` engines from
+     * ocr (or tesseract/eng when ocr is NULL) and closes them before returning. */
+    ocr_engine **engines;
+    size_t nengines;
+    const ocr_options *ocr;
+    int threads;           /* worker threads reading cells; 0 means 2; capped at the engines */
+    const char *debug_dir; /* when set, images of lines, cells and rotations are written here */
+    int timeout_ms;        /* per OCR call; 0: none */
+} tt_extract_options;
+
+/* Extracts the timetable of the file at path (its format sniffed from the bytes), with
+ * default options. On AP_OK *out holds the document (caller frees with tt_doc_free; a
+ * page without a timetable gives no blocks and a warning). AP_ERR_IO / AP_ERR_NOT_FOUND
+ * when it cannot be read, AP_ERR_UNSUPPORTED for a format we do not read, AP_ERR_TOO_LARGE
+ * past the bounds above, AP_ERR_MODEL_NOT_FOUND when no OCR engine can be opened. On
+ * failure *out is left empty. */
+ap_status tt_extract_file(const char *path, tt_doc *out, ap_error *err);
+
+/* The same, with options (NULL for defaults). */
+ap_status tt_extract_file_opts(const char *path, const tt_extract_options *opts, tt_doc *out,
+                               ap_error *err);
+
+/* Extracts the timetable of one page image (8-bit grey or 32-bit RGB, as img_decode gives;
+ * pix is borrowed). On AP_OK *out is filled (caller frees); errors as above, plus
+ * AP_ERR_PROCESSING when the OCR engine fails. */
+ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out,
+                           ap_error *err);
+
+#endif
