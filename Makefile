@@ -6,7 +6,7 @@ PORT ?= 8000
 BUILD := build
 BUILD_ASAN := build-asan
 
-.PHONY: all deps build build-asan run check test test-asan format clean
+.PHONY: all deps build build-asan run check test test-asan test-valgrind format clean
 
 all: build
 
@@ -39,7 +39,14 @@ test-asan: build-asan
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j $(JOBS)
 
-check: test test-asan
+# The unit tests under Valgrind's memcheck (errors and definite leaks fail the run).
+test-valgrind: build
+	@for t in $(BUILD)/tests/test_*; do \
+	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	    --suppressions=tests/valgrind.supp $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
+	done; echo "valgrind: unit tests clean"
+
+check: test test-asan test-valgrind
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

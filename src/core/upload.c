@@ -186,6 +186,24 @@ static bool path_within(const char *path, const char *dir)
     return path[n] == '/' || (n == 1 && dir[0] == '/');
 }
 
+/* The real path of a file that may not exist: its directory resolved, its name appended.
+ * NULL when the directory does not resolve either. Caller frees. */
+static char *resolve_missing(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return NULL;
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    char *real_dir = dir ? realpath(dir, NULL) : NULL;
+    free(dir);
+    if (!real_dir) return NULL;
+    size_t size = strlen(real_dir) + strlen(name) + 2;
+    char *out = malloc(size);
+    if (out) snprintf(out, size, "%s/%s", strcmp(real_dir, "/") == 0 ? "" : real_dir, name);
+    free(real_dir);
+    return out;
+}
+
 ap_status upload_resolve_path(const char *path, const char *const *allowed, size_t nallowed,
                               char **resolved, ap_error *err)
 {
@@ -194,14 +212,17 @@ ap_status upload_resolve_path(const char *path, const char *const *allowed, size
     if (nallowed == 0)
         return ap_fail(err, AP_ERR_FORBIDDEN, "image_path is disabled: no allowed directories");
     char *real = realpath(path, NULL);
-    int saved = errno;
-    for (size_t i = 0; i < nallowed; i++) {
+    bool exists = real != NULL;
+    if (!real) real = resolve_missing(path); /* to tell "missing" from "outside" */
+    for (size_t i = 0; real && i < nallowed; i++) {
         char *dir = realpath(allowed[i], NULL);
-        if (!dir) continue;
-        bool inside = real ? path_within(real, dir) : path_within(path, dir);
+        bool inside = dir && path_within(real, dir);
         free(dir);
         if (!inside) continue;
-        if (!real) return ap_fail(err, AP_ERR_NOT_FOUND, "image_path: %s", strerror(saved));
+        if (!exists) {
+            free(real);
+            return ap_fail(err, AP_ERR_NOT_FOUND, "image_path does not exist");
+        }
         *resolved = real;
         return AP_OK;
     }
