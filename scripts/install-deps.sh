@@ -13,7 +13,7 @@ PACKAGES=(
   # tests
   libcmocka-dev python3 prometheus fonts-dejavu-core valgrind curl
   # benchmarks: the peer (tesseract CLI) and the load generator
-  tesseract-ocr wrk
+  tesseract-ocr wrk bc
 )
 
 missing=()
