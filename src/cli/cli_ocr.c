@@ -31,12 +31,14 @@ int cli_ocr(int argc, char **argv)
             return 0;
         }
         if ((strcmp(a, "--layout") == 0 || strcmp(a, "--language") == 0 ||
-             strcmp(a, "--tessdata-dir") == 0) && i + 1 >= argc)
+             strcmp(a, "--tessdata-dir") == 0) &&
+            i + 1 >= argc)
             return cli_die_usage("ocr", "%s needs a value", a);
         if (strcmp(a, "--layout") == 0) {
             const char *v = argv[++i];
             int k = 0;
-            while (k < 4 && strcmp(layouts[k], v) != 0) k++;
+            while (k < 4 && strcmp(layouts[k], v) != 0)
+                k++;
             if (k == 4) return cli_die_usage("ocr", "--layout must be page, block, line or word");
             layout = (ocr_layout)k;
         } else if (strcmp(a, "--language") == 0) {
@@ -71,14 +73,14 @@ int cli_ocr(int argc, char **argv)
     json_t *words = json_array();
     for (size_t i = 0; i < result.nwords; i++) {
         const ocr_word *w = &result.words[i];
-        json_array_append_new(words, json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text,
-                                               "confidence", w->confidence / 100.0, "left",
-                                               w->left, "top", w->top, "width", w->width,
-                                               "height", w->height));
+        json_array_append_new(words,
+                              json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text, "confidence",
+                                        w->confidence / 100.0, "left", w->left, "top", w->top,
+                                        "width", w->width, "height", w->height));
     }
-    json_t *out = json_pack("{s:s,s:f,s:o,s:s}", "text", result.text, "confidence",
-                            result.confidence / 100.0, "words", words, "model_version",
-                            ocr_engine_version(engine));
+    json_t *out =
+        json_pack("{s:s,s:f,s:o,s:s}", "text", result.text, "confidence", result.confidence / 100.0,
+                  "words", words, "model_version", ocr_engine_version(engine));
     json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(out);

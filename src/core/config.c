@@ -102,13 +102,15 @@ static ap_status validate(const cfg_key *k, const char *v, const char *origin, a
             char list[256];
             size_t n = 0;
             for (const char *p = k->choices; *p && n + 3 < sizeof list; p++) {
-                if (*p == '|') list[n++] = ',', list[n++] = ' ';
-                else list[n++] = *p;
+                if (*p == '|')
+                    list[n++] = ',', list[n++] = ' ';
+                else
+                    list[n++] = *p;
             }
             list[n] = '\0';
             return ap_fail(err, AP_ERR_CONFIG,
-                           "%s: invalid value '%s' for %s: accepted values are %s", origin, v,
-                           name, list);
+                           "%s: invalid value '%s' for %s: accepted values are %s", origin, v, name,
+                           list);
         }
         return AP_OK;
     }
@@ -160,8 +162,8 @@ static ap_status yaml_walk(cfg *c, yaml_document_t *doc, yaml_node_t *node, cons
         long i = key_index(c->schema, c->n, path);
         if (i < 0) return ap_fail(err, AP_ERR_CONFIG, "%s: unknown key '%s'", file, path);
         if (vn->type == YAML_SCALAR_NODE) {
-            ap_status st = set_value(c, (size_t)i, (const char *)vn->data.scalar.value, '\n',
-                                     file, err);
+            ap_status st =
+                set_value(c, (size_t)i, (const char *)vn->data.scalar.value, '\n', file, err);
             if (st != AP_OK) return st;
             continue;
         }
@@ -244,7 +246,8 @@ static ap_status split_lists(cfg *c, ap_error *err)
         size_t count = 0;
         if (*v) {
             count = 1;
-            for (const char *p = v; *p; p++) count += *p == '\n';
+            for (const char *p = v; *p; p++)
+                count += *p == '\n';
         }
         if (count > CFG_MAX_LIST_ITEMS)
             return ap_fail(err, AP_ERR_CONFIG, "%s: more than %d items", c->schema[i].path,
@@ -265,8 +268,8 @@ static ap_status split_lists(cfg *c, ap_error *err)
     return AP_OK;
 }
 
-ap_status cfg_load(const cfg_key *schema, size_t n, const char *yaml_path, int argc,
-                   char **argv, bool *help_requested, cfg **out, ap_error *err)
+ap_status cfg_load(const cfg_key *schema, size_t n, const char *yaml_path, int argc, char **argv,
+                   bool *help_requested, cfg **out, ap_error *err)
 {
     *out = NULL;
     if (help_requested) *help_requested = false;
@@ -289,8 +292,10 @@ ap_status cfg_load(const cfg_key *schema, size_t n, const char *yaml_path, int a
 
     /* --config decides which file is read, so find it before anything else. */
     for (int a = 1; a < argc; a++) {
-        if (strcmp(argv[a], "--config") == 0 && a + 1 < argc) yaml_path = argv[a + 1];
-        else if (strncmp(argv[a], "--config=", 9) == 0) yaml_path = argv[a] + 9;
+        if (strcmp(argv[a], "--config") == 0 && a + 1 < argc)
+            yaml_path = argv[a + 1];
+        else if (strncmp(argv[a], "--config=", 9) == 0)
+            yaml_path = argv[a] + 9;
     }
     if (yaml_path) {
         st = load_yaml(c, yaml_path, err);
@@ -361,7 +366,8 @@ void cfg_free(cfg *c)
     for (size_t i = 0; i < c->n; i++) {
         if (c->values) free(c->values[i]);
         if (c->list_items && c->list_items[i]) {
-            for (char **p = c->list_items[i]; *p; p++) free(*p);
+            for (char **p = c->list_items[i]; *p; p++)
+                free(*p);
             free(c->list_items[i]);
         }
     }

@@ -21,9 +21,9 @@
 typedef enum cfg_type { CFG_STRING, CFG_INT, CFG_BOOL, CFG_ENUM, CFG_LIST } cfg_type;
 
 typedef struct cfg_key {
-    const char *path;    /* dotted YAML path, e.g. "server.port" */
-    const char *env;     /* environment variable, or NULL */
-    const char *flag;    /* long flag without the dashes, or NULL */
+    const char *path; /* dotted YAML path, e.g. "server.port" */
+    const char *env;  /* environment variable, or NULL */
+    const char *flag; /* long flag without the dashes, or NULL */
     cfg_type type;
     const char *def;     /* default, as text ("" for none) */
     long min, max;       /* CFG_INT bounds, inclusive */
@@ -37,8 +37,8 @@ typedef struct cfg cfg;
  * command name; argv may also hold "--config FILE", which replaces yaml_path, and
  * "--help", which sets *help_requested and stops parsing. On success *out is the new
  * settings (caller frees with cfg_free). On failure *out is NULL and err says why. */
-ap_status cfg_load(const cfg_key *schema, size_t n, const char *yaml_path, int argc,
-                   char **argv, bool *help_requested, cfg **out, ap_error *err);
+ap_status cfg_load(const cfg_key *schema, size_t n, const char *yaml_path, int argc, char **argv,
+                   bool *help_requested, cfg **out, ap_error *err);
 void cfg_free(cfg *c);
 
 /* Getters; path must be in the schema (asserted). Strings are borrowed from c. */

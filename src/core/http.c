@@ -118,9 +118,9 @@ static void reply_error(http_response *resp, ap_status st)
     int http = http_status_code(st, &code);
     json_t *details = resp->error_details ? resp->error_details : json_object();
     resp->error_details = NULL;
-    json_t *body = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message",
-                             resp->error_msg[0] ? resp->error_msg : ap_status_str(st), "details",
-                             details);
+    json_t *body =
+        json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message",
+                  resp->error_msg[0] ? resp->error_msg : ap_status_str(st), "details", details);
     http_reply_json(resp, http, body);
 }
 
@@ -267,8 +267,8 @@ static enum MHD_Result on_headers(http_server *s, struct MHD_Connection *conn, r
                               o->rate_per_minute[cls]);
     }
 
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         char *end;
         errno = 0;
@@ -290,7 +290,8 @@ static bool body_append(request_ctx *rc, const char *data, size_t len, size_t ma
     }
     if (rc->body_len + len + 1 > rc->body_cap) {
         size_t cap = rc->body_cap ? rc->body_cap : 64 * 1024;
-        while (cap < rc->body_len + len + 1) cap *= 2;
+        while (cap < rc->body_len + len + 1)
+            cap *= 2;
         if (cap > max + 1) cap = max + 1;
         unsigned char *grown = realloc(rc->body, cap);
         if (!grown) return false;
@@ -304,9 +305,8 @@ static bool body_append(request_ctx *rc, const char *data, size_t len, size_t ma
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     http_server *s = cls;
@@ -392,10 +392,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     metric_observe(s->resp_size, (const char *const[]){endpoint}, (double)rc->resp_len);
     metric_add(s->inflight_gauge, NULL, -1);
 
-    json_t *fields = json_pack("{s:s,s:s,s:i,s:f,s:s,s:I}", "method", rc->req.method, "path",
-                               rc->path, "status", rc->status, "duration_ms", elapsed * 1e3,
-                               "client", rc->client_ip, "bytes_in",
-                               (json_int_t)(rc->body_len + rc->discarded));
+    json_t *fields =
+        json_pack("{s:s,s:s,s:i,s:f,s:s,s:I}", "method", rc->req.method, "path", rc->path, "status",
+                  rc->status, "duration_ms", elapsed * 1e3, "client", rc->client_ip, "bytes_in",
+                  (json_int_t)(rc->body_len + rc->discarded));
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && fields)
         json_object_set_new(fields, "aborted", json_true());
     log_emit(rc->status >= 500 ? LOG_WARN : LOG_INFO, rc->request_id, fields, "request");
@@ -410,7 +410,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
     log_emit(LOG_WARN, NULL, json_pack("{s:s}", "component", "microhttpd"), "%s", msg);
 }
 
@@ -420,8 +421,8 @@ static ap_status declare_metrics(http_server *s, ap_error *err)
     metrics *m = s->opts->metrics;
     static const double latency_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                              0.5,   1,    2.5,   5,    10,  30};
-    static const double size_buckets[] = {256, 1024, 4096, 16384, 65536, 262144, 1048576,
-                                          4194304, 16777216, 67108864};
+    static const double size_buckets[] = {256,    1024,    4096,    16384,    65536,
+                                          262144, 1048576, 4194304, 16777216, 67108864};
     char name[5][128];
     snprintf(name[0], sizeof name[0], "%s_requests_total", p);
     snprintf(name[1], sizeof name[1], "%s_latency_seconds", p);
@@ -430,16 +431,16 @@ static ap_status declare_metrics(http_server *s, ap_error *err)
     snprintf(name[4], sizeof name[4], "%s_response_size_bytes", p);
     s->requests = metrics_counter(m, name[0], "HTTP requests by endpoint and status code.",
                                   "endpoint,status");
-    s->latency = metrics_histogram(m, name[1], "Request latency in seconds, by endpoint.",
-                                   "endpoint", latency_buckets,
-                                   sizeof latency_buckets / sizeof latency_buckets[0]);
+    s->latency =
+        metrics_histogram(m, name[1], "Request latency in seconds, by endpoint.", "endpoint",
+                          latency_buckets, sizeof latency_buckets / sizeof latency_buckets[0]);
     s->inflight_gauge = metrics_gauge(m, name[2], "Requests being served now.", "");
-    s->req_size = metrics_histogram(m, name[3], "Request body size in bytes, by endpoint.",
-                                    "endpoint", size_buckets,
-                                    sizeof size_buckets / sizeof size_buckets[0]);
-    s->resp_size = metrics_histogram(m, name[4], "Response body size in bytes, by endpoint.",
-                                     "endpoint", size_buckets,
-                                     sizeof size_buckets / sizeof size_buckets[0]);
+    s->req_size =
+        metrics_histogram(m, name[3], "Request body size in bytes, by endpoint.", "endpoint",
+                          size_buckets, sizeof size_buckets / sizeof size_buckets[0]);
+    s->resp_size =
+        metrics_histogram(m, name[4], "Response body size in bytes, by endpoint.", "endpoint",
+                          size_buckets, sizeof size_buckets / sizeof size_buckets[0]);
     if (!s->requests || !s->latency || !s->inflight_gauge || !s->req_size || !s->resp_size)
         return ap_fail(err, AP_ERR_NOMEM, "http: cannot declare request metrics");
     metric_set(s->inflight_gauge, NULL, 0);
@@ -469,12 +470,10 @@ ap_status http_server_start(const http_options *opts, http_server **out, ap_erro
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
         (uint16_t)opts->port, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, opts->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_END);
+        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        opts->threads, MHD_OPTION_CONNECTION_TIMEOUT, opts->connection_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (!s->daemon) {
         st = ap_fail(err, AP_ERR_IO, "http: cannot listen on %s:%u", opts->host, opts->port);
         goto fail;

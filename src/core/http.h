@@ -49,7 +49,7 @@ typedef ap_status (*http_handler)(void *ctx, const http_request *req, http_respo
 
 typedef struct http_route {
     const char *method;
-    const char *path;     /* exact, or a prefix ending in "/" followed by "*" */
+    const char *path; /* exact, or a prefix ending in "/" followed by "*" */
     http_handler handler;
     const char *endpoint; /* metric and log label */
     int rate_class;       /* index into http_options.rate_per_minute, or -1 */

@@ -50,8 +50,9 @@ void log_emit(log_level level, const char *request_id, json_t *fields, const cha
 
     if (log_fmt == LOG_FORMAT_TEXT) {
         char line[4096];
-        int n = snprintf(line, sizeof line, "aipipe: %s%s", level >= LOG_WARN ? level_names[level] : "",
-                         level >= LOG_WARN ? ": " : "");
+        int n =
+            snprintf(line, sizeof line, "aipipe: %s%s", level >= LOG_WARN ? level_names[level] : "",
+                     level >= LOG_WARN ? ": " : "");
         n += snprintf(line + n, sizeof line - (size_t)n, "%s", msg);
         const char *key;
         json_t *val;

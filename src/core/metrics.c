@@ -43,10 +43,12 @@ struct metrics {
 static void metric_free(metric *m)
 {
     for (size_t s = 0; s < m->nseries; s++) {
-        for (size_t l = 0; l < m->nlabels; l++) free(m->series[s].labels[l]);
+        for (size_t l = 0; l < m->nlabels; l++)
+            free(m->series[s].labels[l]);
         free(m->series[s].counts);
     }
-    for (size_t l = 0; l < m->nlabels; l++) free(m->label_names[l]);
+    for (size_t l = 0; l < m->nlabels; l++)
+        free(m->label_names[l]);
     free(m->series);
     free(m->buckets);
     free(m->name);
@@ -81,8 +83,10 @@ static metric *declare(metrics *reg, metric_kind kind, const char *name, const c
     for (metric *o = reg->first; ok && o; o = o->next)
         if (strcmp(o->name, name) == 0) ok = false;
     if (ok) {
-        if (reg->last) reg->last->next = m;
-        else reg->first = m;
+        if (reg->last)
+            reg->last->next = m;
+        else
+            reg->first = m;
         reg->last = m;
     }
     pthread_mutex_unlock(&reg->lock);
@@ -141,7 +145,8 @@ static series *series_get(metric *m, const char *const *label_values)
 {
     for (size_t s = 0; s < m->nseries; s++) {
         size_t l = 0;
-        while (l < m->nlabels && strcmp(m->series[s].labels[l], label_values[l]) == 0) l++;
+        while (l < m->nlabels && strcmp(m->series[s].labels[l], label_values[l]) == 0)
+            l++;
         if (l == m->nlabels) return &m->series[s];
     }
     if (m->nseries == METRICS_MAX_SERIES) return NULL;
@@ -155,10 +160,12 @@ static series *series_get(metric *m, const char *const *label_values)
     series *s = &m->series[m->nseries];
     *s = (series){0};
     bool ok = true;
-    for (size_t l = 0; l < m->nlabels; l++) ok &= (s->labels[l] = strdup(label_values[l])) != NULL;
+    for (size_t l = 0; l < m->nlabels; l++)
+        ok &= (s->labels[l] = strdup(label_values[l])) != NULL;
     if (ok && m->nbuckets) ok = (s->counts = calloc(m->nbuckets, sizeof *s->counts)) != NULL;
     if (!ok) {
-        for (size_t l = 0; l < m->nlabels; l++) free(s->labels[l]);
+        for (size_t l = 0; l < m->nlabels; l++)
+            free(s->labels[l]);
         free(s->counts);
         return NULL;
     }
@@ -181,7 +188,8 @@ static void update(metric *m, const char *const *label_values, double v, int op)
         s->value = v;
     } else {
         size_t b = 0;
-        while (b < m->nbuckets && v > m->buckets[b]) b++;
+        while (b < m->nbuckets && v > m->buckets[b])
+            b++;
         if (b < m->nbuckets) s->counts[b]++;
         s->count++;
         s->sum += v;
@@ -207,10 +215,14 @@ void metric_observe(metric *m, const char *const *label_values, double value)
 static void put_escaped(sbuf *b, const char *s, bool label)
 {
     for (; *s; s++) {
-        if (*s == '\\') sbuf_puts(b, "\\\\");
-        else if (*s == '\n') sbuf_puts(b, "\\n");
-        else if (*s == '"' && label) sbuf_puts(b, "\\\"");
-        else sbuf_append(b, s, 1);
+        if (*s == '\\')
+            sbuf_puts(b, "\\\\");
+        else if (*s == '\n')
+            sbuf_puts(b, "\\n");
+        else if (*s == '"' && label)
+            sbuf_puts(b, "\\\"");
+        else
+            sbuf_append(b, s, 1);
     }
 }
 
@@ -324,7 +336,8 @@ char *metrics_render(metrics *reg, size_t *len)
 {
     sbuf b = {0};
     pthread_mutex_lock(&reg->lock);
-    for (const metric *m = reg->first; m; m = m->next) render_family(&b, m);
+    for (const metric *m = reg->first; m; m = m->next)
+        render_family(&b, m);
     pthread_mutex_unlock(&reg->lock);
     if (reg->process) render_process(&b);
     return sbuf_take(&b, len);

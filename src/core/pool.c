@@ -8,7 +8,7 @@
 struct ap_pool {
     pthread_mutex_t lock;
     pthread_cond_t available;
-    void **idle; /* a stack of idle items */
+    void **idle;                   /* a stack of idle items */
     size_t nidle, capacity, added; /* nidle <= added <= capacity */
     size_t waiting, max_waiting;
 };
@@ -99,9 +99,11 @@ out:
 size_t ap_pool_drain(ap_pool *p, void **items, size_t max)
 {
     pthread_mutex_lock(&p->lock);
-    while (p->nidle < p->added) pthread_cond_wait(&p->available, &p->lock);
+    while (p->nidle < p->added)
+        pthread_cond_wait(&p->available, &p->lock);
     size_t taken = 0;
-    while (p->nidle > 0 && taken < max) items[taken++] = p->idle[--p->nidle];
+    while (p->nidle > 0 && taken < max)
+        items[taken++] = p->idle[--p->nidle];
     p->added = p->nidle;
     pthread_mutex_unlock(&p->lock);
     return taken;

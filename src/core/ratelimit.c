@@ -21,7 +21,8 @@ struct ratelimit {
 static uint64_t key_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return h ? h : 1;
 }
 
@@ -48,8 +49,10 @@ bool ratelimit_take(ratelimit *rl, const char *key, unsigned per_minute, double 
     pthread_mutex_lock(&rl->lock);
     bucket *set = rl->slots[h % RATELIMIT_SETS], *b = NULL, *oldest = &set[0];
     for (int w = 0; w < RATELIMIT_WAYS && !b; w++) {
-        if (set[w].hash == h) b = &set[w];
-        else if (set[w].hash == 0 || set[w].last < oldest->last) oldest = &set[w];
+        if (set[w].hash == h)
+            b = &set[w];
+        else if (set[w].hash == 0 || set[w].last < oldest->last)
+            oldest = &set[w];
     }
     if (!b) {
         b = oldest;
@@ -60,8 +63,10 @@ bool ratelimit_take(ratelimit *rl, const char *key, unsigned per_minute, double 
         b->last = now;
     }
     bool allowed = b->tokens >= 1.0 - 1e-9; /* refills add up in floating point */
-    if (allowed) b->tokens -= 1.0;
-    else if (retry_after_s) *retry_after_s = (unsigned)fmax(1.0, ceil((1.0 - b->tokens) / rate - 1e-9));
+    if (allowed)
+        b->tokens -= 1.0;
+    else if (retry_after_s)
+        *retry_after_s = (unsigned)fmax(1.0, ceil((1.0 - b->tokens) / rate - 1e-9));
     pthread_mutex_unlock(&rl->lock);
     return allowed;
 }

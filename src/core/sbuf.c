@@ -13,7 +13,8 @@ static bool sbuf_reserve(sbuf *b, size_t extra)
     size_t need = b->len + extra + 1;
     if (need <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     char *p = realloc(b->data, cap);
     if (!p) return b->oom = true, false;
     b->data = p;

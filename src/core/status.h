@@ -9,22 +9,22 @@
 
 typedef enum ap_status {
     AP_OK = 0,
-    AP_ERR_INVALID,       /* malformed input or argument */
-    AP_ERR_UNSUPPORTED,   /* a type or format we do not read */
-    AP_ERR_TOO_LARGE,     /* input over a configured bound */
-    AP_ERR_NOT_FOUND,     /* no such route, file or entity */
+    AP_ERR_INVALID,     /* malformed input or argument */
+    AP_ERR_UNSUPPORTED, /* a type or format we do not read */
+    AP_ERR_TOO_LARGE,   /* input over a configured bound */
+    AP_ERR_NOT_FOUND,   /* no such route, file or entity */
     AP_ERR_MODEL_NOT_FOUND,
     AP_ERR_RATE_LIMITED,
-    AP_ERR_BUSY,          /* capacity exhausted, retry later */
+    AP_ERR_BUSY, /* capacity exhausted, retry later */
     AP_ERR_TIMEOUT,
-    AP_ERR_FORBIDDEN,     /* refused by policy (paths outside the allowed directories) */
-    AP_ERR_METHOD,        /* route exists, method does not */
+    AP_ERR_FORBIDDEN, /* refused by policy (paths outside the allowed directories) */
+    AP_ERR_METHOD,    /* route exists, method does not */
     AP_ERR_NOMEM,
     AP_ERR_IO,
     AP_ERR_CONFIG,
-    AP_ERR_PROCESSING,    /* an engine or library failed on valid input */
-    AP_ERR_INTERNAL,      /* a bug: an invariant did not hold */
-    AP_ERR_UNAVAILABLE,   /* a dependency (server, store) cannot be reached */
+    AP_ERR_PROCESSING,  /* an engine or library failed on valid input */
+    AP_ERR_INTERNAL,    /* a bug: an invariant did not hold */
+    AP_ERR_UNAVAILABLE, /* a dependency (server, store) cannot be reached */
     AP_STATUS_COUNT
 } ap_status;
 

@@ -41,9 +41,11 @@ static const char *find_header(const char *block, size_t blen, const char *name,
     for (const char *line = block; line < block + blen;) {
         const char *eol = memmem(line, (size_t)(block + blen - line), "\r\n", 2);
         if (!eol) eol = block + blen;
-        if ((size_t)(eol - line) > nlen && strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
+        if ((size_t)(eol - line) > nlen && strncasecmp(line, name, nlen) == 0 &&
+            line[nlen] == ':') {
             const char *v = line + nlen + 1;
-            while (v < eol && (*v == ' ' || *v == '\t')) v++;
+            while (v < eol && (*v == ' ' || *v == '\t'))
+                v++;
             *vlen = (size_t)(eol - v);
             return v;
         }
@@ -73,10 +75,11 @@ ap_status upload_multipart_find(const char *content_type, const unsigned char *b
         if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
             return ap_fail(err, AP_ERR_INVALID, "malformed multipart delimiter");
         p += 2;
-        size_t window = (size_t)(end - p) < UPLOAD_MAX_PART_HEADER ? (size_t)(end - p)
-                                                                    : UPLOAD_MAX_PART_HEADER;
+        size_t window =
+            (size_t)(end - p) < UPLOAD_MAX_PART_HEADER ? (size_t)(end - p) : UPLOAD_MAX_PART_HEADER;
         const unsigned char *hend = memmem(p, window, "\r\n\r\n", 4);
-        if (!hend) return ap_fail(err, AP_ERR_INVALID, "multipart part headers missing or too long");
+        if (!hend)
+            return ap_fail(err, AP_ERR_INVALID, "multipart part headers missing or too long");
         const unsigned char *data = hend + 4;
         /* the part's data runs to CRLF + delimiter */
         const unsigned char *next = data;
@@ -90,13 +93,14 @@ ap_status upload_multipart_find(const char *content_type, const unsigned char *b
         size_t dlen_data = next == data ? 0 : (size_t)(next - 2 - data);
 
         size_t vlen = 0;
-        const char *disp = find_header((const char *)p, (size_t)(hend - p), "Content-Disposition",
-                                       &vlen);
+        const char *disp =
+            find_header((const char *)p, (size_t)(hend - p), "Content-Disposition", &vlen);
         upload_part cur = {.data = data, .len = dlen_data};
         if (disp && header_param(disp, vlen, "name", cur.name, sizeof cur.name) &&
             strcmp(cur.name, field) == 0) {
             header_param(disp, vlen, "filename", cur.filename, sizeof cur.filename);
-            const char *ct = find_header((const char *)p, (size_t)(hend - p), "Content-Type", &vlen);
+            const char *ct =
+                find_header((const char *)p, (size_t)(hend - p), "Content-Type", &vlen);
             if (ct) {
                 size_t n = vlen < sizeof cur.content_type - 1 ? vlen : sizeof cur.content_type - 1;
                 memcpy(cur.content_type, ct, n);
@@ -181,7 +185,8 @@ ap_status upload_base64_decode(const char *in, size_t len, size_t max_out, unsig
 static bool path_within(const char *path, const char *dir)
 {
     size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/') n--;
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
     if (strncmp(path, dir, n) != 0) return false;
     return path[n] == '/' || (n == 1 && dir[0] == '/');
 }

@@ -8,7 +8,7 @@
 
 #include "core/upload.h"
 
-const char *const tt_day_names[7] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+const char *const tt_day_names[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                      "Friday", "Saturday", "Sunday"};
 
 int tt_day_from_name(const char *name)
@@ -27,8 +27,8 @@ ap_status tt_set_str(char **field, const char *value)
     return AP_OK;
 }
 
-ap_status tt_doc_add(tt_doc *doc, int day, const char *name, int start, int end,
-                     const char *notes, float confidence, tt_bbox bbox)
+ap_status tt_doc_add(tt_doc *doc, int day, const char *name, int start, int end, const char *notes,
+                     float confidence, tt_bbox bbox)
 {
     if (doc->nblocks == doc->cap) {
         size_t cap = doc->cap ? doc->cap * 2 : 32;
@@ -71,7 +71,8 @@ void tt_doc_free(tt_doc *doc)
         free(doc->blocks[i].name);
         free(doc->blocks[i].notes);
     }
-    for (size_t i = 0; i < doc->nwarnings; i++) free(doc->warnings[i]);
+    for (size_t i = 0; i < doc->nwarnings; i++)
+        free(doc->warnings[i]);
     free(doc->blocks);
     free(doc->warnings);
     free(doc->source);
@@ -91,8 +92,7 @@ const char *tt_time_str(int minutes, char *buf, size_t size)
 int tt_time_from_str(const char *s)
 {
     int h = 0, m = 0, n = 0;
-    if (!s || sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || s[n] || h > 23 || m > 59 || h < 0 ||
-        m < 0)
+    if (!s || sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || s[n] || h > 23 || m > 59 || h < 0 || m < 0)
         return -1;
     return h * 60 + m;
 }
@@ -165,8 +165,7 @@ static ap_status read_time(const json_t *v, size_t i, const char *key, int *out,
     *out = TT_NO_TIME;
     if (!v || json_is_null(v)) return AP_OK;
     if (!json_is_string(v) || (*out = tt_time_from_str(json_string_value(v))) < 0)
-        return ap_fail(err, AP_ERR_INVALID, "timeblocks[%zu].%s must be \"HH:MM\" or null", i,
-                       key);
+        return ap_fail(err, AP_ERR_INVALID, "timeblocks[%zu].%s must be \"HH:MM\" or null", i, key);
     return AP_OK;
 }
 
@@ -181,8 +180,10 @@ ap_status tt_doc_from_json(const json_t *root, tt_doc *doc, ap_error *err)
         (st = read_str(root, "term", &doc->term, err)))
         goto fail;
     const json_t *year = json_object_get(root, "year");
-    if (json_is_integer(year)) doc->year = (int)json_integer_value(year);
-    else if (json_is_string(year)) doc->year = (int)strtol(json_string_value(year), NULL, 10);
+    if (json_is_integer(year))
+        doc->year = (int)json_integer_value(year);
+    else if (json_is_string(year))
+        doc->year = (int)strtol(json_string_value(year), NULL, 10);
     else if (year && !json_is_null(year)) {
         st = ap_fail(err, AP_ERR_INVALID, "year must be a number");
         goto fail;

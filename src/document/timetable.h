@@ -13,7 +13,7 @@
 
 #include "core/status.h"
 
-#define TT_NO_TIME (-1)
+#define TT_NO_TIME    (-1)
 #define TT_MAX_BLOCKS 10000 /* a document with more is refused when read */
 
 typedef struct tt_bbox {
@@ -21,10 +21,10 @@ typedef struct tt_bbox {
 } tt_bbox;
 
 typedef struct tt_block {
-    int day;         /* 0..6 */
-    char *name;      /* as printed; never NULL */
-    int start, end;  /* minutes after midnight, or TT_NO_TIME */
-    char *notes;     /* or NULL */
+    int day;          /* 0..6 */
+    char *name;       /* as printed; never NULL */
+    int start, end;   /* minutes after midnight, or TT_NO_TIME */
+    char *notes;      /* or NULL */
     float confidence; /* 0..1; the extractor's, 1 for gold */
     tt_bbox bbox;
 } tt_block;
@@ -44,8 +44,8 @@ extern const char *const tt_day_names[7];
 int tt_day_from_name(const char *name);
 
 /* Appends a block; name and notes are copied (notes may be NULL). AP_ERR_NOMEM. */
-ap_status tt_doc_add(tt_doc *doc, int day, const char *name, int start, int end,
-                     const char *notes, float confidence, tt_bbox bbox);
+ap_status tt_doc_add(tt_doc *doc, int day, const char *name, int start, int end, const char *notes,
+                     float confidence, tt_bbox bbox);
 /* Appends a warning (copied). */
 ap_status tt_doc_warn(tt_doc *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sets one of doc's string fields (source, teacher, ...) to a copy of value (or NULL). */

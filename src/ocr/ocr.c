@@ -59,7 +59,8 @@ ap_status ocr_recognize(ocr_engine *e, PIX *pix, const ocr_params *params, ocr_r
 void ocr_result_free(ocr_result *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->nwords; i++) free(r->words[i].text);
+    for (size_t i = 0; i < r->nwords; i++)
+        free(r->words[i].text);
     free(r->words);
     free(r->text);
     *r = (ocr_result){0};

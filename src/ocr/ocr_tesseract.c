@@ -28,9 +28,8 @@ static ap_status tess_open(const ocr_options *opts, void **impl, char *version, 
     const char *path = opts->datapath && *opts->datapath ? opts->datapath : NULL;
     if (TessBaseAPIInit3(api, path, lang) != 0) {
         TessBaseAPIDelete(api);
-        return ap_fail(err, AP_ERR_MODEL_NOT_FOUND,
-                       "tesseract: cannot load language '%s' from %s", lang,
-                       path ? path : "the default tessdata directory");
+        return ap_fail(err, AP_ERR_MODEL_NOT_FOUND, "tesseract: cannot load language '%s' from %s",
+                       lang, path ? path : "the default tessdata directory");
     }
     snprintf(version, vsize, "tesseract-%s-%s", TessVersion(), lang);
     *impl = api;
@@ -40,10 +39,14 @@ static ap_status tess_open(const ocr_options *opts, void **impl, char *version, 
 static TessPageSegMode layout_psm(ocr_layout layout)
 {
     switch (layout) {
-    case OCR_LAYOUT_BLOCK: return PSM_SINGLE_BLOCK;
-    case OCR_LAYOUT_LINE: return PSM_SINGLE_LINE;
-    case OCR_LAYOUT_WORD: return PSM_SINGLE_WORD;
-    default: return PSM_AUTO;
+    case OCR_LAYOUT_BLOCK:
+        return PSM_SINGLE_BLOCK;
+    case OCR_LAYOUT_LINE:
+        return PSM_SINGLE_LINE;
+    case OCR_LAYOUT_WORD:
+        return PSM_SINGLE_WORD;
+    default:
+        return PSM_AUTO;
     }
 }
 
@@ -124,7 +127,8 @@ static ap_status tess_recognize(void *impl, PIX *pix, const ocr_params *params, 
     char *text = TessBaseAPIGetUTF8Text(api);
     if (text) {
         size_t n = strlen(text);
-        while (n && (text[n - 1] == '\n' || text[n - 1] == ' ')) n--;
+        while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+            n--;
         out->text = strndup(text, n);
         TessDeleteText(text);
     } else {

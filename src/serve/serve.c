@@ -32,24 +32,24 @@ static const cfg_key serve_keys[] = {
      "TCP port; 0 picks a free one (logged at start-up)"},
     {"server.threads", "HTTP_THREADS", "threads", CFG_INT, "0", 0, 1024, NULL,
      "HTTP worker threads; 0: enough for every inference slot and queued request, plus 4"},
-    {"server.request_timeout_s", "REQUEST_TIMEOUT", "request-timeout", CFG_INT, "60", 1, 3600,
-     NULL, "seconds a request may wait for a worker and run"},
+    {"server.request_timeout_s", "REQUEST_TIMEOUT", "request-timeout", CFG_INT, "60", 1, 3600, NULL,
+     "seconds a request may wait for a worker and run"},
     {"server.shutdown_timeout_s", "SHUTDOWN_TIMEOUT", "shutdown-timeout", CFG_INT, "30", 0, 3600,
      NULL, "seconds to let in-flight requests finish after SIGTERM"},
     {"limits.max_body_bytes", "MAX_BODY_BYTES", "max-body-bytes", CFG_INT, "20971520", 1024,
      1073741824, NULL, "largest request body in bytes"},
-    {"limits.max_image_pixels", "MAX_IMAGE_PIXELS", "max-image-pixels", CFG_INT, "50000000",
-     1, 1000000000, NULL, "largest image in pixels (width x height)"},
-    {"limits.max_concurrent_inferences", "MAX_CONCURRENT_INFERENCES", "max-concurrent",
-     CFG_INT, "0", 0, 256, NULL, "inferences running at once (one OCR engine each); 0: one per core"},
-    {"limits.max_queued_inferences", "MAX_QUEUED_INFERENCES", "max-queued", CFG_INT, "16", 0,
-     4096, NULL, "inferences waiting for an engine; past it, 503 with Retry-After"},
-    {"rate_limits.inference_per_minute", "RATE_LIMIT_INFERENCE", "rate-limit-inference",
-     CFG_INT, "100", 0, 1000000, NULL, "inference requests per client IP per minute; 0: off"},
+    {"limits.max_image_pixels", "MAX_IMAGE_PIXELS", "max-image-pixels", CFG_INT, "50000000", 1,
+     1000000000, NULL, "largest image in pixels (width x height)"},
+    {"limits.max_concurrent_inferences", "MAX_CONCURRENT_INFERENCES", "max-concurrent", CFG_INT,
+     "0", 0, 256, NULL, "inferences running at once (one OCR engine each); 0: one per core"},
+    {"limits.max_queued_inferences", "MAX_QUEUED_INFERENCES", "max-queued", CFG_INT, "16", 0, 4096,
+     NULL, "inferences waiting for an engine; past it, 503 with Retry-After"},
+    {"rate_limits.inference_per_minute", "RATE_LIMIT_INFERENCE", "rate-limit-inference", CFG_INT,
+     "100", 0, 1000000, NULL, "inference requests per client IP per minute; 0: off"},
     {"rate_limits.features_per_minute", "RATE_LIMIT_FEATURES", "rate-limit-features", CFG_INT,
      "1000", 0, 1000000, NULL, "feature requests per client IP per minute; 0: off"},
-    {"rate_limits.models_per_minute", "RATE_LIMIT_MODELS", "rate-limit-models", CFG_INT, "10",
-     0, 1000000, NULL, "model-management requests per client IP per minute; 0: off"},
+    {"rate_limits.models_per_minute", "RATE_LIMIT_MODELS", "rate-limit-models", CFG_INT, "10", 0,
+     1000000, NULL, "model-management requests per client IP per minute; 0: off"},
     {"paths.allowed_dirs", "ALLOWED_IMAGE_DIRS", "allowed-dirs", CFG_LIST, "", 0, 0, NULL,
      "directories image_path may read from (':'-separated); empty: image_path refused"},
     {"ocr.engine", "OCR_ENGINE", "ocr-engine", CFG_ENUM, "tesseract", 0, 0, "tesseract",
@@ -131,14 +131,13 @@ static ap_status handle_health(void *ctx, const http_request *req, http_response
     iso_time(when, sizeof when);
     bool inference_up = sc->nengines > 0 && !atomic_load(&sc->draining);
     const char *registry = registry_state(sc);
-    const char *status = !inference_up                     ? "unhealthy"
+    const char *status = !inference_up                   ? "unhealthy"
                          : strcmp(registry, "down") == 0 ? "degraded"
-                                                          : "healthy";
-    json_t *body = json_pack(
-        "{s:s,s:{s:s,s:s,s:s},s:s,s:s,s:f}", "status", status, "services", "inference",
-        inference_up ? "up" : "down", "feature_store", "disabled", "model_registry", registry,
-        "timestamp", when, "version", AIPIPE_VERSION, "uptime_seconds",
-        http_now() - sc->started_monotonic);
+                                                         : "healthy";
+    json_t *body = json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:s,s:f}", "status", status, "services",
+                             "inference", inference_up ? "up" : "down", "feature_store", "disabled",
+                             "model_registry", registry, "timestamp", when, "version",
+                             AIPIPE_VERSION, "uptime_seconds", http_now() - sc->started_monotonic);
     http_reply_json(resp, inference_up ? 200 : 503, body);
     return AP_OK;
 }
@@ -182,14 +181,13 @@ static const http_route serve_routes[] = {
 
 static void print_help(FILE *out)
 {
-    fprintf(out,
-            "usage: aipipe serve [--config FILE] [flags]\n\n"
-            "Runs the inference service: POST /infer/ocr, GET /health, /health/live,\n"
-            "/health/ready and /metrics, also under /api/v1. Settings come from\n"
-            "configs/inference.yaml (or --config FILE, or AIPIPE_CONFIG), then the\n"
-            "environment, then these flags. SIGTERM drains in-flight requests and exits 0.\n\n"
-            "flags:\n"
-            "  --config FILE                YAML settings file\n");
+    fprintf(out, "usage: aipipe serve [--config FILE] [flags]\n\n"
+                 "Runs the inference service: POST /infer/ocr, GET /health, /health/live,\n"
+                 "/health/ready and /metrics, also under /api/v1. Settings come from\n"
+                 "configs/inference.yaml (or --config FILE, or AIPIPE_CONFIG), then the\n"
+                 "environment, then these flags. SIGTERM drains in-flight requests and exits 0.\n\n"
+                 "flags:\n"
+                 "  --config FILE                YAML settings file\n");
     cfg_print_help(serve_keys, NKEYS, out);
 }
 
@@ -256,7 +254,8 @@ static void serve_cleanup(serve_ctx *sc)
         void *items[256];
         ap_pool_drain(sc->engines, items, sizeof items / sizeof items[0]);
     }
-    for (size_t i = 0; i < sc->nengines; i++) ocr_engine_close(sc->engine_list[i]);
+    for (size_t i = 0; i < sc->nengines; i++)
+        ocr_engine_close(sc->engine_list[i]);
     free(sc->engine_list);
     ap_pool_free(sc->engines);
     free(sc->allowed_dirs);
@@ -283,7 +282,7 @@ int serve_main(int argc, char **argv)
         return 0;
     }
     log_setup(strcmp(cfg_str(sc.cfg, "log.format"), "json") == 0 ? LOG_FORMAT_JSON
-                                                                   : LOG_FORMAT_TEXT,
+                                                                 : LOG_FORMAT_TEXT,
               (log_level)log_level_parse(cfg_str(sc.cfg, "log.level")));
     img_init();
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -317,11 +316,12 @@ int serve_main(int argc, char **argv)
         log_error("%s", err.msg);
         goto out;
     }
-    sc.model_confidence = metrics_gauge(sc.metrics, "model_confidence",
-                                        "Mean word confidence (0..1) of the last inference, by model.",
-                                        "model");
-    metric *build = metrics_gauge(sc.metrics, "aipipe_build_info",
-                                  "Build information; the value is always 1.", "version,ocr_engine");
+    sc.model_confidence =
+        metrics_gauge(sc.metrics, "model_confidence",
+                      "Mean word confidence (0..1) of the last inference, by model.", "model");
+    metric *build =
+        metrics_gauge(sc.metrics, "aipipe_build_info", "Build information; the value is always 1.",
+                      "version,ocr_engine");
     metric_set(build, (const char *const[]){AIPIPE_VERSION, sc.model_version}, 1);
 
     /* Signals are taken by sigwait below: block them before any thread starts. */
@@ -344,9 +344,10 @@ int serve_main(int argc, char **argv)
         .metric_prefix = "inference",
         .routes = serve_routes,
         .nroutes = sizeof serve_routes / sizeof serve_routes[0],
-        .rate_per_minute = {[RATE_INFERENCE] = (unsigned)cfg_int(sc.cfg, "rate_limits.inference_per_minute"),
-                            [RATE_FEATURES] = (unsigned)cfg_int(sc.cfg, "rate_limits.features_per_minute"),
-                            [RATE_MODELS] = (unsigned)cfg_int(sc.cfg, "rate_limits.models_per_minute")},
+        .rate_per_minute =
+            {[RATE_INFERENCE] = (unsigned)cfg_int(sc.cfg, "rate_limits.inference_per_minute"),
+             [RATE_FEATURES] = (unsigned)cfg_int(sc.cfg, "rate_limits.features_per_minute"),
+             [RATE_MODELS] = (unsigned)cfg_int(sc.cfg, "rate_limits.models_per_minute")},
         .metrics = sc.metrics,
         .ctx = &sc,
     };
@@ -370,7 +371,8 @@ int serve_main(int argc, char **argv)
                        (int)http_server_in_flight(server)),
              "draining");
     bool drained = http_server_drain(server, grace);
-    if (!drained) log_warn("shutdown timeout: closing %u unfinished requests", http_server_in_flight(server));
+    if (!drained)
+        log_warn("shutdown timeout: closing %u unfinished requests", http_server_in_flight(server));
     http_server_stop(server);
     server = NULL;
     log_info("stopped");

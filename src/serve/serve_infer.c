@@ -43,7 +43,8 @@ static ap_status read_json(serve_ctx *sc, const http_request *req, http_response
     json_error_t jerr;
     in->json = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!in->json)
-        return http_error(resp, AP_ERR_INVALID, json_pack("{s:i,s:i}", "line", jerr.line, "column", jerr.column),
+        return http_error(resp, AP_ERR_INVALID,
+                          json_pack("{s:i,s:i}", "line", jerr.line, "column", jerr.column),
                           "invalid JSON: %s", jerr.text);
     if (!json_is_object(in->json))
         return http_error(resp, AP_ERR_INVALID, NULL, "the JSON body must be an object");
@@ -113,15 +114,15 @@ static json_t *result_json(const ocr_result *r, const char *engine, const char *
     json_t *words = json_array();
     for (size_t i = 0; i < r->nwords; i++) {
         const ocr_word *w = &r->words[i];
-        json_array_append_new(words, json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text,
-                                               "confidence", w->confidence / 100.0, "left",
-                                               w->left, "top", w->top, "width", w->width,
-                                               "height", w->height));
+        json_array_append_new(words,
+                              json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text, "confidence",
+                                        w->confidence / 100.0, "left", w->left, "top", w->top,
+                                        "width", w->width, "height", w->height));
     }
     return json_pack("{s:s,s:f,s:o,s:s,s:s,s:f,s:{s:s,s:i,s:i}}", "text", r->text, "confidence",
                      r->confidence / 100.0, "words", words, "engine", engine, "model_version",
-                     version, "processing_time", seconds, "image", "format", info->format,
-                     "width", info->width, "height", info->height);
+                     version, "processing_time", seconds, "image", "format", info->format, "width",
+                     info->width, "height", info->height);
 }
 
 ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp)
@@ -150,7 +151,8 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
         goto out;
     }
     if (st != AP_OK) {
-        http_error(resp, st, NULL, "no OCR worker became free within %.0f s", sc->request_timeout_s);
+        http_error(resp, st, NULL, "no OCR worker became free within %.0f s",
+                   sc->request_timeout_s);
         goto out;
     }
     double left_ms = (sc->request_timeout_s - (http_now() - started)) * 1e3;
@@ -163,9 +165,9 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
     }
     metric_set(sc->model_confidence, (const char *const[]){sc->model_version},
                result.confidence / 100.0);
-    http_reply_json(resp, 200,
-                    result_json(&result, sc->engine_name, sc->model_version, &info,
-                                http_now() - started));
+    http_reply_json(
+        resp, 200,
+        result_json(&result, sc->engine_name, sc->model_version, &info, http_now() - started));
 out:
     ocr_result_free(&result);
     pixDestroy(&pix);

@@ -10,14 +10,22 @@ void img_init(void)
 static const char *format_name(int format)
 {
     switch (format) {
-    case IFF_BMP: return "bmp";
-    case IFF_JFIF_JPEG: return "jpeg";
-    case IFF_PNG: return "png";
-    case IFF_PNM: return "pnm";
-    case IFF_GIF: return "gif";
-    case IFF_JP2: return "jp2";
-    case IFF_WEBP: return "webp";
-    default: return L_FORMAT_IS_TIFF(format) ? "tiff" : NULL;
+    case IFF_BMP:
+        return "bmp";
+    case IFF_JFIF_JPEG:
+        return "jpeg";
+    case IFF_PNG:
+        return "png";
+    case IFF_PNM:
+        return "pnm";
+    case IFF_GIF:
+        return "gif";
+    case IFF_JP2:
+        return "jp2";
+    case IFF_WEBP:
+        return "webp";
+    default:
+        return L_FORMAT_IS_TIFF(format) ? "tiff" : NULL;
     }
 }
 
@@ -25,12 +33,18 @@ static const char *format_name(int format)
 static PIX *normalise(PIX *pix)
 {
     PIX *out = NULL;
-    if (pixGetColormap(pix)) out = pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC);
-    else if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4) out = pixAlphaBlendUniform(pix, 0xffffff00);
-    else if (pixGetDepth(pix) == 16) out = pixConvert16To8(pix, L_MS_BYTE);
-    else if (pixGetDepth(pix) == 2 || pixGetDepth(pix) == 4) out = pixConvertTo8(pix, 0);
-    else if (pixGetDepth(pix) == 24) out = pixConvert24To32(pix);
-    else return pix;
+    if (pixGetColormap(pix))
+        out = pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC);
+    else if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4)
+        out = pixAlphaBlendUniform(pix, 0xffffff00);
+    else if (pixGetDepth(pix) == 16)
+        out = pixConvert16To8(pix, L_MS_BYTE);
+    else if (pixGetDepth(pix) == 2 || pixGetDepth(pix) == 4)
+        out = pixConvertTo8(pix, 0);
+    else if (pixGetDepth(pix) == 24)
+        out = pixConvert24To32(pix);
+    else
+        return pix;
     pixDestroy(&pix);
     return out ? normalise(out) : NULL;
 }
@@ -50,10 +64,12 @@ ap_status img_decode(const unsigned char *data, size_t len, size_t max_pixels, P
     if (pixReadHeaderMem(data, len, &format, &w, &h, &bps, &spp, &cmap) != 0 || w <= 0 || h <= 0)
         return ap_fail(err, AP_ERR_INVALID, "%s image header is corrupt", format_name(format));
     if ((uint64_t)w * (uint64_t)h > max_pixels)
-        return ap_fail(err, AP_ERR_TOO_LARGE, "image of %dx%d pixels exceeds the limit of %zu",
-                       w, h, max_pixels);
+        return ap_fail(err, AP_ERR_TOO_LARGE, "image of %dx%d pixels exceeds the limit of %zu", w,
+                       h, max_pixels);
     PIX *pix = pixReadMem(data, len);
-    if (!pix) return ap_fail(err, AP_ERR_INVALID, "%s image is corrupt or truncated", format_name(format));
+    if (!pix)
+        return ap_fail(err, AP_ERR_INVALID, "%s image is corrupt or truncated",
+                       format_name(format));
     /* The header may disagree with the data; the limit holds for what was decoded. */
     if ((uint64_t)pixGetWidth(pix) * (uint64_t)pixGetHeight(pix) > max_pixels) {
         pixDestroy(&pix);

@@ -45,7 +45,8 @@ int main(int argc, char **argv)
         pango_cairo_show_layout(cr, layout);
         /* word boxes: ink extents of each space-separated run */
         for (const char *p = text; *p;) {
-            while (*p == ' ') p++;
+            while (*p == ' ')
+                p++;
             if (!*p) break;
             const char *e = strchr(p, ' ');
             if (!e) e = p + strlen(p);
@@ -53,9 +54,9 @@ int main(int argc, char **argv)
             pango_layout_index_to_pos(layout, (int)(p - text), &a);
             pango_layout_index_to_pos(layout, (int)(e - text) - 1, &b);
             int left = margin + a.x / PANGO_SCALE, right = margin + (b.x + b.width) / PANGO_SCALE;
-            printf("{\"text\": \"%.*s\", \"left\": %d, \"top\": %d, \"width\": %d, \"height\": %d}\n",
-                   (int)(e - p), p, left, y + a.y / PANGO_SCALE, right - left,
-                   a.height / PANGO_SCALE);
+            printf(
+                "{\"text\": \"%.*s\", \"left\": %d, \"top\": %d, \"width\": %d, \"height\": %d}\n",
+                (int)(e - p), p, left, y + a.y / PANGO_SCALE, right - left, a.height / PANGO_SCALE);
             p = e;
         }
     }

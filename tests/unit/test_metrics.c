@@ -78,7 +78,8 @@ static void test_series_limit(void **state)
 
 static void *hammer(void *arg)
 {
-    for (int i = 0; i < 10000; i++) metric_add(arg, (const char *const[]){"t"}, 1);
+    for (int i = 0; i < 10000; i++)
+        metric_add(arg, (const char *const[]){"t"}, 1);
     return NULL;
 }
 
@@ -88,8 +89,10 @@ static void test_concurrent_updates(void **state)
     metrics *reg = metrics_new(false);
     metric *c = metrics_counter(reg, "n_total", "N.", "k");
     pthread_t t[4];
-    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, hammer, c);
-    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, hammer, c);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
     char *text = metrics_render(reg, NULL);
     assert_non_null(strstr(text, "n_total{k=\"t\"} 40000\n"));
     free(text);

@@ -14,7 +14,8 @@ static void test_burst_then_refuse(void **state)
     (void)state;
     ratelimit *rl = ratelimit_new();
     unsigned retry = 0;
-    for (int i = 0; i < 10; i++) assert_true(ratelimit_take(rl, "1.2.3.4", 10, 100.0, &retry));
+    for (int i = 0; i < 10; i++)
+        assert_true(ratelimit_take(rl, "1.2.3.4", 10, 100.0, &retry));
     assert_false(ratelimit_take(rl, "1.2.3.4", 10, 100.0, &retry));
     assert_int_equal(retry, 6); /* one token every 6 s at 10/min */
     assert_true(ratelimit_take(rl, "5.6.7.8", 10, 100.0, &retry));
@@ -23,7 +24,8 @@ static void test_burst_then_refuse(void **state)
     assert_true(ratelimit_take(rl, "1.2.3.4", 10, 106.0, &retry));
     /* a full minute refills the bucket, never above the limit */
     int allowed = 0;
-    for (int i = 0; i < 50; i++) allowed += ratelimit_take(rl, "1.2.3.4", 10, 1000.0, &retry);
+    for (int i = 0; i < 50; i++)
+        allowed += ratelimit_take(rl, "1.2.3.4", 10, 1000.0, &retry);
     assert_int_equal(allowed, 10);
     ratelimit_free(rl);
 }
@@ -32,7 +34,8 @@ static void test_unlimited_and_many_clients(void **state)
 {
     (void)state;
     ratelimit *rl = ratelimit_new();
-    for (int i = 0; i < 1000; i++) assert_true(ratelimit_take(rl, "x", 0, 0, NULL));
+    for (int i = 0; i < 1000; i++)
+        assert_true(ratelimit_take(rl, "x", 0, 0, NULL));
     char key[32];
     for (int i = 0; i < 100000; i++) {
         snprintf(key, sizeof key, "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);

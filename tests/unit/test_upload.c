@@ -56,8 +56,9 @@ static void test_multipart_malformed(void **state)
     upload_part p;
     ap_error err = {0};
     /* truncated: no closing delimiter */
-    assert_int_equal(find("--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc", "file", &p),
-                     AP_ERR_INVALID);
+    assert_int_equal(
+        find("--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc", "file", &p),
+        AP_ERR_INVALID);
     /* no header terminator */
     assert_int_equal(find("--XyZ\r\nContent-Disposition: form-data; name=\"file\"", "file", &p),
                      AP_ERR_INVALID);
@@ -72,7 +73,8 @@ static void test_multipart_malformed(void **state)
     char *body = malloc(100 * 64 + 16);
     size_t n = 0;
     for (int i = 0; i < 100; i++)
-        n += (size_t)sprintf(body + n, "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n");
+        n += (size_t)sprintf(body + n,
+                             "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n");
     strcpy(body + n, "--XyZ--");
     assert_int_equal(find(body, "file", &p), AP_ERR_INVALID);
     free(body);
