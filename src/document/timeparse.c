@@ -237,9 +237,11 @@ static void range_minutes(const clock_tok *a, const clock_tok *b, tp_match *m)
     } else {
         start = school_minutes(a, &f);
         end = school_minutes(b, &f);
-        /* Only printed clocks earn the benefit of the doubt: with a bare side, a backwards
+        /* An end before the start is an afternoon end when that end is 6 or 7 o'clock
+         * (after-school clubs; 1-5 are afternoon already); "10:00-9:00" stays backwards.
+         * Only printed clocks earn the benefit of the doubt: with a bare side, a backwards
          * reading means the bare number was not an hour ("Room 5 - 10:00"). */
-        if (end <= start && b->h < 12 && end + 720 > start && end + 720 < 1440 &&
+        if (end <= start && b->h <= 7 && end + 720 > start &&
             !is_bare(a) && !is_bare(b)) {
             end += 720;
             f |= TP_PM_GUESSED;

@@ -25,7 +25,8 @@
  * range, am/pm printed on one side applies to the other when that keeps start < end
  * ("1-1.15pm" = 13:00-13:15, "12-1pm" = 12:00-13:00, "11-12pm" = 11:00-12:00); else the other
  * side takes the other half of the day ("11am-1" = 11:00-13:00). A range without any
- * am/pm whose end falls before its start moves its end to the afternoon ("10-6" ends 18:00).
+ * am/pm whose end (6 or 7 o'clock) falls before its start moves its end to the evening
+ * ("10:00-6:00" ends 18:00: clubs); other backwards ranges are returned with TP_INVERTED.
  *
  * Stateless and thread-safe; nothing is allocated except by tp_strip. */
 #ifndef AP_TIMEPARSE_H
