@@ -186,11 +186,16 @@ double ev_similarity(const char *a, const char *b)
 
 /* ---- matching ---- */
 
+/* 16 bytes: a document may hold EV_MAX_PAIRS of these. Indexes fit 32 bits because a
+ * tt_doc read from JSON holds at most TT_MAX_BLOCKS blocks (and score_generic refuses
+ * more than 2^32 from elsewhere); lengths fit 16 because names are capped. */
 typedef struct candidate {
-    size_t gold, pred;
-    size_t dist, longer; /* similarity = 1 - dist / longer; longer == 0 means identical */
-    int start_gap;       /* |gold start - pred start|, INT_MAX-ish when one is unknown */
+    uint32_t gold, pred;
+    uint16_t dist, longer; /* similarity = 1 - dist / longer; longer == 0: both empty */
+    int32_t start_gap;     /* |gold start - pred start|, GAP_UNKNOWN when one is unknown */
 } candidate;
+_Static_assert(TT_MAX_BLOCKS <= UINT32_MAX && EV_MAX_NAME_CHARS <= UINT16_MAX,
+               "candidate fields too narrow");
 
 #define GAP_UNKNOWN (24 * 60 * 8) /* larger than any real gap */
 
@@ -206,8 +211,8 @@ static int start_gap(int g, int p)
 static int candidate_cmp(const void *pa, const void *pb)
 {
     const candidate *a = pa, *b = pb;
-    size_t la = a->longer ? a->longer : 1, lb = b->longer ? b->longer : 1;
-    size_t x = a->dist * lb, y = b->dist * la;
+    uint32_t la = a->longer ? a->longer : 1, lb = b->longer ? b->longer : 1;
+    uint32_t x = (uint32_t)a->dist * lb, y = (uint32_t)b->dist * la;
     if (x != y) return x < y ? -1 : 1;
     if (a->start_gap != b->start_gap) return a->start_gap < b->start_gap ? -1 : 1;
     if (a->gold != b->gold) return a->gold < b->gold ? -1 : 1;
@@ -261,6 +266,10 @@ static ap_status score_generic(const tt_doc *gold, const tt_doc *pred, ev_counts
     if (matches_out) *matches_out = NULL;
     if (nmatches_out) *nmatches_out = 0;
 
+    if (gold->nblocks > UINT32_MAX || pred->nblocks > UINT32_MAX) {
+        st = ap_fail(err, AP_ERR_TOO_LARGE, "too many timeblocks to score");
+        goto out;
+    }
     /* calloc(0) may return NULL: allocate at least one of each. */
     gnames = calloc(gold->nblocks + 1, sizeof *gnames);
     pnames = calloc(pred->nblocks + 1, sizeof *pnames);
@@ -282,13 +291,14 @@ static ap_status score_generic(const tt_doc *gold, const tt_doc *pred, ev_counts
             size_t dist, longer;
             if (g->day != p->day || !similar_enough(&gnames[i], &pnames[j], &dist, &longer))
                 continue;
+            if (ncands == EV_MAX_PAIRS) {
+                st = ap_fail(err, AP_ERR_TOO_LARGE,
+                             "more than %u candidate pairs: not a timetable", EV_MAX_PAIRS);
+                goto out;
+            }
             if (ncands == capcands) {
-                if (capcands >= EV_MAX_PAIRS) {
-                    st = ap_fail(err, AP_ERR_TOO_LARGE,
-                                 "more than %u candidate pairs: not a timetable", EV_MAX_PAIRS);
-                    goto out;
-                }
                 size_t cap = capcands ? capcands * 2 : 64;
+                if (cap > EV_MAX_PAIRS) cap = EV_MAX_PAIRS;
                 candidate *grown = realloc(cands, cap * sizeof *grown);
                 if (!grown) {
                     st = ap_fail(err, AP_ERR_NOMEM, "out of memory for %zu candidate pairs",
@@ -298,7 +308,10 @@ static ap_status score_generic(const tt_doc *gold, const tt_doc *pred, ev_counts
                 cands = grown;
                 capcands = cap;
             }
-            cands[ncands++] = (candidate){.gold = i, .pred = j, .dist = dist, .longer = longer,
+            cands[ncands++] = (candidate){.gold = (uint32_t)i,
+                                          .pred = (uint32_t)j,
+                                          .dist = (uint16_t)dist,
+                                          .longer = (uint16_t)longer,
                                           .start_gap = start_gap(g->start, p->start)};
         }
     }
