@@ -70,17 +70,8 @@ int cli_ocr(int argc, char **argv)
         fprintf(stderr, "aipipe ocr: %s: %s\n", file, err.msg);
         goto out;
     }
-    json_t *words = json_array();
-    for (size_t i = 0; i < result.nwords; i++) {
-        const ocr_word *w = &result.words[i];
-        json_array_append_new(words,
-                              json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text, "confidence",
-                                        w->confidence / 100.0, "left", w->left, "top", w->top,
-                                        "width", w->width, "height", w->height));
-    }
-    json_t *out =
-        json_pack("{s:s,s:f,s:o,s:s}", "text", result.text, "confidence", result.confidence / 100.0,
-                  "words", words, "model_version", ocr_engine_version(engine));
+    json_t *out = ocr_result_json(&result);
+    json_object_set_new(out, "model_version", json_string(ocr_engine_version(engine)));
     json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', stdout);
     json_decref(out);

@@ -9,6 +9,7 @@
 #ifndef AP_OCR_H
 #define AP_OCR_H
 
+#include <jansson.h>
 #include <leptonica/allheaders.h>
 #include <stddef.h>
 
@@ -63,6 +64,11 @@ const char *ocr_engine_version(const ocr_engine *e);
 ap_status ocr_recognize(ocr_engine *e, PIX *pix, const ocr_params *params, ocr_result *out,
                         ap_error *err);
 void ocr_result_free(ocr_result *r);
+
+/* {"text", "confidence", "words": [{"text", "confidence", "left", "top", "width",
+ * "height"}]} with confidences as 0..1: the shape every aipipe interface returns.
+ * A new reference, or NULL when out of memory. */
+json_t *ocr_result_json(const ocr_result *r);
 
 /* The operations a backend provides (internal to src/ocr). */
 typedef struct ocr_engine_ops {

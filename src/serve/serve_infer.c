@@ -108,23 +108,6 @@ static ap_status check_model(serve_ctx *sc, const char *requested, http_response
                       "model version '%s' is not available", requested);
 }
 
-static json_t *result_json(const ocr_result *r, const char *engine, const char *version,
-                           const img_info *info, double seconds)
-{
-    json_t *words = json_array();
-    for (size_t i = 0; i < r->nwords; i++) {
-        const ocr_word *w = &r->words[i];
-        json_array_append_new(words,
-                              json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text, "confidence",
-                                        w->confidence / 100.0, "left", w->left, "top", w->top,
-                                        "width", w->width, "height", w->height));
-    }
-    return json_pack("{s:s,s:f,s:o,s:s,s:s,s:f,s:{s:s,s:i,s:i}}", "text", r->text, "confidence",
-                     r->confidence / 100.0, "words", words, "engine", engine, "model_version",
-                     version, "processing_time", seconds, "image", "format", info->format, "width",
-                     info->width, "height", info->height);
-}
-
 ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp)
 {
     serve_ctx *sc = ctx;
@@ -165,9 +148,13 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
     }
     metric_set(sc->model_confidence, (const char *const[]){sc->model_version},
                result.confidence / 100.0);
-    http_reply_json(
-        resp, 200,
-        result_json(&result, sc->engine_name, sc->model_version, &info, http_now() - started));
+    json_t *body = ocr_result_json(&result);
+    json_object_set_new(body, "engine", json_string(sc->engine_name));
+    json_object_set_new(body, "model_version", json_string(sc->model_version));
+    json_object_set_new(body, "processing_time", json_real(http_now() - started));
+    json_object_set_new(body, "image", json_pack("{s:s,s:i,s:i}", "format", info.format, "width",
+                                                 info.width, "height", info.height));
+    http_reply_json(resp, 200, body);
 out:
     ocr_result_free(&result);
     pixDestroy(&pix);
