@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries
   libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd
-  libcairo2-dev libpango1.0-dev
+  libcairo2-dev libpango1.0-dev libopenblas-dev
   # tests
   libcmocka-dev python3 prometheus fonts-dejavu-core valgrind curl
   # benchmarks: the peer (tesseract CLI) and the load generator
