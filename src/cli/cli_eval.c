@@ -26,8 +26,8 @@
 #define EVAL_MAX_DOCS 100000 /* gold files in one directory */
 
 static const char *const meta_names[EV_META_FIELDS] = {"teacher", "className", "term", "year"};
-static const char *const doc_exts[] = {"png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp",
-                                       "gif", "pdf", "docx", "PNG", "JPG", "JPEG", "PDF", "DOCX"};
+static const char *const doc_exts[] = {"png", "jpg",  "jpeg", "tif", "tiff", "webp", "bmp", "gif",
+                                       "pdf", "docx", "PNG",  "JPG", "JPEG", "PDF",  "DOCX"};
 
 static void usage(FILE *out)
 {
@@ -51,7 +51,7 @@ static void usage(FILE *out)
 
 /* One document's row. */
 typedef struct eval_row {
-    char *name;      /* gold base name without .json */
+    char *name; /* gold base name without .json */
     char *gold_path;
     char *pred_path; /* the prediction or document used, or NULL when none was found */
     int missing;     /* no prediction (or document) found */
@@ -142,7 +142,8 @@ static int list_gold(const char *dir, char ***names_out, size_t *n_out)
 oom:
     fprintf(stderr, "aipipe eval: out of memory listing %s\n", dir);
 out:
-    for (size_t i = 0; names && i < n; i++) free(names[i]);
+    for (size_t i = 0; names && i < n; i++)
+        free(names[i]);
     free(names);
     if (d) closedir(d);
     return rc;
@@ -234,10 +235,10 @@ static json_t *counts_json(const ev_counts *c)
     double meta = ev_meta_score(c);
     return json_pack("{s:{s:I,s:I,s:I,s:I,s:I,s:I},s:f,s:f,s:o}", "counts", "gold",
                      (json_int_t)c->gold, "pred", (json_int_t)c->pred, "name_tp",
-                     (json_int_t)c->name_tp, "strict_tp", (json_int_t)c->strict_tp,
-                     "meta_given", (json_int_t)c->meta_given, "meta_right",
-                     (json_int_t)c->meta_right, "name_f1", ev_name_f1(c), "strict_f1",
-                     ev_strict_f1(c), "meta", meta < 0 ? json_null() : json_real(meta));
+                     (json_int_t)c->name_tp, "strict_tp", (json_int_t)c->strict_tp, "meta_given",
+                     (json_int_t)c->meta_given, "meta_right", (json_int_t)c->meta_right, "name_f1",
+                     ev_name_f1(c), "strict_f1", ev_strict_f1(c), "meta",
+                     meta < 0 ? json_null() : json_real(meta));
 }
 
 static json_t *block_json(const tt_block *b)
@@ -268,8 +269,8 @@ static json_t *details_json(const eval_row *r)
         if (!m->strict)
             json_array_append_new(bad, json_pack("{s:o,s:o,s:f}", "gold",
                                                  block_json(&r->gold.blocks[m->gold]), "pred",
-                                                 block_json(&r->pred.blocks[m->pred]),
-                                                 "similarity", m->similarity));
+                                                 block_json(&r->pred.blocks[m->pred]), "similarity",
+                                                 m->similarity));
     }
     for (size_t i = 0; i < r->gold.nblocks; i++)
         if (!gm[i]) json_array_append_new(ug, block_json(&r->gold.blocks[i]));
@@ -306,16 +307,16 @@ static int print_json(const eval_row *rows, size_t n, const ev_counts *pooled, i
         json_object_update(d, c);
         json_decref(c);
         json_object_set_new(d, "gold_file", json_string(r->gold_path));
-        json_object_set_new(d, "pred_file", r->pred_path && !r->missing
-                                                ? json_string(r->pred_path)
-                                                : json_null());
+        json_object_set_new(d, "pred_file",
+                            r->pred_path && !r->missing ? json_string(r->pred_path) : json_null());
         json_object_set_new(d, "missing", json_boolean(r->missing));
         json_object_set_new(d, "error", r->error[0] ? json_string(r->error) : json_null());
         json_object_set_new(d, "meta_fields", fields);
         if (verbose) json_object_set_new(d, "details", details_json(r));
         json_array_append_new(docs, d);
     }
-    json_t *p = json_pack("{s:I}", "documents", (json_int_t)pooled->docs), *pc = counts_json(pooled);
+    json_t *p = json_pack("{s:I}", "documents", (json_int_t)pooled->docs),
+           *pc = counts_json(pooled);
     if (!p || !pc) {
         json_decref(p);
         json_decref(pc);
@@ -377,8 +378,10 @@ out:
 static void print_counts(const char *name, int width, const ev_counts *c, const char *note)
 {
     char meta[32];
-    if (c->meta_given) snprintf(meta, sizeof meta, "%zu/%zu", c->meta_right, c->meta_given);
-    else snprintf(meta, sizeof meta, "-");
+    if (c->meta_given)
+        snprintf(meta, sizeof meta, "%zu/%zu", c->meta_right, c->meta_given);
+    else
+        snprintf(meta, sizeof meta, "-");
     printf("%-*s %6zu %6zu %7zu %9zu %7.3f %9.3f %6s%s%s\n", width, name, c->gold, c->pred,
            c->name_tp, c->strict_tp, ev_name_f1(c), ev_strict_f1(c), meta, note[0] ? "  " : "",
            note);
@@ -398,7 +401,9 @@ static void print_text(const eval_row *rows, size_t n, const ev_counts *pooled, 
     for (size_t i = 0; i < n; i++) {
         const eval_row *r = &rows[i];
         print_counts(r->name, width, &r->counts,
-                     r->error[0] ? r->error : r->missing ? "(no prediction)" : "");
+                     r->error[0]  ? r->error
+                     : r->missing ? "(no prediction)"
+                                  : "");
         if (verbose && !r->missing) print_details(r);
     }
     print_counts(pooled_name, width, pooled, "");
@@ -421,12 +426,18 @@ int cli_eval(int argc, char **argv)
         }
         if ((strcmp(a, "--gold") == 0 || strcmp(a, "--pred") == 0) && i + 1 >= argc)
             return cli_die_usage("eval", "%s needs a value", a);
-        if (strcmp(a, "--gold") == 0) gold_arg = argv[++i];
-        else if (strcmp(a, "--pred") == 0) pred_arg = argv[++i];
-        else if (strcmp(a, "--run") == 0) run = 1;
-        else if (strcmp(a, "--json") == 0) as_json = 1;
-        else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) verbose = 1;
-        else return cli_die_usage("eval", "unexpected argument '%s'", a);
+        if (strcmp(a, "--gold") == 0)
+            gold_arg = argv[++i];
+        else if (strcmp(a, "--pred") == 0)
+            pred_arg = argv[++i];
+        else if (strcmp(a, "--run") == 0)
+            run = 1;
+        else if (strcmp(a, "--json") == 0)
+            as_json = 1;
+        else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)
+            verbose = 1;
+        else
+            return cli_die_usage("eval", "unexpected argument '%s'", a);
     }
     if (!gold_arg) return cli_die_usage("eval", "--gold is required");
     if (!pred_arg == !run) return cli_die_usage("eval", "give exactly one of --pred and --run");
@@ -484,9 +495,11 @@ int cli_eval(int argc, char **argv)
 oom:
     fprintf(stderr, "aipipe eval: out of memory\n");
 out:
-    for (size_t i = 0; rows && i < nnames; i++) row_free(&rows[i]);
+    for (size_t i = 0; rows && i < nnames; i++)
+        row_free(&rows[i]);
     free(rows);
-    for (size_t i = 0; names && i < nnames; i++) free(names[i]);
+    for (size_t i = 0; names && i < nnames; i++)
+        free(names[i]);
     free(names);
     free(gold_dir);
     return rc;

@@ -54,12 +54,12 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 static int is_dropped(uint32_t c)
 {
     static const uint32_t ranges[][2] = {
-        {0x0080, 0x00A9}, {0x00AB, 0x00B4}, {0x00B6, 0x00B9}, {0x00BB, 0x00BF},
-        {0x00D7, 0x00D7}, {0x00F7, 0x00F7}, {0x02B0, 0x036F}, /* modifiers, combining */
-        {0x0483, 0x0489}, {0x2000, 0x2BFF},                   /* punctuation .. symbols */
-        {0x2E00, 0x2E7F}, {0x3000, 0x303F}, {0xE000, 0xF8FF}, /* CJK punct., private use */
-        {0xFE00, 0xFE6F}, {0xFEFF, 0xFEFF}, {0xFF00, 0xFF0F}, {0xFF1A, 0xFF20},
-        {0xFF3B, 0xFF40}, {0xFF5B, 0xFF65}, {0xFFF0, 0xFFFF}, {0x1F000, 0x1FAFF},
+        {0x0080, 0x00A9},   {0x00AB, 0x00B4}, {0x00B6, 0x00B9}, {0x00BB, 0x00BF},
+        {0x00D7, 0x00D7},   {0x00F7, 0x00F7}, {0x02B0, 0x036F}, /* modifiers, combining */
+        {0x0483, 0x0489},   {0x2000, 0x2BFF},                   /* punctuation .. symbols */
+        {0x2E00, 0x2E7F},   {0x3000, 0x303F}, {0xE000, 0xF8FF}, /* CJK punct., private use */
+        {0xFE00, 0xFE6F},   {0xFEFF, 0xFEFF}, {0xFF00, 0xFF0F}, {0xFF1A, 0xFF20},
+        {0xFF3B, 0xFF40},   {0xFF5B, 0xFF65}, {0xFFF0, 0xFFFF}, {0x1F000, 0x1FAFF},
         {0xE0000, 0xE007F},
     };
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
@@ -78,10 +78,8 @@ static uint32_t fold_case(uint32_t c)
     if (c >= 0x00C0 && c <= 0x00DE && c != 0x00D7) return c + 32;
     if (c == 0x0130) return 'i'; /* dotted capital I: its pair in the block is dotless ı */
     if (c == 0x0178) return 0x00FF;
-    if ((c >= 0x0100 && c <= 0x0137) || (c >= 0x014A && c <= 0x0177))
-        return c % 2 == 0 ? c + 1 : c;
-    if ((c >= 0x0139 && c <= 0x0148) || (c >= 0x0179 && c <= 0x017E))
-        return c % 2 == 1 ? c + 1 : c;
+    if ((c >= 0x0100 && c <= 0x0137) || (c >= 0x014A && c <= 0x0177)) return c % 2 == 0 ? c + 1 : c;
+    if ((c >= 0x0139 && c <= 0x0148) || (c >= 0x0179 && c <= 0x017E)) return c % 2 == 1 ? c + 1 : c;
     if (c >= 0x0391 && c <= 0x03AB && c != 0x03A2) return c + 32; /* Greek */
     if (c == 0x0386) return 0x03AC;
     if (c >= 0x0388 && c <= 0x038A) return c + 37;
@@ -126,7 +124,8 @@ TESTABLE size_t ev_levenshtein(const uint32_t *a, size_t la, const uint32_t *b, 
     size_t *prev = rows[0], *cur = rows[1];
     size_t result;
     if (la > lb ? la - lb > limit : lb - la > limit) return limit + 1;
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
     for (size_t i = 1; i <= la; i++) {
         size_t row_min = cur[0] = i;
         for (size_t j = 1; j <= lb; j++) {
@@ -276,8 +275,8 @@ static ap_status score_generic(const tt_doc *gold, const tt_doc *pred, ev_counts
     gused = calloc(gold->nblocks + 1, 1);
     pused = calloc(pred->nblocks + 1, 1);
     if (!gnames || !pnames || !gused || !pused) {
-        st = ap_fail(err, AP_ERR_NOMEM, "out of memory scoring %zu x %zu timeblocks",
-                     gold->nblocks, pred->nblocks);
+        st = ap_fail(err, AP_ERR_NOMEM, "out of memory scoring %zu x %zu timeblocks", gold->nblocks,
+                     pred->nblocks);
         goto out;
     }
     for (size_t i = 0; i < gold->nblocks; i++)
@@ -292,8 +291,8 @@ static ap_status score_generic(const tt_doc *gold, const tt_doc *pred, ev_counts
             if (g->day != p->day || !similar_enough(&gnames[i], &pnames[j], &dist, &longer))
                 continue;
             if (ncands == EV_MAX_PAIRS) {
-                st = ap_fail(err, AP_ERR_TOO_LARGE,
-                             "more than %u candidate pairs: not a timetable", EV_MAX_PAIRS);
+                st = ap_fail(err, AP_ERR_TOO_LARGE, "more than %u candidate pairs: not a timetable",
+                             EV_MAX_PAIRS);
                 goto out;
             }
             if (ncands == capcands) {
@@ -301,8 +300,7 @@ static ap_status score_generic(const tt_doc *gold, const tt_doc *pred, ev_counts
                 if (cap > EV_MAX_PAIRS) cap = EV_MAX_PAIRS;
                 candidate *grown = realloc(cands, cap * sizeof *grown);
                 if (!grown) {
-                    st = ap_fail(err, AP_ERR_NOMEM, "out of memory for %zu candidate pairs",
-                                 cap);
+                    st = ap_fail(err, AP_ERR_NOMEM, "out of memory for %zu candidate pairs", cap);
                     goto out;
                 }
                 cands = grown;

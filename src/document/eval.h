@@ -24,10 +24,10 @@
 #include "core/status.h"
 #include "document/timetable.h"
 
-#define EV_MIN_SIMILARITY 0.8  /* a pair (and a meta field) needs at least this */
-#define EV_TIME_TOLERANCE 5    /* minutes, either side, for strict matches */
-#define EV_MAX_NAME_CHARS 256  /* names are compared on their first 256 code points */
-#define EV_MAX_PAIRS 1000000u  /* candidate pairs per document before it is refused */
+#define EV_MIN_SIMILARITY 0.8      /* a pair (and a meta field) needs at least this */
+#define EV_TIME_TOLERANCE 5        /* minutes, either side, for strict matches */
+#define EV_MAX_NAME_CHARS 256      /* names are compared on their first 256 code points */
+#define EV_MAX_PAIRS      1000000u /* candidate pairs per document before it is refused */
 
 /* Meta fields, as bits of ev_counts' meta masks. */
 #define EV_META_TEACHER (1u << 0) /* "teacher" */

@@ -42,9 +42,12 @@ static int lower(unsigned char c)
 static size_t skip_inline_ws(const unsigned char *s, size_t n, size_t i)
 {
     for (;;) {
-        if (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
-        else if (i + 1 < n && s[i] == 0xC2 && s[i + 1] == 0xA0) i += 2;
-        else return i;
+        if (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        else if (i + 1 < n && s[i] == 0xC2 && s[i + 1] == 0xA0)
+            i += 2;
+        else
+            return i;
     }
 }
 
@@ -53,8 +56,10 @@ static size_t skip_ws(const unsigned char *s, size_t n, size_t i)
 {
     for (;;) {
         i = skip_inline_ws(s, n, i);
-        if (i < n && (s[i] == '\n' || s[i] == '\r')) i++;
-        else return i;
+        if (i < n && (s[i] == '\n' || s[i] == '\r'))
+            i++;
+        else
+            return i;
     }
 }
 
@@ -81,13 +86,13 @@ static int parse_marker(const unsigned char *s, size_t n, size_t i, size_t *end)
 static int parse_clock(const unsigned char *s, size_t n, size_t i, int ocr_ok, clock_tok *t)
 {
     size_t j = i;
-    while (j < n && is_digit(s[j]) && j - i < 5) j++;
+    while (j < n && is_digit(s[j]) && j - i < 5)
+        j++;
     size_t digits = j - i;
     *t = (clock_tok){0};
     if (digits == 1 || digits == 2) {
         t->h = digits == 1 ? s[i] - '0' : (s[i] - '0') * 10 + (s[i + 1] - '0');
-        int sep = j < n && (s[j] == ':' || s[j] == '.' ||
-                            (ocr_ok && (s[j] == ',' || s[j] == ';')));
+        int sep = j < n && (s[j] == ':' || s[j] == '.' || (ocr_ok && (s[j] == ',' || s[j] == ';')));
         /* exactly two minute digits: "9.305" is not 9:30 */
         if (sep && j + 2 < n && is_digit(s[j + 1]) && is_digit(s[j + 2]) &&
             !(j + 3 < n && is_digit(s[j + 3]))) {
@@ -135,7 +140,8 @@ static int parse_connector(const unsigned char *s, size_t n, size_t i, size_t *e
     }
     for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
         size_t len = strlen(words[w]), k = 0;
-        while (k < len && i + k < n && lower(s[i + k]) == words[w][k]) k++;
+        while (k < len && i + k < n && lower(s[i + k]) == words[w][k])
+            k++;
         if (k < len) continue;
         /* a word, not the start of one ("tomorrow") */
         if (i + len < n && is_alpha(s[i + len])) continue;
@@ -154,7 +160,7 @@ static int start_ok(const unsigned char *s, size_t i)
     if (is_digit(p) || is_alpha(p) || p == '$' || p == '#') return 0;
     if ((p == '.' || p == ':' || p == '/' || p == ',' || p == '-') && i >= 2 && is_digit(s[i - 2]))
         return 0;
-    if (i >= 2 && s[i - 2] == 0xC2 && p == 0xA3) return 0; /* £ */
+    if (i >= 2 && s[i - 2] == 0xC2 && p == 0xA3) return 0;                     /* £ */
     if (i >= 3 && s[i - 3] == 0xE2 && s[i - 2] == 0x82 && p == 0xAC) return 0; /* € */
     return 1;
 }
@@ -178,8 +184,10 @@ static int end_ok(const unsigned char *s, size_t n, size_t e, const clock_tok *l
 static int clock_minutes(const clock_tok *t, int marker)
 {
     int h = t->h;
-    if (h <= 12 && marker == MARK_AM) h = h == 12 ? 0 : h;
-    else if (h <= 12 && marker == MARK_PM) h = h == 12 ? 12 : h + 12;
+    if (h <= 12 && marker == MARK_AM)
+        h = h == 12 ? 0 : h;
+    else if (h <= 12 && marker == MARK_PM)
+        h = h == 12 ? 12 : h + 12;
     return h * 60 + t->m;
 }
 
@@ -241,8 +249,7 @@ static void range_minutes(const clock_tok *a, const clock_tok *b, tp_match *m)
          * (after-school clubs; 1-5 are afternoon already); "10:00-9:00" stays backwards.
          * Only printed clocks earn the benefit of the doubt: with a bare side, a backwards
          * reading means the bare number was not an hour ("Room 5 - 10:00"). */
-        if (end <= start && b->h <= 7 && end + 720 > start &&
-            !is_bare(a) && !is_bare(b)) {
+        if (end <= start && b->h <= 7 && end + 720 > start && !is_bare(a) && !is_bare(b)) {
             end += 720;
             f |= TP_PM_GUESSED;
         }
@@ -264,8 +271,8 @@ static int parse_at(const unsigned char *s, size_t n, size_t i, unsigned opts, t
         size_t k = skip_ws(s, n, a.end), c_end;
         if (parse_connector(s, n, k, &c_end)) {
             k = skip_ws(s, n, c_end);
-            if (k < n && is_digit(s[k]) && parse_clock(s, n, k, 1, &b) &&
-                end_ok(s, n, b.end, &b) && a.four == b.four) {
+            if (k < n && is_digit(s[k]) && parse_clock(s, n, k, 1, &b) && end_ok(s, n, b.end, &b) &&
+                a.four == b.four) {
                 int bare_both = is_bare(&a) && is_bare(&b);
                 int years = a.four && a.h >= 19 && a.h <= 20 && b.h >= 19 && b.h <= 20;
                 tp_match m = {.begin = i, .end_byte = b.end};
@@ -284,12 +291,10 @@ static int parse_at(const unsigned char *s, size_t n, size_t i, unsigned opts, t
             }
         }
     }
-    if (!parse_clock(s, n, i, 0, &a) || a.four || is_bare(&a) || !end_ok(s, n, a.end, &a))
-        return 0;
+    if (!parse_clock(s, n, i, 0, &a) || a.four || is_bare(&a) || !end_ok(s, n, a.end, &a)) return 0;
     unsigned f = a.marker ? TP_AMPM_PRINTED : 0;
     int start = a.marker ? clock_minutes(&a, a.marker) : school_minutes(&a, &f);
-    *out = (tp_match){.start = start, .end = TP_NO_TIME, .flags = f, .begin = i,
-                      .end_byte = a.end};
+    *out = (tp_match){.start = start, .end = TP_NO_TIME, .flags = f, .begin = i, .end_byte = a.end};
     return 1;
 }
 
@@ -317,17 +322,20 @@ size_t tp_find_all(const char *text, size_t len, unsigned opts, tp_match *out, s
 
 static int is_filler(unsigned char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' ||
-           c == '[' || c == ']';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' || c == '[' ||
+           c == ']';
 }
 
 /* Skips filler (and NBSP) from i forward; returns the first other byte's index. */
 static size_t skip_filler(const unsigned char *s, size_t n, size_t i)
 {
     for (;;) {
-        if (i < n && is_filler(s[i])) i++;
-        else if (i + 1 < n && s[i] == 0xC2 && s[i + 1] == 0xA0) i += 2;
-        else return i;
+        if (i < n && is_filler(s[i]))
+            i++;
+        else if (i + 1 < n && s[i] == 0xC2 && s[i + 1] == 0xA0)
+            i += 2;
+        else
+            return i;
     }
 }
 
@@ -377,7 +385,8 @@ static size_t dangling_after(const char *out, size_t o, size_t r)
  * a space so that it cannot pose as a cut. Returns the new length. */
 static size_t copy_text(char *out, size_t o, const unsigned char *text, size_t n)
 {
-    for (size_t k = 0; k < n; k++) out[o++] = text[k] == '\x01' ? ' ' : (char)text[k];
+    for (size_t k = 0; k < n; k++)
+        out[o++] = text[k] == '\x01' ? ' ' : (char)text[k];
     return o;
 }
 
@@ -404,8 +413,10 @@ char *tp_strip(const char *text, size_t len, unsigned opts)
         unsigned char c = (unsigned char)out[r];
         if (c == '\x01') {
             size_t k;
-            while ((k = dangling_before(out, w)) > 0) w -= k;
-            while ((k = dangling_after(out, o, r + 1)) > 0 && out[r + 1] != '\x01') r += k;
+            while ((k = dangling_before(out, w)) > 0)
+                w -= k;
+            while ((k = dangling_after(out, o, r + 1)) > 0 && out[r + 1] != '\x01')
+                r += k;
             if (w > 0) out[w++] = ' ';
             continue;
         }
@@ -415,7 +426,8 @@ char *tp_strip(const char *text, size_t len, unsigned opts)
         }
         out[w++] = (char)c;
     }
-    while (w > 0 && out[w - 1] == ' ') w--;
+    while (w > 0 && out[w - 1] == ' ')
+        w--;
     out[w] = '\0';
     return out;
 }

@@ -50,11 +50,11 @@
 #define TP_BARE         (1u << 6) /* a side had neither minutes nor am/pm */
 
 typedef struct tp_match {
-    int start;        /* minutes after midnight, 0..1439 */
-    int end;          /* minutes after midnight, or TP_NO_TIME for a single time */
-    unsigned flags;   /* TP_RANGE, TP_AMPM_PRINTED, ... */
-    size_t begin;     /* byte offset of the notation's first byte in the text */
-    size_t end_byte;  /* byte offset just past its last byte (am/pm and "a.m." dots included) */
+    int start;       /* minutes after midnight, 0..1439 */
+    int end;         /* minutes after midnight, or TP_NO_TIME for a single time */
+    unsigned flags;  /* TP_RANGE, TP_AMPM_PRINTED, ... */
+    size_t begin;    /* byte offset of the notation's first byte in the text */
+    size_t end_byte; /* byte offset just past its last byte (am/pm and "a.m." dots included) */
 } tp_match;
 
 /* True when the half of the day was guessed (the school-day rule, or a side put in the

@@ -19,8 +19,8 @@
 /* internal, reached through TESTABLE */
 size_t ev_levenshtein(const uint32_t *a, size_t la, const uint32_t *b, size_t lb, size_t limit);
 
-#define H(h, m) ((h) * 60 + (m))
-#define NT TT_NO_TIME
+#define H(h, m) ((h)*60 + (m))
+#define NT      TT_NO_TIME
 enum { MON, TUE, WED, THU, FRI };
 
 static void add(tt_doc *d, int day, const char *name, int start, int end)
@@ -88,19 +88,19 @@ static void test_similarity_boundary(void **state)
 {
     (void)state;
     /* 1 - d / L exactly at 0.8 passes, just under fails. */
-    assert_f1(ev_similarity("Maths", "Math"), 0.8);         /* d 1, L 5 */
+    assert_f1(ev_similarity("Maths", "Math"), 0.8);            /* d 1, L 5 */
     assert_f1(ev_similarity("abcdefghij", "abXdefYhij"), 0.8); /* d 2, L 10 */
     assert_f1(ev_similarity("abcdefghij", "abXdeYgZij"), 0.7); /* d 3, L 10 */
-    assert_f1(ev_similarity("Maths Con", "maths-con!"), 1.0); /* normalised alike */
+    assert_f1(ev_similarity("Maths Con", "maths-con!"), 1.0);  /* normalised alike */
     assert_f1(ev_similarity("", "  --  "), 1.0);
     assert_f1(ev_similarity("Art", ""), 0.0);
 
     tt_doc g = {0}, p = {0};
-    add(&g, MON, "Maths", H(9, 0), H(10, 0));        /* vs "Math": 0.8, matches */
-    add(&g, MON, "abcdefghij", H(10, 0), H(11, 0));  /* vs 3 edits: 0.7, no */
-    add(&g, MON, "RWI", H(11, 0), H(12, 0));         /* vs "RWX": 0.667, no */
-    add(&g, MON, "Science", H(13, 0), H(14, 0));     /* vs "Sciense": 0.857, matches */
-    add(&g, MON, "Reading", H(14, 0), H(15, 0));     /* vs "Readnig": d 2, 0.714, no */
+    add(&g, MON, "Maths", H(9, 0), H(10, 0));       /* vs "Math": 0.8, matches */
+    add(&g, MON, "abcdefghij", H(10, 0), H(11, 0)); /* vs 3 edits: 0.7, no */
+    add(&g, MON, "RWI", H(11, 0), H(12, 0));        /* vs "RWX": 0.667, no */
+    add(&g, MON, "Science", H(13, 0), H(14, 0));    /* vs "Sciense": 0.857, matches */
+    add(&g, MON, "Reading", H(14, 0), H(15, 0));    /* vs "Readnig": d 2, 0.714, no */
     add(&p, MON, "Math", H(9, 0), H(10, 0));
     add(&p, MON, "abXdeYgZij", H(10, 0), H(11, 0));
     add(&p, MON, "RWX", H(11, 0), H(12, 0));
@@ -220,7 +220,8 @@ static void test_pooled_vs_per_document(void **state)
     tt_doc ga = {0}, pa = {0}, gb = {0}, pb = {0};
     add(&ga, MON, "Maths", H(9, 0), H(10, 0));
     add(&pa, MON, "Maths", H(9, 0), H(10, 0));
-    for (int i = 0; i < 9; i++) add(&gb, i % 5, "Reading", H(9 + i % 3, 0), H(10 + i % 3, 0));
+    for (int i = 0; i < 9; i++)
+        add(&gb, i % 5, "Reading", H(9 + i % 3, 0), H(10 + i % 3, 0));
     ev_counts a = score(&ga, &pa), b = score(&gb, &pb), sum = {0};
     assert_f1(ev_strict_f1(&a), 1.0);
     assert_f1(ev_strict_f1(&b), 0.0);
@@ -243,7 +244,7 @@ static void test_empty(void **state)
     (void)state;
     tt_doc g = {0}, p = {0};
     ev_counts c = score(&g, &p);
-    assert_f1(ev_strict_f1(&c), 1.0); /* nothing to find, nothing claimed */
+    assert_f1(ev_strict_f1(&c), 1.0);   /* nothing to find, nothing claimed */
     assert_true(ev_meta_score(&c) < 0); /* no meta to score */
     add(&p, MON, "Maths", H(9, 0), H(10, 0));
     c = score(&g, &p);
@@ -262,12 +263,12 @@ static void test_meta(void **state)
     assert_int_equal(tt_set_str(&p.teacher, "Miss Joyns"), AP_OK); /* 0.9: right */
     assert_int_equal(tt_set_str(&p.class_name, "2 EJ"), AP_OK);    /* normalised: right */
     assert_int_equal(tt_set_str(&p.term, "Spring"), AP_OK);        /* wrong */
-    p.year = 2025;                                                  /* 0.75: wrong */
+    p.year = 2025;                                                 /* 0.75: wrong */
     ev_counts c = score(&g, &p);
     assert_int_equal(c.meta_given, 4);
     assert_int_equal(c.meta_right, 2);
-    assert_int_equal(c.meta_given_mask, EV_META_TEACHER | EV_META_CLASS | EV_META_TERM |
-                                            EV_META_YEAR);
+    assert_int_equal(c.meta_given_mask,
+                     EV_META_TEACHER | EV_META_CLASS | EV_META_TERM | EV_META_YEAR);
     assert_int_equal(c.meta_right_mask, EV_META_TEACHER | EV_META_CLASS);
     assert_f1(ev_meta_score(&c), 0.5);
 
@@ -300,13 +301,20 @@ static void test_normalize_utf8(void **state)
     assert_int_equal(cp[0], 0xE4); /* Ä -> ä, one code point, not two bytes */
     assert_f1(ev_similarity("\xD0\x9C\xD0\xB0\xD1\x82", "\xD0\xBC\xD0\xB0\xD1\x82"), 1.0);
     /* dashes, NBSP, bullets (private use), emoji and invalid bytes are dropped */
-    assert_int_equal(ev_normalize("a\xE2\x80\x93" "b\xC2\xA0" "c\xEF\x82\xB7" "d\xF0\x9F\x98\x80"
-                                  "e\xFF\xC3" "f",
+    assert_int_equal(ev_normalize("a\xE2\x80\x93"
+                                  "b\xC2\xA0"
+                                  "c\xEF\x82\xB7"
+                                  "d\xF0\x9F\x98\x80"
+                                  "e\xFF\xC3"
+                                  "f",
                                   cp, 16),
                      6);
     assert_int_equal(cp[5], 'f');
     /* an overlong encoding of '/' is invalid, not a letter */
-    assert_int_equal(ev_normalize("\xC0\xAF" "x", cp, 16), 1);
+    assert_int_equal(ev_normalize("\xC0\xAF"
+                                  "x",
+                                  cp, 16),
+                     1);
     /* the cap holds */
     assert_int_equal(ev_normalize("abcdefghijklmnopqrstuvwxyz", cp, 16), 16);
     assert_int_equal(ev_normalize(NULL, cp, 16), 0);

@@ -15,7 +15,7 @@
 
 #include "document/timeparse.h"
 
-#define H(h, m) ((h) * 60 + (m))
+#define H(h, m) ((h)*60 + (m))
 
 static size_t generated_cases;
 
@@ -27,8 +27,8 @@ static void check_one(const char *text, unsigned opts, int start, int end, size_
     size_t len = strlen(text);
     if (!tp_find(text, len, 0, opts, &m)) fail_msg("no time found in \"%s\"", text);
     if (m.start != start || m.end != end || m.begin != begin || m.end_byte != end_byte)
-        fail_msg("\"%s\": got %d-%d span %zu..%zu, want %d-%d span %zu..%zu", text, m.start,
-                 m.end, m.begin, m.end_byte, start, end, begin, end_byte);
+        fail_msg("\"%s\": got %d-%d span %zu..%zu, want %d-%d span %zu..%zu", text, m.start, m.end,
+                 m.begin, m.end_byte, start, end, begin, end_byte);
     assert_int_equal(!!(m.flags & TP_RANGE), end != TP_NO_TIME);
     generated_cases++;
 }
@@ -75,14 +75,14 @@ static int is_bare_clock(int v, enum fmt f, const char *marker)
 /* School-day ranges: every value lies in 6:00-17:59, where the printed 12-hour form reads
  * back unambiguously under the rules. */
 static const int ranges[][2] = {
-    {H(9, 0), H(9, 30)},   {H(8, 45), H(9, 15)},  {H(10, 0), H(11, 0)}, {H(11, 30), H(12, 15)},
-    {H(12, 0), H(13, 0)},  {H(13, 0), H(13, 15)}, {H(14, 30), H(15, 0)}, {H(11, 0), H(12, 0)},
-    {H(11, 45), H(13, 0)}, {H(15, 10), H(15, 15)}, {H(9, 0), H(10, 0)}, {H(12, 30), H(17, 0)},
+    {H(9, 0), H(9, 30)},   {H(8, 45), H(9, 15)},   {H(10, 0), H(11, 0)},  {H(11, 30), H(12, 15)},
+    {H(12, 0), H(13, 0)},  {H(13, 0), H(13, 15)},  {H(14, 30), H(15, 0)}, {H(11, 0), H(12, 0)},
+    {H(11, 45), H(13, 0)}, {H(15, 10), H(15, 15)}, {H(9, 0), H(10, 0)},   {H(12, 30), H(17, 0)},
     {H(6, 30), H(7, 45)},  {H(10, 0), H(14, 0)},
 };
-static const char *const connectors[] = {"-",  " - ", "- ",  " -", "\xE2\x80\x93",
-                                         " \xE2\x80\x93 ", "\xE2\x80\x94", " to ",
-                                         " \n- ", "~",     " until "};
+static const char *const connectors[] = {
+    "-",    " - ",   "- ", " -",     "\xE2\x80\x93", " \xE2\x80\x93 ", "\xE2\x80\x94",
+    " to ", " \n- ", "~",  " until "};
 static const char *const am_markers[] = {"am", "a.m.", "AM", "A.M."};
 static const char *const pm_markers[] = {"pm", "p.m.", "PM", "P.M."};
 
@@ -177,7 +177,9 @@ static void test_listed_notations(void **state)
         {"10 am", H(10, 0), TP_NO_TIME},
         {"10.30a.m.", H(10, 30), TP_NO_TIME},
         {"9:00 \xE2\x80\x93 10:00", H(9, 0), H(10, 0)},
-        {"9:00\xE2\x80\x94" "10:00", H(9, 0), H(10, 0)},
+        {"9:00\xE2\x80\x94"
+         "10:00",
+         H(9, 0), H(10, 0)},
         {"9:00 to 10:00", H(9, 0), H(10, 0)},
         {"9:00 -10:00", H(9, 0), H(10, 0)},
         {"9:00- 10:00", H(9, 0), H(10, 0)},
@@ -199,7 +201,9 @@ static void test_listed_notations(void **state)
         {"12:30-1:15", H(12, 30), H(13, 15)},
         {"9am - 3pm", H(9, 0), H(15, 0)},
         {"8.45 a.m. - 9.00 a.m.", H(8, 45), H(9, 0)},
-        {"9:00am\xC2\xA0-\xC2\xA0" "10:00am", H(9, 0), H(10, 0)},
+        {"9:00am\xC2\xA0-\xC2\xA0"
+         "10:00am",
+         H(9, 0), H(10, 0)},
         {"9.00\n-\n9.30", H(9, 0), H(9, 30)},
         {"9:00Maths", H(9, 0), TP_NO_TIME},
         {"2:15 PM", H(14, 15), TP_NO_TIME},
@@ -264,15 +268,56 @@ static void test_negatives(void **state)
 {
     (void)state;
     static const char *const never[] = {
-        "Room 12", "2024", "Y5", "12/03", "12/03/2024", "12.03.2024", "03.12.24",
-        "Year 5-6", "Ages 5-7", "Room12", "\xC2\xA3" "9.50", "$10.00", "3,45",
-        "10 amazing", "0900", "2024-2025", "1999-2000", "25:00", "9:60", "9.305",
-        "v1.20", "Page 3", "3rd", "5x5", "Lesson 10", "Tel 0121 496 0000", "1/2",
-        "Class 4B", "KS2", "10%", "", "   ", "Daily 5: Station 1", "Station 5*",
-        "Phase 2 - 3", "12-03-2024", "9", "Autumn 2", "2EJ", "P.E.",
-        "#12:30", "Y5:30", "9.5", "11:5", "100:00", "1:000",
+        "Room 12",
+        "2024",
+        "Y5",
+        "12/03",
+        "12/03/2024",
+        "12.03.2024",
+        "03.12.24",
+        "Year 5-6",
+        "Ages 5-7",
+        "Room12",
+        "\xC2\xA3"
+        "9.50",
+        "$10.00",
+        "3,45",
+        "10 amazing",
+        "0900",
+        "2024-2025",
+        "1999-2000",
+        "25:00",
+        "9:60",
+        "9.305",
+        "v1.20",
+        "Page 3",
+        "3rd",
+        "5x5",
+        "Lesson 10",
+        "Tel 0121 496 0000",
+        "1/2",
+        "Class 4B",
+        "KS2",
+        "10%",
+        "",
+        "   ",
+        "Daily 5: Station 1",
+        "Station 5*",
+        "Phase 2 - 3",
+        "12-03-2024",
+        "9",
+        "Autumn 2",
+        "2EJ",
+        "P.E.",
+        "#12:30",
+        "Y5:30",
+        "9.5",
+        "11:5",
+        "100:00",
+        "1:000",
     };
-    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) check_none(never[i], 0);
+    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
+        check_none(never[i], 0);
 }
 
 /* The parser reads only len bytes: the notation "9:00" cut to "9:0" is not a time, and a
@@ -313,11 +358,10 @@ static void test_find_all(void **state)
 static void test_time_only(void **state)
 {
     (void)state;
-    static const char *const header[] = {"9:00 - 9:30", " (9:00-9:30) ", "9:00", "10am",
-                                         "\n9.00\n-\n9.30\n", "[1-1.15pm]", "12-1pm"};
-    static const char *const not_header[] = {"Maths 9:00", "9:00 Maths", "10", "",
-                                             "9:00 - 9:30 Break", "Lunch (12-1pm)",
-                                             "9:00 10:00"};
+    static const char *const header[] = {"9:00 - 9:30",       " (9:00-9:30) ", "9:00",  "10am",
+                                         "\n9.00\n-\n9.30\n", "[1-1.15pm]",    "12-1pm"};
+    static const char *const not_header[] = {"Maths 9:00",        "9:00 Maths",     "10",        "",
+                                             "9:00 - 9:30 Break", "Lunch (12-1pm)", "9:00 10:00"};
     tp_match m;
     for (size_t i = 0; i < sizeof header / sizeof header[0]; i++)
         if (!tp_is_time_only(header[i], strlen(header[i]), 0, &m))
@@ -336,7 +380,9 @@ static void test_strip(void **state)
         {"Lunch (12-1pm)", "Lunch"},
         {"9:00 - 9:30\nPhonics", "Phonics"},
         {"Maths (Room 4) 9:00", "Maths (Room 4)"},
-        {"Break 10:30\xE2\x80\x93" "10:45 (playground)", "Break (playground)"},
+        {"Break 10:30\xE2\x80\x93"
+         "10:45 (playground)",
+         "Break (playground)"},
         {"Science/Health/Social Studies", "Science/Health/Social Studies"},
         {"Daily 5: Station 1", "Daily 5: Station 1"},
         {"Assembly @ 9:00am", "Assembly"},
@@ -345,7 +391,9 @@ static void test_strip(void **state)
         {"English 9:00-10:00 \xE2\x80\x93 Phonics 10:00-10:30", "English Phonics"},
         {"9:00", ""},
         {"", ""},
-        {"a\x01" "b 9:00", "a b"},
+        {"a\x01"
+         "b 9:00",
+         "a b"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *s = tp_strip(cases[i][0], strlen(cases[i][0]), 0);
