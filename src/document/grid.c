@@ -1,0 +1,86 @@
+/* grid: the shared page representation (see grid.h): building, freeing, and a cell's
+ * text with words broken by the cell's width rejoined. */
+#include "document/grid.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sbuf.h"
+
+ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence,
+                       float height, float width)
+{
+    tt_line *grown = realloc(*lines, (*n + 1) * sizeof *grown);
+    if (!grown) return AP_ERR_NOMEM;
+    *lines = grown;
+    char *copy = strdup(text ? text : "");
+    if (!copy) return AP_ERR_NOMEM;
+    grown[*n] = (tt_line){.text = copy, .confidence = confidence, .height = height,
+                          .width = width};
+    (*n)++;
+    return AP_OK;
+}
+
+void tt_lines_free(tt_line *lines, size_t n)
+{
+    for (size_t i = 0; lines && i < n; i++) free(lines[i].text);
+    free(lines);
+}
+
+void tt_table_free(tt_table *t)
+{
+    if (!t) return;
+    for (size_t i = 0; i < t->ncells; i++) tt_lines_free(t->cells[i].lines, t->cells[i].nlines);
+    free(t->cells);
+    free(t->row_pos);
+    free(t->col_pos);
+    memset(t, 0, sizeof *t);
+}
+
+void tt_page_free(tt_page *page)
+{
+    if (!page) return;
+    for (size_t i = 0; i < page->ntables; i++) tt_table_free(&page->tables[i]);
+    free(page->tables);
+    tt_lines_free(page->free_text, page->nfree);
+    memset(page, 0, sizeof *page);
+}
+
+/* Short words that stand alone after a line break; anything else short and lower-case
+ * that starts a line is the tail of the word above ("Math" / "s"). */
+static int is_small_word(const char *w, size_t n)
+{
+    static const char *const words[] = {"a", "an", "of", "to", "in", "on", "at", "by",
+                                        "or", "and", "the", "for", "with", "&"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i]) == n && strncmp(words[i], w, n) == 0) return 1;
+    return 0;
+}
+
+/* Whether next continues the word that prev ends with: prev ends in a letter, next starts
+ * lower-case, and either prev fills the cell (the width broke it) or next's first word is
+ * a fragment too short to be a word of its own. */
+static int continues_word(const tt_line *prev, const tt_line *next)
+{
+    size_t pn = strlen(prev->text);
+    if (!pn || !isalpha((unsigned char)prev->text[pn - 1])) return 0;
+    const char *s = next->text;
+    if (!islower((unsigned char)s[0])) return 0;
+    size_t wn = strcspn(s, " ");
+    if (is_small_word(s, wn)) return 0;
+    return prev->width >= 0.72f || wn <= 2;
+}
+
+char *tt_cell_text(const tt_cell *cell)
+{
+    sbuf b = {0};
+    for (size_t i = 0; i < cell->nlines; i++) {
+        const tt_line *l = &cell->lines[i];
+        if (!*l->text) continue;
+        if (b.len && !(i > 0 && continues_word(&cell->lines[i - 1], l))) sbuf_puts(&b, " ");
+        sbuf_puts(&b, l->text);
+    }
+    if (!b.len && !b.oom) return strdup("");
+    return sbuf_take(&b, NULL);
+}

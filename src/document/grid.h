@@ -1,0 +1,69 @@
+/* grid: the page representation every reader fills (raster OCR today, PDF text and DOCX
+ * tables later) and the one interpreter that turns it into timeblocks.
+ *
+ * A page holds tables and free text (text outside every table: titles, "Teacher: ...").
+ * A table is a lattice of nrows x ncols units; each cell covers a rectangle of units
+ * (merged cells cover several) and holds its text as lines, top to bottom, as a reader of
+ * the cell's orientation sees them. Line heights and widths are relative to the cell
+ * (height in the reader's pixels or points, width as a fraction of the cell's inner
+ * width), which is all the interpreter needs to tell a title from notes and a word broken
+ * by the cell's width from two words.
+ *
+ * Ownership: a page owns everything below it; tt_page_free frees it all. */
+#ifndef AP_GRID_H
+#define AP_GRID_H
+
+#include <stddef.h>
+
+#include "core/status.h"
+#include "document/timetable.h"
+
+typedef struct tt_line {
+    char *text;       /* UTF-8, never NULL */
+    float confidence; /* 0..100 */
+    float height;     /* text height, reader units (comparable within one cell) */
+    float width;      /* fraction of the cell's inner width the line fills, 0..1 */
+} tt_line;
+
+typedef struct tt_cell {
+    int row, col, nrows, ncols; /* lattice units covered */
+    tt_bbox bbox;               /* on the page */
+    int rotation;               /* degrees the text is turned on the page: 0, 90, 270 */
+    tt_line *lines;
+    size_t nlines;
+    float confidence; /* 0..100, mean over the lines; 100 for born-digital text */
+} tt_cell;
+
+typedef struct tt_table {
+    int nrows, ncols;
+    int *row_pos; /* nrows + 1 rule positions (page units), for proportional splits */
+    int *col_pos; /* ncols + 1 */
+    tt_cell *cells;
+    size_t ncells;
+    tt_bbox bbox;
+} tt_table;
+
+typedef struct tt_page {
+    int number; /* 1-based */
+    tt_table *tables;
+    size_t ntables;
+    tt_line *free_text; /* lines outside the tables, top to bottom */
+    size_t nfree;
+} tt_page;
+
+/* Appends a line to a list (text copied). AP_ERR_NOMEM. */
+ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence,
+                       float height, float width);
+void tt_lines_free(tt_line *lines, size_t n);
+void tt_table_free(tt_table *t); /* frees the contents, not t */
+void tt_page_free(tt_page *page); /* frees the contents, not page */
+
+/* The cell's lines joined into one string (caller frees), broken words rejoined; NULL
+ * when out of memory. */
+char *tt_cell_text(const tt_cell *cell);
+
+/* Turns the pages into timeblocks, header fields and warnings, appended to doc.
+ * AP_ERR_NOMEM. A page without a timetable adds nothing but a warning. */
+ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap_error *err);
+
+#endif

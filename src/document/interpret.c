@@ -1,0 +1,733 @@
+/* interpret: cell grids to timeblocks (tt_grid_interpret in grid.h).
+ *
+ * Per table, in this order:
+ *   1. each cell's text is read for day names, times (with the byte span they take) and
+ *      what is left: the event's name, and notes in smaller type or in parentheses;
+ *   2. the day axis: cells holding nothing but day names that share a lattice column (days
+ *      as rows) or a row (days as columns; the table is then transposed so one code path
+ *      serves both);
+ *   3. with a day axis, the header above the first day gives every lattice column edge a
+ *      start and an end time (an edge inside a header cell gets the proportional time);
+ *      a cell runs from its left edge to its right edge unless it prints its own times,
+ *      or a neighbour in the same day prints the time they share;
+ *   4. without a day axis but with a column of times, each row is an event and the days
+ *      come from a heading that names them ("Monday, Tuesday, Thursday");
+ *   5. anything else is not a timetable: its text, with the text outside the tables,
+ *      feeds the header fields (Teacher:, Class:, Term:, a year).
+ * Nothing here knows a school, a subject or a layout: only days, times and geometry. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/sbuf.h"
+#include "document/grid.h"
+#include "document/timeparse.h"
+
+#define ALL_WEEKDAYS 0x1fu
+#define MAX_TIMES    8
+
+/* ---- times (document/timeparse) ---- */
+
+typedef struct tnote {
+    int start, end;  /* minutes, end TT_NO_TIME for a single time */
+    size_t from, to; /* byte span in the text */
+    int guessed;     /* am/pm came from the school-day rule */
+} tnote;
+
+/* A lone 'g' or 'q' just before a dash and a digit is the 9 that OCR took it for
+ * ("g - 9.30"); fixed in place, in text about to be read for times. */
+static void fix_nines(char *s)
+{
+    for (size_t i = 0; s[i]; i++) {
+        if ((s[i] != 'g' && s[i] != 'q') || (i > 0 && s[i - 1] != ' ') ||
+            (s[i + 1] != ' ' && s[i + 1] != '-' && (unsigned char)s[i + 1] != 0xe2))
+            continue;
+        size_t k = i + 1;
+        while (s[k] == ' ') k++;
+        if (s[k] == '-') k++;
+        else if ((unsigned char)s[k] == 0xe2 && s[k + 1] && s[k + 2]) k += 3;
+        else continue;
+        while (s[k] == ' ') k++;
+        if (s[k] >= '0' && s[k] <= '9') s[i] = '9';
+    }
+}
+
+static int find_times(const char *s, tnote *out, int max)
+{
+    tp_match m[MAX_TIMES];
+    size_t n = tp_find_all(s, strlen(s), 0, m, MAX_TIMES);
+    if (n > (size_t)max) n = (size_t)max;
+    if (n > MAX_TIMES) n = MAX_TIMES;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (tnote){.start = m[i].start, .end = m[i].end, .from = m[i].begin,
+                         .to = m[i].end_byte, .guessed = tp_ampm_guessed(&m[i])};
+    return (int)n;
+}
+
+/* ---- days ---- */
+
+static const char *const day_abbrevs[7][6] = {
+    {"mon", "mo", NULL},
+    {"tue", "tues", "tu", NULL},
+    {"wed", "weds", "we", NULL},
+    {"thu", "thur", "thurs", "th", NULL},
+    {"fri", "fr", NULL},
+    {"sat", "sa", NULL},
+    {"sun", "su", NULL},
+};
+
+static int edit_distance_le1(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na > nb + 1 || nb > na + 1) return 0;
+    size_t i = 0, j = 0;
+    int edits = 0;
+    while (i < na && j < nb) {
+        if (tolower((unsigned char)a[i]) == tolower((unsigned char)b[j])) {
+            i++, j++;
+            continue;
+        }
+        if (++edits > 1) return 0;
+        if (na > nb) i++;
+        else if (nb > na) j++;
+        else i++, j++;
+    }
+    return edits + (int)(na - i) + (int)(nb - j) <= 1;
+}
+
+/* The day a word names: 0..6, -2 for a lone T (Tuesday or Thursday), -3 for a lone S,
+ * -1 for none. Full names tolerate one OCR error. */
+static int day_of_word(const char *w, size_t n)
+{
+    if (n == 1) {
+        switch (toupper((unsigned char)w[0])) {
+        case 'M': return 0;
+        case 'W': return 2;
+        case 'F': return 4;
+        case 'T': return -2;
+        case 'S': return -3;
+        default: return -1;
+        }
+    }
+    for (int d = 0; d < 7; d++) {
+        size_t dn = strlen(tt_day_names[d]);
+        if (n == dn && strncasecmp(w, tt_day_names[d], n) == 0) return d;
+        if (n >= 5 && edit_distance_le1(w, n, tt_day_names[d], dn)) return d;
+        for (int k = 0; day_abbrevs[d][k]; k++)
+            if (strlen(day_abbrevs[d][k]) == n && strncasecmp(w, day_abbrevs[d][k], n) == 0)
+                return d;
+    }
+    return -1;
+}
+
+/* Reads the day names of text. *only: every word is a day name. Returns a mask of days
+ * (bit d); a lone T or S sets bit 7 or 8 to be resolved by position. */
+static unsigned days_in(const char *text, int *only)
+{
+    unsigned mask = 0;
+    int words = 0, day_words = 0;
+    for (const char *p = text; *p;) {
+        if (!isalpha((unsigned char)*p)) {
+            p++;
+            continue;
+        }
+        const char *q = p;
+        while (isalpha((unsigned char)*q)) q++;
+        size_t n = (size_t)(q - p);
+        words++;
+        int d = day_of_word(p, n);
+        /* A lone letter names a day only when the cell holds nothing else. */
+        if (d >= 0 && (n > 1 || !q[0] || !q[strspn(q, " .,/&-")])) {
+            mask |= 1u << d;
+            day_words++;
+        } else if (d == -2 || d == -3) {
+            mask |= d == -2 ? 1u << 7 : 1u << 8;
+            day_words++;
+        } else if (!(n <= 3 && (strncasecmp(p, "and", n) == 0 || strncasecmp(p, "to", n) == 0))) {
+            /* a connecting word is neutral; anything else is not a day */
+        }
+        p = q;
+    }
+    *only = words > 0 && day_words == words;
+    if (!*only) mask &= 0x7fu; /* lone letters inside text are not days */
+    return mask;
+}
+
+/* ---- cells ---- */
+
+typedef struct cinfo {
+    char *name;    /* title without times; "" when none */
+    char *notes;   /* or NULL */
+    int start, end;
+    int guessed;   /* am/pm guessed */
+    int ntimes;
+    unsigned days; /* day names mentioned */
+    int day_label; /* holds nothing but day names */
+    int letters;   /* letters in name */
+    float confidence;
+} cinfo;
+
+static int count_letters(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += isalpha((unsigned char)*s) || ((unsigned char)*s >= 0xc0);
+    return n;
+}
+
+/* Copies s[from, to) with leading and trailing separators removed; NULL when empty. */
+static char *trim_copy(const char *s, size_t from, size_t to)
+{
+    while (from < to && (s[from] == ' ' || s[from] == '-' || s[from] == ',' || s[from] == '|' ||
+                         s[from] == '_' || s[from] == '=' || s[from] == '~'))
+        from++;
+    while (to > from && (s[to - 1] == ' ' || s[to - 1] == '-' || s[to - 1] == ',' ||
+                         s[to - 1] == '|' || s[to - 1] == '_' || s[to - 1] == '='))
+        to--;
+    /* a lone dash left by a removed range */
+    if (to - from == 3 && (unsigned char)s[from] == 0xe2) return NULL;
+    if (to <= from) return NULL;
+    return strndup(s + from, to - from);
+}
+
+/* Removes the spans of times from text (in place) and collapses spaces. */
+static void strip_spans(char *text, const tnote *t, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        size_t len = strlen(text);
+        if (t[i].to > len) continue;
+        memmove(text + t[i].from, text + t[i].to, len - t[i].to + 1);
+        /* and the dash that joined a range to text */
+    }
+    char *w = text;
+    for (char *r = text; *r; r++) {
+        if (*r == ' ' && (w == text || w[-1] == ' ')) continue;
+        *w++ = *r;
+    }
+    *w = '\0';
+}
+
+/* Fills ci from the cell: title lines (the larger type) make the name, smaller lines and
+ * lines in parentheses after them the notes; times are taken out of both. */
+static ap_status read_cell(const tt_cell *cell, cinfo *ci)
+{
+    ap_status st = AP_ERR_NOMEM;
+    char *all = NULL, *title = NULL, *notes = NULL;
+    memset(ci, 0, sizeof *ci);
+    ci->start = ci->end = TT_NO_TIME;
+    ci->confidence = cell->confidence;
+    if (!(all = tt_cell_text(cell))) goto out;
+    fix_nines(all);
+    tnote t[MAX_TIMES];
+    int n = find_times(all, t, MAX_TIMES);
+    ci->ntimes = n;
+    if (n) {
+        ci->start = t[0].start;
+        ci->end = t[0].end;
+        ci->guessed = t[0].guessed;
+    }
+    int only = 0;
+    ci->days = days_in(all, &only);
+    ci->day_label = only && n == 0;
+
+    /* Title vs notes: the tallest line's height sets the title size; after the title,
+     * a line clearly smaller or opening with '(' starts the notes. */
+    float tallest = 0;
+    for (size_t i = 0; i < cell->nlines; i++) {
+        int tn = find_times(cell->lines[i].text, t, MAX_TIMES);
+        size_t len = strlen(cell->lines[i].text);
+        int time_only = tn && (t[tn - 1].to - t[0].from) * 10 >= len * 7;
+        if (!time_only && cell->lines[i].height > tallest) tallest = cell->lines[i].height;
+    }
+    size_t split = cell->nlines;
+    int seen_title = 0;
+    for (size_t i = 0; i < cell->nlines; i++) {
+        const tt_line *l = &cell->lines[i];
+        int tn = find_times(l->text, t, MAX_TIMES);
+        size_t len = strlen(l->text);
+        if (tn && (t[tn - 1].to - t[0].from) * 10 >= len * 7) continue;
+        if (seen_title && (l->text[0] == '(' || (tallest > 0 && l->height < 0.78f * tallest))) {
+            split = i;
+            break;
+        }
+        seen_title = 1;
+    }
+    tt_cell head = *cell, tail = *cell;
+    head.nlines = split;
+    tail.lines = cell->lines + split;
+    tail.nlines = cell->nlines - split;
+    if (!(title = tt_cell_text(&head)) || !(notes = tt_cell_text(&tail))) goto out;
+    n = find_times(title, t, MAX_TIMES);
+    strip_spans(title, t, n);
+    ci->name = trim_copy(title, 0, strlen(title));
+    if (!ci->name && !(ci->name = strdup(""))) goto out;
+    n = find_times(notes, t, MAX_TIMES);
+    strip_spans(notes, t, n);
+    ci->notes = trim_copy(notes, 0, strlen(notes));
+    ci->letters = count_letters(ci->name);
+    st = AP_OK;
+out:
+    free(all);
+    free(title);
+    free(notes);
+    return st;
+}
+
+static void cinfo_free(cinfo *ci, size_t n)
+{
+    for (size_t i = 0; ci && i < n; i++) {
+        free(ci[i].name);
+        free(ci[i].notes);
+    }
+    free(ci);
+}
+
+/* ---- emitting ---- */
+
+typedef struct ctx {
+    tt_doc *doc;
+    sbuf header; /* text of non-timetable regions, one line each */
+    int guessed_ampm;
+    int low_conf;
+} ctx;
+
+static int round5(double minutes) { return (int)((minutes + 2.5) / 5.0) * 5; }
+
+static ap_status emit(ctx *cx, unsigned days, const cinfo *ci, int start, int end,
+                      const tt_cell *cell)
+{
+    float conf = ci->confidence / 100.0f;
+    if (conf < 0) conf = 0;
+    if (conf > 1) conf = 1;
+    for (int d = 0; d < 7; d++) {
+        if (!(days & (1u << d))) continue;
+        ap_status st = tt_doc_add(cx->doc, d, ci->name, start, end, ci->notes, conf, cell->bbox);
+        if (st != AP_OK) return st;
+    }
+    if (ci->guessed) cx->guessed_ampm = 1;
+    if (ci->confidence < 60.0f) {
+        cx->low_conf++;
+        return tt_doc_warn(cx->doc, "low OCR confidence (%.0f%%) reading '%s'", ci->confidence,
+                           ci->name);
+    }
+    return AP_OK;
+}
+
+/* Whether a cell holds an event: a name with letters, not only a day name or a number. */
+static int is_event(const cinfo *ci) { return ci->letters >= 1 && !ci->day_label; }
+
+/* A table copy with rows and columns swapped; cells share the original's lines. */
+static ap_status transpose(const tt_table *t, tt_table *out)
+{
+    memset(out, 0, sizeof *out);
+    out->nrows = t->ncols;
+    out->ncols = t->nrows;
+    out->row_pos = malloc((size_t)(t->ncols + 1) * sizeof *out->row_pos);
+    out->col_pos = malloc((size_t)(t->nrows + 1) * sizeof *out->col_pos);
+    out->cells = malloc((t->ncells ? t->ncells : 1) * sizeof *out->cells);
+    if (!out->row_pos || !out->col_pos || !out->cells) {
+        free(out->row_pos);
+        free(out->col_pos);
+        free(out->cells);
+        return AP_ERR_NOMEM;
+    }
+    memcpy(out->row_pos, t->col_pos, (size_t)(t->ncols + 1) * sizeof *out->row_pos);
+    memcpy(out->col_pos, t->row_pos, (size_t)(t->nrows + 1) * sizeof *out->col_pos);
+    for (size_t i = 0; i < t->ncells; i++) {
+        out->cells[i] = t->cells[i];
+        out->cells[i].row = t->cells[i].col;
+        out->cells[i].col = t->cells[i].row;
+        out->cells[i].nrows = t->cells[i].ncols;
+        out->cells[i].ncols = t->cells[i].nrows;
+    }
+    out->ncells = t->ncells;
+    out->bbox = t->bbox;
+    return AP_OK;
+}
+
+/* Resolves lone T / S labels from the label above them (Monday.. order). */
+static unsigned resolve_day(unsigned mask, int prev_day)
+{
+    if (mask & (1u << 7)) mask = (mask & 0x7fu) | (prev_day >= 2 ? 1u << 3 : 1u << 1);
+    if (mask & (1u << 8)) mask = (mask & 0x7fu) | (prev_day >= 5 ? 1u << 6 : 1u << 5);
+    return mask & 0x7fu;
+}
+
+static int lowest_day(unsigned mask)
+{
+    for (int d = 0; d < 7; d++)
+        if (mask & (1u << d)) return d;
+    return -1;
+}
+
+/* Days as rows: labels in column label_col. */
+static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
+{
+    ap_status st = AP_ERR_NOMEM;
+    int *bstart = NULL, *bend = NULL, *order = NULL;
+    unsigned *row_days = NULL;
+    unsigned char *emitted = NULL;
+    size_t nc = (size_t)t->ncols + 1;
+    if (!(bstart = malloc(nc * sizeof *bstart)) || !(bend = malloc(nc * sizeof *bend)) ||
+        !(row_days = calloc((size_t)t->nrows, sizeof *row_days)) ||
+        !(order = malloc((t->ncells ? t->ncells : 1) * sizeof *order)) ||
+        !(emitted = calloc(t->ncells ? t->ncells : 1, 1)))
+        goto out;
+    for (size_t k = 0; k < nc; k++) bstart[k] = bend[k] = TT_NO_TIME;
+
+    /* Day of each lattice row, and where the body starts. */
+    int first_row = t->nrows, data_col = label_col + 1, prev_day = -1;
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *c = &t->cells[i];
+        if (c->col != label_col || !ci[i].day_label) continue;
+        unsigned days = resolve_day(ci[i].days, prev_day);
+        prev_day = lowest_day(days);
+        if (c->row < first_row) first_row = c->row;
+        if (c->col + c->ncols > data_col) data_col = c->col + c->ncols;
+        for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++) row_days[r] |= days;
+    }
+
+    /* The header: time of each column edge, for cells starting and ending there. */
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *c = &t->cells[i];
+        if (c->row + c->nrows > first_row || c->col < data_col || !ci[i].ntimes) continue;
+        int c0 = c->col, c1 = c->col + c->ncols;
+        int s = ci[i].start, e = ci[i].end;
+        if (e == TT_NO_TIME) {
+            bstart[c0] = s;
+            continue;
+        }
+        double span = t->col_pos[c1] - t->col_pos[c0];
+        for (int k = c0; k <= c1; k++) {
+            double f = span > 0 ? (t->col_pos[k] - t->col_pos[c0]) / span : 0;
+            int tm = k == c0 ? s : k == c1 ? e : round5(s + (e - s) * f);
+            if (k < c1) bstart[k] = tm;
+            if (k > c0) bend[k] = tm;
+        }
+        if (ci[i].guessed) cx->guessed_ampm = 1;
+    }
+    /* A header with a single time ends where the next one starts. */
+    for (size_t k = 1; k < nc; k++)
+        if (bend[k] == TT_NO_TIME) bend[k] = bstart[k];
+
+    /* Body: per lattice row band of one day label, the cells in it left to right. */
+    for (int r = first_row; r < t->nrows;) {
+        unsigned days = row_days[r];
+        int r1 = r + 1;
+        while (r1 < t->nrows && row_days[r1] == days) r1++;
+        if (!days) {
+            r = r1;
+            continue;
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < t->ncells; i++) {
+            const tt_cell *c = &t->cells[i];
+            if (c->col < data_col || c->row >= r1 || c->row + c->nrows <= r) continue;
+            order[n++] = (int)i;
+        }
+        /* left to right (cells come sorted by row, then column) */
+        for (size_t a = 1; a < n; a++)
+            for (size_t b = a; b > 0 && t->cells[order[b]].col < t->cells[order[b - 1]].col; b--) {
+                int tmp = order[b];
+                order[b] = order[b - 1];
+                order[b - 1] = tmp;
+            }
+        for (size_t a = 0; a < n; a++) {
+            const tt_cell *c = &t->cells[order[a]];
+            const cinfo *info = &ci[order[a]];
+            if (!is_event(info)) continue;
+            /* days of this cell: every day whose rows it covers, within this band */
+            unsigned cdays = 0;
+            for (int rr = c->row; rr < c->row + c->nrows && rr < t->nrows; rr++)
+                cdays |= row_days[rr];
+            /* A cell covering several days is emitted once, for all of them. */
+            if (emitted[order[a]]) continue;
+            emitted[order[a]] = 1;
+            int c0 = c->col, c1 = c->col + c->ncols;
+            int s = info->start, e = info->end;
+            if (s == TT_NO_TIME) {
+                for (size_t b = 0; b < n; b++) {
+                    const tt_cell *o = &t->cells[order[b]];
+                    if (o->col + o->ncols == c0 && ci[order[b]].end != TT_NO_TIME)
+                        s = ci[order[b]].end;
+                }
+                if (s == TT_NO_TIME) s = bstart[c0] != TT_NO_TIME ? bstart[c0] : bend[c0];
+            }
+            if (e == TT_NO_TIME) {
+                for (size_t b = 0; b < n; b++) {
+                    const tt_cell *o = &t->cells[order[b]];
+                    if (o->col == c1 && ci[order[b]].start != TT_NO_TIME &&
+                        (s == TT_NO_TIME || ci[order[b]].start > s))
+                        e = ci[order[b]].start;
+                }
+                if (e == TT_NO_TIME) e = bend[c1] != TT_NO_TIME ? bend[c1] : bstart[c1];
+            }
+            if ((st = emit(cx, cdays & 0x7fu, info, s, e, c)) != AP_OK) goto out;
+        }
+        r = r1;
+    }
+    st = AP_OK;
+out:
+    free(bstart);
+    free(bend);
+    free(row_days);
+    free(order);
+    free(emitted);
+    return st;
+}
+
+/* Days from a heading; each row with a time is an event. Returns AP_OK with *used 0 when
+ * the table has too few times to be a schedule. */
+static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
+{
+    ap_status st = AP_OK;
+    *used = 0;
+    unsigned days = 0;
+    int timed_rows = 0, last_row = -1;
+    for (size_t i = 0; i < t->ncells; i++) {
+        if (!ci[i].ntimes) days |= ci[i].days;
+        else if (t->cells[i].row != last_row) timed_rows++, last_row = t->cells[i].row;
+    }
+    days &= 0x7fu;
+    if (timed_rows < 2) return AP_OK;
+    *used = 1;
+    if (!days) {
+        days = ALL_WEEKDAYS;
+        if ((st = tt_doc_warn(cx->doc, "a schedule without day names: read as Monday to "
+                                       "Friday")) != AP_OK)
+            return st;
+    }
+    /* Events row by row: the time from the row's first timed cell, the name from its
+     * cell with the most letters. */
+    typedef struct ev { int name_cell, start, end; } ev;
+    ev *evs = malloc((size_t)(t->nrows + 1) * sizeof *evs);
+    if (!evs) return AP_ERR_NOMEM;
+    int nev = 0;
+    for (int r = 0; r < t->nrows; r++) {
+        int name_cell = -1, s = TT_NO_TIME, e = TT_NO_TIME;
+        for (size_t i = 0; i < t->ncells; i++) {
+            const tt_cell *c = &t->cells[i];
+            if (c->row != r) continue;
+            if (ci[i].ntimes && s == TT_NO_TIME) s = ci[i].start, e = ci[i].end;
+            if (is_event(&ci[i]) && !(ci[i].days && ci[i].ntimes == 0 && ci[i].letters < 4) &&
+                (name_cell < 0 || ci[i].letters > ci[name_cell].letters))
+                name_cell = (int)i;
+        }
+        if (name_cell < 0 || s == TT_NO_TIME) continue;
+        evs[nev++] = (ev){name_cell, s, e};
+    }
+    for (int k = 0; k < nev; k++) {
+        int e = evs[k].end;
+        /* A single time ends where the next event starts. */
+        if (e == TT_NO_TIME && k + 1 < nev && evs[k + 1].start > evs[k].start)
+            e = evs[k + 1].start;
+        if ((st = emit(cx, days, &ci[evs[k].name_cell], evs[k].start, e,
+                       &t->cells[evs[k].name_cell])) != AP_OK)
+            break;
+    }
+    free(evs);
+    return st;
+}
+
+/* Single letters stacked one per row in one column make a word ("B","R","E","A","K"):
+ * each cell of the run takes the whole word. */
+static ap_status join_vertical_letters(const tt_table *t, cinfo *ci)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        if (strlen(ci[i].name) != 1 || !isalpha((unsigned char)ci[i].name[0])) continue;
+        size_t run[64];
+        size_t n = 0;
+        run[n++] = i;
+        for (size_t j = i + 1; j < t->ncells && n < 64; j++) {
+            const tt_cell *p = &t->cells[run[n - 1]], *c = &t->cells[j];
+            if (c->col == p->col && c->ncols == p->ncols && c->row == p->row + p->nrows &&
+                strlen(ci[j].name) == 1 && isalpha((unsigned char)ci[j].name[0]))
+                run[n++] = j;
+        }
+        if (n < 3) continue;
+        char word[65];
+        for (size_t k = 0; k < n; k++)
+            word[k] = (char)(k ? tolower((unsigned char)ci[run[k]].name[0])
+                               : toupper((unsigned char)ci[run[k]].name[0]));
+        word[n] = '\0';
+        for (size_t k = 0; k < n; k++) {
+            char *copy = strdup(word);
+            if (!copy) return AP_ERR_NOMEM;
+            free(ci[run[k]].name);
+            ci[run[k]].name = copy;
+            ci[run[k]].letters = (int)n;
+            ci[run[k]].day_label = 0;
+        }
+    }
+    return AP_OK;
+}
+
+/* The day-label column (or row, when by_row) most labels share; -1 when fewer than 2. */
+static int label_axis(const tt_table *t, const cinfo *ci, int by_row, int *count)
+{
+    int best = -1, best_n = 0;
+    int limit = by_row ? t->nrows : t->ncols;
+    for (int k = 0; k < limit; k++) {
+        int n = 0;
+        for (size_t i = 0; i < t->ncells; i++)
+            if (ci[i].day_label && (by_row ? t->cells[i].row : t->cells[i].col) == k) n++;
+        if (n > best_n) best_n = n, best = k;
+    }
+    *count = best_n;
+    return best_n >= 2 ? best : -1;
+}
+
+static ap_status add_header_text(ctx *cx, const tt_table *t)
+{
+    for (size_t i = 0; i < t->ncells; i++)
+        for (size_t k = 0; k < t->cells[i].nlines; k++) {
+            sbuf_puts(&cx->header, t->cells[i].lines[k].text);
+            sbuf_puts(&cx->header, "\n");
+        }
+    return cx->header.oom ? AP_ERR_NOMEM : AP_OK;
+}
+
+static ap_status interpret_table(ctx *cx, const tt_table *table)
+{
+    ap_status st = AP_ERR_NOMEM;
+    tt_table flipped = {0};
+    const tt_table *t = table;
+    cinfo *ci = calloc(table->ncells ? table->ncells : 1, sizeof *ci);
+    if (!ci) goto out;
+    for (size_t i = 0; i < table->ncells; i++)
+        if ((st = read_cell(&table->cells[i], &ci[i])) != AP_OK) goto out;
+    if ((st = join_vertical_letters(table, ci)) != AP_OK) goto out;
+    int ncol_labels = 0, nrow_labels = 0;
+    int col = label_axis(table, ci, 0, &ncol_labels);
+    int row = label_axis(table, ci, 1, &nrow_labels);
+    if (row >= 0 && nrow_labels > ncol_labels) {
+        if ((st = transpose(table, &flipped)) != AP_OK) goto out;
+        t = &flipped;
+        col = row;
+    }
+    if (col >= 0) {
+        st = grid_rows(cx, t, ci, col);
+    } else {
+        int used = 0;
+        st = list_rows(cx, t, ci, &used);
+        if (st == AP_OK && !used) st = add_header_text(cx, t);
+    }
+out:
+    if (t == &flipped) {
+        free(flipped.row_pos);
+        free(flipped.col_pos);
+        free(flipped.cells);
+    }
+    cinfo_free(ci, table->ncells);
+    return st;
+}
+
+/* ---- header fields ---- */
+
+static const char *const field_labels[] = {"teacher", "class", "term", "year", "name",
+                                           "form", "group", "semester"};
+#define NLABELS (sizeof field_labels / sizeof field_labels[0])
+
+/* Index of the label word starting at p followed by ':' (or -1); *after: past the colon. */
+static int label_at(const char *p, const char **after)
+{
+    for (size_t k = 0; k < NLABELS; k++) {
+        size_t n = strlen(field_labels[k]);
+        if (strncasecmp(p, field_labels[k], n) != 0) continue;
+        const char *q = p + n;
+        while (*q == ' ') q++;
+        if (*q != ':') continue;
+        *after = q + 1;
+        return (int)k;
+    }
+    return -1;
+}
+
+static int find_year(const char *s, size_t *at)
+{
+    for (size_t i = 0; s[i]; i++) {
+        if ((i == 0 || !isdigit((unsigned char)s[i - 1])) &&
+            ((s[i] == '2' && s[i + 1] == '0') || (s[i] == '1' && s[i + 1] == '9')) &&
+            isdigit((unsigned char)s[i + 2]) && isdigit((unsigned char)s[i + 3]) &&
+            !isdigit((unsigned char)s[i + 4])) {
+            if (at) *at = i;
+            return (s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 +
+                   (s[i + 3] - '0');
+        }
+    }
+    return 0;
+}
+
+static ap_status header_fields(ctx *cx, const char *text)
+{
+    tt_doc *doc = cx->doc;
+    ap_status st = AP_OK;
+    for (const char *line = text; line && *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        for (size_t i = 0; i < len; i++) {
+            const char *after;
+            if (i > 0 && isalpha((unsigned char)line[i - 1])) continue;
+            int k = label_at(line + i, &after);
+            if (k < 0) continue;
+            /* the value runs to the next label or the end of the line */
+            size_t vfrom = (size_t)(after - line), vto = vfrom;
+            while (vto < len) {
+                const char *a2;
+                if ((vto == 0 || line[vto - 1] == ' ') && label_at(line + vto, &a2) >= 0) break;
+                vto++;
+            }
+            char *value = trim_copy(line, vfrom, vto);
+            if (!value) continue;
+            size_t yat = 0;
+            int year = find_year(value, &yat);
+            if (year && k != 3) {
+                if (!doc->year) doc->year = year;
+                value[yat] = '\0';
+                char *v2 = trim_copy(value, 0, strlen(value));
+                free(value);
+                value = v2;
+            }
+            if (k == 3 && year) doc->year = year;
+            char **field = k == 0 ? &doc->teacher : k == 1 || k == 5 || k == 6 ? &doc->class_name
+                           : k == 2 || k == 7 ? &doc->term : NULL;
+            if (value && field && !*field) st = tt_set_str(field, value);
+            free(value);
+            if (st != AP_OK) return st;
+            i = vto - 1;
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    if (!doc->year && doc->term) doc->year = find_year(doc->term, NULL);
+    return st;
+}
+
+ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap_error *err)
+{
+    ap_status st = AP_OK;
+    ctx cx = {.doc = doc};
+    size_t before = doc->nblocks;
+    for (size_t p = 0; p < npages; p++) {
+        for (size_t i = 0; i < pages[p].nfree; i++) {
+            sbuf_puts(&cx.header, pages[p].free_text[i].text);
+            sbuf_puts(&cx.header, "\n");
+        }
+        for (size_t t = 0; t < pages[p].ntables; t++)
+            if ((st = interpret_table(&cx, &pages[p].tables[t])) != AP_OK) goto out;
+    }
+    if (cx.header.oom) {
+        st = AP_ERR_NOMEM;
+        goto out;
+    }
+    if (cx.header.len && (st = header_fields(&cx, cx.header.data)) != AP_OK) goto out;
+    if (cx.guessed_ampm &&
+        (st = tt_doc_warn(doc, "times without am/pm read as a school day (1:00-5:59 as "
+                               "afternoon)")) != AP_OK)
+        goto out;
+    if (doc->nblocks == before && (st = tt_doc_warn(doc, "no timetable found")) != AP_OK)
+        goto out;
+out:
+    sbuf_free(&cx.header);
+    if (st != AP_OK) return ap_fail(err, st, "extract: cannot interpret the page (%s)",
+                                    ap_status_str(st));
+    return AP_OK;
+}

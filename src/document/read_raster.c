@@ -1,0 +1,564 @@
+/* read_raster: a page image to a tt_page (see readers.h).
+ *
+ * The page is turned grey and deskewed; vision/table finds the ruled tables; every cell
+ * with ink, and every block of ink outside the tables, becomes a job. Workers (one per
+ * engine, each engine used by its own thread only) take jobs from a shared counter, crop
+ * tight around the ink, choose the reading direction and OCR the crop as one block. Each
+ * job writes only its own slot, so the workers share nothing but the counter and the
+ * first error. */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "document/readers.h"
+#include "vision/table.h"
+
+#define MAX_JOBS 4000 /* cells plus free-text blocks in one page */
+
+typedef struct job {
+    int x, y, w, h;   /* region of the page */
+    tt_line *lines;   /* results, owned until moved into the page */
+    size_t nlines;
+    float confidence;
+    int rotation;
+    int inked;
+} job;
+
+typedef struct work {
+    PIX *grey;
+    job *jobs;
+    size_t njobs;
+    atomic_size_t next;
+    int timeout_ms;
+    pthread_mutex_t lock;
+    ap_status status;
+    ap_error error;
+} work;
+
+typedef struct worker_arg {
+    work *w;
+    ocr_engine *engine;
+} worker_arg;
+
+static int imax(int a, int b) { return a > b ? a : b; }
+static int imin(int a, int b) { return a < b ? a : b; }
+
+/* The rectangle of ink in crop: pixels darker (or, on a dark fill, lighter) than the
+ * crop's median by a clear margin. Returns 0 when there is too little ink to be text. */
+static int ink_box(PIX *crop, int *bx, int *by, int *bw, int *bh, PIX **ink_out)
+{
+    l_int32 median = 255;
+    int found = 0;
+    PIX *ink = NULL;
+    if (pixGetRankValue(crop, 1, 0.5f, (l_uint32 *)&median) != 0) goto out;
+    median &= 0xff;
+    if (median >= 96) {
+        ink = pixThresholdToBinary(crop, imax(40, median - 70));
+    } else {
+        /* light text on a dark fill: invert so ink is 1 */
+        PIX *t = pixThresholdToBinary(crop, imin(215, median + 70));
+        if (t) ink = pixInvert(NULL, t);
+        pixDestroy(&t);
+    }
+    if (!ink) goto out;
+    /* Specks and bits of rule at the border are not text. */
+    PIX *clean = pixSelectBySize(ink, 3, 3, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
+    if (clean) {
+        pixDestroy(&ink);
+        ink = clean;
+    }
+    BOX *b = NULL;
+    l_int32 count = 0;
+    pixCountPixels(ink, &count, NULL);
+    if (count < 12 || pixClipToForeground(ink, NULL, &b) != 0 || !b) goto out;
+    boxGetGeometry(b, bx, by, bw, bh);
+    boxDestroy(&b);
+    found = *bw >= 3 && *bh >= 6;
+out:
+    if (ink_out && found) *ink_out = ink;
+    else pixDestroy(&ink);
+    return found;
+}
+
+/* Clears rule remnants along the crop's edges: edge rows or columns that are mostly ink. */
+static void trim_rules(PIX *crop, int *x0, int *y0, int *x1, int *y1)
+{
+    int w = pixGetWidth(crop), h = pixGetHeight(crop);
+    int limit = imax(3, imin(w, h) / 8);
+    for (int side = 0; side < 4; side++) {
+        for (int k = 0; k < limit; k++) {
+            int dark = 0, n = side < 2 ? w : h;
+            for (int i = 0; i < n; i++) {
+                l_uint32 v = 255;
+                int px = side < 2 ? i : (side == 2 ? *x0 + k : *x1 - 1 - k);
+                int py = side == 0 ? *y0 + k : (side == 1 ? *y1 - 1 - k : i);
+                if (px < 0 || py < 0 || px >= w || py >= h) continue;
+                pixGetPixel(crop, px, py, &v);
+                dark += v < 128;
+            }
+            if (dark * 2 < n) break;
+            if (side == 0) (*y0)++;
+            else if (side == 1) (*y1)--;
+            else if (side == 2) (*x0)++;
+            else (*x1)--;
+        }
+    }
+}
+
+static int is_dash_at(const char *s, size_t i, size_t *len)
+{
+    if (s[i] == '-') return *len = 1, 1;
+    if ((unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
+        ((unsigned char)s[i + 2] == 0x93 || (unsigned char)s[i + 2] == 0x94))
+        return *len = 3, 1;
+    return 0;
+}
+
+/* Repairs the OCR slips that break time notations, in place: a long dash read as several
+ * ("-—", "- -") becomes one '-', and a lone 'g' or 'q' just before a dash and a digit is
+ * the 9 it resembles ("g- 9.30"). Text that is not near a time is left alone. */
+static void fix_ocr_line(char *s)
+{
+    size_t w = 0, n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t dl;
+        if (is_dash_at(s, i, &dl)) {
+            size_t j = i + dl, k;
+            /* swallow further dashes (and the spaces between them) */
+            for (;;) {
+                k = j;
+                while (s[k] == ' ') k++;
+                size_t l2;
+                if (k < n && is_dash_at(s, k, &l2)) j = k + l2;
+                else break;
+            }
+            if (j - i > dl) {
+                s[w++] = '-';
+                i = j;
+                continue;
+            }
+        }
+        s[w++] = s[i++];
+    }
+    s[w] = '\0';
+    for (size_t i = 0; s[i]; i++) {
+        if ((s[i] != 'g' && s[i] != 'q') || (i > 0 && s[i - 1] != ' ')) continue;
+        size_t k = i + 1;
+        while (s[k] == ' ') k++;
+        size_t dl;
+        if (!is_dash_at(s, k, &dl)) continue;
+        k += dl;
+        while (s[k] == ' ') k++;
+        if (s[k] >= '0' && s[k] <= '9') s[i] = '9';
+    }
+}
+
+/* Lines from the words of r, in reading order: a word that starts left of the previous
+ * one or below its middle starts a new line. inner_w is the width the text could fill. */
+static ap_status words_to_lines(const ocr_result *r, int inner_w, job *jb)
+{
+    ap_status st = AP_OK;
+    char buf[1024];
+    size_t len = 0;
+    int left = 0, right = 0, ntall = 0;
+    float heights[64];
+    double conf = 0;
+    int nwords = 0;
+    for (size_t i = 0; i <= r->nwords; i++) {
+        const ocr_word *w = i < r->nwords ? &r->words[i] : NULL;
+        int newline = !w;
+        if (w && len) {
+            const ocr_word *p = &r->words[i - 1];
+            newline = w->left < p->left || w->top > p->top + p->height * 2 / 3;
+        }
+        if (newline && len) {
+            float hsum = 0;
+            for (int k = 0; k < ntall; k++) hsum += heights[k];
+            float height = ntall ? hsum / (float)ntall : 0;
+            /* Type size: the geometric mean of word height (inflated by ascenders and
+             * descenders) and advance per character (wide for capitals), steadier than
+             * either when a title is in capitals and its notes are not. */
+            size_t nchars = 0;
+            for (size_t k = 0; k < len; k++) nchars += ((unsigned char)buf[k] & 0xc0) != 0x80;
+            if (nchars && height > 0)
+                height = sqrtf(height * (float)(right - left) / (float)nchars);
+            fix_ocr_line(buf);
+            st = tt_lines_add(&jb->lines, &jb->nlines, buf, (float)(conf / nwords), height,
+                              inner_w > 0 ? (float)(right - left) / (float)inner_w : 0);
+            if (st != AP_OK) return st;
+            len = 0, ntall = 0, conf = 0, nwords = 0;
+        }
+        if (!w) break;
+        size_t tl = strlen(w->text);
+        if (len + tl + 2 >= sizeof buf) continue;
+        if (!len) left = w->left;
+        else buf[len++] = ' ';
+        memcpy(buf + len, w->text, tl);
+        len += tl;
+        buf[len] = '\0';
+        right = w->left + w->width;
+        if (ntall < 64) heights[ntall++] = (float)w->height;
+        conf += w->confidence;
+        nwords++;
+    }
+    return st;
+}
+
+/* How plausible a reading is: the mean word confidence, scaled by the share of letters
+ * and digits among the characters (dashes and time punctuation neutral) and lowered by
+ * the share of one-character words. Text read in the wrong direction comes out as stray
+ * symbols and lone letters that Tesseract can still be fairly sure of. */
+static float reading_score(const ocr_result *r)
+{
+    size_t alnum = 0, total = 0, single = 0;
+    for (size_t i = 0; i < r->nwords; i++) {
+        size_t chars = 0;
+        for (const char *p = r->words[i].text; *p; p++) {
+            unsigned char c = (unsigned char)*p;
+            if ((c & 0xc0) == 0x80) continue; /* UTF-8 continuation byte */
+            chars++;
+            if (c == '-' || c == ':' || c == '.' || c == 0xe2) continue;
+            total++;
+            alnum += (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+        }
+        single += chars <= 1;
+    }
+    if (!total || !r->nwords) return 0.0f;
+    return r->confidence * (float)alnum / (float)total *
+           (1.0f - 0.5f * (float)single / (float)r->nwords);
+}
+
+/* Reads one job: tight crop, reading direction, OCR. */
+static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
+{
+    ap_status st = AP_OK;
+    PIX *crop = NULL, *tight = NULL, *turned = NULL, *best_pix = NULL;
+    ocr_result best = {0};
+    int best_rot = 0;
+    float best_score = 0;
+    BOX *box = boxCreate(jb->x, jb->y, jb->w, jb->h);
+    if (!box || !(crop = pixClipRectangle(wk->grey, box, NULL))) goto out;
+    int x0 = 0, y0 = 0, x1 = pixGetWidth(crop), y1 = pixGetHeight(crop);
+    trim_rules(crop, &x0, &y0, &x1, &y1);
+    if (x1 - x0 < 4 || y1 - y0 < 4) goto out;
+    int bx, by, bw, bh;
+    BOX *inner = boxCreate(x0, y0, x1 - x0, y1 - y0);
+    PIX *trimmed = inner ? pixClipRectangle(crop, inner, NULL) : NULL;
+    boxDestroy(&inner);
+    if (!trimmed) goto out;
+    pixDestroy(&crop);
+    crop = trimmed;
+    if (!ink_box(crop, &bx, &by, &bw, &bh, NULL)) goto out;
+    jb->inked = 1;
+    /* A margin around the ink: Tesseract reads glyphs that touch the edge badly. */
+    int margin = imax(6, imin(bw, bh) / 4);
+    BOX *tb = boxCreate(bx - margin, by - margin, bw + 2 * margin, bh + 2 * margin);
+    PIX *tc = tb ? pixClipRectangle(crop, tb, NULL) : NULL;
+    boxDestroy(&tb);
+    if (!tc) goto out;
+    tight = pixAddBorder(tc, margin - imin(margin, imin(bx, by)), 255);
+    pixDestroy(&tc);
+    if (!tight) goto out;
+
+    /* Reading direction: text set bottom-to-top (the usual way in narrow cells) or
+     * top-to-bottom makes the ink taller than wide; try turning it upright and keep the
+     * reading Tesseract is most sure of. Upright text is tried first when the ink is wide. */
+    int tall = bh > bw * 5 / 4;
+    int order_tall[3] = {90, 270, 0}, order_wide[3] = {0, 90, 270};
+    const int *order = tall ? order_tall : order_wide;
+    int cell_w = x1 - x0, cell_h = y1 - y0;
+    for (int k = 0; k < 3; k++) {
+        int rot = order[k];
+        ocr_result r = {0};
+        pixDestroy(&turned);
+        turned = rot == 0 ? pixClone(tight) : pixRotateOrth(tight, rot == 90 ? 1 : 3);
+        if (!turned) {
+            st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+            goto out;
+        }
+        st = ocr_recognize(engine, turned, &(ocr_params){.layout = OCR_LAYOUT_BLOCK,
+                                                         .timeout_ms = wk->timeout_ms},
+                           &r, err);
+        if (st != AP_OK) goto out;
+        float score = reading_score(&r);
+        int better = best.words == NULL || score > best_score;
+        if (better) {
+            ocr_result_free(&best);
+            best = r;
+            best_rot = rot;
+            best_score = score;
+        } else {
+            ocr_result_free(&r);
+        }
+        /* Sure enough: skip the other directions. Upright wide text rarely needs them;
+         * a tall crop read confidently when turned is done. */
+        if (best.nwords && best_score >= (k == 0 ? 80.0f : 85.0f)) break;
+        if (!tall && k == 0 && best.nwords && best_score >= 55.0f) break;
+    }
+    jb->rotation = best_rot;
+    jb->confidence = best.confidence;
+    st = words_to_lines(&best, best_rot == 0 ? cell_w : cell_h, jb);
+    if (st != AP_OK) st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+out:
+    ocr_result_free(&best);
+    boxDestroy(&box);
+    pixDestroy(&crop);
+    pixDestroy(&tight);
+    pixDestroy(&turned);
+    pixDestroy(&best_pix);
+    return st;
+}
+
+static void *worker_main(void *arg)
+{
+    worker_arg *a = arg;
+    work *wk = a->w;
+    for (;;) {
+        size_t i = atomic_fetch_add(&wk->next, 1);
+        if (i >= wk->njobs) break;
+        pthread_mutex_lock(&wk->lock);
+        int failed = wk->status != AP_OK;
+        pthread_mutex_unlock(&wk->lock);
+        if (failed) break;
+        ap_error e = {0};
+        ap_status st = read_job(wk, a->engine, &wk->jobs[i], &e);
+        if (st != AP_OK) {
+            pthread_mutex_lock(&wk->lock);
+            if (wk->status == AP_OK) {
+                wk->status = st;
+                wk->error = e;
+            }
+            pthread_mutex_unlock(&wk->lock);
+        }
+    }
+    return NULL;
+}
+
+/* Runs the jobs on nengines threads (the caller's thread is one of them). */
+static ap_status run_jobs(work *wk, ocr_engine **engines, size_t nengines, ap_error *err)
+{
+    pthread_t threads[TT_EXTRACT_MAX_THREADS];
+    worker_arg args[TT_EXTRACT_MAX_THREADS];
+    size_t started = 0;
+    if (nengines > TT_EXTRACT_MAX_THREADS) nengines = TT_EXTRACT_MAX_THREADS;
+    if (nengines > wk->njobs) nengines = wk->njobs ? wk->njobs : 1;
+    for (size_t i = 0; i < nengines; i++) args[i] = (worker_arg){.w = wk, .engine = engines[i]};
+    for (size_t i = 1; i < nengines; i++) {
+        if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) break;
+        started = i;
+    }
+    worker_main(&args[0]);
+    for (size_t i = 1; i <= started; i++) pthread_join(threads[i], NULL);
+    if (wk->status != AP_OK) {
+        if (err) *err = wk->error;
+        return wk->status;
+    }
+    return AP_OK;
+}
+
+/* Blocks of ink outside the tables: titles and header fields. Pictures (dense ink) and
+ * specks are left out. Appends jobs; returns the new count. */
+static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables, job *jobs,
+                             size_t njobs)
+{
+    PIX *bin = pixThresholdToBinary(grey, 128);
+    BOXA *blocks = NULL;
+    PIX *joined = NULL;
+    if (!bin) goto out;
+    int W = pixGetWidth(grey), H = pixGetHeight(grey);
+    for (size_t t = 0; t < ntables; t++)
+        pixRasterop(bin, tables[t].x - 4, tables[t].y - 4, tables[t].w + 8, tables[t].h + 8,
+                    PIX_CLR, NULL, 0, 0);
+    /* Join letters into words and words into lines. */
+    int gap = imax(15, W / 80);
+    if (!(joined = pixCloseBrick(NULL, bin, gap, imax(3, H / 300)))) goto out;
+    if (!(blocks = pixConnComp(joined, NULL, 8))) goto out;
+    int n = boxaGetCount(blocks);
+    for (int i = 0; i < n && njobs < MAX_JOBS; i++) {
+        l_int32 x, y, w, h, count = 0;
+        boxaGetBoxGeometry(blocks, i, &x, &y, &w, &h);
+        if (w < 20 || h < 8 || h > H / 6) continue;
+        BOX *b = boxaGetBox(blocks, i, L_CLONE);
+        pixCountPixelsInRect(bin, b, &count, NULL);
+        boxDestroy(&b);
+        if ((double)count > 0.45 * w * h) continue; /* a picture or a solid bar */
+        int m = 4;
+        int x0 = imax(0, x - m), y0 = imax(0, y - m);
+        jobs[njobs++] = (job){.x = x0, .y = y0, .w = imin(W, x + w + m) - x0,
+                              .h = imin(H, y + h + m) - y0};
+    }
+out:
+    pixDestroy(&bin);
+    pixDestroy(&joined);
+    boxaDestroy(&blocks);
+    return njobs;
+}
+
+static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table *tables,
+                        size_t ntables, const job *jobs, size_t ncell_jobs)
+{
+    char path[1024];
+    if (lines) {
+        snprintf(path, sizeof path, "%s/lines.png", dir);
+        pixWrite(path, lines, IFF_PNG);
+    }
+    PIX *overlay = pixConvertTo32(grey);
+    if (!overlay) return;
+    for (size_t t = 0; t < ntables; t++) {
+        BOX *b = boxCreate(tables[t].x, tables[t].y, tables[t].w, tables[t].h);
+        if (b) pixRenderBoxArb(overlay, b, 3, 255, 0, 255);
+        boxDestroy(&b);
+    }
+    /* Cells: green upright, red turned 90 (bottom-to-top), blue 270, grey empty. */
+    for (size_t i = 0; i < ncell_jobs; i++) {
+        const job *j = &jobs[i];
+        BOX *b = boxCreate(j->x, j->y, j->w, j->h);
+        if (!b) continue;
+        int r = 160, g = 160, bl = 160;
+        if (j->inked) {
+            r = j->rotation == 90 ? 230 : 0;
+            g = j->rotation == 0 ? 180 : 0;
+            bl = j->rotation == 270 ? 230 : 0;
+        }
+        pixRenderBoxArb(overlay, b, 2, r, g, bl);
+        boxDestroy(&b);
+    }
+    snprintf(path, sizeof path, "%s/cells.png", dir);
+    pixWrite(path, overlay, IFF_PNG);
+    pixDestroy(&overlay);
+    /* What was read in each cell, for a person comparing with the picture. */
+    snprintf(path, sizeof path, "%s/cells.tsv", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fprintf(f, "table\trow\tcol\tnrows\tncols\trotation\tconfidence\tlines\n");
+    size_t ji = 0;
+    for (size_t t = 0; t < ntables; t++)
+        for (size_t c = 0; c < tables[t].ncells && ji < ncell_jobs; c++, ji++) {
+            const img_cell *cell = &tables[t].cells[c];
+            const job *j = &jobs[ji];
+            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t%d\t%.0f\t", t, cell->row, cell->col,
+                    cell->nrows, cell->ncols, j->rotation, j->confidence);
+            for (size_t k = 0; k < j->nlines; k++)
+                fprintf(f, "%s%s [h%.0f w%.2f]", k ? " / " : "", j->lines[k].text,
+                        j->lines[k].height, j->lines[k].width);
+            fputc('\n', f);
+        }
+    fclose(f);
+}
+
+ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
+                         const tt_extract_options *opts, tt_page *page, ap_error *err)
+{
+    ap_status st = AP_OK;
+    PIX *grey8 = NULL, *grey = NULL, *lines = NULL;
+    img_table *tables = NULL;
+    size_t ntables = 0, njobs = 0, ncell_jobs = 0;
+    job *jobs = NULL;
+    work wk;
+    memset(&wk, 0, sizeof wk);
+    memset(page, 0, sizeof *page);
+    page->number = 1;
+    int lock_ready = 0;
+
+    grey8 = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0);
+    if (!grey8) {
+        st = ap_fail(err, AP_ERR_PROCESSING, "extract: cannot convert the page to grey");
+        goto out;
+    }
+    float angle = 0;
+    if (!(grey = img_deskew(grey8, &angle))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+        goto out;
+    }
+    st = img_find_tables(grey, &tables, &ntables, opts && opts->debug_dir ? &lines : NULL, err);
+    if (st != AP_OK) goto out;
+
+    if (!(jobs = calloc(MAX_JOBS, sizeof *jobs))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+        goto out;
+    }
+    for (size_t t = 0; t < ntables; t++)
+        for (size_t c = 0; c < tables[t].ncells && njobs < MAX_JOBS; c++) {
+            const img_cell *cell = &tables[t].cells[c];
+            jobs[njobs++] = (job){.x = cell->x, .y = cell->y, .w = cell->w, .h = cell->h};
+        }
+    ncell_jobs = njobs;
+    njobs = free_text_jobs(grey, tables, ntables, jobs, njobs);
+
+    wk.grey = grey;
+    wk.jobs = jobs;
+    wk.njobs = njobs;
+    wk.timeout_ms = opts ? opts->timeout_ms : 0;
+    atomic_init(&wk.next, 0);
+    if (pthread_mutex_init(&wk.lock, NULL) != 0) {
+        st = ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a mutex");
+        goto out;
+    }
+    lock_ready = 1;
+    if ((st = run_jobs(&wk, engines, nengines, err)) != AP_OK) goto out;
+
+    if (opts && opts->debug_dir)
+        write_debug(opts->debug_dir, grey, lines, tables, ntables, jobs, ncell_jobs);
+
+    /* Move the results into the page. */
+    if (ntables && !(page->tables = calloc(ntables, sizeof *page->tables))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+        goto out;
+    }
+    size_t ji = 0;
+    for (size_t t = 0; t < ntables; t++) {
+        const img_table *it = &tables[t];
+        tt_table *tt = &page->tables[page->ntables++];
+        tt->nrows = it->nrows;
+        tt->ncols = it->ncols;
+        tt->bbox = (tt_bbox){.page = 1, .x = it->x, .y = it->y, .w = it->w, .h = it->h};
+        tt->row_pos = malloc((size_t)(it->nrows + 1) * sizeof *tt->row_pos);
+        tt->col_pos = malloc((size_t)(it->ncols + 1) * sizeof *tt->col_pos);
+        tt->cells = calloc(it->ncells ? it->ncells : 1, sizeof *tt->cells);
+        if (!tt->row_pos || !tt->col_pos || !tt->cells) {
+            st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+            goto out;
+        }
+        memcpy(tt->row_pos, it->row_y, (size_t)(it->nrows + 1) * sizeof *tt->row_pos);
+        memcpy(tt->col_pos, it->col_x, (size_t)(it->ncols + 1) * sizeof *tt->col_pos);
+        for (size_t c = 0; c < it->ncells && ji < ncell_jobs; c++, ji++) {
+            const img_cell *ic = &it->cells[c];
+            job *jb = &jobs[ji];
+            tt_cell *cell = &tt->cells[tt->ncells++];
+            *cell = (tt_cell){.row = ic->row, .col = ic->col, .nrows = ic->nrows,
+                              .ncols = ic->ncols,
+                              .bbox = {.page = 1, .x = ic->x, .y = ic->y, .w = ic->w,
+                                       .h = ic->h},
+                              .rotation = jb->rotation, .lines = jb->lines,
+                              .nlines = jb->nlines, .confidence = jb->confidence};
+            jb->lines = NULL;
+            jb->nlines = 0;
+        }
+    }
+    for (size_t i = ncell_jobs; i < njobs; i++)
+        for (size_t k = 0; k < jobs[i].nlines; k++) {
+            const tt_line *l = &jobs[i].lines[k];
+            st = tt_lines_add(&page->free_text, &page->nfree, l->text, l->confidence,
+                              l->height, l->width);
+            if (st != AP_OK) {
+                st = ap_fail(err, st, "extract: out of memory");
+                goto out;
+            }
+        }
+    log_debug("extract: skew %.2f deg, %zu tables, %zu cells, %zu free blocks", angle,
+              ntables, ncell_jobs, njobs - ncell_jobs);
+out:
+    if (lock_ready) pthread_mutex_destroy(&wk.lock);
+    for (size_t i = 0; jobs && i < njobs; i++) tt_lines_free(jobs[i].lines, jobs[i].nlines);
+    free(jobs);
+    img_tables_free(tables, ntables);
+    pixDestroy(&grey8);
+    pixDestroy(&grey);
+    pixDestroy(&lines);
+    if (st != AP_OK) tt_page_free(page);
+    return st;
+}

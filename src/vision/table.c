@@ -1,0 +1,442 @@
+/* table: ruled-table detection (see table.h for the model).
+ *
+ * Steps, each sized from the page so that no constant depends on one resolution:
+ *   1. binarise dark ink (fills are lighter than rules, and what is not is removed in 3);
+ *   2. open with a long horizontal / vertical bar: what survives is a run of ink at least
+ *      that long (rules, and a few long text strokes);
+ *   3. subtract what survives an opening across the run by more than a rule's thickness
+ *      (solid fills, bold blocks);
+ *   4. keep the runs long for the page, then, repeatedly, a run whose both ends meet kept
+ *      runs across it;
+ *   5. connected groups of rules are tables; their rule positions, clustered, the lattice;
+ *   6. neighbouring lattice units whose shared edge is less than half drawn are one cell. */
+#include "vision/table.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Geometry derived from the page size. */
+typedef struct rule_params {
+    int hlen, vlen; /* shortest run that may be a rule */
+    int thick;      /* thickest a rule may be */
+    int tol;        /* distance at which two rules meet, or two positions are one rule */
+    int page_w, page_h;
+} rule_params;
+
+static int imax(int a, int b) { return a > b ? a : b; }
+static int imin(int a, int b) { return a < b ? a : b; }
+
+PIX *img_binarize_rules(PIX *grey)
+{
+    /* Rules are drawn dark. 160 keeps grey and coloured rules of scans while pastel fills
+     * (and mid-grey fills, removed later by their thickness) stay background. */
+    return pixThresholdToBinary(grey, 160);
+}
+
+static rule_params params_for(int w, int h)
+{
+    rule_params p;
+    p.page_w = w;
+    p.page_h = h;
+    p.hlen = imax(20, w / 60);
+    p.vlen = imax(15, h / 70);
+    p.thick = imax(5, imin(w, h) / 180);
+    p.tol = imax(3, p.thick);
+    return p;
+}
+
+/* Runs of ink at least len long in one direction, no thicker than p->thick across it. */
+static PIX *rule_runs(PIX *bin, int horizontal, const rule_params *p)
+{
+    PIX *runs = NULL, *thick = NULL;
+    int len = horizontal ? p->hlen : p->vlen;
+    /* Close small gaps first so that a broken scanned rule is still one run. */
+    PIX *closed = horizontal ? pixCloseBrick(NULL, bin, 5, 1) : pixCloseBrick(NULL, bin, 1, 5);
+    if (!closed) goto out;
+    runs = horizontal ? pixOpenBrick(NULL, closed, len, 1) : pixOpenBrick(NULL, closed, 1, len);
+    if (!runs) goto out;
+    thick = horizontal ? pixOpenBrick(NULL, runs, 1, p->thick + 1)
+                       : pixOpenBrick(NULL, runs, p->thick + 1, 1);
+    if (!thick) {
+        pixDestroy(&runs);
+        goto out;
+    }
+    pixSubtract(runs, runs, thick);
+out:
+    pixDestroy(&closed);
+    pixDestroy(&thick);
+    return runs;
+}
+
+/* Whether the end of run a (the side given by at_start) meets run b across it. */
+static int end_meets(const l_int32 *a, int horizontal, int at_start, const l_int32 *b, int tol)
+{
+    /* a and b are {x, y, w, h}; the end of a is a small box around its first or last pixel */
+    l_int32 ex, ey, ew, eh;
+    if (horizontal) {
+        ex = (at_start ? a[0] : a[0] + a[2] - 1) - tol, ey = a[1] - tol;
+        ew = 2 * tol + 1, eh = a[3] + 2 * tol;
+    } else {
+        ex = a[0] - tol, ey = (at_start ? a[1] : a[1] + a[3] - 1) - tol;
+        ew = a[2] + 2 * tol, eh = 2 * tol + 1;
+    }
+    return ex < b[0] + b[2] && b[0] < ex + ew && ey < b[1] + b[3] && b[1] < ey + eh;
+}
+
+/* Keeps the runs that are rules. Long runs (a fifth of the page) are rules; from them,
+ * a shorter run is a rule when rules across it meet both its ends, and so on until
+ * nothing changes: a rule ends where it meets other rules, while an underline or a
+ * letter's stroke meets a rule at one end at most. Fills *hmask, *vmask (the kept runs'
+ * pixels) and *hboxes, *vboxes (their boxes). Returns 0 when out of memory. */
+static int keep_rules(PIX *hruns, PIX *vruns, const rule_params *p, PIX **hmask, PIX **vmask,
+                      BOXA **hboxes, BOXA **vboxes)
+{
+    int ok = 0;
+    BOXA *all[2] = {pixConnComp(hruns, NULL, 8), pixConnComp(vruns, NULL, 8)};
+    l_int32 *geo[2] = {NULL, NULL};
+    unsigned char *kept[2] = {NULL, NULL};
+    int n[2] = {0, 0};
+    *hmask = *vmask = NULL;
+    *hboxes = *vboxes = NULL;
+    if (!all[0] || !all[1]) goto out;
+    for (int d = 0; d < 2; d++) {
+        n[d] = boxaGetCount(all[d]);
+        geo[d] = malloc((size_t)(n[d] ? n[d] : 1) * 4 * sizeof *geo[d]);
+        kept[d] = calloc((size_t)(n[d] ? n[d] : 1), 1);
+        if (!geo[d] || !kept[d]) goto out;
+        int long_len = d == 0 ? p->page_w / 5 : p->page_h / 5;
+        for (int i = 0; i < n[d]; i++) {
+            l_int32 *g = &geo[d][4 * i];
+            boxaGetBoxGeometry(all[d], i, &g[0], &g[1], &g[2], &g[3]);
+            kept[d][i] = (d == 0 ? g[2] : g[3]) >= long_len;
+        }
+    }
+    for (int changed = 1, rounds = 0; changed && rounds < 8; rounds++) {
+        changed = 0;
+        for (int d = 0; d < 2; d++)
+            for (int i = 0; i < n[d]; i++) {
+                if (kept[d][i]) continue;
+                int start = 0, end = 0;
+                for (int j = 0; j < n[1 - d] && !(start && end); j++) {
+                    if (!kept[1 - d][j]) continue;
+                    start |= end_meets(&geo[d][4 * i], d == 0, 1, &geo[1 - d][4 * j], p->tol);
+                    end |= end_meets(&geo[d][4 * i], d == 0, 0, &geo[1 - d][4 * j], p->tol);
+                }
+                if (start && end) kept[d][i] = 1, changed = 1;
+            }
+    }
+    PIX *masks[2] = {pixCreateTemplate(hruns), pixCreateTemplate(vruns)};
+    BOXA *boxes[2] = {boxaCreate(16), boxaCreate(16)};
+    *hmask = masks[0], *vmask = masks[1], *hboxes = boxes[0], *vboxes = boxes[1];
+    if (!masks[0] || !masks[1] || !boxes[0] || !boxes[1]) goto out;
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < n[d]; i++) {
+            if (!kept[d][i]) continue;
+            const l_int32 *g = &geo[d][4 * i];
+            pixRasterop(masks[d], g[0], g[1], g[2], g[3], PIX_PAINT, d ? vruns : hruns, g[0],
+                        g[1]);
+            BOX *b = boxCreate(g[0], g[1], g[2], g[3]);
+            if (!b || boxaAddBox(boxes[d], b, L_INSERT) != 0) {
+                boxDestroy(&b);
+                goto out;
+            }
+        }
+    ok = 1;
+out:
+    for (int d = 0; d < 2; d++) {
+        boxaDestroy(&all[d]);
+        free(geo[d]);
+        free(kept[d]);
+    }
+    if (!ok) {
+        pixDestroy(hmask);
+        pixDestroy(vmask);
+        boxaDestroy(hboxes);
+        boxaDestroy(vboxes);
+    }
+    return ok;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Clusters positions (sorted in place) into rule positions at most tol apart; adds the
+ * outline edges lo and hi when no rule lies near them. Returns the count written to out
+ * (at most max), or -1 when there are too many. */
+static int cluster_positions(int *pos, int n, int tol, int lo, int hi, int *out, int max)
+{
+    qsort(pos, (size_t)n, sizeof *pos, cmp_int);
+    int m = 0;
+    if (n == 0 || pos[0] - lo > 2 * tol) out[m++] = lo;
+    for (int i = 0; i < n;) {
+        int j = i;
+        long sum = 0;
+        while (j < n && pos[j] - pos[i] <= 2 * tol) sum += pos[j++];
+        if (m >= max) return -1;
+        out[m++] = (int)(sum / (j - i));
+        i = j;
+    }
+    if (hi - out[m - 1] > 2 * tol) {
+        if (m >= max) return -1;
+        out[m++] = hi;
+    }
+    return m;
+}
+
+/* Fraction of the edge from a to b (along the rule direction) that rules mask covers
+ * within tol of position at. */
+static double edge_coverage(PIX *mask, int vertical, int at, int a, int b, int tol)
+{
+    int len = b - a;
+    if (len <= 0) return 1.0;
+    BOX *band = vertical ? boxCreate(at - tol, a, 2 * tol + 1, len)
+                         : boxCreate(a, at - tol, len, 2 * tol + 1);
+    if (!band) return 0.0;
+    NUMA *counts = vertical ? pixCountByRow(mask, band) : pixCountByColumn(mask, band);
+    boxDestroy(&band);
+    if (!counts) return 0.0;
+    int n = numaGetCount(counts), covered = 0;
+    for (int i = 0; i < n; i++) {
+        l_int32 v = 0;
+        numaGetIValue(counts, i, &v);
+        covered += v > 0;
+    }
+    numaDestroy(&counts);
+    return n ? (double)covered / n : 0.0;
+}
+
+static int uf_find(int *parent, int i)
+{
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+static void uf_union(int *parent, int a, int b)
+{
+    a = uf_find(parent, a);
+    b = uf_find(parent, b);
+    if (a != b) parent[b] = a;
+}
+
+static void table_clear(img_table *t)
+{
+    free(t->row_y);
+    free(t->col_x);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+static int cmp_cell(const void *a, const void *b)
+{
+    const img_cell *x = a, *y = b;
+    if (x->row != y->row) return (x->row > y->row) - (x->row < y->row);
+    return (x->col > y->col) - (x->col < y->col);
+}
+
+/* Builds the lattice and cells of one table whose outline is box. */
+static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, PIX *vmask,
+                             const rule_params *p, img_table *t, ap_error *err)
+{
+    ap_status st = AP_OK;
+    int *pos = NULL, *parent = NULL;
+    l_int32 tx, ty, tw, th;
+    boxGetGeometry(box, &tx, &ty, &tw, &th);
+    int nh = boxaGetCount(hboxes), nv = boxaGetCount(vboxes);
+    memset(t, 0, sizeof *t);
+    t->x = tx, t->y = ty, t->w = tw, t->h = th;
+    pos = malloc((size_t)(imax(nh, nv) + 1) * sizeof *pos);
+    t->row_y = malloc((IMG_TABLE_MAX_LINES + 2) * sizeof *t->row_y);
+    t->col_x = malloc((IMG_TABLE_MAX_LINES + 2) * sizeof *t->col_x);
+    if (!pos || !t->row_y || !t->col_x) {
+        st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
+        goto out;
+    }
+    int n = 0;
+    for (int i = 0; i < nh; i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(hboxes, i, &x, &y, &w, &h);
+        if (y + h / 2 >= ty && y + h / 2 < ty + th && x + w / 2 >= tx && x + w / 2 < tx + tw)
+            pos[n++] = y + h / 2;
+    }
+    int rows = cluster_positions(pos, n, p->tol, ty, ty + th - 1, t->row_y, IMG_TABLE_MAX_LINES);
+    n = 0;
+    for (int i = 0; i < nv; i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(vboxes, i, &x, &y, &w, &h);
+        if (y + h / 2 >= ty && y + h / 2 < ty + th && x + w / 2 >= tx && x + w / 2 < tx + tw)
+            pos[n++] = x + w / 2;
+    }
+    int cols = cluster_positions(pos, n, p->tol, tx, tx + tw - 1, t->col_x, IMG_TABLE_MAX_LINES);
+    if (rows < 2 || cols < 2) goto out; /* not a lattice: t->ncells stays 0 */
+    t->nrows = rows - 1;
+    t->ncols = cols - 1;
+
+    size_t units = (size_t)t->nrows * (size_t)t->ncols;
+    parent = malloc(units * sizeof *parent);
+    if (!parent) {
+        st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < units; i++) parent[i] = (int)i;
+    int inner = p->tol; /* keep the coverage band off the crossing rules */
+    for (int r = 0; r < t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++) {
+            int id = r * t->ncols + c;
+            if (c + 1 < t->ncols &&
+                edge_coverage(vmask, 1, t->col_x[c + 1], t->row_y[r] + inner,
+                              t->row_y[r + 1] - inner, p->tol) < 0.5)
+                uf_union(parent, id, id + 1);
+            if (r + 1 < t->nrows &&
+                edge_coverage(hmask, 0, t->row_y[r + 1], t->col_x[c] + inner,
+                              t->col_x[c + 1] - inner, p->tol) < 0.5)
+                uf_union(parent, id, id + t->ncols);
+        }
+    /* One cell per group: the bounding rectangle of its units. */
+    t->cells = malloc(units * sizeof *t->cells);
+    if (!t->cells) {
+        st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < units; i++) {
+        if (uf_find(parent, (int)i) != (int)i) continue;
+        int r0 = t->nrows, r1 = -1, c0 = t->ncols, c1 = -1;
+        for (size_t j = 0; j < units; j++) {
+            if (uf_find(parent, (int)j) != (int)i) continue;
+            int r = (int)j / t->ncols, c = (int)j % t->ncols;
+            r0 = imin(r0, r), r1 = imax(r1, r), c0 = imin(c0, c), c1 = imax(c1, c);
+        }
+        img_cell *cell = &t->cells[t->ncells++];
+        int inset = p->thick / 2 + 2;
+        cell->row = r0, cell->col = c0, cell->nrows = r1 - r0 + 1, cell->ncols = c1 - c0 + 1;
+        cell->x = t->col_x[c0] + inset;
+        cell->y = t->row_y[r0] + inset;
+        cell->w = imax(1, t->col_x[c1 + 1] - inset - cell->x);
+        cell->h = imax(1, t->row_y[r1 + 1] - inset - cell->y);
+    }
+    qsort(t->cells, t->ncells, sizeof *t->cells, cmp_cell);
+out:
+    free(pos);
+    free(parent);
+    return st;
+}
+
+ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
+                          ap_error *err)
+{
+    ap_status st = AP_OK;
+    PIX *bin = NULL, *hruns = NULL, *vruns = NULL, *hmask = NULL, *vmask = NULL;
+    PIX *all = NULL, *grown = NULL;
+    BOXA *hboxes = NULL, *vboxes = NULL, *outlines = NULL;
+    img_table *out = NULL;
+    size_t nout = 0;
+    *tables = NULL;
+    *ntables = 0;
+    if (lines_out) *lines_out = NULL;
+    rule_params p = params_for(pixGetWidth(grey), pixGetHeight(grey));
+
+    if (!(bin = img_binarize_rules(grey)) || !(hruns = rule_runs(bin, 1, &p)) ||
+        !(vruns = rule_runs(bin, 0, &p))) {
+        st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
+        goto out;
+    }
+    if (!keep_rules(hruns, vruns, &p, &hmask, &vmask, &hboxes, &vboxes)) {
+        st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
+        goto out;
+    }
+    if (!(all = pixOr(NULL, hmask, vmask)) ||
+        !(grown = pixDilateBrick(NULL, all, 2 * p.tol + 1, 2 * p.tol + 1)) ||
+        !(outlines = pixConnComp(grown, NULL, 8))) {
+        st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
+        goto out;
+    }
+    /* Largest first, so that callers meet the main table first. */
+    BOXA *sorted = boxaSort(outlines, L_SORT_BY_AREA, L_SORT_DECREASING, NULL);
+    if (sorted) {
+        boxaDestroy(&outlines);
+        outlines = sorted;
+    }
+    int n = imin(boxaGetCount(outlines), IMG_MAX_TABLES);
+    out = calloc((size_t)(n ? n : 1), sizeof *out);
+    if (!out) {
+        st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        BOX *b = boxaGetBox(outlines, i, L_CLONE);
+        l_int32 x, y, w, h;
+        boxGetGeometry(b, &x, &y, &w, &h);
+        /* The dilation grew the outline; shrink it back to the rules. */
+        BOX *tight = boxCreate(x + p.tol, y + p.tol, imax(1, w - 2 * p.tol - 1),
+                               imax(1, h - 2 * p.tol - 1));
+        boxDestroy(&b);
+        if (!tight) {
+            st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
+            goto out;
+        }
+        if (w < 4 * p.hlen || h < 2 * p.vlen) {
+            boxDestroy(&tight);
+            continue;
+        }
+        st = build_table(tight, hboxes, vboxes, hmask, vmask, &p, &out[nout], err);
+        boxDestroy(&tight);
+        if (st != AP_OK) {
+            nout++;
+            goto out;
+        }
+        if (out[nout].ncells >= 2)
+            nout++;
+        else
+            table_clear(&out[nout]);
+    }
+    if (lines_out) {
+        *lines_out = all;
+        all = NULL;
+    }
+out:
+    if (st != AP_OK) {
+        img_tables_free(out, nout);
+        out = NULL;
+        nout = 0;
+    }
+    *tables = out;
+    *ntables = nout;
+    pixDestroy(&bin);
+    pixDestroy(&hruns);
+    pixDestroy(&vruns);
+    pixDestroy(&hmask);
+    pixDestroy(&vmask);
+    pixDestroy(&all);
+    pixDestroy(&grown);
+    boxaDestroy(&hboxes);
+    boxaDestroy(&vboxes);
+    boxaDestroy(&outlines);
+    return st;
+}
+
+void img_tables_free(img_table *tables, size_t ntables)
+{
+    for (size_t i = 0; tables && i < ntables; i++) table_clear(&tables[i]);
+    free(tables);
+}
+
+PIX *img_deskew(PIX *grey, float *angle_out)
+{
+    float angle = 0, conf = 0;
+    PIX *bin = pixThresholdToBinary(grey, 160);
+    if (bin) {
+        /* Leptonica's search over text lines and rules; a low confidence means the page
+         * gave no clear direction and is left alone. */
+        if (pixFindSkew(bin, &angle, &conf) != 0) angle = 0, conf = 0;
+        pixDestroy(&bin);
+    }
+    if (angle_out) *angle_out = angle;
+    if (conf < 3.0f || fabsf(angle) < 0.15f)
+        return pixClone(grey);
+    PIX *rotated = pixRotate(grey, (float)(M_PI / 180.0) * angle, L_ROTATE_AREA_MAP,
+                             L_BRING_IN_WHITE, 0, 0);
+    return rotated ? rotated : pixClone(grey);
+}

@@ -1,0 +1,54 @@
+/* table: ruled tables in a page image, found with Leptonica morphology.
+ *
+ * A table is a lattice: the x positions of its column rules and the y positions of its row
+ * rules (every rule found anywhere in the table, so a line drawn in one row only still
+ * makes a lattice column), and cells, each a rectangle of lattice units. Two neighbouring
+ * lattice units belong to one cell when no rule is drawn between them, which is how cells
+ * merged across rows and columns, partial borders and cells split inside a column come
+ * out of one rule.
+ *
+ * Rules are dark thin runs, long compared with text strokes: a run survives an opening
+ * with a long structuring element, solid fills are removed by their thickness, and a short
+ * run counts only when it meets a rule of the other direction (underlines and dashes in
+ * text do not). */
+#ifndef AP_VISION_TABLE_H
+#define AP_VISION_TABLE_H
+
+#include <leptonica/allheaders.h>
+#include <stddef.h>
+
+#include "core/status.h"
+
+#define IMG_TABLE_MAX_LINES 400 /* rules per direction in one table; more is not a table */
+#define IMG_MAX_TABLES      32
+
+typedef struct img_cell {
+    int row, col, nrows, ncols; /* lattice units covered */
+    int x, y, w, h;             /* inside the rules, page pixels */
+} img_cell;
+
+typedef struct img_table {
+    int x, y, w, h;     /* outline, page pixels */
+    int nrows, ncols;   /* lattice size */
+    int *row_y;         /* nrows + 1 rule positions, top to bottom */
+    int *col_x;         /* ncols + 1 rule positions, left to right */
+    img_cell *cells;    /* in reading order (top row first, then left to right) */
+    size_t ncells;
+} img_table;
+
+/* Binarises grey (8 bpp) for rule finding: dark ink is 1. Caller frees. NULL on failure. */
+PIX *img_binarize_rules(PIX *grey);
+
+/* Finds the tables of grey (8 bpp, deskewed). On AP_OK *tables (caller frees with
+ * img_tables_free) holds *ntables tables, largest first, possibly none. When lines_out is
+ * not NULL it receives a 1 bpp image of the rules kept (caller frees), for debugging.
+ * AP_ERR_NOMEM; AP_ERR_PROCESSING when Leptonica fails. */
+ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
+                          ap_error *err);
+void img_tables_free(img_table *tables, size_t ntables);
+
+/* Estimates the skew of grey in degrees (positive: counter-clockwise) and, when it is
+ * worth correcting, returns a rotated copy; otherwise a clone. Caller frees. */
+PIX *img_deskew(PIX *grey, float *angle_out);
+
+#endif
