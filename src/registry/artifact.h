@@ -146,5 +146,11 @@ extern const art_ops art_s3_ops;
 ap_status art_list_push(art_list *l, size_t max, const char *key, bool is_dir, uint64_t size,
                         int64_t mtime, const char *etag, ap_error *err);
 void art_list_sort(art_list *l);
+/* Opens a new temporary file beside path (same directory, so a rename publishes it);
+ * its name goes to tmp. art_tmp_commit() syncs, closes and renames it over path;
+ * art_tmp_abort() closes and removes it. Both accept fd < 0. */
+ap_status art_tmp_create(const char *path, char *tmp, size_t tmp_size, int *fd, ap_error *err);
+ap_status art_tmp_commit(int fd, const char *tmp, const char *path, ap_error *err);
+void art_tmp_abort(int fd, const char *tmp);
 
 #endif
