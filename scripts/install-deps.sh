@@ -14,6 +14,8 @@ PACKAGES=(
   libcmocka-dev python3 prometheus fonts-dejavu-core valgrind curl
   # benchmarks: the peer (tesseract CLI) and the load generator
   tesseract-ocr wrk bc
+  # datagen: zip for DOCX, mutool to open PDFs in tests, the font families it draws with
+  libzip-dev mupdf-tools fonts-liberation fonts-freefont-ttf fonts-urw-base35 fonts-noto-core fonts-crosextra-carlito fonts-crosextra-caladea fonts-comic-neue fonts-open-sans fonts-roboto fonts-lato fonts-cantarell fonts-texgyre fonts-humor-sans fonts-dancingscript fonts-ebgaramond fonts-linuxlibertine fonts-quicksand fonts-sil-andika
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #define AP_CLI_H
 
 int cli_ocr(int argc, char **argv);
+int cli_datagen(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_extract(int argc, char **argv);
 

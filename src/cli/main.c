@@ -16,6 +16,7 @@ typedef struct command {
 static const command commands[] = {
     {"serve", serve_main, "run the inference service (HTTP: OCR, health, metrics)"},
     {"ocr", cli_ocr, "read the text of one image and print it as JSON"},
+    {"datagen", cli_datagen, "draw synthetic timetables with exact gold answers"},
     {"extract", cli_extract, "read one timetable document and print its timeblocks"},
     {"eval", cli_eval, "score extraction against gold timetables (EVAL.md)"},
 };
