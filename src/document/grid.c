@@ -58,10 +58,7 @@ static int is_small_word(const char *w, size_t n)
     return 0;
 }
 
-/* Whether next continues the word that prev ends with: prev ends in a letter, next starts
- * lower-case, and either prev fills the cell (the width broke it) or next's first word is
- * a fragment too short to be a word of its own. */
-static int continues_word(const tt_line *prev, const tt_line *next)
+int tt_line_continues(const tt_line *prev, const tt_line *next)
 {
     size_t pn = strlen(prev->text);
     if (!pn || !isalpha((unsigned char)prev->text[pn - 1])) return 0;
@@ -78,7 +75,7 @@ char *tt_cell_text(const tt_cell *cell)
     for (size_t i = 0; i < cell->nlines; i++) {
         const tt_line *l = &cell->lines[i];
         if (!*l->text) continue;
-        if (b.len && !(i > 0 && continues_word(&cell->lines[i - 1], l))) sbuf_puts(&b, " ");
+        if (b.len && !(i > 0 && tt_line_continues(&cell->lines[i - 1], l))) sbuf_puts(&b, " ");
         sbuf_puts(&b, l->text);
     }
     if (!b.len && !b.oom) return strdup("");

@@ -62,6 +62,11 @@ void tt_page_free(tt_page *page); /* frees the contents, not page */
  * when out of memory. */
 char *tt_cell_text(const tt_cell *cell);
 
+/* Whether next continues the word that prev ends with (a word broken by the cell's
+ * width): prev ends in a letter, next starts lower-case, and either prev fills the cell
+ * or next's first word is a fragment too short to be a word of its own. */
+int tt_line_continues(const tt_line *prev, const tt_line *next);
+
 /* Turns the pages into timeblocks, header fields and warnings, appended to doc.
  * AP_ERR_NOMEM. A page without a timetable adds nothing but a warning. */
 ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap_error *err);

@@ -245,7 +245,11 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
         int tn = find_times(l->text, t, MAX_TIMES);
         size_t len = strlen(l->text);
         if (tn && (t[tn - 1].to - t[0].from) * 10 >= len * 7) continue;
-        if (seen_title && (l->text[0] == '(' || (tallest > 0 && l->height < 0.78f * tallest))) {
+        /* the tail of a word broken by the cell's width, or a stray mark, is no note */
+        int fragment = (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) ||
+                       count_letters(l->text) < 3;
+        if (seen_title && !fragment &&
+            (l->text[0] == '(' || (tallest > 0 && l->height < 0.78f * tallest))) {
             split = i;
             break;
         }

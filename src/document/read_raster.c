@@ -232,11 +232,100 @@ static float reading_score(const ocr_result *r)
            (1.0f - 0.5f * (float)single / (float)r->nwords);
 }
 
+#define MAX_SEGMENTS 8
+
+/* Splits the ink columns [bx, bx + bw) of ink at empty runs at least min_gap wide.
+ * Returns the number of pieces (1 when there is no such gap, or too many). */
+static int ink_segments(PIX *ink, int bx, int bw, int min_gap, int *starts, int *ends)
+{
+    NUMA *cols = pixCountByColumn(ink, NULL);
+    int n = 0, run = 0, seg_start = bx, last_ink = bx;
+    if (!cols) goto one;
+    for (int x = bx; x < bx + bw; x++) {
+        l_int32 v = 0;
+        numaGetIValue(cols, x, &v);
+        if (v == 0) {
+            run++;
+            continue;
+        }
+        if (run >= min_gap && x > bx) {
+            if (n + 1 >= MAX_SEGMENTS) goto one;
+            starts[n] = seg_start, ends[n] = last_ink + 1, n++;
+            seg_start = x;
+        }
+        run = 0;
+        last_ink = x;
+    }
+    numaDestroy(&cols);
+    starts[n] = seg_start, ends[n] = last_ink + 1, n++;
+    return n;
+one:
+    numaDestroy(&cols);
+    starts[0] = bx, ends[0] = bx + bw;
+    return 1;
+}
+
+/* The scale that brings the text in the rectangle of ink to the size Tesseract reads
+ * best (glyphs about 26 pixels high): small print is read far better enlarged, and large
+ * print is read faster reduced. The median height of the ink's pieces stands for the
+ * glyph height. */
+static float text_scale(PIX *ink, int x, int y, int w, int h)
+{
+    float scale = 1.0f;
+    BOX *b = boxCreate(x, y, w, h);
+    PIX *part = b ? pixClipRectangle(ink, b, NULL) : NULL;
+    BOXA *parts = part ? pixConnComp(part, NULL, 8) : NULL;
+    NUMA *heights = parts ? numaCreate(0) : NULL;
+    if (heights) {
+        int n = boxaGetCount(parts);
+        for (int i = 0; i < n; i++) {
+            l_int32 bx, by, bw, bh;
+            boxaGetBoxGeometry(parts, i, &bx, &by, &bw, &bh);
+            if (bh >= 4) numaAddNumber(heights, (l_float32)bh);
+        }
+        l_float32 median = 0;
+        if (numaGetCount(heights) > 0 && numaGetMedian(heights, &median) == 0 && median > 0) {
+            scale = 26.0f / median;
+            if (scale < 0.5f) scale = 0.5f;
+            if (scale > 3.0f) scale = 3.0f;
+            if (scale > 0.8f && scale < 1.3f) scale = 1.0f; /* close enough: no resampling */
+        }
+    }
+    numaDestroy(&heights);
+    boxaDestroy(&parts);
+    pixDestroy(&part);
+    boxDestroy(&b);
+    return scale;
+}
+
+/* The rectangle (x, y, w, h) of crop, scaled to a good text size (*scale_out), with a
+ * white margin around it: Tesseract reads glyphs that touch the image's edge badly.
+ * Caller frees; NULL when out of memory. */
+static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float *scale_out)
+{
+    float scale = text_scale(ink, x, y, w, h);
+    *scale_out = scale;
+    BOX *b = boxCreate(x, y, w, h);
+    PIX *part = b ? pixClipRectangle(crop, b, NULL) : NULL;
+    boxDestroy(&b);
+    if (!part) return NULL;
+    if (scale != 1.0f) {
+        PIX *scaled = pixScale(part, scale, scale);
+        pixDestroy(&part);
+        if (!scaled) return NULL;
+        part = scaled;
+    }
+    int margin = imax(8, imin(pixGetWidth(part), pixGetHeight(part)) / 4);
+    PIX *framed = pixAddBorder(part, margin, 255);
+    pixDestroy(&part);
+    return framed;
+}
+
 /* Reads one job: tight crop, reading direction, OCR. */
 static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
 {
     ap_status st = AP_OK;
-    PIX *crop = NULL, *tight = NULL, *turned = NULL, *best_pix = NULL;
+    PIX *crop = NULL, *tight = NULL, *turned = NULL, *ink = NULL;
     ocr_result best = {0};
     int best_rot = 0;
     float best_score = 0;
@@ -252,25 +341,48 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
     if (!trimmed) goto out;
     pixDestroy(&crop);
     crop = trimmed;
-    if (!ink_box(crop, &bx, &by, &bw, &bh, NULL)) goto out;
+    if (!ink_box(crop, &bx, &by, &bw, &bh, &ink)) goto out;
     jb->inked = 1;
-    /* A margin around the ink: Tesseract reads glyphs that touch the edge badly. */
-    int margin = imax(6, imin(bw, bh) / 4);
-    BOX *tb = boxCreate(bx - margin, by - margin, bw + 2 * margin, bh + 2 * margin);
-    PIX *tc = tb ? pixClipRectangle(crop, tb, NULL) : NULL;
-    boxDestroy(&tb);
-    if (!tc) goto out;
-    tight = pixAddBorder(tc, margin - imin(margin, imin(bx, by)), 255);
-    pixDestroy(&tc);
-    if (!tight) goto out;
+    int cell_w = x1 - x0, cell_h = y1 - y0;
+    int tall = bh > bw * 5 / 4;
+    if (!tall) {
+        /* Pieces of text far apart on one line (a row number and a time in a cell whose
+         * column rule was never drawn) are read one by one: Tesseract reads such a gap
+         * badly, and no gap inside a phrase is wider than its text is high. */
+        int starts[MAX_SEGMENTS], ends[MAX_SEGMENTS];
+        int nseg = ink_segments(ink, bx, bw, imax(15, bh), starts, ends);
+        if (nseg > 1) {
+            double conf = 0;
+            for (int k = 0; k < nseg; k++) {
+                ocr_result r = {0};
+                float scale = 1.0f;
+                PIX *seg = crop_margin(crop, ink, starts[k], by, ends[k] - starts[k], bh, &scale);
+                if (!seg) {
+                    st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+                    goto out;
+                }
+                st = ocr_recognize(engine, seg, &(ocr_params){.layout = OCR_LAYOUT_BLOCK,
+                                                              .timeout_ms = wk->timeout_ms},
+                                   &r, err);
+                pixDestroy(&seg);
+                if (st == AP_OK && words_to_lines(&r, (int)((float)cell_w * scale), jb) != AP_OK)
+                    st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+                conf += r.confidence;
+                ocr_result_free(&r);
+                if (st != AP_OK) goto out;
+            }
+            jb->confidence = (float)(conf / nseg);
+            goto out;
+        }
+    }
+    float scale = 1.0f;
+    if (!(tight = crop_margin(crop, ink, bx, by, bw, bh, &scale))) goto out;
 
     /* Reading direction: text set bottom-to-top (the usual way in narrow cells) or
      * top-to-bottom makes the ink taller than wide; try turning it upright and keep the
      * reading Tesseract is most sure of. Upright text is tried first when the ink is wide. */
-    int tall = bh > bw * 5 / 4;
     int order_tall[3] = {90, 270, 0}, order_wide[3] = {0, 90, 270};
     const int *order = tall ? order_tall : order_wide;
-    int cell_w = x1 - x0, cell_h = y1 - y0;
     for (int k = 0; k < 3; k++) {
         int rot = order[k];
         ocr_result r = {0};
@@ -301,7 +413,7 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
     }
     jb->rotation = best_rot;
     jb->confidence = best.confidence;
-    st = words_to_lines(&best, best_rot == 0 ? cell_w : cell_h, jb);
+    st = words_to_lines(&best, (int)((float)(best_rot == 0 ? cell_w : cell_h) * scale), jb);
     if (st != AP_OK) st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
 out:
     ocr_result_free(&best);
@@ -309,7 +421,7 @@ out:
     pixDestroy(&crop);
     pixDestroy(&tight);
     pixDestroy(&turned);
-    pixDestroy(&best_pix);
+    pixDestroy(&ink);
     return st;
 }
 
