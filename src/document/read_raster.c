@@ -119,7 +119,7 @@ static int is_dash_at(const char *s, size_t i, size_t *len)
 }
 
 /* Repairs the OCR slips that break time notations, in place: a long dash read as several
- * ("-—", "- -") becomes one '-', and a lone 'g' or 'q' just before a dash and a digit is
+ * ("-—", "- -") becomes one '-', a doubled separator inside a clock one ':', and a lone 'g' or 'q' just before a dash and a digit is
  * the 9 it resembles ("g- 9.30"). Text that is not near a time is left alone. */
 static void fix_ocr_line(char *s)
 {
@@ -143,6 +143,17 @@ static void fix_ocr_line(char *s)
             }
         }
         s[w++] = s[i++];
+    }
+    s[w] = '\0';
+    /* "11::20", "9:.30": one separator between the digits of a clock */
+    w = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (w > 0 && (s[i] == ':' || s[i] == '.') && (s[w - 1] == ':' || s[w - 1] == '.') &&
+            w > 1 && s[w - 2] >= '0' && s[w - 2] <= '9' && s[i + 1] >= '0' && s[i + 1] <= '9') {
+            s[w - 1] = ':';
+            continue;
+        }
+        s[w++] = s[i];
     }
     s[w] = '\0';
     for (size_t i = 0; s[i]; i++) {
@@ -309,6 +320,13 @@ static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float *
     PIX *part = b ? pixClipRectangle(crop, b, NULL) : NULL;
     boxDestroy(&b);
     if (!part) return NULL;
+    /* Stretch the background (a coloured fill, a grey scan) to white and the ink to black,
+     * so that every cell reaches Tesseract with the same contrast. */
+    l_uint32 bg = 255, fg = 0;
+    if (pixGetRankValue(part, 1, 0.5f, &bg) == 0 && pixGetRankValue(part, 1, 0.02f, &fg) == 0) {
+        int hi = (int)(bg & 0xff) - 8, lo = (int)(fg & 0xff) + 8;
+        if (hi - lo >= 40) pixGammaTRC(part, part, 1.0f, lo, hi);
+    }
     if (scale != 1.0f) {
         PIX *scaled = pixScale(part, scale, scale);
         pixDestroy(&part);
