@@ -198,6 +198,16 @@ TESTABLE void dg_fmt_range(char *buf, size_t size, int start, int end, const tim
     snprintf(buf, size, "%s%s%s", a, f->dash, b);
 }
 
+/* For the unit tests: the notation drawn from style_seed, applied to one range. */
+TESTABLE void dg_fmt_range_style(char *buf, size_t size, int start, int end, uint64_t style_seed)
+{
+    dg_rng r;
+    timefmt f;
+    dg_rng_seed(&r, style_seed, 0);
+    pick_timefmt(&r, &f);
+    dg_fmt_range(buf, size, start, end, &f);
+}
+
 /* ---- school day */
 enum { P_LESSON, P_BREAK, P_LUNCH, P_REG, P_END };
 #define MAX_PERIODS 12
