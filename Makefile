@@ -6,7 +6,7 @@ PORT ?= 8000
 BUILD := build
 BUILD_ASAN := build-asan
 
-.PHONY: all deps build build-asan run check test test-asan test-valgrind format clean
+.PHONY: all deps build build-asan run check test test-asan test-valgrind test-deploy format clean
 
 all: build
 
@@ -46,7 +46,12 @@ test-valgrind: build
 	    --suppressions=tests/valgrind.supp $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
 	done; echo "valgrind: unit tests clean"
 
-check: test test-asan test-valgrind
+# deploy/: every Kubernetes and Argo manifest against its schema, overlays rendered by
+# kustomize (deploy/tests/validate_manifests.mjs; --self-test first proves the checks bite).
+test-deploy: deps
+	@node deploy/tests/validate_manifests.mjs --self-test
+
+check: test test-asan test-valgrind test-deploy
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

