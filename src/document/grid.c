@@ -69,9 +69,30 @@ int tt_line_continues(const tt_line *prev, const tt_line *next)
     return prev->width >= 0.72f || wn <= 2;
 }
 
+/* A word set one letter per line ("B" / "R" / "E" / "A" / "K"): three lines or more,
+ * each a single letter. */
+static int is_vertical_word(const tt_cell *cell)
+{
+    if (cell->nlines < 3) return 0;
+    for (size_t i = 0; i < cell->nlines; i++) {
+        const char *t = cell->lines[i].text;
+        if (!isalpha((unsigned char)t[0]) || t[1]) return 0;
+    }
+    return 1;
+}
+
 char *tt_cell_text(const tt_cell *cell)
 {
     sbuf b = {0};
+    if (is_vertical_word(cell)) {
+        char *word = malloc(cell->nlines + 1);
+        if (!word) return NULL;
+        for (size_t i = 0; i < cell->nlines; i++)
+            word[i] = (char)(i ? tolower((unsigned char)cell->lines[i].text[0])
+                               : toupper((unsigned char)cell->lines[i].text[0]));
+        word[cell->nlines] = '\0';
+        return word;
+    }
     for (size_t i = 0; i < cell->nlines; i++) {
         const tt_line *l = &cell->lines[i];
         if (!*l->text) continue;

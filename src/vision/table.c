@@ -5,7 +5,7 @@
  *   2. open with a long horizontal / vertical bar: what survives is a run of ink at least
  *      that long (rules, and a few long text strokes);
  *   3. subtract what survives an opening across the run by more than a rule's thickness
- *      (solid fills, bold blocks);
+ *      (solid fills, bold blocks), keeping the fill's outline, where its cell's rules are;
  *   4. keep the runs long for the page, then, repeatedly, a run whose both ends meet kept
  *      runs across it;
  *   5. connected groups of rules are tables; their rule positions, clustered, the lattice;
@@ -62,7 +62,18 @@ static PIX *rule_runs(PIX *bin, int horizontal, const rule_params *p)
         pixDestroy(&runs);
         goto out;
     }
+    /* A solid fill's top and bottom (left and right) stay: they are where its cell's
+     * rules run, merged into the fill by the binarisation. */
+    PIX *core = horizontal ? pixErodeBrick(NULL, thick, 1, 3) : pixErodeBrick(NULL, thick, 3, 1);
+    PIX *edge = core ? pixSubtract(NULL, thick, core) : NULL;
+    pixDestroy(&core);
+    if (!edge) {
+        pixDestroy(&runs);
+        goto out;
+    }
     pixSubtract(runs, runs, thick);
+    pixOr(runs, runs, edge);
+    pixDestroy(&edge);
 out:
     pixDestroy(&closed);
     pixDestroy(&thick);

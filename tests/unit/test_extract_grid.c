@@ -1,0 +1,264 @@
+/* Proves: the grid interpreter (tt_grid_interpret) on hand-built cell grids, without OCR:
+ * days as rows and as columns (the same answer), header times per column with
+ * proportional edges inside a header cell, a cell spanning columns, in-cell times winning
+ * over the header, a neighbour's printed time closing a split cell, a merged cell over
+ * every day repeated per day, a word spelled one letter per day row, notes by type size
+ * and parentheses, words broken by the cell width rejoined, a list schedule whose heading
+ * names its days (single times ending at the next start), header fields from free text,
+ * and a table without times giving no blocks and a warning. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "document/grid.h"
+
+#define HM(h, m) ((h)*60 + (m))
+
+/* A table under construction: cells are added with their text lines ("|" separates lines;
+ * a leading '~' makes a line small type). */
+static void add_cell(tt_table *t, int row, int col, int nrows, int ncols, const char *text)
+{
+    t->cells = realloc(t->cells, (t->ncells + 1) * sizeof *t->cells);
+    assert_non_null(t->cells);
+    tt_cell *c = &t->cells[t->ncells++];
+    memset(c, 0, sizeof *c);
+    c->row = row, c->col = col, c->nrows = nrows, c->ncols = ncols;
+    c->confidence = 95;
+    c->bbox = (tt_bbox){.page = 1, .x = t->col_pos[col], .y = t->row_pos[row], .w = 10, .h = 10};
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *line = buf; line && *line;) {
+        char *bar = strchr(line, '|');
+        if (bar) *bar = '\0';
+        float height = 20;
+        if (*line == '~') line++, height = 12;
+        assert_int_equal(tt_lines_add(&c->lines, &c->nlines, line, 95, height, 0.5f), AP_OK);
+        line = bar ? bar + 1 : NULL;
+    }
+}
+
+/* Evenly spaced lattice positions. */
+static void lattice(tt_table *t, int nrows, int ncols)
+{
+    memset(t, 0, sizeof *t);
+    t->nrows = nrows, t->ncols = ncols;
+    t->row_pos = malloc((size_t)(nrows + 1) * sizeof *t->row_pos);
+    t->col_pos = malloc((size_t)(ncols + 1) * sizeof *t->col_pos);
+    assert_non_null(t->row_pos);
+    assert_non_null(t->col_pos);
+    for (int i = 0; i <= nrows; i++) t->row_pos[i] = 100 * i;
+    for (int i = 0; i <= ncols; i++) t->col_pos[i] = 100 * i;
+}
+
+static const tt_block *find(const tt_doc *d, int day, const char *name)
+{
+    for (size_t i = 0; i < d->nblocks; i++)
+        if (d->blocks[i].day == day && strcmp(d->blocks[i].name, name) == 0) return &d->blocks[i];
+    fail_msg("no block '%s' on day %d (%zu blocks)", name, day, d->nblocks);
+    return NULL;
+}
+
+static void check(const tt_doc *d, int day, const char *name, int start, int end)
+{
+    const tt_block *b = find(d, day, name);
+    if (b->start != start || b->end != end)
+        fail_msg("'%s' day %d: %d-%d, want %d-%d", name, day, b->start, b->end, start, end);
+}
+
+static void interpret(tt_page *page, tt_doc *doc)
+{
+    ap_error err = {0};
+    memset(doc, 0, sizeof *doc);
+    assert_int_equal(tt_grid_interpret(page, 1, doc, &err), AP_OK);
+}
+
+/* Days as rows: header times in row 0, days in column 0. Columns 1..6:
+ * 9:00-10:00 | 10:00-11:00 (two lattice columns: a split in one day) | 11:00-11:15 |
+ * 11:15-12:15 | 1-2pm. */
+static void build_rows(tt_table *t)
+{
+    lattice(t, 4, 7);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "9:00 - 10:00");
+    add_cell(t, 0, 2, 1, 2, "10 - 11am");
+    add_cell(t, 0, 4, 1, 1, "11:00-11:15");
+    add_cell(t, 0, 5, 1, 1, "11.15 - 12.15");
+    add_cell(t, 0, 6, 1, 1, "1-2pm");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 1, 1, "Maths");
+    add_cell(t, 1, 2, 1, 1, "Phonics");           /* left half of 10-11: 10:00-10:30 */
+    add_cell(t, 1, 3, 1, 1, "10:40 - 11:00|Art"); /* prints its own time */
+    add_cell(t, 1, 4, 3, 1, "B|R|E|A|K");          /* merged over all days */
+    add_cell(t, 1, 5, 1, 1, "Engli|sh|~(Sentence work)");
+    add_cell(t, 1, 6, 1, 1, "Science|~Lab 2");
+    add_cell(t, 2, 0, 1, 1, "Tu");
+    add_cell(t, 2, 1, 1, 2, "Maths");              /* spans 9:00 .. 10:30 */
+    add_cell(t, 2, 3, 1, 1, "PE");
+    add_cell(t, 2, 5, 1, 2, "Trip");               /* 11:15 .. 14:00 */
+    add_cell(t, 3, 0, 1, 1, "Wed");
+    add_cell(t, 3, 1, 1, 1, "RE");
+    add_cell(t, 3, 2, 1, 2, "Music");
+    add_cell(t, 3, 5, 1, 1, "");
+    add_cell(t, 3, 6, 1, 1, "Art");
+}
+
+static void check_rows_answer(const tt_doc *d)
+{
+    check(d, 0, "Maths", HM(9, 0), HM(10, 0));
+    check(d, 0, "Phonics", HM(10, 0), HM(10, 40)); /* ends where its neighbour's time starts */
+    check(d, 0, "Art", HM(10, 40), HM(11, 0));
+    check(d, 0, "English", HM(11, 15), HM(12, 15));
+    assert_string_equal(find(d, 0, "English")->notes, "(Sentence work)");
+    assert_string_equal(find(d, 0, "Science")->notes, "Lab 2");
+    check(d, 0, "Science", HM(13, 0), HM(14, 0));
+    for (int day = 0; day < 3; day++) check(d, day, "Break", HM(11, 0), HM(11, 15));
+    check(d, 1, "Maths", HM(9, 0), HM(10, 30));
+    check(d, 1, "PE", HM(10, 30), HM(11, 0));
+    check(d, 1, "Trip", HM(11, 15), HM(14, 0));
+    check(d, 2, "Music", HM(10, 0), HM(11, 0));
+    check(d, 2, "Art", HM(13, 0), HM(14, 0));
+    check(d, 2, "RE", HM(9, 0), HM(10, 0));
+    assert_int_equal(d->nblocks, 6 + 4 + 4);
+}
+
+static void test_days_as_rows(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    page.tables = calloc(1, sizeof *page.tables);
+    page.ntables = 1;
+    build_rows(&page.tables[0]);
+    tt_doc d;
+    interpret(&page, &d);
+    check_rows_answer(&d);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+/* The same timetable with rows and columns swapped reads the same. */
+static void test_days_as_columns(void **state)
+{
+    (void)state;
+    tt_table rows;
+    build_rows(&rows);
+    tt_page page = {.number = 1};
+    page.tables = calloc(1, sizeof *page.tables);
+    page.ntables = 1;
+    tt_table *t = &page.tables[0];
+    lattice(t, rows.ncols, rows.nrows);
+    for (size_t i = 0; i < rows.ncells; i++) {
+        tt_cell c = rows.cells[i];
+        int r = c.row, nr = c.nrows;
+        c.row = c.col, c.nrows = c.ncols, c.col = r, c.ncols = nr;
+        t->cells = realloc(t->cells, (t->ncells + 1) * sizeof *t->cells);
+        assert_non_null(t->cells);
+        t->cells[t->ncells++] = c;
+    }
+    free(rows.cells); /* the lines moved to the transposed table */
+    free(rows.row_pos);
+    free(rows.col_pos);
+    tt_doc d;
+    interpret(&page, &d);
+    check_rows_answer(&d);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+/* A list schedule: row number, time, event; its heading names the days. */
+static void test_list_with_heading_days(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    page.tables = calloc(1, sizeof *page.tables);
+    page.ntables = 1;
+    tt_table *t = &page.tables[0];
+    lattice(t, 5, 3);
+    add_cell(t, 0, 0, 1, 3, "Daily Schedule|~Monday, Tuesday and Thursday");
+    add_cell(t, 1, 0, 1, 1, "1");
+    add_cell(t, 1, 1, 1, 1, "8:35");
+    add_cell(t, 1, 2, 1, 1, "Doors open");
+    add_cell(t, 2, 0, 1, 1, "2");
+    add_cell(t, 2, 1, 1, 1, "9:00-9:15");
+    add_cell(t, 2, 2, 1, 1, "Morning Work");
+    add_cell(t, 3, 0, 1, 1, "3");
+    add_cell(t, 3, 1, 1, 1, "12:30-1:00");
+    add_cell(t, 3, 2, 1, 1, "Lunch");
+    add_cell(t, 4, 0, 1, 1, "4");
+    add_cell(t, 4, 1, 1, 1, "3:15");
+    add_cell(t, 4, 2, 1, 1, "Home time");
+    /* header fields outside the table */
+    assert_int_equal(tt_lines_add(&page.free_text, &page.nfree,
+                                  "Class: 4B Teacher: Mr Smith Term: Spring 2025", 90, 20, 1),
+                     AP_OK);
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 4 * 3);
+    int days[3] = {0, 1, 3};
+    for (int k = 0; k < 3; k++) {
+        check(&d, days[k], "Doors open", HM(8, 35), HM(9, 0)); /* ends at the next start */
+        check(&d, days[k], "Morning Work", HM(9, 0), HM(9, 15));
+        check(&d, days[k], "Lunch", HM(12, 30), HM(13, 0));
+        check(&d, days[k], "Home time", HM(15, 15), TT_NO_TIME);
+    }
+    assert_string_equal(d.teacher, "Mr Smith");
+    assert_string_equal(d.class_name, "4B");
+    assert_string_equal(d.term, "Spring");
+    assert_int_equal(d.year, 2025);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+static void test_no_timetable(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    page.tables = calloc(1, sizeof *page.tables);
+    page.ntables = 1;
+    tt_table *t = &page.tables[0];
+    lattice(t, 2, 2);
+    add_cell(t, 0, 0, 1, 1, "Name");
+    add_cell(t, 0, 1, 1, 1, "Room");
+    add_cell(t, 1, 0, 1, 1, "Teacher: Ms Lee");
+    add_cell(t, 1, 1, 1, 1, "12");
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 0);
+    assert_true(d.nwarnings >= 1);
+    assert_string_equal(d.teacher, "Ms Lee");
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+static void test_broken_words(void **state)
+{
+    (void)state;
+    tt_cell c = {0};
+    assert_int_equal(tt_lines_add(&c.lines, &c.nlines, "Math", 90, 20, 0.5f), AP_OK);
+    assert_int_equal(tt_lines_add(&c.lines, &c.nlines, "s", 90, 20, 0.1f), AP_OK);
+    assert_int_equal(tt_lines_add(&c.lines, &c.nlines, "Con", 90, 20, 0.4f), AP_OK);
+    assert_int_equal(tt_lines_add(&c.lines, &c.nlines, "Comprehens", 90, 20, 0.9f), AP_OK);
+    assert_int_equal(tt_lines_add(&c.lines, &c.nlines, "ion and", 90, 20, 0.7f), AP_OK);
+    assert_int_equal(tt_lines_add(&c.lines, &c.nlines, "reading", 90, 20, 0.5f), AP_OK);
+    char *text = tt_cell_text(&c);
+    assert_non_null(text);
+    assert_string_equal(text, "Maths Con Comprehension and reading");
+    free(text);
+    tt_lines_free(c.lines, c.nlines);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_days_as_rows),
+        cmocka_unit_test(test_days_as_columns),
+        cmocka_unit_test(test_list_with_heading_days),
+        cmocka_unit_test(test_no_timetable),
+        cmocka_unit_test(test_broken_words),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

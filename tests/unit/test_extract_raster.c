@@ -1,0 +1,221 @@
+/* Proves: the raster path on grids drawn here with cairo and pango. Lattice detection
+ * finds rules drawn in one row only (a split cell), merges cells across columns and rows
+ * where a rule is missing, ignores an underline inside a cell and a solid grey fill,
+ * and finds two tables side by side. End to end, tt_extract_image reads a small timetable
+ * (days as rows, header times, a merged cell over both days with text set bottom-to-top)
+ * into the right timeblocks on two threads. */
+#include <cairo.h>
+#include <math.h>
+#include <pango/pangocairo.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "document/extract.h"
+#include "vision/image.h"
+#include "vision/table.h"
+
+/* A cairo surface's pixels as a 32 bpp PIX. */
+static PIX *to_pix(cairo_surface_t *s)
+{
+    cairo_surface_flush(s);
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    PIX *pix = pixCreate(w, h, 32);
+    assert_non_null(pix);
+    for (int y = 0; y < h; y++) {
+        const uint32_t *row = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+        for (int x = 0; x < w; x++) {
+            uint32_t v = row[x];
+            pixSetRGBPixel(pix, x, y, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+        }
+    }
+    return pix;
+}
+
+static cairo_t *canvas(int w, int h, cairo_surface_t **surface)
+{
+    *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(*surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 2);
+    return cr;
+}
+
+static void rule(cairo_t *cr, double x0, double y0, double x1, double y1)
+{
+    cairo_move_to(cr, x0, y0);
+    cairo_line_to(cr, x1, y1);
+    cairo_stroke(cr);
+}
+
+/* Text centred at (cx, cy); angle -90 sets it bottom-to-top. */
+static void text(cairo_t *cr, const char *s, double cx, double cy, double angle)
+{
+    PangoLayout *layout = pango_cairo_create_layout(cr);
+    PangoFontDescription *font = pango_font_description_from_string("Sans 15");
+    pango_layout_set_font_description(layout, font);
+    pango_layout_set_text(layout, s, -1);
+    int w, h;
+    pango_layout_get_pixel_size(layout, &w, &h);
+    cairo_save(cr);
+    cairo_translate(cr, cx, cy);
+    cairo_rotate(cr, angle * M_PI / 180.0);
+    cairo_move_to(cr, -w / 2.0, -h / 2.0);
+    pango_cairo_show_layout(cr, layout);
+    cairo_restore(cr);
+    pango_font_description_free(font);
+    g_object_unref(layout);
+}
+
+static const img_cell *cell_at(const img_table *t, int row, int col)
+{
+    for (size_t i = 0; i < t->ncells; i++)
+        if (t->cells[i].row == row && t->cells[i].col == col) return &t->cells[i];
+    fail_msg("no cell starts at row %d col %d", row, col);
+    return NULL;
+}
+
+static void test_lattice(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(900, 420, &s);
+    /* a solid grey fill (darker than the rule threshold) in cell (2,0) */
+    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+    cairo_rectangle(cr, 51, 201, 123, 73);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    int ys[5] = {50, 125, 200, 275, 350}, xs[5] = {50, 175, 300, 425, 550};
+    for (int i = 0; i < 5; i++) {
+        /* the rule at y=275 is missing under the last column: rows 2-3 merge there */
+        rule(cr, 50, ys[i], i == 3 ? 425 : 550, ys[i]);
+        /* the rule at x=300 is missing in row 1: columns 1-2 merge there */
+        if (i == 2) {
+            rule(cr, xs[i], 50, xs[i], 125);
+            rule(cr, xs[i], 200, xs[i], 350);
+        } else {
+            rule(cr, xs[i], 50, xs[i], 350);
+        }
+    }
+    rule(cr, 110, 275, 110, 350); /* a split in row 3 only */
+    rule(cr, 190, 100, 280, 100); /* an underline inside cell (0,1) */
+    text(cr, "Anti Bullying", 237, 88, 0);
+    /* a second table to the right */
+    for (int i = 0; i < 3; i++) {
+        rule(cr, 620, 50 + 100 * i, 860, 50 + 100 * i);
+        rule(cr, 620 + 120 * i, 50, 620 + 120 * i, 250);
+    }
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *grey = pixConvertTo8(pix, 0);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables(grey, &tables, &n, NULL, &err), AP_OK);
+    assert_int_equal(n, 2);
+    const img_table *t = tables[0].w > 400 ? &tables[0] : &tables[1];
+    const img_table *small = t == &tables[0] ? &tables[1] : &tables[0];
+    assert_int_equal(t->nrows, 4);
+    assert_int_equal(t->ncols, 5); /* the split adds a lattice column */
+    assert_int_equal(t->ncells, 15);
+    assert_int_equal(cell_at(t, 0, 0)->ncols, 2);   /* the split is not drawn in row 0 */
+    assert_int_equal(cell_at(t, 0, 2)->nrows, 1);   /* the underline splits nothing */
+    assert_int_equal(cell_at(t, 1, 2)->ncols, 2);   /* merged across columns */
+    assert_int_equal(cell_at(t, 2, 4)->nrows, 2);   /* merged across rows */
+    assert_int_equal(cell_at(t, 2, 0)->ncols, 2);   /* the fill is no rule */
+    assert_int_equal(cell_at(t, 3, 0)->ncols, 1);   /* split */
+    assert_int_equal(cell_at(t, 3, 1)->ncols, 1);
+    assert_int_equal(small->nrows, 2);
+    assert_int_equal(small->ncols, 2);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+    pixDestroy(&pix);
+}
+
+static void check_block(const tt_doc *d, int day, const char *name, int start, int end)
+{
+    for (size_t i = 0; i < d->nblocks; i++) {
+        const tt_block *b = &d->blocks[i];
+        if (b->day != day || strcmp(b->name, name) != 0) continue;
+        if (b->start != start || b->end != end)
+            fail_msg("%s day %d: %d-%d, want %d-%d", name, day, b->start, b->end, start, end);
+        return;
+    }
+    for (size_t i = 0; i < d->nblocks; i++)
+        print_message("  got day %d '%s'\n", d->blocks[i].day, d->blocks[i].name);
+    fail_msg("no block '%s' on day %d", name, day);
+}
+
+static void test_extract_drawn_timetable(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(720, 360, &s);
+    int xs[6] = {20, 150, 310, 470, 560, 700}, ys[4] = {20, 90, 200, 320};
+    for (int i = 0; i < 4; i++) rule(cr, 20, ys[i], 700, ys[i]);
+    for (int i = 0; i < 6; i++) rule(cr, xs[i], 20, xs[i], 320);
+    /* the merged column: no rule between the two days under it */
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_rectangle(cr, 472, 198, 86, 4);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    const char *header[4] = {"9:00 - 10:00", "10:00 - 11:00", "11-11:15", "11:15 - 12"};
+    for (int c = 0; c < 4; c++) text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 55, 0);
+    text(cr, "Monday", 85, 145, 0);
+    text(cr, "Tuesday", 85, 260, 0);
+    const char *mon[3] = {"Maths", "Science", "History"}, *tue[3] = {"English", "Art", "Music"};
+    int cols[3] = {1, 2, 4};
+    for (int k = 0; k < 3; k++) {
+        text(cr, mon[k], (xs[cols[k]] + xs[cols[k] + 1]) / 2.0, 145, 0);
+        text(cr, tue[k], (xs[cols[k]] + xs[cols[k] + 1]) / 2.0, 260, 0);
+    }
+    text(cr, "Playtime", 515, 205, -90);
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+
+    tt_doc d;
+    ap_error err = {0};
+    tt_extract_options opts = {.threads = 2};
+    ap_status st = tt_extract_image(pix, &opts, &d, &err);
+    if (st == AP_ERR_MODEL_NOT_FOUND) {
+        pixDestroy(&pix);
+        skip();
+    }
+    assert_int_equal(st, AP_OK);
+    check_block(&d, 0, "Maths", 540, 600);
+    check_block(&d, 0, "Science", 600, 660);
+    check_block(&d, 0, "History", 675, 720);
+    check_block(&d, 1, "English", 540, 600);
+    check_block(&d, 1, "Art", 600, 660);
+    check_block(&d, 1, "Music", 675, 720);
+    check_block(&d, 0, "Playtime", 660, 675); /* read bottom-to-top, on both days */
+    check_block(&d, 1, "Playtime", 660, 675);
+    assert_int_equal(d.nblocks, 8);
+    for (size_t i = 0; i < d.nblocks; i++) {
+        assert_true(d.blocks[i].confidence > 0.5f);
+        assert_true(d.blocks[i].bbox.w > 0);
+    }
+    tt_doc_free(&d);
+    pixDestroy(&pix);
+}
+
+int main(void)
+{
+    img_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lattice),
+        cmocka_unit_test(test_extract_drawn_timetable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
