@@ -19,6 +19,7 @@ static const command commands[] = {
     {"datagen", cli_datagen, "draw synthetic timetables with exact gold answers"},
     {"extract", cli_extract, "read one timetable document and print its timeblocks"},
     {"eval", cli_eval, "score extraction against gold timetables (EVAL.md)"},
+    {"artifacts", cli_artifacts, "sync and list artifact stores (local directory, s3://)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -52,7 +52,7 @@ void nn_maxpool_backward(float *restrict dinp, const float *restrict dout, const
                          int P, int H, int W, int ph, int pw);
 
 /* ---- element-wise ---- */
-void nn_relu_forward(float *restrict out, const float *restrict inp, size_t n); /* out may == inp */
+void nn_relu_forward(float *out, const float *inp, size_t n); /* out may == inp */
 void nn_relu_backward(float *restrict dinp, const float *restrict dout, const float *restrict out,
                       size_t n);
 void nn_gelu_forward(float *restrict out, const float *restrict inp, size_t n);
