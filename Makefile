@@ -47,9 +47,15 @@ test-valgrind: build
 	done; echo "valgrind: unit tests clean"
 
 # deploy/: every Kubernetes and Argo manifest against its schema, overlays rendered by
-# kustomize (deploy/tests/validate_manifests.mjs; --self-test first proves the checks bite).
+# kustomize (deploy/tests/validate_manifests.mjs; --self-test first proves the checks bite);
+# the Prometheus config and rules with promtool, and the alerts' unit tests.
+# (The live Prometheus scrape is an integration test: tests/integration/test_monitoring.py.)
 test-deploy: deps
 	@node deploy/tests/validate_manifests.mjs --self-test
+	@promtool check config deploy/prometheus/prometheus.yml >/dev/null
+	@promtool check rules deploy/prometheus/rules/*.yml >/dev/null
+	@promtool test rules deploy/prometheus/tests/*.test.yml >/dev/null
+	@echo "promtool: config, rules and alert unit tests pass"
 
 check: test test-asan test-valgrind test-deploy
 

@@ -10,8 +10,12 @@ PACKAGES=(
   libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd
   libcairo2-dev libpango1.0-dev libopenblas-dev
+  # artifact stores: MD5/SHA-256 for ETags and S3 signing, S3 XML listings
+  libssl-dev libxml2-dev
   # tests
   libcmocka-dev python3 prometheus fonts-dejavu-core valgrind curl
+  # the S3-compatible test server (s3rver, from npm, see tests/node)
+  nodejs npm
   # benchmarks: the peer (tesseract CLI) and the load generator
   tesseract-ocr wrk bc
   # datagen: zip for DOCX, mutool to open PDFs in tests, the font families it draws with
@@ -30,6 +34,16 @@ if [ -f "$DEPLOY_TESTS/package-lock.json" ] &&
   # npm ci takes for a lock out of step; --no-save keeps the lock as committed.
   echo "install-deps: npm install in deploy/tests" >&2
   (cd "$DEPLOY_TESTS" && npm install --no-save --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# tests/node: s3rver, the S3-compatible server the artifact-store tests start; installed
+# again only when the lock file is newer than the install.
+TEST_NODE="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+if [ -f "$TEST_NODE/package-lock.json" ] && command -v npm >/dev/null &&
+   { [ ! -f "$TEST_NODE/node_modules/.package-lock.json" ] ||
+     [ "$TEST_NODE/package-lock.json" -nt "$TEST_NODE/node_modules/.package-lock.json" ]; }; then
+  echo "install-deps: npm ci in tests/node" >&2
+  (cd "$TEST_NODE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 missing=()
