@@ -14,8 +14,9 @@ PACKAGES=(
   libssl-dev libxml2-dev
   # tests
   libcmocka-dev python3 prometheus fonts-dejavu-core valgrind curl
-  # the S3-compatible test server (s3rver, from npm, see tests/node)
-  nodejs npm
+  # the S3-compatible test server (s3rver, from npm, see tests/node; npm comes with
+  # NodeSource's nodejs, which Debian's npm package would conflict with)
+  nodejs
   # benchmarks: the peer (tesseract CLI) and the load generator
   tesseract-ocr wrk bc
   # datagen: zip for DOCX, mutool to open PDFs in tests, the font families it draws with

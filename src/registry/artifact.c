@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/testable.h"
+
 struct art_store {
     const art_ops *ops;
     void *impl;
@@ -76,6 +78,9 @@ void art_close(art_store *s)
 
 const char *art_uri(const art_store *s) { return s->uri; }
 bool art_is_local(const art_store *s) { return s->ops == &art_local_ops; }
+
+/* The backend's handle, for unit tests of a backend's internals. */
+TESTABLE void *art_backend(const art_store *s) { return s->impl; }
 
 ap_status art_key_check(const char *key, ap_error *err)
 {
