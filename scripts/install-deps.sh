@@ -9,11 +9,11 @@ PACKAGES=(
   # libraries
   libmicrohttpd-dev libjansson-dev libyaml-dev libcurl4-openssl-dev
   libtesseract-dev libleptonica-dev tesseract-ocr-eng tesseract-ocr-osd
-  libcairo2-dev libpango1.0-dev libopenblas-dev
+  libcairo2-dev libpango1.0-dev libopenblas-dev libsqlite3-dev libpq-dev
   # artifact stores: MD5/SHA-256 for ETags and S3 signing, S3 XML listings
   libssl-dev libxml2-dev
   # tests
-  libcmocka-dev python3 prometheus fonts-dejavu-core valgrind curl
+  libcmocka-dev python3 prometheus fonts-dejavu-core valgrind curl postgresql-15
   # the S3-compatible test server (s3rver, from npm, see tests/node; npm comes with
   # NodeSource's nodejs, which Debian's npm package would conflict with)
   nodejs

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "registry/registry.h"
 #include "serve/serve.h"
 
 typedef struct command {
@@ -15,6 +16,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"serve", serve_main, "run the inference service (HTTP: OCR, health, metrics)"},
+    {"registry", reg_main, "run the model registry and tracking server (MLflow REST API)"},
     {"ocr", cli_ocr, "read the text of one image and print it as JSON"},
     {"datagen", cli_datagen, "draw synthetic timetables with exact gold answers"},
     {"extract", cli_extract, "read one timetable document and print its timeblocks"},

@@ -63,6 +63,7 @@ int http_status_code(ap_status st, const char **public_code)
         {AP_ERR_NOT_FOUND, 404, "NOT_FOUND"},
         {AP_ERR_MODEL_NOT_FOUND, 404, "MODEL_NOT_FOUND"},
         {AP_ERR_METHOD, 405, "METHOD_NOT_ALLOWED"},
+        {AP_ERR_CONFLICT, 409, "CONFLICT"},
         {AP_ERR_TOO_LARGE, 413, "PAYLOAD_TOO_LARGE"},
         {AP_ERR_UNSUPPORTED, 415, "UNSUPPORTED_MEDIA_TYPE"},
         {AP_ERR_RATE_LIMITED, 429, "RATE_LIMIT_EXCEEDED"},
@@ -111,16 +112,26 @@ ap_status http_error(http_response *resp, ap_status st, json_t *details, const c
     return st;
 }
 
-/* Turns a failed status into the error body; the message defaults to the status name. */
-static void reply_error(http_response *resp, ap_status st)
+/* Turns a failed status into the error body; the message defaults to the status name.
+ * The service's formatter, when it has one, has the first say. */
+static void reply_error(const http_options *o, http_response *resp, ap_status st)
 {
     const char *code;
     int http = http_status_code(st, &code);
+    const char *msg = resp->error_msg[0] ? resp->error_msg : ap_status_str(st);
+    if (o->error_body) {
+        json_t *custom = o->error_body(o->ctx, st, msg, resp->error_details, &http);
+        if (custom) {
+            json_decref(resp->error_details);
+            resp->error_details = NULL;
+            http_reply_json(resp, http, custom);
+            return;
+        }
+    }
     json_t *details = resp->error_details ? resp->error_details : json_object();
     resp->error_details = NULL;
-    json_t *body =
-        json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message",
-                  resp->error_msg[0] ? resp->error_msg : ap_status_str(st), "details", details);
+    json_t *body = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message", msg,
+                             "details", details);
     http_reply_json(resp, http, body);
 }
 
@@ -132,6 +143,28 @@ const char *http_req_header(const http_request *req, const char *name)
 const char *http_req_query(const http_request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+typedef struct query_each_ctx {
+    void (*fn)(void *cls, const char *key, const char *value);
+    void *cls;
+} query_each_ctx;
+
+static enum MHD_Result query_each_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    (void)kind;
+    query_each_ctx *q = cls;
+    q->fn(q->cls, key, value);
+    return MHD_YES;
+}
+
+size_t http_req_query_each(const http_request *req,
+                           void (*fn)(void *cls, const char *key, const char *value), void *cls)
+{
+    query_each_ctx q = {fn, cls};
+    int n = MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_each_one, &q);
+    return n > 0 ? (size_t)n : 0;
 }
 
 static bool route_matches(const http_route *r, const char *path, const char **wildcard)
@@ -226,19 +259,20 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, request_ctx *r
     return ok;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, request_ctx *rc, ap_status st,
-                                  unsigned retry_after, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static enum MHD_Result send_error(const http_options *o, struct MHD_Connection *conn,
+                                  request_ctx *rc, ap_status st, unsigned retry_after,
+                                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, request_ctx *rc, ap_status st,
-                                  unsigned retry_after, const char *fmt, ...)
+static enum MHD_Result send_error(const http_options *o, struct MHD_Connection *conn,
+                                  request_ctx *rc, ap_status st, unsigned retry_after,
+                                  const char *fmt, ...)
 {
     http_response resp = {.retry_after = retry_after};
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(resp.error_msg, sizeof resp.error_msg, fmt, ap);
     va_end(ap);
-    reply_error(&resp, st);
+    reply_error(o, &resp, st);
     return send_response(conn, rc, &resp);
 }
 
@@ -252,9 +286,9 @@ static enum MHD_Result on_headers(http_server *s, struct MHD_Connection *conn, r
     *answered = true;
     ap_status st = route_find(o, method, rc->path, &rc->route, &rc->req.wildcard);
     if (st == AP_ERR_NOT_FOUND)
-        return send_error(conn, rc, st, 0, "no route for %s %s", method, rc->path);
+        return send_error(o, conn, rc, st, 0, "no route for %s %s", method, rc->path);
     if (st == AP_ERR_METHOD)
-        return send_error(conn, rc, st, 0, "method %s not allowed on %s", method, rc->path);
+        return send_error(o, conn, rc, st, 0, "method %s not allowed on %s", method, rc->path);
 
     int cls = rc->route->rate_class;
     if (cls >= 0 && cls < HTTP_MAX_RATE_CLASSES && o->rate_per_minute[cls]) {
@@ -262,7 +296,7 @@ static enum MHD_Result on_headers(http_server *s, struct MHD_Connection *conn, r
         snprintf(key, sizeof key, "%d:%s", cls, rc->client_ip);
         unsigned retry = 1;
         if (!ratelimit_take(s->limiter, key, o->rate_per_minute[cls], http_now(), &retry))
-            return send_error(conn, rc, AP_ERR_RATE_LIMITED, retry,
+            return send_error(o, conn, rc, AP_ERR_RATE_LIMITED, retry,
                               "rate limit of %u requests per minute exceeded",
                               o->rate_per_minute[cls]);
     }
@@ -274,7 +308,7 @@ static enum MHD_Result on_headers(http_server *s, struct MHD_Connection *conn, r
         errno = 0;
         unsigned long long n = strtoull(cl, &end, 10);
         if (errno || *end || n > o->max_body)
-            return send_error(conn, rc, AP_ERR_TOO_LARGE, 0,
+            return send_error(o, conn, rc, AP_ERR_TOO_LARGE, 0,
                               "request body larger than the limit of %zu bytes", o->max_body);
     }
     *answered = false;
@@ -356,7 +390,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!rc->route) return MHD_YES; /* the early answer is on its way */
 
     if (rc->too_large)
-        return send_error(conn, rc, AP_ERR_TOO_LARGE, 0,
+        return send_error(o, conn, rc, AP_ERR_TOO_LARGE, 0,
                           "request body larger than the limit of %zu bytes", o->max_body);
 
     rc->req.body = rc->body ? rc->body : (const unsigned char *)"";
@@ -368,7 +402,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         resp.body = NULL;
         resp.len = 0;
         if (st == AP_ERR_BUSY && !resp.retry_after) resp.retry_after = 1;
-        reply_error(&resp, st);
+        reply_error(o, &resp, st);
     }
     return send_response(conn, rc, &resp);
 }

@@ -55,6 +55,15 @@ typedef struct http_route {
     int rate_class;       /* index into http_options.rate_per_minute, or -1 */
 } http_route;
 
+/* Optional error-body formatter (http_options.error_body): given a failed status, the
+ * handler's message (never NULL) and details (borrowed, may be NULL), returns the body
+ * (owned by the caller) and may change *http_code, which holds the default mapping on entry.
+ * Returning NULL keeps the default body. Services that speak another API's error format
+ * (the registry speaks MLflow's) set it; every error answer goes through it, including
+ * the ones this module makes itself (no route, method, body too large, rate limit). */
+typedef json_t *(*http_error_formatter)(void *ctx, ap_status st, const char *message,
+                                        const json_t *details, int *http_code);
+
 typedef struct http_options {
     const char *host;
     unsigned port; /* 0: any free port, see http_server_port */
@@ -68,6 +77,7 @@ typedef struct http_options {
     unsigned rate_per_minute[HTTP_MAX_RATE_CLASSES]; /* 0: unlimited */
     metrics *metrics; /* borrowed; request metrics are declared in it */
     void *ctx;        /* passed to handlers */
+    http_error_formatter error_body; /* NULL: {"error": {"code", "message", "details"}} */
 } http_options;
 
 /* Starts serving. On AP_OK *out is the running server. AP_ERR_IO when the address cannot
@@ -85,6 +95,11 @@ void http_server_stop(http_server *s);
 /* A request header or query argument (borrowed), or NULL. */
 const char *http_req_header(const http_request *req, const char *name);
 const char *http_req_query(const http_request *req, const char *name);
+
+/* Calls fn(cls, key, value) for every query argument in order, repeated keys included
+ * (value may be NULL for "?flag"); returns how many there were. */
+size_t http_req_query_each(const http_request *req,
+                           void (*fn)(void *cls, const char *key, const char *value), void *cls);
 
 /* Sets a JSON reply; takes ownership of body. */
 void http_reply_json(http_response *resp, int status, json_t *body);

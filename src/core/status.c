@@ -22,6 +22,7 @@ static const char *const status_names[] = {
     [AP_ERR_PROCESSING] = "processing",
     [AP_ERR_INTERNAL] = "internal",
     [AP_ERR_UNAVAILABLE] = "unavailable",
+    [AP_ERR_CONFLICT] = "conflict",
 };
 static_assert(sizeof(status_names) / sizeof(status_names[0]) == AP_STATUS_COUNT,
               "every status has a name");

@@ -25,6 +25,7 @@ typedef enum ap_status {
     AP_ERR_PROCESSING,  /* an engine or library failed on valid input */
     AP_ERR_INTERNAL,    /* a bug: an invariant did not hold */
     AP_ERR_UNAVAILABLE, /* a dependency (server, store) cannot be reached */
+    AP_ERR_CONFLICT,    /* the entity already exists, or a write raced another */
     AP_STATUS_COUNT
 } ap_status;
 

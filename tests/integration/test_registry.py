@@ -1,0 +1,324 @@
+"""Integration tests of `aipipe registry`: the same suite against the embedded SQLite store
+and against a real PostgreSQL (Debian's postgresql-15, a throw-away cluster initialised in
+a temporary directory and started on a free loopback port; stopped at the end, also on
+failure). What each test proves is in its docstring. Standard library only."""
+import base64
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Server  # noqa: E402
+
+API = "/api/2.0/mlflow/"
+
+
+class Registry(Server):
+    def __init__(self, store_uri, env=None, args=()):
+        super().__init__("registry", args=["--backend-store-uri", store_uri, "--threads", "16",
+                                           *args], env=env)
+
+    def call(self, method, endpoint, obj=None, prefix=API):
+        if method == "GET" and obj:
+            q = urllib.parse.urlencode(obj, doseq=True)
+            return self.json("GET", prefix + endpoint + "?" + q)[::2]
+        return self.json(method, prefix + endpoint, obj)[::2]
+
+    def ok(self, method, endpoint, obj=None):
+        status, body = self.call(method, endpoint, obj)
+        assert status == 200, (endpoint, obj, status, body)
+        return body
+
+    def err(self, method, endpoint, obj, status, code):
+        st, body = self.call(method, endpoint, obj)
+        assert st == status and body.get("error_code") == code, (endpoint, obj, st, body)
+        assert isinstance(body.get("message"), str) and body["message"], body
+        return body
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Postgres:
+    """A PostgreSQL 15 cluster in a temporary directory, owned by the postgres user."""
+
+    BIN = "/usr/lib/postgresql/15/bin"
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="aipipe-pg-")
+        self.port = free_port()
+        os.chmod(self.dir, 0o755)
+        shutil.chown(self.dir, "postgres", "postgres")
+        data = os.path.join(self.dir, "data")
+        self._as_pg([f"{self.BIN}/initdb", "-D", data, "-U", "postgres", "-A", "trust",
+                     "--no-sync", "-E", "UTF8"])
+        self._as_pg([f"{self.BIN}/pg_ctl", "-D", data, "-l", os.path.join(self.dir, "log"),
+                     "-w", "-t", "30", "-o",
+                     f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+                     "-c fsync=off -c max_connections=200", "start"])
+        self.data = data
+
+    def _as_pg(self, cmd):
+        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.dir)
+
+    def uri(self, db="postgres"):
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"
+
+    def createdb(self, name):
+        self._as_pg([f"{self.BIN}/createdb", "-h", self.dir, "-p", str(self.port), "-U",
+                     "postgres", name])
+        return self.uri(name)
+
+    def stop(self):
+        try:
+            self._as_pg([f"{self.BIN}/pg_ctl", "-D", self.data, "-m", "immediate", "-w",
+                         "stop"])
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --- the suite -------------------------------------------------------------------------
+
+def test_experiments(r):
+    """Experiments: create/get/get-by-name/update/delete/restore/tags/search/list with
+    MLflow's shapes; the Default experiment 0 exists; names are unique."""
+    eid = r.ok("POST", "experiments/create",
+               {"name": "exp-a", "tags": [{"key": "team", "value": "ocr"}]})["experiment_id"]
+    assert isinstance(eid, str) and eid != "0"
+    e = r.ok("GET", "experiments/get", {"experiment_id": eid})["experiment"]
+    assert e["name"] == "exp-a" and e["lifecycle_stage"] == "active"
+    assert e["artifact_location"].endswith("/" + eid)
+    assert e["tags"] == [{"key": "team", "value": "ocr"}]
+    assert r.ok("GET", "experiments/get-by-name", {"experiment_name": "exp-a"})[
+        "experiment"]["experiment_id"] == eid
+    assert r.ok("GET", "experiments/get", {"experiment_id": "0"})["experiment"]["name"] == \
+        "Default"
+    r.err("POST", "experiments/create", {"name": "exp-a"}, 400, "RESOURCE_ALREADY_EXISTS")
+    r.ok("POST", "experiments/update", {"experiment_id": eid, "new_name": "exp-b"})
+    r.ok("POST", "experiments/set-experiment-tag",
+         {"experiment_id": eid, "key": "stage", "value": "dev"})
+    e = r.ok("GET", "experiments/get-by-name", {"experiment_name": "exp-b"})["experiment"]
+    assert {t["key"] for t in e["tags"]} == {"team", "stage"}
+    r.ok("POST", "experiments/delete", {"experiment_id": eid})
+    names = [x["name"] for x in r.ok("POST", "experiments/search", {}).get("experiments", [])]
+    assert "exp-b" not in names and "Default" in names
+    deleted = r.ok("POST", "experiments/search", {"view_type": "DELETED_ONLY"})["experiments"]
+    assert [x["name"] for x in deleted] == ["exp-b"]
+    r.ok("POST", "experiments/restore", {"experiment_id": eid})
+    found = r.ok("POST", "experiments/search",
+                 {"filter": "name LIKE 'exp-%' and tags.team = 'ocr'"})["experiments"]
+    assert [x["experiment_id"] for x in found] == [eid]
+    listed = r.ok("GET", "experiments/list", {})["experiments"]
+    assert [x["experiment_id"] for x in listed][:1] == ["0"]
+    r.err("GET", "experiments/get", {"experiment_id": "987654"}, 404, "RESOURCE_DOES_NOT_EXIST")
+    r.err("GET", "experiments/get-by-name", {"experiment_name": "nope"}, 404,
+          "RESOURCE_DOES_NOT_EXIST")
+    r.err("POST", "experiments/delete", {"experiment_id": "0"}, 400, "INVALID_PARAMETER_VALUE")
+
+
+def test_runs(r):
+    """Runs: create/get/update/delete/restore, log-metric/parameter/batch, set/delete-tag,
+    metric history, and a changed param refused."""
+    eid = r.ok("POST", "experiments/create", {"name": "runs-exp"})["experiment_id"]
+    run = r.ok("POST", "runs/create", {"experiment_id": eid, "run_name": "first",
+                                       "start_time": 1000, "user_id": "ana",
+                                       "tags": [{"key": "k", "value": "v"}]})["run"]
+    info = run["info"]
+    rid = info["run_id"]
+    assert info["run_uuid"] == rid and info["status"] == "RUNNING" and info["run_name"] == "first"
+    assert info["experiment_id"] == eid and info["start_time"] == 1000
+    assert info["artifact_uri"].endswith(f"/{rid}/artifacts")
+    assert {"key": "mlflow.runName", "value": "first"} in run["data"]["tags"]
+    r.ok("POST", "runs/log-metric", {"run_id": rid, "key": "loss", "value": 1.5,
+                                     "timestamp": 10, "step": 0})
+    r.ok("POST", "runs/log-metric", {"run_id": rid, "key": "loss", "value": 0.5,
+                                     "timestamp": 20, "step": 1})
+    r.ok("POST", "runs/log-parameter", {"run_id": rid, "key": "lr", "value": "0.01"})
+    r.ok("POST", "runs/log-parameter", {"run_id": rid, "key": "lr", "value": "0.01"})
+    r.err("POST", "runs/log-parameter", {"run_id": rid, "key": "lr", "value": "0.02"}, 400,
+          "INVALID_PARAMETER_VALUE")
+    r.ok("POST", "runs/log-batch", {
+        "run_id": rid,
+        "metrics": [{"key": "acc", "value": 0.75, "timestamp": 30, "step": 2},
+                    {"key": "nan", "value": "NaN", "timestamp": 30, "step": 0}],
+        "params": [{"key": "epochs", "value": "3"}],
+        "tags": [{"key": "note", "value": "hello"}]})
+    r.ok("POST", "runs/set-tag", {"run_id": rid, "key": "gone", "value": "x"})
+    r.ok("POST", "runs/delete-tag", {"run_id": rid, "key": "gone"})
+    r.err("POST", "runs/delete-tag", {"run_id": rid, "key": "gone"}, 404,
+          "RESOURCE_DOES_NOT_EXIST")
+    data = r.ok("GET", "runs/get", {"run_id": rid})["run"]["data"]
+    metrics = {m["key"]: m for m in data["metrics"]}
+    assert metrics["loss"]["value"] == 0.5 and metrics["loss"]["step"] == 1
+    assert metrics["acc"]["value"] == 0.75 and metrics["nan"]["value"] == "NaN"
+    assert {p["key"]: p["value"] for p in data["params"]} == {"lr": "0.01", "epochs": "3"}
+    tags = {t["key"]: t["value"] for t in data["tags"]}
+    assert tags["note"] == "hello" and "gone" not in tags
+    hist = r.ok("GET", "metrics/get-history", {"run_id": rid, "metric_key": "loss"})["metrics"]
+    assert [(m["value"], m["step"]) for m in hist] == [(1.5, 0), (0.5, 1)]
+    upd = r.ok("POST", "runs/update", {"run_id": rid, "status": "FINISHED", "end_time": 2000})
+    assert upd["run_info"]["status"] == "FINISHED" and upd["run_info"]["end_time"] == 2000
+    r.ok("POST", "runs/delete", {"run_id": rid})
+    assert r.ok("GET", "runs/get", {"run_id": rid})["run"]["info"]["lifecycle_stage"] == "deleted"
+    r.err("POST", "runs/log-metric", {"run_id": rid, "key": "x", "value": 1, "timestamp": 1},
+          400, "INVALID_PARAMETER_VALUE")
+    r.ok("POST", "runs/restore", {"run_id": rid})
+    r.err("GET", "runs/get", {"run_id": "0" * 32}, 404, "RESOURCE_DOES_NOT_EXIST")
+    r.err("POST", "runs/create", {"experiment_id": "424242"}, 404, "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_run_search(r):
+    """runs/search: filters on metrics, params, tags and attributes with =, !=, <, <=, >, >=,
+    LIKE, ILIKE, IN; order_by on metrics and attributes; max_results and page_token walk
+    every run exactly once."""
+    eid = r.ok("POST", "experiments/create", {"name": "search-exp"})["experiment_id"]
+    ids = []
+    for i in range(12):
+        rid = r.ok("POST", "runs/create", {"experiment_id": eid, "run_name": f"run-{i:02d}",
+                                           "start_time": 1000 + i})["run"]["info"]["run_id"]
+        ids.append(rid)
+        r.ok("POST", "runs/log-batch", {
+            "run_id": rid,
+            "metrics": [{"key": "acc", "value": i / 10, "timestamp": 1, "step": 0}],
+            "params": [{"key": "model", "value": "crnn" if i % 2 else "tesseract"}],
+            "tags": [{"key": "group", "value": "A" if i < 6 else "B"}]})
+
+    def search(filt="", **kw):
+        body = {"experiment_ids": [eid], "filter": filt}
+        body.update(kw)
+        return r.ok("POST", "runs/search", body)
+
+    def names(filt, **kw):
+        return sorted(x["info"]["run_name"] for x in search(filt, **kw).get("runs", []))
+
+    assert names("metrics.acc > 0.85") == ["run-09", "run-10", "run-11"]
+    assert names("metrics.acc >= 0.9 AND params.model = 'crnn'") == ["run-09", "run-11"]
+    assert names("metrics.acc < 0.2") == ["run-00", "run-01"]
+    assert len(names("metrics.acc <= 0.2")) == 3
+    assert len(names("params.model != 'crnn'")) == 6
+    assert len(names("tags.group = 'B' and metrics.acc != 0.6")) == 5
+    assert names("attributes.run_name LIKE 'run-1%'") == ["run-10", "run-11"]
+    assert names("run_name ILIKE 'RUN-0_'") == [f"run-0{i}" for i in range(10)]
+    assert names(f"attributes.run_id IN ('{ids[0]}', '{ids[3]}')") == ["run-00", "run-03"]
+    assert names("attributes.start_time > 1009") == ["run-10", "run-11"]
+    assert names("tags.\"group\" = 'A' and params.`model` LIKE 'tess%'") == \
+        ["run-00", "run-02", "run-04"]
+    assert names("attributes.status = 'RUNNING'") == sorted(f"run-{i:02d}" for i in range(12))
+    top = search(order_by=["metrics.acc DESC"], max_results=3)["runs"]
+    assert [x["info"]["run_name"] for x in top] == ["run-11", "run-10", "run-09"]
+    asc = search(order_by=["attributes.start_time ASC"], max_results=2)["runs"]
+    assert [x["info"]["run_name"] for x in asc] == ["run-00", "run-01"]
+    seen, token, pages = [], None, 0
+    while True:
+        body = {"max_results": 5}
+        if token:
+            body["page_token"] = token
+        page = search(**body)
+        seen += [x["info"]["run_id"] for x in page["runs"]]
+        pages += 1
+        token = page.get("next_page_token")
+        if not token:
+            break
+    assert pages == 3 and sorted(seen) == sorted(ids) and len(set(seen)) == 12
+    # default order: newest start_time first
+    assert search(max_results=1)["runs"][0]["info"]["run_name"] == "run-11"
+    for bad in ["metrics.acc >", "metrics.acc = 'x'", "params.model > 'a'", "foo.bar = 1",
+                "attributes.nope = 'x'", "metrics.acc > 1 OR metrics.acc < 0"]:
+        r.err("POST", "runs/search", {"experiment_ids": [eid], "filter": bad}, 400,
+              "INVALID_PARAMETER_VALUE")
+    r.err("POST", "runs/search", {"experiment_ids": [eid], "page_token": "garbage!"}, 400,
+          "INVALID_PARAMETER_VALUE")
+    r.err("POST", "runs/search", {"experiment_ids": [eid], "max_results": 0}, 400,
+          "INVALID_PARAMETER_VALUE")
+
+
+def test_request_errors(r):
+    """Malformed JSON, a body that is not an object, unknown fields, wrong types and
+    missing parameters give MLflow's error body with INVALID_PARAMETER_VALUE and 400;
+    an unknown endpoint ENDPOINT_NOT_FOUND; the ajax-api prefix answers too."""
+    for body in [b"{", b"[1,2]", b"not json", b'{"name": "x",}']:
+        st, _, data = r.request("POST", API + "experiments/create", body,
+                                {"Content-Type": "application/json"})
+        doc = json.loads(data)
+        assert st == 400 and doc["error_code"] == "INVALID_PARAMETER_VALUE", (body, st, doc)
+    r.err("POST", "experiments/create", {"name": "x", "bogus": 1}, 400,
+          "INVALID_PARAMETER_VALUE")
+    r.err("POST", "experiments/create", {}, 400, "INVALID_PARAMETER_VALUE")
+    r.err("POST", "experiments/create", {"name": ""}, 400, "INVALID_PARAMETER_VALUE")
+    r.err("POST", "experiments/create", {"name": ["x"]}, 400, "INVALID_PARAMETER_VALUE")
+    r.err("GET", "experiments/get", {}, 400, "INVALID_PARAMETER_VALUE")
+    r.err("GET", "experiments/get", {"experiment_id": "1", "extra": "2"}, 400,
+          "INVALID_PARAMETER_VALUE")
+    r.err("POST", "runs/log-metric", {"run_id": "x", "key": "k", "timestamp": 1}, 400,
+          "INVALID_PARAMETER_VALUE")
+    r.err("POST", "runs/log-metric", {"run_id": "x", "key": "k", "value": "abc",
+                                      "timestamp": 1}, 400, "INVALID_PARAMETER_VALUE")
+    st, body = r.call("POST", "no/such-endpoint", {})
+    assert st == 404 and body["error_code"] == "ENDPOINT_NOT_FOUND", body
+    st, body = r.call("GET", "experiments/get", {"experiment_id": "0"},
+                      prefix="/ajax-api/2.0/mlflow/")
+    assert st == 200 and body["experiment"]["name"] == "Default"
+
+
+def test_health_metrics(r):
+    """/health answers 200 with the store up, HEAD too (the inference service probes with
+    HEAD); /metrics exposes registry_* request metrics."""
+    st, _, body = r.json("GET", "/health")
+    assert st == 200 and body["status"] == "healthy" and body["services"]["backend_store"] == "up"
+    st, _, _ = r.request("HEAD", "/health")
+    assert st == 200
+    st, _, text = r.request("GET", "/metrics")
+    text = text.decode()
+    assert st == 200 and "registry_requests_total" in text and "registry_build_info" in text
+
+
+SUITE = [test_experiments, test_runs, test_run_search, test_request_errors, test_health_metrics]
+
+
+def run_suite(name, uri):
+    t0 = time.time()
+    with Registry(uri) as r:
+        for test in SUITE:
+            try:
+                test(r)
+            except Exception:
+                print(f"FAIL [{name}] {test.__name__}", file=sys.stderr)
+                print("\n".join(r.log[-30:]), file=sys.stderr)
+                raise
+            print(f"ok   [{name}] {test.__name__}")
+    print(f"[{name}] suite in {time.time() - t0:.1f}s")
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="aipipe-reg-")
+    try:
+        run_suite("sqlite", f"sqlite:///{tmp}/registry.db")
+        if os.environ.get("AIPIPE_SKIP_POSTGRES"):
+            print("postgresql: skipped (AIPIPE_SKIP_POSTGRES)")
+            return
+        t0 = time.time()
+        pg = Postgres()
+        print(f"postgresql: cluster up in {time.time() - t0:.1f}s on port {pg.port}")
+        try:
+            run_suite("postgresql", pg.createdb("suite"))
+        finally:
+            pg.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
