@@ -17,6 +17,8 @@ PACKAGES=(
   # the S3-compatible test server (s3rver, from npm, see tests/node; npm comes with
   # NodeSource's nodejs, which Debian's npm package would conflict with)
   nodejs
+  # feature store: the Redis client library, and real servers for its tests and benchmark
+  libhiredis-dev redis-server redis-sentinel redis-tools
   # benchmarks: the peer (tesseract CLI) and the load generator
   tesseract-ocr wrk bc
   # datagen: zip for DOCX, mutool to open PDFs in tests, the font families it draws with

@@ -1,11 +1,12 @@
 /* read_raster: a page image to a tt_page (see readers.h).
  *
- * The page is turned grey and deskewed; vision/table finds the ruled tables; every cell
- * with ink, and every block of ink outside the tables, becomes a job. Workers (one per
- * engine, each engine used by its own thread only) take jobs from a shared counter, crop
- * tight around the ink, choose the reading direction and OCR the crop as one block. Each
- * job writes only its own slot, so the workers share nothing but the counter and the
- * first error. */
+ * Workers start first (one per engine, each engine used by its own thread only; when the
+ * caller gave none, each opens its own, which overlaps Tesseract's model loading with the
+ * page analysis). The page is turned grey and deskewed; vision/table finds the ruled
+ * tables; every cell with ink, and every block of ink outside the tables, becomes a job.
+ * Workers take jobs from a shared counter, crop tight around the ink, choose the reading
+ * direction and OCR the crop as one block. Each job writes only its own slot, so the
+ * workers share nothing but the counter and the first error. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,20 +29,26 @@ typedef struct job {
     int inked;
 } job;
 
+/* Shared by the workers. States: workers start (opening their engines, when they were
+ * given none, while the caller finds the tables), wait until `posted` (jobs set, or
+ * nothing to do), take jobs from `next` until none is left, close what they opened. */
 typedef struct work {
     PIX *grey;
     job *jobs;
     size_t njobs;
     atomic_size_t next;
     int timeout_ms;
+    const ocr_options *ocr; /* for the engines a worker opens itself */
     pthread_mutex_t lock;
-    ap_status status;
+    pthread_cond_t posted_cond;
+    int posted;
+    ap_status status; /* the first failure */
     ap_error error;
 } work;
 
 typedef struct worker_arg {
     work *w;
-    ocr_engine *engine;
+    ocr_engine *engine; /* borrowed, or NULL: the worker opens and closes its own */
 } worker_arg;
 
 static int imax(int a, int b) { return a > b ? a : b; }
@@ -443,46 +450,81 @@ out:
     return st;
 }
 
+static void record_failure(work *wk, ap_status st, const ap_error *e)
+{
+    pthread_mutex_lock(&wk->lock);
+    if (wk->status == AP_OK) {
+        wk->status = st;
+        wk->error = *e;
+    }
+    pthread_mutex_unlock(&wk->lock);
+}
+
 static void *worker_main(void *arg)
 {
     worker_arg *a = arg;
     work *wk = a->w;
-    for (;;) {
+    ocr_engine *own = NULL, *engine = a->engine;
+    ap_error e = {0};
+    if (!engine) {
+        static const ocr_options dflt = {.engine = "tesseract", .language = "eng"};
+        ap_status st = ocr_engine_open(wk->ocr ? wk->ocr : &dflt, &own, &e);
+        if (st != AP_OK) record_failure(wk, st, &e);
+        engine = own;
+    }
+    pthread_mutex_lock(&wk->lock);
+    while (!wk->posted) pthread_cond_wait(&wk->posted_cond, &wk->lock);
+    pthread_mutex_unlock(&wk->lock);
+    while (engine) {
         size_t i = atomic_fetch_add(&wk->next, 1);
         if (i >= wk->njobs) break;
         pthread_mutex_lock(&wk->lock);
         int failed = wk->status != AP_OK;
         pthread_mutex_unlock(&wk->lock);
         if (failed) break;
-        ap_error e = {0};
-        ap_status st = read_job(wk, a->engine, &wk->jobs[i], &e);
-        if (st != AP_OK) {
-            pthread_mutex_lock(&wk->lock);
-            if (wk->status == AP_OK) {
-                wk->status = st;
-                wk->error = e;
-            }
-            pthread_mutex_unlock(&wk->lock);
-        }
+        ap_status st = read_job(wk, engine, &wk->jobs[i], &e);
+        if (st != AP_OK) record_failure(wk, st, &e);
     }
+    ocr_engine_close(own);
     return NULL;
 }
 
-/* Runs the jobs on nengines threads (the caller's thread is one of them). */
-static ap_status run_jobs(work *wk, ocr_engine **engines, size_t nengines, ap_error *err)
-{
+/* The worker threads: started before the page is analysed, so that opening engines
+ * overlaps with finding the tables. */
+typedef struct crew {
     pthread_t threads[TT_EXTRACT_MAX_THREADS];
     worker_arg args[TT_EXTRACT_MAX_THREADS];
-    size_t started = 0;
-    if (nengines > TT_EXTRACT_MAX_THREADS) nengines = TT_EXTRACT_MAX_THREADS;
-    if (nengines > wk->njobs) nengines = wk->njobs ? wk->njobs : 1;
-    for (size_t i = 0; i < nengines; i++) args[i] = (worker_arg){.w = wk, .engine = engines[i]};
-    for (size_t i = 1; i < nengines; i++) {
-        if (pthread_create(&threads[i], NULL, worker_main, &args[i]) != 0) break;
-        started = i;
+    size_t started;
+} crew;
+
+static void crew_start(crew *c, work *wk, ocr_engine **engines, size_t nengines, int threads)
+{
+    size_t n = engines && nengines ? nengines : (size_t)(threads > 0 ? threads : 2);
+    if (n > TT_EXTRACT_MAX_THREADS) n = TT_EXTRACT_MAX_THREADS;
+    c->started = 0;
+    for (size_t i = 0; i < n; i++) {
+        c->args[c->started] = (worker_arg){.w = wk, .engine = engines && nengines ? engines[i] : NULL};
+        if (pthread_create(&c->threads[c->started], NULL, worker_main, &c->args[c->started]) != 0)
+            break;
+        c->started++;
     }
-    worker_main(&args[0]);
-    for (size_t i = 1; i <= started; i++) pthread_join(threads[i], NULL);
+}
+
+/* Posts the jobs (njobs may be 0, also to stop the crew after a failure) and waits for
+ * the crew. With no thread started, the caller's thread does the work. */
+static ap_status crew_finish(crew *c, work *wk, ocr_engine **engines, size_t nengines,
+                             ap_error *err)
+{
+    pthread_mutex_lock(&wk->lock);
+    wk->posted = 1;
+    pthread_cond_broadcast(&wk->posted_cond);
+    pthread_mutex_unlock(&wk->lock);
+    if (c->started == 0 && wk->njobs) {
+        worker_arg self = {.w = wk, .engine = engines && nengines ? engines[0] : NULL};
+        worker_main(&self);
+    }
+    for (size_t i = 0; i < c->started; i++) pthread_join(c->threads[i], NULL);
+    c->started = 0;
     if (wk->status != AP_OK) {
         if (err) *err = wk->error;
         return wk->status;
@@ -592,7 +634,16 @@ ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
     memset(&wk, 0, sizeof wk);
     memset(page, 0, sizeof *page);
     page->number = 1;
-    int lock_ready = 0;
+    crew workers = {0};
+    wk.timeout_ms = opts ? opts->timeout_ms : 0;
+    wk.ocr = opts ? opts->ocr : NULL;
+    atomic_init(&wk.next, 0);
+    if (pthread_mutex_init(&wk.lock, NULL) != 0) return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a mutex");
+    if (pthread_cond_init(&wk.posted_cond, NULL) != 0) {
+        pthread_mutex_destroy(&wk.lock);
+        return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a condition variable");
+    }
+    crew_start(&workers, &wk, engines, nengines, opts ? opts->threads : 0);
 
     grey8 = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0);
     if (!grey8) {
@@ -622,14 +673,7 @@ ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
     wk.grey = grey;
     wk.jobs = jobs;
     wk.njobs = njobs;
-    wk.timeout_ms = opts ? opts->timeout_ms : 0;
-    atomic_init(&wk.next, 0);
-    if (pthread_mutex_init(&wk.lock, NULL) != 0) {
-        st = ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a mutex");
-        goto out;
-    }
-    lock_ready = 1;
-    if ((st = run_jobs(&wk, engines, nengines, err)) != AP_OK) goto out;
+    if ((st = crew_finish(&workers, &wk, engines, nengines, err)) != AP_OK) goto out;
 
     if (opts && opts->debug_dir)
         write_debug(opts->debug_dir, grey, lines, tables, ntables, jobs, ncell_jobs);
@@ -682,7 +726,13 @@ ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
     log_debug("extract: skew %.2f deg, %zu tables, %zu cells, %zu free blocks", angle,
               ntables, ncell_jobs, njobs - ncell_jobs);
 out:
-    if (lock_ready) pthread_mutex_destroy(&wk.lock);
+    if (workers.started) {
+        /* failed before the jobs were posted: release the crew with nothing to do */
+        wk.njobs = 0;
+        crew_finish(&workers, &wk, engines, nengines, NULL);
+    }
+    pthread_cond_destroy(&wk.posted_cond);
+    pthread_mutex_destroy(&wk.lock);
     for (size_t i = 0; jobs && i < njobs; i++) tt_lines_free(jobs[i].lines, jobs[i].nlines);
     free(jobs);
     img_tables_free(tables, ntables);

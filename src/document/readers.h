@@ -15,8 +15,9 @@
 
 /* Reads one page image: deskews it, finds its ruled tables, reads every cell (rotation
  * detected per cell) and the text outside the tables with the engines, in parallel.
- * engines[0..nengines) are used one per worker thread. On AP_OK *page is filled (caller
- * frees with tt_page_free). */
+ * engines[0..nengines) are used one per worker thread; with none (NULL, 0), opts->threads
+ * workers each open an engine from opts->ocr (default tesseract/eng) and close it. On
+ * AP_OK *page is filled (caller frees with tt_page_free). */
 ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
                          const tt_extract_options *opts, tt_page *page, ap_error *err);
 
