@@ -74,6 +74,36 @@ static const cfg_key serve_keys[] = {
      "Redis host for the redis feature store"},
     {"feature_store.redis_port", "REDIS_PORT", "redis-port", CFG_INT, "6379", 1, 65535, NULL,
      "Redis port"},
+    {"feature_store.redis_password", "REDIS_PASSWORD", "redis-password", CFG_STRING, "", 0, 0, NULL,
+     "Redis password (AUTH; also of the cluster nodes and the master behind Sentinel)"},
+    {"feature_store.redis_db", "REDIS_DB", "redis-db", CFG_INT, "0", 0, 1000, NULL,
+     "Redis database number (redis, sentinel; a cluster has only 0)"},
+    {"feature_store.sentinels", "REDIS_SENTINELS", "redis-sentinels", CFG_STRING, "", 0, 0, NULL,
+     "Sentinels of the sentinel store: host:port,host:port,..."},
+    {"feature_store.master_name", "REDIS_MASTER_NAME", "redis-master-name", CFG_STRING, "aipipe",
+     0, 0, NULL, "the master name the sentinels monitor"},
+    {"feature_store.sentinel_password", "REDIS_SENTINEL_PASSWORD", "redis-sentinel-password",
+     CFG_STRING, "", 0, 0, NULL, "password of the sentinels themselves, if any"},
+    {"feature_store.cluster_nodes", "REDIS_CLUSTER_NODES", "redis-cluster-nodes", CFG_STRING, "", 0,
+     0, NULL, "seed nodes of the cluster store: host:port,host:port,..."},
+    {"feature_store.wait_replicas", "REDIS_WAIT_REPLICAS", "redis-wait-replicas", CFG_INT, "0", 0,
+     16, NULL, "redis/sentinel: writes wait for this many replicas to acknowledge (WAIT); 0: off"},
+    {"feature_store.wait_timeout_ms", "REDIS_WAIT_TIMEOUT_MS", "redis-wait-timeout-ms", CFG_INT,
+     "1000", 1, 60000, NULL, "how long WAIT waits"},
+    {"feature_store.pool_size", "REDIS_POOL_SIZE", "redis-pool-size", CFG_INT, "8", 1, 256, NULL,
+     "Redis connections (cluster: clients, one connection per node each)"},
+    {"feature_store.timeout_ms", "REDIS_TIMEOUT_MS", "redis-timeout-ms", CFG_INT, "2000", 10,
+     60000, NULL, "Redis connect and command timeout"},
+    {"feature_store.retry_ms", "FEATURE_STORE_RETRY_MS", "feature-store-retry-ms", CFG_INT, "0", 0,
+     600000, NULL,
+     "how long an operation retries through a failover; 0: 1000 (redis), 10000 (sentinel, cluster)"},
+    {"feature_store.path", "FEATURE_STORE_PATH", "feature-store-path", CFG_STRING,
+     "./var/features.aof", 0, 0, NULL, "append-only file of the embedded store"},
+    {"feature_store.fsync", "FEATURE_STORE_FSYNC", "feature-store-fsync", CFG_BOOL, "false", 0, 0,
+     NULL, "embedded: fsync every write (survives power loss, not only a crash)"},
+    {"feature_store.definitions", "FEATURE_STORE_DEFINITIONS", "feature-store-definitions",
+     CFG_STRING, "", 0, 0, NULL,
+     "feature definitions file; empty: configs/feature_store.yaml when present, else built-in"},
     {"log.level", "LOG_LEVEL", "log-level", CFG_ENUM, "info", 0, 0, "debug|info|warn|error",
      "lowest level logged"},
     {"log.format", "LOG_FORMAT", "log-format", CFG_ENUM, "json", 0, 0, "json|text",
@@ -131,11 +161,13 @@ static ap_status handle_health(void *ctx, const http_request *req, http_response
     iso_time(when, sizeof when);
     bool inference_up = sc->nengines > 0 && !atomic_load(&sc->draining);
     const char *registry = registry_state(sc);
+    const char *features = serve_features_state(sc);
     const char *status = !inference_up                   ? "unhealthy"
                          : strcmp(registry, "down") == 0 ? "degraded"
+                         : strcmp(features, "down") == 0 ? "degraded"
                                                          : "healthy";
     json_t *body = json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:s,s:f}", "status", status, "services",
-                             "inference", inference_up ? "up" : "down", "feature_store", "disabled",
+                             "inference", inference_up ? "up" : "down", "feature_store", features,
                              "model_registry", registry, "timestamp", when, "version",
                              AIPIPE_VERSION, "uptime_seconds", http_now() - sc->started_monotonic);
     http_reply_json(resp, inference_up ? 200 : 503, body);
@@ -177,6 +209,11 @@ static const http_route serve_routes[] = {
     {"GET", "/health/ready", handle_ready, "health_ready", -1},
     {"GET", "/metrics", handle_metrics, "metrics", -1},
     {"POST", "/infer/ocr", serve_handle_ocr, "infer_ocr", RATE_INFERENCE},
+    {"GET", "/features/*", serve_handle_features_get, "features_get", RATE_FEATURES},
+    {"POST", "/features", serve_handle_features_post, "features_post", RATE_FEATURES},
+    {"POST", "/get-online-features", serve_handle_online_features, "get_online_features",
+     RATE_FEATURES},
+    {"POST", "/push", serve_handle_push, "push", RATE_FEATURES},
 };
 
 static void print_help(FILE *out)
@@ -259,6 +296,7 @@ static void serve_cleanup(serve_ctx *sc)
     free(sc->engine_list);
     ap_pool_free(sc->engines);
     free(sc->allowed_dirs);
+    serve_features_close(sc);
     metrics_free(sc->metrics);
     cfg_free(sc->cfg);
 }
@@ -314,6 +352,11 @@ int serve_main(int argc, char **argv)
     }
     if (open_engines(&sc, slots, queue, &err) != AP_OK) {
         log_error("%s", err.msg);
+        goto out;
+    }
+    if (serve_features_open(&sc, &err) != AP_OK) {
+        log_error("%s", err.msg);
+        if (err.code == AP_ERR_CONFIG) rc = 2;
         goto out;
     }
     sc.model_confidence =

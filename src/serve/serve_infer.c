@@ -108,6 +108,28 @@ static ap_status check_model(serve_ctx *sc, const char *requested, http_response
                       "model version '%s' is not available", requested);
 }
 
+/* With use_feature_store (JSON body or query), stores the document's OCR features under
+ * document_id (JSON body or query; else the request id). */
+static void record_features(serve_ctx *sc, const http_request *req, const serve_input *in,
+                            const ocr_result *r, const img_info *info, json_t *body)
+{
+    const char *q = http_req_query(req, "use_feature_store");
+    bool use = in->json ? json_is_true(json_object_get(in->json, "use_feature_store")) : false;
+    if (q) use = strcmp(q, "true") == 0 || strcmp(q, "1") == 0;
+    if (!use) return;
+    const char *id = in->json ? json_string_value(json_object_get(in->json, "document_id")) : NULL;
+    if (!id) id = http_req_query(req, "document_id");
+    if (!id) id = req->request_id;
+    json_t *features = json_pack(
+        "{s:f,s:I,s:f,s:i,s:i,s:i,s:s,s:s}", "ocr_confidence", r->confidence / 100.0, "word_count",
+        (json_int_t)r->nwords, "processing_time",
+        json_real_value(json_object_get(body, "processing_time")), "image_width", info->width,
+        "image_height", info->height, "image_dpi", info->dpi, "image_format", info->format,
+        "model_version", sc->model_version);
+    if (features) serve_features_record(sc, id, features, body);
+    json_decref(features);
+}
+
 ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp)
 {
     serve_ctx *sc = ctx;
@@ -154,6 +176,7 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
     json_object_set_new(body, "processing_time", json_real(http_now() - started));
     json_object_set_new(body, "image", json_pack("{s:s,s:i,s:i}", "format", info.format, "width",
                                                  info.width, "height", info.height));
+    record_features(sc, req, &in, &result, &info, body);
     http_reply_json(resp, 200, body);
 out:
     ocr_result_free(&result);

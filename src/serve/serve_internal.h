@@ -26,6 +26,7 @@ typedef struct serve_ctx {
     size_t nallowed;
     double started_monotonic;
     atomic_bool draining;
+    struct serve_features *features; /* the feature store and its metrics (serve_features.c) */
 } serve_ctx;
 
 /* The image bytes and options of an inference request, from whichever body shape it came:
@@ -43,5 +44,22 @@ ap_status serve_input_read(serve_ctx *sc, const http_request *req, http_response
 void serve_input_free(serve_input *in);
 
 ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp);
+
+/* The feature store (serve_features.c). open: from the feature_store.* settings; an
+ * unreachable Redis is not an error (reported by state), bad definitions are. state:
+ * "up" or "down", checked at most once a second. */
+ap_status serve_features_open(serve_ctx *sc, ap_error *err);
+void serve_features_close(serve_ctx *sc);
+const char *serve_features_state(serve_ctx *sc);
+/* Stores a document's features (a JSON object of feature names of the document views,
+ * borrowed) for document_id, and notes the outcome in response: "document_id",
+ * "features_stored", and on failure a line in "warnings". Never fails the request; returns
+ * whether the features were stored. For /infer/ocr and /infer/document. */
+bool serve_features_record(serve_ctx *sc, const char *document_id, const json_t *features,
+                           json_t *response);
+ap_status serve_handle_features_get(void *ctx, const http_request *req, http_response *resp);
+ap_status serve_handle_features_post(void *ctx, const http_request *req, http_response *resp);
+ap_status serve_handle_online_features(void *ctx, const http_request *req, http_response *resp);
+ap_status serve_handle_push(void *ctx, const http_request *req, http_response *resp);
 
 #endif

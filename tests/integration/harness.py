@@ -26,6 +26,9 @@ class Server:
         self.log = []
         full_env = dict(os.environ)
         full_env.update({"LOG_FORMAT": "json", "HOST": "127.0.0.1"})
+        # Each server gets its own embedded feature store file (the store locks its file).
+        full_env["FEATURE_STORE_PATH"] = os.path.join(
+            tempfile.mkdtemp(prefix="aipipe-fs-"), "features.aof")
         full_env.update(env or {})
         self.proc = subprocess.Popen([BIN, command, "--port", "0", *args], env=full_env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
