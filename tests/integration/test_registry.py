@@ -285,7 +285,195 @@ def test_health_metrics(r):
     assert st == 200 and "registry_requests_total" in text and "registry_build_info" in text
 
 
-SUITE = [test_experiments, test_runs, test_run_search, test_request_errors, test_health_metrics]
+def test_registered_models(r):
+    """Registered models and versions: create/get/rename/update/delete, tags, aliases,
+    stages with archive_existing_versions, get-latest-versions, download URI, searches;
+    DELETE and PATCH routes take JSON bodies as MLflow's clients send them."""
+    m = r.ok("POST", "registered-models/create",
+             {"name": "ocr-model", "description": "crnn",
+              "tags": [{"key": "task", "value": "ocr"}]})["registered_model"]
+    assert m["name"] == "ocr-model" and m["description"] == "crnn"
+    assert m["tags"] == [{"key": "task", "value": "ocr"}] and m["latest_versions"] == []
+    r.err("POST", "registered-models/create", {"name": "ocr-model"}, 400,
+          "RESOURCE_ALREADY_EXISTS")
+    versions = []
+    for i in range(3):
+        mv = r.ok("POST", "model-versions/create",
+                  {"name": "ocr-model", "source": f"mlflow-artifacts:/1/run{i}/artifacts/model",
+                   "run_id": f"run{i}", "tags": [{"key": "i", "value": str(i)}]})["model_version"]
+        assert mv["version"] == str(i + 1) and mv["current_stage"] == "None"
+        assert mv["status"] == "READY" and mv["source"].endswith(f"run{i}/artifacts/model")
+        versions.append(mv["version"])
+    r.err("POST", "model-versions/create", {"name": "missing", "source": "x"}, 404,
+          "RESOURCE_DOES_NOT_EXIST")
+    mv = r.ok("POST", "model-versions/transition-stage",
+              {"name": "ocr-model", "version": "1", "stage": "production"})["model_version"]
+    assert mv["current_stage"] == "Production"
+    r.ok("POST", "model-versions/transition-stage",
+         {"name": "ocr-model", "version": "2", "stage": "Staging"})
+    mv = r.ok("POST", "model-versions/transition-stage",
+              {"name": "ocr-model", "version": "3", "stage": "Production",
+               "archive_existing_versions": True})["model_version"]
+    assert mv["current_stage"] == "Production"
+    assert r.ok("GET", "model-versions/get", {"name": "ocr-model", "version": "1"})[
+        "model_version"]["current_stage"] == "Archived"
+    latest = r.ok("POST", "registered-models/get-latest-versions",
+                  {"name": "ocr-model", "stages": ["Production"]})["model_versions"]
+    assert [(v["version"], v["current_stage"]) for v in latest] == [("3", "Production")]
+    every = r.ok("POST", "registered-models/get-latest-versions", {"name": "ocr-model"})[
+        "model_versions"]
+    assert sorted((v["current_stage"], v["version"]) for v in every) == \
+        [("Archived", "1"), ("Production", "3"), ("Staging", "2")]
+    r.err("POST", "model-versions/transition-stage",
+          {"name": "ocr-model", "version": "2", "stage": "Gold"}, 400, "INVALID_PARAMETER_VALUE")
+    r.err("GET", "model-versions/get", {"name": "ocr-model", "version": "9"}, 404,
+          "RESOURCE_DOES_NOT_EXIST")
+    r.err("GET", "model-versions/get", {"name": "ocr-model", "version": "x"}, 400,
+          "INVALID_PARAMETER_VALUE")
+    uri = r.ok("GET", "model-versions/get-download-uri", {"name": "ocr-model", "version": "3"})
+    assert uri["artifact_uri"].endswith("run2/artifacts/model")
+    # aliases
+    r.ok("POST", "registered-models/alias", {"name": "ocr-model", "alias": "champion",
+                                              "version": "3"})
+    got = r.ok("GET", "registered-models/alias", {"name": "ocr-model", "alias": "champion"})
+    assert got["model_version"]["version"] == "3" and got["model_version"]["aliases"] == \
+        ["champion"]
+    m = r.ok("GET", "registered-models/get", {"name": "ocr-model"})["registered_model"]
+    assert m["aliases"] == [{"alias": "champion", "version": "3"}]
+    r.ok("DELETE", "registered-models/alias", {"name": "ocr-model", "alias": "champion"})
+    r.err("GET", "registered-models/alias", {"name": "ocr-model", "alias": "champion"}, 404,
+          "RESOURCE_DOES_NOT_EXIST")
+    # tags
+    r.ok("POST", "registered-models/set-tag", {"name": "ocr-model", "key": "k", "value": "v"})
+    r.ok("DELETE", "registered-models/delete-tag", {"name": "ocr-model", "key": "k"})
+    r.ok("POST", "model-versions/set-tag",
+         {"name": "ocr-model", "version": "2", "key": "k", "value": "v"})
+    r.ok("DELETE", "model-versions/delete-tag", {"name": "ocr-model", "version": "2", "key": "i"})
+    tags = r.ok("GET", "model-versions/get", {"name": "ocr-model", "version": "2"})[
+        "model_version"]["tags"]
+    assert tags == [{"key": "k", "value": "v"}]
+    # update, rename, search
+    m = r.ok("PATCH", "registered-models/update",
+             {"name": "ocr-model", "description": "better"})["registered_model"]
+    assert m["description"] == "better"
+    mv = r.ok("PATCH", "model-versions/update",
+              {"name": "ocr-model", "version": "1", "description": "old"})["model_version"]
+    assert mv["description"] == "old"
+    r.ok("POST", "registered-models/create", {"name": "layout-model"})
+    m = r.ok("POST", "registered-models/rename",
+             {"name": "ocr-model", "new_name": "ocr-crnn"})["registered_model"]
+    assert m["name"] == "ocr-crnn" and len(m["latest_versions"]) == 3
+    r.err("POST", "registered-models/rename", {"name": "ocr-crnn", "new_name": "layout-model"},
+          400, "RESOURCE_ALREADY_EXISTS")
+    assert r.ok("GET", "model-versions/get", {"name": "ocr-crnn", "version": "3"})[
+        "model_version"]["current_stage"] == "Production"
+    found = r.ok("GET", "registered-models/search", {"filter": "name LIKE 'ocr%'"})
+    assert [x["name"] for x in found["registered_models"]] == ["ocr-crnn"]
+    page = r.ok("GET", "registered-models/search", {"max_results": 1})
+    assert len(page["registered_models"]) == 1 and page["next_page_token"]
+    page2 = r.ok("GET", "registered-models/search",
+                 {"max_results": 1, "page_token": page["next_page_token"]})
+    assert page2["registered_models"][0]["name"] != page["registered_models"][0]["name"]
+    vs = r.ok("GET", "model-versions/search", {"filter": "name = 'ocr-crnn' and run_id = 'run1'"})
+    assert [v["version"] for v in vs["model_versions"]] == ["2"]
+    vs = r.ok("GET", "model-versions/search",
+              {"filter": "run_id IN ('run0', 'run2')", "order_by": "version_number ASC"})
+    assert [v["version"] for v in vs["model_versions"]] == ["1", "3"]
+    r.err("GET", "model-versions/search", {"filter": "bogus = 'x'"}, 400,
+          "INVALID_PARAMETER_VALUE")
+    # delete a version: its number is never reused
+    r.ok("DELETE", "model-versions/delete", {"name": "ocr-crnn", "version": "3"})
+    mv = r.ok("POST", "model-versions/create", {"name": "ocr-crnn", "source": "s"})
+    assert mv["model_version"]["version"] == "4"
+    r.ok("DELETE", "registered-models/delete", {"name": "ocr-crnn"})
+    r.err("GET", "registered-models/get", {"name": "ocr-crnn"}, 404, "RESOURCE_DOES_NOT_EXIST")
+    r.err("GET", "model-versions/get", {"name": "ocr-crnn", "version": "1"}, 404,
+          "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_parallel_versions(r):
+    """64 clients creating versions of one model at once get distinct, gapless numbers
+    1..N (the version counter is bumped inside each creating transaction)."""
+    r.ok("POST", "registered-models/create", {"name": "race"})
+    n = 96
+
+    def create(i):
+        return int(r.ok("POST", "model-versions/create",
+                        {"name": "race", "source": f"s3://b/{i}"})["model_version"]["version"])
+
+    with concurrent.futures.ThreadPoolExecutor(64) as pool:
+        got = list(pool.map(create, range(n)))
+    assert sorted(got) == list(range(1, n + 1)), sorted(got)
+    listed = r.ok("GET", "model-versions/search", {"filter": "name = 'race'"})["model_versions"]
+    assert sorted(int(v["version"]) for v in listed) == list(range(1, n + 1))
+    # parallel experiment creation: distinct ids, one winner per name
+    def mk(i):
+        return r.call("POST", "experiments/create", {"name": f"par-{i % 8}"})
+
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        res = list(pool.map(mk, range(64)))
+    oks = [b["experiment_id"] for st, b in res if st == 200]
+    assert len(oks) == 8 and len(set(oks)) == 8, res
+    assert all(b["error_code"] == "RESOURCE_ALREADY_EXISTS" for st, b in res if st != 200)
+
+
+def test_kill9(name, uri):
+    """kill -9 of the registry in the middle of a write load loses no acknowledged write:
+    every param and model version whose request got a 200 is there after a restart, and the
+    version numbers stay gapless."""
+    r = Registry(uri)
+    acked_params, acked_versions, stop = [], [], threading.Event()
+    try:
+        eid = r.ok("POST", "experiments/create", {"name": "kill9"})["experiment_id"]
+        rid = r.ok("POST", "runs/create", {"experiment_id": eid})["run"]["info"]["run_id"]
+        r.ok("POST", "registered-models/create", {"name": "kill9-model"})
+
+        def writer(w):
+            i = 0
+            while not stop.is_set():
+                try:
+                    st, _ = r.call("POST", "runs/log-parameter",
+                                   {"run_id": rid, "key": f"w{w}-{i}", "value": str(i)})
+                    if st == 200:
+                        acked_params.append(f"w{w}-{i}")
+                    st, body = r.call("POST", "model-versions/create",
+                                      {"name": "kill9-model", "source": f"w{w}-{i}"})
+                    if st == 200:
+                        acked_versions.append(int(body["model_version"]["version"]))
+                except Exception:
+                    return  # the server is gone
+                i += 1
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        r.proc.send_signal(signal.SIGKILL)
+        r.proc.wait()
+        stop.set()
+        for t in threads:
+            t.join(30)
+    finally:
+        stop.set()
+        if r.proc.poll() is None:
+            r.proc.kill()
+    assert len(acked_params) > 20 and len(acked_versions) > 20, (len(acked_params),
+                                                                  len(acked_versions))
+    with Registry(uri) as r2:
+        params = {p["key"] for p in r2.ok("GET", "runs/get", {"run_id": rid})["run"]["data"][
+            "params"]}
+        missing = [k for k in acked_params if k not in params]
+        assert not missing, f"{len(missing)} acknowledged params lost: {missing[:5]}"
+        listed = sorted(int(v["version"]) for v in r2.ok(
+            "GET", "model-versions/search", {"filter": "name = 'kill9-model'"})["model_versions"])
+        assert set(acked_versions) <= set(listed), set(acked_versions) - set(listed)
+        assert listed == list(range(1, len(listed) + 1)), "version numbers have a gap"
+    print(f"ok   [{name}] test_kill9 ({len(acked_params)} params, {len(acked_versions)} "
+          f"versions acknowledged before kill -9)")
+
+
+SUITE = [test_experiments, test_runs, test_run_search, test_request_errors, test_health_metrics,
+         test_registered_models, test_parallel_versions]
 
 
 def run_suite(name, uri):
@@ -306,6 +494,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="aipipe-reg-")
     try:
         run_suite("sqlite", f"sqlite:///{tmp}/registry.db")
+        test_kill9("sqlite", f"sqlite:///{tmp}/kill9.db")
         if os.environ.get("AIPIPE_SKIP_POSTGRES"):
             print("postgresql: skipped (AIPIPE_SKIP_POSTGRES)")
             return
@@ -314,6 +503,7 @@ def main():
         print(f"postgresql: cluster up in {time.time() - t0:.1f}s on port {pg.port}")
         try:
             run_suite("postgresql", pg.createdb("suite"))
+            test_kill9("postgresql", pg.createdb("kill9"))
         finally:
             pg.stop()
     finally:
