@@ -24,6 +24,7 @@
 #define MAX_PARAM_VALUE   6000
 #define MAX_TAG_VALUE     8000
 #define MAX_KEY           250
+#define MAX_ORDER_BY      8
 
 /* --- experiments ------------------------------------------------------------------------ */
 
@@ -1065,12 +1066,19 @@ static ap_status run_search(reg_call *c)
     }
     reg_sql_add(&q, " ORDER BY ");
     json_t *order = reg_arg(c, "order_by"), *o;
+    /* The keys are bound as parameters, so they must live until the query has run. */
+    char keys[MAX_ORDER_BY][256];
+    if (json_array_size(order) > MAX_ORDER_BY) {
+        st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
+                      "At most %d order_by clauses are supported", MAX_ORDER_BY);
+        goto out;
+    }
     json_array_foreach(order, i, o)
     {
         reg_key_kind kind;
-        char key[256];
+        char *key = keys[i];
         bool asc, numeric;
-        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof key, &asc, err,
+        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof keys[i], &asc, err,
                              sizeof err)) {
             st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
             goto out;
