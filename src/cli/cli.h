@@ -5,6 +5,7 @@
 
 int cli_ocr(int argc, char **argv);
 int cli_datagen(int argc, char **argv);
+int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_extract(int argc, char **argv);
 int cli_artifacts(int argc, char **argv);

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"registry", reg_main, "run the model registry and tracking server (MLflow REST API)"},
     {"ocr", cli_ocr, "read the text of one image and print it as JSON"},
     {"datagen", cli_datagen, "draw synthetic timetables with exact gold answers"},
+    {"train", cli_train, "train the OCR model: ocr, lora, distill, merge, eval"},
     {"extract", cli_extract, "read one timetable document and print its timeblocks"},
     {"eval", cli_eval, "score extraction against gold timetables (EVAL.md)"},
     {"artifacts", cli_artifacts, "sync and list artifact stores (local directory, s3://)"},
