@@ -19,7 +19,8 @@ typedef struct reg_ctx {
     reg_store *store;
     metrics *metrics;
     const char *artifact_root; /* default artifact root of new experiments */
-    void *artifacts;           /* the proxied artifact store, or NULL (reg_artifacts.c) */
+    struct art_store *artifacts; /* the proxied artifact store, or NULL (reg_artifacts.c) */
+    size_t max_artifact_bytes;   /* largest artifact a download reads into memory */
     size_t max_results;        /* cap of max_results in searches */
     double started;
     atomic_bool draining;
@@ -70,6 +71,11 @@ extern const reg_endpoint reg_tracking_endpoints[];
 extern const size_t reg_tracking_nendpoints;
 extern const reg_endpoint reg_model_endpoints[];
 extern const size_t reg_model_nendpoints;
+
+/* The proxied artifact routes (/api/2.0/mlflow-artifacts/artifacts[/...]) and the
+ * artifacts/list endpoint (reg_artifacts.c). */
+ap_status reg_artifacts_handle(void *ctx, const http_request *req, http_response *resp);
+ap_status reg_artifacts_list(reg_call *call);
 
 /* The generic handler of every MLflow route (reg_api.c). */
 ap_status reg_api_dispatch(void *ctx, const http_request *req, http_response *resp);

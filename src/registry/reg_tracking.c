@@ -1186,6 +1186,8 @@ const reg_endpoint reg_tracking_endpoints[] = {
      {RUN_ID_FIELDS, {"key", RF_STRING, true}, {"value", RF_STRING, true}}},
     {"POST", "runs/delete-tag", run_delete_tag, true,
      {{"run_id", RF_STRING, true}, {"key", RF_STRING, true}}},
+    {"GET", "artifacts/list", reg_artifacts_list, false,
+     {RUN_ID_FIELDS, {"path", RF_STRING, false}, {"page_token", RF_STRING, false}}},
     {"GET", "metrics/get-history", metric_history, false,
      {RUN_ID_FIELDS, {"metric_key", RF_STRING, true}, {"max_results", RF_INT, false},
       {"page_token", RF_STRING, false}}},

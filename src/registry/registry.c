@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "registry/artifact.h"
 #include "registry/reg_internal.h"
 
 static const cfg_key reg_keys[] = {
@@ -115,6 +116,14 @@ static const http_route fixed_routes[] = {
     {"HEAD", "/health", handle_health, "health", -1},
     {"GET", "/version", handle_version, "version", -1},
     {"GET", "/metrics", handle_metrics, "metrics", -1},
+    {"GET", "/api/2.0/mlflow-artifacts/artifacts", reg_artifacts_handle, "artifacts_list",
+     RATE_API},
+    {"GET", "/api/2.0/mlflow-artifacts/artifacts/*", reg_artifacts_handle, "artifacts_download",
+     RATE_API},
+    {"PUT", "/api/2.0/mlflow-artifacts/artifacts/*", reg_artifacts_handle, "artifacts_upload",
+     RATE_API},
+    {"DELETE", "/api/2.0/mlflow-artifacts/artifacts/*", reg_artifacts_handle, "artifacts_delete",
+     RATE_API},
 };
 
 /* The route table: the fixed routes, then every MLflow endpoint under both prefixes.
@@ -248,6 +257,16 @@ int reg_main(int argc, char **argv)
         if (st != AP_OK) goto out;
     }
     metric_set(build, (const char *const[]){AIPIPE_VERSION, reg_store_kind(ctx.store)}, 1);
+    ctx.max_artifact_bytes = (size_t)cfg_int(ctx.cfg, "limits.max_body_bytes");
+    if (cfg_bool(ctx.cfg, "artifacts.serve")) {
+        art_options ao = {.create = true};
+        const char *dest = cfg_str(ctx.cfg, "artifacts.destination");
+        if (art_open(dest, &ao, &ctx.artifacts, &err) != AP_OK) {
+            log_error("artifacts.destination (env MLFLOW_ARTIFACTS_DESTINATION): %s", err.msg);
+            rc = 2;
+            goto out;
+        }
+    }
 
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
@@ -280,6 +299,7 @@ int reg_main(int argc, char **argv)
                        reg_store_display_uri(ctx.store), "store_type", reg_store_kind(ctx.store),
                        "default_artifact_root", ctx.artifact_root),
              "listening");
+    if (ctx.artifacts) log_info("serving artifacts from %s", art_uri(ctx.artifacts));
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -298,6 +318,7 @@ int reg_main(int argc, char **argv)
 out:
     http_server_stop(server);
     reg_store_close(ctx.store);
+    art_close(ctx.artifacts);
     for (size_t i = 0; i < npaths; i++)
         free(paths[i]);
     free(paths);

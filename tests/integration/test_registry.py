@@ -23,9 +23,17 @@ API = "/api/2.0/mlflow/"
 
 
 class Registry(Server):
-    def __init__(self, store_uri, env=None, args=()):
+    def __init__(self, store_uri, env=None, args=(), artifacts=None):
+        self.artifacts = artifacts or tempfile.mkdtemp(prefix="aipipe-art-")
         super().__init__("registry", args=["--backend-store-uri", store_uri, "--threads", "16",
-                                           *args], env=env)
+                                           "--artifacts-destination", self.artifacts, *args],
+                         env=env)
+
+    def stop(self, timeout=60):
+        try:
+            return super().stop(timeout)
+        finally:
+            shutil.rmtree(self.artifacts, ignore_errors=True)
 
     def call(self, method, endpoint, obj=None, prefix=API):
         if method == "GET" and obj:
@@ -472,8 +480,45 @@ def test_kill9(name, uri):
           f"versions acknowledged before kill -9)")
 
 
+def test_artifacts(r):
+    """Proxied artifacts: PUT/GET/DELETE under /api/2.0/mlflow-artifacts/artifacts/, the
+    one-level listing, artifacts/list of a run (its mlflow-artifacts:/ root), and paths
+    that would escape the store refused with INVALID_PARAMETER_VALUE."""
+    eid = r.ok("POST", "experiments/create", {"name": "art-exp"})["experiment_id"]
+    run = r.ok("POST", "runs/create", {"experiment_id": eid})["run"]["info"]
+    root = run["artifact_uri"]
+    assert root.startswith("mlflow-artifacts:/"), root
+    base = "/api/2.0/mlflow-artifacts/artifacts/" + root[len("mlflow-artifacts:/"):].lstrip("/")
+    blob = bytes(range(256)) * 40
+    st, _, _ = r.request("PUT", base + "/model/model.bin", blob)
+    assert st == 200
+    st, _, _ = r.request("PUT", base + "/metrics.json", b'{"cer": 0.01}')
+    assert st == 200
+    st, hdrs, data = r.request("GET", base + "/model/model.bin")
+    assert st == 200 and data == blob
+    listed = r.ok("GET", "artifacts/list", {"run_id": run["run_id"]})
+    assert listed["root_uri"] == root
+    files = {f["path"]: f for f in listed["files"]}
+    assert files["model"]["is_dir"] and files["metrics.json"]["file_size"] == 13, files
+    sub = r.ok("GET", "artifacts/list", {"run_id": run["run_id"], "path": "model"})["files"]
+    assert [(f["path"], f.get("file_size")) for f in sub] == [("model/model.bin", len(blob))]
+    st, _, body = r.json("GET", "/api/2.0/mlflow-artifacts/artifacts?path=" +
+                         urllib.parse.quote(base.split("/artifacts/", 1)[1] + "/model"))
+    assert st == 200 and [f["path"] for f in body["files"]] == ["model.bin"], body
+    st, _, body = r.json("GET", base + "/missing.bin")
+    assert st == 404 and body["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    st, _, body = r.json("PUT", "/api/2.0/mlflow-artifacts/artifacts/a/%2e%2e/%2e%2e/escape")
+    assert st in (400, 404) and body["error_code"] in ("INVALID_PARAMETER_VALUE",
+                                                       "RESOURCE_DOES_NOT_EXIST"), body
+    st, _, _ = r.request("DELETE", base + "/metrics.json")
+    assert st == 200
+    st, _, _ = r.request("GET", base + "/metrics.json")
+    assert st == 404
+    r.err("GET", "artifacts/list", {"run_id": "f" * 32}, 404, "RESOURCE_DOES_NOT_EXIST")
+
+
 SUITE = [test_experiments, test_runs, test_run_search, test_request_errors, test_health_metrics,
-         test_registered_models, test_parallel_versions]
+         test_registered_models, test_parallel_versions, test_artifacts]
 
 
 def run_suite(name, uri):
