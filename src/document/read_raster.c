@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "document/readers.h"
@@ -27,6 +28,8 @@ typedef struct job {
     float confidence;
     int rotation;
     int inked;
+    int reads; /* OCR calls spent (directions tried, pieces) */
+    float ms;  /* CPU time spent reading, ms */
 } job;
 
 /* Shared by the workers. States: workers start (opening their engines, when they were
@@ -53,6 +56,23 @@ typedef struct worker_arg {
 
 static int imax(int a, int b) { return a > b ? a : b; }
 static int imin(int a, int b) { return a < b ? a : b; }
+
+/* Whether the ink is a picture (a logo, a crest, a photo) rather than text: one piece
+ * of ink spans nearly all of a large ink box, the way a frame or a drawing does and a
+ * line of letters never does. */
+static int is_picture(PIX *ink, int bw, int bh)
+{
+    if (bw < 60 || bh < 60) return 0;
+    int picture = 0;
+    BOXA *parts = pixConnComp(ink, NULL, 8);
+    for (int i = 0; parts && i < boxaGetCount(parts) && !picture; i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
+        picture = w * 5 >= bw * 4 && h * 5 >= bh * 4;
+    }
+    boxaDestroy(&parts);
+    return picture;
+}
 
 /* The rectangle of ink in crop: pixels darker (or, on a dark fill, lighter) than the
  * crop's median by a clear margin. Returns 0 when there is too little ink to be text. */
@@ -84,7 +104,7 @@ static int ink_box(PIX *crop, int *bx, int *by, int *bw, int *bh, PIX **ink_out)
     if (count < 12 || pixClipToForeground(ink, NULL, &b) != 0 || !b) goto out;
     boxGetGeometry(b, bx, by, bw, bh);
     boxDestroy(&b);
-    found = *bw >= 3 && *bh >= 6;
+    found = *bw >= 3 && *bh >= 6 && !is_picture(ink, *bw, *bh);
 out:
     if (ink_out && found) *ink_out = ink;
     else pixDestroy(&ink);
@@ -234,16 +254,19 @@ static float reading_score(const ocr_result *r)
 {
     size_t alnum = 0, total = 0, single = 0;
     for (size_t i = 0; i < r->nwords; i++) {
-        size_t chars = 0;
+        size_t chars = 0, marks = 0;
         for (const char *p = r->words[i].text; *p; p++) {
             unsigned char c = (unsigned char)*p;
             if ((c & 0xc0) == 0x80) continue; /* UTF-8 continuation byte */
             chars++;
-            if (c == '-' || c == ':' || c == '.' || c == 0xe2) continue;
+            if (c == '-' || c == ':' || c == '.' || c == 0xe2) {
+                marks++;
+                continue;
+            }
             total++;
             alnum += (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
         }
-        single += chars <= 1;
+        single += chars <= 1 && !marks; /* a lone dash between times is fine */
     }
     if (!total || !r->nwords) return 0.0f;
     return r->confidence * (float)alnum / (float)total *
@@ -251,6 +274,33 @@ static float reading_score(const ocr_result *r)
 }
 
 #define MAX_SEGMENTS 8
+
+/* Lines of text in the ink rectangle, read across rows (or across columns for text set
+ * sideways): runs of inked rows separated by blank ones, not counting runs much thinner
+ * than the thickest (the dots of i and j, accents, underlines). */
+static int count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways)
+{
+    BOX *b = boxCreate(x, y, w, h);
+    NUMA *counts = b ? (sideways ? pixCountByColumn(ink, b) : pixCountByRow(ink, b)) : NULL;
+    boxDestroy(&b);
+    if (!counts) return 0;
+    int n = numaGetCount(counts), runs[64], nruns = 0, run = 0, thickest = 0;
+    for (int i = 0; i <= n; i++) {
+        l_int32 v = 0;
+        if (i < n) numaGetIValue(counts, i, &v);
+        if (v > 0) {
+            run++;
+            continue;
+        }
+        if (run && nruns < 64) runs[nruns++] = run;
+        if (run > thickest) thickest = run;
+        run = 0;
+    }
+    numaDestroy(&counts);
+    int lines = 0;
+    for (int i = 0; i < nruns; i++) lines += runs[i] * 5 >= thickest * 2;
+    return lines;
+}
 
 /* Splits the ink columns [bx, bx + bw) of ink at empty runs at least min_gap wide.
  * Returns the number of pieces (1 when there is no such gap, or too many). */
@@ -386,7 +436,10 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
                     st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
                     goto out;
                 }
-                st = ocr_recognize(engine, seg, &(ocr_params){.layout = OCR_LAYOUT_BLOCK,
+                jb->reads++;
+                int one = count_text_lines(ink, starts[k], by, ends[k] - starts[k], bh, 0) == 1;
+                st = ocr_recognize(engine, seg, &(ocr_params){.layout = one ? OCR_LAYOUT_LINE
+                                                                            : OCR_LAYOUT_BLOCK,
                                                               .timeout_ms = wk->timeout_ms},
                                    &r, err);
                 pixDestroy(&seg);
@@ -408,6 +461,8 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
      * reading Tesseract is most sure of. Upright text is tried first when the ink is wide. */
     int order_tall[3] = {90, 270, 0}, order_wide[3] = {0, 90, 270};
     const int *order = tall ? order_tall : order_wide;
+    int lines_across = count_text_lines(ink, bx, by, bw, bh, 0);
+    int lines_along = count_text_lines(ink, bx, by, bw, bh, 1);
     for (int k = 0; k < 3; k++) {
         int rot = order[k];
         ocr_result r = {0};
@@ -417,7 +472,11 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
             st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
             goto out;
         }
-        st = ocr_recognize(engine, turned, &(ocr_params){.layout = OCR_LAYOUT_BLOCK,
+        jb->reads++;
+        /* One line of text: Tesseract's single-line mode skips the page layout analysis. */
+        int one = (rot == 0 ? lines_across : lines_along) == 1;
+        st = ocr_recognize(engine, turned, &(ocr_params){.layout = one ? OCR_LAYOUT_LINE
+                                                                       : OCR_LAYOUT_BLOCK,
                                                          .timeout_ms = wk->timeout_ms},
                            &r, err);
         if (st != AP_OK) goto out;
@@ -433,8 +492,13 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
         }
         /* Sure enough: skip the other directions. Upright wide text rarely needs them;
          * a tall crop read confidently when turned is done. */
-        if (best.nwords && best_score >= (k == 0 ? 80.0f : 85.0f)) break;
-        if (!tall && k == 0 && best.nwords && best_score >= 55.0f) break;
+        /* Sure enough: stop. The first direction tried is the likely one (upright for wide
+         * ink, bottom-to-top for tall ink), and a wrong direction reads as garbage. */
+        if (best.nwords && best_score >= (k == 0 ? 70.0f : 85.0f)) break;
+        if (!tall && k == 0 && best.nwords && best_score >= 50.0f) break;
+        /* Ink twice as wide as high is upright text: turned text would need four lines
+         * side by side. */
+        if (bw >= 2 * bh) break;
     }
     jb->rotation = best_rot;
     jb->confidence = best.confidence;
@@ -482,7 +546,12 @@ static void *worker_main(void *arg)
         int failed = wk->status != AP_OK;
         pthread_mutex_unlock(&wk->lock);
         if (failed) break;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
         ap_status st = read_job(wk, engine, &wk->jobs[i], &e);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+        wk->jobs[i].ms = (float)((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
         if (st != AP_OK) record_failure(wk, st, &e);
     }
     ocr_engine_close(own);
@@ -606,14 +675,14 @@ static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table 
     snprintf(path, sizeof path, "%s/cells.tsv", dir);
     FILE *f = fopen(path, "w");
     if (!f) return;
-    fprintf(f, "table\trow\tcol\tnrows\tncols\trotation\tconfidence\tlines\n");
+    fprintf(f, "table\trow\tcol\tnrows\tncols\trotation\tconfidence\treads\tms\tlines\n");
     size_t ji = 0;
     for (size_t t = 0; t < ntables; t++)
         for (size_t c = 0; c < tables[t].ncells && ji < ncell_jobs; c++, ji++) {
             const img_cell *cell = &tables[t].cells[c];
             const job *j = &jobs[ji];
-            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t%d\t%.0f\t", t, cell->row, cell->col,
-                    cell->nrows, cell->ncols, j->rotation, j->confidence);
+            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%.0f\t", t, cell->row, cell->col,
+                    cell->nrows, cell->ncols, j->rotation, j->confidence, j->reads, j->ms);
             for (size_t k = 0; k < j->nlines; k++)
                 fprintf(f, "%s%s [h%.0f w%.2f]", k ? " / " : "", j->lines[k].text,
                         j->lines[k].height, j->lines[k].width);
