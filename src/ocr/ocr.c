@@ -9,7 +9,7 @@ struct ocr_engine {
     char version[96];
 };
 
-static const ocr_engine_ops *const engines[] = {&ocr_tesseract_ops};
+static const ocr_engine_ops *const engines[] = {&ocr_tesseract_ops, &ocr_crnn_ops};
 
 ap_status ocr_engine_open(const ocr_options *opts, ocr_engine **out, ap_error *err)
 {

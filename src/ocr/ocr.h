@@ -5,7 +5,8 @@
  * time; services keep a pool of handles (core/pool). Backends are a table of operations
  * chosen by name in ocr_options; ocr_engine_open() is the one constructor.
  *
- * Engines: "tesseract" (Tesseract 5 LSTM through its C API). */
+ * Engines: "tesseract" (Tesseract 5 LSTM through its C API); "fine_tuned_ocr" (aipipe's own
+ * CRNN-CTC, src/nn; datapath is the model directory). */
 #ifndef AP_OCR_H
 #define AP_OCR_H
 
@@ -81,5 +82,6 @@ typedef struct ocr_engine_ops {
 } ocr_engine_ops;
 
 extern const ocr_engine_ops ocr_tesseract_ops;
+extern const ocr_engine_ops ocr_crnn_ops; /* "fine_tuned_ocr": src/ocr/ocr_crnn.c */
 
 #endif
