@@ -793,8 +793,8 @@ static ap_status log_param_one(reg_call *c, const char *run_id, const char *key,
 static ap_status run_log_metric(reg_call *c)
 {
     reg_rows *rows;
-    double value;
-    int64_t timestamp, step = 0;
+    double value = 0;
+    int64_t timestamp = 0, step = 0;
     if (!metric_value(reg_arg(c, "value"), &value))
         return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
                         "Invalid value for parameter 'value': not a number");
@@ -871,7 +871,7 @@ static ap_status run_log_batch(reg_call *c)
     json_t *item;
     json_array_foreach(mets, i, item)
     {
-        double v;
+        double v = 0;
         json_t *ts = json_object_get(item, "timestamp"), *step = json_object_get(item, "step");
         if (!json_is_string(json_object_get(item, "key")) ||
             !metric_value(json_object_get(item, "value"), &v) ||
@@ -903,7 +903,7 @@ static ap_status run_log_batch(reg_call *c)
     }
     json_array_foreach(mets, i, item)
     {
-        double v;
+        double v = 0;
         metric_value(json_object_get(item, "value"), &v);
         json_t *tsj = json_object_get(item, "timestamp"), *stepj = json_object_get(item, "step");
         int64_t ts = json_is_integer(tsj) ? json_integer_value(tsj)
