@@ -200,7 +200,10 @@ function checkRequirements(objs) {
   need(get("Deployment", "aipipe-registry")?.spec?.replicas === 2, "registry Deployment with 2 replicas");
   need(get("StatefulSet", "aipipe-postgres"), "PostgreSQL StatefulSet");
   const reg = get("Deployment", "aipipe-registry")?.spec?.template?.spec?.containers?.[0];
-  need((reg?.env || []).some((e) => String(e.value || "").startsWith("s3://")), "registry artifact root in S3");
+  const regEnv = Object.fromEntries((reg?.env || []).map((e) => [e.name, e.value]));
+  need(String(regEnv.MLFLOW_ARTIFACTS_DESTINATION || "").startsWith("s3://"), "registry artifacts in S3");
+  need(String(regEnv.MLFLOW_BACKEND_STORE_URI || "").startsWith("postgresql://"), "registry on PostgreSQL");
+  need(regEnv.MLFLOW_HOST === "0.0.0.0", "registry listens on 0.0.0.0 (MLFLOW_HOST)");
 }
 
 function checkWorkflow(objs) {
