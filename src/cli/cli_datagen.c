@@ -36,7 +36,8 @@ static void usage(FILE *out)
 }
 
 /* Parses a whole decimal number within [lo, hi]; false otherwise. */
-static bool parse_u64(const char *s, unsigned long long lo, unsigned long long hi, unsigned long long *out)
+static bool parse_u64(const char *s, unsigned long long lo, unsigned long long hi,
+                      unsigned long long *out)
 {
     if (!s || !*s || *s == '-' || *s == '+') return false;
     errno = 0;
@@ -52,8 +53,11 @@ int cli_datagen(int argc, char **argv)
     static const char *const layouts[] = {"mixed", "grid-rows", "grid-cols", "lists"};
     static const char *const levels[] = {"none", "light", "heavy"};
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    dg_options o = {.formats = DG_FMT_PNG, .progress = true,
-                    .jobs = ncpu < 1 ? 1 : ncpu > DG_MAX_JOBS ? DG_MAX_JOBS : (int)ncpu};
+    dg_options o = {.formats = DG_FMT_PNG,
+                    .progress = true,
+                    .jobs = ncpu < 1             ? 1
+                            : ncpu > DG_MAX_JOBS ? DG_MAX_JOBS
+                                                 : (int)ncpu};
     bool have_count = false, have_seed = false;
     unsigned long long v = 0;
     ap_error err = {0};
@@ -71,21 +75,23 @@ int cli_datagen(int argc, char **argv)
             o.progress = false;
             continue;
         }
-        bool takes = strcmp(a, "--count") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--out") == 0 ||
-                     strcmp(a, "--formats") == 0 || strcmp(a, "--degrade") == 0 ||
-                     strcmp(a, "--layout") == 0 || strcmp(a, "--jobs") == 0 ||
-                     strcmp(a, "--contact-sheet") == 0;
+        bool takes = strcmp(a, "--count") == 0 || strcmp(a, "--seed") == 0 ||
+                     strcmp(a, "--out") == 0 || strcmp(a, "--formats") == 0 ||
+                     strcmp(a, "--degrade") == 0 || strcmp(a, "--layout") == 0 ||
+                     strcmp(a, "--jobs") == 0 || strcmp(a, "--contact-sheet") == 0;
         if (!takes) return cli_die_usage("datagen", "unexpected argument '%s'", a);
         if (i + 1 >= argc) return cli_die_usage("datagen", "%s needs a value", a);
         const char *val = argv[++i];
         if (strcmp(a, "--count") == 0) {
             if (!parse_u64(val, 1, DG_MAX_COUNT, &v))
-                return cli_die_usage("datagen", "--count must be a whole number from 1 to %d, not '%s'",
+                return cli_die_usage("datagen",
+                                     "--count must be a whole number from 1 to %d, not '%s'",
                                      DG_MAX_COUNT, val);
             o.count = (size_t)v, have_count = true;
         } else if (strcmp(a, "--seed") == 0) {
             if (!parse_u64(val, 0, ULLONG_MAX, &v))
-                return cli_die_usage("datagen", "--seed must be an unsigned whole number, not '%s'", val);
+                return cli_die_usage("datagen", "--seed must be an unsigned whole number, not '%s'",
+                                     val);
             o.seed = (uint64_t)v, have_seed = true;
         } else if (strcmp(a, "--out") == 0) {
             if (!*val) return cli_die_usage("datagen", "--out must name a directory");
@@ -95,18 +101,26 @@ int cli_datagen(int argc, char **argv)
                 return cli_die_usage("datagen", "--formats: %s", err.msg);
         } else if (strcmp(a, "--degrade") == 0) {
             int k = 0;
-            while (k < 3 && strcmp(levels[k], val) != 0) k++;
-            if (k == 3) return cli_die_usage("datagen", "--degrade must be none, light or heavy, not '%s'", val);
+            while (k < 3 && strcmp(levels[k], val) != 0)
+                k++;
+            if (k == 3)
+                return cli_die_usage("datagen", "--degrade must be none, light or heavy, not '%s'",
+                                     val);
             o.degrade = (dg_degrade)k;
         } else if (strcmp(a, "--layout") == 0) {
             int k = 0;
-            while (k < 4 && strcmp(layouts[k], val) != 0) k++;
+            while (k < 4 && strcmp(layouts[k], val) != 0)
+                k++;
             if (k == 4)
-                return cli_die_usage("datagen", "--layout must be mixed, grid-rows, grid-cols or lists, not '%s'", val);
+                return cli_die_usage(
+                    "datagen", "--layout must be mixed, grid-rows, grid-cols or lists, not '%s'",
+                    val);
             o.layout = (dg_layout)k;
         } else if (strcmp(a, "--jobs") == 0) {
             if (!parse_u64(val, 1, DG_MAX_JOBS, &v))
-                return cli_die_usage("datagen", "--jobs must be a whole number from 1 to %d, not '%s'", DG_MAX_JOBS, val);
+                return cli_die_usage("datagen",
+                                     "--jobs must be a whole number from 1 to %d, not '%s'",
+                                     DG_MAX_JOBS, val);
             o.jobs = (int)v;
         } else {
             o.contact_sheet = val;

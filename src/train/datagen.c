@@ -9,7 +9,6 @@
  * index order, so the manifests are the same bytes too.
  * Ownership: the job owns the pending manifest chunks and thumbnails until they are
  * flushed or composed; a worker owns everything of the document it draws. */
-#include <cairo-pdf.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -54,9 +53,14 @@ static double now_s(void)
 
 ap_status dg_parse_formats(const char *list, unsigned *formats, ap_error *err)
 {
-    static const struct { const char *name; unsigned bit; } names[] = {
-        {"png", DG_FMT_PNG}, {"jpg", DG_FMT_JPG}, {"jpeg", DG_FMT_JPG},
-        {"pdf", DG_FMT_PDF}, {"docx", DG_FMT_DOCX}};
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"png", DG_FMT_PNG},
+                 {"jpg", DG_FMT_JPG},
+                 {"jpeg", DG_FMT_JPG},
+                 {"pdf", DG_FMT_PDF},
+                 {"docx", DG_FMT_DOCX}};
     unsigned out = 0;
     const char *s = list;
     while (*s) {
@@ -101,7 +105,8 @@ static ap_status write_pix(PIX *pix, const char *path, bool jpeg, int quality, a
 {
     l_uint8 *buf = NULL;
     size_t len = 0;
-    int rc = jpeg ? pixWriteMemJpeg(&buf, &len, pix, quality, 0) : pixWriteMemPng(&buf, &len, pix, 0);
+    int rc =
+        jpeg ? pixWriteMemJpeg(&buf, &len, pix, quality, 0) : pixWriteMemPng(&buf, &len, pix, 0);
     if (rc != 0 || !buf) {
         free(buf);
         return ap_fail(err, AP_ERR_PROCESSING, "%s: encoding failed", path);
@@ -119,14 +124,25 @@ static void charset_mark(uint8_t *bits, const char *s)
     while (*p) {
         uint32_t cp;
         int n;
-        if (*p < 0x80) cp = *p, n = 1;
-        else if ((*p & 0xe0) == 0xc0) cp = *p & 0x1f, n = 2;
-        else if ((*p & 0xf0) == 0xe0) cp = *p & 0x0f, n = 3;
-        else if ((*p & 0xf8) == 0xf0) cp = *p & 0x07, n = 4;
-        else { p++; continue; }
+        if (*p < 0x80)
+            cp = *p, n = 1;
+        else if ((*p & 0xe0) == 0xc0)
+            cp = *p & 0x1f, n = 2;
+        else if ((*p & 0xf0) == 0xe0)
+            cp = *p & 0x0f, n = 3;
+        else if ((*p & 0xf8) == 0xf0)
+            cp = *p & 0x07, n = 4;
+        else {
+            p++;
+            continue;
+        }
         int k = 1;
-        for (; k < n && (p[k] & 0xc0) == 0x80; k++) cp = (cp << 6) | (p[k] & 0x3f);
-        if (k < n) { p++; continue; }
+        for (; k < n && (p[k] & 0xc0) == 0x80; k++)
+            cp = (cp << 6) | (p[k] & 0x3f);
+        if (k < n) {
+            p++;
+            continue;
+        }
         if (cp < 0x110000) bits[cp >> 3] |= (uint8_t)(1u << (cp & 7));
         p += n;
     }
@@ -138,8 +154,10 @@ static ap_status write_charset(const uint8_t *bits, const char *path, ap_error *
     for (uint32_t cp = 0x20; cp < 0x110000; cp++) {
         if (!(bits[cp >> 3] & (1u << (cp & 7)))) continue;
         char u[5] = {0};
-        if (cp < 0x80) u[0] = (char)cp;
-        else if (cp < 0x800) u[0] = (char)(0xc0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3f));
+        if (cp < 0x80)
+            u[0] = (char)cp;
+        else if (cp < 0x800)
+            u[0] = (char)(0xc0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3f));
         else if (cp < 0x10000)
             u[0] = (char)(0xe0 | (cp >> 12)), u[1] = (char)(0x80 | ((cp >> 6) & 0x3f)),
             u[2] = (char)(0x80 | (cp & 0x3f));
@@ -151,16 +169,17 @@ static ap_status write_charset(const uint8_t *bits, const char *path, ap_error *
     }
     size_t len = 0;
     char *data = sbuf_take(&b, &len);
-    ap_status st = data || len == 0 ? write_file(path, data ? data : "", len, err)
-                                    : ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (charset)");
+    ap_status st = data || len == 0
+                       ? write_file(path, data ? data : "", len, err)
+                       : ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (charset)");
     free(data);
     return st;
 }
 
 /* Crops every recorded line from the clean page, degrades the crop on its own, writes it
  * and appends its manifest line to m. */
-static ap_status write_lines(job *jb, size_t index, const char *base, PIX *page, const dg_lines *lines,
-                             int split, dg_rng *rng, sbuf *m, ap_error *err)
+static ap_status write_lines(job *jb, size_t index, const char *base, PIX *page,
+                             const dg_lines *lines, int split, dg_rng *rng, sbuf *m, ap_error *err)
 {
     ap_status st = AP_OK;
     int W = pixGetWidth(page), H = pixGetHeight(page);
@@ -189,12 +208,14 @@ static ap_status write_lines(job *jb, size_t index, const char *base, PIX *page,
         snprintf(path, sizeof path, "%s/%s", jb->o->out_dir, rel);
         if ((st = dg_degrade_line(&crop, jb->o->degrade, rng, err)) == AP_OK &&
             (st = write_pix(crop, path, false, 0, err)) == AP_OK) {
-            json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:i,s:f,s:s,s:s}", "image", rel, "text", lb->text,
-                                  "kind", dg_kind_names[lb->kind], "font", lb->font, "rotation",
-                                  lb->rotation, "size_px", lb->size_px, "split", split_names[split],
-                                  "doc", base);
-            char *s = e ? json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
-            if (!s) st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (manifest)");
+            json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:i,s:f,s:s,s:s}", "image", rel, "text",
+                                  lb->text, "kind", dg_kind_names[lb->kind], "font", lb->font,
+                                  "rotation", lb->rotation, "size_px", lb->size_px, "split",
+                                  split_names[split], "doc", base);
+            char *s =
+                e ? json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
+            if (!s)
+                st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (manifest)");
             else {
                 sbuf_puts(m, s);
                 sbuf_puts(m, "\n");
@@ -236,14 +257,14 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
     dg_lines lines = {0};
     sbuf manifest = {0};
     cairo_surface_t *surf = NULL;
-    cairo_t *cr = NULL;
     PIX *pix = NULL;
     char *json = NULL;
     bool built = false;
     char base[32], path[4096];
     snprintf(base, sizeof base, "doc_%0*zu", jb->name_digits, i + 1);
 
-    if ((st = dg_model_build(o->seed, i, o->layout, &jb->fonts, &page, &gold, err)) != AP_OK) goto out;
+    if ((st = dg_model_build(o->seed, i, o->layout, &jb->fonts, &page, &gold, err)) != AP_OK)
+        goto out;
     built = true;
     dg_rng rr, fr;
     dg_rng_seed(&rr, o->seed, (uint64_t)i | (1ull << 62));
@@ -254,7 +275,10 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
     for (int k = 0; k < 4; k++)
         if (o->formats & (1u << k)) bits[nb++] = 1u << k;
     unsigned fmt = nb ? bits[dg_rng_range(&fr, 0, nb - 1)] : DG_FMT_PNG;
-    const char *ext = fmt == DG_FMT_PNG ? "png" : fmt == DG_FMT_JPG ? "jpg" : fmt == DG_FMT_PDF ? "pdf" : "docx";
+    const char *ext = fmt == DG_FMT_PNG   ? "png"
+                      : fmt == DG_FMT_JPG ? "jpg"
+                      : fmt == DG_FMT_PDF ? "pdf"
+                                          : "docx";
     char source[48];
     snprintf(source, sizeof source, "%s.%s", base, ext);
     if (tt_set_str(&gold.source, source) != AP_OK) {
@@ -262,23 +286,20 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
         goto out;
     }
     bool raster_fmt = fmt == DG_FMT_PNG || fmt == DG_FMT_JPG;
-    double scale = dg_rng_between(&rr, 1.6, 2.6); /* pixels per point: 115-187 dpi */
-    double wchance = o->degrade == DG_DEGRADE_HEAVY ? 0.2 : o->degrade == DG_DEGRADE_LIGHT ? 0.05 : 0;
+    /* Pixels per point: 115-187 dpi, in six steps, so that the font caches (keyed by
+     * scale) are reused across documents instead of growing with each one. */
+    double scale = 1.6 + 0.2 * dg_rng_range(&rr, 0, 5);
+    double wchance = o->degrade == DG_DEGRADE_HEAVY   ? 0.2
+                     : o->degrade == DG_DEGRADE_LIGHT ? 0.05
+                                                      : 0;
     bool window = dg_rng_chance(&rr, wchance);
     int jpeg_q = dg_rng_range(&rr, 70, 95);
     bool thumb = o->contact_sheet && i < CONTACT_N;
 
     if (raster_fmt || o->lines || thumb) {
         page.style.window = raster_fmt && window;
-        int W = (int)(page.w * scale), H = (int)(page.h * scale);
-        surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
-        cr = cairo_create(surf);
-        if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
-            st = ap_fail(err, AP_ERR_NOMEM, "datagen: cannot create a %dx%d surface", W, H);
+        if ((st = dg_render_raster(&page, scale, o->lines ? &lines : NULL, &surf, err)) != AP_OK)
             goto out;
-        }
-        cairo_scale(cr, scale, scale);
-        if ((st = dg_render(cr, &page, o->lines ? &lines : NULL, err)) != AP_OK) goto out;
         if (!(pix = dg_pix_from_surface(surf))) {
             st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (page)");
             goto out;
@@ -301,18 +322,7 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
     snprintf(path, sizeof path, "%s/%s", o->out_dir, source);
     if (fmt == DG_FMT_PDF) {
         page.style.window = false;
-        cairo_surface_t *pdf = cairo_pdf_surface_create(path, page.w, page.h);
-        /* A fixed date: the same seed gives the same bytes. */
-        cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATE_DATE, "2024-09-02T08:00:00Z");
-        cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR, "aipipe datagen");
-        cairo_t *pcr = cairo_create(pdf);
-        st = dg_render(pcr, &page, NULL, err);
-        cairo_destroy(pcr);
-        cairo_surface_finish(pdf);
-        cairo_status_t cs = cairo_surface_status(pdf);
-        cairo_surface_destroy(pdf);
-        if (st == AP_OK && cs != CAIRO_STATUS_SUCCESS)
-            st = ap_fail(err, AP_ERR_IO, "%s: %s", path, cairo_status_to_string(cs));
+        st = dg_render_pdf(&page, path, err);
         if (st != AP_OK) goto out;
     } else if (fmt == DG_FMT_DOCX) {
         if ((st = dg_docx_write(&page, path, err)) != AP_OK) goto out;
@@ -342,7 +352,8 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
         jb->pending[slot] = chunk;
         jb->pending_split[slot] = page.split;
         jb->pending_ready[slot] = true;
-        for (size_t k = 0; k < lines.n; k++) charset_mark(jb->charset, lines.v[k].text);
+        for (size_t k = 0; k < lines.n; k++)
+            charset_mark(jb->charset, lines.v[k].text);
         st = flush_manifests(jb, err);
         pthread_mutex_unlock(&jb->mu);
     }
@@ -350,7 +361,6 @@ out:
     free(json);
     sbuf_free(&manifest);
     pixDestroy(&pix);
-    if (cr) cairo_destroy(cr);
     if (surf) cairo_surface_destroy(surf);
     dg_lines_free(&lines);
     if (built) {
@@ -393,7 +403,8 @@ static void *worker(void *arg)
         double t = now_s();
         if (jb->o->progress && (t - jb->last_report >= 1.0 || jb->done == jb->o->count)) {
             jb->last_report = t;
-            fprintf(stderr, "datagen: %zu/%zu documents, %.1f s\n", jb->done, jb->o->count, t - jb->t0);
+            fprintf(stderr, "datagen: %zu/%zu documents, %.1f s\n", jb->done, jb->o->count,
+                    t - jb->t0);
         }
         pthread_mutex_unlock(&jb->mu);
     }
@@ -438,7 +449,8 @@ ap_status dg_generate(const dg_options *o, ap_error *err)
     bool mu_ok = false;
     jb->o = o;
     jb->name_digits = 4;
-    for (size_t c = o->count; c >= 10000; c /= 10) jb->name_digits++;
+    for (size_t c = o->count; c >= 10000; c /= 10)
+        jb->name_digits++;
     if (pthread_mutex_init(&jb->mu, NULL) != 0) {
         st = ap_fail(err, AP_ERR_INTERNAL, "datagen: mutex");
         goto out;
@@ -446,7 +458,9 @@ ap_status dg_generate(const dg_options *o, ap_error *err)
     mu_ok = true;
     if ((st = ensure_dir(o->out_dir, err)) != AP_OK) goto out;
     dg_fonts_init(&jb->fonts);
-    if (jb->fonts.n == 0) fprintf(stderr, "datagen: warning: none of the known font families is installed (scripts/install-deps.sh)\n");
+    if (jb->fonts.n == 0)
+        fprintf(stderr, "datagen: warning: none of the known font families is installed "
+                        "(scripts/install-deps.sh)\n");
     if (o->lines) {
         char path[4096];
         snprintf(path, sizeof path, "%s/lines", o->out_dir);
@@ -468,6 +482,7 @@ ap_status dg_generate(const dg_options *o, ap_error *err)
             }
         }
     }
+    if ((st = dg_render_setup(err)) != AP_OK) goto out;
     jb->t0 = jb->last_report = now_s();
     int nthreads = (size_t)o->jobs > o->count ? (int)o->count : o->jobs;
     for (; started < nthreads; started++)
@@ -476,7 +491,8 @@ ap_status dg_generate(const dg_options *o, ap_error *err)
         st = ap_fail(err, AP_ERR_INTERNAL, "datagen: cannot start a thread");
         goto out;
     }
-    for (int t = 0; t < started; t++) pthread_join(threads[t], NULL);
+    for (int t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
     if (jb->failed) {
         *err = jb->err;
         st = jb->err.code != AP_OK ? jb->err.code : AP_ERR_INTERNAL;
@@ -489,16 +505,19 @@ ap_status dg_generate(const dg_options *o, ap_error *err)
     }
     if (o->contact_sheet && (st = write_contact_sheet(jb, err)) != AP_OK) goto out;
 out:
+    dg_render_teardown(); /* no thread runs any more */
     for (int s = 0; s < 3; s++)
         if (jb->manifest[s] && fclose(jb->manifest[s]) != 0 && st == AP_OK)
             st = ap_fail(err, AP_ERR_IO, "%s/lines: manifest write failed", o->out_dir);
     if (jb->pending)
-        for (size_t k = 0; k < jb->window; k++) free(jb->pending[k]);
+        for (size_t k = 0; k < jb->window; k++)
+            free(jb->pending[k]);
     free(jb->pending);
     free(jb->pending_split);
     free(jb->pending_ready);
     free(jb->charset);
-    for (int i = 0; i < CONTACT_N; i++) pixDestroy(&jb->thumbs[i]);
+    for (int i = 0; i < CONTACT_N; i++)
+        pixDestroy(&jb->thumbs[i]);
     if (mu_ok) pthread_mutex_destroy(&jb->mu);
     free(jb);
     return st;

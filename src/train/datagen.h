@@ -35,15 +35,15 @@ typedef enum dg_layout {
 } dg_layout;
 
 typedef struct dg_options {
-    size_t count;          /* 1..DG_MAX_COUNT */
+    size_t count; /* 1..DG_MAX_COUNT */
     uint64_t seed;
-    const char *out_dir;   /* created when missing */
-    unsigned formats;      /* DG_FMT_* set; each document takes one of them */
-    bool lines;            /* also write text-line crops, manifests and the charset */
-    dg_degrade degrade;    /* for raster formats */
+    const char *out_dir; /* created when missing */
+    unsigned formats;    /* DG_FMT_* set; each document takes one of them */
+    bool lines;          /* also write text-line crops, manifests and the charset */
+    dg_degrade degrade;  /* for raster formats */
     dg_layout layout;
-    int jobs;              /* worker threads, 1..DG_MAX_JOBS */
-    bool progress;         /* progress lines on stderr */
+    int jobs;                  /* worker threads, 1..DG_MAX_JOBS */
+    bool progress;             /* progress lines on stderr */
     const char *contact_sheet; /* when set: also write a PNG of the first 12 documents */
 } dg_options;
 

@@ -28,7 +28,8 @@ PIX *dg_pix_from_surface(cairo_surface_t *surface)
          * 0xRRGGBB00. */
         const uint32_t *src = (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride);
         l_uint32 *line = dst + (size_t)y * (size_t)wpl;
-        for (int x = 0; x < w; x++) line[x] = (src[x] & 0xffffffu) << 8;
+        for (int x = 0; x < w; x++)
+            line[x] = (src[x] & 0xffffffu) << 8;
     }
     return pix;
 }
@@ -57,8 +58,9 @@ static void add_noise(PIX *pix, double sigma, dg_rng *rng)
             /* One 64-bit draw gives four bytes; a sum of uniforms is near enough to
              * Gaussian for sensor noise and costs no log/sqrt per pixel. */
             uint64_t r = dg_rng_next(rng);
-            double n = ((double)(r & 255) + (double)((r >> 8) & 255) + (double)((r >> 16) & 255) -
-                        382.5) / 128.0 * sigma;
+            double n =
+                ((double)(r & 255) + (double)((r >> 8) & 255) + (double)((r >> 16) & 255) - 382.5) /
+                128.0 * sigma;
             double cn = ((double)((r >> 24) & 255) - 127.5) / 128.0 * sigma * 0.3;
             l_uint32 v = line[x];
             int R = clamp255((v >> 24) + n + cn), G = clamp255(((v >> 16) & 255) + n),
@@ -77,7 +79,8 @@ static void add_light(PIX *pix, dg_rng *rng, bool shadow)
     double ang = dg_rng_between(rng, 0, 2 * M_PI), amp = dg_rng_between(rng, 0.1, 0.3);
     double ca = cos(ang), sa = sin(ang);
     double sx = dg_rng_between(rng, 0, w), sy = dg_rng_between(rng, 0, h);
-    double sr = dg_rng_between(rng, 0.25, 0.5) * (w > h ? w : h), sd = dg_rng_between(rng, 0.25, 0.45);
+    double sr = dg_rng_between(rng, 0.25, 0.5) * (w > h ? w : h),
+           sd = dg_rng_between(rng, 0.25, 0.45);
     uint32_t tint = dg_rng_chance(rng, 0.5) ? 0xfff4e0 : 0xf0f4ff;
     for (int y = 0; y < h; y++) {
         l_uint32 *line = data + (size_t)y * (size_t)wpl;
@@ -112,7 +115,8 @@ static void add_screen(PIX *pix, dg_rng *rng)
             l_uint32 v = line[x];
             int R = clamp255(lift + (v >> 24) * (1 - amp + amp * sin(ph)) * 0.85);
             int G = clamp255(lift + ((v >> 16) & 255) * (1 - amp + amp * sin(ph + 2.09)) * 0.85);
-            int B = clamp255(lift * 1.2 + ((v >> 8) & 255) * (1 - amp + amp * sin(ph + 4.19)) * 0.88);
+            int B =
+                clamp255(lift * 1.2 + ((v >> 8) & 255) * (1 - amp + amp * sin(ph + 4.19)) * 0.88);
             line[x] = ((l_uint32)R << 24) | ((l_uint32)G << 16) | ((l_uint32)B << 8);
         }
     }
@@ -123,7 +127,8 @@ static PIX *jpeg_roundtrip(PIX *pix, int quality)
     l_uint8 *buf = NULL;
     size_t len = 0;
     PIX *out = NULL;
-    if (pixWriteMemJpeg(&buf, &len, pix, quality, 0) == 0) out = pixReadMemJpeg(buf, len, 0, 1, NULL, 0);
+    if (pixWriteMemJpeg(&buf, &len, pix, quality, 0) == 0)
+        out = pixReadMemJpeg(buf, len, 0, 1, NULL, 0);
     free(buf);
     return out;
 }
@@ -164,7 +169,8 @@ ap_status dg_degrade_page(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *er
     double persp = dg_rng_between(rng, 0.02, 0.08);
     bool do_rot = dg_rng_chance(rng, heavy ? 0.45 : 0.35);
     double angle = dg_rng_between(rng, -1, 1) * (heavy ? 4.0 : 1.5) * M_PI / 180;
-    bool do_light = dg_rng_chance(rng, heavy ? 0.6 : 0.25), do_shadow = heavy && dg_rng_chance(rng, 0.5);
+    bool do_light = dg_rng_chance(rng, heavy ? 0.6 : 0.25),
+         do_shadow = heavy && dg_rng_chance(rng, 0.5);
     bool do_screen = heavy && dg_rng_chance(rng, 0.2);
     bool do_scale = dg_rng_chance(rng, heavy ? 0.6 : 0.5);
     double scale = heavy ? dg_rng_between(rng, 0.4, 0.75) : dg_rng_between(rng, 0.55, 0.9);
@@ -176,7 +182,8 @@ ap_status dg_degrade_page(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *er
     int quality = heavy ? dg_rng_range(rng, 20, 60) : dg_rng_range(rng, 50, 90);
 
     if (do_persp && !take(&p, perspective(p, rng, persp))) goto fail;
-    if (do_rot && !take(&p, pixRotate(p, (l_float32)angle, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0)))
+    if (do_rot &&
+        !take(&p, pixRotate(p, (l_float32)angle, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0)))
         goto fail;
     if (do_light || do_screen) {
         /* The loops below write in place: make sure p is not shared with the caller. */

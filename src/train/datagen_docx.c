@@ -19,11 +19,20 @@ static void xml_text(sbuf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': sbuf_puts(b, "&amp;"); break;
-        case '<': sbuf_puts(b, "&lt;"); break;
-        case '>': sbuf_puts(b, "&gt;"); break;
-        case '"': sbuf_puts(b, "&quot;"); break;
-        default: sbuf_append(b, s, 1);
+        case '&':
+            sbuf_puts(b, "&amp;");
+            break;
+        case '<':
+            sbuf_puts(b, "&lt;");
+            break;
+        case '>':
+            sbuf_puts(b, "&gt;");
+            break;
+        case '"':
+            sbuf_puts(b, "&quot;");
+            break;
+        default:
+            sbuf_append(b, s, 1);
         }
     }
 }
@@ -33,7 +42,8 @@ static void para(sbuf *b, const char *text, const char *font, int halfpt, bool b
                  const char *highlight, int align)
 {
     static const char *const jc[] = {"center", "left", "right"};
-    sbuf_printf(b, "<w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\"/><w:jc w:val=\"%s\"/></w:pPr>",
+    sbuf_printf(b,
+                "<w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\"/><w:jc w:val=\"%s\"/></w:pPr>",
                 jc[align >= 0 && align <= 2 ? align : 0]);
     if (text && *text) {
         sbuf_puts(b, "<w:r><w:rPr><w:rFonts w:ascii=\"");
@@ -63,32 +73,39 @@ static void borders(sbuf *b, dg_borders kind, uint32_t rgb, double width_pt)
     static const char *const all[] = {"top", "left", "bottom", "right", "insideH", "insideV"};
     sbuf_puts(b, "<w:tblBorders>");
     for (int i = 0; i < 6; i++) {
-        bool on = kind == DG_BORDERS_FULL || (kind == DG_BORDERS_ROWS && (i == 0 || i == 2 || i == 4)) ||
+        bool on = kind == DG_BORDERS_FULL ||
+                  (kind == DG_BORDERS_ROWS && (i == 0 || i == 2 || i == 4)) ||
                   (kind == DG_BORDERS_FRAME && i < 4);
         if (on)
-            sbuf_printf(b, "<w:%s w:val=\"single\" w:sz=\"%d\" w:space=\"0\" w:color=\"%06X\"/>", all[i],
-                        sz, rgb);
+            sbuf_printf(b, "<w:%s w:val=\"single\" w:sz=\"%d\" w:space=\"0\" w:color=\"%06X\"/>",
+                        all[i], sz, rgb);
         else
             sbuf_printf(b, "<w:%s w:val=\"nil\"/>", all[i]);
     }
     sbuf_puts(b, "</w:tblBorders>");
 }
 
-static ap_status table_xml(sbuf *b, const dg_page *pg, const dg_table *t, int usable_tw, ap_error *err)
+static ap_status table_xml(sbuf *b, const dg_page *pg, const dg_table *t, int usable_tw,
+                           ap_error *err)
 {
     const dg_style *s = &pg->style;
     int *owner = malloc(sizeof(int) * (size_t)(t->rows * t->cols));
     if (!owner) return ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (docx)");
-    for (int k = 0; k < t->rows * t->cols; k++) owner[k] = -1;
+    for (int k = 0; k < t->rows * t->cols; k++)
+        owner[k] = -1;
     for (size_t i = 0; i < t->ncells; i++) {
         const dg_cell *c = &t->cells[i];
         for (int r = c->row; r < c->row + c->rowspan && r < t->rows; r++)
-            for (int q = c->col; q < c->col + c->colspan && q < t->cols; q++) owner[r * t->cols + q] = (int)i;
+            for (int q = c->col; q < c->col + c->colspan && q < t->cols; q++)
+                owner[r * t->cols + q] = (int)i;
     }
-    if (t->title[0][0]) para(b, t->title[0], s->head_font, halfpoints(s->base_pt * 1.5), true, s->ink_rgb, NULL, 0);
-    if (t->title[1][0]) para(b, t->title[1], s->head_font, halfpoints(s->base_pt), false, s->ink_rgb, NULL, 0);
+    if (t->title[0][0])
+        para(b, t->title[0], s->head_font, halfpoints(s->base_pt * 1.5), true, s->ink_rgb, NULL, 0);
+    if (t->title[1][0])
+        para(b, t->title[1], s->head_font, halfpoints(s->base_pt), false, s->ink_rgb, NULL, 0);
     double sw = 0;
-    for (int q = 0; q < t->cols; q++) sw += t->col_w[q];
+    for (int q = 0; q < t->cols; q++)
+        sw += t->col_w[q];
     int tw[DG_MAX_TRACKS];
     sbuf_puts(b, "<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/>");
     borders(b, s->borders, s->line_rgb, s->line_w);
@@ -104,21 +121,26 @@ static ap_status table_xml(sbuf *b, const dg_page *pg, const dg_table *t, int us
         for (int q = 0; q < t->cols;) {
             int o = owner[r * t->cols + q];
             if (o < 0) {
-                sbuf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/></w:tcPr><w:p/></w:tc>", tw[q]);
+                sbuf_printf(
+                    b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/></w:tcPr><w:p/></w:tc>",
+                    tw[q]);
                 q++;
                 continue;
             }
             const dg_cell *c = &t->cells[o];
             int width = 0;
-            for (int k = c->col; k < c->col + c->colspan && k < t->cols; k++) width += tw[k];
+            for (int k = c->col; k < c->col + c->colspan && k < t->cols; k++)
+                width += tw[k];
             sbuf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/>", width);
             if (c->colspan > 1) sbuf_printf(b, "<w:gridSpan w:val=\"%d\"/>", c->colspan);
-            if (c->rowspan > 1) sbuf_puts(b, c->row == r ? "<w:vMerge w:val=\"restart\"/>" : "<w:vMerge/>");
+            if (c->rowspan > 1)
+                sbuf_puts(b, c->row == r ? "<w:vMerge w:val=\"restart\"/>" : "<w:vMerge/>");
             uint32_t fill = c->fill != DG_NO_FILL ? c->fill : t->body_fill;
             if (fill != DG_NO_FILL)
                 sbuf_printf(b, "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"%06X\"/>", fill);
             if (c->rotation)
-                sbuf_printf(b, "<w:textDirection w:val=\"%s\"/>", c->rotation == 90 ? "btLr" : "tbRl");
+                sbuf_printf(b, "<w:textDirection w:val=\"%s\"/>",
+                            c->rotation == 90 ? "btLr" : "tbRl");
             sbuf_puts(b, "<w:vAlign w:val=\"center\"/></w:tcPr>");
             if (c->row != r) {
                 sbuf_puts(b, "<w:p/>"); /* the continuation of a vertical merge */
@@ -127,8 +149,11 @@ static ap_status table_xml(sbuf *b, const dg_page *pg, const dg_table *t, int us
                 const char *hl = (c->flags & DG_CELL_HILITE) ? "yellow" : NULL;
                 if (c->time[0] && !(c->flags & DG_CELL_TBELOW))
                     para(b, c->time, font, halfpoints(c->size * 0.8), true, c->ink, hl, c->align);
-                para(b, c->text, font, halfpoints(c->size), (c->flags & DG_CELL_BOLD) != 0, c->ink, NULL, c->align);
-                if (c->note[0]) para(b, c->note, font, halfpoints(c->size * 0.78), false, c->note_ink, NULL, c->align);
+                para(b, c->text, font, halfpoints(c->size), (c->flags & DG_CELL_BOLD) != 0, c->ink,
+                     NULL, c->align);
+                if (c->note[0])
+                    para(b, c->note, font, halfpoints(c->size * 0.78), false, c->note_ink, NULL,
+                         c->align);
                 if (c->time[0] && (c->flags & DG_CELL_TBELOW))
                     para(b, c->time, font, halfpoints(c->size * 0.8), true, c->ink, hl, c->align);
             }
@@ -145,10 +170,12 @@ static ap_status table_xml(sbuf *b, const dg_page *pg, const dg_table *t, int us
 static const char content_types[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
     "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
-    "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+    "<Default Extension=\"rels\" "
+    "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
     "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
     "<Override PartName=\"/word/document.xml\" "
-    "ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>"
+    "ContentType=\"application/"
+    "vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>"
     "</Types>";
 static const char rels[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
@@ -181,23 +208,32 @@ ap_status dg_docx_write(const dg_page *pg, const char *path, ap_error *err)
     const dg_style *s = &pg->style;
     bool landscape = pg->w > pg->h;
     int pgw = landscape ? 16838 : 11906, pgh = landscape ? 11906 : 16838, margin = 720;
-    sbuf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-                  "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">"
-                  "<w:body>");
+    sbuf_puts(
+        &b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+            "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">"
+            "<w:body>");
     int align = pg->head_align == 1 ? 1 : 0;
-    if (pg->heading[0]) para(&b, pg->heading, s->head_font, halfpoints(s->base_pt * 1.9), true, s->ink_rgb, NULL, align);
+    if (pg->heading[0])
+        para(&b, pg->heading, s->head_font, halfpoints(s->base_pt * 1.9), true, s->ink_rgb, NULL,
+             align);
     for (int i = 0; i < 2; i++)
-        if (pg->meta[i][0]) para(&b, pg->meta[i], s->head_font, halfpoints(s->base_pt * 1.45), i == 0, s->ink_rgb, NULL, align);
+        if (pg->meta[i][0])
+            para(&b, pg->meta[i], s->head_font, halfpoints(s->base_pt * 1.45), i == 0, s->ink_rgb,
+                 NULL, align);
     for (int i = 0; i < pg->ntables && st == AP_OK; i++) {
         if (i > 0) para(&b, "", s->font, 16, false, 0, NULL, 0); /* keeps the tables apart */
         st = table_xml(&b, pg, &pg->tables[i], pgw - 2 * margin, err);
     }
     if (st != AP_OK) goto out;
-    if (pg->footer[0]) para(&b, pg->footer, s->head_font, halfpoints(s->base_pt * 1.2), false, s->ink_rgb, NULL, 0);
-    sbuf_printf(&b, "<w:sectPr><w:pgSz w:w=\"%d\" w:h=\"%d\"%s/><w:pgMar w:top=\"%d\" w:right=\"%d\" "
-                    "w:bottom=\"%d\" w:left=\"%d\" w:header=\"0\" w:footer=\"0\" w:gutter=\"0\"/></w:sectPr>"
-                    "</w:body></w:document>",
-                pgw, pgh, landscape ? " w:orient=\"landscape\"" : "", margin, margin, margin, margin);
+    if (pg->footer[0])
+        para(&b, pg->footer, s->head_font, halfpoints(s->base_pt * 1.2), false, s->ink_rgb, NULL,
+             0);
+    sbuf_printf(
+        &b,
+        "<w:sectPr><w:pgSz w:w=\"%d\" w:h=\"%d\"%s/><w:pgMar w:top=\"%d\" w:right=\"%d\" "
+        "w:bottom=\"%d\" w:left=\"%d\" w:header=\"0\" w:footer=\"0\" w:gutter=\"0\"/></w:sectPr>"
+        "</w:body></w:document>",
+        pgw, pgh, landscape ? " w:orient=\"landscape\"" : "", margin, margin, margin, margin);
     if (!(doc = sbuf_take(&b, &doclen))) {
         st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (docx)");
         goto out;
@@ -210,7 +246,8 @@ ap_status dg_docx_write(const dg_page *pg, const char *path, ap_error *err)
         zip_error_fini(&ze);
         goto out;
     }
-    if ((st = zip_put(za, "[Content_Types].xml", content_types, sizeof content_types - 1, err)) != AP_OK ||
+    if ((st = zip_put(za, "[Content_Types].xml", content_types, sizeof content_types - 1, err)) !=
+            AP_OK ||
         (st = zip_put(za, "_rels/.rels", rels, sizeof rels - 1, err)) != AP_OK ||
         (st = zip_put(za, "word/document.xml", doc, doclen, err)) != AP_OK)
         goto out;

@@ -2,7 +2,7 @@
  *
  * The pipeline of one document:
  *   dg_model_build   (seed, index) -> dg_page (what to draw) + tt_doc (its gold)
- *   dg_render        dg_page -> any cairo surface (raster for PNG/JPEG, PDF), recording
+ *   dg_render_*      dg_page -> a raster surface (PNG/JPEG) or a PDF, recording
  *                    each drawn text line's box and transcription for the line crops
  *   dg_degrade       raster -> degraded raster (seeded, photometric and geometric)
  *   dg_docx_write    dg_page -> a DOCX whose Word table has the same cells
@@ -38,7 +38,8 @@ static inline uint64_t dg_splitmix(uint64_t *x)
 static inline void dg_rng_seed(dg_rng *r, uint64_t seed, uint64_t stream)
 {
     uint64_t x = seed ^ (stream * 0xd1b54a32d192ed03ull + 0x5851f42d4c957f2dull);
-    for (int i = 0; i < 4; i++) r->s[i] = dg_splitmix(&x);
+    for (int i = 0; i < 4; i++)
+        r->s[i] = dg_splitmix(&x);
 }
 
 static inline uint64_t dg_rng_next(dg_rng *r)
@@ -83,15 +84,20 @@ static inline double dg_rng_between(dg_rng *r, double lo, double hi)
 #define DG_MAX_PANELS 5
 #define DG_NO_FILL    0xffffffffu
 
-#define DG_CELL_HEADER  (1u << 0) /* a header cell (day, time or title) */
-#define DG_CELL_BOLD    (1u << 1) /* main text in bold */
-#define DG_CELL_HILITE  (1u << 2) /* in-cell time drawn on a highlighter colour */
-#define DG_CELL_TBELOW  (1u << 3) /* in-cell time under the name instead of above */
-#define DG_CELL_NOFIT   (1u << 4) /* never shrink the text (words may break at the width) */
+#define DG_CELL_HEADER (1u << 0) /* a header cell (day, time or title) */
+#define DG_CELL_BOLD   (1u << 1) /* main text in bold */
+#define DG_CELL_HILITE (1u << 2) /* in-cell time drawn on a highlighter colour */
+#define DG_CELL_TBELOW (1u << 3) /* in-cell time under the name instead of above */
+#define DG_CELL_NOFIT  (1u << 4) /* never shrink the text (words may break at the width) */
 
 /* What a text line is, for the line manifest. */
 typedef enum dg_kind {
-    DG_KIND_NAME, DG_KIND_NOTE, DG_KIND_TIME, DG_KIND_DAY, DG_KIND_NUMBER, DG_KIND_TITLE,
+    DG_KIND_NAME,
+    DG_KIND_NOTE,
+    DG_KIND_TIME,
+    DG_KIND_DAY,
+    DG_KIND_NUMBER,
+    DG_KIND_TITLE,
     DG_KIND_COUNT
 } dg_kind;
 extern const char *const dg_kind_names[DG_KIND_COUNT];
@@ -106,8 +112,8 @@ typedef struct dg_cell {
     int rotation;           /* 0, 90 (reads upwards) or 270 (reads downwards) */
     uint32_t fill;          /* 0xRRGGBB or DG_NO_FILL */
     uint32_t ink, note_ink;
-    double size;            /* font size, in points at the page's scale */
-    int align;              /* 0 centre, 1 left, 2 right */
+    double size; /* font size, in points at the page's scale */
+    int align;   /* 0 centre, 1 left, 2 right */
 } dg_cell;
 
 typedef struct dg_table {
@@ -119,7 +125,12 @@ typedef struct dg_table {
     uint32_t title_fill, body_fill;
 } dg_table;
 
-typedef enum dg_borders { DG_BORDERS_FULL, DG_BORDERS_ROWS, DG_BORDERS_FRAME, DG_BORDERS_NONE } dg_borders;
+typedef enum dg_borders {
+    DG_BORDERS_FULL,
+    DG_BORDERS_ROWS,
+    DG_BORDERS_FRAME,
+    DG_BORDERS_NONE
+} dg_borders;
 
 typedef struct dg_style {
     char font[DG_FONT_MAX];      /* body family */
@@ -137,8 +148,8 @@ typedef struct dg_page {
     dg_style style;
     char heading[DG_TEXT_MAX];
     char meta[2][DG_TEXT_MAX];
-    int head_align;  /* 0 centre, 1 left */
-    bool head_box;   /* a frame around the heading block */
+    int head_align; /* 0 centre, 1 left */
+    bool head_box;  /* a frame around the heading block */
     char footer[DG_TEXT_MAX];
     dg_table tables[DG_MAX_PANELS];
     int ntables;
@@ -183,10 +194,17 @@ typedef struct dg_lines {
 } dg_lines;
 void dg_lines_free(dg_lines *lines);
 
-/* Draws page on cr, whose user space must map the page's points to the surface (the caller
- * scales). lines (may be NULL) receives every drawn text line. AP_ERR_NOMEM, or
- * AP_ERR_PROCESSING when cairo reports an error. */
-ap_status dg_render(cairo_t *cr, const dg_page *page, dg_lines *lines, ap_error *err);
+/* The renderer's shared font map: setup before any thread renders, teardown after all
+ * have finished. AP_ERR_NOMEM. */
+ap_status dg_render_setup(ap_error *err);
+void dg_render_teardown(void);
+/* Draws page at `scale` pixels per point on a new ARGB32 surface (*out, caller destroys).
+ * lines (may be NULL) receives every drawn text line in the surface's pixels.
+ * AP_ERR_NOMEM, or AP_ERR_PROCESSING when cairo reports an error. */
+ap_status dg_render_raster(const dg_page *page, double scale, dg_lines *lines,
+                           cairo_surface_t **out, ap_error *err);
+/* Writes page as a vector PDF (real text) at path. AP_ERR_IO naming path. */
+ap_status dg_render_pdf(const dg_page *page, const char *path, ap_error *err);
 
 /* ---- raster helpers and degradations */
 /* A 32 bpp PIX (RGB) from a cairo ARGB32 image surface; NULL when out of memory. */

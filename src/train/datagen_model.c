@@ -23,57 +23,127 @@ const char *const dg_kind_names[DG_KIND_COUNT] = {"name", "note", "time", "day",
 
 /* ---- vocabularies (UK and US primary schools; ’ appears as teachers type it) */
 static const char *const subjects[] = {
-    "Maths", "English", "Phonics", "RWI", "Science", "History", "Geography", "Art", "Music",
-    "PE", "Computing", "PSHE", "RE", "French", "Spanish", "Handwriting", "Spelling",
-    "Guided Reading", "Reading", "Writing", "Maths Meeting", "Maths Con", "Comprehension",
-    "Library", "Forest School", "Swimming", "Drama", "Design Technology", "DT", "Golden Time",
-    "Circle Time", "Topic", "Word Work (Phonics)", "Writer’s Workshop", "Reader’s Workshop",
-    "Daily 5: Station 1", "Daily 5: Station 2", "Grammar", "Times Tables", "Singing Assembly",
-    "Celebration Assembly", "Assembly", "Intervention", "Outdoor Learning", "Mindfulness",
-    "Show and Tell", "Social Studies", "Science/Health", "Language/Grammar", "Math",
-    "Spelling Test", "Vocabulary", "Jobs & Read Aloud", "Specialty Classes", "Comprehension/Library",
-    "Handwriting & Spelling", "Mental Maths", "Early Morning Work", "Cooking", "Gymnastics",
+    "Maths",
+    "English",
+    "Phonics",
+    "RWI",
+    "Science",
+    "History",
+    "Geography",
+    "Art",
+    "Music",
+    "PE",
+    "Computing",
+    "PSHE",
+    "RE",
+    "French",
+    "Spanish",
+    "Handwriting",
+    "Spelling",
+    "Guided Reading",
+    "Reading",
+    "Writing",
+    "Maths Meeting",
+    "Maths Con",
+    "Comprehension",
+    "Library",
+    "Forest School",
+    "Swimming",
+    "Drama",
+    "Design Technology",
+    "DT",
+    "Golden Time",
+    "Circle Time",
+    "Topic",
+    "Word Work (Phonics)",
+    "Writer’s Workshop",
+    "Reader’s Workshop",
+    "Daily 5: Station 1",
+    "Daily 5: Station 2",
+    "Grammar",
+    "Times Tables",
+    "Singing Assembly",
+    "Celebration Assembly",
+    "Assembly",
+    "Intervention",
+    "Outdoor Learning",
+    "Mindfulness",
+    "Show and Tell",
+    "Social Studies",
+    "Science/Health",
+    "Language/Grammar",
+    "Math",
+    "Spelling Test",
+    "Vocabulary",
+    "Jobs & Read Aloud",
+    "Specialty Classes",
+    "Comprehension/Library",
+    "Handwriting & Spelling",
+    "Mental Maths",
+    "Early Morning Work",
+    "Cooking",
+    "Gymnastics",
 };
 #define NSUBJECTS (sizeof subjects / sizeof subjects[0])
-static const char *const breaks[] = {"Break", "Playtime", "Morning Recess", "Recess", "Snack",
-                                     "Break Time"};
+static const char *const breaks[] = {"Break",  "Playtime", "Morning Recess",
+                                     "Recess", "Snack",    "Break Time"};
 static const char *const lunches[] = {"Lunch", "Lunchtime", "Lunch Break", "LUNCH"};
 static const char *const regs[] = {"Registration", "Registration and Early Morning work",
                                    "Morning Work", "Early Morning Work", "Register"};
 static const char *const day_ends[] = {"Storytime", "Story Time", "Home Time", "Reflection",
                                        "Class Story"};
 static const char *const notes[] = {
-    "(practical or TTRS)", "(Sentence Stacking 2)", "Anti Bullying Week", "Room 12", "Hall",
-    "with Mrs Patel", "in the library", "PPA cover", "bring kit", "Mr Khan", "(outside if dry)",
-    "Group A", "ICT suite", "Set 1", "Field", "(bring PE kit)", "Year 2 hall", "Mrs Evans",
+    "(practical or TTRS)",
+    "(Sentence Stacking 2)",
+    "Anti Bullying Week",
+    "Room 12",
+    "Hall",
+    "with Mrs Patel",
+    "in the library",
+    "PPA cover",
+    "bring kit",
+    "Mr Khan",
+    "(outside if dry)",
+    "Group A",
+    "ICT suite",
+    "Set 1",
+    "Field",
+    "(bring PE kit)",
+    "Year 2 hall",
+    "Mrs Evans",
 };
-static const char *const instants[] = {"Students are allowed inside", "Late Bell Rings",
-                                       "Doors Open", "Pack Up", "School Dismissed", "Home Time",
-                                       "Arrival", "Bell"};
+static const char *const instants[] = {"Students are allowed inside",
+                                       "Late Bell Rings",
+                                       "Doors Open",
+                                       "Pack Up",
+                                       "School Dismissed",
+                                       "Home Time",
+                                       "Arrival",
+                                       "Bell"};
 static const char *const honorifics[] = {"Miss", "Mrs", "Mr", "Ms", "Dr"};
-static const char *const surnames[] = {"Joynes", "Smith", "Ahmed", "Patel", "O’Brien", "Nowak",
-                                       "Williams", "Okafor", "Garcia", "Chen", "Murphy",
-                                       "Kowalski", "Evans", "Hughes", "Begum", "Taylor"};
+static const char *const surnames[] = {
+    "Joynes", "Smith", "Ahmed",  "Patel",    "O’Brien", "Nowak",  "Williams", "Okafor",
+    "Garcia", "Chen",  "Murphy", "Kowalski", "Evans",   "Hughes", "Begum",    "Taylor"};
 static const char *const classes[] = {"2EJ", "Year 3", "4B", "Class 5", "Oak Class", "Willow",
-                                      "R1", "6H", "1A", "Maple", "3/4K", "Year 1"};
-static const char *const terms[] = {"Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1",
-                                    "Summer 2", "Autumn Term", "Spring Term", "Summer Term",
-                                    "Term 1", "Term 2", "Term 3"};
-static const char *const places[] = {"Little Thurrock", "Oakfield", "Riverside", "St Mary’s",
-                                     "Hillcrest", "Meadow View", "Greenwood", "Kingsway",
-                                     "Brookside", "Ashford", "Elm Park", "Westgate"};
-static const char *const school_kinds[] = {" Primary School", " Academy", " C of E Primary",
-                                           " Infant School", " Junior School", " Elementary"};
-static const char *const day_short[7][4] = {
-    {"Mon", "Mon", "M", "Mo"},   {"Tue", "Tues", "Tu", "Tu"}, {"Wed", "Wed", "W", "We"},
-    {"Thu", "Thurs", "Th", "Th"}, {"Fri", "Fri", "F", "Fr"},  {"Sat", "Sat", "Sa", "Sa"},
-    {"Sun", "Sun", "Su", "Su"}};
+                                      "R1",  "6H",     "1A", "Maple",   "3/4K",      "Year 1"};
+static const char *const terms[] = {"Autumn 1",    "Autumn 2", "Spring 1",    "Spring 2",
+                                    "Summer 1",    "Summer 2", "Autumn Term", "Spring Term",
+                                    "Summer Term", "Term 1",   "Term 2",      "Term 3"};
+static const char *const places[] = {"Little Thurrock", "Oakfield",    "Riverside", "St Mary’s",
+                                     "Hillcrest",       "Meadow View", "Greenwood", "Kingsway",
+                                     "Brookside",       "Ashford",     "Elm Park",  "Westgate"};
+static const char *const school_kinds[] = {" Primary School", " Academy",       " C of E Primary",
+                                           " Infant School",  " Junior School", " Elementary"};
+static const char *const day_short[7][4] = {{"Mon", "Mon", "M", "Mo"}, {"Tue", "Tues", "Tu", "Tu"},
+                                            {"Wed", "Wed", "W", "We"}, {"Thu", "Thurs", "Th", "Th"},
+                                            {"Fri", "Fri", "F", "Fr"}, {"Sat", "Sat", "Sa", "Sa"},
+                                            {"Sun", "Sun", "Su", "Su"}};
 static const uint32_t pastels[] = {0xdce9f5, 0xa9c4e4, 0xf2b8bd, 0xd9d9d9, 0xfff2b3,
                                    0xd4edc9, 0xf9d5a7, 0xe3d1f0, 0xc9ece8, 0xf7cfe1,
                                    0xfbe59a, 0xcfe2f3, 0xf4cccc, 0xd9ead3, 0xfce5cd};
 #define NPASTELS (sizeof pastels / sizeof pastels[0])
-static const uint32_t inks[] = {0x000000, 0x000000, 0x000000, 0x1a1a1a, 0x222244, 0x0b3d66,
-                                0x333333, 0x402020};
+static const uint32_t inks[] = {0x000000, 0x000000, 0x000000, 0x1a1a1a,
+                                0x222244, 0x0b3d66, 0x333333, 0x402020};
 static const uint32_t note_inks[] = {0x444444, 0x1f4e9c, 0x7a1f1f, 0x2f6b2f, 0x666666, 0x000000};
 static const uint32_t hilites[] = {0xffff00, 0xfff200, 0xb6f5a3, 0x9fe3ff, 0xffd27f};
 
@@ -87,18 +157,42 @@ static const struct {
     bool heldout;
     int weight;
 } known_fonts[] = {
-    {"DejaVu Sans", false, 4},      {"DejaVu Serif", false, 2},    {"Liberation Sans", false, 5},
-    {"Liberation Serif", false, 3}, {"Liberation Sans Narrow", false, 2}, {"FreeSans", false, 2},
-    {"FreeSerif", false, 2},        {"Nimbus Sans", false, 2},     {"Nimbus Roman", false, 2},
-    {"URW Bookman", true, 1},       {"URW Gothic", false, 2},      {"C059", false, 1},
-    {"P052", false, 1},             {"Noto Sans", false, 3},       {"Noto Serif", false, 2},
-    {"Carlito", false, 4},          {"Caladea", false, 2},         {"Comic Neue", true, 3},
-    {"Open Sans", false, 3},        {"Roboto", false, 3},          {"Roboto Condensed", false, 2},
-    {"Lato", false, 3},             {"Cantarell", true, 2},        {"TeX Gyre Heros", false, 2},
-    {"TeX Gyre Termes", false, 1},  {"TeX Gyre Adventor", false, 1}, {"TeX Gyre Schola", true, 1},
-    {"TeX Gyre Pagella", false, 1}, {"Humor Sans", false, 1},      {"Dancing Script", true, 1},
-    {"EB Garamond", false, 1},      {"Linux Libertine O", false, 1}, {"Linux Biolinum O", false, 1},
-    {"Quicksand", true, 2},         {"Andika", false, 2},          {"DejaVu Sans Mono", false, 1},
+    {"DejaVu Sans", false, 4},
+    {"DejaVu Serif", false, 2},
+    {"Liberation Sans", false, 5},
+    {"Liberation Serif", false, 3},
+    {"Liberation Sans Narrow", false, 2},
+    {"FreeSans", false, 2},
+    {"FreeSerif", false, 2},
+    {"Nimbus Sans", false, 2},
+    {"Nimbus Roman", false, 2},
+    {"URW Bookman", true, 1},
+    {"URW Gothic", false, 2},
+    {"C059", false, 1},
+    {"P052", false, 1},
+    {"Noto Sans", false, 3},
+    {"Noto Serif", false, 2},
+    {"Carlito", false, 4},
+    {"Caladea", false, 2},
+    {"Comic Neue", true, 3},
+    {"Open Sans", false, 3},
+    {"Roboto", false, 3},
+    {"Roboto Condensed", false, 2},
+    {"Lato", false, 3},
+    {"Cantarell", true, 2},
+    {"TeX Gyre Heros", false, 2},
+    {"TeX Gyre Termes", false, 1},
+    {"TeX Gyre Adventor", false, 1},
+    {"TeX Gyre Schola", true, 1},
+    {"TeX Gyre Pagella", false, 1},
+    {"Humor Sans", false, 1},
+    {"Dancing Script", true, 1},
+    {"EB Garamond", false, 1},
+    {"Linux Libertine O", false, 1},
+    {"Linux Biolinum O", false, 1},
+    {"Quicksand", true, 2},
+    {"Andika", false, 2},
+    {"DejaVu Sans Mono", false, 1},
 };
 #define NKNOWN_FONTS (sizeof known_fonts / sizeof known_fonts[0])
 static int font_weight_of(const char *name)
@@ -139,13 +233,13 @@ int dg_split_of(uint64_t seed, size_t index)
 
 /* ---- time notations */
 typedef struct timefmt {
-    bool h24;        /* 13:15 rather than 1:15 */
-    bool lead0;      /* 09:00 */
-    char msep;       /* ':' or '.' */
-    bool drop00;     /* 9 rather than 9:00 (12-hour only) */
-    int suffix;      /* 12-hour: 0 none, 1 on a range's end (and single times), 2 on both */
-    bool suffix_sp;  /* "10 am" */
-    bool suffix_up;  /* "AM" */
+    bool h24;         /* 13:15 rather than 1:15 */
+    bool lead0;       /* 09:00 */
+    char msep;        /* ':' or '.' */
+    bool drop00;      /* 9 rather than 9:00 (12-hour only) */
+    int suffix;       /* 12-hour: 0 none, 1 on a range's end (and single times), 2 on both */
+    bool suffix_sp;   /* "10 am" */
+    bool suffix_up;   /* "AM" */
     const char *dash; /* "-", "–", " - ", " – " */
 } timefmt;
 
@@ -214,7 +308,7 @@ enum { P_LESSON, P_BREAK, P_LUNCH, P_REG, P_END };
 
 typedef struct period {
     int start, end, kind;
-    int split_at;  /* minutes inside (start, end), 0 when the column is not split */
+    int split_at;            /* minutes inside (start, end), 0 when the column is not split */
     char label[DG_TEXT_MAX]; /* for breaks: the printed word */
 } period;
 
@@ -285,7 +379,8 @@ static ap_status table_add(dg_table *t, const dg_cell *c, ap_error *err)
 void dg_page_free(dg_page *page)
 {
     if (!page) return;
-    for (int i = 0; i < DG_MAX_PANELS; i++) free(page->tables[i].cells);
+    for (int i = 0; i < DG_MAX_PANELS; i++)
+        free(page->tables[i].cells);
     memset(page, 0, sizeof *page);
 }
 
@@ -298,7 +393,8 @@ void dg_lines_free(dg_lines *lines)
 
 static void day_label(char *buf, size_t size, int day, int style)
 {
-    if (style == 0) snprintf(buf, size, "%s", tt_day_names[day]);
+    if (style == 0)
+        snprintf(buf, size, "%s", tt_day_names[day]);
     else if (style == 4) {
         snprintf(buf, size, "%s", tt_day_names[day]);
         for (char *s = buf; *s; s++)
@@ -313,7 +409,7 @@ typedef struct docctx {
     dg_page *page;
     tt_doc *gold;
     timefmt tf;
-    int colour_mode;   /* 0 plain, 1 colour per subject, 2 breaks only, 3 zebra */
+    int colour_mode; /* 0 plain, 1 colour per subject, 2 breaks only, 3 zebra */
     uint32_t subject_fill[NSUBJECTS];
     uint32_t head_fill, break_fill;
     bool head_bold, nofit;
@@ -343,8 +439,8 @@ static ap_status gold_add(docctx *cx, int day, const char *name, int start, int 
 
 /* An event of a grid cell: what one (day, period range) shows. */
 typedef struct event {
-    int subject;   /* index in subjects, -1 empty */
-    int note;      /* index in notes, -1 none */
+    int subject;    /* index in subjects, -1 empty */
+    int note;       /* index in notes, -1 none */
     int start, end; /* gold times */
     bool cell_time; /* the cell prints its own times */
 } event;
@@ -353,7 +449,9 @@ static void pick_event(docctx *cx, event *e, int start, int end)
 {
     dg_rng *rng = cx->rng;
     e->subject = dg_rng_chance(rng, 0.04) ? -1 : dg_rng_range(rng, 0, (int)NSUBJECTS - 1);
-    e->note = dg_rng_chance(rng, 0.12) ? dg_rng_range(rng, 0, (int)(sizeof notes / sizeof *notes) - 1) : -1;
+    e->note = dg_rng_chance(rng, 0.12)
+                  ? dg_rng_range(rng, 0, (int)(sizeof notes / sizeof *notes) - 1)
+                  : -1;
     e->start = start;
     e->end = end;
     e->cell_time = false;
@@ -429,21 +527,26 @@ static ap_status build_grid(docctx *cx, bool days_rows, ap_error *err)
     }
     /* The printed end of period i (single-time headers: the next period's start). */
     int pend[MAX_PERIODS];
-    for (int i = 0; i < np; i++) pend[i] = single ? (i + 1 < np ? p[i + 1].start : TT_NO_TIME) : p[i].end;
+    for (int i = 0; i < np; i++)
+        pend[i] = single ? (i + 1 < np ? p[i + 1].start : TT_NO_TIME) : p[i].end;
 
     if (days_rows) {
         t->rows = day_off + ndays, t->cols = trk_off + ntrk;
         t->col_w[0] = dg_rng_between(rng, 0.9, 1.4);
-        for (int i = 0; i < ntrk; i++) t->col_w[trk_off + i] = wtrk[i];
+        for (int i = 0; i < ntrk; i++)
+            t->col_w[trk_off + i] = wtrk[i];
         t->row_h[0] = dg_rng_between(rng, 0.8, 1.4);
-        for (int d = 0; d < ndays; d++) t->row_h[day_off + d] = 1.0;
+        for (int d = 0; d < ndays; d++)
+            t->row_h[day_off + d] = 1.0;
     } else {
         t->rows = trk_off + ntrk, t->cols = day_off + ndays;
         t->row_h[0] = dg_rng_between(rng, 0.6, 1.0);
-        for (int i = 0; i < ntrk; i++) t->row_h[trk_off + i] = wtrk[i] * 0.8;
+        for (int i = 0; i < ntrk; i++)
+            t->row_h[trk_off + i] = wtrk[i] * 0.8;
         if (numbers) t->col_w[0] = 0.35;
         t->col_w[day_off - 1] = dg_rng_between(rng, 0.8, 1.2);
-        for (int d = 0; d < ndays; d++) t->col_w[day_off + d] = dg_rng_between(rng, 1.0, 1.3);
+        for (int d = 0; d < ndays; d++)
+            t->col_w[day_off + d] = dg_rng_between(rng, 1.0, 1.3);
     }
 
     /* Corner and day headers. */
@@ -458,8 +561,10 @@ static ap_status build_grid(docctx *cx, bool days_rows, ap_error *err)
     }
     for (int d = 0; d < ndays; d++) {
         c = cell_base(cx);
-        if (days_rows) c.row = day_off + d, c.col = 0;
-        else c.row = 0, c.col = day_off + d;
+        if (days_rows)
+            c.row = day_off + d, c.col = 0;
+        else
+            c.row = 0, c.col = day_off + d;
         day_label(c.text, sizeof c.text, d, day_style);
         c.kind = DG_KIND_DAY, c.flags = DG_CELL_HEADER | (cx->head_bold ? DG_CELL_BOLD : 0);
         c.fill = cx->head_fill, c.size = cx->base * 1.1;
@@ -470,12 +575,15 @@ static ap_status build_grid(docctx *cx, bool days_rows, ap_error *err)
     for (int i = 0; i < np; i++) {
         int ntr = p[i].split_at ? 2 : 1;
         c = cell_base(cx);
-        if (days_rows) c.row = 0, c.col = trk_off + trk_of[i], c.colspan = ntr;
-        else c.col = day_off - 1, c.row = trk_off + trk_of[i], c.rowspan = ntr;
+        if (days_rows)
+            c.row = 0, c.col = trk_off + trk_of[i], c.colspan = ntr;
+        else
+            c.col = day_off - 1, c.row = trk_off + trk_of[i], c.rowspan = ntr;
         dg_fmt_range(c.text, sizeof c.text, p[i].start, pend[i], &cx->tf);
         c.kind = DG_KIND_TIME, c.flags = DG_CELL_HEADER | (cx->head_bold ? DG_CELL_BOLD : 0);
         c.fill = cx->head_fill, c.size = cx->base * dg_rng_between(rng, 0.8, 1.05);
-        if (days_rows && (p[i].kind != P_LESSON || wtrk[trk_of[i]] < 0.9) && dg_rng_chance(rng, 0.6))
+        if (days_rows && (p[i].kind != P_LESSON || wtrk[trk_of[i]] < 0.9) &&
+            dg_rng_chance(rng, 0.6))
             c.rotation = 90;
         if ((st = table_add(t, &c, err)) != AP_OK) goto out;
         if (numbers) {
@@ -492,7 +600,8 @@ static ap_status build_grid(docctx *cx, bool days_rows, ap_error *err)
     bool cont[5][MAX_PERIODS]; /* covered by the previous period's double lesson */
     memset(cont, 0, sizeof cont);
     for (int d = 0; d < ndays; d++)
-        for (int i = 0; i < np; i++) pick_event(cx, &ev[d][i], p[i].start, pend[i]);
+        for (int i = 0; i < np; i++)
+            pick_event(cx, &ev[d][i], p[i].start, pend[i]);
 
     for (int i = 0; i < np; i++) {
         int t0 = trk_of[i], t1 = trk_of[i] + (p[i].split_at ? 1 : 0);
@@ -503,12 +612,14 @@ static ap_status build_grid(docctx *cx, bool days_rows, ap_error *err)
             size_t wl = strlen(word);
             int mode = dg_rng_chance(rng, 0.6) ? 0 : dg_rng_chance(rng, 0.5) ? 1 : 2;
             if (mode == 1 && (!days_rows || wl != (size_t)ndays)) mode = 0;
-            uint32_t fill = cx->colour_mode != 0 || dg_rng_chance(rng, 0.5) ? cx->break_fill : DG_NO_FILL;
+            uint32_t fill =
+                cx->colour_mode != 0 || dg_rng_chance(rng, 0.5) ? cx->break_fill : DG_NO_FILL;
             if (mode == 0) {
                 c = cell_base(cx);
                 place(&c, days_rows, day_off, trk_off, 0, ndays - 1, t0, t1);
                 snprintf(c.text, sizeof c.text, "%s", word);
-                c.kind = DG_KIND_NAME, c.fill = fill, c.size = cx->base * dg_rng_between(rng, 1.0, 1.3);
+                c.kind = DG_KIND_NAME, c.fill = fill,
+                c.size = cx->base * dg_rng_between(rng, 1.0, 1.3);
                 if (days_rows) c.rotation = dg_rng_chance(rng, 0.75) ? 90 : 270;
                 if (dg_rng_chance(rng, 0.5)) c.flags |= DG_CELL_BOLD;
                 if ((st = table_add(t, &c, err)) != AP_OK) goto out;
@@ -535,7 +646,8 @@ static ap_status build_grid(docctx *cx, bool days_rows, ap_error *err)
                 if (mode == 1)
                     for (char *s = upper; *s; s++)
                         if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 32);
-                if ((st = gold_add(cx, d, upper, p[i].start, pend[i], NULL, err)) != AP_OK) goto out;
+                if ((st = gold_add(cx, d, upper, p[i].start, pend[i], NULL, err)) != AP_OK)
+                    goto out;
             }
             continue;
         }
@@ -545,7 +657,8 @@ static ap_status build_grid(docctx *cx, bool days_rows, ap_error *err)
             /* A double lesson: the same event over this and the next, adjacent, lesson. */
             int last = i;
             if (i + 1 < np && p[i + 1].kind == P_LESSON && p[i + 1].start == p[i].end &&
-                !p[i].split_at && !p[i + 1].split_at && e->subject >= 0 && dg_rng_chance(rng, 0.12)) {
+                !p[i].split_at && !p[i + 1].split_at && e->subject >= 0 &&
+                dg_rng_chance(rng, 0.12)) {
                 last = i + 1;
                 cont[d][i + 1] = true;
                 e->end = pend[i + 1];
@@ -559,7 +672,8 @@ static ap_status build_grid(docctx *cx, bool days_rows, ap_error *err)
                 event halves[2] = {*e, *e};
                 pick_event(cx, &halves[1], p[i].split_at, p[i].end);
                 if (halves[1].subject < 0) halves[1].subject = (e->subject + 7) % (int)NSUBJECTS;
-                if (halves[0].subject < 0) halves[0].subject = (e->subject + 3 + (int)NSUBJECTS) % (int)NSUBJECTS;
+                if (halves[0].subject < 0)
+                    halves[0].subject = (e->subject + 3 + (int)NSUBJECTS) % (int)NSUBJECTS;
                 halves[0].end = p[i].split_at;
                 halves[0].start = p[i].start;
                 for (int k = 0; k < 2; k++) {
@@ -593,7 +707,7 @@ out:
 
 /* ---- family: one list per day or group of days ("Daily Schedule - Monday, Tuesday") */
 static const unsigned partitions[][5] = {
-    {0x1f, 0, 0, 0, 0}, {0x0b, 0x04, 0x10, 0, 0}, {0x05, 0x0a, 0x10, 0, 0},
+    {0x1f, 0, 0, 0, 0},    {0x0b, 0x04, 0x10, 0, 0},       {0x05, 0x0a, 0x10, 0, 0},
     {0x0f, 0x10, 0, 0, 0}, {0x01, 0x02, 0x04, 0x08, 0x10}, {0x07, 0x18, 0, 0, 0},
 };
 
@@ -625,10 +739,11 @@ static ap_status build_lists(docctx *cx, ap_error *err)
     dg_rng *rng = cx->rng;
     dg_page *pg = cx->page;
     ap_status st = AP_OK;
-    const unsigned *part = partitions[dg_rng_range(rng, 0, (int)(sizeof partitions / sizeof *partitions) - 1)];
+    const unsigned *part =
+        partitions[dg_rng_range(rng, 0, (int)(sizeof partitions / sizeof *partitions) - 1)];
     int variant = dg_rng_range(rng, 0, 2); /* 0: no|time|name, 1: time|name, 2: name|time */
-    static const char *const heads[] = {"Daily Schedule—", "Daily Schedule", "Schedule",
-                                        "Our Day", "Timetable"};
+    static const char *const heads[] = {"Daily Schedule—", "Daily Schedule", "Schedule", "Our Day",
+                                        "Timetable"};
     const char *head = PICK(rng, heads);
     bool numbered = variant == 0 || dg_rng_chance(rng, 0.2);
     pg->ntables = 0;
@@ -643,18 +758,27 @@ static ap_status build_lists(docctx *cx, ap_error *err)
         int tcur = 8 * 60 + 5 * dg_rng_range(rng, 0, 9);
         int nrows = 0, stop = 14 * 60 + 30 + 5 * dg_rng_range(rng, 0, 12);
         int rows_max = dg_rng_range(rng, 10, 22);
-        struct item { int start, end; const char *name; int note; } items[24];
+        struct item {
+            int start, end;
+            const char *name;
+            int note;
+        } items[24];
         if (dg_rng_chance(rng, 0.5)) {
             items[nrows++] = (struct item){tcur, TT_NO_TIME, instants[dg_rng_range(rng, 0, 2)], -1};
             tcur += 5 * dg_rng_range(rng, 3, 6);
         }
         bool lunch_done = false, recess_done = false;
         while (tcur < stop && nrows < rows_max - 1) {
-            int d = PICK(rng, ((const int[]){5, 10, 15, 15, 20, 20, 25, 30, 30, 35, 40, 45, 50, 60}));
+            int d =
+                PICK(rng, ((const int[]){5, 10, 15, 15, 20, 20, 25, 30, 30, 35, 40, 45, 50, 60}));
             const char *name = subjects[dg_rng_range(rng, 0, (int)NSUBJECTS - 1)];
-            if (!recess_done && tcur >= 10 * 60 + 15) name = PICK(rng, breaks), d = 15, recess_done = true;
-            else if (!lunch_done && tcur >= 11 * 60 + 40) name = PICK(rng, lunches), d = 30, lunch_done = true;
-            int note = dg_rng_chance(rng, 0.08) ? dg_rng_range(rng, 0, (int)(sizeof notes / sizeof *notes) - 1) : -1;
+            if (!recess_done && tcur >= 10 * 60 + 15)
+                name = PICK(rng, breaks), d = 15, recess_done = true;
+            else if (!lunch_done && tcur >= 11 * 60 + 40)
+                name = PICK(rng, lunches), d = 30, lunch_done = true;
+            int note = dg_rng_chance(rng, 0.08)
+                           ? dg_rng_range(rng, 0, (int)(sizeof notes / sizeof *notes) - 1)
+                           : -1;
             items[nrows++] = (struct item){tcur, tcur + d, name, note};
             tcur += d + (dg_rng_chance(rng, 0.1) ? 5 : 0);
         }
@@ -668,7 +792,8 @@ static ap_status build_lists(docctx *cx, ap_error *err)
         if (numbered) t->col_w[col_no] = 0.25;
         t->col_w[col_time] = dg_rng_between(rng, 0.6, 0.9);
         t->col_w[col_name] = dg_rng_between(rng, 1.6, 2.4);
-        for (int r = 0; r < nrows; r++) t->row_h[r] = 1.0;
+        for (int r = 0; r < nrows; r++)
+            t->row_h[r] = 1.0;
         bool time_small = dg_rng_chance(rng, 0.6);
         for (int r = 0; r < nrows; r++) {
             dg_cell c = cell_base(cx);
@@ -691,8 +816,8 @@ static ap_status build_lists(docctx *cx, ap_error *err)
             if ((st = table_add(t, &c, err)) != AP_OK) goto out;
             for (int d = 0; d < 5; d++)
                 if (part[g] & (1u << d))
-                    if ((st = gold_add(cx, d, items[r].name, items[r].start, items[r].end,
-                                       c.note, err)) != AP_OK)
+                    if ((st = gold_add(cx, d, items[r].name, items[r].start, items[r].end, c.note,
+                                       err)) != AP_OK)
                         goto out;
         }
     }
@@ -702,7 +827,8 @@ out:
 
 /* snprintf that truncates silently: the texts composed here are far shorter than the
  * buffers, and a truncated heading would still be a valid (if odd) document. */
-static void fmt_into(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fmt_into(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void fmt_into(char *buf, size_t size, const char *fmt, ...)
 {
     va_list ap;
@@ -722,7 +848,8 @@ static ap_status build_heading(docctx *cx, ap_error *err)
     snprintf(teacher, sizeof teacher, "%s %s", PICK(rng, honorifics), PICK(rng, surnames));
     snprintf(term, sizeof term, "%s", PICK(rng, terms));
     int year = dg_rng_range(rng, 2019, 2026);
-    bool t_on = dg_rng_chance(rng, 0.8), c_on = dg_rng_chance(rng, 0.8), y_on = dg_rng_chance(rng, 0.8);
+    bool t_on = dg_rng_chance(rng, 0.8), c_on = dg_rng_chance(rng, 0.8),
+         y_on = dg_rng_chance(rng, 0.8);
     int mode = dg_rng_range(rng, 0, 4);
     static const char *const titles[] = {"Class Timetable", "Weekly Timetable", "Timetable",
                                          "Our Timetable", "Weekly Schedule"};
@@ -747,8 +874,9 @@ static ap_status build_heading(docctx *cx, ap_error *err)
         fmt_into(pg->meta[1], DG_TEXT_MAX, "%s%s", term, yr);
         break;
     case 3: /* "Teacher: Mr Ahmed | Class: 4B" and "Spring 1, 2025" */
-        fmt_into(pg->meta[0], DG_TEXT_MAX, "%s%s%s%s%s", t_on ? "Teacher: " : "", t_on ? teacher : "",
-                 t_on && c_on ? "  |  " : "", c_on ? "Class: " : "", c_on ? cls : "");
+        fmt_into(pg->meta[0], DG_TEXT_MAX, "%s%s%s%s%s", t_on ? "Teacher: " : "",
+                 t_on ? teacher : "", t_on && c_on ? "  |  " : "", c_on ? "Class: " : "",
+                 c_on ? cls : "");
         fmt_into(pg->meta[1], DG_TEXT_MAX, "%s%s%s", term, y_on ? ", " : "", y_on ? yr + 1 : "");
         break;
     default: /* everything in the footer: "2EJ · Miss Joynes · Summer Term 2023" */
@@ -787,7 +915,8 @@ ap_status dg_model_build(uint64_t seed, size_t index, dg_layout layout, const dg
     memset(page, 0, sizeof *page);
     memset(gold, 0, sizeof *gold);
     page->split = dg_split_of(seed, index);
-    for (int i = 0; i < DG_MAX_PANELS; i++) page->tables[i].title_fill = page->tables[i].body_fill = DG_NO_FILL;
+    for (int i = 0; i < DG_MAX_PANELS; i++)
+        page->tables[i].title_fill = page->tables[i].body_fill = DG_NO_FILL;
     /* Drawn even when forced, so that forcing a family keeps the other draws. */
     int fam = dg_rng_range(&rng, 0, 9);
     page->family = layout != DG_LAYOUT_MIXED ? layout
@@ -800,10 +929,17 @@ ap_status dg_model_build(uint64_t seed, size_t index, dg_layout layout, const dg
              dg_rng_chance(&rng, 0.5) ? s->font : pick_font(&rng, fonts, page->split));
     s->base_pt = dg_rng_between(&rng, 8.5, 13.0);
     int b = dg_rng_range(&rng, 0, 19);
-    s->borders = b < 13 ? DG_BORDERS_FULL : b < 16 ? DG_BORDERS_ROWS : b < 18 ? DG_BORDERS_FRAME : DG_BORDERS_NONE;
+    s->borders = b < 13   ? DG_BORDERS_FULL
+                 : b < 16 ? DG_BORDERS_ROWS
+                 : b < 18 ? DG_BORDERS_FRAME
+                          : DG_BORDERS_NONE;
     s->line_w = dg_rng_between(&rng, 0.5, 2.0);
-    s->line_rgb = dg_rng_chance(&rng, 0.8) ? 0x000000 : PICK(&rng, ((const uint32_t[]){0x555555, 0x1f3864, 0x7f7f7f}));
-    s->page_rgb = dg_rng_chance(&rng, 0.85) ? 0xffffff : PICK(&rng, ((const uint32_t[]){0xfffdf5, 0xf7f7f7, 0xfdf6e3}));
+    s->line_rgb = dg_rng_chance(&rng, 0.8)
+                      ? 0x000000
+                      : PICK(&rng, ((const uint32_t[]){0x555555, 0x1f3864, 0x7f7f7f}));
+    s->page_rgb = dg_rng_chance(&rng, 0.85)
+                      ? 0xffffff
+                      : PICK(&rng, ((const uint32_t[]){0xfffdf5, 0xf7f7f7, 0xfdf6e3}));
     s->ink_rgb = PICK(&rng, inks);
     s->hilite_rgb = PICK(&rng, hilites);
     bool lists = page->family == DG_LAYOUT_LISTS;
@@ -812,16 +948,21 @@ ap_status dg_model_build(uint64_t seed, size_t index, dg_layout layout, const dg
     docctx cx = {.rng = &rng, .page = page, .gold = gold, .base = s->base_pt};
     pick_timefmt(&rng, &cx.tf);
     cx.colour_mode = dg_rng_range(&rng, 0, 3);
-    for (size_t i = 0; i < NSUBJECTS; i++) cx.subject_fill[i] = PICK(&rng, pastels);
+    for (size_t i = 0; i < NSUBJECTS; i++)
+        cx.subject_fill[i] = PICK(&rng, pastels);
     cx.head_fill = dg_rng_chance(&rng, 0.5) ? DG_NO_FILL : PICK(&rng, pastels);
-    cx.break_fill = PICK(&rng, ((const uint32_t[]){0xa6a6a6, 0xbfbfbf, 0xd9d9d9, 0xc6e0b4, 0xf8cbad}));
+    cx.break_fill =
+        PICK(&rng, ((const uint32_t[]){0xa6a6a6, 0xbfbfbf, 0xd9d9d9, 0xc6e0b4, 0xf8cbad}));
     cx.head_bold = dg_rng_chance(&rng, 0.7);
     cx.nofit = dg_rng_chance(&rng, 0.2);
 
     if ((st = build_heading(&cx, err)) != AP_OK) goto out;
-    if (page->family == DG_LAYOUT_GRID_ROWS) st = build_grid(&cx, true, err);
-    else if (page->family == DG_LAYOUT_GRID_COLS) st = build_grid(&cx, false, err);
-    else st = build_lists(&cx, err);
+    if (page->family == DG_LAYOUT_GRID_ROWS)
+        st = build_grid(&cx, true, err);
+    else if (page->family == DG_LAYOUT_GRID_COLS)
+        st = build_grid(&cx, false, err);
+    else
+        st = build_lists(&cx, err);
     if (st != AP_OK) goto out;
     if (lists && page->ntables == 1) page->w = 595, page->h = 842;
     qsort(gold->blocks, gold->nblocks, sizeof *gold->blocks, block_cmp);

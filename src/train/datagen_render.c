@@ -6,9 +6,18 @@
  * every surface. While drawing, each text line's box (in device pixels, through cairo's
  * current transform, so rotations and the word-processor window are accounted for) and
  * its exact transcription (pango's own line breaking) go to a dg_lines list: these are the
- * OCR training crops. Nothing here feeds back into the gold. */
+ * OCR training crops. Nothing here feeds back into the gold.
+ *
+ * Threads: cairo 1.16's FreeType backend shares its faces between threads and can free a
+ * face one thread is still measuring (a crash seen after a few hundred documents on two
+ * threads). So every use of fonts (layout, drawing, the cairo_t or PDF surface that holds
+ * scaled fonts, their destruction) happens under render_lock, on one font map shared by
+ * all threads (dg_render_setup / dg_render_teardown). Degradation, encoding and writing,
+ * most of a document's time, stay parallel. */
+#include <cairo-pdf.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +98,8 @@ static bool build_markup(const part *parts, int nparts, double size, GString *ou
             plain++;
         }
         char bg[40] = "";
-        if (parts[i].bg != DG_NO_FILL) snprintf(bg, sizeof bg, " background=\"#%06x\"", parts[i].bg);
+        if (parts[i].bg != DG_NO_FILL)
+            snprintf(bg, sizeof bg, " background=\"#%06x\"", parts[i].bg);
         char *esc = g_markup_escape_text(parts[i].text, -1);
         if (!esc) return false;
         g_string_append_printf(out, "<span size=\"%d\" foreground=\"#%06x\"%s%s>%s</span>",
@@ -138,9 +148,11 @@ static void draw_text(rctx *rc, double x, double y, double w, double h, const pa
     pango_layout_set_font_description(lay, desc);
     pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);
     pango_layout_set_width(lay, (int)(along * PANGO_SCALE));
-    pango_layout_set_alignment(lay, align == 1 ? PANGO_ALIGN_LEFT : align == 2 ? PANGO_ALIGN_RIGHT
-                                                                         : PANGO_ALIGN_CENTER);
+    pango_layout_set_alignment(lay, align == 1   ? PANGO_ALIGN_LEFT
+                                    : align == 2 ? PANGO_ALIGN_RIGHT
+                                                 : PANGO_ALIGN_CENTER);
     PangoRectangle logical = {0};
+    size = floor(size * 4 + 0.5) / 4;
     for (int iter = 0; iter < 12; iter++) {
         if (!build_markup(parts, nparts, size, markup, ends, kinds, &nk)) goto out;
         if (nk == 0) goto out;
@@ -149,7 +161,8 @@ static void draw_text(rctx *rc, double x, double y, double w, double h, const pa
         bool over = logical.height / (double)PANGO_SCALE > across;
         if (!over && !(fit && breaks_words(lay))) break;
         if (size < 4.5) break;
-        size *= 0.9;
+        /* Quarter-point steps: fewer distinct sizes, so cached fonts are reused. */
+        size = floor(size * 0.9 * 4) / 4;
     }
     double th = logical.height / (double)PANGO_SCALE;
     cairo_save(cr);
@@ -179,8 +192,10 @@ static void draw_text(rctx *rc, double x, double y, double w, double h, const pa
                 dg_linebox b;
                 memset(&b, 0, sizeof b);
                 int s = line->start_index, len = line->length;
-                while (len > 0 && (text[s + len - 1] == ' ' || text[s + len - 1] == '\n')) len--;
-                while (len > 0 && text[s] == ' ') s++, len--;
+                while (len > 0 && (text[s + len - 1] == ' ' || text[s + len - 1] == '\n'))
+                    len--;
+                while (len > 0 && text[s] == ' ')
+                    s++, len--;
                 if (len <= 0 || (size_t)len >= sizeof b.text) continue;
                 memcpy(b.text, text + s, (size_t)len);
                 b.kind = kinds[nk - 1];
@@ -226,11 +241,13 @@ static void draw_cell(rctx *rc, const dg_cell *c, double x, double y, double w, 
     }
     part parts[3];
     int n = 0;
-    part tp = {c->time, 0.8, true, c->ink, (c->flags & DG_CELL_HILITE) ? s->hilite_rgb : DG_NO_FILL,
-               DG_KIND_TIME};
+    part tp = {
+        c->time,     0.8, true, c->ink, (c->flags & DG_CELL_HILITE) ? s->hilite_rgb : DG_NO_FILL,
+        DG_KIND_TIME};
     if (c->time[0] && !(c->flags & DG_CELL_TBELOW)) parts[n++] = tp;
     parts[n++] = (part){c->text, 1.0, (c->flags & DG_CELL_BOLD) != 0, c->ink, DG_NO_FILL, c->kind};
-    if (c->note[0]) parts[n++] = (part){c->note, 0.78, false, c->note_ink, DG_NO_FILL, DG_KIND_NOTE};
+    if (c->note[0])
+        parts[n++] = (part){c->note, 0.78, false, c->note_ink, DG_NO_FILL, DG_KIND_NOTE};
     if (c->time[0] && (c->flags & DG_CELL_TBELOW)) parts[n++] = tp;
     const char *font = (c->flags & DG_CELL_HEADER) ? s->head_font : s->font;
     draw_text(rc, x, y, w, h, parts, n, c->rotation, c->align, !(c->flags & DG_CELL_NOFIT), font,
@@ -269,13 +286,17 @@ static void draw_table(rctx *rc, const dg_table *t, double x, double y, double w
         y += th, h -= th;
     }
     double xs[DG_MAX_TRACKS + 1], ys[DG_MAX_TRACKS + 1], sw = 0, sh = 0;
-    for (int i = 0; i < t->cols; i++) sw += t->col_w[i];
-    for (int i = 0; i < t->rows; i++) sh += t->row_h[i];
+    for (int i = 0; i < t->cols; i++)
+        sw += t->col_w[i];
+    for (int i = 0; i < t->rows; i++)
+        sh += t->row_h[i];
     /* Rows of a short list stay a readable height instead of stretching down the page. */
     double row_unit = fmin(h / sh, base * (rc->pg->family == DG_LAYOUT_LISTS ? 3.2 : 7.0));
     xs[0] = x, ys[0] = y;
-    for (int i = 0; i < t->cols; i++) xs[i + 1] = xs[i] + w * t->col_w[i] / sw;
-    for (int i = 0; i < t->rows; i++) ys[i + 1] = ys[i] + row_unit * t->row_h[i];
+    for (int i = 0; i < t->cols; i++)
+        xs[i + 1] = xs[i] + w * t->col_w[i] / sw;
+    for (int i = 0; i < t->rows; i++)
+        ys[i + 1] = ys[i] + row_unit * t->row_h[i];
     if (t->body_fill != DG_NO_FILL) {
         set_rgb(cr, t->body_fill);
         cairo_rectangle(cr, x, y, w, ys[t->rows] - y);
@@ -333,8 +354,8 @@ static void draw_window(rctx *rc, double W, double H)
     set_rgb(cr, 0xf3f3f3);
     cairo_rectangle(cr, 0, H * 0.045, W, H * 0.11);
     cairo_fill(cr);
-    static const char *const tabs[] = {"File", "Home", "Insert", "Design", "Layout", "References",
-                                       "Review", "View"};
+    static const char *const tabs[] = {"File",   "Home",       "Insert", "Design",
+                                       "Layout", "References", "Review", "View"};
     for (int i = 0; i < 8; i++) {
         part p = {tabs[i], 1.0, false, 0x333333, DG_NO_FILL, DG_KIND_TITLE};
         draw_text(rc, 10 + i * 62, H * 0.05, 60, H * 0.03, &p, 1, 0, 0, true, "DejaVu Sans", 8);
@@ -367,13 +388,40 @@ static void draw_window(rctx *rc, double W, double H)
     cairo_clip(cr);
 }
 
-ap_status dg_render(cairo_t *cr, const dg_page *pg, dg_lines *lines, ap_error *err)
+static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
+static PangoFontMap *shared_map; /* under render_lock */
+
+ap_status dg_render_setup(ap_error *err)
+{
+    ap_status st = AP_OK;
+    pthread_mutex_lock(&render_lock);
+    if (!shared_map && !(shared_map = pango_cairo_font_map_new()))
+        st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (font map)");
+    pthread_mutex_unlock(&render_lock);
+    return st;
+}
+
+void dg_render_teardown(void)
+{
+    pthread_mutex_lock(&render_lock);
+    if (shared_map) g_object_unref(shared_map);
+    shared_map = NULL;
+    pthread_mutex_unlock(&render_lock);
+}
+
+/* Draws on cr; the caller holds render_lock. */
+static ap_status render_locked(cairo_t *cr, const dg_page *pg, dg_lines *lines, ap_error *err)
 {
     ap_status st = AP_OK;
     const dg_style *s = &pg->style;
     rctx rc = {.cr = cr, .pg = pg, .lines = lines};
     cairo_font_options_t *fo = cairo_font_options_create();
-    rc.pctx = pango_cairo_create_context(cr);
+    if (!shared_map) {
+        cairo_font_options_destroy(fo);
+        return ap_fail(err, AP_ERR_INTERNAL, "datagen: dg_render_setup was not called");
+    }
+    rc.pctx = pango_font_map_create_context(shared_map);
+    if (rc.pctx) pango_cairo_update_context(cr, rc.pctx);
     if (!rc.pctx || cairo_font_options_status(fo) != CAIRO_STATUS_SUCCESS) {
         st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (pango)");
         goto out;
@@ -396,14 +444,16 @@ ap_status dg_render(cairo_t *cr, const dg_page *pg, dg_lines *lines, ap_error *e
     if (pg->heading[0]) {
         part p = {pg->heading, 1.0, true, s->ink_rgb, DG_NO_FILL, DG_KIND_TITLE};
         double hh = base * 2.6;
-        draw_text(&rc, m, y, W - 2 * m, hh, &p, 1, 0, pg->head_align, true, s->head_font, base * 1.9);
+        draw_text(&rc, m, y, W - 2 * m, hh, &p, 1, 0, pg->head_align, true, s->head_font,
+                  base * 1.9);
         y += hh;
     }
     for (int i = 0; i < 2; i++) {
         if (!pg->meta[i][0]) continue;
         part p = {pg->meta[i], 1.0, i == 0, s->ink_rgb, DG_NO_FILL, DG_KIND_TITLE};
         double hh = base * 2.1;
-        draw_text(&rc, m, y, W - 2 * m, hh, &p, 1, 0, pg->head_align, true, s->head_font, base * 1.45);
+        draw_text(&rc, m, y, W - 2 * m, hh, &p, 1, 0, pg->head_align, true, s->head_font,
+                  base * 1.45);
         y += hh;
     }
     if (pg->head_box && y > head_top) {
@@ -421,7 +471,8 @@ ap_status dg_render(cairo_t *cr, const dg_page *pg, dg_lines *lines, ap_error *e
         draw_table(&rc, &pg->tables[i], m + i * (pw + gap), y, pw, bottom - y);
     if (pg->footer[0]) {
         part p = {pg->footer, 1.0, false, s->ink_rgb, DG_NO_FILL, DG_KIND_TITLE};
-        draw_text(&rc, m, H - m - foot, W - 2 * m, foot, &p, 1, 0, 0, true, s->head_font, base * 1.2);
+        draw_text(&rc, m, H - m - foot, W - 2 * m, foot, &p, 1, 0, 0, true, s->head_font,
+                  base * 1.2);
     }
     cairo_restore(cr);
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
@@ -433,5 +484,50 @@ ap_status dg_render(cairo_t *cr, const dg_page *pg, dg_lines *lines, ap_error *e
 out:
     if (rc.pctx) g_object_unref(rc.pctx);
     cairo_font_options_destroy(fo);
+    return st;
+}
+
+ap_status dg_render_raster(const dg_page *pg, double scale, dg_lines *lines, cairo_surface_t **out,
+                           ap_error *err)
+{
+    ap_status st = AP_OK;
+    int W = (int)(pg->w * scale), H = (int)(pg->h * scale);
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+    cairo_t *cr = NULL;
+    pthread_mutex_lock(&render_lock);
+    cr = cairo_create(surf);
+    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+        st = ap_fail(err, AP_ERR_NOMEM, "datagen: cannot create a %dx%d surface", W, H);
+    } else {
+        cairo_scale(cr, scale, scale);
+        st = render_locked(cr, pg, lines, err);
+    }
+    cairo_destroy(cr);
+    pthread_mutex_unlock(&render_lock);
+    if (st != AP_OK) {
+        cairo_surface_destroy(surf);
+        return st;
+    }
+    *out = surf;
+    return AP_OK;
+}
+
+ap_status dg_render_pdf(const dg_page *pg, const char *path, ap_error *err)
+{
+    ap_status st = AP_OK;
+    pthread_mutex_lock(&render_lock);
+    cairo_surface_t *pdf = cairo_pdf_surface_create(path, pg->w, pg->h);
+    /* A fixed date: the same seed gives the same bytes. */
+    cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATE_DATE, "2024-09-02T08:00:00Z");
+    cairo_pdf_surface_set_metadata(pdf, CAIRO_PDF_METADATA_CREATOR, "aipipe datagen");
+    cairo_t *cr = cairo_create(pdf);
+    st = render_locked(cr, pg, NULL, err);
+    cairo_destroy(cr);
+    cairo_surface_finish(pdf);
+    cairo_status_t cs = cairo_surface_status(pdf);
+    cairo_surface_destroy(pdf);
+    pthread_mutex_unlock(&render_lock);
+    if (st == AP_OK && cs != CAIRO_STATUS_SUCCESS)
+        st = ap_fail(err, AP_ERR_IO, "%s: %s", path, cairo_status_to_string(cs));
     return st;
 }

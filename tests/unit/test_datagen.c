@@ -53,7 +53,8 @@ static int read_times(const char *s, int out[2])
     while (*p && n < 2) {
         if (!isdigit((unsigned char)*p)) return -1;
         int h = 0, m = 0, digits = 0;
-        while (isdigit((unsigned char)*p) && digits < 2) h = h * 10 + (*p++ - '0'), digits++;
+        while (isdigit((unsigned char)*p) && digits < 2)
+            h = h * 10 + (*p++ - '0'), digits++;
         if (*p == ':' || *p == '.') {
             p++;
             if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1])) return -1;
@@ -63,18 +64,28 @@ static int read_times(const char *s, int out[2])
         const char *q = p;
         if (*q == ' ') q++;
         int suffix = 0; /* 1 am, 2 pm */
-        if ((q[0] == 'a' || q[0] == 'A') && (q[1] == 'm' || q[1] == 'M')) suffix = 1, p = q + 2;
-        else if ((q[0] == 'p' || q[0] == 'P') && (q[1] == 'm' || q[1] == 'M')) suffix = 2, p = q + 2;
-        if (suffix == 2 && h < 12) h += 12;
-        else if (suffix == 1 && h == 12) h = 0;
-        else if (suffix == 0 && h >= 1 && h <= 5) h += 12; /* EVAL.md: school afternoon */
+        if ((q[0] == 'a' || q[0] == 'A') && (q[1] == 'm' || q[1] == 'M'))
+            suffix = 1, p = q + 2;
+        else if ((q[0] == 'p' || q[0] == 'P') && (q[1] == 'm' || q[1] == 'M'))
+            suffix = 2, p = q + 2;
+        if (suffix == 2 && h < 12)
+            h += 12;
+        else if (suffix == 1 && h == 12)
+            h = 0;
+        else if (suffix == 0 && h >= 1 && h <= 5)
+            h += 12; /* EVAL.md: school afternoon */
         out[n++] = h * 60 + m;
         if (!*p) break;
-        if (strncmp(p, " - ", 3) == 0) p += 3;
-        else if (strncmp(p, " – ", 5) == 0) p += 5;
-        else if (*p == '-') p += 1;
-        else if (strncmp(p, "–", 3) == 0) p += 3;
-        else return -1;
+        if (strncmp(p, " - ", 3) == 0)
+            p += 3;
+        else if (strncmp(p, " – ", 5) == 0)
+            p += 5;
+        else if (*p == '-')
+            p += 1;
+        else if (strncmp(p, "–", 3) == 0)
+            p += 3;
+        else
+            return -1;
     }
     return *p ? -1 : n;
 }
@@ -92,11 +103,12 @@ static void test_time_notations_read_back(void **state)
             dg_fmt_range_style(buf, sizeof buf, start, end, style);
             int n = read_times(buf, got);
             if (n != 2 || got[0] != start || got[1] != end)
-                fail_msg("style %llu: '%s' read as %d:%d-%d, drawn %d-%d", (unsigned long long)style, buf,
-                         n, got[0], got[1], start, end);
+                fail_msg("style %llu: '%s' read as %d:%d-%d, drawn %d-%d",
+                         (unsigned long long)style, buf, n, got[0], got[1], start, end);
             dg_fmt_range_style(buf, sizeof buf, start, TT_NO_TIME, style);
             n = read_times(buf, got);
-            if (n != 1 || got[0] != start) fail_msg("style %llu: single '%s' misread", (unsigned long long)style, buf);
+            if (n != 1 || got[0] != start)
+                fail_msg("style %llu: single '%s' misread", (unsigned long long)style, buf);
             checked++;
         }
     }
@@ -150,7 +162,8 @@ static void check_model(dg_layout layout, size_t docs)
         assert_true(gold.nblocks > 0);
         for (int t = 0; t < pg.ntables; t++) {
             const dg_table *tb = &pg.tables[t];
-            assert_true(tb->rows > 0 && tb->rows <= DG_MAX_TRACKS && tb->cols > 0 && tb->cols <= DG_MAX_TRACKS);
+            assert_true(tb->rows > 0 && tb->rows <= DG_MAX_TRACKS && tb->cols > 0 &&
+                        tb->cols <= DG_MAX_TRACKS);
             char occ[DG_MAX_TRACKS][DG_MAX_TRACKS];
             memset(occ, 0, sizeof occ);
             for (size_t i = 0; i < tb->ncells; i++) {
@@ -179,7 +192,8 @@ static void check_model(dg_layout layout, size_t docs)
                 const tt_block *pr = &gold.blocks[i - 1];
                 assert_true(pr->day < bl->day || (pr->day == bl->day && pr->start <= bl->start));
             }
-            if (!drawn(&pg, bl->name)) fail_msg("doc %zu: gold name '%s' is not drawn", idx, bl->name);
+            if (!drawn(&pg, bl->name))
+                fail_msg("doc %zu: gold name '%s' is not drawn", idx, bl->name);
         }
         dg_page_free(&pg);
         dg_page_free(&pg2);
@@ -245,10 +259,10 @@ static void test_bad_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rng_streams),        cmocka_unit_test(test_time_notations_read_back),
-        cmocka_unit_test(test_model_grid_rows),    cmocka_unit_test(test_model_grid_cols),
-        cmocka_unit_test(test_model_lists),        cmocka_unit_test(test_model_mixed),
-        cmocka_unit_test(test_parse_formats),      cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_rng_streams),     cmocka_unit_test(test_time_notations_read_back),
+        cmocka_unit_test(test_model_grid_rows), cmocka_unit_test(test_model_grid_cols),
+        cmocka_unit_test(test_model_lists),     cmocka_unit_test(test_model_mixed),
+        cmocka_unit_test(test_parse_formats),   cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
