@@ -465,9 +465,10 @@ def test_kill9(name, uri):
         stop.set()
         if r.proc.poll() is None:
             r.proc.kill()
+    artifacts = r.artifacts
     assert len(acked_params) > 20 and len(acked_versions) > 20, (len(acked_params),
                                                                   len(acked_versions))
-    with Registry(uri) as r2:
+    with Registry(uri, artifacts=artifacts) as r2:
         params = {p["key"] for p in r2.ok("GET", "runs/get", {"run_id": rid})["run"]["data"][
             "params"]}
         missing = [k for k in acked_params if k not in params]
