@@ -33,28 +33,38 @@ ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out
     return st;
 }
 
-ap_status tt_extract_file_opts(const char *path, const tt_extract_options *opts, tt_doc *out,
-                               ap_error *err)
+ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extract_options *opts,
+                           tt_doc *out, ap_error *err)
 {
-    ap_status st;
-    unsigned char *data = NULL;
-    size_t len = 0;
     PIX *pix = NULL;
     img_info info;
     memset(out, 0, sizeof *out);
-    if ((st = upload_read_file(path, TT_EXTRACT_MAX_FILE, &data, &len, err)) != AP_OK) goto out;
+    if (len > TT_EXTRACT_MAX_FILE)
+        return ap_fail(err, AP_ERR_TOO_LARGE, "extract: the document is larger than %zu bytes",
+                       TT_EXTRACT_MAX_FILE);
     /* PDF ("%PDF") and DOCX (a zip) readers will be chosen here from the bytes. */
-    if ((st = img_decode(data, len, TT_EXTRACT_MAX_PIXELS, &pix, &info, err)) != AP_OK) goto out;
-    if ((st = tt_extract_image(pix, opts, out, err)) != AP_OK) goto out;
-    const char *base = strrchr(path, '/');
-    if ((st = tt_set_str(&out->source, base ? base + 1 : path)) != AP_OK) {
-        st = ap_fail(err, st, "extract: out of memory");
-        tt_doc_free(out);
-    }
-out:
+    ap_status st = img_decode(data, len, TT_EXTRACT_MAX_PIXELS, &pix, &info, err);
+    if (st == AP_OK) st = tt_extract_image(pix, opts, out, err);
     pixDestroy(&pix);
-    free(data);
     return st;
+}
+
+ap_status tt_extract_file_opts(const char *path, const tt_extract_options *opts, tt_doc *out,
+                               ap_error *err)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    memset(out, 0, sizeof *out);
+    ap_status st = upload_read_file(path, TT_EXTRACT_MAX_FILE, &data, &len, err);
+    if (st == AP_OK) st = tt_extract_bytes(data, len, opts, out, err);
+    free(data);
+    if (st != AP_OK) return st;
+    const char *base = strrchr(path, '/');
+    if (tt_set_str(&out->source, base ? base + 1 : path) != AP_OK) {
+        tt_doc_free(out);
+        return ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+    }
+    return AP_OK;
 }
 
 ap_status tt_extract_file(const char *path, tt_doc *out, ap_error *err)

@@ -47,6 +47,11 @@ ap_status tt_extract_file(const char *path, tt_doc *out, ap_error *err);
 ap_status tt_extract_file_opts(const char *path, const tt_extract_options *opts, tt_doc *out,
                                ap_error *err);
 
+/* The same for a document in memory (data borrowed, at most TT_EXTRACT_MAX_FILE bytes),
+ * its format sniffed from the bytes; out->source is left NULL. */
+ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extract_options *opts,
+                           tt_doc *out, ap_error *err);
+
 /* Extracts the timetable of one page image (8-bit grey or 32-bit RGB, as img_decode gives;
  * pix is borrowed). On AP_OK *out is filled (caller frees); errors as above, plus
  * AP_ERR_PROCESSING when the OCR engine fails. */
