@@ -9,6 +9,7 @@ int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_extract(int argc, char **argv);
 int cli_artifacts(int argc, char **argv);
+int cli_models(int argc, char **argv);
 
 /* Prints "aipipe CMD: message" and a pointer to --help on stderr; returns 2. */
 int cli_die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"extract", cli_extract, "read one timetable document and print its timeblocks"},
     {"eval", cli_eval, "score extraction against gold timetables (EVAL.md)"},
     {"artifacts", cli_artifacts, "sync and list artifact stores (local directory, s3://)"},
+    {"models", cli_models, "list, register, promote, deploy and roll back models"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -66,6 +66,14 @@ static const cfg_key serve_keys[] = {
      "S3 bucket of model artifacts (required with storage type s3)"},
     {"models.s3_prefix", "MODEL_S3_PREFIX", "model-s3-prefix", CFG_STRING, "models/", 0, 0, NULL,
      "key prefix of model artifacts in the bucket"},
+    {"models.name", "MODEL_NAME", "model-name", CFG_STRING, "", 0, 0, NULL,
+     "registered model to serve (its Production version); empty: the ocr.* engine"},
+    {"models.uri", "MODEL_URI", "model-uri", CFG_STRING, "", 0, 0, NULL,
+     "model URI to serve instead (models:/NAME/3, models:/NAME/Staging, models:/NAME@alias)"},
+    {"models.poll_s", "MODEL_POLL_SECONDS", "model-poll-seconds", CFG_INT, "30", 0, 86400, NULL,
+     "seconds between registry checks for a newly promoted version; 0: no polling"},
+    {"models.validation_dir", "MODEL_VALIDATION_DIR", "model-validation-dir", CFG_STRING, "", 0,
+     0, NULL, "validation set of deploy with validate: *.png images, each with a .txt of its text"},
     {"registry.tracking_uri", "MLFLOW_TRACKING_URI", "tracking-uri", CFG_STRING, "", 0, 0, NULL,
      "model registry URL (http://host:port); empty: no registry, reported as disabled"},
     {"feature_store.type", "FEATURE_STORE", "feature-store", CFG_ENUM, "embedded", 0, 0,
@@ -160,7 +168,13 @@ static ap_status handle_health(void *ctx, const http_request *req, http_response
     char when[32];
     iso_time(when, sizeof when);
     bool inference_up = sc->nengines > 0 && !atomic_load(&sc->draining);
-    const char *registry = registry_state(sc);
+    /* A served registry model reports what its loader saw; else the plain /health probe. */
+    char loader_state[16];
+    const char *registry = serve_models_registry_state(sc, loader_state, sizeof loader_state);
+    if (strcmp(registry, "disabled") == 0)
+        registry = registry_state(sc);
+    else if (strcmp(registry, "unreachable") == 0)
+        registry = "down"; /* serving the cached model meanwhile */
     const char *features = serve_features_state(sc);
     const char *status = !inference_up                   ? "unhealthy"
                          : strcmp(registry, "down") == 0 ? "degraded"
@@ -170,6 +184,7 @@ static ap_status handle_health(void *ctx, const http_request *req, http_response
                              "inference", inference_up ? "up" : "down", "feature_store", features,
                              "model_registry", registry, "timestamp", when, "version",
                              AIPIPE_VERSION, "uptime_seconds", http_now() - sc->started_monotonic);
+    json_object_set_new(body, "model", serve_models_health(sc));
     http_reply_json(resp, inference_up ? 200 : 503, body);
     return AP_OK;
 }
@@ -214,6 +229,9 @@ static const http_route serve_routes[] = {
     {"POST", "/get-online-features", serve_handle_online_features, "get_online_features",
      RATE_FEATURES},
     {"POST", "/push", serve_handle_push, "push", RATE_FEATURES},
+    {"GET", "/models", serve_handle_models, "models", RATE_MODELS},
+    {"GET", "/models/*", serve_handle_model, "model_get", RATE_MODELS},
+    {"POST", "/models/*", serve_handle_model, "model_deploy", RATE_MODELS},
 };
 
 static void print_help(FILE *out)
@@ -265,36 +283,21 @@ static int mkdir_p(const char *path)
     return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Opens the OCR engines, one per inference slot. */
+/* Loads the model (serve_models.c: registry, cache or the ocr.* engine), one engine per
+ * inference slot. The engines live in the model, which can be swapped while serving. */
 static ap_status open_engines(serve_ctx *sc, size_t count, size_t queue, ap_error *err)
 {
-    ocr_options opts = {.engine = cfg_str(sc->cfg, "ocr.engine"),
-                        .language = cfg_str(sc->cfg, "ocr.language"),
-                        .datapath = cfg_str(sc->cfg, "ocr.tessdata_dir")};
-    sc->engines = ap_pool_new(count, queue);
-    sc->engine_list = calloc(count, sizeof *sc->engine_list);
-    if (!sc->engines || !sc->engine_list) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < count; i++) {
-        ap_status st = ocr_engine_open(&opts, &sc->engine_list[i], err);
-        if (st != AP_OK) return st;
-        sc->nengines++;
-        ap_pool_add(sc->engines, sc->engine_list[i]);
-    }
-    sc->engine_name = ocr_engine_name(sc->engine_list[0]);
-    sc->model_version = ocr_engine_version(sc->engine_list[0]);
+    ap_status st = serve_models_start(sc, count, queue, err);
+    if (st != AP_OK) return st;
+    sc->nengines = count;
+    sc->engine_name = cfg_str(sc->cfg, "ocr.engine");
+    sc->model_version = sc->loaded_version;
     return AP_OK;
 }
 
 static void serve_cleanup(serve_ctx *sc)
 {
-    if (sc->engines) {
-        void *items[256];
-        ap_pool_drain(sc->engines, items, sizeof items / sizeof items[0]);
-    }
-    for (size_t i = 0; i < sc->nengines; i++)
-        ocr_engine_close(sc->engine_list[i]);
-    free(sc->engine_list);
-    ap_pool_free(sc->engines);
+    serve_models_stop(sc);
     free(sc->allowed_dirs);
     serve_features_close(sc);
     metrics_free(sc->metrics);

@@ -97,14 +97,15 @@ ap_status serve_input_read(serve_ctx *sc, const http_request *req, http_response
                       "unsupported Content-Type: send multipart/form-data or application/json");
 }
 
-/* A requested model_version must name the loaded engine or its version. */
-static ap_status check_model(serve_ctx *sc, const char *requested, http_response *resp)
+/* A requested model_version must name the loaded model: its version ("NAME/3"), its
+ * registry version ("3") or its engine. */
+static ap_status check_model(const serve_model *m, const char *requested, http_response *resp)
 {
-    if (!*requested || strcmp(requested, sc->model_version) == 0 ||
-        strcmp(requested, sc->engine_name) == 0)
+    if (!*requested || strcmp(requested, m->version) == 0 ||
+        strcmp(requested, m->engine_name) == 0 ||
+        (*m->registry_version && strcmp(requested, m->registry_version) == 0))
         return AP_OK;
-    return http_error(resp, AP_ERR_MODEL_NOT_FOUND,
-                      json_pack("{s:[s]}", "available", sc->model_version),
+    return http_error(resp, AP_ERR_MODEL_NOT_FOUND, json_pack("{s:[s]}", "available", m->version),
                       "model version '%s' is not available", requested);
 }
 
@@ -139,9 +140,15 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
     void *engine = NULL;
     ocr_result result = {0};
     ap_error err = {0};
+    /* The model is held for the whole request: a swap meanwhile does not free it. */
+    serve_model *model = serve_model_acquire(sc);
     ap_status st = serve_input_read(sc, req, resp, &in);
     if (st != AP_OK) goto out;
-    st = check_model(sc, in.model_version, resp);
+    if (!model) {
+        st = http_error(resp, AP_ERR_UNAVAILABLE, NULL, "no model is loaded");
+        goto out;
+    }
+    st = check_model(model, in.model_version, resp);
     if (st != AP_OK) goto out;
     img_info info;
     st = img_decode(in.data, in.len, sc->max_pixels, &pix, &info, &err);
@@ -149,7 +156,7 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
         http_error(resp, st, NULL, "%s", err.msg);
         goto out;
     }
-    st = ap_pool_get(sc->engines, sc->request_timeout_s, &engine);
+    st = ap_pool_get(model->pool, sc->request_timeout_s, &engine);
     if (st == AP_ERR_BUSY) {
         resp->retry_after = 1;
         http_error(resp, st, NULL, "all OCR workers are busy and the queue is full");
@@ -163,16 +170,16 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
     double left_ms = (sc->request_timeout_s - (http_now() - started)) * 1e3;
     ocr_params params = {.layout = OCR_LAYOUT_PAGE, .timeout_ms = left_ms < 1 ? 1 : (int)left_ms};
     st = ocr_recognize(engine, pix, &params, &result, &err);
-    ap_pool_put(sc->engines, engine);
+    ap_pool_put(model->pool, engine);
     if (st != AP_OK) {
         http_error(resp, st, NULL, "%s", err.msg);
         goto out;
     }
-    metric_set(sc->model_confidence, (const char *const[]){sc->model_version},
+    metric_set(sc->model_confidence, (const char *const[]){model->version},
                result.confidence / 100.0);
     json_t *body = ocr_result_json(&result);
-    json_object_set_new(body, "engine", json_string(sc->engine_name));
-    json_object_set_new(body, "model_version", json_string(sc->model_version));
+    json_object_set_new(body, "engine", json_string(model->engine_name));
+    json_object_set_new(body, "model_version", json_string(model->version));
     json_object_set_new(body, "processing_time", json_real(http_now() - started));
     json_object_set_new(body, "image", json_pack("{s:s,s:i,s:i}", "format", info.format, "width",
                                                  info.width, "height", info.height));
@@ -182,5 +189,6 @@ out:
     ocr_result_free(&result);
     pixDestroy(&pix);
     serve_input_free(&in);
+    serve_model_release(model);
     return st;
 }

@@ -2,6 +2,7 @@
 #ifndef AP_SERVE_INTERNAL_H
 #define AP_SERVE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,6 +12,26 @@
 #include "core/metrics.h"
 #include "core/pool.h"
 #include "ocr/ocr.h"
+
+/* A loaded model: a pool of engines and what they are (serve_models.c). Requests hold a
+ * reference (serve_model_acquire/release) while they use it; a swap never waits for them,
+ * and the last release of a replaced model closes its engines. */
+typedef struct serve_model {
+    atomic_uint refs;
+    ap_pool *pool; /* idle engines; its queue bound gives the 503s */
+    ocr_engine **engines;
+    size_t nengines;
+    char engine_name[32];
+    char version[300];          /* reported as model_version: "NAME/3" or the engine version */
+    char name[256];             /* registry model name; "" for the configured engine */
+    char registry_version[32];  /* "3"; "" for the configured engine */
+    char stage[32];
+    char dir[1024]; /* the cached model directory */
+    int64_t created_ms;
+    bool from_cache; /* loaded from the cache because the registry was unreachable */
+} serve_model;
+
+typedef struct serve_models serve_models;
 
 typedef struct serve_ctx {
     cfg *cfg;
@@ -26,6 +47,10 @@ typedef struct serve_ctx {
     size_t nallowed;
     double started_monotonic;
     atomic_bool draining;
+    serve_model *model; /* the current model; read through serve_model_acquire */
+    pthread_mutex_t model_lock;
+    serve_models *loader;       /* registry polling and deploys (serve_models.c) */
+    char loaded_version[300];   /* model_version points here: the current model's version */
     struct serve_features *features; /* the feature store and its metrics (serve_features.c) */
 } serve_ctx;
 
@@ -44,6 +69,21 @@ ap_status serve_input_read(serve_ctx *sc, const http_request *req, http_response
 void serve_input_free(serve_input *in);
 
 ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp);
+
+/* The model loader (serve_models.c). start: loads the configured model (registry, else
+ * cache, else the ocr.* engine) with slots engines and starts the registry poll; stop:
+ * ends the poll and releases the model. */
+ap_status serve_models_start(serve_ctx *sc, size_t slots, size_t queue, ap_error *err);
+void serve_models_stop(serve_ctx *sc);
+/* The current model (a reference the caller releases), or NULL before start. */
+serve_model *serve_model_acquire(serve_ctx *sc);
+void serve_model_release(serve_model *m); /* accepts NULL */
+/* "disabled" (no registry model configured), "up" or "unreachable", copied into buf. */
+const char *serve_models_registry_state(serve_ctx *sc, char *buf, size_t size);
+/* The loaded model as JSON (name, version, type, stage, created_at, from_cache). */
+json_t *serve_models_health(serve_ctx *sc);
+ap_status serve_handle_models(void *ctx, const http_request *req, http_response *resp);
+ap_status serve_handle_model(void *ctx, const http_request *req, http_response *resp);
 
 /* The feature store (serve_features.c). open: from the feature_store.* settings; an
  * unreachable Redis is not an error (reported by state), bad definitions are. state:
