@@ -52,11 +52,16 @@ static const struct {
     const char *code;
     int http;
 } error_codes[] = {
-    {"RESOURCE_DOES_NOT_EXIST", 404}, {"RESOURCE_ALREADY_EXISTS", 400},
-    {"INVALID_PARAMETER_VALUE", 400}, {"INVALID_STATE", 400},
-    {"BAD_REQUEST", 400},             {"ENDPOINT_NOT_FOUND", 404},
-    {"REQUEST_LIMIT_EXCEEDED", 429},  {"TEMPORARILY_UNAVAILABLE", 503},
-    {"INTERNAL_ERROR", 500},          {"PERMISSION_DENIED", 403},
+    {"RESOURCE_DOES_NOT_EXIST", 404},
+    {"RESOURCE_ALREADY_EXISTS", 400},
+    {"INVALID_PARAMETER_VALUE", 400},
+    {"INVALID_STATE", 400},
+    {"BAD_REQUEST", 400},
+    {"ENDPOINT_NOT_FOUND", 404},
+    {"REQUEST_LIMIT_EXCEEDED", 429},
+    {"TEMPORARILY_UNAVAILABLE", 503},
+    {"INTERNAL_ERROR", 500},
+    {"PERMISSION_DENIED", 403},
 };
 
 ap_status reg_fail(reg_call *c, ap_status st, const char *error_code, const char *fmt, ...)
@@ -74,8 +79,7 @@ ap_status reg_fail(reg_call *c, ap_status st, const char *error_code, const char
 ap_status reg_fail_db(reg_call *c, ap_status st)
 {
     const ap_error *e = reg_conn_error(c->conn);
-    if (st == AP_ERR_CONFLICT)
-        return reg_fail(c, st, "RESOURCE_ALREADY_EXISTS", "%s", e->msg);
+    if (st == AP_ERR_CONFLICT) return reg_fail(c, st, "RESOURCE_ALREADY_EXISTS", "%s", e->msg);
     if (st == AP_ERR_BUSY || st == AP_ERR_UNAVAILABLE)
         return reg_fail(c, st, "TEMPORARILY_UNAVAILABLE", "backend store: %s", e->msg);
     return reg_fail(c, st == AP_OK ? AP_ERR_IO : st, "INTERNAL_ERROR", "backend store: %s", e->msg);
@@ -95,19 +99,33 @@ json_t *reg_api_error_body(void *ctx, ap_status st, const char *message, const j
                 *http_code = error_codes[i].http;
     } else {
         switch (st) {
-        case AP_ERR_INVALID: code = "INVALID_PARAMETER_VALUE"; break;
-        case AP_ERR_NOT_FOUND: code = "ENDPOINT_NOT_FOUND"; break;
+        case AP_ERR_INVALID:
+            code = "INVALID_PARAMETER_VALUE";
+            break;
+        case AP_ERR_NOT_FOUND:
+            code = "ENDPOINT_NOT_FOUND";
+            break;
         case AP_ERR_CONFLICT:
             code = "RESOURCE_ALREADY_EXISTS";
             *http_code = 400;
             break;
-        case AP_ERR_METHOD: code = "ENDPOINT_NOT_FOUND"; break;
-        case AP_ERR_TOO_LARGE: code = "INVALID_PARAMETER_VALUE"; break;
-        case AP_ERR_RATE_LIMITED: code = "REQUEST_LIMIT_EXCEEDED"; break;
+        case AP_ERR_METHOD:
+            code = "ENDPOINT_NOT_FOUND";
+            break;
+        case AP_ERR_TOO_LARGE:
+            code = "INVALID_PARAMETER_VALUE";
+            break;
+        case AP_ERR_RATE_LIMITED:
+            code = "REQUEST_LIMIT_EXCEEDED";
+            break;
         case AP_ERR_BUSY:
         case AP_ERR_UNAVAILABLE:
-        case AP_ERR_TIMEOUT: code = "TEMPORARILY_UNAVAILABLE"; break;
-        default: code = "INTERNAL_ERROR"; break;
+        case AP_ERR_TIMEOUT:
+            code = "TEMPORARILY_UNAVAILABLE";
+            break;
+        default:
+            code = "INTERNAL_ERROR";
+            break;
         }
     }
     return json_pack("{s:s,s:s}", "error_code", code, "message", message);
@@ -233,9 +251,9 @@ static void collect_pair(void *cls, const char *key, const char *value)
 static ap_status bad_value(reg_call *c, const char *name, json_t *v)
 {
     char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    ap_status st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
-                            "Invalid value %s for parameter '%s' supplied.", text ? text : "?",
-                            name);
+    ap_status st =
+        reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
+                 "Invalid value %s for parameter '%s' supplied.", text ? text : "?", name);
     free(text);
     return st;
 }
@@ -314,8 +332,8 @@ static ap_status parse_args(reg_call *c, const reg_endpoint *ep)
         const reg_field *f = &ep->fields[i];
         json_t *v = json_object_get(args, f->name);
         /* As MLflow: an empty string is a missing value, except for values proper. */
-        if (f->required && (!v || (json_is_string(v) && !*json_string_value(v) &&
-                                   strcmp(f->name, "value") != 0)))
+        if (f->required &&
+            (!v || (json_is_string(v) && !*json_string_value(v) && strcmp(f->name, "value") != 0)))
             return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
                             "Missing value for required parameter '%s'. See the API docs for "
                             "more information about request parameters.",

@@ -24,8 +24,8 @@ static ap_status art_failure(reg_call *c, ap_status st, const ap_error *err, con
     if (st == AP_ERR_NOT_FOUND)
         return reg_fail(c, st, "RESOURCE_DOES_NOT_EXIST", "Artifact '%s' not found", path);
     if (st == AP_ERR_FORBIDDEN || st == AP_ERR_INVALID)
-        return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid artifact path '%s': %s",
-                        path, err->msg);
+        return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
+                        "Invalid artifact path '%s': %s", path, err->msg);
     if (st == AP_ERR_TOO_LARGE)
         return reg_fail(c, st, "INVALID_PARAMETER_VALUE", "Artifact '%s': %s", path, err->msg);
     return reg_fail(c, st, "INTERNAL_ERROR", "artifact store: %s", err->msg);
@@ -69,8 +69,8 @@ ap_status reg_artifacts_list(reg_call *c)
                         "Missing value for required parameter 'run_id'. See the API docs for "
                         "more information about request parameters.");
     reg_rows *rows = NULL;
-    ap_status st = reg_exec(c->conn, &rows, NULL, "SELECT artifact_uri FROM runs WHERE run_uuid = ?",
-                            "s", id);
+    ap_status st =
+        reg_exec(c->conn, &rows, NULL, "SELECT artifact_uri FROM runs WHERE run_uuid = ?", "s", id);
     if (st != AP_OK) return reg_fail_db(c, st);
     if (rows->nrows == 0) {
         reg_rows_free(rows);

@@ -145,7 +145,8 @@ static bool read_op(scanner *s, char *op)
     if (match_word(s, "NOT")) {
         skip_space(s);
         if (match_word(s, "IN")) return snprintf(op, 8, "NOT IN"), true;
-        if (match_word(s, "LIKE")) return fail(s, "Invalid filter: NOT LIKE is not supported%s", "");
+        if (match_word(s, "LIKE"))
+            return fail(s, "Invalid filter: NOT LIKE is not supported%s", "");
     }
     return fail(s, "Invalid filter: expected a comparator at '%s'", s->p);
 }

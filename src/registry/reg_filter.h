@@ -22,8 +22,8 @@ typedef struct reg_clause {
     char op[8];     /* "=", "!=", ">", ">=", "<", "<=", "LIKE", "ILIKE", "IN", "NOT IN" */
     bool is_number; /* value was a bare number (num holds it; str its text) */
     double num;
-    char *str;     /* the value's text (owned) */
-    char **list;   /* IN / NOT IN values (owned) */
+    char *str;   /* the value's text (owned) */
+    char **list; /* IN / NOT IN values (owned) */
     size_t nlist;
 } reg_clause;
 

@@ -18,10 +18,10 @@ typedef struct reg_ctx {
     cfg *cfg;
     reg_store *store;
     metrics *metrics;
-    const char *artifact_root; /* default artifact root of new experiments */
+    const char *artifact_root;   /* default artifact root of new experiments */
     struct art_store *artifacts; /* the proxied artifact store, or NULL (reg_artifacts.c) */
     size_t max_artifact_bytes;   /* largest artifact a download reads into memory */
-    size_t max_results;        /* cap of max_results in searches */
+    size_t max_results;          /* cap of max_results in searches */
     double started;
     atomic_bool draining;
     metric *store_errors; /* registry_store_errors_total{kind} */
@@ -42,8 +42,8 @@ typedef struct reg_call {
 
 typedef enum reg_field_type {
     RF_STRING,
-    RF_INT,     /* int64; JSON number or decimal string */
-    RF_DOUBLE,  /* number, or "NaN", "Infinity", "-Infinity" */
+    RF_INT,    /* int64; JSON number or decimal string */
+    RF_DOUBLE, /* number, or "NaN", "Infinity", "-Infinity" */
     RF_BOOL,
     RF_STRINGS, /* array of strings (repeated query argument) */
     RF_OBJECTS, /* array of objects */

@@ -16,8 +16,8 @@
 #include "registry/reg_internal.h"
 
 #define RM_COLS "name, creation_time, last_updated_time, description"
-#define MV_COLS                                                                             \
-    "name, version, creation_time, last_updated_time, description, user_id, current_stage, " \
+#define MV_COLS                                                                                    \
+    "name, version, creation_time, last_updated_time, description, user_id, current_stage, "       \
     "source, run_id, run_link, status, status_message"
 
 static const char *const stages[] = {"None", "Staging", "Production", "Archived"};
@@ -60,8 +60,7 @@ static json_t *version_json(reg_call *c, const reg_rows *r, size_t i)
 }
 
 /* The latest version of each stage of a model (stages NULL: every stage), newest first. */
-static ap_status latest_versions(reg_call *c, const char *name, json_t *stage_filter,
-                                 json_t **out)
+static ap_status latest_versions(reg_call *c, const char *name, json_t *stage_filter, json_t **out)
 {
     reg_rows *rows = NULL;
     *out = json_array();
@@ -103,11 +102,11 @@ static json_t *model_json(reg_call *c, const reg_rows *r, size_t i)
         json_decref(latest);
         latest = json_array();
     }
-    json_t *m = json_pack("{s:s,s:I,s:I,s:s,s:o,s:o,s:o}", "name", name, "creation_timestamp",
-                          (json_int_t)reg_cell_int(r, i, 1), "last_updated_timestamp",
-                          (json_int_t)reg_cell_int(r, i, 2), "description", reg_cell(r, i, 3),
-                          "latest_versions", latest, "tags", reg_kv_list(tags, 0, 1), "aliases",
-                          al);
+    json_t *m =
+        json_pack("{s:s,s:I,s:I,s:s,s:o,s:o,s:o}", "name", name, "creation_timestamp",
+                  (json_int_t)reg_cell_int(r, i, 1), "last_updated_timestamp",
+                  (json_int_t)reg_cell_int(r, i, 2), "description", reg_cell(r, i, 3),
+                  "latest_versions", latest, "tags", reg_kv_list(tags, 0, 1), "aliases", al);
     reg_rows_free(tags);
     reg_rows_free(aliases);
     return m;
@@ -186,8 +185,7 @@ static ap_status reply_version(reg_call *c, const char *name, int64_t version)
                             "SELECT " MV_COLS " FROM model_versions WHERE name = ? AND version = ?",
                             "si", name, version);
     if (st != AP_OK) return reg_fail_db(c, st);
-    if (rows->nrows)
-        json_object_set_new(c->result, "model_version", version_json(c, rows, 0));
+    if (rows->nrows) json_object_set_new(c->result, "model_version", version_json(c, rows, 0));
     reg_rows_free(rows);
     return AP_OK;
 }
@@ -372,8 +370,8 @@ static ap_status rm_set_alias(reg_call *c)
     const char *name = reg_arg_str(c, "name"), *alias = reg_arg_str(c, "alias");
     int64_t version;
     if (!parse_version(c, &version)) return AP_ERR_INVALID;
-    if (strcasecmp(alias, "latest") == 0 || (alias[0] == 'v' && strspn(alias + 1, "0123456789") ==
-                                                                    strlen(alias + 1) && alias[1]))
+    if (strcasecmp(alias, "latest") == 0 ||
+        (alias[0] == 'v' && strspn(alias + 1, "0123456789") == strlen(alias + 1) && alias[1]))
         return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
                         "'%s' is a reserved alias name", alias);
     reg_rows *rows;
@@ -495,25 +493,24 @@ static ap_status search_generic(reg_call *c, bool versions)
         reg_key_kind kind;
         char key[256];
         bool asc;
-        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof key, &asc, err,
-                             sizeof err)) {
+        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof key, &asc, err, sizeof err)) {
             st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
             goto out;
         }
         const char *col = NULL;
         if (kind == REG_ATTR && strcmp(key, "name") == 0) col = "x.name";
-        if (kind == REG_ATTR && (strcmp(key, "creation_timestamp") == 0 ||
-                                 strcmp(key, "creation_time") == 0))
+        if (kind == REG_ATTR &&
+            (strcmp(key, "creation_timestamp") == 0 || strcmp(key, "creation_time") == 0))
             col = "x.creation_time";
-        if (kind == REG_ATTR && (strcmp(key, "last_updated_timestamp") == 0 ||
-                                 strcmp(key, "timestamp") == 0))
+        if (kind == REG_ATTR &&
+            (strcmp(key, "last_updated_timestamp") == 0 || strcmp(key, "timestamp") == 0))
             col = "x.last_updated_time";
         if (versions && kind == REG_ATTR &&
             (strcmp(key, "version_number") == 0 || strcmp(key, "version") == 0))
             col = "x.version";
         if (!col) {
-            st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
-                          "Invalid order_by key '%s'", key);
+            st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid order_by key '%s'",
+                          key);
             goto out;
         }
         reg_sql_add(&q, col);
@@ -721,54 +718,110 @@ static ap_status mv_delete_tag(reg_call *c)
     return AP_OK;
 }
 
-#define NAME_FIELD {"name", RF_STRING, true}
-#define SEARCH_FIELDS                                                                     \
-    {"filter", RF_STRING, false}, {"max_results", RF_INT, false},                        \
-        {"order_by", RF_STRINGS, false}, {"page_token", RF_STRING, false}
-#define VERSION_FIELDS NAME_FIELD, {"version", RF_STRING, true}
+#define NAME_FIELD                                                                                 \
+    {                                                                                              \
+        "name", RF_STRING, true                                                                    \
+    }
+#define SEARCH_FIELDS                                                                              \
+    {"filter", RF_STRING, false}, {"max_results", RF_INT, false}, {"order_by", RF_STRINGS, false}, \
+    {                                                                                              \
+        "page_token", RF_STRING, false                                                             \
+    }
+#define VERSION_FIELDS                                                                             \
+    NAME_FIELD,                                                                                    \
+    {                                                                                              \
+        "version", RF_STRING, true                                                                 \
+    }
 
 const reg_endpoint reg_model_endpoints[] = {
-    {"POST", "registered-models/create", rm_create, true,
+    {"POST",
+     "registered-models/create",
+     rm_create,
+     true,
      {NAME_FIELD, {"tags", RF_OBJECTS, false}, {"description", RF_STRING, false}}},
     {"GET", "registered-models/get", rm_get, false, {NAME_FIELD}},
-    {"POST", "registered-models/rename", rm_rename, true,
+    {"POST",
+     "registered-models/rename",
+     rm_rename,
+     true,
      {NAME_FIELD, {"new_name", RF_STRING, true}}},
-    {"PATCH", "registered-models/update", rm_update, true,
+    {"PATCH",
+     "registered-models/update",
+     rm_update,
+     true,
      {NAME_FIELD, {"description", RF_STRING, false}}},
     {"DELETE", "registered-models/delete", rm_delete, true, {NAME_FIELD}},
     {"GET", "registered-models/search", rm_search, false, {SEARCH_FIELDS}},
     {"POST", "registered-models/search", rm_search, false, {SEARCH_FIELDS}},
-    {"POST", "registered-models/get-latest-versions", rm_latest, false,
+    {"POST",
+     "registered-models/get-latest-versions",
+     rm_latest,
+     false,
      {NAME_FIELD, {"stages", RF_STRINGS, false}}},
-    {"GET", "registered-models/get-latest-versions", rm_latest, false,
+    {"GET",
+     "registered-models/get-latest-versions",
+     rm_latest,
+     false,
      {NAME_FIELD, {"stages", RF_STRINGS, false}}},
-    {"POST", "registered-models/set-tag", rm_set_tag, true,
+    {"POST",
+     "registered-models/set-tag",
+     rm_set_tag,
+     true,
      {NAME_FIELD, {"key", RF_STRING, true}, {"value", RF_STRING, true}}},
-    {"DELETE", "registered-models/delete-tag", rm_delete_tag, true,
+    {"DELETE",
+     "registered-models/delete-tag",
+     rm_delete_tag,
+     true,
      {NAME_FIELD, {"key", RF_STRING, true}}},
-    {"POST", "registered-models/alias", rm_set_alias, true,
+    {"POST",
+     "registered-models/alias",
+     rm_set_alias,
+     true,
      {NAME_FIELD, {"alias", RF_STRING, true}, {"version", RF_STRING, true}}},
-    {"DELETE", "registered-models/alias", rm_delete_alias, true,
+    {"DELETE",
+     "registered-models/alias",
+     rm_delete_alias,
+     true,
      {NAME_FIELD, {"alias", RF_STRING, true}}},
-    {"GET", "registered-models/alias", rm_get_alias, false,
+    {"GET",
+     "registered-models/alias",
+     rm_get_alias,
+     false,
      {NAME_FIELD, {"alias", RF_STRING, true}}},
-    {"POST", "model-versions/create", mv_create, true,
-     {NAME_FIELD, {"source", RF_STRING, true}, {"run_id", RF_STRING, false},
-      {"tags", RF_OBJECTS, false}, {"run_link", RF_STRING, false},
+    {"POST",
+     "model-versions/create",
+     mv_create,
+     true,
+     {NAME_FIELD,
+      {"source", RF_STRING, true},
+      {"run_id", RF_STRING, false},
+      {"tags", RF_OBJECTS, false},
+      {"run_link", RF_STRING, false},
       {"description", RF_STRING, false}}},
     {"GET", "model-versions/get", mv_get, false, {VERSION_FIELDS}},
-    {"PATCH", "model-versions/update", mv_update, true,
+    {"PATCH",
+     "model-versions/update",
+     mv_update,
+     true,
      {VERSION_FIELDS, {"description", RF_STRING, false}}},
     {"DELETE", "model-versions/delete", mv_delete, true, {VERSION_FIELDS}},
     {"GET", "model-versions/search", mv_search, false, {SEARCH_FIELDS}},
     {"POST", "model-versions/search", mv_search, false, {SEARCH_FIELDS}},
-    {"POST", "model-versions/transition-stage", mv_transition, true,
-     {VERSION_FIELDS, {"stage", RF_STRING, true},
-      {"archive_existing_versions", RF_BOOL, false}}},
+    {"POST",
+     "model-versions/transition-stage",
+     mv_transition,
+     true,
+     {VERSION_FIELDS, {"stage", RF_STRING, true}, {"archive_existing_versions", RF_BOOL, false}}},
     {"GET", "model-versions/get-download-uri", mv_download_uri, false, {VERSION_FIELDS}},
-    {"POST", "model-versions/set-tag", mv_set_tag, true,
+    {"POST",
+     "model-versions/set-tag",
+     mv_set_tag,
+     true,
      {VERSION_FIELDS, {"key", RF_STRING, true}, {"value", RF_STRING, true}}},
-    {"DELETE", "model-versions/delete-tag", mv_delete_tag, true,
+    {"DELETE",
+     "model-versions/delete-tag",
+     mv_delete_tag,
+     true,
      {VERSION_FIELDS, {"key", RF_STRING, true}}},
 };
 const size_t reg_model_nendpoints = sizeof reg_model_endpoints / sizeof reg_model_endpoints[0];

@@ -170,9 +170,15 @@ ap_status reg_exec(reg_conn *c, reg_rows **rows, int64_t *changes, const char *s
             params[i] = (reg_param){.type = s ? REG_TEXT : REG_NULL, .s = s};
             break;
         }
-        case 'i': params[i] = (reg_param){.type = REG_INT, .i = va_arg(ap, int64_t)}; break;
-        case 'd': params[i] = (reg_param){.type = REG_REAL, .d = va_arg(ap, double)}; break;
-        default: params[i] = (reg_param){.type = REG_NULL}; break;
+        case 'i':
+            params[i] = (reg_param){.type = REG_INT, .i = va_arg(ap, int64_t)};
+            break;
+        case 'd':
+            params[i] = (reg_param){.type = REG_REAL, .d = va_arg(ap, double)};
+            break;
+        default:
+            params[i] = (reg_param){.type = REG_NULL};
+            break;
         }
     }
     va_end(ap);

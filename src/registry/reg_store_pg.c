@@ -90,7 +90,9 @@ static ap_status pg_exec(void *conn, const char *sql, const reg_param *params, s
     }
     for (size_t i = 0; i < nparams; i++) {
         switch (params[i].type) {
-        case REG_TEXT: values[i] = params[i].s; break;
+        case REG_TEXT:
+            values[i] = params[i].s;
+            break;
         case REG_INT:
             snprintf(bufs[i], sizeof bufs[i], "%lld", (long long)params[i].i);
             values[i] = bufs[i];
@@ -104,7 +106,9 @@ static ap_status pg_exec(void *conn, const char *sql, const reg_param *params, s
                 snprintf(bufs[i], sizeof bufs[i], "%.17g", params[i].d);
             values[i] = bufs[i];
             break;
-        default: values[i] = NULL; break;
+        default:
+            values[i] = NULL;
+            break;
         }
     }
     res = PQexecParams(pg, text, (int)nparams, NULL, values, NULL, NULL, 0);

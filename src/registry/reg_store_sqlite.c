@@ -55,9 +55,8 @@ static ap_status sqlite_connect(const reg_store_options *opts, void **out, ap_er
         return ap_fail(err, AP_ERR_IO, "sqlite: cannot create the directory of '%s': %s", path,
                        strerror(errno));
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         ap_status st = ap_fail(err, AP_ERR_UNAVAILABLE, "sqlite: cannot open '%s': %s", path,
                                db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -95,8 +94,8 @@ static bool sqlite_alive(void *conn)
     return conn != NULL;
 }
 
-static ap_status sqlite_exec(void *conn, const char *sql, const reg_param *params,
-                             size_t nparams, reg_rows **rows, int64_t *changes, ap_error *err)
+static ap_status sqlite_exec(void *conn, const char *sql, const reg_param *params, size_t nparams,
+                             reg_rows **rows, int64_t *changes, ap_error *err)
 {
     sqlite3 *db = conn;
     sqlite3_stmt *stmt = NULL;
@@ -107,10 +106,18 @@ static ap_status sqlite_exec(void *conn, const char *sql, const reg_param *param
     for (size_t i = 0; i < nparams && rc == SQLITE_OK; i++) {
         int idx = (int)i + 1;
         switch (params[i].type) {
-        case REG_TEXT: rc = sqlite3_bind_text(stmt, idx, params[i].s, -1, SQLITE_STATIC); break;
-        case REG_INT: rc = sqlite3_bind_int64(stmt, idx, params[i].i); break;
-        case REG_REAL: rc = sqlite3_bind_double(stmt, idx, params[i].d); break;
-        default: rc = sqlite3_bind_null(stmt, idx); break;
+        case REG_TEXT:
+            rc = sqlite3_bind_text(stmt, idx, params[i].s, -1, SQLITE_STATIC);
+            break;
+        case REG_INT:
+            rc = sqlite3_bind_int64(stmt, idx, params[i].i);
+            break;
+        case REG_REAL:
+            rc = sqlite3_bind_double(stmt, idx, params[i].d);
+            break;
+        default:
+            rc = sqlite3_bind_null(stmt, idx);
+            break;
         }
     }
     if (rc != SQLITE_OK) {

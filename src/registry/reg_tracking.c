@@ -13,10 +13,12 @@
 
 #include "registry/reg_internal.h"
 
-#define EXP_COLS "experiment_id, name, artifact_location, lifecycle_stage, creation_time, " \
-                 "last_update_time"
-#define RUN_COLS "run_uuid, experiment_id, name, user_id, status, start_time, end_time, " \
-                 "artifact_uri, lifecycle_stage"
+#define EXP_COLS                                                                                   \
+    "experiment_id, name, artifact_location, lifecycle_stage, creation_time, "                     \
+    "last_update_time"
+#define RUN_COLS                                                                                   \
+    "run_uuid, experiment_id, name, user_id, status, start_time, end_time, "                       \
+    "artifact_uri, lifecycle_stage"
 
 #define MAX_BATCH_METRICS 1000
 #define MAX_BATCH_PARAMS  100
@@ -63,8 +65,9 @@ static ap_status load_experiment(reg_call *c, const char *id_text, reg_rows **ro
     int64_t id;
     *rows = NULL;
     if (!parse_experiment_id(c, id_text, &id)) return AP_ERR_INVALID;
-    ap_status st = reg_exec(c->conn, rows, NULL,
-                            "SELECT " EXP_COLS " FROM experiments WHERE experiment_id = ?", "i", id);
+    ap_status st =
+        reg_exec(c->conn, rows, NULL,
+                 "SELECT " EXP_COLS " FROM experiments WHERE experiment_id = ?", "i", id);
     if (st != AP_OK) return reg_fail_db(c, st);
     if ((*rows)->nrows == 0) {
         reg_rows_free(*rows);
@@ -108,8 +111,7 @@ static bool check_key_value(reg_call *c, const char *what, const char *key, cons
     }
     if (value && strlen(value) > max_value) {
         reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
-                 "Invalid %s value for key '%s': longer than %zu characters", what, key,
-                 max_value);
+                 "Invalid %s value for key '%s': longer than %zu characters", what, key, max_value);
         return false;
     }
     return true;
@@ -268,8 +270,9 @@ static ap_status search_experiments_generic(reg_call *c, bool with_filter)
             ok = reg_sql_compare(&q, "e.name", cl, false, err, sizeof err);
         } else if (cl->kind == REG_ATTR && (strcmp(cl->key, "creation_time") == 0 ||
                                             strcmp(cl->key, "last_update_time") == 0)) {
-            ok = reg_sql_compare(&q, strcmp(cl->key, "creation_time") == 0 ? "e.creation_time"
-                                                                           : "e.last_update_time",
+            ok = reg_sql_compare(&q,
+                                 strcmp(cl->key, "creation_time") == 0 ? "e.creation_time"
+                                                                       : "e.last_update_time",
                                  cl, true, err, sizeof err);
         } else {
             snprintf(err, sizeof err,
@@ -292,8 +295,7 @@ static ap_status search_experiments_generic(reg_call *c, bool with_filter)
         reg_key_kind kind;
         char key[256];
         bool asc;
-        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof key, &asc, err,
-                             sizeof err)) {
+        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof key, &asc, err, sizeof err)) {
             st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
             goto out;
         }
@@ -312,8 +314,8 @@ static ap_status search_experiments_generic(reg_call *c, bool with_filter)
         reg_sql_add(&q, col);
         reg_sql_add(&q, asc ? " ASC, " : " DESC, ");
     }
-    reg_sql_add(&q, with_filter ? "e.creation_time DESC, e.experiment_id ASC"
-                                : "e.experiment_id ASC");
+    reg_sql_add(&q,
+                with_filter ? "e.creation_time DESC, e.experiment_id ASC" : "e.experiment_id ASC");
     add_page(&q, max, offset);
     if (q.oom) {
         st = reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "out of memory");
@@ -439,9 +441,9 @@ static ap_status exp_delete_tag(reg_call *c)
     int64_t eid = reg_cell_int(rows, 0, 0);
     reg_rows_free(rows);
     int64_t changed = 0;
-    st = reg_exec(c->conn, NULL, &changed,
-                  "DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?", "is", eid,
-                  key);
+    st =
+        reg_exec(c->conn, NULL, &changed,
+                 "DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?", "is", eid, key);
     if (st != AP_OK) return reg_fail_db(c, st);
     if (!changed)
         return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST",
@@ -469,11 +471,11 @@ static json_t *metric_json(const reg_rows *r, size_t i, size_t key_col)
 
 static json_t *run_info_json(const reg_rows *r, size_t i)
 {
-    json_t *info = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "run_id", reg_cell(r, i, 0), "run_uuid",
-        reg_cell(r, i, 0), "run_name", reg_cell(r, i, 2), "experiment_id", reg_cell(r, i, 1),
-        "user_id", reg_cell(r, i, 3), "status", reg_cell(r, i, 4), "artifact_uri",
-        reg_cell(r, i, 7), "lifecycle_stage", reg_cell(r, i, 8));
+    json_t *info =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "run_id", reg_cell(r, i, 0), "run_uuid",
+                  reg_cell(r, i, 0), "run_name", reg_cell(r, i, 2), "experiment_id",
+                  reg_cell(r, i, 1), "user_id", reg_cell(r, i, 3), "status", reg_cell(r, i, 4),
+                  "artifact_uri", reg_cell(r, i, 7), "lifecycle_stage", reg_cell(r, i, 8));
     if (info && reg_cell(r, i, 5))
         json_object_set_new(info, "start_time", json_integer(reg_cell_int(r, i, 5)));
     if (info && reg_cell(r, i, 6))
@@ -492,8 +494,8 @@ static ap_status runs_json(reg_call *c, const reg_rows *runs, size_t n, json_t *
     }
     for (size_t i = 0; i < n; i++) {
         json_t *data = json_pack("{s:[],s:[],s:[]}", "metrics", "params", "tags");
-        json_t *run = json_pack("{s:o,s:O,s:{}}", "info", run_info_json(runs, i), "data", data,
-                                "inputs");
+        json_t *run =
+            json_pack("{s:o,s:O,s:{}}", "info", run_info_json(runs, i), "data", data, "inputs");
         json_object_set_new(by_id, reg_cell(runs, i, 0), data);
         json_array_append_new(*out, run);
     }
@@ -516,19 +518,20 @@ static ap_status runs_json(reg_call *c, const reg_rows *runs, size_t n, json_t *
             }
             reg_sql_add(&q, ") ORDER BY key");
             reg_rows *rows = NULL;
-            st = q.oom ? AP_ERR_NOMEM : reg_exec_v(c->conn, q.text, q.params, q.nparams, &rows, NULL);
+            st = q.oom ? AP_ERR_NOMEM
+                       : reg_exec_v(c->conn, q.text, q.params, q.nparams, &rows, NULL);
             reg_sql_free(&q);
             if (st != AP_OK) {
                 reg_fail_db(c, st);
                 break;
             }
             for (size_t r = 0; r < rows->nrows; r++) {
-                json_t *arr = json_object_get(json_object_get(by_id, reg_cell(rows, r, 0)),
-                                              member[qi]);
-                json_array_append_new(arr, qi == 0 ? metric_json(rows, r, 1)
-                                                   : json_pack("{s:s,s:s}", "key",
-                                                               reg_cell(rows, r, 1), "value",
-                                                               reg_cell(rows, r, 2) ?: ""));
+                json_t *arr =
+                    json_object_get(json_object_get(by_id, reg_cell(rows, r, 0)), member[qi]);
+                json_array_append_new(arr, qi == 0
+                                               ? metric_json(rows, r, 1)
+                                               : json_pack("{s:s,s:s}", "key", reg_cell(rows, r, 1),
+                                                           "value", reg_cell(rows, r, 2) ?: ""));
             }
             reg_rows_free(rows);
         }
@@ -558,15 +561,14 @@ static ap_status load_run(reg_call *c, reg_rows **rows, bool must_be_active)
     if ((*rows)->nrows == 0) {
         reg_rows_free(*rows);
         *rows = NULL;
-        return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST",
-                        "Run with id=%s not found", id);
+        return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST", "Run with id=%s not found",
+                        id);
     }
     if (must_be_active && strcmp(reg_cell(*rows, 0, 8), "active") != 0) {
         reg_rows_free(*rows);
         *rows = NULL;
         return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
-                        "The run %s must be in the 'active' state. Current state is deleted.",
-                        id);
+                        "The run %s must be in the 'active' state. Current state is deleted.", id);
     }
     return AP_OK;
 }
@@ -632,8 +634,8 @@ static ap_status run_create(reg_call *c)
     if (user && *user && (st = set_run_tag(c, id, "mlflow.user", user)) != AP_OK) return st;
 
     reg_rows *rows = NULL;
-    st = reg_exec(c->conn, &rows, NULL, "SELECT " RUN_COLS " FROM runs WHERE run_uuid = ?", "s",
-                  id);
+    st =
+        reg_exec(c->conn, &rows, NULL, "SELECT " RUN_COLS " FROM runs WHERE run_uuid = ?", "s", id);
     if (st != AP_OK) return reg_fail_db(c, st);
     json_t *list;
     st = runs_json(c, rows, rows->nrows, &list);
@@ -666,8 +668,7 @@ static ap_status run_update(reg_call *c)
     const char *name = reg_arg_str(c, "run_name");
     int64_t end;
     bool has_end = reg_arg_int(c, "end_time", &end);
-    static const char *const statuses[] = {"RUNNING", "SCHEDULED", "FINISHED", "FAILED",
-                                           "KILLED"};
+    static const char *const statuses[] = {"RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"};
     bool ok = !status;
     for (size_t i = 0; status && i < sizeof statuses / sizeof statuses[0]; i++)
         ok |= strcmp(status, statuses[i]) == 0;
@@ -682,8 +683,8 @@ static ap_status run_update(reg_call *c)
         st = reg_exec(c->conn, NULL, NULL, "UPDATE runs SET status = ? WHERE run_uuid = ?", "ss",
                       status, id);
     if (st == AP_OK && has_end)
-        st = reg_exec(c->conn, NULL, NULL, "UPDATE runs SET end_time = ? WHERE run_uuid = ?",
-                      "is", end, id);
+        st = reg_exec(c->conn, NULL, NULL, "UPDATE runs SET end_time = ? WHERE run_uuid = ?", "is",
+                      end, id);
     if (st == AP_OK && name && *name)
         st = reg_exec(c->conn, NULL, NULL, "UPDATE runs SET name = ? WHERE run_uuid = ?", "ss",
                       name, id);
@@ -862,8 +863,8 @@ static ap_status run_log_batch(reg_call *c)
         return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
                         "A batch logging request can contain at most %d metrics, %d params, "
                         "%d tags and %d items in total; got %zu metrics, %zu params, %zu tags",
-                        MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS, MAX_BATCH_METRICS,
-                        nm, np, nt);
+                        MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS, MAX_BATCH_METRICS, nm,
+                        np, nt);
     if (tags && !reg_check_tags(c, tags, "run")) return AP_ERR_INVALID;
     /* Validate every item before the first write (the transaction would undo them anyway,
      * but the error names the first bad item either way). */
@@ -967,11 +968,16 @@ static const char *run_attribute(const char *key, bool *numeric)
         const char *key, *col;
         bool numeric;
     } attrs[] = {
-        {"run_id", "runs.run_uuid", false},       {"run_uuid", "runs.run_uuid", false},
-        {"run_name", "runs.name", false},         {"status", "runs.status", false},
-        {"user_id", "runs.user_id", false},       {"artifact_uri", "runs.artifact_uri", false},
-        {"start_time", "runs.start_time", true},  {"end_time", "runs.end_time", true},
-        {"created", "runs.start_time", true},     {"Created", "runs.start_time", true},
+        {"run_id", "runs.run_uuid", false},
+        {"run_uuid", "runs.run_uuid", false},
+        {"run_name", "runs.name", false},
+        {"status", "runs.status", false},
+        {"user_id", "runs.user_id", false},
+        {"artifact_uri", "runs.artifact_uri", false},
+        {"start_time", "runs.start_time", true},
+        {"end_time", "runs.end_time", true},
+        {"created", "runs.start_time", true},
+        {"Created", "runs.start_time", true},
         {"lifecycle_stage", "runs.lifecycle_stage", false},
     };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
@@ -1096,7 +1102,7 @@ static ap_status run_search(reg_call *c)
                 reg_sql_add(&q, col);
                 reg_sql_add(&q, ")");
             } else {
-                reg_sql_add(&q, kind == REG_METRIC ? "(SELECT m.value FROM latest_metrics m "
+                reg_sql_add(&q, kind == REG_METRIC  ? "(SELECT m.value FROM latest_metrics m "
                                 : kind == REG_PARAM ? "(SELECT m.value FROM params m "
                                                     : "(SELECT m.value FROM tags m ");
                 reg_sql_add(&q, "WHERE m.run_uuid = runs.run_uuid AND m.key = ?)");
@@ -1132,64 +1138,143 @@ out:
     return st;
 }
 
-#define RUN_ID_FIELDS {"run_id", RF_STRING, false}, {"run_uuid", RF_STRING, false}
+#define RUN_ID_FIELDS                                                                              \
+    {"run_id", RF_STRING, false},                                                                  \
+    {                                                                                              \
+        "run_uuid", RF_STRING, false                                                               \
+    }
 
 const reg_endpoint reg_tracking_endpoints[] = {
-    {"POST", "experiments/create", exp_create, true,
-     {{"name", RF_STRING, true}, {"artifact_location", RF_STRING, false},
+    {"POST",
+     "experiments/create",
+     exp_create,
+     true,
+     {{"name", RF_STRING, true},
+      {"artifact_location", RF_STRING, false},
       {"tags", RF_OBJECTS, false}}},
     {"GET", "experiments/get", exp_get, false, {{"experiment_id", RF_STRING, true}}},
-    {"GET", "experiments/get-by-name", exp_get_by_name, false,
+    {"GET",
+     "experiments/get-by-name",
+     exp_get_by_name,
+     false,
      {{"experiment_name", RF_STRING, true}}},
-    {"POST", "experiments/search", exp_search, false,
-     {{"max_results", RF_INT, false}, {"page_token", RF_STRING, false},
-      {"filter", RF_STRING, false}, {"order_by", RF_STRINGS, false},
+    {"POST",
+     "experiments/search",
+     exp_search,
+     false,
+     {{"max_results", RF_INT, false},
+      {"page_token", RF_STRING, false},
+      {"filter", RF_STRING, false},
+      {"order_by", RF_STRINGS, false},
       {"view_type", RF_STRING, false}}},
-    {"GET", "experiments/search", exp_search, false,
-     {{"max_results", RF_INT, false}, {"page_token", RF_STRING, false},
-      {"filter", RF_STRING, false}, {"order_by", RF_STRINGS, false},
+    {"GET",
+     "experiments/search",
+     exp_search,
+     false,
+     {{"max_results", RF_INT, false},
+      {"page_token", RF_STRING, false},
+      {"filter", RF_STRING, false},
+      {"order_by", RF_STRINGS, false},
       {"view_type", RF_STRING, false}}},
-    {"GET", "experiments/list", exp_list, false,
-     {{"view_type", RF_STRING, false}, {"max_results", RF_INT, false},
+    {"GET",
+     "experiments/list",
+     exp_list,
+     false,
+     {{"view_type", RF_STRING, false},
+      {"max_results", RF_INT, false},
       {"page_token", RF_STRING, false}}},
-    {"POST", "experiments/update", exp_update, true,
+    {"POST",
+     "experiments/update",
+     exp_update,
+     true,
      {{"experiment_id", RF_STRING, true}, {"new_name", RF_STRING, false}}},
     {"POST", "experiments/delete", exp_delete, true, {{"experiment_id", RF_STRING, true}}},
     {"POST", "experiments/restore", exp_restore, true, {{"experiment_id", RF_STRING, true}}},
-    {"POST", "experiments/set-experiment-tag", exp_set_tag, true,
+    {"POST",
+     "experiments/set-experiment-tag",
+     exp_set_tag,
+     true,
      {{"experiment_id", RF_STRING, true}, {"key", RF_STRING, true}, {"value", RF_STRING, true}}},
-    {"POST", "experiments/delete-experiment-tag", exp_delete_tag, true,
+    {"POST",
+     "experiments/delete-experiment-tag",
+     exp_delete_tag,
+     true,
      {{"experiment_id", RF_STRING, true}, {"key", RF_STRING, true}}},
-    {"POST", "runs/create", run_create, true,
-     {{"experiment_id", RF_STRING, false}, {"user_id", RF_STRING, false},
-      {"run_name", RF_STRING, false}, {"start_time", RF_INT, false},
+    {"POST",
+     "runs/create",
+     run_create,
+     true,
+     {{"experiment_id", RF_STRING, false},
+      {"user_id", RF_STRING, false},
+      {"run_name", RF_STRING, false},
+      {"start_time", RF_INT, false},
       {"tags", RF_OBJECTS, false}}},
     {"GET", "runs/get", run_get, false, {RUN_ID_FIELDS}},
-    {"POST", "runs/update", run_update, true,
-     {RUN_ID_FIELDS, {"status", RF_STRING, false}, {"end_time", RF_INT, false},
+    {"POST",
+     "runs/update",
+     run_update,
+     true,
+     {RUN_ID_FIELDS,
+      {"status", RF_STRING, false},
+      {"end_time", RF_INT, false},
       {"run_name", RF_STRING, false}}},
     {"POST", "runs/delete", run_delete, true, {RUN_ID_FIELDS}},
     {"POST", "runs/restore", run_restore, true, {RUN_ID_FIELDS}},
-    {"POST", "runs/search", run_search, false,
-     {{"experiment_ids", RF_STRINGS, false}, {"filter", RF_STRING, false},
-      {"run_view_type", RF_STRING, false}, {"max_results", RF_INT, false},
-      {"order_by", RF_STRINGS, false}, {"page_token", RF_STRING, false}}},
-    {"POST", "runs/log-metric", run_log_metric, true,
-     {RUN_ID_FIELDS, {"key", RF_STRING, true}, {"value", RF_DOUBLE, true},
-      {"timestamp", RF_INT, true}, {"step", RF_INT, false}}},
-    {"POST", "runs/log-parameter", run_log_param, true,
+    {"POST",
+     "runs/search",
+     run_search,
+     false,
+     {{"experiment_ids", RF_STRINGS, false},
+      {"filter", RF_STRING, false},
+      {"run_view_type", RF_STRING, false},
+      {"max_results", RF_INT, false},
+      {"order_by", RF_STRINGS, false},
+      {"page_token", RF_STRING, false}}},
+    {"POST",
+     "runs/log-metric",
+     run_log_metric,
+     true,
+     {RUN_ID_FIELDS,
+      {"key", RF_STRING, true},
+      {"value", RF_DOUBLE, true},
+      {"timestamp", RF_INT, true},
+      {"step", RF_INT, false}}},
+    {"POST",
+     "runs/log-parameter",
+     run_log_param,
+     true,
      {RUN_ID_FIELDS, {"key", RF_STRING, true}, {"value", RF_STRING, true}}},
-    {"POST", "runs/log-batch", run_log_batch, true,
-     {{"run_id", RF_STRING, true}, {"metrics", RF_OBJECTS, false}, {"params", RF_OBJECTS, false},
+    {"POST",
+     "runs/log-batch",
+     run_log_batch,
+     true,
+     {{"run_id", RF_STRING, true},
+      {"metrics", RF_OBJECTS, false},
+      {"params", RF_OBJECTS, false},
       {"tags", RF_OBJECTS, false}}},
-    {"POST", "runs/set-tag", run_set_tag, true,
+    {"POST",
+     "runs/set-tag",
+     run_set_tag,
+     true,
      {RUN_ID_FIELDS, {"key", RF_STRING, true}, {"value", RF_STRING, true}}},
-    {"POST", "runs/delete-tag", run_delete_tag, true,
+    {"POST",
+     "runs/delete-tag",
+     run_delete_tag,
+     true,
      {{"run_id", RF_STRING, true}, {"key", RF_STRING, true}}},
-    {"GET", "artifacts/list", reg_artifacts_list, false,
+    {"GET",
+     "artifacts/list",
+     reg_artifacts_list,
+     false,
      {RUN_ID_FIELDS, {"path", RF_STRING, false}, {"page_token", RF_STRING, false}}},
-    {"GET", "metrics/get-history", metric_history, false,
-     {RUN_ID_FIELDS, {"metric_key", RF_STRING, true}, {"max_results", RF_INT, false},
+    {"GET",
+     "metrics/get-history",
+     metric_history,
+     false,
+     {RUN_ID_FIELDS,
+      {"metric_key", RF_STRING, true},
+      {"max_results", RF_INT, false},
       {"page_token", RF_STRING, false}}},
 };
-const size_t reg_tracking_nendpoints = sizeof reg_tracking_endpoints / sizeof reg_tracking_endpoints[0];
+const size_t reg_tracking_nendpoints =
+    sizeof reg_tracking_endpoints / sizeof reg_tracking_endpoints[0];

@@ -26,8 +26,8 @@ static const cfg_key reg_keys[] = {
      "TCP port; 0 picks a free one (logged at start-up)"},
     {"server.threads", "REGISTRY_THREADS", "threads", CFG_INT, "16", 1, 1024, NULL,
      "HTTP worker threads"},
-    {"server.request_timeout_s", "REQUEST_TIMEOUT", "request-timeout", CFG_INT, "60", 1, 3600,
-     NULL, "seconds an idle connection is kept"},
+    {"server.request_timeout_s", "REQUEST_TIMEOUT", "request-timeout", CFG_INT, "60", 1, 3600, NULL,
+     "seconds an idle connection is kept"},
     {"server.shutdown_timeout_s", "SHUTDOWN_TIMEOUT", "shutdown-timeout", CFG_INT, "30", 0, 3600,
      NULL, "seconds to let in-flight requests finish after SIGTERM"},
     {"store.backend_uri", "MLFLOW_BACKEND_STORE_URI", "backend-store-uri", CFG_STRING,
@@ -35,16 +35,16 @@ static const cfg_key reg_keys[] = {
      "backend store: sqlite:///PATH or postgresql://user:pass@host:port/db"},
     {"store.pool_size", "REGISTRY_DB_POOL_SIZE", "db-pool-size", CFG_INT, "0", 0, 256, NULL,
      "database connections; 0: one per HTTP thread"},
-    {"store.busy_timeout_ms", "REGISTRY_DB_BUSY_TIMEOUT_MS", "db-busy-timeout-ms", CFG_INT,
-     "10000", 0, 600000, NULL, "SQLite: how long a writer waits for the write lock"},
+    {"store.busy_timeout_ms", "REGISTRY_DB_BUSY_TIMEOUT_MS", "db-busy-timeout-ms", CFG_INT, "10000",
+     0, 600000, NULL, "SQLite: how long a writer waits for the write lock"},
     {"store.sqlite_synchronous", "REGISTRY_SQLITE_SYNCHRONOUS", "sqlite-synchronous", CFG_ENUM,
      "full", 0, 0, "full|normal",
      "SQLite: full survives power loss; normal survives a crash of the process"},
-    {"artifacts.default_root", "MLFLOW_DEFAULT_ARTIFACT_ROOT", "default-artifact-root",
-     CFG_STRING, "mlflow-artifacts:/", 0, 0, NULL,
+    {"artifacts.default_root", "MLFLOW_DEFAULT_ARTIFACT_ROOT", "default-artifact-root", CFG_STRING,
+     "mlflow-artifacts:/", 0, 0, NULL,
      "artifact location of new experiments (mlflow-artifacts:/ proxies through this server)"},
-    {"artifacts.destination", "MLFLOW_ARTIFACTS_DESTINATION", "artifacts-destination",
-     CFG_STRING, "./var/artifacts", 0, 0, NULL,
+    {"artifacts.destination", "MLFLOW_ARTIFACTS_DESTINATION", "artifacts-destination", CFG_STRING,
+     "./var/artifacts", 0, 0, NULL,
      "where proxied artifacts are stored: a local directory or s3://bucket/prefix"},
     {"artifacts.serve", "MLFLOW_SERVE_ARTIFACTS", "serve-artifacts", CFG_BOOL, "true", 0, 0, NULL,
      "serve /api/2.0/mlflow-artifacts/ (proxied artifact upload, download, list)"},
@@ -79,12 +79,11 @@ static ap_status handle_health(void *vctx, const http_request *req, http_respons
     bool up = store_up && !atomic_load(&ctx->draining);
     char when[32];
     iso_time(when, sizeof when);
-    json_t *body = json_pack("{s:s,s:{s:s,s:s},s:s,s:s,s:s,s:f}", "status",
-                             up ? "healthy" : "unhealthy", "services", "backend_store",
-                             store_up ? "up" : "down", "artifact_store",
-                             ctx->artifacts ? "up" : "disabled", "backend_store_type",
-                             reg_store_kind(ctx->store), "timestamp", when, "version",
-                             AIPIPE_VERSION, "uptime_seconds", http_now() - ctx->started);
+    json_t *body = json_pack(
+        "{s:s,s:{s:s,s:s},s:s,s:s,s:s,s:f}", "status", up ? "healthy" : "unhealthy", "services",
+        "backend_store", store_up ? "up" : "down", "artifact_store",
+        ctx->artifacts ? "up" : "disabled", "backend_store_type", reg_store_kind(ctx->store),
+        "timestamp", when, "version", AIPIPE_VERSION, "uptime_seconds", http_now() - ctx->started);
     if (body && !store_up) json_object_set_new(body, "error", json_string(err.msg));
     http_reply_json(resp, up ? 200 : 503, body);
     return AP_OK;
@@ -224,8 +223,9 @@ int reg_main(int argc, char **argv)
 
     reg_store_options so = {
         .uri = cfg_str(ctx.cfg, "store.backend_uri"),
-        .pool_size = cfg_int(ctx.cfg, "store.pool_size") ? (unsigned)cfg_int(ctx.cfg, "store.pool_size")
-                                                         : threads,
+        .pool_size = cfg_int(ctx.cfg, "store.pool_size")
+                         ? (unsigned)cfg_int(ctx.cfg, "store.pool_size")
+                         : threads,
         .busy_timeout_ms = (unsigned)cfg_int(ctx.cfg, "store.busy_timeout_ms"),
         .sqlite_sync_full = strcmp(cfg_str(ctx.cfg, "store.sqlite_synchronous"), "full") == 0,
     };
@@ -251,8 +251,8 @@ int reg_main(int argc, char **argv)
                                 "lifecycle_stage, creation_time, last_update_time) VALUES (0, "
                                 "'Default', ?, 'active', ?, ?) ON CONFLICT DO NOTHING",
                                 "sii", loc, now, now);
-        if (st != AP_OK) log_error("store: cannot create the default experiment: %s",
-                                   reg_conn_error(c)->msg);
+        if (st != AP_OK)
+            log_error("store: cannot create the default experiment: %s", reg_conn_error(c)->msg);
         reg_conn_release(ctx.store, c);
         if (st != AP_OK) goto out;
     }

@@ -57,9 +57,9 @@ static void test_errors(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "metrics.acc >",          "metrics.acc 0.5",        "params.x = 'open",
-        "a = 1 OR b = 2",         "a = 1 and",              "run_id IN ('a'",
-        "metrics.acc NOT LIKE 1", "= 3",                    "a = 1 b = 2",
+        "metrics.acc >", "metrics.acc 0.5", "params.x = 'open",       "a = 1 OR b = 2",
+        "a = 1 and",     "run_id IN ('a'",  "metrics.acc NOT LIKE 1", "= 3",
+        "a = 1 b = 2",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         reg_filter f;
@@ -76,8 +76,8 @@ static void test_order_by(void **state)
     reg_key_kind kind;
     char key[64], err[128];
     bool asc;
-    assert_true(reg_order_parse("metrics.`val loss` DESC", &kind, key, sizeof key, &asc, err,
-                                sizeof err));
+    assert_true(
+        reg_order_parse("metrics.`val loss` DESC", &kind, key, sizeof key, &asc, err, sizeof err));
     assert_int_equal(kind, REG_METRIC);
     assert_string_equal(key, "val loss");
     assert_false(asc);
