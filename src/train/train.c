@@ -577,7 +577,7 @@ ap_status train_run(const train_opts *o, ap_error *err)
              100.0 * (double)j.ntheta / (double)nn_crnn_nparams(j.model));
 
     nn_adamw opt = {.lr = o->lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o->weight_decay};
-    double t_start = now_s(), samples = 0, cer = -1;
+    double t_start = now_s(), samples = 0, columns = 0, cer = -1;
     float avg_loss = 0;
     while (j.step < o->steps) {
         long s = j.step;
@@ -658,6 +658,7 @@ ap_status train_run(const train_opts *o, ap_error *err)
         }
         j.step = s + 1;
         samples += B;
+        columns += (double)B * W; /* padded columns are computed too */
         avg_loss = s == 0 ? loss : 0.95f * avg_loss + 0.05f * loss;
         int last = j.step == o->steps;
         if ((o->eval_every > 0 && j.step % o->eval_every == 0) || last) {
@@ -681,6 +682,14 @@ ap_status train_run(const train_opts *o, ap_error *err)
         }
     }
     if (o->progress) fputc('\n', stderr);
+    if (samples > 0) {
+        /* backward costs about twice the forward (two GEMMs per forward GEMM); the
+         * estimate counts GEMM work only and includes evaluation time in the wall clock */
+        double secs = now_s() - t_start, f = nn_crnn_flops_per_column(j.model);
+        log_info("train: %.1f samples/s, %.2f GFLOP/s (3 x forward GEMM flops, %.0f MFLOP per "
+                 "sample forward)", samples / secs, 3.0 * f * columns / secs * 1e-9,
+                 f * columns / samples * 1e-6);
+    }
     if (o->mode == TRAIN_LORA)
         for (int a = 0; a < j.nad; a++)
             nn_lora_merge(j.ad[a].target->data, j.ad[a].W0, j.ad[a].A, j.ad[a].B, NULL, j.ad[a].out,
