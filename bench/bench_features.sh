@@ -19,16 +19,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 RPORT=$(free_port)
 redis-server --bind 127.0.0.1 --port "$RPORT" --save '' --appendonly no --dir "$TMP" \
-  --daemonize no >"$TMP/redis.log" 2>&1 &
+  --daemonize no >"$TMP/redis.log" 2>&1 </dev/null &
 PIDS+=($!)
 for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-start_serve() { # $1: log file; the rest: environment
+start_serve() { # $1: log file; the rest: environment. Sets PORT.
   local log=$1; shift
-  env "$@" RATE_LIMIT_FEATURES=0 LOG_LEVEL=warn "$BIN" serve --port 0 --log-level info 2>"$log" &
+  env "$@" RATE_LIMIT_FEATURES=0 LOG_LEVEL=warn "$BIN" serve --port 0 --log-level info \
+    >/dev/null 2>"$log" &
   PIDS+=($!)
   for _ in $(seq 100); do grep -q '"listening"' "$log" 2>/dev/null && break; sleep 0.1; done
-  grep -o '"port":[0-9]*' "$log" | head -1 | cut -d: -f2
+  PORT=$(grep -o '"port":[0-9]*' "$log" | head -1 | cut -d: -f2)
 }
 
 IDS=$(python3 -c 'import json; print(json.dumps(["doc-%d" % i for i in range(10)]))')
@@ -60,9 +61,9 @@ echo "### peer: redis-benchmark GET (32 connections, 200000 requests, no pipelin
 redis-cli -p "$RPORT" set key:__rand_int__ x >/dev/null
 redis-benchmark -p "$RPORT" -t get -n 200000 -c 32 -q | tr '\r' '\n' | grep -E "^GET" | tail -1
 echo
-P=$(start_serve "$TMP/serve-redis.log" FEATURE_STORE=redis REDIS_PORT="$RPORT")
-bench_store "redis store" "$P"
-P=$(start_serve "$TMP/serve-emb.log" FEATURE_STORE=embedded FEATURE_STORE_PATH="$TMP/emb/f.aof")
-bench_store "embedded store" "$P"
+start_serve "$TMP/serve-redis.log" FEATURE_STORE=redis REDIS_PORT="$RPORT"
+bench_store "redis store" "$PORT"
+start_serve "$TMP/serve-emb.log" FEATURE_STORE=embedded FEATURE_STORE_PATH="$TMP/emb/f.aof"
+bench_store "embedded store" "$PORT"
 echo "### embedded store in-process (tests/tools/bench_fs_embedded)"
 "$TOOLS/bench_fs_embedded" "$TMP" 200000
