@@ -6,7 +6,7 @@ PORT ?= 8000
 BUILD := build
 BUILD_ASAN := build-asan
 
-.PHONY: all deps build build-asan run check test test-asan test-valgrind test-deploy format clean
+.PHONY: all deps build build-asan run check test test-asan test-valgrind test-deploy test-containers format clean
 
 all: build
 
@@ -57,7 +57,13 @@ test-deploy: deps
 	@promtool test rules deploy/prometheus/tests/*.test.yml >/dev/null
 	@echo "promtool: config, rules and alert unit tests pass"
 
-check: test test-asan test-valgrind test-deploy
+# The three images (deploy/docker) built with podman and run for real on 127.0.0.1
+# (deploy/docker/test-containers.sh): about a minute on a warm cache; the first run also
+# makes the base image with debootstrap and fills the build stage (several minutes).
+test-containers: deps
+	@deploy/docker/test-containers.sh
+
+check: test test-asan test-valgrind test-deploy test-containers
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
