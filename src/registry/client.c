@@ -517,7 +517,10 @@ ap_status regc_verify_checksums(const char *dir, ap_error *err)
             break;
         }
         char file[PATH_MAX], hex[65];
-        snprintf(file, sizeof file, "%s/%s", dir, rel);
+        if ((size_t)snprintf(file, sizeof file, "%s/%s", dir, rel) >= sizeof file) {
+            st = ap_fail(err, AP_ERR_IO, "%s: path too long", rel);
+            break;
+        }
         st = sha256_file(file, hex, err);
         if (st == AP_OK && strncmp(hex, line, 64) != 0)
             st = ap_fail(err, AP_ERR_IO, "checksum mismatch: %s", rel);
@@ -531,7 +534,7 @@ ap_status regc_verify_checksums(const char *dir, ap_error *err)
 static int mkdir_parents(const char *root, const char *rel)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", root, rel) >= sizeof path) return -1;
     for (char *p = path + strlen(root) + 1; *p; p++) {
         if (*p != '/') continue;
         *p = '\0';

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/signals.h"
 #include "registry/artifact.h"
 #include "registry/reg_internal.h"
 
@@ -206,6 +207,10 @@ int reg_main(int argc, char **argv)
     http_route *routes = NULL;
     char **paths = NULL;
     size_t nroutes = 0, npaths = 0;
+    if (signals_install(&err) != AP_OK) { /* before any thread starts */
+        log_error("%s", err.msg);
+        goto out;
+    }
     unsigned threads = (unsigned)cfg_int(ctx.cfg, "server.threads");
     ctx.artifact_root = cfg_str(ctx.cfg, "artifacts.default_root");
     ctx.metrics = metrics_new(true);
@@ -268,13 +273,6 @@ int reg_main(int argc, char **argv)
         }
     }
 
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
     http_options opts = {
         .host = cfg_str(ctx.cfg, "server.host"),
         .port = (unsigned)cfg_int(ctx.cfg, "server.port"),
@@ -301,8 +299,7 @@ int reg_main(int argc, char **argv)
              "listening");
     if (ctx.artifacts) log_info("serving artifacts from %s", art_uri(ctx.artifacts));
 
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    int sig = signals_wait();
     atomic_store(&ctx.draining, true);
     http_server_quiesce(server);
     log_emit(LOG_INFO, NULL,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/signals.h"
 #include "serve/serve_internal.h"
 #include "vision/image.h"
 
@@ -330,6 +331,10 @@ int serve_main(int argc, char **argv)
 
     int rc = 1;
     http_server *server = NULL;
+    if (signals_install(&err) != AP_OK) { /* before any thread starts */
+        log_error("%s", err.msg);
+        goto out;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t slots = (size_t)cfg_int(sc.cfg, "limits.max_concurrent_inferences");
     if (slots == 0) slots = cores > 0 ? (size_t)cores : 1;
@@ -370,14 +375,6 @@ int serve_main(int argc, char **argv)
                       "version,ocr_engine");
     metric_set(build, (const char *const[]){AIPIPE_VERSION, sc.model_version}, 1);
 
-    /* Signals are taken by sigwait below: block them before any thread starts. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
     unsigned threads = (unsigned)cfg_int(sc.cfg, "server.threads");
     if (threads == 0) threads = (unsigned)(slots + queue + 4);
     http_options opts = {
@@ -407,8 +404,7 @@ int serve_main(int argc, char **argv)
                        (int)slots, "queue", (int)queue, "model_version", sc.model_version),
              "listening");
 
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    int sig = signals_wait();
     atomic_store(&sc.draining, true);
     http_server_quiesce(server);
     double grace = (double)cfg_int(sc.cfg, "server.shutdown_timeout_s");

@@ -262,13 +262,14 @@ static ap_status cache_fetch(serve_models *ld, regc_client *rc, const regc_versi
                              char *dir, size_t dsize, ap_error *err)
 {
     char parent[PATH_MAX + 512];
-    snprintf(parent, sizeof parent, "%s/%s", ld->cache, v->name);
     if (strchr(v->name, '/') || strstr(v->name, "..") || strchr(v->version, '/'))
         return ap_fail(err, AP_ERR_INVALID, "model name '%s' cannot name a cache directory",
                        v->name);
+    if ((size_t)snprintf(parent, sizeof parent, "%s/%s", ld->cache, v->name) >= sizeof parent ||
+        (size_t)snprintf(dir, dsize, "%s/%s", parent, v->version) >= dsize)
+        return ap_fail(err, AP_ERR_INVALID, "model cache path too long for '%s'", v->name);
     if (mkdir_p(parent) != 0)
         return ap_fail(err, AP_ERR_IO, "%s: %s", parent, strerror(errno));
-    snprintf(dir, dsize, "%s/%s", parent, v->version);
     struct stat sb;
     ap_status st = AP_OK;
     if (stat(dir, &sb) != 0) {

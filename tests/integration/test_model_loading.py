@@ -87,7 +87,7 @@ def main():
 
     serve_env = {"MLFLOW_TRACKING_URI": env["MLFLOW_TRACKING_URI"], "MODEL_NAME": NAME,
                  "MODEL_CACHE_DIR": cache, "MODEL_POLL_SECONDS": "1",
-                 "MODEL_VALIDATION_DIR": valdir, "RATE_LIMIT_MODELS": "0",
+                 "MODEL_VALIDATION_DIR": valdir, "RATE_LIMIT_MODELS": "0", "RATE_LIMIT_INFERENCE": "0",
                  "MAX_CONCURRENT_INFERENCES": "1"}
     srv = Server("serve", env=serve_env)
     try:

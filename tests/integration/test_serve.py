@@ -262,22 +262,27 @@ class Limits(unittest.TestCase):
 
 class Lifecycle(unittest.TestCase):
     def test_sigterm_drains_in_flight(self):
-        big = os.path.join(TMP, "drain.png")
-        render_text(big, LINES * 10, size=28)
-        with open(big, "rb") as f:
-            data = f.read()
+        # A request whose body is half sent is in flight, deterministically: SIGTERM then,
+        # send the rest, and it must still be answered in full before the process exits 0.
         srv = Server()
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            pending = pool.submit(ocr_multipart, srv, data)
-            # OCR of this page takes well over 100 ms: signal while it runs
-            self.assertTrue(wait_until(lambda: srv.request("GET", "/metrics")[2].find(
-                b"inference_requests_in_flight 2") >= 0, 30))
+        body, ctype = multipart({"file": ("page.png", "image/png", PAGE_BYTES)})
+        half = len(body) // 2
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=60) as s:
+            s.sendall((f"POST /infer/ocr HTTP/1.1\r\nHost: x\r\nContent-Type: {ctype}\r\n"
+                       f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+                      + body[:half])
+            self.assertTrue(wait_until(lambda: b"inference_requests_in_flight 2" in
+                                       srv.request("GET", "/metrics")[2], 30))
             srv.proc.send_signal(15)
-            status, _, body = pending.result(60)
-        self.assertEqual(status, 200)
-        self.assertIn("Registration", body["text"])
+            self.assertTrue(wait_until(lambda: any('"draining"' in l for l in srv.log), 30))
+            s.sendall(body[half:])
+            reply = b""
+            while chunk := s.recv(65536):
+                reply += chunk
+        head, _, payload = reply.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+        self.assertIn("Registration", json.loads(payload)["text"])
         self.assertEqual(srv.proc.wait(60), 0)
-        self.assertTrue(any('"draining"' in l for l in srv.log))
         with self.assertRaises(OSError):
             socket.create_connection(("127.0.0.1", srv.port), timeout=2)
 
