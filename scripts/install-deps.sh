@@ -21,6 +21,10 @@ PACKAGES=(
   libhiredis-dev redis-server redis-sentinel redis-tools
   # benchmarks: the peer (tesseract CLI) and the load generator
   tesseract-ocr wrk bc
+  # extract: MuPDF for PDFs (Debian ships static archives only, so the libraries they call
+  # are needed as -dev packages too; see CMakeLists.txt)
+  libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev
+  libfreetype-dev libjpeg-dev zlib1g-dev
   # datagen: zip for DOCX, mutool to open PDFs in tests, the font families it draws with
   libzip-dev mupdf-tools fonts-liberation fonts-freefont-ttf fonts-urw-base35 fonts-noto-core fonts-crosextra-carlito fonts-crosextra-caladea fonts-comic-neue fonts-open-sans fonts-roboto fonts-lato fonts-cantarell fonts-texgyre fonts-humor-sans fonts-dancingscript fonts-ebgaramond fonts-linuxlibertine fonts-quicksand fonts-sil-andika
   # deploy: containers (podman on Debian's runc; debootstrap makes the base image)

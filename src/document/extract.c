@@ -1,8 +1,8 @@
 /* extract: entry points of timetable extraction (see extract.h).
  *
- * Chooses the reader by sniffing the bytes (images today; PDF and DOCX readers slot in
- * here) and hands the pages to the interpreter. OCR engines are the caller's, or opened
- * by the reader's workers for the call. */
+ * Chooses the reader by sniffing the bytes (PDF, DOCX, else an image) and hands the pages
+ * to the interpreter. OCR engines are the caller's, or opened by the reader's workers for
+ * the call. */
 #include "document/extract.h"
 
 #include <stdlib.h>
@@ -11,6 +11,15 @@
 #include "core/upload.h"
 #include "document/readers.h"
 #include "vision/image.h"
+
+/* Borrowed engines are capped by threads; without any, the reader opens its own. */
+static size_t engines_to_use(const tt_extract_options *opts)
+{
+    size_t nengines = opts ? opts->nengines : 0;
+    if (nengines && opts->threads > 0 && (size_t)opts->threads < nengines)
+        nengines = (size_t)opts->threads;
+    return nengines;
+}
 
 ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out,
                            ap_error *err)
@@ -22,11 +31,8 @@ ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out
     if ((size_t)pixGetWidth(pix) * (size_t)pixGetHeight(pix) > TT_EXTRACT_MAX_PIXELS)
         return ap_fail(err, AP_ERR_TOO_LARGE, "extract: the page has more than %zu pixels",
                        TT_EXTRACT_MAX_PIXELS);
-    /* Borrowed engines are capped by threads; without any, the reader opens its own. */
-    size_t nengines = opts ? opts->nengines : 0;
-    if (nengines && opts->threads > 0 && (size_t)opts->threads < nengines)
-        nengines = (size_t)opts->threads;
-    st = tt_read_raster(pix, opts ? opts->engines : NULL, nengines, opts, &page, err);
+    st = tt_read_raster(pix, opts ? opts->engines : NULL, engines_to_use(opts), opts, &page,
+                        err);
     if (st == AP_OK) st = tt_grid_interpret(&page, 1, out, err);
     tt_page_free(&page);
     if (st != AP_OK) tt_doc_free(out);
@@ -42,7 +48,28 @@ ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extra
     if (len > TT_EXTRACT_MAX_FILE)
         return ap_fail(err, AP_ERR_TOO_LARGE, "extract: the document is larger than %zu bytes",
                        TT_EXTRACT_MAX_FILE);
-    /* PDF ("%PDF") and DOCX (a zip) readers will be chosen here from the bytes. */
+    /* PDF: "%PDF" within the first KiB (readers tolerate a little junk before it). */
+    size_t head = len < 1024 ? len : 1024;
+    if (head >= 5 && memmem(data, head, "%PDF-", 5)) {
+        tt_page *pages = NULL;
+        size_t npages = 0;
+        ap_status st = tt_read_pdf(data, len, opts ? opts->engines : NULL, engines_to_use(opts),
+                                   opts, &pages, &npages, err);
+        if (st == AP_OK) st = tt_grid_interpret(pages, npages, out, err);
+        for (size_t i = 0; i < npages; i++) tt_page_free(&pages[i]);
+        free(pages);
+        if (st != AP_OK) tt_doc_free(out);
+        return st;
+    }
+    /* A zip: read as a DOCX, which says what is missing when it is some other archive. */
+    if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0) {
+        tt_page page;
+        ap_status st = tt_read_docx(data, len, &page, err);
+        if (st == AP_OK) st = tt_grid_interpret(&page, 1, out, err);
+        tt_page_free(&page);
+        if (st != AP_OK) tt_doc_free(out);
+        return st;
+    }
     ap_status st = img_decode(data, len, TT_EXTRACT_MAX_PIXELS, &pix, &info, err);
     if (st == AP_OK) st = tt_extract_image(pix, opts, out, err);
     pixDestroy(&pix);

@@ -1,9 +1,9 @@
-/* extract: a timetable document (image today; PDF and DOCX behind the same entry) to a
+/* extract: a timetable document (an image, a PDF or a DOCX, sniffed from the bytes) to a
  * tt_doc of timeblocks, header fields, confidences, boxes and warnings.
  *
  * Every input path ends in the same representation, a page of cell grids (document/grid.h):
  * the raster path finds ruling lines and cells with Leptonica and reads each cell with an
- * OCR engine; the PDF and DOCX readers will fill the same grids from embedded text. One
+ * OCR engine; the PDF and DOCX readers fill the same grids from embedded text. One
  * interpreter (tt_grid_interpret) turns grids into timeblocks, so every path shares the
  * rules about days, times, spans and notes.
  *
@@ -22,6 +22,7 @@
 #define TT_EXTRACT_MAX_THREADS 16
 #define TT_EXTRACT_MAX_FILE    ((size_t)64 << 20)   /* bytes read by tt_extract_file */
 #define TT_EXTRACT_MAX_PIXELS  ((size_t)60000000)   /* pixels of one decoded page */
+#define TT_PDF_MAX_PAGES       50                   /* a PDF with more pages is refused */
 
 typedef struct tt_extract_options {
     /* Engines to read cells with, borrowed: engines[i] is used only by worker i, never by
@@ -48,7 +49,11 @@ ap_status tt_extract_file_opts(const char *path, const tt_extract_options *opts,
                                ap_error *err);
 
 /* The same for a document in memory (data borrowed, at most TT_EXTRACT_MAX_FILE bytes),
- * its format sniffed from the bytes; out->source is left NULL. */
+ * its format sniffed from the bytes: "%PDF" is a PDF (MuPDF; born-digital pages read from
+ * their text and rules, scanned pages by OCR), a zip is a DOCX (Word tables read
+ * directly), anything else an image; out->source is left NULL. A PDF or DOCX that is
+ * broken or hostile is AP_ERR_INVALID or AP_ERR_TOO_LARGE (too many pages or entries, a
+ * decompression bomb) with the reason in err; AP_ERR_TIMEOUT past a PDF's time budget. */
 ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extract_options *opts,
                            tt_doc *out, ap_error *err);
 

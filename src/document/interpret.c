@@ -120,12 +120,28 @@ static int day_of_word(const char *w, size_t n)
     return -1;
 }
 
+/* Whether text[from, to) joins two day names into a range: a dash or "to", "through",
+ * "until" between spaces ("Monday to Friday", "Mon - Wed", "Monday–Wednesday"). */
+static int joins_range(const char *s, size_t from, size_t to)
+{
+    static const char *const joins[] = {"-", "\xe2\x80\x93", "\xe2\x80\x94", "to", "through",
+                                        "thru", "till", "until"};
+    while (from < to && s[from] == ' ') from++;
+    while (to > from && s[to - 1] == ' ') to--;
+    for (size_t k = 0; k < sizeof joins / sizeof joins[0]; k++)
+        if (strlen(joins[k]) == to - from && strncasecmp(s + from, joins[k], to - from) == 0)
+            return 1;
+    return 0;
+}
+
 /* Reads the day names of text. *only: every word is a day name. Returns a mask of days
- * (bit d); a lone T or S sets bit 7 or 8 to be resolved by position. */
+ * (bit d); a lone T or S sets bit 7 or 8 to be resolved by position. Two day names
+ * joined as a range name every day between them. */
 static unsigned days_in(const char *text, int *only)
 {
     unsigned mask = 0;
-    int words = 0, day_words = 0;
+    int words = 0, day_words = 0, prev_day = -1;
+    size_t prev_end = 0;
     for (const char *p = text; *p;) {
         if (!isalpha((unsigned char)*p)) {
             p++;
@@ -140,6 +156,10 @@ static unsigned days_in(const char *text, int *only)
         if (d >= 0 && (n > 1 || !q[0] || !q[strspn(q, " .,/&-")])) {
             mask |= 1u << d;
             day_words++;
+            if (n > 1 && prev_day >= 0 && prev_day < d &&
+                joins_range(text, prev_end, (size_t)(p - text)))
+                for (int k = prev_day; k < d; k++) mask |= 1u << k;
+            if (n > 1) prev_day = d, prev_end = (size_t)(q - text);
         } else if (d == -2 || d == -3) {
             mask |= d == -2 ? 1u << 7 : 1u << 8;
             day_words++;

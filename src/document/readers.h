@@ -1,10 +1,9 @@
 /* readers: the input paths that fill tt_page grids (internal to src/document).
  *
  * Each reader turns one kind of input into pages of the shared representation; the
- * interpreter (grid.h) does the rest. The raster reader is here; the PDF (MuPDF) and DOCX
- * (libzip + libxml2) readers join it with the same shape:
- *   ap_status tt_read_<kind>(input, const tt_extract_options *, tt_page **pages,
- *                            size_t *npages, ap_error *). */
+ * interpreter (grid.h) does the rest: raster images (OCR per cell), PDF (MuPDF: embedded
+ * text and vector rules; scanned pages rendered for the raster reader) and DOCX (libzip +
+ * libxml2: Word tables read directly). */
 #ifndef AP_READERS_H
 #define AP_READERS_H
 
@@ -20,5 +19,24 @@
  * AP_OK *page is filled (caller frees with tt_page_free). */
 ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
                          const tt_extract_options *opts, tt_page *page, ap_error *err);
+
+/* Reads a PDF document (data borrowed) with MuPDF: born-digital pages from their text
+ * and vector rules, scanned pages through tt_read_raster (engines as there). Pages
+ * without tables or text are left out. On AP_OK *pages holds *npages pages (caller frees
+ * each with tt_page_free, then the array; possibly none). AP_ERR_INVALID for a document
+ * MuPDF cannot open or a page it cannot read (the message says which and why),
+ * AP_ERR_TOO_LARGE past TT_PDF_MAX_PAGES pages or the per-page and memory bounds,
+ * AP_ERR_TIMEOUT past the time budget, AP_ERR_NOMEM; raster errors as tt_read_raster. */
+ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engines,
+                      size_t nengines, const tt_extract_options *opts, tt_page **pages,
+                      size_t *npages, ap_error *err);
+
+/* Reads a Word document (DOCX, data borrowed): word/document.xml's tables become tables
+ * (w:gridSpan and w:vMerge give merged cells, w:textDirection the rotation), paragraphs
+ * outside them the free text. On AP_OK *page is filled (caller frees). AP_ERR_INVALID for
+ * a broken zip, a zip without word/document.xml, XML that does not parse, declares a DTD
+ * or nests too deep; AP_ERR_TOO_LARGE for too many entries or an entry whose size (or
+ * compression ratio) passes the bounds, before it is inflated; AP_ERR_NOMEM. */
+ap_status tt_read_docx(const unsigned char *data, size_t len, tt_page *page, ap_error *err);
 
 #endif

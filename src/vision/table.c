@@ -338,8 +338,28 @@ out:
 ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                           ap_error *err)
 {
+    ap_status st;
+    PIX *bin = NULL, *hruns = NULL, *vruns = NULL;
+    rule_params p = params_for(pixGetWidth(grey), pixGetHeight(grey));
+    *tables = NULL;
+    *ntables = 0;
+    if (lines_out) *lines_out = NULL;
+    if (!(bin = img_binarize_rules(grey)) || !(hruns = rule_runs(bin, 1, &p)) ||
+        !(vruns = rule_runs(bin, 0, &p)))
+        st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
+    else
+        st = img_tables_from_runs(hruns, vruns, tables, ntables, lines_out, err);
+    pixDestroy(&bin);
+    pixDestroy(&hruns);
+    pixDestroy(&vruns);
+    return st;
+}
+
+ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_t *ntables,
+                               PIX **lines_out, ap_error *err)
+{
     ap_status st = AP_OK;
-    PIX *bin = NULL, *hruns = NULL, *vruns = NULL, *hmask = NULL, *vmask = NULL;
+    PIX *hmask = NULL, *vmask = NULL;
     PIX *all = NULL, *grown = NULL;
     BOXA *hboxes = NULL, *vboxes = NULL, *outlines = NULL;
     img_table *out = NULL;
@@ -347,13 +367,8 @@ ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **
     *tables = NULL;
     *ntables = 0;
     if (lines_out) *lines_out = NULL;
-    rule_params p = params_for(pixGetWidth(grey), pixGetHeight(grey));
+    rule_params p = params_for(pixGetWidth(hruns), pixGetHeight(hruns));
 
-    if (!(bin = img_binarize_rules(grey)) || !(hruns = rule_runs(bin, 1, &p)) ||
-        !(vruns = rule_runs(bin, 0, &p))) {
-        st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
-        goto out;
-    }
     if (!keep_rules(hruns, vruns, &p, &hmask, &vmask, &hboxes, &vboxes)) {
         st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
         goto out;
@@ -415,9 +430,6 @@ out:
     }
     *tables = out;
     *ntables = nout;
-    pixDestroy(&bin);
-    pixDestroy(&hruns);
-    pixDestroy(&vruns);
     pixDestroy(&hmask);
     pixDestroy(&vmask);
     pixDestroy(&all);

@@ -47,6 +47,14 @@ ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **
                           ap_error *err);
 void img_tables_free(img_table *tables, size_t ntables);
 
+/* The lattice stage of img_find_tables on its own, for readers that know their rules
+ * without looking for them (PDF vector paths): hruns and vruns (1 bpp, same size, borrowed)
+ * hold candidate horizontal and vertical rules painted as thin runs of ink; they are
+ * kept, grouped into tables and cut into cells exactly as for a page image. Results and
+ * errors as img_find_tables. */
+ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_t *ntables,
+                               PIX **lines_out, ap_error *err);
+
 /* Estimates the skew of grey in degrees (positive: counter-clockwise) and, when it is
  * worth correcting, returns a rotated copy; otherwise a clone. Caller frees. */
 PIX *img_deskew(PIX *grey, float *angle_out);

@@ -1,0 +1,969 @@
+/* read_pdf: a PDF document to tt_page grids through MuPDF (see readers.h).
+ *
+ * Every page is examined, in order:
+ *   1. a collecting device runs the page's content and keeps the rules: stroked straight
+ *      segments that run across or down the page, filled rectangles thin enough to be a
+ *      line, and the outline of filled cell-sized rectangles (a coloured cell's edge is
+ *      where its rules run); it also notes how much of the page images cover;
+ *   2. the rules are painted as thin runs into two 1 bpp masks (2 px per point) and handed
+ *      to vision/table's lattice stage, the same one the raster path uses, so rules, merged
+ *      cells, partial borders and split cells mean the same thing in both paths;
+ *   3. the page's structured text (characters with positions, sizes and directions) is
+ *      cut into cells by each character's centre; within a cell, pieces on one baseline
+ *      are one line, lines ordered the way a reader of the text's direction sees them;
+ *      text outside every table is the page's free text (titles, "Teacher: ...");
+ *   4. a page with (almost) no text but with drawing, or with text but no ruled table and
+ *      a page-sized image (a scan, perhaps with an invisible OCR layer), is rendered
+ *      at 200 dpi (fewer pixels for huge pages) and takes the raster path.
+ * A page without a table or text adds nothing; the interpreter skips what is not a
+ * timetable.
+ *
+ * Bounds: TT_PDF_MAX_PAGES pages (more is refused before any is read), characters per
+ * page, rules per page, pixels per rendered page, a wall-clock budget for the vector work
+ * and a cap on the memory MuPDF may allocate (its allocator is ours and counts). MuPDF
+ * errors are caught at each call (fz_try) and become statuses: a document that does not
+ * open is AP_ERR_INVALID, never a crash.
+ *
+ * Thread safety: MuPDF contexts are not thread-safe, so every call makes its own context
+ * (no locks, used by the calling thread only) and drops it before returning; calls on
+ * different threads share nothing. */
+#include <math.h>
+#include <mupdf/fitz.h>
+#include <mupdf/pdf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/sbuf.h"
+#include "document/readers.h"
+#include "vision/table.h"
+
+#define PDF_MASK_SCALE  2.0f            /* mask pixels per point when painting rules */
+#define PDF_MASK_MAX    5000            /* mask pixels along a side, whatever the page */
+#define PDF_MAX_RULES   20000           /* rule segments kept per page */
+#define PDF_MAX_CHARS   100000          /* characters read per page */
+#define PDF_MIN_TEXT    8               /* fewer printable characters: a scanned page */
+#define PDF_RENDER_DPI  200.0f
+#define PDF_MAX_RENDER  ((size_t)16000000) /* pixels of one rendered page */
+#define PDF_MEM_CAP     ((size_t)512 << 20) /* bytes MuPDF may hold at once */
+#define PDF_STORE       ((size_t)64 << 20)  /* MuPDF's resource cache */
+#define PDF_TIME_LIMIT  30.0            /* seconds for the vector work of one document */
+
+/* ---- MuPDF's allocator: counts what it holds and refuses past the cap ---- */
+
+typedef struct mem_cap {
+    size_t used, cap;
+    int hit; /* an allocation was refused for the cap */
+} mem_cap;
+
+#define MEM_HDR 16 /* keeps the payload aligned for any type */
+
+static void *cap_malloc(void *user, size_t size)
+{
+    mem_cap *m = user;
+    if (size > m->cap - m->used || size > SIZE_MAX - MEM_HDR) {
+        m->hit = 1;
+        return NULL;
+    }
+    unsigned char *p = malloc(size + MEM_HDR);
+    if (!p) return NULL;
+    memcpy(p, &size, sizeof size);
+    m->used += size;
+    return p + MEM_HDR;
+}
+
+static void cap_free(void *user, void *ptr)
+{
+    mem_cap *m = user;
+    if (!ptr) return;
+    unsigned char *p = (unsigned char *)ptr - MEM_HDR;
+    size_t size;
+    memcpy(&size, p, sizeof size);
+    m->used -= size;
+    free(p);
+}
+
+static void *cap_realloc(void *user, void *ptr, size_t size)
+{
+    mem_cap *m = user;
+    if (!ptr) return cap_malloc(user, size);
+    if (size == 0) {
+        cap_free(user, ptr);
+        return NULL;
+    }
+    unsigned char *p = (unsigned char *)ptr - MEM_HDR;
+    size_t old;
+    memcpy(&old, p, sizeof old);
+    if ((size > old && size - old > m->cap - m->used) || size > SIZE_MAX - MEM_HDR) {
+        m->hit = 1;
+        return NULL;
+    }
+    unsigned char *q = realloc(p, size + MEM_HDR);
+    if (!q) return NULL;
+    memcpy(q, &size, sizeof size);
+    m->used = m->used - old + size;
+    return q + MEM_HDR;
+}
+
+static void quiet_mupdf(void *user, const char *message)
+{
+    (void)user;
+    log_debug("pdf: mupdf: %s", message);
+}
+
+/* ---- rules: the collecting device ---- */
+
+typedef struct rule {
+    float x0, y0, x1, y1; /* page points; x0 <= x1, y0 <= y1 */
+    float thick;
+    int horizontal;
+} rule;
+
+typedef struct collector {
+    fz_device super; /* first: MuPDF hands the device back as this */
+    rule *rules;     /* our own malloc, not MuPDF's */
+    size_t nrules, cap;
+    int oom, too_many, timed_out;
+    fz_rect page;
+    double page_area, image_area;
+    size_t paths;
+    struct timespec deadline;
+    unsigned calls;
+    /* path walking */
+    fz_matrix ctm;
+    int stroking;
+    float thick;
+    fz_point cur, start;
+    fz_point pts[6]; /* the current subpath's corners while it may still be a rectangle */
+    int npts, rect_ok;
+    int fill_edges; /* the fill is coloured: its rectangles' edges are rules */
+} collector;
+
+static int past_deadline(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec > deadline->tv_nsec);
+}
+
+/* Checked on every drawing call: a content stream built to take forever stops here. */
+static void check_time(fz_context *ctx, collector *c)
+{
+    if ((++c->calls & 63) == 0 && past_deadline(&c->deadline)) {
+        c->timed_out = 1;
+        fz_throw(ctx, FZ_ERROR_ABORT, "time limit");
+    }
+}
+
+static void add_rule(collector *c, float x0, float y0, float x1, float y1, float thick,
+                     int horizontal)
+{
+    if (c->nrules >= PDF_MAX_RULES) {
+        c->too_many = 1;
+        return;
+    }
+    if (c->nrules == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        rule *grown = realloc(c->rules, cap * sizeof *grown);
+        if (!grown) {
+            c->oom = 1;
+            return;
+        }
+        c->rules = grown;
+        c->cap = cap;
+    }
+    c->rules[c->nrules++] = (rule){.x0 = fminf(x0, x1), .y0 = fminf(y0, y1),
+                                   .x1 = fmaxf(x0, x1), .y1 = fmaxf(y0, y1),
+                                   .thick = thick, .horizontal = horizontal};
+}
+
+/* A stroked segment (page points) is a rule when it runs across or down the page. */
+static void stroke_segment(collector *c, fz_point a, fz_point b)
+{
+    float dx = fabsf(b.x - a.x), dy = fabsf(b.y - a.y);
+    if (dx >= 2 && dy <= dx * 0.02f) add_rule(c, a.x, (a.y + b.y) / 2, b.x, (a.y + b.y) / 2, c->thick, 1);
+    else if (dy >= 2 && dx <= dy * 0.02f) add_rule(c, (a.x + b.x) / 2, a.y, (a.x + b.x) / 2, b.y, c->thick, 0);
+}
+
+/* A filled rectangle: a thin one is a rule along its length; a cell-sized coloured one
+ * gives its four edges (smaller than a quarter of the page: not the paper's colour). */
+static void fill_rect(collector *c, fz_rect r)
+{
+    float w = r.x1 - r.x0, h = r.y1 - r.y0;
+    if (w <= 0 || h <= 0) return;
+    float thin = fminf(w, h), len = fmaxf(w, h);
+    if (thin <= 3.0f && len >= 4 * thin && len >= 2) {
+        if (w >= h) add_rule(c, r.x0, (r.y0 + r.y1) / 2, r.x1, (r.y0 + r.y1) / 2, thin, 1);
+        else add_rule(c, (r.x0 + r.x1) / 2, r.y0, (r.x0 + r.x1) / 2, r.y1, thin, 0);
+        return;
+    }
+    if (!c->fill_edges || (double)w * h * 4 > c->page_area || thin < 4) return;
+    add_rule(c, r.x0, r.y0, r.x1, r.y0, 0.5f, 1);
+    add_rule(c, r.x0, r.y1, r.x1, r.y1, 0.5f, 1);
+    add_rule(c, r.x0, r.y0, r.x0, r.y1, 0.5f, 0);
+    add_rule(c, r.x1, r.y0, r.x1, r.y1, 0.5f, 0);
+}
+
+/* The fill subpath ends: four or five corners with axis-aligned sides make a rectangle. */
+static void end_subpath(collector *c)
+{
+    if (c->stroking || c->npts < 4) goto reset;
+    int n = c->npts;
+    if (n == 5) {
+        if (fabsf(c->pts[4].x - c->pts[0].x) > 0.5f || fabsf(c->pts[4].y - c->pts[0].y) > 0.5f)
+            goto reset;
+        n = 4;
+    }
+    if (n != 4 || !c->rect_ok) goto reset;
+    for (int i = 0; i < 4; i++) {
+        fz_point a = c->pts[i], b = c->pts[(i + 1) % 4];
+        if (fabsf(a.x - b.x) > 0.5f && fabsf(a.y - b.y) > 0.5f) goto reset;
+    }
+    fz_rect r = fz_empty_rect;
+    for (int i = 0; i < 4; i++) r = fz_include_point_in_rect(r, c->pts[i]);
+    fill_rect(c, r);
+reset:
+    c->npts = 0;
+    c->rect_ok = 1;
+}
+
+static void walk_point(collector *c, fz_point p)
+{
+    if (c->npts < 6) c->pts[c->npts++] = p;
+    else c->rect_ok = 0;
+}
+
+static void w_moveto(fz_context *ctx, void *arg, float x, float y)
+{
+    (void)ctx;
+    collector *c = arg;
+    end_subpath(c);
+    c->cur = c->start = fz_transform_point_xy(x, y, c->ctm);
+    walk_point(c, c->cur);
+}
+
+static void w_lineto(fz_context *ctx, void *arg, float x, float y)
+{
+    (void)ctx;
+    collector *c = arg;
+    fz_point p = fz_transform_point_xy(x, y, c->ctm);
+    if (c->stroking) stroke_segment(c, c->cur, p);
+    else walk_point(c, p);
+    c->cur = p;
+}
+
+static void w_curveto(fz_context *ctx, void *arg, float x1, float y1, float x2, float y2,
+                      float x3, float y3)
+{
+    (void)ctx, (void)x1, (void)y1, (void)x2, (void)y2;
+    collector *c = arg;
+    c->rect_ok = 0; /* a curve is no rule and no rectangle */
+    c->cur = fz_transform_point_xy(x3, y3, c->ctm);
+}
+
+static void w_closepath(fz_context *ctx, void *arg)
+{
+    (void)ctx;
+    collector *c = arg;
+    if (c->stroking) stroke_segment(c, c->cur, c->start);
+    end_subpath(c);
+    c->cur = c->start;
+}
+
+static void w_rectto(fz_context *ctx, void *arg, float x1, float y1, float x2, float y2)
+{
+    (void)ctx;
+    collector *c = arg;
+    end_subpath(c);
+    fz_point p[4] = {fz_transform_point_xy(x1, y1, c->ctm), fz_transform_point_xy(x2, y1, c->ctm),
+                     fz_transform_point_xy(x2, y2, c->ctm), fz_transform_point_xy(x1, y2, c->ctm)};
+    if (c->stroking) {
+        for (int i = 0; i < 4; i++) stroke_segment(c, p[i], p[(i + 1) % 4]);
+    } else {
+        for (int i = 0; i < 4; i++) walk_point(c, p[i]);
+        end_subpath(c);
+    }
+    c->cur = c->start = p[0];
+}
+
+static const fz_path_walker rule_walker = {
+    .moveto = w_moveto, .lineto = w_lineto, .curveto = w_curveto,
+    .closepath = w_closepath, .rectto = w_rectto,
+};
+
+/* Luminance 0..1 of a device colour; 0 (ink) when it cannot be told. */
+static float luminance(fz_context *ctx, fz_colorspace *cs, const float *color,
+                       fz_color_params params)
+{
+    float rgb[3] = {0, 0, 0};
+    if (!cs || !color) return 0;
+    fz_convert_color(ctx, cs, color, fz_device_rgb(ctx), rgb, NULL, params);
+    return 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2];
+}
+
+static void dev_fill_path(fz_context *ctx, fz_device *dev, const fz_path *path, int even_odd,
+                          fz_matrix ctm, fz_colorspace *cs, const float *color, float alpha,
+                          fz_color_params params)
+{
+    (void)even_odd;
+    collector *c = (collector *)dev;
+    check_time(ctx, c);
+    c->paths++;
+    if (alpha < 0.1f) return;
+    c->ctm = ctm;
+    c->stroking = 0;
+    c->npts = 0;
+    c->rect_ok = 1;
+    c->fill_edges = luminance(ctx, cs, color, params) < 0.96f;
+    fz_walk_path(ctx, path, &rule_walker, c);
+    end_subpath(c);
+}
+
+static void dev_stroke_path(fz_context *ctx, fz_device *dev, const fz_path *path,
+                            const fz_stroke_state *stroke, fz_matrix ctm, fz_colorspace *cs,
+                            const float *color, float alpha, fz_color_params params)
+{
+    collector *c = (collector *)dev;
+    check_time(ctx, c);
+    c->paths++;
+    /* Invisible or white strokes separate nothing a reader sees. */
+    if (alpha < 0.1f || luminance(ctx, cs, color, params) > 0.9f) return;
+    c->ctm = ctm;
+    c->stroking = 1;
+    c->thick = fmaxf(0.1f, (stroke ? stroke->linewidth : 1.0f) * fz_matrix_expansion(ctm));
+    fz_walk_path(ctx, path, &rule_walker, c);
+}
+
+static void dev_fill_image(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm,
+                           float alpha, fz_color_params params)
+{
+    (void)img, (void)alpha, (void)params;
+    collector *c = (collector *)dev;
+    check_time(ctx, c);
+    fz_rect r = fz_intersect_rect(fz_transform_rect(fz_unit_rect, ctm), c->page);
+    if (!fz_is_empty_rect(r)) c->image_area += (double)(r.x1 - r.x0) * (r.y1 - r.y0);
+}
+
+static void dev_fill_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm,
+                          fz_colorspace *cs, const float *color, float alpha,
+                          fz_color_params params)
+{
+    (void)text, (void)ctm, (void)cs, (void)color, (void)alpha, (void)params;
+    check_time(ctx, (collector *)dev);
+}
+
+/* Runs the page through the collector. Fills c (rules, image area); MuPDF errors
+ * propagate as exceptions to the caller's fz_try. */
+static void collect_rules(fz_context *ctx, fz_page *page, collector *c)
+{
+    collector *d = fz_new_derived_device(ctx, collector);
+    fz_device *dev = &d->super;
+    /* the device was zeroed by MuPDF: copy our state in, then out */
+    d->page = c->page;
+    d->page_area = c->page_area;
+    d->deadline = c->deadline;
+    dev->fill_path = dev_fill_path;
+    dev->stroke_path = dev_stroke_path;
+    dev->fill_image = dev_fill_image;
+    dev->fill_text = dev_fill_text;
+    fz_try(ctx)
+    {
+        fz_run_page(ctx, page, dev, fz_identity, NULL);
+        fz_close_device(ctx, dev);
+    }
+    fz_always(ctx)
+    {
+        c->rules = d->rules;
+        c->nrules = d->nrules;
+        c->cap = d->cap;
+        c->oom = d->oom;
+        c->too_many = d->too_many;
+        c->timed_out = d->timed_out;
+        c->image_area = d->image_area;
+        c->paths = d->paths;
+        fz_drop_device(ctx, dev);
+    }
+    fz_catch(ctx) fz_rethrow(ctx);
+}
+
+/* ---- the lattice from the rules ---- */
+
+/* Tables of the page from its rules, in page points (the lattice stage of vision/table
+ * on masks where each rule is painted as a thin run). */
+static ap_status rule_tables(const collector *c, img_table **tables, size_t *ntables,
+                             float *scale_out, ap_error *err)
+{
+    ap_status st = AP_OK;
+    float pw = c->page.x1 - c->page.x0, ph = c->page.y1 - c->page.y0;
+    float s = PDF_MASK_SCALE;
+    if (pw * s > PDF_MASK_MAX) s = PDF_MASK_MAX / pw;
+    if (ph * s > PDF_MASK_MAX) s = PDF_MASK_MAX / ph;
+    int W = (int)ceilf(pw * s) + 1, H = (int)ceilf(ph * s) + 1;
+    *scale_out = s;
+    *tables = NULL;
+    *ntables = 0;
+    if (c->nrules == 0 || W < 8 || H < 8) return AP_OK;
+    PIX *hruns = pixCreate(W, H, 1), *vruns = pixCreate(W, H, 1);
+    if (!hruns || !vruns) {
+        st = ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < c->nrules; i++) {
+        const rule *r = &c->rules[i];
+        int t = (int)lroundf(r->thick * s);
+        t = t < 1 ? 1 : t > 4 ? 4 : t;
+        int x0 = (int)lroundf((r->x0 - c->page.x0) * s), y0 = (int)lroundf((r->y0 - c->page.y0) * s);
+        int x1 = (int)lroundf((r->x1 - c->page.x0) * s), y1 = (int)lroundf((r->y1 - c->page.y0) * s);
+        /* a rule reaches half its thickness past its ends, the way a stroke's cap
+         * closes the corner with the rule across it */
+        if (r->horizontal)
+            pixRasterop(hruns, x0 - t / 2, y0 - t / 2, x1 - x0 + t, t, PIX_SET, NULL, 0, 0);
+        else
+            pixRasterop(vruns, x0 - t / 2, y0 - t / 2, t, y1 - y0 + t, PIX_SET, NULL, 0, 0);
+    }
+    st = img_tables_from_runs(hruns, vruns, tables, ntables, NULL, err);
+out:
+    pixDestroy(&hruns);
+    pixDestroy(&vruns);
+    return st;
+}
+
+/* ---- text into cells ---- */
+
+typedef struct piece {
+    int table, cell;   /* -1, -1: outside every table */
+    float u0, u1;      /* extent along the reading direction */
+    float v;           /* baseline position across it (grows line by line) */
+    float size;        /* largest character size, points */
+    int rotation;      /* 0, 90 (reads upwards), 270 (reads downwards) */
+    size_t order;      /* position in the content, for a stable sort */
+    char *text;
+} piece;
+
+typedef struct pieces {
+    piece *v;
+    size_t n, cap;
+} pieces;
+
+static void pieces_free(pieces *p)
+{
+    for (size_t i = 0; i < p->n; i++) free(p->v[i].text);
+    free(p->v);
+    memset(p, 0, sizeof *p);
+}
+
+static int rotation_of(fz_point dir)
+{
+    if (fabsf(dir.y) > fabsf(dir.x)) return dir.y < 0 ? 90 : 270;
+    return 0;
+}
+
+/* Reading direction and the direction lines follow one another (y grows downwards). */
+static void axes(int rotation, fz_point *along, fz_point *down)
+{
+    *along = rotation == 90 ? fz_make_point(0, -1)
+             : rotation == 270 ? fz_make_point(0, 1) : fz_make_point(1, 0);
+    *down = fz_make_point(-along->y, along->x);
+}
+
+/* The cell of table t holding point (x, y), or -1; unit_cell maps lattice units to cells. */
+static int cell_at(const img_table *t, const int *unit_cell, float s, float x, float y)
+{
+    float px = x * s, py = y * s;
+    if (px < t->col_x[0] || px >= t->col_x[t->ncols] || py < t->row_y[0] ||
+        py >= t->row_y[t->nrows])
+        return -1;
+    int c = 0, r = 0;
+    while (c + 1 < t->ncols && px >= t->col_x[c + 1]) c++;
+    while (r + 1 < t->nrows && py >= t->row_y[r + 1]) r++;
+    return unit_cell[r * t->ncols + c];
+}
+
+static ap_status piece_add(pieces *ps, const piece *p)
+{
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 64;
+        piece *grown = realloc(ps->v, cap * sizeof *grown);
+        if (!grown) return AP_ERR_NOMEM;
+        ps->v = grown;
+        ps->cap = cap;
+    }
+    ps->v[ps->n++] = *p;
+    return AP_OK;
+}
+
+static void put_utf8(sbuf *b, int c)
+{
+    char u[4];
+    size_t n;
+    if (c < 0x80) u[0] = (char)c, n = 1;
+    else if (c < 0x800) u[0] = (char)(0xc0 | (c >> 6)), u[1] = (char)(0x80 | (c & 0x3f)), n = 2;
+    else if (c < 0x10000)
+        u[0] = (char)(0xe0 | (c >> 12)), u[1] = (char)(0x80 | ((c >> 6) & 0x3f)),
+        u[2] = (char)(0x80 | (c & 0x3f)), n = 3;
+    else if (c < 0x110000)
+        u[0] = (char)(0xf0 | (c >> 18)), u[1] = (char)(0x80 | ((c >> 12) & 0x3f)),
+        u[2] = (char)(0x80 | ((c >> 6) & 0x3f)), u[3] = (char)(0x80 | (c & 0x3f)), n = 4;
+    else return;
+    sbuf_append(b, u, n);
+}
+
+typedef struct cell_map {
+    const img_table *tables;
+    size_t ntables;
+    int **unit_cell; /* per table */
+    float s;         /* mask pixels per point */
+    fz_rect page;
+} cell_map;
+
+/* Cuts every line of the structured text into pieces, one per cell it crosses (and one
+ * for each stretch outside the tables). *nchars: printable characters seen. */
+static ap_status text_pieces(const fz_stext_page *sp, const cell_map *m, pieces *out,
+                             size_t *nchars, ap_error *err)
+{
+    size_t order = 0;
+    *nchars = 0;
+    for (fz_stext_block *b = sp->first_block; b; b = b->next) {
+        if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
+        for (fz_stext_line *l = b->u.t.first_line; l; l = l->next) {
+            int rotation = rotation_of(l->dir);
+            fz_point along, down;
+            axes(rotation, &along, &down);
+            sbuf text = {0};
+            piece cur = {.table = -2};
+            for (fz_stext_char *ch = l->first_char;; ch = ch->next) {
+                int table = -1, cell = -1;
+                fz_point mid = {0, 0};
+                if (ch) {
+                    if (++*nchars > PDF_MAX_CHARS) {
+                        sbuf_free(&text);
+                        return ap_fail(err, AP_ERR_TOO_LARGE,
+                                       "pdf: a page holds more than %d characters",
+                                       PDF_MAX_CHARS);
+                    }
+                    mid = fz_make_point((ch->quad.ul.x + ch->quad.lr.x) / 2,
+                                        (ch->quad.ul.y + ch->quad.lr.y) / 2);
+                    for (size_t t = 0; t < m->ntables && cell < 0; t++) {
+                        cell = cell_at(&m->tables[t], m->unit_cell[t], m->s, mid.x - m->page.x0,
+                                       mid.y - m->page.y0);
+                        if (cell >= 0) table = (int)t;
+                    }
+                }
+                if (!ch || table != cur.table || cell != cur.cell) {
+                    if (cur.table != -2 && text.len) {
+                        if (!(cur.text = sbuf_take(&text, NULL))) goto oom;
+                        if (piece_add(out, &cur) != AP_OK) {
+                            free(cur.text);
+                            goto oom;
+                        }
+                    }
+                    sbuf_free(&text);
+                    if (!ch) break;
+                    cur = (piece){.table = table, .cell = cell, .rotation = rotation,
+                                  .order = order++, .u0 = INFINITY, .u1 = -INFINITY};
+                    cur.v = ch->origin.x * down.x + ch->origin.y * down.y;
+                }
+                if (ch->c == ' ' && !text.len) continue; /* a cell's text starts with ink */
+                if (ch->c < 0x20 || ch->c == 0xfffd) continue;
+                put_utf8(&text, ch->c);
+                if (ch->c != ' ') {
+                    float a = ch->quad.ul.x * along.x + ch->quad.ul.y * along.y;
+                    float z = ch->quad.lr.x * along.x + ch->quad.lr.y * along.y;
+                    cur.u0 = fminf(cur.u0, fminf(a, z));
+                    cur.u1 = fmaxf(cur.u1, fmaxf(a, z));
+                    cur.size = fmaxf(cur.size, ch->size);
+                }
+            }
+            if (text.oom) goto oom;
+        }
+    }
+    return AP_OK;
+oom:
+    return ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
+}
+
+static int cmp_piece(const void *a, const void *b)
+{
+    const piece *x = a, *y = b;
+    if (x->table != y->table) return x->table < y->table ? -1 : 1;
+    if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
+    if (x->v != y->v) return x->v < y->v ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+static int cmp_u(const void *a, const void *b)
+{
+    const piece *x = a, *y = b;
+    return (x->u0 > y->u0) - (x->u0 < y->u0);
+}
+
+/* Lines from pieces[0, n) (one cell, or the free text, sorted by v): pieces whose
+ * baselines lie within half a character of each other are one line, joined left to
+ * right (a space where they do not touch). inner: the extent a line could fill, for
+ * width (0: unknown). Appends to *lines. */
+static ap_status pieces_to_lines(piece *ps, size_t n, float inner,
+                                 tt_line **lines, size_t *nlines)
+{
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        float size = ps[i].size > 0 ? ps[i].size : 1;
+        while (j < n && ps[j].v - ps[i].v < 0.5f * size) j++;
+        qsort(ps + i, j - i, sizeof *ps, cmp_u);
+        sbuf b = {0};
+        float u0 = INFINITY, u1 = -INFINITY, height = 0;
+        for (size_t k = i; k < j; k++) {
+            size_t len = strlen(ps[k].text);
+            while (len && ps[k].text[len - 1] == ' ') len--;
+            if (!len) continue;
+            if (b.len && b.data[b.len - 1] != ' ' && ps[k].u0 - u1 > 0.15f * size)
+                sbuf_puts(&b, " ");
+            sbuf_append(&b, ps[k].text, len);
+            u0 = fminf(u0, ps[k].u0);
+            u1 = fmaxf(u1, ps[k].u1);
+            height = fmaxf(height, ps[k].size);
+        }
+        i = j;
+        if (b.oom) return AP_ERR_NOMEM;
+        if (!b.len) continue;
+        float width = inner > 0 && u1 > u0 ? (u1 - u0) / inner : 0;
+        if (width > 1) width = 1;
+        ap_status st = tt_lines_add(lines, nlines, b.data, 100.0f, height, width);
+        sbuf_free(&b);
+        if (st != AP_OK) return st;
+    }
+    return AP_OK;
+}
+
+/* The page's tables with their text, and its free text, into page. */
+static ap_status fill_page(const img_table *tables, size_t ntables, const cell_map *m,
+                           pieces *ps, int number, tt_page *page, ap_error *err)
+{
+    ap_status st = AP_OK;
+    float s = m->s;
+    qsort(ps->v, ps->n, sizeof *ps->v, cmp_piece);
+    if (ntables && !(page->tables = calloc(ntables, sizeof *page->tables))) goto oom;
+    size_t at = 0;
+    /* free text first: its pieces sort first (table -1) */
+    size_t free_end = 0;
+    while (free_end < ps->n && ps->v[free_end].table < 0) free_end++;
+    if ((st = pieces_to_lines(ps->v, free_end, 0, &page->free_text, &page->nfree)) != AP_OK)
+        goto oom;
+    at = free_end;
+    for (size_t t = 0; t < ntables; t++) {
+        const img_table *it = &tables[t];
+        tt_table *tt = &page->tables[page->ntables++];
+        tt->nrows = it->nrows;
+        tt->ncols = it->ncols;
+        tt->bbox = (tt_bbox){.page = number, .x = (int)lroundf(it->x / s + m->page.x0),
+                             .y = (int)lroundf(it->y / s + m->page.y0),
+                             .w = (int)lroundf(it->w / s), .h = (int)lroundf(it->h / s)};
+        tt->row_pos = malloc((size_t)(it->nrows + 1) * sizeof *tt->row_pos);
+        tt->col_pos = malloc((size_t)(it->ncols + 1) * sizeof *tt->col_pos);
+        tt->cells = calloc(it->ncells ? it->ncells : 1, sizeof *tt->cells);
+        if (!tt->row_pos || !tt->col_pos || !tt->cells) goto oom;
+        for (int r = 0; r <= it->nrows; r++) tt->row_pos[r] = (int)lroundf(it->row_y[r] / s);
+        for (int c = 0; c <= it->ncols; c++) tt->col_pos[c] = (int)lroundf(it->col_x[c] / s);
+        for (size_t c = 0; c < it->ncells; c++) {
+            const img_cell *ic = &it->cells[c];
+            tt_cell *cell = &tt->cells[tt->ncells++];
+            float x0 = it->col_x[ic->col] / s, x1 = it->col_x[ic->col + ic->ncols] / s;
+            float y0 = it->row_y[ic->row] / s, y1 = it->row_y[ic->row + ic->nrows] / s;
+            *cell = (tt_cell){.row = ic->row, .col = ic->col, .nrows = ic->nrows,
+                              .ncols = ic->ncols, .confidence = 100.0f,
+                              .bbox = {.page = number, .x = (int)lroundf(x0 + m->page.x0),
+                                       .y = (int)lroundf(y0 + m->page.y0),
+                                       .w = (int)lroundf(x1 - x0), .h = (int)lroundf(y1 - y0)}};
+            size_t end = at;
+            while (end < ps->n && ps->v[end].table == (int)t && ps->v[end].cell == (int)c) end++;
+            if (end == at) continue;
+            /* the cell's direction is its pieces' by the most text */
+            size_t votes[3] = {0, 0, 0};
+            for (size_t k = at; k < end; k++)
+                votes[ps->v[k].rotation / 90 == 3 ? 2 : ps->v[k].rotation / 90] +=
+                    strlen(ps->v[k].text);
+            int rotation = votes[1] > votes[0] && votes[1] >= votes[2] ? 90
+                           : votes[2] > votes[0] ? 270 : 0;
+            cell->rotation = rotation;
+            /* inner extent: the cell's side along the text, less a little padding */
+            float inner = (rotation == 0 ? x1 - x0 : y1 - y0) - 4.0f;
+            st = pieces_to_lines(ps->v + at, end - at, inner, &cell->lines,
+                                 &cell->nlines);
+            if (st != AP_OK) goto oom;
+            at = end;
+        }
+    }
+    return AP_OK;
+oom:
+    return ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
+}
+
+/* ---- scanned pages: rendered, then the raster path ---- */
+
+/* The page rendered in grey at PDF_RENDER_DPI, fewer pixels when it would pass
+ * PDF_MAX_RENDER; *scale: pixels per point. Throws on MuPDF errors. */
+static fz_pixmap *render_page(fz_context *ctx, fz_page *page, fz_rect bounds, float *scale)
+{
+    double w = bounds.x1 - bounds.x0, h = bounds.y1 - bounds.y0;
+    double s = PDF_RENDER_DPI / 72.0;
+    if (w * h * s * s > (double)PDF_MAX_RENDER) s = sqrt((double)PDF_MAX_RENDER / (w * h));
+    *scale = (float)s;
+    return fz_new_pixmap_from_page(ctx, page, fz_scale((float)s, (float)s), fz_device_gray(ctx),
+                                   0);
+}
+
+/* A grey pixmap as a Leptonica image (caller frees); NULL when out of memory. */
+static PIX *pix_from_pixmap(fz_context *ctx, fz_pixmap *pm)
+{
+    int w = fz_pixmap_width(ctx, pm), h = fz_pixmap_height(ctx, pm);
+    int n = fz_pixmap_components(ctx, pm);
+    ptrdiff_t stride = fz_pixmap_stride(ctx, pm);
+    const unsigned char *samples = fz_pixmap_samples(ctx, pm);
+    PIX *pix = w > 0 && h > 0 && n >= 1 ? pixCreate(w, h, 8) : NULL;
+    if (!pix) return NULL;
+    l_uint32 *data = pixGetData(pix);
+    int wpl = pixGetWpl(pix);
+    for (int y = 0; y < h; y++) {
+        const unsigned char *row = samples + (size_t)y * (size_t)stride;
+        l_uint32 *line = data + (size_t)y * (size_t)wpl;
+        for (int x = 0; x < w; x++) SET_DATA_BYTE(line, x, row[(size_t)x * (size_t)n]);
+    }
+    return pix;
+}
+
+/* Boxes of a raster page are in rendered pixels: bring them back to page points. */
+static void scale_boxes(tt_page *page, float scale, fz_rect bounds, int number)
+{
+    page->number = number;
+    for (size_t t = 0; t < page->ntables; t++) {
+        tt_table *tt = &page->tables[t];
+        tt->bbox = (tt_bbox){.page = number, .x = (int)lroundf(tt->bbox.x / scale + bounds.x0),
+                             .y = (int)lroundf(tt->bbox.y / scale + bounds.y0),
+                             .w = (int)lroundf(tt->bbox.w / scale),
+                             .h = (int)lroundf(tt->bbox.h / scale)};
+        for (size_t c = 0; c < tt->ncells; c++) {
+            tt_bbox *b = &tt->cells[c].bbox;
+            *b = (tt_bbox){.page = number, .x = (int)lroundf(b->x / scale + bounds.x0),
+                           .y = (int)lroundf(b->y / scale + bounds.y0),
+                           .w = (int)lroundf(b->w / scale), .h = (int)lroundf(b->h / scale)};
+        }
+    }
+}
+
+/* ---- one page ---- */
+
+typedef struct reader {
+    fz_context *ctx;
+    fz_document *doc;
+    mem_cap mem;
+    struct timespec deadline;
+    ocr_engine **engines;
+    size_t nengines;
+    const tt_extract_options *opts;
+} reader;
+
+/* Turns the current MuPDF error into a status (after fz_catch). */
+static ap_status mupdf_failure(reader *rd, int number, int timed_out, ap_error *err)
+{
+    const char *msg = fz_caught_message(rd->ctx);
+    if (timed_out)
+        return ap_fail(err, AP_ERR_TIMEOUT, "pdf: page %d: over the %.0f s budget for the document",
+                       number, PDF_TIME_LIMIT);
+    if (rd->mem.hit)
+        return ap_fail(err, AP_ERR_TOO_LARGE, "pdf: page %d needs more than %zu MiB", number,
+                       PDF_MEM_CAP >> 20);
+    if (fz_caught(rd->ctx) == FZ_ERROR_MEMORY)
+        return ap_fail(err, AP_ERR_NOMEM, "pdf: page %d: out of memory", number);
+    return ap_fail(err, AP_ERR_INVALID, "pdf: page %d cannot be read: %s", number, msg);
+}
+
+/* Reads page number (1-based) into *page. *used: the page gave something (a table or text). */
+static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_error *err)
+{
+    ap_status st = AP_OK;
+    fz_context *ctx = rd->ctx;
+    fz_page *page = NULL;
+    fz_stext_page *text = NULL;
+    fz_pixmap *pm = NULL;
+    PIX *pix = NULL;
+    img_table *tables = NULL;
+    size_t ntables = 0;
+    int **unit_cell = NULL;
+    pieces ps = {0};
+    collector c;
+    memset(&c, 0, sizeof c);
+    memset(out, 0, sizeof *out);
+    *used = 0;
+    c.deadline = rd->deadline;
+
+    fz_var(page);
+    fz_var(text);
+    fz_var(pm);
+    fz_try(ctx)
+    {
+        page = fz_load_page(ctx, rd->doc, number - 1);
+        c.page = fz_bound_page(ctx, page);
+        c.page_area = (double)(c.page.x1 - c.page.x0) * (c.page.y1 - c.page.y0);
+        if (!fz_is_empty_rect(c.page)) {
+            collect_rules(ctx, page, &c);
+            text = fz_new_stext_page_from_page(ctx, page, &(fz_stext_options){.flags = 0});
+        }
+    }
+    fz_catch(ctx)
+    {
+        st = mupdf_failure(rd, number, c.timed_out, err);
+        goto out;
+    }
+    if (!text) goto out; /* an empty page */
+    if (c.oom) {
+        st = ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
+        goto out;
+    }
+    if (c.too_many) log_debug("pdf: page %d: more than %d rules, the rest ignored", number, PDF_MAX_RULES);
+
+    float s = 1;
+    if ((st = rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) goto out;
+    if (ntables && !(unit_cell = calloc(ntables, sizeof *unit_cell))) goto oom;
+    for (size_t t = 0; t < ntables; t++) {
+        size_t units = (size_t)tables[t].nrows * (size_t)tables[t].ncols;
+        if (!(unit_cell[t] = malloc(units * sizeof **unit_cell))) goto oom;
+        for (size_t u = 0; u < units; u++) unit_cell[t][u] = -1;
+        for (size_t k = 0; k < tables[t].ncells; k++) {
+            const img_cell *ic = &tables[t].cells[k];
+            for (int r = ic->row; r < ic->row + ic->nrows; r++)
+                for (int q = ic->col; q < ic->col + ic->ncols; q++)
+                    unit_cell[t][r * tables[t].ncols + q] = (int)k;
+        }
+    }
+    cell_map m = {.tables = tables, .ntables = ntables, .unit_cell = unit_cell, .s = s,
+                  .page = c.page};
+    size_t nchars = 0;
+    if ((st = text_pieces(text, &m, &ps, &nchars, err)) != AP_OK) goto out;
+    size_t printable = 0;
+    for (size_t i = 0; i < ps.n; i++)
+        for (const char *p = ps.v[i].text; *p; p++) printable += *p != ' ';
+
+    /* A scan: (almost) no text but something drawn, or text but no ruled table over a
+     * page-sized image (an invisible OCR layer): read the picture instead. */
+    int scanned = (printable < PDF_MIN_TEXT && (c.image_area > 0 || c.paths >= 4)) ||
+                  (ntables == 0 && c.image_area * 2 > c.page_area);
+    if (scanned) {
+        float scale = 1;
+        fz_try(ctx) pm = render_page(ctx, page, c.page, &scale);
+        fz_catch(ctx)
+        {
+            st = mupdf_failure(rd, number, 0, err);
+            goto out;
+        }
+        if (!(pix = pix_from_pixmap(ctx, pm))) goto oom;
+        st = tt_read_raster(pix, rd->engines, rd->nengines, rd->opts, out, err);
+        if (st != AP_OK) goto out;
+        scale_boxes(out, scale, c.page, number);
+        *used = 1;
+        log_debug("pdf: page %d: scanned (%zu characters), read as a %dx%d image", number,
+                  printable, pixGetWidth(pix), pixGetHeight(pix));
+        goto out;
+    }
+    out->number = number;
+    if ((st = fill_page(tables, ntables, &m, &ps, number, out, err)) != AP_OK) goto out;
+    *used = out->ntables > 0 || out->nfree > 0;
+    log_debug("pdf: page %d: %zu rules, %zu tables, %zu characters", number, c.nrules, ntables,
+              nchars);
+    goto out;
+oom:
+    st = ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
+out:
+    if (st != AP_OK) tt_page_free(out);
+    for (size_t t = 0; unit_cell && t < ntables; t++) free(unit_cell[t]);
+    free(unit_cell);
+    img_tables_free(tables, ntables);
+    pieces_free(&ps);
+    free(c.rules);
+    pixDestroy(&pix);
+    fz_drop_pixmap(ctx, pm);
+    fz_drop_stext_page(ctx, text);
+    fz_drop_page(ctx, page);
+    return st;
+}
+
+/* ---- the document ---- */
+
+ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engines,
+                      size_t nengines, const tt_extract_options *opts, tt_page **pages_out,
+                      size_t *npages_out, ap_error *err)
+{
+    ap_status st = AP_OK;
+    reader rd = {.mem = {.cap = PDF_MEM_CAP}, .engines = engines, .nengines = nengines,
+                 .opts = opts};
+    fz_alloc_context alloc = {.user = &rd.mem, .malloc = cap_malloc, .realloc = cap_realloc,
+                              .free = cap_free};
+    fz_stream *stream = NULL;
+    tt_page *pages = NULL;
+    size_t npages = 0;
+    int count = 0;
+    *pages_out = NULL;
+    *npages_out = 0;
+    clock_gettime(CLOCK_MONOTONIC, &rd.deadline);
+    rd.deadline.tv_sec += (time_t)PDF_TIME_LIMIT;
+
+    if (!(rd.ctx = fz_new_context(&alloc, NULL, PDF_STORE)))
+        return ap_fail(err, AP_ERR_NOMEM, "pdf: cannot create a MuPDF context");
+    fz_context *ctx = rd.ctx;
+    fz_set_warning_callback(ctx, quiet_mupdf, NULL);
+    fz_set_error_callback(ctx, quiet_mupdf, NULL);
+    fz_var(stream);
+    fz_try(ctx)
+    {
+        stream = fz_open_memory(ctx, data, len);
+        rd.doc = (fz_document *)pdf_open_document_with_stream(ctx, stream);
+        count = fz_count_pages(ctx, rd.doc);
+    }
+    fz_catch(ctx)
+    {
+        if (rd.mem.hit)
+            st = ap_fail(err, AP_ERR_TOO_LARGE, "pdf: opening needs more than %zu MiB",
+                         PDF_MEM_CAP >> 20);
+        else
+            st = ap_fail(err, AP_ERR_INVALID, "pdf: not a readable PDF: %s",
+                         fz_caught_message(ctx));
+        goto out;
+    }
+    if (count <= 0) {
+        st = ap_fail(err, AP_ERR_INVALID, "pdf: the document has no pages");
+        goto out;
+    }
+    if (count > TT_PDF_MAX_PAGES) {
+        st = ap_fail(err, AP_ERR_TOO_LARGE, "pdf: %d pages; at most %d are read", count,
+                     TT_PDF_MAX_PAGES);
+        goto out;
+    }
+    if (!(pages = calloc((size_t)count, sizeof *pages))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
+        goto out;
+    }
+    for (int i = 1; i <= count; i++) {
+        int used = 0;
+        if (past_deadline(&rd.deadline)) {
+            st = ap_fail(err, AP_ERR_TIMEOUT, "pdf: over the %.0f s budget at page %d",
+                         PDF_TIME_LIMIT, i);
+            goto out;
+        }
+        if ((st = read_page(&rd, i, &pages[npages], &used, err)) != AP_OK) goto out;
+        if (used) npages++;
+        else tt_page_free(&pages[npages]);
+    }
+out:
+    if (st != AP_OK) {
+        for (size_t i = 0; pages && i < npages; i++) tt_page_free(&pages[i]);
+        free(pages);
+        pages = NULL;
+        npages = 0;
+    }
+    fz_drop_document(ctx, rd.doc);
+    fz_drop_stream(ctx, stream);
+    fz_drop_context(ctx);
+    *pages_out = pages;
+    *npages_out = npages;
+    return st;
+}
