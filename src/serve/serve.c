@@ -225,6 +225,7 @@ static const http_route serve_routes[] = {
     {"GET", "/health/ready", handle_ready, "health_ready", -1},
     {"GET", "/metrics", handle_metrics, "metrics", -1},
     {"POST", "/infer/ocr", serve_handle_ocr, "infer_ocr", RATE_INFERENCE},
+    {"POST", "/infer/document", serve_handle_document, "infer_document", RATE_INFERENCE},
     {"GET", "/features/*", serve_handle_features_get, "features_get", RATE_FEATURES},
     {"POST", "/features", serve_handle_features_post, "features_post", RATE_FEATURES},
     {"POST", "/get-online-features", serve_handle_online_features, "get_online_features",
@@ -238,10 +239,11 @@ static const http_route serve_routes[] = {
 static void print_help(FILE *out)
 {
     fprintf(out, "usage: aipipe serve [--config FILE] [flags]\n\n"
-                 "Runs the inference service: POST /infer/ocr, GET /health, /health/live,\n"
-                 "/health/ready and /metrics, also under /api/v1. Settings come from\n"
-                 "configs/inference.yaml (or --config FILE, or AIPIPE_CONFIG), then the\n"
-                 "environment, then these flags. SIGTERM drains in-flight requests and exits 0.\n\n"
+                 "Runs the inference service: POST /infer/ocr and /infer/document, GET /health,\n"
+                 "/health/live, /health/ready and /metrics, features and models, also under\n"
+                 "/api/v1. Settings come from configs/inference.yaml (or --config FILE, or\n"
+                 "AIPIPE_CONFIG), then the environment, then these flags. SIGTERM drains\n"
+                 "in-flight requests and exits 0.\n\n"
                  "flags:\n"
                  "  --config FILE                YAML settings file\n");
     cfg_print_help(serve_keys, NKEYS, out);

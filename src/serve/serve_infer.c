@@ -26,6 +26,7 @@ static ap_status read_multipart(serve_ctx *sc, const http_request *req, const ch
     if (!in->data) return http_error(resp, AP_ERR_NOMEM, NULL, "out of memory");
     memcpy(in->data, part.data, part.len);
     in->len = part.len;
+    snprintf(in->filename, sizeof in->filename, "%s", part.filename);
     upload_part mv;
     if (upload_multipart_find(ctype, req->body, req->body_len, "model_version", &mv, NULL) ==
         AP_OK) {
@@ -75,6 +76,8 @@ static ap_status read_json(serve_ctx *sc, const http_request *req, http_response
         st = upload_resolve_path(json_string_value(path), sc->allowed_dirs, sc->nallowed, &real,
                                  &err);
         if (st == AP_OK) st = upload_read_file(real, sc->max_body, &in->data, &in->len, &err);
+        const char *base = strrchr(json_string_value(path), '/');
+        snprintf(in->filename, sizeof in->filename, "%s", base ? base + 1 : json_string_value(path));
         free(real);
     }
     return st == AP_OK ? AP_OK : http_error(resp, st, NULL, "%s", err.msg);
@@ -99,7 +102,7 @@ ap_status serve_input_read(serve_ctx *sc, const http_request *req, http_response
 
 /* A requested model_version must name the loaded model: its version ("NAME/3"), its
  * registry version ("3") or its engine. */
-static ap_status check_model(const serve_model *m, const char *requested, http_response *resp)
+ap_status serve_check_model(const serve_model *m, const char *requested, http_response *resp)
 {
     if (!*requested || strcmp(requested, m->version) == 0 ||
         strcmp(requested, m->engine_name) == 0 ||
@@ -109,24 +112,31 @@ static ap_status check_model(const serve_model *m, const char *requested, http_r
                       "model version '%s' is not available", requested);
 }
 
-/* With use_feature_store (JSON body or query), stores the document's OCR features under
- * document_id (JSON body or query; else the request id). */
-static void record_features(serve_ctx *sc, const http_request *req, const serve_input *in,
-                            const ocr_result *r, const img_info *info, json_t *body)
+const char *serve_features_wanted(const http_request *req, const serve_input *in,
+                                  const char *flag)
 {
-    const char *q = http_req_query(req, "use_feature_store");
-    bool use = in->json ? json_is_true(json_object_get(in->json, "use_feature_store")) : false;
+    const char *q = http_req_query(req, flag);
+    bool use = in->json ? json_is_true(json_object_get(in->json, flag)) : false;
     if (q) use = strcmp(q, "true") == 0 || strcmp(q, "1") == 0;
-    if (!use) return;
+    if (!use) return NULL;
     const char *id = in->json ? json_string_value(json_object_get(in->json, "document_id")) : NULL;
     if (!id) id = http_req_query(req, "document_id");
-    if (!id) id = req->request_id;
+    return id ? id : req->request_id;
+}
+
+/* With use_feature_store, stores the document's OCR features (see serve_features_wanted). */
+static void record_features(serve_ctx *sc, const http_request *req, const serve_input *in,
+                            const serve_model *m, const ocr_result *r, const img_info *info,
+                            json_t *body)
+{
+    const char *id = serve_features_wanted(req, in, "use_feature_store");
+    if (!id) return;
     json_t *features = json_pack(
         "{s:f,s:I,s:f,s:i,s:i,s:i,s:s,s:s}", "ocr_confidence", r->confidence / 100.0, "word_count",
         (json_int_t)r->nwords, "processing_time",
         json_real_value(json_object_get(body, "processing_time")), "image_width", info->width,
         "image_height", info->height, "image_dpi", info->dpi, "image_format", info->format,
-        "model_version", sc->model_version);
+        "model_version", m->version);
     if (features) serve_features_record(sc, id, features, body);
     json_decref(features);
 }
@@ -148,7 +158,7 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
         st = http_error(resp, AP_ERR_UNAVAILABLE, NULL, "no model is loaded");
         goto out;
     }
-    st = check_model(model, in.model_version, resp);
+    st = serve_check_model(model, in.model_version, resp);
     if (st != AP_OK) goto out;
     img_info info;
     st = img_decode(in.data, in.len, sc->max_pixels, &pix, &info, &err);
@@ -183,7 +193,7 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
     json_object_set_new(body, "processing_time", json_real(http_now() - started));
     json_object_set_new(body, "image", json_pack("{s:s,s:i,s:i}", "format", info.format, "width",
                                                  info.width, "height", info.height));
-    record_features(sc, req, &in, &result, &info, body);
+    record_features(sc, req, &in, model, &result, &info, body);
     http_reply_json(resp, 200, body);
 out:
     ocr_result_free(&result);

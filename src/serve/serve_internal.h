@@ -60,7 +60,8 @@ typedef struct serve_input {
     unsigned char *data; /* owned */
     size_t len;
     char model_version[96];
-    json_t *json; /* the parsed JSON body, or NULL for multipart */
+    char filename[256]; /* the upload's file name or image_path's base name; may be "" */
+    json_t *json;       /* the parsed JSON body, or NULL for multipart */
 } serve_input;
 
 /* Fills in from req. On failure the error is recorded in resp and returned. */
@@ -68,7 +69,16 @@ ap_status serve_input_read(serve_ctx *sc, const http_request *req, http_response
                            serve_input *in);
 void serve_input_free(serve_input *in);
 
+/* AP_OK when requested ("" or absent) names model m; else MODEL_NOT_FOUND in resp. */
+ap_status serve_check_model(const serve_model *m, const char *requested, http_response *resp);
+/* The document id under which a request asked its features to be stored (the boolean
+ * `flag` in the JSON body or the query), or NULL when it did not ask. The id is the body's
+ * or query's document_id, else the request id; borrowed from req or in. */
+const char *serve_features_wanted(const http_request *req, const serve_input *in,
+                                  const char *flag);
+
 ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp);
+ap_status serve_handle_document(void *ctx, const http_request *req, http_response *resp);
 
 /* The model loader (serve_models.c). start: loads the configured model (registry, else
  * cache, else the ocr.* engine) with slots engines and starts the registry poll; stop:
