@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "train/train.h"
 
-static const cfg_key train_keys[] = {
+const cfg_key cli_train_keys[] = {
     {"data", "TRAIN_DATA", "data", CFG_STRING, "", 0, 0, NULL, "line crops: DIR or DIR/lines (datagen --lines)"},
     {"out", "TRAIN_OUT", "out", CFG_STRING, "", 0, 0, NULL, "output model directory"},
     {"base", NULL, "base", CFG_STRING, "", 0, 0, NULL, "lora/merge: the base model (dir or .safetensors)"},
@@ -44,8 +44,10 @@ static const cfg_key train_keys[] = {
     {"lora.targets", NULL, "targets", CFG_STRING, "", 0, 0, NULL, "comma-separated layers (conv0..3, proj, blocks.N.conv, head); empty: all"},
     {"distill.temperature", NULL, "temperature", CFG_STRING, "2", 0, 0, NULL, "softmax temperature"},
     {"distill.weight", NULL, "distill-weight", CFG_STRING, "0.5", 0, 0, NULL, "weight of the soft loss"},
+    {"pipeline", NULL, NULL, CFG_SECTION, "", 0, 0, NULL, "aipipe pipeline's settings"},
 };
-#define NKEYS (sizeof train_keys / sizeof train_keys[0])
+#define NKEYS (sizeof cli_train_keys / sizeof cli_train_keys[0])
+const size_t cli_train_nkeys = NKEYS;
 
 static int parse_float(const char *s, float lo, float hi, float *out)
 {
@@ -72,7 +74,46 @@ static void usage(FILE *out)
                  "Settings: configs/training.yaml (or --config FILE), the environment, then flags.\n"
                  "MODEL is a model directory or a .safetensors file.\n"
                  "  --config FILE  YAML settings file\n  --resume       continue from OUT's checkpoint\n");
-    cfg_print_help(train_keys, NKEYS, out);
+    cfg_print_help(cli_train_keys, NKEYS, out);
+}
+
+/* Fills o's model and optimisation settings from c (loaded with cli_train_keys); o->mode
+ * must be set (distill takes the student's shape). Returns -1 when a numeric setting is
+ * malformed or out of range. */
+int cli_train_fill(const cfg *c, train_opts *o)
+{
+    o->model.height = (int)cfg_int(c, "model.height");
+    o->model.dim = (int)cfg_int(c, "model.dim");
+    o->model.blocks = (int)cfg_int(c, "model.blocks");
+    o->model.kernel = (int)cfg_int(c, "model.kernel");
+    o->model.nclasses = 2; /* set from the charset */
+    int bad = parse_conv(cfg_str(c, "model.conv"), o->model.conv) ||
+              parse_float(cfg_str(c, "model.dropout"), 0, 0.9f, &o->model.dropout);
+    if (o->mode == TRAIN_DISTILL) {
+        bad |= parse_conv(cfg_str(c, "student.conv"), o->model.conv);
+        o->model.dim = (int)cfg_int(c, "student.dim");
+        o->model.blocks = (int)cfg_int(c, "student.blocks");
+    }
+    o->steps = cfg_int(c, "train.steps");
+    o->batch = (int)cfg_int(c, "train.batch");
+    o->max_width = (int)cfg_int(c, "train.max_width");
+    o->warmup = (int)cfg_int(c, "train.warmup");
+    o->seed = (uint64_t)cfg_int(c, "train.seed");
+    o->threads = (int)cfg_int(c, "train.threads");
+    o->checkpoint_every = (int)cfg_int(c, "train.checkpoint_every");
+    o->eval_every = (int)cfg_int(c, "train.eval_every");
+    o->eval_samples = (int)cfg_int(c, "train.eval_samples");
+    o->progress = cfg_bool(c, "train.progress") && isatty(2);
+    o->rank = (int)cfg_int(c, "lora.rank");
+    o->targets = cfg_str(c, "lora.targets");
+    bad |= parse_float(cfg_str(c, "train.lr"), 1e-7f, 1.0f, &o->lr) ||
+           parse_float(cfg_str(c, "train.weight_decay"), 0, 1, &o->weight_decay) ||
+           parse_float(cfg_str(c, "train.clip"), 0, 1e6f, &o->clip) ||
+           parse_float(cfg_str(c, "lora.alpha"), 1e-3f, 1e4f, &o->alpha) ||
+           parse_float(cfg_str(c, "lora.dropout"), 0, 0.9f, &o->lora_dropout) ||
+           parse_float(cfg_str(c, "distill.temperature"), 0.1f, 100, &o->temperature) ||
+           parse_float(cfg_str(c, "distill.weight"), 0, 1, &o->distill_weight);
+    return bad ? -1 : 0;
 }
 
 int cli_train(int argc, char **argv)
@@ -104,7 +145,7 @@ int cli_train(int argc, char **argv)
     bool help = false;
     ap_error err;
     int rc = 1;
-    if (cfg_load(train_keys, NKEYS, file, n, args, &help, &c, &err) != AP_OK) {
+    if (cfg_load(cli_train_keys, NKEYS, file, n, args, &help, &c, &err) != AP_OK) {
         rc = cli_die_usage("train", "%s", err.msg);
         goto out;
     }
@@ -150,37 +191,7 @@ int cli_train(int argc, char **argv)
         goto out;
     }
     o.data = data, o.out = outd, o.base = base, o.teacher = cfg_str(c, "teacher");
-    o.model.height = (int)cfg_int(c, "model.height");
-    o.model.dim = (int)cfg_int(c, "model.dim");
-    o.model.blocks = (int)cfg_int(c, "model.blocks");
-    o.model.kernel = (int)cfg_int(c, "model.kernel");
-    o.model.nclasses = 2; /* set from the charset */
-    int bad = parse_conv(cfg_str(c, "model.conv"), o.model.conv) ||
-              parse_float(cfg_str(c, "model.dropout"), 0, 0.9f, &o.model.dropout);
-    if (o.mode == TRAIN_DISTILL) {
-        bad |= parse_conv(cfg_str(c, "student.conv"), o.model.conv);
-        o.model.dim = (int)cfg_int(c, "student.dim");
-        o.model.blocks = (int)cfg_int(c, "student.blocks");
-    }
-    o.steps = cfg_int(c, "train.steps");
-    o.batch = (int)cfg_int(c, "train.batch");
-    o.max_width = (int)cfg_int(c, "train.max_width");
-    o.warmup = (int)cfg_int(c, "train.warmup");
-    o.seed = (uint64_t)cfg_int(c, "train.seed");
-    o.threads = (int)cfg_int(c, "train.threads");
-    o.checkpoint_every = (int)cfg_int(c, "train.checkpoint_every");
-    o.eval_every = (int)cfg_int(c, "train.eval_every");
-    o.eval_samples = (int)cfg_int(c, "train.eval_samples");
-    o.progress = cfg_bool(c, "train.progress") && isatty(2);
-    o.rank = (int)cfg_int(c, "lora.rank");
-    o.targets = cfg_str(c, "lora.targets");
-    bad |= parse_float(cfg_str(c, "train.lr"), 1e-7f, 1.0f, &o.lr) ||
-           parse_float(cfg_str(c, "train.weight_decay"), 0, 1, &o.weight_decay) ||
-           parse_float(cfg_str(c, "train.clip"), 0, 1e6f, &o.clip) ||
-           parse_float(cfg_str(c, "lora.alpha"), 1e-3f, 1e4f, &o.alpha) ||
-           parse_float(cfg_str(c, "lora.dropout"), 0, 0.9f, &o.lora_dropout) ||
-           parse_float(cfg_str(c, "distill.temperature"), 0.1f, 100, &o.temperature) ||
-           parse_float(cfg_str(c, "distill.weight"), 0, 1, &o.distill_weight);
+    int bad = cli_train_fill(c, &o);
     if (bad) {
         rc = cli_die_usage("train", "a numeric setting is malformed or out of range (see --help)");
         goto out;

@@ -79,6 +79,7 @@ static ap_status validate(const cfg_key *k, const char *v, const char *origin, a
     switch (k->type) {
     case CFG_STRING:
     case CFG_LIST:
+    case CFG_SECTION:
         return AP_OK;
     case CFG_INT: {
         long x;
@@ -154,13 +155,15 @@ static ap_status yaml_walk(cfg *c, yaml_document_t *doc, yaml_node_t *node, cons
                            (const char *)kn->data.scalar.value);
         if (len < 0 || (size_t)len >= sizeof path)
             return ap_fail(err, AP_ERR_CONFIG, "%s: key path too long", file);
+        long i = key_index(c->schema, c->n, path);
         if (vn->type == YAML_MAPPING_NODE) {
+            if (i >= 0 && c->schema[i].type == CFG_SECTION) continue; /* another command's */
             ap_status st = yaml_walk(c, doc, vn, path, depth + 1, file, err);
             if (st != AP_OK) return st;
             continue;
         }
-        long i = key_index(c->schema, c->n, path);
-        if (i < 0) return ap_fail(err, AP_ERR_CONFIG, "%s: unknown key '%s'", file, path);
+        if (i < 0 || c->schema[i].type == CFG_SECTION)
+            return ap_fail(err, AP_ERR_CONFIG, "%s: unknown key '%s'", file, path);
         if (vn->type == YAML_SCALAR_NODE) {
             ap_status st =
                 set_value(c, (size_t)i, (const char *)vn->data.scalar.value, '\n', file, err);
@@ -419,7 +422,8 @@ void cfg_print_help(const cfg_key *schema, size_t n, FILE *out)
 {
     for (size_t i = 0; i < n; i++) {
         const cfg_key *k = &schema[i];
-        static const char *const metavar[] = {"TEXT", "N", "BOOL", "VALUE", "A:B"};
+        static const char *const metavar[] = {"TEXT", "N", "BOOL", "VALUE", "A:B", ""};
+        if (k->type == CFG_SECTION) continue;
         char flag[64] = "";
         if (k->flag) snprintf(flag, sizeof flag, "--%s %s", k->flag, metavar[k->type]);
         fprintf(out, "  %-28s %s", flag, k->help);

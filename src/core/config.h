@@ -18,7 +18,9 @@
 
 #include "core/status.h"
 
-typedef enum cfg_type { CFG_STRING, CFG_INT, CFG_BOOL, CFG_ENUM, CFG_LIST } cfg_type;
+/* CFG_SECTION: a YAML mapping at `path` that another command reads from the same file
+ * (training.yaml's `pipeline:` for `aipipe train`); its keys are skipped, not refused. */
+typedef enum cfg_type { CFG_STRING, CFG_INT, CFG_BOOL, CFG_ENUM, CFG_LIST, CFG_SECTION } cfg_type;
 
 typedef struct cfg_key {
     const char *path; /* dotted YAML path, e.g. "server.port" */
