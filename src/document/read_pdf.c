@@ -118,6 +118,7 @@ typedef struct rule {
     float x0, y0, x1, y1; /* page points; x0 <= x1, y0 <= y1 */
     float thick;
     int horizontal;
+    int drawn; /* drawn as a line (a stroke or a thin bar), not a fill's edge or implied */
 } rule;
 
 typedef struct collector {
@@ -157,8 +158,8 @@ static void check_time(fz_context *ctx, collector *c)
     }
 }
 
-static void add_rule(collector *c, float x0, float y0, float x1, float y1, float thick,
-                     int horizontal)
+static void add_rule_as(collector *c, float x0, float y0, float x1, float y1, float thick,
+                        int horizontal, int drawn)
 {
     if (c->nrules >= PDF_MAX_RULES) {
         c->too_many = 1;
@@ -176,15 +177,25 @@ static void add_rule(collector *c, float x0, float y0, float x1, float y1, float
     }
     c->rules[c->nrules++] = (rule){.x0 = fminf(x0, x1), .y0 = fminf(y0, y1),
                                    .x1 = fmaxf(x0, x1), .y1 = fmaxf(y0, y1),
-                                   .thick = thick, .horizontal = horizontal};
+                                   .thick = thick, .horizontal = horizontal,
+                                   .drawn = drawn};
+}
+
+/* A rule implied by a fill's edge or by the text. */
+static void add_rule(collector *c, float x0, float y0, float x1, float y1, float thick,
+                     int horizontal)
+{
+    add_rule_as(c, x0, y0, x1, y1, thick, horizontal, 0);
 }
 
 /* A stroked segment (page points) is a rule when it runs across or down the page. */
 static void stroke_segment(collector *c, fz_point a, fz_point b)
 {
     float dx = fabsf(b.x - a.x), dy = fabsf(b.y - a.y);
-    if (dx >= 2 && dy <= dx * 0.02f) add_rule(c, a.x, (a.y + b.y) / 2, b.x, (a.y + b.y) / 2, c->thick, 1);
-    else if (dy >= 2 && dx <= dy * 0.02f) add_rule(c, (a.x + b.x) / 2, a.y, (a.x + b.x) / 2, b.y, c->thick, 0);
+    if (dx >= 2 && dy <= dx * 0.02f)
+        add_rule_as(c, a.x, (a.y + b.y) / 2, b.x, (a.y + b.y) / 2, c->thick, 1, 1);
+    else if (dy >= 2 && dx <= dy * 0.02f)
+        add_rule_as(c, (a.x + b.x) / 2, a.y, (a.x + b.x) / 2, b.y, c->thick, 0, 1);
 }
 
 /* A filled rectangle: a thin one is a rule along its length; a cell-sized coloured one
@@ -195,8 +206,8 @@ static void fill_rect(collector *c, fz_rect r)
     if (w <= 0 || h <= 0) return;
     float thin = fminf(w, h), len = fmaxf(w, h);
     if (thin <= 3.0f && len >= 4 * thin && len >= 2) {
-        if (w >= h) add_rule(c, r.x0, (r.y0 + r.y1) / 2, r.x1, (r.y0 + r.y1) / 2, thin, 1);
-        else add_rule(c, (r.x0 + r.x1) / 2, r.y0, (r.x0 + r.x1) / 2, r.y1, thin, 0);
+        if (w >= h) add_rule_as(c, r.x0, (r.y0 + r.y1) / 2, r.x1, (r.y0 + r.y1) / 2, thin, 1, 1);
+        else add_rule_as(c, (r.x0 + r.x1) / 2, r.y0, (r.x0 + r.x1) / 2, r.y1, thin, 0, 1);
         return;
     }
     if (!c->fill_edges || (double)w * h * 4 > c->page_area || thin < 4) return;
@@ -428,6 +439,256 @@ out:
     pixDestroy(&hruns);
     pixDestroy(&vruns);
     return st;
+}
+
+/* ---- completing the lattice from the text ---- */
+
+/* Many timetables rule only part of the grid: coloured cells without borders leave the
+ * header row and the day column outside every rule, and "rows only" styles draw no
+ * column rules at all. The text shows where the missing rules would run, so rules are
+ * added where text lies beside a table:
+ *   - a label column: text left of the table, within its rows, gets a column of its own,
+ *     cut at the table's row rules wherever no text crosses them;
+ *   - a header row: text just above the table (each line within a line's gap of the one
+ *     below it, or up to a rule drawn across the table) gets a row of its own, cut at
+ *     the table's column rules wherever no text crosses them;
+ *   - a table without any column rule gets one at each gap in the text that runs down
+ *     most of its rows, drawn in the rows where no text crosses it.
+ * The lattice is then built again from all the rules. */
+
+typedef struct cbox {
+    float x0, y0, x1, y1, size; /* page points, relative to the page's origin */
+} cbox;
+
+/* Whether any character box in [y0, y1) x [x0, x1) crosses the vertical line at x. */
+static int crosses_v(const cbox *b, size_t n, float x, float y0, float y1)
+{
+    for (size_t i = 0; i < n; i++) {
+        float cy = (b[i].y0 + b[i].y1) / 2;
+        if (cy > y0 && cy < y1 && b[i].x0 < x - 0.5f && b[i].x1 > x + 0.5f) return 1;
+    }
+    return 0;
+}
+
+static int crosses_h(const cbox *b, size_t n, float y, float x0, float x1)
+{
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2;
+        if (cx > x0 && cx < x1 && b[i].y0 < y - 0.5f && b[i].y1 > y + 0.5f) return 1;
+    }
+    return 0;
+}
+
+static int inside_tables(const img_table *tables, size_t ntables, float s, float x, float y)
+{
+    for (size_t t = 0; t < ntables; t++) {
+        const img_table *tb = &tables[t];
+        if (x * s >= tb->col_x[0] && x * s < tb->col_x[tb->ncols] && y * s >= tb->row_y[0] &&
+            y * s < tb->row_y[tb->nrows])
+            return 1;
+    }
+    return 0;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+#define MAX_GUTTERS 64
+
+/* Column rules for a table that has none: x positions (points) where, in most rows with
+ * text, no character lies; each becomes a rule in the rows it does not cross. */
+static void gutter_rules(collector *c, const img_table *tb, float s, const cbox *b, size_t n)
+{
+    float X0 = tb->col_x[0] / s, X1 = tb->col_x[tb->ncols] / s;
+    int nrows = tb->nrows, rows_with_text = 0;
+    if (nrows < 2 || X1 - X0 < 40) return;
+    int width = (int)ceilf(X1 - X0) + 1;
+    unsigned short *free_rows = calloc((size_t)width, sizeof *free_rows);
+    unsigned char *ink = malloc((size_t)width);
+    if (!free_rows || !ink) goto out;
+    for (int r = 0; r < nrows; r++) {
+        float y0 = tb->row_y[r] / s, y1 = tb->row_y[r + 1] / s;
+        memset(ink, 0, (size_t)width);
+        int any = 0;
+        for (size_t i = 0; i < n; i++) {
+            float cy = (b[i].y0 + b[i].y1) / 2, cx = (b[i].x0 + b[i].x1) / 2;
+            if (cy <= y0 || cy >= y1 || cx <= X0 || cx >= X1) continue;
+            any = 1;
+            int a = (int)floorf(b[i].x0 - X0) - 1, z = (int)ceilf(b[i].x1 - X0) + 1;
+            for (int x = a < 0 ? 0 : a; x < z && x < width; x++) ink[x] = 1;
+        }
+        if (!any) continue;
+        rows_with_text++;
+        for (int x = 0; x < width; x++) free_rows[x] += !ink[x];
+    }
+    if (rows_with_text < 2) goto out;
+    /* runs of x free in at least 60% of the rows with text, with text on both sides */
+    int need = (rows_with_text * 3 + 4) / 5, ngut = 0;
+    float gut[MAX_GUTTERS];
+    int first_ink = -1, last_ink = -1;
+    for (int x = 0; x < width; x++)
+        if (free_rows[x] < rows_with_text) {
+            if (first_ink < 0) first_ink = x;
+            last_ink = x;
+        }
+    for (int x = first_ink + 1; x < last_ink && ngut < MAX_GUTTERS;) {
+        if (free_rows[x] < need) {
+            x++;
+            continue;
+        }
+        int a = x;
+        while (x < last_ink && free_rows[x] >= need) x++;
+        if (x - a < 4) continue;
+        /* a column edge the lattice already has (a fill's side) inside the gap wins */
+        float at = X0 + (float)(a + x) / 2;
+        for (int k = 1; k < tb->ncols; k++) {
+            float cx = tb->col_x[k] / s;
+            if (cx >= X0 + (float)a && cx <= X0 + (float)x) at = cx;
+        }
+        gut[ngut++] = at;
+    }
+    for (int g = 0; g < ngut; g++)
+        for (int r = 0; r < nrows; r++) {
+            float y0 = tb->row_y[r] / s, y1 = tb->row_y[r + 1] / s;
+            if (!crosses_v(b, n, gut[g], y0, y1)) add_rule(c, gut[g], y0, gut[g], y1, 0.5f, 0);
+        }
+out:
+    free(free_rows);
+    free(ink);
+}
+
+/* Horizontal rules drawn with the same ends, stacked down the page (a table ruled in rows
+ * only) are one table: its sides are rules too, so the rows hold together. */
+static void close_row_tables(collector *c)
+{
+    size_t n = c->nrules;
+    for (size_t i = 0; i < n; i++) {
+        const rule a = c->rules[i];
+        if (!a.drawn || !a.horizontal || a.x1 - a.x0 < 100) continue;
+        float top = a.y0, bottom = a.y0;
+        int count = 1, first = 1;
+        for (size_t j = 0; j < n; j++) {
+            const rule *b = &c->rules[j];
+            if (j == i || !b->drawn || !b->horizontal || fabsf(b->x0 - a.x0) > 3 ||
+                fabsf(b->x1 - a.x1) > 3)
+                continue;
+            if (b->y0 < a.y0 && j < i) first = 0; /* the group is closed from its top rule */
+            count++;
+            top = fminf(top, b->y0);
+            bottom = fmaxf(bottom, b->y0);
+        }
+        if (!first || count < 3 || top != a.y0) continue;
+        add_rule(c, a.x0, top, a.x0, bottom, 0.5f, 0);
+        add_rule(c, a.x1, top, a.x1, bottom, 0.5f, 0);
+    }
+}
+
+/* Adds the rules the text implies around each table (see above) to c. */
+static void text_rules(collector *c, const img_table *tables, size_t ntables, float s,
+                       const cbox *b, size_t n)
+{
+    float *sizes = n ? malloc(n * sizeof *sizes) : NULL;
+    if (!sizes) return;
+    for (size_t i = 0; i < n; i++) sizes[i] = b[i].size;
+    qsort(sizes, n, sizeof *sizes, cmp_float);
+    float em = sizes[n / 2] > 1 ? sizes[n / 2] : 10;
+    free(sizes);
+    for (size_t t = 0; t < ntables; t++) {
+        const img_table *tb = &tables[t];
+        float X0 = tb->col_x[0] / s, X1 = tb->col_x[tb->ncols] / s;
+        float Y0 = tb->row_y[0] / s, Y1 = tb->row_y[tb->nrows] / s;
+        /* a table closes: its outline is a rule even where none is drawn */
+        add_rule(c, X0, Y0, X1, Y0, 0.5f, 1);
+        add_rule(c, X0, Y1, X1, Y1, 0.5f, 1);
+        add_rule(c, X0, Y0, X0, Y1, 0.5f, 0);
+        add_rule(c, X1, Y0, X1, Y1, 0.5f, 0);
+        /* no column rule drawn inside: the columns are where the text leaves gaps */
+        int drawn_columns = 0;
+        for (size_t i = 0; i < c->nrules && !drawn_columns; i++) {
+            const rule *r = &c->rules[i];
+            drawn_columns = r->drawn && !r->horizontal && r->x0 > X0 + 3 && r->x0 < X1 - 3 &&
+                            r->y1 > Y0 + 3 && r->y0 < Y1 - 3;
+        }
+        if (!drawn_columns) gutter_rules(c, tb, s, b, n);
+        /* the label column: outside text left of the table, within its rows */
+        float L = X0;
+        for (size_t i = 0; i < n; i++) {
+            float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+            if (cy > Y0 && cy < Y1 && b[i].x1 <= X0 + 1 && b[i].x0 >= X0 - 0.4f * (X1 - X0) &&
+                !inside_tables(tables, ntables, s, cx, cy) && b[i].x0 - 3 < L)
+                L = b[i].x0 - 3;
+        }
+        if (L < X0) {
+            add_rule(c, L, Y0, L, Y1, 0.5f, 0);
+            for (int r = 0; r <= tb->nrows; r++) {
+                float y = tb->row_y[r] / s;
+                if (r == 0 || r == tb->nrows || !crosses_h(b, n, y, L, X0))
+                    add_rule(c, L, y, X0, y, 0.5f, 1);
+            }
+        }
+        /* the header row: text just above, growing upwards line by line */
+        float T = Y0;
+        for (int grown = 1; grown;) {
+            grown = 0;
+            for (size_t i = 0; i < n; i++) {
+                float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+                float gap = T == Y0 ? 1.5f * em : 0.8f * em;
+                if (cx > L && cx < X1 && b[i].y1 <= Y0 + 1 && b[i].y0 < T &&
+                    b[i].y1 >= T - gap && !inside_tables(tables, ntables, s, cx, cy)) {
+                    T = b[i].y0 - 2;
+                    grown = 1;
+                }
+            }
+        }
+        if (T < Y0) {
+            /* a rule drawn across the table a little above the text closes the row */
+            float best = T;
+            for (size_t i = 0; i < c->nrules; i++) {
+                const rule *r = &c->rules[i];
+                if (r->horizontal && r->y0 < T + 2 && r->y0 > T - 2 * em && r->x0 <= X0 + 2 &&
+                    r->x1 >= X1 - 2 && r->y0 < best)
+                    best = r->y0;
+            }
+            T = best;
+            add_rule(c, L, T, X1, T, 0.5f, 1);
+            add_rule(c, L, T, L, Y0, 0.5f, 0);
+            add_rule(c, X1, T, X1, Y0, 0.5f, 0);
+            for (int k = 0; k <= tb->ncols; k++) {
+                float x = tb->col_x[k] / s;
+                if (!crosses_v(b, n, x, T, Y0)) add_rule(c, x, T, x, Y0, 0.5f, 0);
+            }
+        }
+    }
+}
+
+/* Character boxes of the page (no spaces), relative to its origin. */
+static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, size_t *n)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    for (fz_stext_block *b = sp->first_block; b; b = b->next) {
+        if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
+        for (fz_stext_line *l = b->u.t.first_line; l; l = l->next)
+            for (fz_stext_char *ch = l->first_char; ch; ch = ch->next) {
+                if (ch->c == ' ' || ch->c < 0x20) continue;
+                if (*n >= PDF_MAX_CHARS) return AP_ERR_TOO_LARGE;
+                if (*n == cap) {
+                    cap = cap ? cap * 2 : 256;
+                    cbox *grown = realloc(*out, cap * sizeof *grown);
+                    if (!grown) return AP_ERR_NOMEM;
+                    *out = grown;
+                }
+                fz_rect r = fz_rect_from_quad(ch->quad);
+                (*out)[(*n)++] = (cbox){.x0 = r.x0 - page.x0, .y0 = r.y0 - page.y0,
+                                        .x1 = r.x1 - page.x0, .y1 = r.y1 - page.y0,
+                                        .size = ch->size};
+            }
+    }
+    return AP_OK;
 }
 
 /* ---- text into cells ---- */
@@ -778,6 +1039,36 @@ static ap_status mupdf_failure(reader *rd, int number, int timed_out, ap_error *
     return ap_fail(err, AP_ERR_INVALID, "pdf: page %d cannot be read: %s", number, msg);
 }
 
+/* Loads the page, collects its rules into c and its structured text into *text (NULL
+ * for an empty page). The fz_try lives here, apart from the caller's many locals, so
+ * that nothing the longjmp could clobber is used after it. */
+static ap_status load_page(reader *rd, int number, fz_page **page, collector *c,
+                           fz_stext_page **text, ap_error *err)
+{
+    fz_context *ctx = rd->ctx;
+    fz_try(ctx)
+    {
+        *page = fz_load_page(ctx, rd->doc, number - 1);
+        c->page = fz_bound_page(ctx, *page);
+        c->page_area = (double)(c->page.x1 - c->page.x0) * (c->page.y1 - c->page.y0);
+        if (!fz_is_empty_rect(c->page)) {
+            collect_rules(ctx, *page, c);
+            *text = fz_new_stext_page_from_page(ctx, *page, &(fz_stext_options){.flags = 0});
+        }
+    }
+    fz_catch(ctx) return mupdf_failure(rd, number, c->timed_out, err);
+    return AP_OK;
+}
+
+static ap_status render(reader *rd, int number, fz_page *page, fz_rect bounds, fz_pixmap **pm,
+                        float *scale, ap_error *err)
+{
+    fz_context *ctx = rd->ctx;
+    fz_try(ctx) *pm = render_page(ctx, page, bounds, scale);
+    fz_catch(ctx) return mupdf_failure(rd, number, 0, err);
+    return AP_OK;
+}
+
 /* Reads page number (1-based) into *page. *used: the page gave something (a table or text). */
 static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_error *err)
 {
@@ -797,24 +1088,7 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
     *used = 0;
     c.deadline = rd->deadline;
 
-    fz_var(page);
-    fz_var(text);
-    fz_var(pm);
-    fz_try(ctx)
-    {
-        page = fz_load_page(ctx, rd->doc, number - 1);
-        c.page = fz_bound_page(ctx, page);
-        c.page_area = (double)(c.page.x1 - c.page.x0) * (c.page.y1 - c.page.y0);
-        if (!fz_is_empty_rect(c.page)) {
-            collect_rules(ctx, page, &c);
-            text = fz_new_stext_page_from_page(ctx, page, &(fz_stext_options){.flags = 0});
-        }
-    }
-    fz_catch(ctx)
-    {
-        st = mupdf_failure(rd, number, c.timed_out, err);
-        goto out;
-    }
+    if ((st = load_page(rd, number, &page, &c, &text, err)) != AP_OK) goto out;
     if (!text) goto out; /* an empty page */
     if (c.oom) {
         st = ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
@@ -823,7 +1097,30 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
     if (c.too_many) log_debug("pdf: page %d: more than %d rules, the rest ignored", number, PDF_MAX_RULES);
 
     float s = 1;
+    close_row_tables(&c);
     if ((st = rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) goto out;
+    if (ntables) {
+        cbox *boxes = NULL;
+        size_t nboxes = 0;
+        st = char_boxes(text, c.page, &boxes, &nboxes);
+        if (st != AP_OK) {
+            free(boxes);
+            st = st == AP_ERR_NOMEM ? ap_fail(err, st, "pdf: out of memory")
+                                    : ap_fail(err, st, "pdf: page %d holds more than %d characters",
+                                              number, PDF_MAX_CHARS);
+            goto out;
+        }
+        size_t before = c.nrules;
+        text_rules(&c, tables, ntables, s, boxes, nboxes);
+        free(boxes);
+        if (c.oom) goto oom;
+        if (c.nrules > before) {
+            img_tables_free(tables, ntables);
+            tables = NULL;
+            ntables = 0;
+            if ((st = rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) goto out;
+        }
+    }
     if (ntables && !(unit_cell = calloc(ntables, sizeof *unit_cell))) goto oom;
     for (size_t t = 0; t < ntables; t++) {
         size_t units = (size_t)tables[t].nrows * (size_t)tables[t].ncols;
@@ -850,12 +1147,7 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
                   (ntables == 0 && c.image_area * 2 > c.page_area);
     if (scanned) {
         float scale = 1;
-        fz_try(ctx) pm = render_page(ctx, page, c.page, &scale);
-        fz_catch(ctx)
-        {
-            st = mupdf_failure(rd, number, 0, err);
-            goto out;
-        }
+        if ((st = render(rd, number, page, c.page, &pm, &scale, err)) != AP_OK) goto out;
         if (!(pix = pix_from_pixmap(ctx, pm))) goto oom;
         st = tt_read_raster(pix, rd->engines, rd->nengines, rd->opts, out, err);
         if (st != AP_OK) goto out;
@@ -889,6 +1181,27 @@ out:
 
 /* ---- the document ---- */
 
+static ap_status open_document(reader *rd, const unsigned char *data, size_t len,
+                               fz_stream **stream, int *count, ap_error *err)
+{
+    fz_context *ctx = rd->ctx;
+    fz_try(ctx)
+    {
+        *stream = fz_open_memory(ctx, data, len);
+        rd->doc = (fz_document *)pdf_open_document_with_stream(ctx, *stream);
+        *count = fz_count_pages(ctx, rd->doc);
+    }
+    fz_catch(ctx)
+    {
+        if (rd->mem.hit)
+            return ap_fail(err, AP_ERR_TOO_LARGE, "pdf: opening needs more than %zu MiB",
+                           PDF_MEM_CAP >> 20);
+        return ap_fail(err, AP_ERR_INVALID, "pdf: not a readable PDF: %s",
+                       fz_caught_message(ctx));
+    }
+    return AP_OK;
+}
+
 ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engines,
                       size_t nengines, const tt_extract_options *opts, tt_page **pages_out,
                       size_t *npages_out, ap_error *err)
@@ -912,23 +1225,7 @@ ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engine
     fz_context *ctx = rd.ctx;
     fz_set_warning_callback(ctx, quiet_mupdf, NULL);
     fz_set_error_callback(ctx, quiet_mupdf, NULL);
-    fz_var(stream);
-    fz_try(ctx)
-    {
-        stream = fz_open_memory(ctx, data, len);
-        rd.doc = (fz_document *)pdf_open_document_with_stream(ctx, stream);
-        count = fz_count_pages(ctx, rd.doc);
-    }
-    fz_catch(ctx)
-    {
-        if (rd.mem.hit)
-            st = ap_fail(err, AP_ERR_TOO_LARGE, "pdf: opening needs more than %zu MiB",
-                         PDF_MEM_CAP >> 20);
-        else
-            st = ap_fail(err, AP_ERR_INVALID, "pdf: not a readable PDF: %s",
-                         fz_caught_message(ctx));
-        goto out;
-    }
+    if ((st = open_document(&rd, data, len, &stream, &count, err)) != AP_OK) goto out;
     if (count <= 0) {
         st = ap_fail(err, AP_ERR_INVALID, "pdf: the document has no pages");
         goto out;
