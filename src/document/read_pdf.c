@@ -136,6 +136,8 @@ typedef struct collector {
     int stroking;
     float thick;
     fz_point cur, start;
+    fz_rect *fills; /* coloured cell-sized rectangles: one cell each, never split */
+    size_t nfills, fills_cap;
     fz_point pts[6]; /* the current subpath's corners while it may still be a rectangle */
     int npts, rect_ok;
     int fill_edges; /* the fill is coloured: its rectangles' edges are rules */
@@ -211,6 +213,19 @@ static void fill_rect(collector *c, fz_rect r)
         return;
     }
     if (!c->fill_edges || (double)w * h * 4 > c->page_area || thin < 4) return;
+    if (c->nfills < PDF_MAX_RULES / 4) {
+        if (c->nfills == c->fills_cap) {
+            size_t cap = c->fills_cap ? c->fills_cap * 2 : 64;
+            fz_rect *grown = realloc(c->fills, cap * sizeof *grown);
+            if (!grown) {
+                c->oom = 1;
+                return;
+            }
+            c->fills = grown;
+            c->fills_cap = cap;
+        }
+        c->fills[c->nfills++] = r;
+    }
     add_rule(c, r.x0, r.y0, r.x1, r.y0, 0.5f, 1);
     add_rule(c, r.x0, r.y1, r.x1, r.y1, 0.5f, 1);
     add_rule(c, r.x0, r.y0, r.x0, r.y1, 0.5f, 0);
@@ -389,6 +404,9 @@ static void collect_rules(fz_context *ctx, fz_page *page, collector *c)
         c->rules = d->rules;
         c->nrules = d->nrules;
         c->cap = d->cap;
+        c->fills = d->fills;
+        c->nfills = d->nfills;
+        c->fills_cap = d->fills_cap;
         c->oom = d->oom;
         c->too_many = d->too_many;
         c->timed_out = d->timed_out;
@@ -552,8 +570,15 @@ static void gutter_rules(collector *c, const img_table *tb, float s, const cbox 
     }
     for (int g = 0; g < ngut; g++)
         for (int r = 0; r < nrows; r++) {
-            float y0 = tb->row_y[r] / s, y1 = tb->row_y[r + 1] / s;
-            if (!crosses_v(b, n, gut[g], y0, y1)) add_rule(c, gut[g], y0, gut[g], y1, 0.5f, 0);
+            float y0 = tb->row_y[r] / s, y1 = tb->row_y[r + 1] / s, ym = (y0 + y1) / 2;
+            int in_fill = 0; /* one coloured cell across the gap (a Break row) stays one */
+            for (size_t f = 0; f < c->nfills && !in_fill; f++) {
+                const fz_rect *fr = &c->fills[f];
+                in_fill = fr->x0 - c->page.x0 < gut[g] - 2 && fr->x1 - c->page.x0 > gut[g] + 2 &&
+                          fr->y0 - c->page.y0 < ym && fr->y1 - c->page.y0 > ym;
+            }
+            if (!in_fill && !crosses_v(b, n, gut[g], y0, y1))
+                add_rule(c, gut[g], y0, gut[g], y1, 0.5f, 0);
         }
 out:
     free(free_rows);
@@ -600,6 +625,16 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
         const img_table *tb = &tables[t];
         float X0 = tb->col_x[0] / s, X1 = tb->col_x[tb->ncols] / s;
         float Y0 = tb->row_y[0] / s, Y1 = tb->row_y[tb->nrows] / s;
+        /* A side drawn as a rule closes the table there: text beyond it is not its. */
+        int top_drawn = 0, left_drawn = 0;
+        for (size_t i = 0; i < c->nrules; i++) {
+            const rule *r = &c->rules[i];
+            if (!r->drawn) continue;
+            if (r->horizontal && fabsf(r->y0 - Y0) < 3 && r->x1 - r->x0 >= 0.8f * (X1 - X0))
+                top_drawn = 1;
+            if (!r->horizontal && fabsf(r->x0 - X0) < 3 && r->y1 - r->y0 >= 0.8f * (Y1 - Y0))
+                left_drawn = 1;
+        }
         /* a table closes: its outline is a rule even where none is drawn */
         add_rule(c, X0, Y0, X1, Y0, 0.5f, 1);
         add_rule(c, X0, Y1, X1, Y1, 0.5f, 1);
@@ -615,7 +650,7 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
         if (!drawn_columns) gutter_rules(c, tb, s, b, n);
         /* the label column: outside text left of the table, within its rows */
         float L = X0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !left_drawn; i++) {
             float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
             if (cy > Y0 && cy < Y1 && b[i].x1 <= X0 + 1 && b[i].x0 >= X0 - 0.4f * (X1 - X0) &&
                 !inside_tables(tables, ntables, s, cx, cy) && b[i].x0 - 3 < L)
@@ -631,7 +666,7 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
         }
         /* the header row: text just above, growing upwards line by line */
         float T = Y0;
-        for (int grown = 1; grown;) {
+        for (int grown = !top_drawn; grown;) {
             grown = 0;
             for (size_t i = 0; i < n; i++) {
                 float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
@@ -1172,6 +1207,7 @@ out:
     img_tables_free(tables, ntables);
     pieces_free(&ps);
     free(c.rules);
+    free(c.fills);
     pixDestroy(&pix);
     fz_drop_pixmap(ctx, pm);
     fz_drop_stext_page(ctx, text);
