@@ -440,10 +440,6 @@ static ap_status upload_tree(pl_ctx *ctx, art_store *store, const char *proxy_ro
     struct dirent *de;
     while (st == AP_OK && (de = readdir(d))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        /* the trainer's checkpoint and local run are not part of the model */
-        if (!*rel && (strcmp(de->d_name, "checkpoint.safetensors") == 0 ||
-                      strcmp(de->d_name, "run") == 0 || strcmp(de->d_name, "merged") == 0))
-            continue;
         char sub[PATH_MAX], full[PATH_MAX], key[PATH_MAX];
         if ((st = path_join(sub, sizeof sub, err, "%s%s%s", rel, *rel ? "/" : "", de->d_name)) ||
             (st = path_join(full, sizeof full, err, "%s/%s", dir, sub)) ||
@@ -462,13 +458,44 @@ static ap_status upload_tree(pl_ctx *ctx, art_store *store, const char *proxy_ro
     return st;
 }
 
-/* Uploads model_dir as artifact "model" of the running child run; *source is where the
- * version will point (artifact_uri/model). */
+/* WORK/export: the servable files of model_dir (its top-level files, hard-linked, without
+ * the trainer's checkpoint and run dir) and their checksums.sha256, so that a download
+ * checks exactly what was uploaded. */
+static ap_status export_model(const pl_ctx *ctx, const char *model_dir, char *out, size_t size,
+                              ap_error *err)
+{
+    ap_status st = path_join(out, size, err, "%s/export", ctx->o->work_dir);
+    if (st == AP_OK) st = rm_rf(out, err);
+    if (st == AP_OK) st = mkdir_p(out, err);
+    if (st != AP_OK) return st;
+    DIR *d = opendir(model_dir);
+    if (!d) return ap_fail(err, AP_ERR_IO, "%s: cannot open: %s", model_dir, strerror(errno));
+    struct dirent *de;
+    while (st == AP_OK && (de = readdir(d))) {
+        char from[PATH_MAX], to[PATH_MAX];
+        struct stat sb;
+        if (strcmp(de->d_name, "checkpoint.safetensors") == 0 ||
+            strcmp(de->d_name, REGC_CHECKSUMS) == 0 ||
+            path_join(from, sizeof from, NULL, "%s/%s", model_dir, de->d_name) != AP_OK ||
+            lstat(from, &sb) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        if ((st = path_join(to, sizeof to, err, "%s/%s", out, de->d_name)) == AP_OK &&
+            link(from, to) != 0)
+            st = ap_fail(err, AP_ERR_IO, "%s: cannot link to %s: %s", from, to, strerror(errno));
+    }
+    closedir(d);
+    return st == AP_OK ? regc_write_checksums(out, err) : st;
+}
+
+/* Uploads model_dir's servable files as artifact "model" of the running child run;
+ * *source is where the version will point (artifact_uri/model). */
 static ap_status upload_model(pl_ctx *ctx, const char *model_dir, char *source, size_t size,
                               ap_error *err)
 {
-    ap_status st = regc_write_checksums(model_dir, err);
+    char exported[PATH_MAX];
+    ap_status st = export_model(ctx, model_dir, exported, sizeof exported, err);
     if (st != AP_OK) return st;
+    model_dir = exported;
     const char *au = ctx->child_artifacts;
     if ((st = path_join(source, size, err, "%s/model", au)) != AP_OK) return st;
     if (strncmp(au, "mlflow-artifacts:", 17) == 0) {
