@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "train/pipeline.h"
 
+/* clang-format off */
 static const cfg_key pipeline_keys[] = {
     {"pipeline.work_dir", "WORK_DIR", "work-dir", CFG_STRING, "var/pipeline", 0, 0, NULL, "work directory: data, model, markers (one directory, one pipeline run)"},
     {"pipeline.run_name", "PIPELINE_RUN_NAME", "run-name", CFG_STRING, "", 0, 0, NULL, "the registry run's name (default pipeline-<time>)"},
@@ -33,6 +34,7 @@ static const cfg_key pipeline_keys[] = {
     {"pipeline.promote.metric", NULL, "metric", CFG_ENUM, "strict_f1", 0, 0, "strict_f1|name_f1|cer", "promote: the figure compared with Production's (cer: lower wins)"},
     {"pipeline.promote.min_improvement", NULL, "min-improvement", CFG_STRING, "0", 0, 0, NULL, "promote: the margin the candidate must beat Production by"},
 };
+/* clang-format on */
 #define NPIPELINE (sizeof pipeline_keys / sizeof pipeline_keys[0])
 
 static void usage(FILE *out, const cfg_key *schema, size_t n)
@@ -142,7 +144,9 @@ int cli_pipeline(int argc, char **argv)
                    : strcmp(mode, "distill") == 0 ? TRAIN_DISTILL
                                                   : TRAIN_OCR;
     if (cli_train_fill(c, &o.train) != 0) {
-        rc = cli_die_usage("pipeline", "a training setting is malformed or out of range (see aipipe train --help)");
+        rc = cli_die_usage(
+            "pipeline",
+            "a training setting is malformed or out of range (see aipipe train --help)");
         goto out;
     }
     o.work_dir = cfg_str(c, "pipeline.work_dir");
@@ -163,13 +167,15 @@ int cli_pipeline(int argc, char **argv)
     o.tracking_uri = cfg_str(c, "pipeline.register.tracking_uri");
     o.progress = true;
     if (dg_parse_formats(cfg_str(c, "pipeline.data.formats"), &o.train_formats, &err) != AP_OK ||
-        dg_parse_formats(cfg_str(c, "pipeline.data.eval_formats"), &o.eval_formats, &err) != AP_OK ||
+        dg_parse_formats(cfg_str(c, "pipeline.data.eval_formats"), &o.eval_formats, &err) !=
+            AP_OK ||
         pl_metric_parse(cfg_str(c, "pipeline.promote.metric"), &o.metric, &err) != AP_OK) {
         rc = cli_die_usage("pipeline", "%s", err.msg);
         goto out;
     }
     if (parse_double(cfg_str(c, "pipeline.promote.min_improvement"), -1, 1, &o.min_improvement)) {
-        rc = cli_die_usage("pipeline", "pipeline.promote.min_improvement must be a number in [-1, 1]");
+        rc = cli_die_usage("pipeline",
+                           "pipeline.promote.min_improvement must be a number in [-1, 1]");
         goto out;
     }
     if (!*o.model_name) {

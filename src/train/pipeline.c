@@ -190,24 +190,25 @@ static ap_status compute_hashes(pl_ctx *ctx, ap_error *err)
                     s ? ctx->hash[s - 1] : "");
         switch ((pl_step)s) {
         case PL_PREPARE_DATA:
-            sbuf_printf(&b, "train_docs=%zu eval_docs=%zu seed=%llu formats=%u eval_formats=%u "
-                            "degrade=%d\n",
-                        o->train_docs, o->eval_docs, (unsigned long long)o->seed,
-                        o->train_formats, o->eval_formats, (int)o->degrade);
+            sbuf_printf(&b,
+                        "train_docs=%zu eval_docs=%zu seed=%llu formats=%u eval_formats=%u "
+                        "degrade=%d\n",
+                        o->train_docs, o->eval_docs, (unsigned long long)o->seed, o->train_formats,
+                        o->eval_formats, (int)o->degrade);
             break;
         case PL_TRAIN:
-            sbuf_printf(&b, "mode=%d base=%s h=%d conv=%d,%d,%d,%d dim=%d blocks=%d kernel=%d "
-                            "dropout=%.9g steps=%ld batch=%d max_width=%d warmup=%d lr=%.9g "
-                            "wd=%.9g clip=%.9g seed=%llu rank=%d alpha=%.9g lora_dropout=%.9g "
-                            "targets=%s temperature=%.9g distill_weight=%.9g\n",
-                        (int)t->mode, o->base_model ? o->base_model : "", t->model.height,
-                        t->model.conv[0], t->model.conv[1], t->model.conv[2], t->model.conv[3],
-                        t->model.dim, t->model.blocks, t->model.kernel, (double)t->model.dropout,
-                        t->steps, t->batch, t->max_width, t->warmup, (double)t->lr,
-                        (double)t->weight_decay, (double)t->clip, (unsigned long long)t->seed,
-                        t->rank, (double)t->alpha, (double)t->lora_dropout,
-                        t->targets ? t->targets : "", (double)t->temperature,
-                        (double)t->distill_weight);
+            sbuf_printf(
+                &b,
+                "mode=%d base=%s h=%d conv=%d,%d,%d,%d dim=%d blocks=%d kernel=%d "
+                "dropout=%.9g steps=%ld batch=%d max_width=%d warmup=%d lr=%.9g "
+                "wd=%.9g clip=%.9g seed=%llu rank=%d alpha=%.9g lora_dropout=%.9g "
+                "targets=%s temperature=%.9g distill_weight=%.9g\n",
+                (int)t->mode, o->base_model ? o->base_model : "", t->model.height, t->model.conv[0],
+                t->model.conv[1], t->model.conv[2], t->model.conv[3], t->model.dim, t->model.blocks,
+                t->model.kernel, (double)t->model.dropout, t->steps, t->batch, t->max_width,
+                t->warmup, (double)t->lr, (double)t->weight_decay, (double)t->clip,
+                (unsigned long long)t->seed, t->rank, (double)t->alpha, (double)t->lora_dropout,
+                t->targets ? t->targets : "", (double)t->temperature, (double)t->distill_weight);
             break;
         case PL_EVALUATE:
             sbuf_printf(&b, "eval_lines=%d\n", o->eval_lines);
@@ -233,8 +234,8 @@ static ap_status compute_hashes(pl_ctx *ctx, ap_error *err)
 
 /* ---- markers ---- */
 
-static ap_status marker_path(const pl_ctx *ctx, pl_step s, const char *what, char *out,
-                             size_t size, ap_error *err)
+static ap_status marker_path(const pl_ctx *ctx, pl_step s, const char *what, char *out, size_t size,
+                             ap_error *err)
 {
     return path_join(out, size, err, "%s/state/%s.%s", ctx->o->work_dir, step_names[s], what);
 }
@@ -307,8 +308,8 @@ static json_t *metric(const char *key, double value, long step)
 
 /* Creates a run in the experiment; on AP_OK run_id and artifact_uri are filled. */
 static ap_status run_create(pl_ctx *ctx, const char *experiment_id, const char *name,
-                            const char *parent, char run_id[64], char *artifact_uri,
-                            size_t au_size, ap_error *err)
+                            const char *parent, char run_id[64], char *artifact_uri, size_t au_size,
+                            ap_error *err)
 {
     json_t *tags = json_array();
     json_array_append_new(tags, tag("mlflow.runName", name));
@@ -317,8 +318,8 @@ static ap_status run_create(pl_ctx *ctx, const char *experiment_id, const char *
         json_array_append_new(tags, tag("mlflow.parentRunId", parent));
         json_array_append_new(tags, tag("pipeline.step", name));
     }
-    json_t *body = json_pack("{s:s,s:s,s:I,s:o}", "experiment_id", experiment_id, "run_name",
-                             name, "start_time", (json_int_t)now_ms(), "tags", tags);
+    json_t *body = json_pack("{s:s,s:s,s:I,s:o}", "experiment_id", experiment_id, "run_name", name,
+                             "start_time", (json_int_t)now_ms(), "tags", tags);
     json_t *r = NULL;
     ap_status st = regc_call(ctx->reg, "POST", "runs/create", NULL, body, &r, err);
     json_decref(body);
@@ -345,8 +346,8 @@ static ap_status ensure_parent(pl_ctx *ctx, ap_error *err)
         return run_update(ctx, parent, "RUNNING", err);
     }
     json_object_clear(ctx->tree);
-    const char *exp = ctx->o->experiment && *ctx->o->experiment ? ctx->o->experiment
-                                                                 : "aipipe-training";
+    const char *exp =
+        ctx->o->experiment && *ctx->o->experiment ? ctx->o->experiment : "aipipe-training";
     char eid[64] = "";
     json_t *r = NULL;
     char *enc = NULL;
@@ -372,9 +373,10 @@ static ap_status ensure_parent(pl_ctx *ctx, ap_error *err)
             snprintf(eid, sizeof eid, "%s",
                      json_string_value(json_object_get(r, "experiment_id")) ?: "");
     } else if (st == AP_OK) {
-        snprintf(eid, sizeof eid, "%s",
-                 json_string_value(json_object_get(json_object_get(r, "experiment"),
-                                                   "experiment_id")) ?: "");
+        snprintf(
+            eid, sizeof eid, "%s",
+            json_string_value(json_object_get(json_object_get(r, "experiment"), "experiment_id"))
+                ?: "");
     }
     json_decref(r);
     if (st != AP_OK) return st;
@@ -419,8 +421,8 @@ static ap_status child_begin(pl_ctx *ctx, pl_step s, ap_error *err)
                     ctx->child_run, ctx->child_artifacts, sizeof ctx->child_artifacts, err);
     if (st != AP_OK) return st;
     json_object_set_new(children, step_names[s],
-                        json_pack("{s:s,s:s,s:s}", "run_id", ctx->child_run, "hash",
-                                  ctx->hash[s], "artifact_uri", ctx->child_artifacts));
+                        json_pack("{s:s,s:s,s:s}", "run_id", ctx->child_run, "hash", ctx->hash[s],
+                                  "artifact_uri", ctx->child_artifacts));
     return tree_save(ctx, err);
 }
 
@@ -428,9 +430,8 @@ static ap_status child_begin(pl_ctx *ctx, pl_step s, ap_error *err)
 
 /* Uploads every regular file below dir/rel to the artifact location base/prefix: through
  * the registry's proxy for mlflow-artifacts:/ URIs, else straight into that store. */
-static ap_status upload_tree(pl_ctx *ctx, art_store *store, const char *proxy_root,
-                             const char *dir, const char *rel, const char *prefix, int depth,
-                             ap_error *err)
+static ap_status upload_tree(pl_ctx *ctx, art_store *store, const char *proxy_root, const char *dir,
+                             const char *rel, const char *prefix, int depth, ap_error *err)
 {
     char path[PATH_MAX];
     ap_status st = path_join(path, sizeof path, err, "%s%s%s", dir, *rel ? "/" : "", rel);
@@ -443,8 +444,8 @@ static ap_status upload_tree(pl_ctx *ctx, art_store *store, const char *proxy_ro
         char sub[PATH_MAX], full[PATH_MAX], key[PATH_MAX];
         if ((st = path_join(sub, sizeof sub, err, "%s%s%s", rel, *rel ? "/" : "", de->d_name)) ||
             (st = path_join(full, sizeof full, err, "%s/%s", dir, sub)) ||
-            (st = path_join(key, sizeof key, err, "%s%s/%s", proxy_root ? proxy_root : "",
-                            prefix, sub)))
+            (st = path_join(key, sizeof key, err, "%s%s/%s", proxy_root ? proxy_root : "", prefix,
+                            sub)))
             break;
         struct stat sb;
         if (lstat(full, &sb) != 0) continue;
@@ -500,7 +501,8 @@ static ap_status upload_model(pl_ctx *ctx, const char *model_dir, char *source, 
     if ((st = path_join(source, size, err, "%s/model", au)) != AP_OK) return st;
     if (strncmp(au, "mlflow-artifacts:", 17) == 0) {
         const char *root = au + 17;
-        while (*root == '/') root++;
+        while (*root == '/')
+            root++;
         char prefix[2300];
         if ((st = path_join(prefix, sizeof prefix, err, "%s/model", root)) != AP_OK) return st;
         return upload_tree(ctx, NULL, NULL, model_dir, "", prefix, 0, err);
@@ -589,7 +591,8 @@ static ap_status evaluate_model(const pl_ctx *ctx, const char *model_dir, const 
     for (int i = 0; i < threads && st == AP_OK; i++)
         st = ocr_engine_open(&oo, &engines[i], err);
     if (st == AP_OK) st = list_heldout(heldout, &names, &n, err);
-    if (st == AP_OK && n == 0) st = ap_fail(err, AP_ERR_NOT_FOUND, "%s: no held-out documents", heldout);
+    if (st == AP_OK && n == 0)
+        st = ap_fail(err, AP_ERR_NOT_FOUND, "%s: no held-out documents", heldout);
     tt_extract_options xo = {.engines = engines, .nengines = (size_t)threads, .threads = threads};
     for (size_t i = 0; st == AP_OK && i < n; i++) {
         static const char *const exts[] = {"png", "jpg", "pdf", "docx"};
@@ -634,11 +637,10 @@ static ap_status evaluate_model(const pl_ctx *ctx, const char *model_dir, const 
 
 static json_t *scores_json(const pl_scores *s)
 {
-    json_t *j = json_pack("{s:f,s:f,s:f,s:I,s:I,s:I,s:I}", "strict_f1",
-                          ev_strict_f1(&s->counts), "name_f1", ev_name_f1(&s->counts),
-                          "meta", ev_meta_score(&s->counts), "docs", (json_int_t)s->counts.docs,
-                          "gold", (json_int_t)s->counts.gold, "pred",
-                          (json_int_t)s->counts.pred, "failed_docs", (json_int_t)s->failed);
+    json_t *j = json_pack("{s:f,s:f,s:f,s:I,s:I,s:I,s:I}", "strict_f1", ev_strict_f1(&s->counts),
+                          "name_f1", ev_name_f1(&s->counts), "meta", ev_meta_score(&s->counts),
+                          "docs", (json_int_t)s->counts.docs, "gold", (json_int_t)s->counts.gold,
+                          "pred", (json_int_t)s->counts.pred, "failed_docs", (json_int_t)s->failed);
     if (j && s->cer >= 0) {
         json_object_set_new(j, "cer", json_real(s->cer));
         json_object_set_new(j, "ms_per_line", json_real(s->ms_per_line));
@@ -659,9 +661,14 @@ static ap_status step_prepare(pl_ctx *ctx, json_t *outputs, ap_error *err)
         (st = path_join(heldout, sizeof heldout, err, "%s/data/heldout", o->work_dir)) ||
         (st = mkdir_p(train_dir, err)) || (st = mkdir_p(heldout, err)))
         return st;
-    dg_options d = {.count = o->train_docs, .seed = o->seed, .out_dir = train_dir,
-                    .formats = o->train_formats, .lines = true, .degrade = o->degrade,
-                    .layout = DG_LAYOUT_MIXED, .jobs = o->jobs};
+    dg_options d = {.count = o->train_docs,
+                    .seed = o->seed,
+                    .out_dir = train_dir,
+                    .formats = o->train_formats,
+                    .lines = true,
+                    .degrade = o->degrade,
+                    .layout = DG_LAYOUT_MIXED,
+                    .jobs = o->jobs};
     if ((st = dg_generate(&d, err)) != AP_OK) return st;
     d.count = o->eval_docs, d.seed = o->seed + PL_HELDOUT_SEED_OFFSET, d.out_dir = heldout;
     d.formats = o->eval_formats, d.lines = false;
@@ -698,7 +705,8 @@ static ap_status resolve_base(pl_ctx *ctx, char *out, size_t size, ap_error *err
     }
     if (strncmp(b, "models:/", 8) != 0) return path_join(out, size, err, "%s", b);
     if (!ctx->reg)
-        return ap_fail(err, AP_ERR_INVALID, "base model %s needs the registry (MLFLOW_TRACKING_URI)", b);
+        return ap_fail(err, AP_ERR_INVALID,
+                       "base model %s needs the registry (MLFLOW_TRACKING_URI)", b);
     regc_version v = {0};
     ap_status st = regc_resolve(ctx->reg, b, &v, err);
     if (st != AP_OK) return st;
@@ -769,8 +777,7 @@ static ap_status step_train(pl_ctx *ctx, json_t *outputs, ap_error *err)
     if ((st = path_join(data, sizeof data, err, "%s/data/train", o->work_dir)) ||
         (st = path_join(out, sizeof out, err, "%s/model", o->work_dir)))
         return st;
-    if (t.mode != TRAIN_OCR && (st = resolve_base(ctx, base, sizeof base, err)) != AP_OK)
-        return st;
+    if (t.mode != TRAIN_OCR && (st = resolve_base(ctx, base, sizeof base, err)) != AP_OK) return st;
     t.data = data, t.out = out, t.resume = 1; /* a stale checkpoint was removed with model/ */
     t.base = t.mode == TRAIN_LORA ? base : NULL;
     t.teacher = t.mode == TRAIN_DISTILL ? base : NULL;
@@ -812,8 +819,7 @@ static ap_status step_evaluate(pl_ctx *ctx, json_t *outputs, ap_error *err)
     /* the local run: one line per evaluation, as the trainer's metrics.jsonl */
     char path[PATH_MAX];
     json_object_set_new(j, "step", json_string("evaluate"));
-    if ((st = path_join(path, sizeof path, err, "%s/run/metrics.jsonl", ctx->o->work_dir)) ==
-        AP_OK)
+    if ((st = path_join(path, sizeof path, err, "%s/run/metrics.jsonl", ctx->o->work_dir)) == AP_OK)
         st = append_line(path, j, err);
     if (st == AP_OK && ctx->reg) {
         json_t *ms = json_array(), *parent_ms = json_array();
@@ -893,8 +899,8 @@ static ap_status step_register(pl_ctx *ctx, json_t *outputs, ap_error *err)
     if (st == AP_OK && !*version) {
         json_t *tags = json_array();
         json_array_append_new(tags, tag("engine", "fine_tuned_ocr"));
-        json_array_append_new(tags, tag("training.mode",
-                                        json_string_value(json_object_get(to, "mode")) ?: "base"));
+        json_array_append_new(
+            tags, tag("training.mode", json_string_value(json_object_get(to, "mode")) ?: "base"));
         json_array_append_new(tags, tag("pipeline.register_hash", ctx->hash[PL_REGISTER]));
         json_array_append_new(tags, tag("pipeline.eval_hash", ctx->hash[PL_PREPARE_DATA]));
         json_array_append_new(
@@ -937,8 +943,7 @@ static ap_status step_register(pl_ctx *ctx, json_t *outputs, ap_error *err)
 
 /* The Production version's scores on this run's sets: downloaded into WORK/baseline/vN
  * and scored once (cached in WORK/baseline/vN.json under the data's hash). */
-static ap_status baseline_scores(pl_ctx *ctx, const regc_version *prod, json_t **out,
-                                 ap_error *err)
+static ap_status baseline_scores(pl_ctx *ctx, const regc_version *prod, json_t **out, ap_error *err)
 {
     *out = NULL;
     char dir[PATH_MAX], cache[PATH_MAX], parent[PATH_MAX];
@@ -949,7 +954,8 @@ static ap_status baseline_scores(pl_ctx *ctx, const regc_version *prod, json_t *
         return st;
     json_t *c = json_load_file(cache, 0, NULL);
     const char *h = json_string_value(json_object_get(c, "hash"));
-    if (h && strcmp(h, ctx->hash[PL_EVALUATE]) == 0 && json_is_object(json_object_get(c, "scores"))) {
+    if (h && strcmp(h, ctx->hash[PL_EVALUATE]) == 0 &&
+        json_is_object(json_object_get(c, "scores"))) {
         *out = json_incref(json_object_get(c, "scores"));
         json_decref(c);
         return AP_OK;
@@ -960,8 +966,8 @@ static ap_status baseline_scores(pl_ctx *ctx, const regc_version *prod, json_t *
     const char *engine = json_string_value(json_object_get(prod->tags, "engine"));
     const char *lang = json_string_value(json_object_get(prod->tags, "language"));
     pl_scores s;
-    if ((st = evaluate_model(ctx, dir, engine ? engine : "fine_tuned_ocr", lang ? lang : "eng",
-                             &s, err)) != AP_OK)
+    if ((st = evaluate_model(ctx, dir, engine ? engine : "fine_tuned_ocr", lang ? lang : "eng", &s,
+                             err)) != AP_OK)
         return st;
     if (!(*out = scores_json(&s))) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
     c = json_pack("{s:s,s:O}", "hash", ctx->hash[PL_EVALUATE], "scores", *out);
@@ -987,7 +993,9 @@ static ap_status step_promote(pl_ctx *ctx, json_t *outputs, ap_error *err)
     bool promote = false, have_prod = false;
     double cand = json_number_value(cand_v), prodv = 0;
     ap_status st = AP_OK;
-    if (!version || !cand_v) st = ap_fail(err, AP_ERR_INVALID, "register or evaluate left no %s", version ? key : "version");
+    if (!version || !cand_v)
+        st = ap_fail(err, AP_ERR_INVALID, "register or evaluate left no %s",
+                     version ? key : "version");
     if (st == AP_OK) {
         snprintf(uri, sizeof uri, "models:/%s/Production", o->model_name);
         st = regc_resolve(ctx->reg, uri, &prod, err);
@@ -1025,9 +1033,9 @@ static ap_status step_promote(pl_ctx *ctx, json_t *outputs, ap_error *err)
         }
     }
     if (st == AP_OK && promote) {
-        json_t *r = NULL, *body = json_pack("{s:s,s:s,s:s,s:b}", "name", o->model_name, "version",
-                                            version, "stage", "Production",
-                                            "archive_existing_versions", 1);
+        json_t *r = NULL,
+               *body = json_pack("{s:s,s:s,s:s,s:b}", "name", o->model_name, "version", version,
+                                 "stage", "Production", "archive_existing_versions", 1);
         st = regc_call(ctx->reg, "POST", "model-versions/transition-stage", NULL, body, &r, err);
         json_decref(body);
         json_decref(r);
@@ -1039,9 +1047,10 @@ static ap_status step_promote(pl_ctx *ctx, json_t *outputs, ap_error *err)
         json_object_set_new(outputs, "metric", json_string(key));
         fprintf(stderr, "pipeline: promote: version %s %s: %s\n", version,
                 promote ? "promoted to Production" : "not promoted", reason);
-        json_t *body = json_pack("{s:s,s:s,s:s,s:s}", "name", o->model_name, "version", version,
-                                 "key", "pipeline.promotion", "value",
-                                 promote ? "promoted" : "rejected"), *r = NULL;
+        json_t *body =
+                   json_pack("{s:s,s:s,s:s,s:s}", "name", o->model_name, "version", version, "key",
+                             "pipeline.promotion", "value", promote ? "promoted" : "rejected"),
+               *r = NULL;
         st = regc_call(ctx->reg, "POST", "model-versions/set-tag", NULL, body, &r, err);
         json_decref(body);
         json_decref(r);
@@ -1050,8 +1059,10 @@ static ap_status step_promote(pl_ctx *ctx, json_t *outputs, ap_error *err)
         json_array_append_new(ms, metric("promoted", promote, 0));
         if (have_prod && base) json_array_append_new(ms, metric("production_score", prodv, 0));
         json_array_append_new(tags, tag("promotion.reason", reason));
-        if (st == AP_OK) st = log_batch(ctx, ctx->child_run, ms, NULL, tags, err);
-        else json_decref(ms), json_decref(tags);
+        if (st == AP_OK)
+            st = log_batch(ctx, ctx->child_run, ms, NULL, tags, err);
+        else
+            json_decref(ms), json_decref(tags);
     }
 out:
     if (st == AP_OK) {
@@ -1112,12 +1123,13 @@ static ap_status run_step(pl_ctx *ctx, pl_step s, ap_error *err)
     if (!ctx->reg && (s == PL_REGISTER || s == PL_PROMOTE)) {
         /* nothing to do, but recorded so that the run is complete */
         if (o->progress)
-            fprintf(stderr, "pipeline: [%d/%d] %s: skipped: no registry (MLFLOW_TRACKING_URI is "
-                            "not set)\n",
+            fprintf(stderr,
+                    "pipeline: [%d/%d] %s: skipped: no registry (MLFLOW_TRACKING_URI is "
+                    "not set)\n",
                     s + 1, PL_STEP_COUNT, step_names[s]);
-        json_t *m = json_pack("{s:s,s:s,s:I,s:{s:s}}", "step", step_names[s], "hash", ctx->hash[s],
-                              "finished_ms", (json_int_t)now_ms(), "outputs", "skipped",
-                              "no registry");
+        json_t *m =
+            json_pack("{s:s,s:s,s:I,s:{s:s}}", "step", step_names[s], "hash", ctx->hash[s],
+                      "finished_ms", (json_int_t)now_ms(), "outputs", "skipped", "no registry");
         st = m ? write_json(done, m, err) : ap_fail(err, AP_ERR_NOMEM, "out of memory");
         json_decref(m);
         return st;
@@ -1146,9 +1158,9 @@ static ap_status run_step(pl_ctx *ctx, pl_step s, ap_error *err)
         if (st == AP_OK && s2 != AP_OK) st = ap_fail(err, s2, "%s", e2.msg);
     }
     if (st == AP_OK) {
-        json_t *m = json_pack("{s:s,s:s,s:I,s:f,s:O}", "step", step_names[s], "hash",
-                              ctx->hash[s], "finished_ms", (json_int_t)now_ms(), "seconds",
-                              now_s() - t0, "outputs", outputs);
+        json_t *m = json_pack("{s:s,s:s,s:I,s:f,s:O}", "step", step_names[s], "hash", ctx->hash[s],
+                              "finished_ms", (json_int_t)now_ms(), "seconds", now_s() - t0,
+                              "outputs", outputs);
         st = m ? write_json(done, m, err) : ap_fail(err, AP_ERR_NOMEM, "out of memory");
         json_decref(m);
         if (st == AP_OK) unlink(start);
@@ -1169,12 +1181,12 @@ static ap_status write_params(const pl_ctx *ctx, ap_error *err)
     if (st == AP_OK) st = mkdir_p(path, err);
     if (st == AP_OK) st = path_join(path, sizeof path, err, "%s/run/params.json", o->work_dir);
     if (st != AP_OK) return st;
-    json_t *p = json_pack("{s:s,s:I,s:I,s:I,s:s,s:I,s:s,s:s,s:f}", "mode", modes[o->train.mode],
-                          "train_docs", (json_int_t)o->train_docs, "eval_docs",
-                          (json_int_t)o->eval_docs, "seed", (json_int_t)o->seed, "base_model",
-                          o->base_model ? o->base_model : "", "steps", (json_int_t)o->train.steps,
-                          "model_name", o->model_name, "metric", metric_key(o->metric),
-                          "min_improvement", o->min_improvement);
+    json_t *p =
+        json_pack("{s:s,s:I,s:I,s:I,s:s,s:I,s:s,s:s,s:f}", "mode", modes[o->train.mode],
+                  "train_docs", (json_int_t)o->train_docs, "eval_docs", (json_int_t)o->eval_docs,
+                  "seed", (json_int_t)o->seed, "base_model", o->base_model ? o->base_model : "",
+                  "steps", (json_int_t)o->train.steps, "model_name", o->model_name, "metric",
+                  metric_key(o->metric), "min_improvement", o->min_improvement);
     st = p ? write_json(path, p, err) : ap_fail(err, AP_ERR_NOMEM, "out of memory");
     json_decref(p);
     return st;
