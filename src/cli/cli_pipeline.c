@@ -149,6 +149,8 @@ int cli_pipeline(int argc, char **argv)
             "a training setting is malformed or out of range (see aipipe train --help)");
         goto out;
     }
+    const char *crash = getenv("AIPIPE_TRAIN_CRASH_AT"); /* tests: kill -9 after a checkpoint */
+    o.train.crash_at = crash ? strtol(crash, NULL, 10) : 0;
     o.work_dir = cfg_str(c, "pipeline.work_dir");
     o.run_name = cfg_str(c, "pipeline.run_name");
     o.experiment = cfg_str(c, "pipeline.experiment");

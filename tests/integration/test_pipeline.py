@@ -4,6 +4,7 @@ artifact root), that `aipipe pipeline run`:
   and skips register and promote with "skipped: no registry" (exit 0);
 - skips finished steps on a rerun (`--step evaluate` again: "skipped"), and redoes only the
   step whose settings changed;
+- resumes an interrupted train step from its checkpoint (kill -9 mid-training);
 - refuses a step whose predecessor is not done (exit 1) and bad arguments (exit 2);
 - with a registry records one parent run with the five steps as child runs
   (mlflow.parentRunId), the trainer's params and metrics, the evaluation metrics, the model
@@ -16,6 +17,7 @@ artifact root), that `aipipe pipeline run`:
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -102,6 +104,20 @@ def main():
         assert os.path.getmtime(os.path.join(local, "model", "model.safetensors")) == mtime
         p = pipeline(local, base_env, "--step", "register", "--eval-lines", "10")
         assert p.stderr.count("skipped: no registry") == 2, p.stderr[-500:]
+
+        # a crash in the middle of training (kill -9 after the checkpoint of step 5): the
+        # rerun resumes train from its checkpoint instead of starting over
+        p = pipeline(local, dict(base_env, AIPIPE_TRAIN_CRASH_AT="5"), "--steps", "10",
+                     expect=None)
+        assert p.returncode in (-signal.SIGKILL, 128 + 9), (p.returncode, p.stderr[-1000:])
+        assert os.path.exists(os.path.join(local, "state", "train.start"))
+        p = pipeline(local, base_env, "--steps", "10")
+        assert "train: resuming" in p.stderr and "resumed at step 5" in p.stderr, p.stderr[-1500:]
+        assert "prepare-data: skipped (done" in p.stderr, p.stderr[-1500:]
+
+        # aipipe train reads the same file and leaves the pipeline: section alone
+        subprocess.run([BIN, "train", "eval", "--config", CONFIG, "--help"], check=True,
+                       capture_output=True, env=base_env)
 
         # with a registry
         art = os.path.join(tmp, "artifacts")
