@@ -144,6 +144,29 @@ static void test_unknown_keys_and_flags(void **state)
                      AP_ERR_CONFIG);
 }
 
+/* A CFG_SECTION key: another command's mapping in the same file is skipped whole, while a
+ * scalar in its place and unknown keys elsewhere are still refused. */
+static void test_sections_of_other_commands(void **state)
+{
+    (void)state;
+    static const cfg_key sk[] = {
+        {"server.port", NULL, "port", CFG_INT, "8000", 0, 65535, NULL, "port"},
+        {"pipeline", NULL, NULL, CFG_SECTION, "", 0, 0, NULL, "another command's"},
+    };
+    cfg *c = NULL;
+    ap_error err = {0};
+    char *argv[] = {"train"};
+    write_yaml("server:\n  port: 9000\npipeline:\n  work_dir: x\n  data:\n    seed: 3\n");
+    assert_int_equal(cfg_load(sk, 2, yaml_path, 1, argv, NULL, &c, &err), AP_OK);
+    assert_int_equal(cfg_int(c, "server.port"), 9000);
+    cfg_free(c);
+    write_yaml("pipeline: 3\n");
+    assert_int_equal(cfg_load(sk, 2, yaml_path, 1, argv, NULL, &c, &err), AP_ERR_CONFIG);
+    write_yaml("server:\n  prot: 1\npipeline:\n  a: 1\n");
+    assert_int_equal(cfg_load(sk, 2, yaml_path, 1, argv, NULL, &c, &err), AP_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "server.prot"));
+}
+
 static void test_lists(void **state)
 {
     (void)state;
@@ -181,6 +204,7 @@ int main(void)
         cmocka_unit_test_teardown(test_config_flag_replaces_file, teardown),
         cmocka_unit_test_teardown(test_bad_values_name_the_key, teardown),
         cmocka_unit_test_teardown(test_unknown_keys_and_flags, teardown),
+        cmocka_unit_test_teardown(test_sections_of_other_commands, teardown),
         cmocka_unit_test_teardown(test_lists, teardown),
         cmocka_unit_test_teardown(test_help_stops_parsing, teardown),
     };
