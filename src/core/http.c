@@ -101,6 +101,15 @@ void http_reply_json(http_response *resp, int status, json_t *body)
     http_reply_take(resp, status, "application/json", text, strlen(text));
 }
 
+ap_status http_reply_metrics(http_response *resp, metrics *m)
+{
+    size_t len = 0;
+    char *text = metrics_render(m, &len);
+    if (!text) return http_error(resp, AP_ERR_NOMEM, NULL, "out of memory");
+    http_reply_take(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    return AP_OK;
+}
+
 ap_status http_error(http_response *resp, ap_status st, json_t *details, const char *fmt, ...)
 {
     va_list ap;

@@ -106,6 +106,8 @@ void http_reply_json(http_response *resp, int status, json_t *body);
 /* Sets a reply; takes ownership of body (malloc'd, len bytes). */
 void http_reply_take(http_response *resp, int status, const char *content_type, char *body,
                      size_t len);
+/* Replies with the registry's Prometheus text exposition. */
+ap_status http_reply_metrics(http_response *resp, metrics *m);
 /* Records the error message and details (owned) and returns st, for handlers to
  * `return http_error(resp, AP_ERR_INVALID, NULL, "...")`. */
 ap_status http_error(http_response *resp, ap_status st, json_t *details, const char *fmt, ...)

@@ -103,12 +103,7 @@ static ap_status handle_version(void *vctx, const http_request *req, http_respon
 static ap_status handle_metrics(void *vctx, const http_request *req, http_response *resp)
 {
     (void)req;
-    reg_ctx *ctx = vctx;
-    size_t len = 0;
-    char *text = metrics_render(ctx->metrics, &len);
-    if (!text) return http_error(resp, AP_ERR_NOMEM, NULL, "out of memory");
-    http_reply_take(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
-    return AP_OK;
+    return http_reply_metrics(resp, ((reg_ctx *)vctx)->metrics);
 }
 
 static const http_route fixed_routes[] = {

@@ -211,12 +211,7 @@ static ap_status handle_ready(void *ctx, const http_request *req, http_response 
 static ap_status handle_metrics(void *ctx, const http_request *req, http_response *resp)
 {
     (void)req;
-    serve_ctx *sc = ctx;
-    size_t len = 0;
-    char *text = metrics_render(sc->metrics, &len);
-    if (!text) return http_error(resp, AP_ERR_NOMEM, NULL, "out of memory");
-    http_reply_take(resp, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
-    return AP_OK;
+    return http_reply_metrics(resp, ((serve_ctx *)ctx)->metrics);
 }
 
 static const http_route serve_routes[] = {

@@ -12,19 +12,6 @@
 #define MAX_ENGINES_PER_REQUEST 8
 #define LOW_CONFIDENCE 0.6f /* blocks below it are counted as low-confidence features */
 
-/* Takes one engine (waiting up to timeout_s) and then whatever more are idle, up to max. */
-static ap_status take_engines(ap_pool *pool, double timeout_s, ocr_engine **engines, size_t max,
-                              size_t *n)
-{
-    void *e;
-    *n = 0;
-    ap_status st = ap_pool_get(pool, timeout_s, &e);
-    if (st != AP_OK) return st;
-    engines[(*n)++] = e;
-    while (*n < max && ap_pool_get(pool, 0, &e) == AP_OK) engines[(*n)++] = e;
-    return AP_OK;
-}
-
 /* With extract_features, stores the document's layout features. */
 static void record_features(serve_ctx *sc, const http_request *req, const serve_input *in,
                             const serve_model *m, const tt_doc *doc, double seconds, json_t *body)
@@ -65,17 +52,7 @@ ap_status serve_handle_document(void *ctx, const http_request *req, http_respons
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t max = cores > 0 && cores < MAX_ENGINES_PER_REQUEST ? (size_t)cores
                                                               : MAX_ENGINES_PER_REQUEST;
-    st = take_engines(model->pool, sc->request_timeout_s, engines, max, &nengines);
-    if (st == AP_ERR_BUSY) {
-        resp->retry_after = 1;
-        http_error(resp, st, NULL, "all OCR workers are busy and the queue is full");
-        goto out;
-    }
-    if (st != AP_OK) {
-        http_error(resp, st, NULL, "no OCR worker became free within %.0f s",
-                   sc->request_timeout_s);
-        goto out;
-    }
+    if ((st = serve_take_engines(sc, model, engines, max, &nengines, resp)) != AP_OK) goto out;
     double left_ms = (sc->request_timeout_s - (http_now() - started)) * 1e3;
     tt_extract_options opts = {.engines = engines,
                                .nengines = nengines,

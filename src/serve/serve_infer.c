@@ -141,13 +141,31 @@ static void record_features(serve_ctx *sc, const http_request *req, const serve_
     json_decref(features);
 }
 
+ap_status serve_take_engines(serve_ctx *sc, serve_model *m, ocr_engine **engines, size_t max,
+                             size_t *n, http_response *resp)
+{
+    void *e;
+    *n = 0;
+    ap_status st = ap_pool_get(m->pool, sc->request_timeout_s, &e);
+    if (st == AP_ERR_BUSY) {
+        resp->retry_after = 1;
+        return http_error(resp, st, NULL, "all OCR workers are busy and the queue is full");
+    }
+    if (st != AP_OK)
+        return http_error(resp, st, NULL, "no OCR worker became free within %.0f s",
+                          sc->request_timeout_s);
+    engines[(*n)++] = e;
+    while (*n < max && ap_pool_get(m->pool, 0, &e) == AP_OK) engines[(*n)++] = e;
+    return AP_OK;
+}
+
 ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp)
 {
     serve_ctx *sc = ctx;
     double started = http_now();
     serve_input in;
     PIX *pix = NULL;
-    void *engine = NULL;
+    ocr_engine *engine = NULL;
     ocr_result result = {0};
     ap_error err = {0};
     /* The model is held for the whole request: a swap meanwhile does not free it. */
@@ -166,17 +184,9 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
         http_error(resp, st, NULL, "%s", err.msg);
         goto out;
     }
-    st = ap_pool_get(model->pool, sc->request_timeout_s, &engine);
-    if (st == AP_ERR_BUSY) {
-        resp->retry_after = 1;
-        http_error(resp, st, NULL, "all OCR workers are busy and the queue is full");
-        goto out;
-    }
-    if (st != AP_OK) {
-        http_error(resp, st, NULL, "no OCR worker became free within %.0f s",
-                   sc->request_timeout_s);
-        goto out;
-    }
+    size_t nengines;
+    st = serve_take_engines(sc, model, &engine, 1, &nengines, resp);
+    if (st != AP_OK) goto out;
     double left_ms = (sc->request_timeout_s - (http_now() - started)) * 1e3;
     ocr_params params = {.layout = OCR_LAYOUT_PAGE, .timeout_ms = left_ms < 1 ? 1 : (int)left_ms};
     st = ocr_recognize(engine, pix, &params, &result, &err);

@@ -77,6 +77,12 @@ ap_status serve_check_model(const serve_model *m, const char *requested, http_re
 const char *serve_features_wanted(const http_request *req, const serve_input *in,
                                   const char *flag);
 
+/* Borrows one engine of model m (waiting up to the request timeout; busy -> 503 with
+ * Retry-After, timeout -> 504, both recorded in resp), then whatever more are idle at
+ * once, up to max. The caller returns each of engines[0..*n) to m->pool. */
+ap_status serve_take_engines(serve_ctx *sc, serve_model *m, ocr_engine **engines, size_t max,
+                             size_t *n, http_response *resp);
+
 ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *resp);
 ap_status serve_handle_document(void *ctx, const http_request *req, http_response *resp);
 
