@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "nn/nn.h"
+#include "nn/parallel.h"
 #include "nn/safetensors.h"
 
 static const int POOL_H[4] = {2, 2, 2, 2}, POOL_W[4] = {2, 2, 1, 1};
@@ -291,8 +292,9 @@ const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int 
         uint64_t r = nn_rng_seed(rng, 2, (uint64_t)j);
         nn_dropout_forward(ACT(m, BLK(j, 5)), ACT(m, BLK(j, 6)), ACT(m, BLK(j, 4)), (size_t)N * D,
                            train ? c->dropout : 0.0f, &r);
-        float *xn = ACT(m, BLK(j + 1, 0)), *d = ACT(m, BLK(j, 5));
-        for (size_t i = 0; i < (size_t)N * D; i++) xn[i] = xj[i] + d[i];
+        float *xn = ACT(m, BLK(j + 1, 0));
+        memcpy(xn, xj, sizeof(float) * (size_t)N * D);
+        nn_add(xn, ACT(m, BLK(j, 5)), (size_t)N * D);
     }
     nn_linear_forward(ACT(m, A_LOGITS), ACT(m, BLK(c->blocks, 0)), P(m, m->out_w), P(m, m->out_b),
                       N, D, c->nclasses);
@@ -314,8 +316,28 @@ static void zero_dacts(nn_crnn *m)
         for (int b = 0; b <= last; b++)
             if (m->act_off[b] > start && m->act_off[b] < end) end = m->act_off[b];
         /* each buffer's size is proportional to B * W: clear the share the last forward used */
-        memset(m->dacts + start, 0, sizeof(float) * ((end - start) * scale / full));
+        nn_zero(m->dacts + start, (end - start) * scale / full);
     }
+}
+
+typedef struct mask_args {
+    float *grad;
+    const float *act;
+} mask_args;
+
+static void relu_mask_range(void *arg, size_t lo, size_t hi)
+{
+    const mask_args *a = arg;
+    float *restrict g = a->grad;
+    const float *restrict act = a->act;
+    for (size_t i = lo; i < hi; i++) g[i] = act[i] > 0.0f ? g[i] : 0.0f; /* a select: vectorises */
+}
+
+/* grad = 0 where the ReLU's output act is 0 (its input was <= 0). */
+static void relu_mask(float *grad, const float *act, size_t n)
+{
+    mask_args a = {grad, act};
+    nn_par_for(n, 16384, relu_mask_range, &a);
 }
 
 void nn_crnn_backward(nn_crnn *m, const float *dlogits)
@@ -328,7 +350,7 @@ void nn_crnn_backward(nn_crnn *m, const float *dlogits)
                        P(m, m->out_w), N, D, c->nclasses);
     for (int j = c->blocks - 1; j >= 0; j--) {
         float *dxn = DACT(m, BLK(j + 1, 0)), *dxj = DACT(m, BLK(j, 0));
-        for (size_t i = 0; i < (size_t)N * D; i++) dxj[i] += dxn[i]; /* the residual path */
+        nn_add(dxj, dxn, (size_t)N * D); /* the residual path */
         nn_dropout_backward(DACT(m, BLK(j, 4)), dxn, ACT(m, BLK(j, 6)), (size_t)N * D);
         nn_gelu_backward(DACT(m, BLK(j, 3)), DACT(m, BLK(j, 4)), ACT(m, BLK(j, 3)), (size_t)N * D);
         nn_linear_backward(DACT(m, BLK(j, 2)), G(m, m->blk_w[j]), G(m, m->blk_b[j]),
@@ -356,8 +378,7 @@ void nn_crnn_backward(nn_crnn *m, const float *dlogits)
         const float *co = ACT(m, A_CONV + l);
         nn_maxpool_backward(dco, DACT(m, A_POOL + l), m->pool_idx[l], c->conv[l] * B, hs[l], ws[l],
                             POOL_H[l], POOL_W[l]);
-        for (size_t i = 0; i < n; i++) /* ReLU, in place: co is post-activation */
-            if (co[i] <= 0.0f) dco[i] = 0.0f;
+        relu_mask(dco, co, n); /* ReLU, in place: co is post-activation */
         nn_conv2d_backward(l ? DACT(m, A_POOL + l - 1) : NULL, G(m, m->conv_w[l]), G(m, m->conv_b[l]),
                            m->col, m->dcol, dco, l ? ACT(m, A_POOL + l - 1) : ACT(m, A_IN),
                            P(m, m->conv_w[l]), B, cin, hs[l], ws[l], c->conv[l], 3, 3);

@@ -5,6 +5,7 @@
  * the one in-place exception, and says so). Products of sizes fit in size_t: the model
  * bounds batch, height and width before it allocates. */
 #include "nn/nn.h"
+#include "nn/parallel.h"
 
 #include <assert.h>
 #include <cblas.h>
@@ -47,59 +48,103 @@ uint64_t nn_rng_seed(uint64_t seed, uint64_t stream, uint64_t step)
 void nn_set_threads(int n)
 {
     openblas_set_num_threads(n > 0 ? n : 1);
+    nn_par_set_threads(n);
 }
+
+/* Element-wise loops are split into ranges of at least this many items: below it, waking
+ * a thread costs more than the loop. */
+#define GRAIN 16384
 
 /* ---- convolution ---- */
 
-/* col[(c*kh + i)*kw + j][(b*H + y)*W + x] = inp[c][b][y + i - kh/2][x + j - kw/2], 0 outside. */
-static void im2col(float *restrict col, const float *restrict inp, int B, int C, int H, int W,
-                   int kh, int kw)
+typedef struct conv_args {
+    float *col, *dinp, *out, *dbias;
+    const float *inp, *dcol, *bias, *dout;
+    int B, C, H, W, kh, kw, Cout;
+} conv_args;
+
+/* col[(c*kh + i)*kw + j][(b*H + y)*W + x] = inp[c][b][y + i - kh/2][x + j - kw/2], 0 outside.
+ * Over rows r = (c*kh + i)*kw + j: each row is written by one range. */
+static void im2col_rows(void *arg, size_t lo, size_t hi)
 {
+    const conv_args *a = arg;
+    int B = a->B, H = a->H, W = a->W, kh = a->kh, kw = a->kw, ph = kh / 2, pw = kw / 2;
     size_t plane = (size_t)B * H * W;
-    int ph = kh / 2, pw = kw / 2;
-    for (int c = 0; c < C; c++)
-        for (int i = 0; i < kh; i++)
-            for (int j = 0; j < kw; j++) {
-                float *dst = col + ((size_t)(c * kh + i) * kw + j) * plane;
-                for (int b = 0; b < B; b++)
-                    for (int y = 0; y < H; y++) {
-                        float *d = dst + ((size_t)b * H + y) * W;
-                        int sy = y + i - ph;
-                        if (sy < 0 || sy >= H) {
-                            memset(d, 0, sizeof(float) * (size_t)W);
-                            continue;
-                        }
-                        const float *s = inp + (((size_t)c * B + b) * H + sy) * W;
-                        int x0 = pw - j > 0 ? pw - j : 0;        /* first x with sx >= 0 */
-                        int x1 = W + pw - j < W ? W + pw - j : W; /* first x with sx >= W */
-                        for (int x = 0; x < x0; x++) d[x] = 0.0f;
-                        for (int x = x0; x < x1; x++) d[x] = s[x + j - pw];
-                        for (int x = x1 > x0 ? x1 : x0; x < W; x++) d[x] = 0.0f;
-                    }
+    for (size_t r = lo; r < hi; r++) {
+        int c = (int)(r / (size_t)(kh * kw)), i = (int)(r / (size_t)kw) % kh, j = (int)(r % (size_t)kw);
+        float *dst = a->col + r * plane;
+        int x0 = pw - j > 0 ? pw - j : 0;        /* first x with sx >= 0 */
+        int x1 = W + pw - j < W ? W + pw - j : W; /* first x with sx >= W */
+        if (x1 < x0) x1 = x0;
+        for (int b = 0; b < B; b++)
+            for (int y = 0; y < H; y++) {
+                float *d = dst + ((size_t)b * H + y) * W;
+                int sy = y + i - ph;
+                if (sy < 0 || sy >= H) {
+                    memset(d, 0, sizeof(float) * (size_t)W);
+                    continue;
+                }
+                /* source column of x is x + j - pw, >= 0 from x0 on */
+                const float *s = a->inp + (((size_t)c * a->B + b) * H + sy) * W + (x0 + j - pw);
+                for (int x = 0; x < x0; x++) d[x] = 0.0f;
+                memcpy(d + x0, s, sizeof(float) * (size_t)(x1 - x0));
+                for (int x = x1; x < W; x++) d[x] = 0.0f;
             }
+    }
 }
 
-/* The adjoint of im2col: adds each column entry back onto the input pixel it came from. */
-static void col2im(float *restrict dinp, const float *restrict dcol, int B, int C, int H, int W,
-                   int kh, int kw)
+/* The adjoint of im2col: adds each column entry back onto the input pixel it came from.
+ * Over channels: the kh*kw rows of channel c all add into c's planes, in one fixed order. */
+static void col2im_chans(void *arg, size_t lo, size_t hi)
 {
+    const conv_args *a = arg;
+    int B = a->B, H = a->H, W = a->W, kh = a->kh, kw = a->kw, ph = kh / 2, pw = kw / 2;
     size_t plane = (size_t)B * H * W;
-    int ph = kh / 2, pw = kw / 2;
-    for (int c = 0; c < C; c++)
+    for (size_t c = lo; c < hi; c++)
         for (int i = 0; i < kh; i++)
             for (int j = 0; j < kw; j++) {
-                const float *src = dcol + ((size_t)(c * kh + i) * kw + j) * plane;
+                const float *src = a->dcol + ((c * (size_t)kh + (size_t)i) * (size_t)kw + (size_t)j) * plane;
+                int x0 = pw - j > 0 ? pw - j : 0;
+                int x1 = W + pw - j < W ? W + pw - j : W;
                 for (int b = 0; b < B; b++)
                     for (int y = 0; y < H; y++) {
                         int sy = y + i - ph;
                         if (sy < 0 || sy >= H) continue;
                         const float *s = src + ((size_t)b * H + y) * W;
-                        float *d = dinp + (((size_t)c * B + b) * H + sy) * W;
-                        int x0 = pw - j > 0 ? pw - j : 0;
-                        int x1 = W + pw - j < W ? W + pw - j : W;
-                        for (int x = x0; x < x1; x++) d[x + j - pw] += s[x];
+                        float *d = a->dinp + ((c * (size_t)B + (size_t)b) * H + sy) * W + (x0 + j - pw);
+                        for (int x = x0; x < x1; x++) d[x - x0] += s[x];
                     }
             }
+}
+
+static void conv_bias_fill(void *arg, size_t lo, size_t hi)
+{
+    const conv_args *a = arg;
+    size_t N = (size_t)a->B * a->H * a->W;
+    for (size_t o = lo; o < hi; o++) {
+        float *row = a->out + o * N, bo = a->bias ? a->bias[o] : 0.0f;
+        for (size_t n = 0; n < N; n++) row[n] = bo;
+    }
+}
+
+static void conv_bias_grad(void *arg, size_t lo, size_t hi)
+{
+    const conv_args *a = arg;
+    size_t N = (size_t)a->B * a->H * a->W;
+    for (size_t o = lo; o < hi; o++) {
+        const float *row = a->dout + o * N;
+        /* 16 interleaved partial sums, added in a fixed order: the loop vectorises (one
+         * running sum cannot, its additions are ordered) and the result is the same for
+         * every thread count */
+        float acc[16] = {0};
+        size_t n = 0;
+        for (; n + 16 <= N; n += 16)
+            for (int k = 0; k < 16; k++) acc[k] += row[n + (size_t)k];
+        float s = 0.0f;
+        for (int k = 0; k < 16; k++) s += acc[k];
+        for (; n < N; n++) s += row[n];
+        a->dbias[o] += s;
+    }
 }
 
 void nn_conv2d_forward(float *restrict out, float *restrict col, const float *restrict inp,
@@ -107,11 +152,10 @@ void nn_conv2d_forward(float *restrict out, float *restrict col, const float *re
                        int H, int W, int Cout, int kh, int kw)
 {
     int K = Cin * kh * kw, N = B * H * W;
-    im2col(col, inp, B, Cin, H, W, kh, kw);
-    for (int o = 0; o < Cout; o++) {
-        float *row = out + (size_t)o * N, bo = bias ? bias[o] : 0.0f;
-        for (int n = 0; n < N; n++) row[n] = bo;
-    }
+    conv_args a = {.col = col, .out = out, .inp = inp, .bias = bias, .B = B, .C = Cin, .H = H,
+                   .W = W, .kh = kh, .kw = kw, .Cout = Cout};
+    nn_par_for((size_t)K, 1, im2col_rows, &a);
+    nn_par_for((size_t)Cout, 1, conv_bias_fill, &a);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, N, K, 1.0f, weight, K, col, N,
                 1.0f, out, N);
 }
@@ -122,15 +166,11 @@ void nn_conv2d_backward(float *restrict dinp, float *restrict dweight, float *re
                         int H, int W, int Cout, int kh, int kw)
 {
     int K = Cin * kh * kw, N = B * H * W;
-    if (dbias)
-        for (int o = 0; o < Cout; o++) {
-            const float *row = dout + (size_t)o * N;
-            float s = 0.0f;
-            for (int n = 0; n < N; n++) s += row[n];
-            dbias[o] += s;
-        }
+    conv_args a = {.col = col, .dinp = dinp, .dbias = dbias, .inp = inp, .dcol = dcol,
+                   .dout = dout, .B = B, .C = Cin, .H = H, .W = W, .kh = kh, .kw = kw, .Cout = Cout};
+    if (dbias) nn_par_for((size_t)Cout, 1, conv_bias_grad, &a);
     if (dweight) {
-        im2col(col, inp, B, Cin, H, W, kh, kw);
+        nn_par_for((size_t)K, 1, im2col_rows, &a);
         /* dW (Cout, K) += dout (Cout, N) . col^T (N, K) */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Cout, K, N, 1.0f, dout, N, col, N,
                     1.0f, dweight, K);
@@ -139,78 +179,164 @@ void nn_conv2d_backward(float *restrict dinp, float *restrict dweight, float *re
         /* dcol (K, N) = W^T (K, Cout) . dout (Cout, N) */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, Cout, 1.0f, weight, K, dout, N,
                     0.0f, dcol, N);
-        col2im(dinp, dcol, B, Cin, H, W, kh, kw);
+        nn_par_for((size_t)Cin, 1, col2im_chans, &a);
     }
 }
 
 /* ---- max-pool ---- */
 
+typedef struct pool_args {
+    float *out, *dinp;
+    int *idx;
+    const float *inp, *dout;
+    const int *cidx;
+    int H, W, ph, pw;
+} pool_args;
+
+/* Over planes. Ties keep the first maximum in (row, column) order, as the generic loop. */
+static void maxpool_planes(void *arg, size_t lo, size_t hi)
+{
+    const pool_args *a = arg;
+    int H = a->H, W = a->W, ph = a->ph, pw = a->pw, Ho = H / ph, Wo = W / pw;
+    for (size_t p = lo; p < hi; p++) {
+        const float *s = a->inp + p * (size_t)H * W;
+        float *out = a->out + p * (size_t)Ho * Wo;
+        int *idx = a->idx + p * (size_t)Ho * Wo;
+        for (int y = 0; y < Ho; y++) {
+            const float *r0 = s + (size_t)(y * ph) * W;
+            if (ph == 2 && pw == 2) { /* the common windows, without the inner loops */
+                const float *r1 = r0 + W;
+                for (int x = 0; x < Wo; x++) {
+                    int k = 2 * x, best = k;
+                    float v = r0[k];
+                    if (r0[k + 1] > v) v = r0[k + 1], best = k + 1;
+                    if (r1[k] > v) v = r1[k], best = W + k;
+                    if (r1[k + 1] > v) v = r1[k + 1], best = W + k + 1;
+                    out[y * Wo + x] = v;
+                    idx[y * Wo + x] = y * ph * W + best;
+                }
+            } else if (ph == 2 && pw == 1) {
+                const float *r1 = r0 + W;
+                for (int x = 0; x < Wo; x++) {
+                    int up = r1[x] > r0[x];
+                    out[y * Wo + x] = up ? r1[x] : r0[x];
+                    idx[y * Wo + x] = (y * ph + up) * W + x;
+                }
+            } else {
+                for (int x = 0; x < Wo; x++) {
+                    int best = (y * ph) * W + x * pw;
+                    for (int i = 0; i < ph; i++)
+                        for (int j = 0; j < pw; j++) {
+                            int k = (y * ph + i) * W + x * pw + j;
+                            if (s[k] > s[best]) best = k;
+                        }
+                    out[y * Wo + x] = s[best];
+                    idx[y * Wo + x] = best;
+                }
+            }
+        }
+    }
+}
+
+static void maxpool_back_planes(void *arg, size_t lo, size_t hi)
+{
+    const pool_args *a = arg;
+    size_t per = (size_t)(a->H / a->ph) * (size_t)(a->W / a->pw);
+    for (size_t p = lo; p < hi; p++) {
+        float *d = a->dinp + p * (size_t)a->H * a->W;
+        const float *g = a->dout + p * per;
+        const int *ix = a->cidx + p * per;
+        for (size_t o = 0; o < per; o++) d[ix[o]] += g[o];
+    }
+}
+
 void nn_maxpool_forward(float *restrict out, int *restrict idx, const float *restrict inp, int P,
                         int H, int W, int ph, int pw)
 {
-    int Ho = H / ph, Wo = W / pw;
-    for (int p = 0; p < P; p++) {
-        const float *s = inp + (size_t)p * H * W;
-        for (int y = 0; y < Ho; y++)
-            for (int x = 0; x < Wo; x++) {
-                int best = (y * ph) * W + x * pw;
-                for (int i = 0; i < ph; i++)
-                    for (int j = 0; j < pw; j++) {
-                        int k = (y * ph + i) * W + x * pw + j;
-                        if (s[k] > s[best]) best = k;
-                    }
-                size_t o = ((size_t)p * Ho + y) * Wo + x;
-                out[o] = s[best];
-                idx[o] = best;
-            }
-    }
+    pool_args a = {.out = out, .idx = idx, .inp = inp, .H = H, .W = W, .ph = ph, .pw = pw};
+    nn_par_for((size_t)P, 1, maxpool_planes, &a);
 }
 
 void nn_maxpool_backward(float *restrict dinp, const float *restrict dout, const int *restrict idx,
                          int P, int H, int W, int ph, int pw)
 {
-    size_t per = (size_t)(H / ph) * (W / pw);
-    for (int p = 0; p < P; p++) {
-        float *d = dinp + (size_t)p * H * W;
-        for (size_t o = 0; o < per; o++) d[idx[p * per + o]] += dout[p * per + o];
-    }
+    pool_args a = {.dinp = dinp, .dout = dout, .cidx = idx, .H = H, .W = W, .ph = ph, .pw = pw};
+    nn_par_for((size_t)P, 1, maxpool_back_planes, &a);
 }
 
 /* ---- element-wise ---- */
 
+typedef struct ew_args {
+    float *out;
+    const float *inp, *dout;
+} ew_args;
+
+static void relu_range(void *arg, size_t lo, size_t hi)
+{
+    const ew_args *a = arg;
+    for (size_t i = lo; i < hi; i++) a->out[i] = a->inp[i] > 0.0f ? a->inp[i] : 0.0f;
+}
+
 void nn_relu_forward(float *out, const float *inp, size_t n)
 {
-    for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+    ew_args a = {.out = out, .inp = inp};
+    nn_par_for(n, GRAIN, relu_range, &a);
+}
+
+static void relu_back_range(void *arg, size_t lo, size_t hi)
+{
+    const ew_args *a = arg; /* inp: the forward's output */
+    for (size_t i = lo; i < hi; i++) a->out[i] += a->inp[i] > 0.0f ? a->dout[i] : 0.0f;
 }
 
 void nn_relu_backward(float *restrict dinp, const float *restrict dout, const float *restrict out,
                       size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (out[i] > 0.0f) dinp[i] += dout[i];
+    ew_args a = {.out = dinp, .inp = out, .dout = dout};
+    nn_par_for(n, GRAIN, relu_back_range, &a);
 }
 
-/* GELU, tanh approximation (as GPT-2 and llm.c). */
+/* GELU, tanh approximation (as GPT-2 and llm.c). tanh(u) = 1 - 2 / (exp(2u) + 1): one expf
+ * instead of tanhf (glibc's goes through expm1f and costs about twice as much); exp's
+ * overflow to inf for large u gives exactly 1 and its underflow to 0 gives -1. */
 #define GELU_K 0.7978845608f /* sqrt(2 / pi) */
+static inline float fast_tanh(float u)
+{
+    return 1.0f - 2.0f / (expf(2.0f * u) + 1.0f);
+}
+
+static void gelu_range(void *arg, size_t lo, size_t hi)
+{
+    const ew_args *a = arg;
+    for (size_t i = lo; i < hi; i++) {
+        float x = a->inp[i];
+        a->out[i] = 0.5f * x * (1.0f + fast_tanh(GELU_K * (x + 0.044715f * x * x * x)));
+    }
+}
+
 void nn_gelu_forward(float *restrict out, const float *restrict inp, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        float x = inp[i];
-        out[i] = 0.5f * x * (1.0f + tanhf(GELU_K * (x + 0.044715f * x * x * x)));
+    ew_args a = {.out = out, .inp = inp};
+    nn_par_for(n, GRAIN, gelu_range, &a);
+}
+
+static void gelu_back_range(void *arg, size_t lo, size_t hi)
+{
+    const ew_args *a = arg;
+    for (size_t i = lo; i < hi; i++) {
+        float x = a->inp[i];
+        float t = fast_tanh(GELU_K * (x + 0.044715f * x * x * x));
+        float sech2 = 1.0f - t * t;
+        float g = 0.5f * (1.0f + t) + 0.5f * x * sech2 * GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
+        a->out[i] += g * a->dout[i];
     }
 }
 
 void nn_gelu_backward(float *restrict dinp, const float *restrict dout, const float *restrict inp,
                       size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        float x = inp[i];
-        float u = GELU_K * (x + 0.044715f * x * x * x);
-        float t = tanhf(u);
-        float sech2 = 1.0f - t * t;
-        float g = 0.5f * (1.0f + t) + 0.5f * x * sech2 * GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-        dinp[i] += g * dout[i];
-    }
+    ew_args a = {.out = dinp, .inp = inp, .dout = dout};
+    nn_par_for(n, GRAIN, gelu_back_range, &a);
 }
 
 void nn_dropout_forward(float *restrict out, float *restrict mask, const float *restrict inp,
@@ -223,19 +349,73 @@ void nn_dropout_forward(float *restrict out, float *restrict mask, const float *
     }
 }
 
+static void dropout_back_range(void *arg, size_t lo, size_t hi)
+{
+    const ew_args *a = arg; /* inp: the mask */
+    for (size_t i = lo; i < hi; i++) a->out[i] += a->dout[i] * a->inp[i];
+}
+
 void nn_dropout_backward(float *restrict dinp, const float *restrict dout,
                          const float *restrict mask, size_t n)
 {
-    for (size_t i = 0; i < n; i++) dinp[i] += dout[i] * mask[i];
+    ew_args a = {.out = dinp, .inp = mask, .dout = dout};
+    nn_par_for(n, GRAIN, dropout_back_range, &a);
+}
+
+static void add_range(void *arg, size_t lo, size_t hi)
+{
+    const ew_args *a = arg;
+    for (size_t i = lo; i < hi; i++) a->out[i] += a->inp[i];
+}
+
+void nn_add(float *restrict y, const float *restrict x, size_t n)
+{
+    ew_args a = {.out = y, .inp = x};
+    nn_par_for(n, GRAIN, add_range, &a);
+}
+
+static void zero_range(void *arg, size_t lo, size_t hi)
+{
+    const ew_args *a = arg;
+    memset(a->out + lo, 0, sizeof(float) * (hi - lo));
+}
+
+void nn_zero(float *x, size_t n)
+{
+    ew_args a = {.out = x};
+    nn_par_for(n, 4 * GRAIN, zero_range, &a);
 }
 
 /* ---- linear ---- */
 
+typedef struct linear_args {
+    float *out, *dbias;
+    const float *bias, *dout;
+    int N, OC;
+} linear_args;
+
+static void linear_bias_rows(void *arg, size_t lo, size_t hi)
+{
+    const linear_args *a = arg;
+    for (size_t n = lo; n < hi; n++)
+        for (int o = 0; o < a->OC; o++) a->out[n * (size_t)a->OC + (size_t)o] = a->bias ? a->bias[o] : 0.0f;
+}
+
+/* Over output classes o; each dbias[o] sums its rows n in order. */
+static void linear_bias_grad(void *arg, size_t lo, size_t hi)
+{
+    const linear_args *a = arg;
+    for (int n = 0; n < a->N; n++) {
+        const float *g = a->dout + (size_t)n * a->OC;
+        for (size_t o = lo; o < hi; o++) a->dbias[o] += g[o];
+    }
+}
+
 void nn_linear_forward(float *restrict out, const float *restrict inp, const float *restrict weight,
                        const float *restrict bias, int N, int C, int OC)
 {
-    for (int n = 0; n < N; n++)
-        for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] = bias ? bias[o] : 0.0f;
+    linear_args a = {.out = out, .bias = bias, .N = N, .OC = OC};
+    nn_par_for((size_t)N, (size_t)(GRAIN / OC + 1), linear_bias_rows, &a);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, inp, C, weight, C, 1.0f,
                 out, OC);
 }
@@ -250,28 +430,82 @@ void nn_linear_backward(float *restrict dinp, float *restrict dweight, float *re
     if (dweight) /* (OC, C) += (N, OC)^T . (N, C) */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f,
                     dweight, C);
-    if (dbias)
-        for (int n = 0; n < N; n++)
-            for (int o = 0; o < OC; o++) dbias[o] += dout[(size_t)n * OC + o];
+    if (dbias) {
+        linear_args a = {.dbias = dbias, .dout = dout, .N = N, .OC = OC};
+        nn_par_for((size_t)OC, 16, linear_bias_grad, &a);
+    }
 }
 
 /* ---- layer norm ---- */
 
-void nn_layernorm_forward(float *restrict out, float *restrict mean, float *restrict rstd,
-                          const float *restrict inp, const float *restrict gamma,
-                          const float *restrict beta, int N, int C)
+typedef struct ln_args {
+    float *out, *mean, *rstd, *dinp, *dgamma, *dbeta;
+    const float *inp, *gamma, *beta, *dout, *cmean, *crstd;
+    int N, C;
+} ln_args;
+
+static void layernorm_rows(void *arg, size_t lo, size_t hi)
 {
-    for (int n = 0; n < N; n++) {
-        const float *x = inp + (size_t)n * C;
+    const ln_args *a = arg;
+    int C = a->C;
+    for (size_t n = lo; n < hi; n++) {
+        const float *x = a->inp + n * (size_t)C;
         float m = 0.0f, v = 0.0f;
         for (int c = 0; c < C; c++) m += x[c];
         m /= (float)C;
         for (int c = 0; c < C; c++) v += (x[c] - m) * (x[c] - m); /* two passes: no cancellation */
         float s = 1.0f / sqrtf(v / (float)C + 1e-5f);
-        float *y = out + (size_t)n * C;
-        for (int c = 0; c < C; c++) y[c] = (x[c] - m) * s * gamma[c] + beta[c];
-        mean[n] = m;
-        rstd[n] = s;
+        float *y = a->out + n * (size_t)C;
+        for (int c = 0; c < C; c++) y[c] = (x[c] - m) * s * a->gamma[c] + a->beta[c];
+        a->mean[n] = m;
+        a->rstd[n] = s;
+    }
+}
+
+void nn_layernorm_forward(float *restrict out, float *restrict mean, float *restrict rstd,
+                          const float *restrict inp, const float *restrict gamma,
+                          const float *restrict beta, int N, int C)
+{
+    ln_args a = {.out = out, .mean = mean, .rstd = rstd, .inp = inp, .gamma = gamma, .beta = beta,
+                 .N = N, .C = C};
+    nn_par_for((size_t)N, (size_t)(GRAIN / C + 1), layernorm_rows, &a);
+}
+
+static void layernorm_back_rows(void *arg, size_t lo, size_t hi)
+{
+    const ln_args *a = arg;
+    int C = a->C;
+    for (size_t n = lo; n < hi; n++) {
+        const float *x = a->inp + n * (size_t)C, *dy = a->dout + n * (size_t)C;
+        float m = a->cmean[n], s = a->crstd[n];
+        float dnorm_mean = 0.0f, dnorm_norm = 0.0f;
+        for (int c = 0; c < C; c++) {
+            float xhat = (x[c] - m) * s, dn = a->gamma[c] * dy[c];
+            dnorm_mean += dn;
+            dnorm_norm += dn * xhat;
+        }
+        dnorm_mean /= (float)C;
+        dnorm_norm /= (float)C;
+        float *dx = a->dinp + n * (size_t)C;
+        for (int c = 0; c < C; c++) {
+            float xhat = (x[c] - m) * s, dn = a->gamma[c] * dy[c];
+            dx[c] += (dn - dnorm_mean - xhat * dnorm_norm) * s;
+        }
+    }
+}
+
+/* Over features c; each dgamma[c], dbeta[c] sums its rows n in order. */
+static void layernorm_back_params(void *arg, size_t lo, size_t hi)
+{
+    const ln_args *a = arg;
+    int C = a->C;
+    for (int n = 0; n < a->N; n++) {
+        const float *x = a->inp + (size_t)n * C, *dy = a->dout + (size_t)n * C;
+        float m = a->cmean[n], s = a->crstd[n];
+        for (size_t c = lo; c < hi; c++) {
+            if (a->dbeta) a->dbeta[c] += dy[c];
+            if (a->dgamma) a->dgamma[c] += (x[c] - m) * s * dy[c];
+        }
     }
 }
 
@@ -280,97 +514,143 @@ void nn_layernorm_backward(float *restrict dinp, float *restrict dgamma, float *
                            const float *restrict gamma, const float *restrict mean,
                            const float *restrict rstd, int N, int C)
 {
-    for (int n = 0; n < N; n++) {
-        const float *x = inp + (size_t)n * C, *dy = dout + (size_t)n * C;
-        float m = mean[n], s = rstd[n];
-        float dnorm_mean = 0.0f, dnorm_norm = 0.0f;
-        for (int c = 0; c < C; c++) {
-            float xhat = (x[c] - m) * s, dn = gamma[c] * dy[c];
-            dnorm_mean += dn;
-            dnorm_norm += dn * xhat;
-        }
-        dnorm_mean /= (float)C;
-        dnorm_norm /= (float)C;
-        for (int c = 0; c < C; c++) {
-            float xhat = (x[c] - m) * s, dn = gamma[c] * dy[c];
-            if (dbeta) dbeta[c] += dy[c];
-            if (dgamma) dgamma[c] += xhat * dy[c];
-            if (dinp) dinp[(size_t)n * C + c] += (dn - dnorm_mean - xhat * dnorm_norm) * s;
-        }
-    }
+    ln_args a = {.dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .inp = inp, .gamma = gamma,
+                 .dout = dout, .cmean = mean, .crstd = rstd, .N = N, .C = C};
+    if (dinp) nn_par_for((size_t)N, (size_t)(GRAIN / C + 1), layernorm_back_rows, &a);
+    if (dgamma || dbeta) nn_par_for((size_t)C, 16, layernorm_back_params, &a);
 }
 
 /* ---- temporal im2col ---- */
 
-void nn_im2col_time(float *restrict col, const float *restrict inp, int B, int T, int D, int k)
+typedef struct time_args {
+    float *col, *dinp;
+    const float *inp, *dcol;
+    int T, D, k;
+} time_args;
+
+static void im2col_time_samples(void *arg, size_t lo, size_t hi)
 {
-    int p = k / 2;
-    for (int b = 0; b < B; b++)
+    const time_args *a = arg;
+    int T = a->T, D = a->D, k = a->k, p = k / 2;
+    for (size_t b = lo; b < hi; b++)
         for (int t = 0; t < T; t++) {
-            float *dst = col + ((size_t)b * T + t) * k * D;
+            float *dst = a->col + (b * (size_t)T + (size_t)t) * (size_t)k * D;
             for (int j = 0; j < k; j++) {
                 int st = t + j - p;
                 if (st < 0 || st >= T)
                     memset(dst + (size_t)j * D, 0, sizeof(float) * (size_t)D);
                 else
-                    memcpy(dst + (size_t)j * D, inp + ((size_t)b * T + st) * D,
+                    memcpy(dst + (size_t)j * D, a->inp + (b * (size_t)T + (size_t)st) * D,
                            sizeof(float) * (size_t)D);
             }
         }
 }
 
-void nn_col2im_time(float *restrict dinp, const float *restrict dcol, int B, int T, int D, int k)
+static void col2im_time_samples(void *arg, size_t lo, size_t hi)
 {
-    int p = k / 2;
-    for (int b = 0; b < B; b++)
+    const time_args *a = arg;
+    int T = a->T, D = a->D, k = a->k, p = k / 2;
+    for (size_t b = lo; b < hi; b++)
         for (int t = 0; t < T; t++) {
-            const float *src = dcol + ((size_t)b * T + t) * k * D;
+            const float *src = a->dcol + (b * (size_t)T + (size_t)t) * (size_t)k * D;
             for (int j = 0; j < k; j++) {
                 int st = t + j - p;
                 if (st < 0 || st >= T) continue;
-                float *d = dinp + ((size_t)b * T + st) * D;
+                float *d = a->dinp + (b * (size_t)T + (size_t)st) * D;
                 for (int c = 0; c < D; c++) d[c] += src[(size_t)j * D + c];
             }
         }
 }
 
+void nn_im2col_time(float *restrict col, const float *restrict inp, int B, int T, int D, int k)
+{
+    time_args a = {.col = col, .inp = inp, .T = T, .D = D, .k = k};
+    nn_par_for((size_t)B, 1, im2col_time_samples, &a);
+}
+
+void nn_col2im_time(float *restrict dinp, const float *restrict dcol, int B, int T, int D, int k)
+{
+    time_args a = {.dinp = dinp, .dcol = dcol, .T = T, .D = D, .k = k};
+    nn_par_for((size_t)B, 1, col2im_time_samples, &a);
+}
+
 /* ---- collapse ---- */
+
+typedef struct collapse_args {
+    float *out;
+    const float *inp;
+    int C, B, H, W;
+} collapse_args;
+
+/* Over channels c: channel c owns features c*H..c*H+H-1 of every row, and its own planes. */
+static void collapse_chans(void *arg, size_t lo, size_t hi)
+{
+    const collapse_args *a = arg;
+    int C = a->C, B = a->B, H = a->H, W = a->W;
+    for (size_t c = lo; c < hi; c++)
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < H; h++) {
+                const float *s = a->inp + ((c * (size_t)B + (size_t)b) * H + (size_t)h) * W;
+                for (int w = 0; w < W; w++)
+                    a->out[((size_t)b * W + w) * C * H + c * (size_t)H + (size_t)h] = s[w];
+            }
+}
+
+static void uncollapse_chans(void *arg, size_t lo, size_t hi)
+{
+    const collapse_args *a = arg; /* out: dinp (C, B, H, W); inp: dout rows */
+    int C = a->C, B = a->B, H = a->H, W = a->W;
+    for (size_t c = lo; c < hi; c++)
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < H; h++) {
+                float *d = a->out + ((c * (size_t)B + (size_t)b) * H + (size_t)h) * W;
+                for (int w = 0; w < W; w++)
+                    d[w] += a->inp[((size_t)b * W + w) * C * H + c * (size_t)H + (size_t)h];
+            }
+}
 
 void nn_collapse_forward(float *restrict out, const float *restrict inp, int C, int B, int H, int W)
 {
-    for (int c = 0; c < C; c++)
-        for (int b = 0; b < B; b++)
-            for (int h = 0; h < H; h++) {
-                const float *s = inp + (((size_t)c * B + b) * H + h) * W;
-                for (int w = 0; w < W; w++) out[((size_t)b * W + w) * C * H + c * H + h] = s[w];
-            }
+    collapse_args a = {.out = out, .inp = inp, .C = C, .B = B, .H = H, .W = W};
+    nn_par_for((size_t)C, 1, collapse_chans, &a);
 }
 
 void nn_collapse_backward(float *restrict dinp, const float *restrict dout, int C, int B, int H,
                           int W)
 {
-    for (int c = 0; c < C; c++)
-        for (int b = 0; b < B; b++)
-            for (int h = 0; h < H; h++) {
-                float *d = dinp + (((size_t)c * B + b) * H + h) * W;
-                for (int w = 0; w < W; w++) d[w] += dout[((size_t)b * W + w) * C * H + c * H + h];
-            }
+    collapse_args a = {.out = dinp, .inp = dout, .C = C, .B = B, .H = H, .W = W};
+    nn_par_for((size_t)C, 1, uncollapse_chans, &a);
 }
 
 /* ---- softmax ---- */
 
-void nn_softmax(float *restrict probs, const float *restrict logits, int N, int K, float temp)
+typedef struct softmax_args {
+    float *probs;
+    const float *logits;
+    int K;
+    float temp;
+} softmax_args;
+
+static void softmax_rows(void *arg, size_t lo, size_t hi)
 {
-    for (int n = 0; n < N; n++) {
-        const float *z = logits + (size_t)n * K;
-        float *p = probs + (size_t)n * K;
+    const softmax_args *a = arg;
+    int K = a->K;
+    for (size_t n = lo; n < hi; n++) {
+        const float *z = a->logits + n * (size_t)K;
+        float *p = a->probs + n * (size_t)K;
         /* Subtracting the maximum keeps expf() from overflowing; the ratio is unchanged. */
         float mx = z[0];
         for (int k = 1; k < K; k++) mx = z[k] > mx ? z[k] : mx;
         float s = 0.0f;
-        for (int k = 0; k < K; k++) s += (p[k] = expf((z[k] - mx) / temp));
+        for (int k = 0; k < K; k++) s += (p[k] = expf((z[k] - mx) / a->temp));
         for (int k = 0; k < K; k++) p[k] /= s;
     }
+}
+
+void nn_softmax(float *restrict probs, const float *restrict logits, int N, int K, float temp)
+{
+    softmax_args a = {.probs = probs, .logits = logits, .K = K, .temp = temp};
+    nn_par_for((size_t)N, (size_t)(GRAIN / K + 1), softmax_rows, &a);
 }
 
 /* ---- CTC ----
@@ -453,18 +733,32 @@ out:
     return st;
 }
 
-ap_status nn_ctc(float *restrict losses, float *restrict dlogits, const float *restrict logits,
-                 const int *tlen, const int *const *labels, const int *llen, int B, int Tmax, int K,
-                 float scale, int *nskipped)
+typedef struct ctc_args {
+    float *losses, *dlogits;
+    const float *logits;
+    const int *tlen, *const *labels, *llen;
+    int Tmax, K;
+    float scale;
+    unsigned char *skipped; /* (B) 1: no alignment */
+    ap_status *st;          /* (B) */
+} ctc_args;
+
+/* Over samples: each owns its loss, its rows of dlogits and its lattice. */
+static void ctc_samples(void *arg, size_t lo, size_t hi)
 {
+    const ctc_args *a = arg;
+    int K = a->K, Tmax = a->Tmax;
     double *logp = malloc(sizeof(double) * (size_t)Tmax * K);
-    if (!logp) return AP_ERR_NOMEM;
-    ap_status st = AP_OK;
-    int skipped = 0;
-    for (int b = 0; b < B && st == AP_OK; b++) {
-        int T = tlen[b];
+    for (size_t b = lo; b < hi; b++) {
+        a->skipped[b] = 0;
+        a->losses[b] = 0.0f;
+        if (!logp) {
+            a->st[b] = AP_ERR_NOMEM;
+            continue;
+        }
+        int T = a->tlen[b];
         assert(T >= 1 && T <= Tmax);
-        const float *z = logits + (size_t)b * Tmax * K;
+        const float *z = a->logits + b * (size_t)Tmax * K;
         for (int t = 0; t < T; t++) { /* log-softmax, max subtracted so exp cannot overflow */
             double mx = z[(size_t)t * K];
             for (int k = 1; k < K; k++) mx = fmax(mx, z[(size_t)t * K + k]);
@@ -474,16 +768,39 @@ ap_status nn_ctc(float *restrict losses, float *restrict dlogits, const float *r
             for (int k = 0; k < K; k++) logp[(size_t)t * K + k] = z[(size_t)t * K + k] - lse;
         }
         double loss = 0.0;
-        st = ctc_one(&loss, dlogits ? dlogits + (size_t)b * Tmax * K : NULL, logp, T, K, labels[b],
-                     llen[b], scale);
-        if (st == AP_OK && isinf(loss)) {
-            skipped++;
+        a->st[b] = ctc_one(&loss, a->dlogits ? a->dlogits + b * (size_t)Tmax * K : NULL, logp, T, K,
+                           a->labels[b], a->llen[b], a->scale);
+        if (a->st[b] == AP_OK && isinf(loss)) {
+            a->skipped[b] = 1;
             loss = 0.0;
         }
-        losses[b] = (float)loss;
+        a->losses[b] = (float)loss;
     }
     free(logp);
-    if (nskipped) *nskipped = skipped;
+}
+
+ap_status nn_ctc(float *restrict losses, float *restrict dlogits, const float *restrict logits,
+                 const int *tlen, const int *const *labels, const int *llen, int B, int Tmax, int K,
+                 float scale, int *nskipped)
+{
+    unsigned char *skipped = malloc((size_t)B);
+    ap_status *sts = malloc(sizeof *sts * (size_t)B);
+    if (!skipped || !sts) {
+        free(skipped), free(sts);
+        return AP_ERR_NOMEM;
+    }
+    ctc_args a = {.losses = losses, .dlogits = dlogits, .logits = logits, .tlen = tlen,
+                  .labels = labels, .llen = llen, .Tmax = Tmax, .K = K, .scale = scale,
+                  .skipped = skipped, .st = sts};
+    nn_par_for((size_t)B, 1, ctc_samples, &a);
+    ap_status st = AP_OK;
+    int count = 0;
+    for (int b = 0; b < B; b++) {
+        count += skipped[b];
+        if (sts[b] != AP_OK && st == AP_OK) st = sts[b];
+    }
+    free(skipped), free(sts);
+    if (nskipped) *nskipped = count;
     return st;
 }
 
@@ -623,18 +940,36 @@ out:
 
 /* ---- optimisation ---- */
 
-void nn_adamw_update(float *restrict param, const float *restrict grad, float *restrict m,
-                     float *restrict v, size_t n, const nn_adamw *opt, long t, int decay)
+typedef struct adamw_args {
+    float *param, *m, *v;
+    const float *grad;
+    const nn_adamw *opt;
+    float c1, c2;
+    int decay;
+} adamw_args;
+
+static void adamw_range(void *arg, size_t lo, size_t hi)
 {
-    float c1 = 1.0f - powf(opt->beta1, (float)t), c2 = 1.0f - powf(opt->beta2, (float)t);
-    for (size_t i = 0; i < n; i++) {
+    const adamw_args *a = arg;
+    const nn_adamw *opt = a->opt;
+    float *restrict param = a->param, *restrict m = a->m, *restrict v = a->v;
+    const float *restrict grad = a->grad;
+    for (size_t i = lo; i < hi; i++) {
         float g = grad[i];
         m[i] = opt->beta1 * m[i] + (1.0f - opt->beta1) * g;
         v[i] = opt->beta2 * v[i] + (1.0f - opt->beta2) * g * g;
-        float mhat = m[i] / c1, vhat = v[i] / c2;
+        float mhat = m[i] / a->c1, vhat = v[i] / a->c2;
         param[i] -= opt->lr * (mhat / (sqrtf(vhat) + opt->eps) +
-                               (decay ? opt->weight_decay * param[i] : 0.0f));
+                               (a->decay ? opt->weight_decay * param[i] : 0.0f));
     }
+}
+
+void nn_adamw_update(float *restrict param, const float *restrict grad, float *restrict m,
+                     float *restrict v, size_t n, const nn_adamw *opt, long t, int decay)
+{
+    adamw_args a = {.param = param, .m = m, .v = v, .grad = grad, .opt = opt, .decay = decay,
+                    .c1 = 1.0f - powf(opt->beta1, (float)t), .c2 = 1.0f - powf(opt->beta2, (float)t)};
+    nn_par_for(n, GRAIN, adamw_range, &a);
 }
 
 float nn_lr_schedule(float lr, long step, long warmup, long total, float min_ratio)

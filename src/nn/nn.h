@@ -28,7 +28,8 @@ float nn_rng_normal(uint64_t *state);  /* mean 0, variance 1 (Box-Muller) */
 /* A state for (seed, stream, step): independent streams without storing any state. */
 uint64_t nn_rng_seed(uint64_t seed, uint64_t stream, uint64_t step);
 
-/* Number of threads OpenBLAS uses (both cores by default). */
+/* Number of threads OpenBLAS uses for the GEMMs and nn/parallel.h for the other layers
+ * (results do not depend on it: see parallel.h). */
 void nn_set_threads(int n);
 
 /* ---- convolution, stride 1, "same" zero padding (kh/2, kw/2) ----
@@ -58,6 +59,9 @@ void nn_relu_backward(float *restrict dinp, const float *restrict dout, const fl
 void nn_gelu_forward(float *restrict out, const float *restrict inp, size_t n);
 void nn_gelu_backward(float *restrict dinp, const float *restrict dout, const float *restrict inp,
                       size_t n);
+/* nn_add: y += x (the residual path). nn_zero: x = 0. Both split across the threads. */
+void nn_add(float *restrict y, const float *restrict x, size_t n);
+void nn_zero(float *x, size_t n);
 /* Inverted dropout: mask holds 0 or 1/(1-p); p == 0 copies (mask all 1). */
 void nn_dropout_forward(float *restrict out, float *restrict mask, const float *restrict inp,
                         size_t n, float p, uint64_t *rng);
