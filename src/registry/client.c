@@ -116,11 +116,13 @@ static ap_status mlflow_error(long code, const sbuf *body, const char *what, ap_
     return st;
 }
 
-/* One HTTP exchange with retries. body may be NULL; file, when set, receives a 2xx body
- * (rewound before each attempt). On AP_OK the 2xx body (unless file) is in *resp. */
+/* One HTTP exchange with retries. body may be NULL; extra, when set, is one more request
+ * header line ("Name: value"); file, when set, receives a 2xx body (rewound before each
+ * attempt). On AP_OK the 2xx body (unless file) is in *resp. */
 static ap_status http_exchange(regc_client *c, const char *method, const char *url,
-                               const char *ctype, const void *body, size_t body_len,
-                               FILE *file, unsigned timeout_s, sbuf *resp, ap_error *err)
+                               const char *ctype, const char *extra, const void *body,
+                               size_t body_len, FILE *file, unsigned timeout_s, sbuf *resp,
+                               ap_error *err)
 {
     sink s = {.max = MAX_JSON_RESPONSE, .file = file, .curl = c->curl};
     ap_status st = AP_OK;
@@ -130,6 +132,14 @@ static ap_status http_exchange(regc_client *c, const char *method, const char *u
         snprintf(h, sizeof h, "Content-Type: %s", ctype);
         headers = curl_slist_append(headers, h);
         if (!headers) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
+    }
+    if (extra) {
+        struct curl_slist *more = curl_slist_append(headers, extra);
+        if (!more) {
+            curl_slist_free_all(headers);
+            return ap_fail(err, AP_ERR_NOMEM, "out of memory");
+        }
+        headers = more;
     }
     for (unsigned attempt = 0;; attempt++) {
         sbuf_free(&s.buf);
@@ -199,7 +209,7 @@ ap_status regc_call(regc_client *c, const char *method, const char *endpoint,
         if (!text) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
     }
     sbuf resp = {0};
-    ap_status st = http_exchange(c, method, url, text ? "application/json" : NULL, text,
+    ap_status st = http_exchange(c, method, url, text ? "application/json" : NULL, NULL, text,
                                  text ? strlen(text) : 0, NULL, c->timeout_s, &resp, err);
     free(text);
     if (st == AP_OK) {
@@ -554,7 +564,7 @@ static ap_status proxy_list(regc_client *c, const char *path, int depth, art_lis
         return ap_fail(err, AP_ERR_INVALID, "artifact path too long");
     snprintf(url, sizeof url, "%s/api/2.0/mlflow-artifacts/artifacts?path=%s", c->base, epath);
     sbuf resp = {0};
-    ap_status st = http_exchange(c, "GET", url, NULL, NULL, 0, NULL, c->timeout_s, &resp, err);
+    ap_status st = http_exchange(c, "GET", url, NULL, NULL, NULL, 0, NULL, c->timeout_s, &resp, err);
     if (st != AP_OK) return st;
     json_t *j = resp.len ? json_loadb(resp.data, resp.len, 0, NULL) : json_object();
     sbuf_free(&resp);
@@ -602,7 +612,7 @@ static ap_status proxy_get(regc_client *c, const char *key, const char *dest, ap
         art_tmp_abort(fd, tmp);
         return ap_fail(err, AP_ERR_IO, "%s: %s", tmp, strerror(errno));
     }
-    st = http_exchange(c, "GET", url, NULL, NULL, 0, f, c->timeout_s * 30, NULL, err);
+    st = http_exchange(c, "GET", url, NULL, NULL, NULL, 0, f, c->timeout_s * 30, NULL, err);
     if (fclose(f) != 0 && st == AP_OK) st = ap_fail(err, AP_ERR_IO, "%s: write error", tmp);
     if (st != AP_OK) {
         art_tmp_abort(fd, tmp);
@@ -734,8 +744,19 @@ ap_status regc_upload_artifact(regc_client *c, const char *path, const char *fil
         st = ap_fail(err, AP_ERR_IO, "%s: short read", file);
     }
     fclose(f);
+    /* RFC 9530: the server hashes what it received and refuses a body that differs */
+    char digest[128];
+    if (st == AP_OK) {
+        unsigned char d[EVP_MAX_MD_SIZE];
+        unsigned dn = 0;
+        char b64[4 * EVP_MAX_MD_SIZE / 3 + 8];
+        if (!EVP_Digest(data, len, d, &dn, EVP_sha256(), NULL))
+            st = ap_fail(err, AP_ERR_NOMEM, "sha-256 failed");
+        EVP_EncodeBlock((unsigned char *)b64, d, (int)dn);
+        snprintf(digest, sizeof digest, "Content-Digest: sha-256=:%s:", b64);
+    }
     if (st == AP_OK)
-        st = http_exchange(c, "PUT", url, "application/octet-stream", data, len, NULL,
+        st = http_exchange(c, "PUT", url, "application/octet-stream", digest, data, len, NULL,
                            c->timeout_s * 30, NULL, err);
     free(data);
     return st;
@@ -748,7 +769,7 @@ ap_status regc_http_json(regc_client *c, const char *method, const char *url, js
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     if (body && !text) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
     sbuf resp = {0};
-    ap_status st = http_exchange(c, method, url, text ? "application/json" : NULL, text,
+    ap_status st = http_exchange(c, method, url, text ? "application/json" : NULL, NULL, text,
                                  text ? strlen(text) : 0, NULL, c->timeout_s * 30, &resp, err);
     free(text);
     if (st == AP_OK) {

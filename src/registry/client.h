@@ -89,8 +89,10 @@ ap_status regc_download_version(regc_client *c, const regc_version *v, const cha
                                 ap_error *err);
 
 /* Uploads the local file to the server's proxied artifact store at path
- * (PUT /api/2.0/mlflow-artifacts/artifacts/PATH). AP_ERR_NOT_FOUND when the server does
- * not proxy artifacts. */
+ * (PUT /api/2.0/mlflow-artifacts/artifacts/PATH) with its SHA-256 in a Content-Digest
+ * header (RFC 9530), which `aipipe registry` checks before storing. AP_ERR_NOT_FOUND when
+ * the server does not proxy artifacts; AP_ERR_INVALID when the server received other
+ * bytes than were sent. */
 ap_status regc_upload_artifact(regc_client *c, const char *path, const char *file,
                                ap_error *err);
 

@@ -11,7 +11,13 @@
  * A path is a store key; the artifact store refuses keys that could escape its root
  * ("..", absolute, control bytes), which become INVALID_PARAMETER_VALUE here. A run whose
  * artifact_uri is mlflow-artifacts:/X lists the keys under X; other URIs (s3:// written
- * by clients directly) are listed as empty, as the server cannot read them. */
+ * by clients directly) are listed as empty, as the server cannot read them.
+ *
+ * Integrity on upload: a PUT may carry RFC 9530's "Content-Digest: sha-256=:BASE64:"
+ * (regc_upload_artifact always sends it); the body is hashed before it is stored and a
+ * mismatch is refused with 400, so a body damaged on the way never becomes an artifact.
+ * Other digest algorithms in the header are ignored, as the RFC allows. */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +56,33 @@ static ap_status list_level(reg_call *c, const char *prefix, size_t strip, json_
     }
     art_list_free(&l);
     *out = files;
+    return AP_OK;
+}
+
+/* Checks the body of a PUT against its Content-Digest sha-256 member, when there is one.
+ * AP_OK when it matches or there is none; otherwise the call has failed with 400. */
+static ap_status check_digest(reg_call *c, const char *key)
+{
+    const char *h = http_req_header(c->req, "Content-Digest");
+    const char *m = h ? strstr(h, "sha-256=:") : NULL;
+    if (!m) return AP_OK;
+    m += strlen("sha-256=:");
+    const char *end = strchr(m, ':');
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned dn = 0;
+    char want[4 * EVP_MAX_MD_SIZE / 3 + 8];
+    if (!end || (size_t)(end - m) >= sizeof want)
+        return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
+                        "Artifact '%s': malformed Content-Digest", key);
+    const unsigned char *body = c->req->body ? c->req->body : (const unsigned char *)"";
+    if (!EVP_Digest(body, c->req->body_len, d, &dn, EVP_sha256(), NULL))
+        return reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "sha-256 failed");
+    EVP_EncodeBlock((unsigned char *)want, d, (int)dn);
+    if (strlen(want) != (size_t)(end - m) || memcmp(want, m, (size_t)(end - m)) != 0)
+        return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
+                        "Artifact '%s': the body does not match its Content-Digest (sha-256 "
+                        "%s)",
+                        key, want);
     return AP_OK;
 }
 
@@ -120,6 +153,8 @@ static ap_status artifact_route(void *vctx, const http_request *req, http_respon
         return AP_OK;
     }
     if (strcmp(req->method, "PUT") == 0) {
+        st = check_digest(&call, key);
+        if (st != AP_OK) return st;
         st = art_put_buffer(ctx->artifacts, key, req->body, req->body_len, &err);
         if (st != AP_OK) return art_failure(&call, st, &err, key);
         http_reply_json(resp, 200, json_object());
