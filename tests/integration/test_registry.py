@@ -188,6 +188,51 @@ def test_runs(r):
     r.err("POST", "runs/create", {"experiment_id": "424242"}, 404, "RESOURCE_DOES_NOT_EXIST")
 
 
+def test_log_batch(r):
+    """log-batch written as multi-row statements keeps the per-item semantics: a key logged
+    twice in one batch leaves the latest (step, timestamp) in latest_metrics and the last
+    tag value; a changed param anywhere in the batch refuses the whole batch (nothing of
+    it is stored); 1,000 metrics (several statements) land whole."""
+    eid = r.ok("POST", "experiments/create", {"name": "batch-exp"})["experiment_id"]
+    rid = r.ok("POST", "runs/create", {"experiment_id": eid})["run"]["info"]["run_id"]
+    r.ok("POST", "runs/log-batch", {
+        "run_id": rid,
+        "metrics": [{"key": "loss", "value": 3.0, "timestamp": 10, "step": 5},
+                    {"key": "loss", "value": 2.0, "timestamp": 20, "step": 4},
+                    {"key": "loss", "value": 1.0, "timestamp": 10, "step": 5},
+                    {"key": "acc", "value": 0.5, "timestamp": 1, "step": 0}],
+        "params": [{"key": "lr", "value": "0.1"}, {"key": "lr", "value": "0.1"}],
+        "tags": [{"key": "t", "value": "first"}, {"key": "t", "value": "second"}]})
+    data = r.ok("GET", "runs/get", {"run_id": rid})["run"]["data"]
+    metrics = {m["key"]: m for m in data["metrics"]}
+    assert metrics["loss"]["value"] == 1.0 and metrics["loss"]["step"] == 5, metrics
+    assert {t["key"]: t["value"] for t in data["tags"]}["t"] == "second"
+    hist = r.ok("GET", "metrics/get-history", {"run_id": rid, "metric_key": "loss"})["metrics"]
+    assert sorted((m["step"], m["value"]) for m in hist) == [(4, 2.0), (5, 1.0), (5, 3.0)], hist
+    r.err("POST", "runs/log-batch", {
+        "run_id": rid,
+        "metrics": [{"key": "never", "value": 1, "timestamp": 1, "step": 0}],
+        "params": [{"key": "new", "value": "x"}, {"key": "lr", "value": "0.2"}]},
+        400, "INVALID_PARAMETER_VALUE")
+    data = r.ok("GET", "runs/get", {"run_id": rid})["run"]["data"]
+    assert "never" not in {m["key"] for m in data["metrics"]}
+    assert {p["key"]: p["value"] for p in data["params"]} == {"lr": "0.1"}
+    r.err("POST", "runs/log-batch", {
+        "run_id": rid, "params": [{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]},
+        400, "INVALID_PARAMETER_VALUE")
+    many = [{"key": f"m{i % 300}", "value": i, "timestamp": 100 + i, "step": i // 300}
+            for i in range(1000)]
+    r.ok("POST", "runs/log-batch", {"run_id": rid, "metrics": many})
+    data = r.ok("GET", "runs/get", {"run_id": rid})["run"]["data"]
+    metrics = {m["key"]: m for m in data["metrics"]}
+    assert metrics["m0"]["value"] == 900 and metrics["m99"]["value"] == 999, metrics["m0"]
+    assert metrics["m100"]["value"] == 700 and metrics["m100"]["step"] == 2
+    hist = r.ok("GET", "metrics/get-history", {"run_id": rid, "metric_key": "m7"})["metrics"]
+    assert sorted(m["value"] for m in hist) == [7, 307, 607, 907], hist
+    r.err("POST", "runs/log-batch", {"run_id": rid, "metrics": many + many[:1]},
+          400, "INVALID_PARAMETER_VALUE")
+
+
 def test_run_search(r):
     """runs/search: filters on metrics, params, tags and attributes with =, !=, <, <=, >, >=,
     LIKE, ILIKE, IN; order_by on metrics and attributes; max_results and page_token walk
@@ -518,7 +563,7 @@ def test_artifacts(r):
     r.err("GET", "artifacts/list", {"run_id": "f" * 32}, 404, "RESOURCE_DOES_NOT_EXIST")
 
 
-SUITE = [test_experiments, test_runs, test_run_search, test_request_errors, test_health_metrics,
+SUITE = [test_experiments, test_runs, test_log_batch, test_run_search, test_request_errors, test_health_metrics,
          test_registered_models, test_parallel_versions, test_artifacts]
 
 
