@@ -4,13 +4,16 @@
 #  1. POST registered-models/get-latest-versions (a read: model row + latest version per
 #     stage + its tags and aliases), and
 #  2. POST runs/log-batch with 10 metrics and 1 tag (a write transaction: 21 upserts),
-# once on the embedded SQLite store (synchronous=full, the default) and once on a
-# PostgreSQL 15 cluster started in a temporary directory (fsync on, as in production).
-# usage: bench/bench_registry.sh   (DURATION=seconds per run, default 10). Prints markdown.
+# once on the embedded SQLite store (SQLITE_SYNC: group, the default, or full or normal)
+# and once on a PostgreSQL 15 cluster started in a temporary directory (fsync on, as in
+# production). The machine's load average is printed with the table.
+# usage: bench/bench_registry.sh   (DURATION=seconds per run, default 10; AIPIPE_BIN to
+# compare builds; SKIP_PG=1 for SQLite only). Prints markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
+SQLITE_SYNC=${SQLITE_SYNC:-group}
 BIN=${AIPIPE_BIN:-build/aipipe}
 [ -n "${AIPIPE_BIN:-}" ] || make -s build >/dev/null
 BIN=$(realpath "$BIN")
@@ -27,7 +30,7 @@ trap cleanup EXIT
 
 start_registry() { # $1: backend store URI
   LOG_LEVEL=warn "$BIN" registry --port 0 --log-level info --backend-store-uri "$1" \
-    --artifacts-destination "$TMP/artifacts" 2>"$TMP/log" &
+    --artifacts-destination "$TMP/artifacts" --sqlite-synchronous "$SQLITE_SYNC" 2>"$TMP/log" &
   SERVER=$!
   for _ in $(seq 100); do grep -q '"listening"' "$TMP/log" 2>/dev/null && break; sleep 0.1; done
   PORT=$(grep -o '"port":[0-9]*' "$TMP/log" | head -1 | cut -d: -f2)
@@ -89,11 +92,12 @@ run_store() { # $1: label, $2: URI
   kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
 }
 
-echo "## aipipe registry ($(nproc) cores, $(date -u +%Y-%m-%d)), wrk 2 threads x $CONNS connections, ${DURATION}s each"
+echo "## aipipe registry ($(nproc) cores, $(date -u +%Y-%m-%d), load average $(cut -d' ' -f1-3 /proc/loadavg)), wrk 2 threads x $CONNS connections, ${DURATION}s each"
 echo
 echo "| store | endpoint | req/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|"
-run_store "SQLite (WAL, synchronous=full)" "sqlite:///$TMP/registry.db"
+run_store "SQLite (WAL, sqlite_synchronous=$SQLITE_SYNC)" "sqlite:///$TMP/registry.db"
+[ -n "${SKIP_PG:-}" ] && { echo; echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"; exit 0; }
 
 PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 chown postgres "$TMP"
@@ -101,3 +105,4 @@ runuser -u postgres -- "$PGBIN/initdb" -D "$TMP/pg" -U postgres -A trust -E UTF8
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$TMP/pg" -l "$TMP/pg.log" -w -o \
   "-p $PGPORT -k $TMP -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
 run_store "PostgreSQL 15 (fsync on)" "postgresql://postgres@127.0.0.1:$PGPORT/postgres"
+echo; echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -54,6 +54,8 @@ typedef struct reg_store_options {
     unsigned pool_size;       /* connections; at least 1 */
     unsigned busy_timeout_ms; /* SQLite: wait for the write lock this long */
     bool sqlite_sync_full;    /* SQLite: synchronous=FULL (else NORMAL; both survive kill -9) */
+    bool sqlite_group_commit; /* SQLite: NORMAL plus a shared WAL fdatasync before a write
+                                 returns (survives a power cut; see reg_store_sqlite.c) */
 } reg_store_options;
 
 /* Opens the pool and migrates the schema. On AP_OK *out is the store (reg_store_close

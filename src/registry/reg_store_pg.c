@@ -8,7 +8,12 @@
  * updated with UPDATE ... RETURNING, which takes the row lock and serialises creators,
  * so no retry loop is needed. A unique violation (23505) is AP_ERR_CONFLICT; a
  * serialization failure or deadlock (40001, 40P01) AP_ERR_BUSY; a lost connection
- * AP_ERR_UNAVAILABLE (the pool reconnects it on next acquire). */
+ * AP_ERR_UNAVAILABLE (the pool reconnects it on next acquire).
+ *
+ * Each connection keeps up to STMT_CACHE server-side prepared statements (PQprepare, named
+ * s1, s2, ...) for its SELECT/INSERT/UPDATE/DELETE texts, least recently used evicted with
+ * DEALLOCATE, so a repeated statement skips parsing and planning on the server. A new
+ * connection starts with an empty cache (a reconnect loses the server's statements too). */
 #include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +23,20 @@
 #include "registry/reg_store_driver.h"
 
 #define MAX_PARAMS 4096
+#define STMT_CACHE 48
+
+typedef struct pg_cached {
+    char *sql; /* NULL: free slot */
+    char name[16];
+    uint64_t used;
+} pg_cached;
+
+typedef struct pg_conn {
+    PGconn *pg;
+    uint64_t clock;
+    unsigned next_id;
+    pg_cached cache[STMT_CACHE];
+} pg_conn;
 
 static ap_status pg_connect(const reg_store_options *opts, void **out, ap_error *err)
 {
@@ -33,18 +52,81 @@ static ap_status pg_connect(const reg_store_options *opts, void **out, ap_error 
     }
     PGresult *r = PQexec(pg, "SET client_min_messages = warning; SET extra_float_digits = 3");
     PQclear(r);
-    *out = pg;
+    pg_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        PQfinish(pg);
+        return ap_fail(err, AP_ERR_NOMEM, "out of memory");
+    }
+    c->pg = pg;
+    *out = c;
     return AP_OK;
 }
 
 static void pg_disconnect(void *conn)
 {
-    if (conn) PQfinish(conn);
+    pg_conn *c = conn;
+    if (!c) return;
+    for (size_t i = 0; i < STMT_CACHE; i++)
+        free(c->cache[i].sql);
+    PQfinish(c->pg);
+    free(c);
 }
 
 static bool pg_alive(void *conn)
 {
-    return conn && PQstatus(conn) == CONNECTION_OK;
+    pg_conn *c = conn;
+    return c && PQstatus(c->pg) == CONNECTION_OK;
+}
+
+/* Statements worth preparing: the data statements (DDL changes what plans depend on). */
+static bool cacheable(const char *sql)
+{
+    static const char *const kinds[] = {"SELECT ", "INSERT ", "UPDATE ", "DELETE ", "WITH "};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strncmp(sql, kinds[i], strlen(kinds[i])) == 0) return true;
+    return false;
+}
+
+/* The prepared statement's name for sql, preparing it (text has $n placeholders) when it is
+ * not cached. NULL with *res set to the failed PQprepare result, or NULL with *res NULL
+ * when sql is not cacheable or memory ran out (the caller runs it unprepared). */
+static const char *prepared(pg_conn *c, const char *sql, const char *text, int nparams,
+                            PGresult **res)
+{
+    *res = NULL;
+    if (!cacheable(sql)) return NULL;
+    size_t victim = 0;
+    c->clock++;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (c->cache[i].sql && strcmp(c->cache[i].sql, sql) == 0) {
+            c->cache[i].used = c->clock;
+            return c->cache[i].name;
+        }
+        if (c->cache[i].used < c->cache[victim].used) victim = i;
+    }
+    pg_cached *slot = &c->cache[victim];
+    char *copy = strdup(sql);
+    if (!copy) return NULL;
+    if (slot->sql) {
+        char dealloc[40];
+        snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", slot->name);
+        PQclear(PQexec(c->pg, dealloc)); /* fails only in an aborted transaction: a leak
+                                             on the server until the connection closes */
+        free(slot->sql);
+        slot->sql = NULL;
+        slot->used = 0;
+    }
+    snprintf(slot->name, sizeof slot->name, "s%u", ++c->next_id);
+    PGresult *r = PQprepare(c->pg, slot->name, text, nparams, NULL);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        free(copy);
+        *res = r;
+        return NULL;
+    }
+    PQclear(r);
+    slot->sql = copy;
+    slot->used = c->clock;
+    return slot->name;
 }
 
 /* Rewrites '?' placeholders to $1, $2, ... outside quoted text; caller frees. */
@@ -76,7 +158,8 @@ static char *rewrite_placeholders(const char *sql)
 static ap_status pg_exec(void *conn, const char *sql, const reg_param *params, size_t nparams,
                          reg_rows **rows, int64_t *changes, ap_error *err)
 {
-    PGconn *pg = conn;
+    pg_conn *c = conn;
+    PGconn *pg = c->pg;
     if (nparams > MAX_PARAMS) return ap_fail(err, AP_ERR_INTERNAL, "postgresql: too many params");
     char *text = rewrite_placeholders(sql);
     const char **values = calloc(nparams + 1, sizeof *values);
@@ -111,7 +194,11 @@ static ap_status pg_exec(void *conn, const char *sql, const reg_param *params, s
             break;
         }
     }
-    res = PQexecParams(pg, text, (int)nparams, NULL, values, NULL, NULL, 0);
+    const char *name = prepared(c, sql, text, (int)nparams, &res);
+    if (name)
+        res = PQexecPrepared(pg, name, (int)nparams, values, NULL, NULL, 0);
+    else if (!res)
+        res = PQexecParams(pg, text, (int)nparams, NULL, values, NULL, NULL, 0);
     ExecStatusType rs = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -142,10 +229,10 @@ static ap_status pg_exec(void *conn, const char *sql, const reg_param *params, s
         for (size_t r = 0; r < nrows; r++) {
             const char *cells[64];
             size_t lens[64];
-            for (size_t c = 0; c < ncols; c++) {
-                bool null = PQgetisnull(res, (int)r, (int)c);
-                cells[c] = null ? NULL : PQgetvalue(res, (int)r, (int)c);
-                lens[c] = null ? 0 : (size_t)PQgetlength(res, (int)r, (int)c);
+            for (size_t col = 0; col < ncols; col++) {
+                bool null = PQgetisnull(res, (int)r, (int)col);
+                cells[col] = null ? NULL : PQgetvalue(res, (int)r, (int)col);
+                lens[col] = null ? 0 : (size_t)PQgetlength(res, (int)r, (int)col);
             }
             if (reg_rows_append(out, cells, lens) != AP_OK) {
                 st = ap_fail(err, AP_ERR_NOMEM, "out of memory");

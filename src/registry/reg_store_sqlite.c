@@ -3,16 +3,35 @@
  * URI: sqlite:///relative/path or sqlite:////absolute/path (three slashes, then the path,
  * as SQLAlchemy and MLflow write it). The directory is created when missing.
  *
- * Durability: WAL with synchronous=NORMAL already survives kill -9 of the process (the
- * WAL is in the OS cache when COMMIT returns); synchronous=FULL, the default, also
- * survives a power cut. Writers queue on busy_timeout_ms; readers never block writers. */
+ * Durability (store.sqlite_synchronous), in WAL mode:
+ *   full    synchronous=FULL: every COMMIT fsyncs the WAL before it returns; survives a
+ *           power cut. One fsync per write transaction, taken while holding the write lock.
+ *   group   (the default) synchronous=NORMAL, then, before the write is acknowledged, one
+ *           fdatasync of the WAL file shared by every commit that finished meanwhile
+ *           (group commit: a leader syncs, the others wait for it). Acknowledged writes
+ *           survive a power cut, as with full, but the fsync happens after the write lock
+ *           is released, so the next writer proceeds while it runs. A concurrent reader
+ *           can see a committed write a few milliseconds before it is durable (a power cut
+ *           in that window loses it, and its writer was never answered).
+ *   normal  synchronous=NORMAL and nothing more: survives kill -9 of the process (the WAL
+ *           is in the OS cache when COMMIT returns) but a power cut can lose the last
+ *           acknowledged transactions.
+ * Checkpoints sync the WAL before copying it and the database after, in every mode.
+ * Writers queue on busy_timeout_ms; readers never block writers.
+ *
+ * Each connection caches up to STMT_CACHE prepared statements by SQL text (least recently
+ * used evicted), so the registry's fixed statements are parsed once per connection. A
+ * cached statement is reset right after use, so it never holds a read transaction open. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "registry/reg_store_driver.h"
 
@@ -30,6 +49,107 @@ static int mkdir_parents(const char *path)
         *p = '/';
     }
     return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+#define STMT_CACHE 48
+
+/* Group commit of one database file's WAL, shared by the pool's connections to it.
+ * committed counts write transactions that returned from COMMIT; synced is the highest
+ * count known to be on disk. Invariant: synced <= committed; a sync that starts when
+ * committed == n covers every commit counted up to n (their frames were written before). */
+typedef struct wal_group {
+    struct wal_group *next;
+    char wal[1100]; /* the WAL file's path */
+    unsigned refs;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    uint64_t committed, synced;
+    bool syncing;
+} wal_group;
+
+static pthread_mutex_t groups_lock = PTHREAD_MUTEX_INITIALIZER;
+static wal_group *groups; /* every open group, by WAL path */
+
+typedef struct cached_stmt {
+    char *sql;
+    sqlite3_stmt *stmt;
+    uint64_t used;
+} cached_stmt;
+
+typedef struct sq_conn {
+    sqlite3 *db;
+    wal_group *group; /* NULL unless group commit */
+    bool dirty;       /* a write ran since the last sync point */
+    uint64_t clock;
+    cached_stmt cache[STMT_CACHE];
+} sq_conn;
+
+static wal_group *group_ref(const char *db_path)
+{
+    char wal[1100];
+    if ((size_t)snprintf(wal, sizeof wal, "%s-wal", db_path) >= sizeof wal) return NULL;
+    pthread_mutex_lock(&groups_lock);
+    wal_group *g = groups;
+    while (g && strcmp(g->wal, wal) != 0)
+        g = g->next;
+    if (!g && (g = calloc(1, sizeof *g))) {
+        snprintf(g->wal, sizeof g->wal, "%s", wal);
+        pthread_mutex_init(&g->lock, NULL);
+        pthread_cond_init(&g->done, NULL);
+        g->next = groups;
+        groups = g;
+    }
+    if (g) g->refs++;
+    pthread_mutex_unlock(&groups_lock);
+    return g;
+}
+
+static void group_unref(wal_group *g)
+{
+    if (!g) return;
+    pthread_mutex_lock(&groups_lock);
+    if (--g->refs == 0) {
+        for (wal_group **p = &groups; *p; p = &(*p)->next)
+            if (*p == g) {
+                *p = g->next;
+                break;
+            }
+        pthread_mutex_destroy(&g->lock);
+        pthread_cond_destroy(&g->done);
+        free(g);
+    }
+    pthread_mutex_unlock(&groups_lock);
+}
+
+/* Returns once every commit counted so far (this caller's included) is on disk: the first
+ * caller to find no sync running becomes the leader and fdatasyncs the WAL (opened by
+ * path each time, so a WAL deleted and recreated is never synced through a stale fd);
+ * the others wait for it and leave when it covered them. */
+static ap_status group_sync(wal_group *g, ap_error *err)
+{
+    ap_status st = AP_OK;
+    pthread_mutex_lock(&g->lock);
+    uint64_t mine = ++g->committed;
+    while (st == AP_OK && g->synced < mine) {
+        if (g->syncing) {
+            pthread_cond_wait(&g->done, &g->lock);
+            continue;
+        }
+        g->syncing = true;
+        uint64_t target = g->committed;
+        pthread_mutex_unlock(&g->lock);
+        int fd = open(g->wal, O_RDONLY | O_CLOEXEC);
+        int rc = fd < 0 ? -1 : fdatasync(fd);
+        int e = errno;
+        if (fd >= 0) close(fd);
+        pthread_mutex_lock(&g->lock);
+        g->syncing = false;
+        if (rc == 0 && target > g->synced) g->synced = target;
+        pthread_cond_broadcast(&g->done);
+        if (rc != 0) st = ap_fail(err, AP_ERR_IO, "sqlite: syncing '%s': %s", g->wal, strerror(e));
+    }
+    pthread_mutex_unlock(&g->lock);
+    return st;
 }
 
 static ap_status map_error(sqlite3 *db, int rc, ap_error *err, const char *what)
@@ -71,7 +191,7 @@ static ap_status sqlite_connect(const reg_store_options *opts, void **out, ap_er
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA case_sensitive_like=ON;"
              "PRAGMA foreign_keys=OFF;",
-             opts->sqlite_sync_full ? "FULL" : "NORMAL");
+             opts->sqlite_sync_full && !opts->sqlite_group_commit ? "FULL" : "NORMAL");
     char *msg = NULL;
     rc = sqlite3_exec(db, pragmas, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
@@ -80,13 +200,32 @@ static ap_status sqlite_connect(const reg_store_options *opts, void **out, ap_er
         sqlite3_close(db);
         return st;
     }
-    *out = db;
+    sq_conn *c = calloc(1, sizeof *c);
+    const char *file = sqlite3_db_filename(db, "main");
+    if (c && opts->sqlite_group_commit && file && *file && !(c->group = group_ref(file))) {
+        free(c);
+        c = NULL;
+    }
+    if (!c) {
+        sqlite3_close(db);
+        return ap_fail(err, AP_ERR_NOMEM, "out of memory");
+    }
+    c->db = db;
+    *out = c;
     return AP_OK;
 }
 
 static void sqlite_disconnect(void *conn)
 {
-    if (conn) sqlite3_close(conn);
+    sq_conn *c = conn;
+    if (!c) return;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(c->cache[i].stmt);
+        free(c->cache[i].sql);
+    }
+    sqlite3_close(c->db);
+    group_unref(c->group);
+    free(c);
 }
 
 static bool sqlite_alive(void *conn)
@@ -94,13 +233,46 @@ static bool sqlite_alive(void *conn)
     return conn != NULL;
 }
 
+/* The cached statement for sql, prepared (and cached, evicting the least recently used)
+ * when missing. SQLITE_OK or the prepare error. */
+static int stmt_get(sq_conn *c, const char *sql, sqlite3_stmt **out)
+{
+    size_t victim = 0;
+    c->clock++;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (c->cache[i].sql && strcmp(c->cache[i].sql, sql) == 0) {
+            c->cache[i].used = c->clock;
+            *out = c->cache[i].stmt;
+            return SQLITE_OK;
+        }
+        if (c->cache[i].used < c->cache[victim].used) victim = i;
+    }
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    if (rc != SQLITE_OK || !*out) return rc; /* (an empty statement has none to cache) */
+    char *copy = strdup(sql);
+    if (!copy) return SQLITE_OK; /* runs uncached: the caller finalizes what is not cached */
+    cached_stmt *slot = &c->cache[victim];
+    sqlite3_finalize(slot->stmt);
+    free(slot->sql);
+    *slot = (cached_stmt){.sql = copy, .stmt = *out, .used = c->clock};
+    return SQLITE_OK;
+}
+
+static bool stmt_cached(const sq_conn *c, const sqlite3_stmt *stmt)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++)
+        if (c->cache[i].stmt == stmt) return true;
+    return false;
+}
+
 static ap_status sqlite_exec(void *conn, const char *sql, const reg_param *params, size_t nparams,
                              reg_rows **rows, int64_t *changes, ap_error *err)
 {
-    sqlite3 *db = conn;
+    sq_conn *c = conn;
+    sqlite3 *db = c->db;
     sqlite3_stmt *stmt = NULL;
     reg_rows *out = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    int rc = stmt_get(c, sql, &stmt);
     if (rc != SQLITE_OK) return map_error(db, rc, err, "prepare");
     ap_status st = AP_OK;
     for (size_t i = 0; i < nparams && rc == SQLITE_OK; i++) {
@@ -171,8 +343,21 @@ static ap_status sqlite_exec(void *conn, const char *sql, const reg_param *param
         goto out;
     }
     if (changes) *changes = sqlite3_changes64(db);
+    /* a write that is now committed (COMMIT, or a statement outside a transaction) is
+     * acknowledged only once its group's sync covers it */
+    if (!sqlite3_stmt_readonly(stmt)) c->dirty = true;
+    if (strcmp(sql, "ROLLBACK") == 0) c->dirty = false;
+    if (c->dirty && sqlite3_get_autocommit(db)) {
+        c->dirty = false;
+        if (c->group) st = group_sync(c->group, err);
+    }
 out:
-    sqlite3_finalize(stmt);
+    if (stmt_cached(c, stmt)) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    } else {
+        sqlite3_finalize(stmt);
+    }
     if (st == AP_OK && rows) {
         *rows = out;
         out = NULL;

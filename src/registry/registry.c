@@ -39,8 +39,9 @@ static const cfg_key reg_keys[] = {
     {"store.busy_timeout_ms", "REGISTRY_DB_BUSY_TIMEOUT_MS", "db-busy-timeout-ms", CFG_INT, "10000",
      0, 600000, NULL, "SQLite: how long a writer waits for the write lock"},
     {"store.sqlite_synchronous", "REGISTRY_SQLITE_SYNCHRONOUS", "sqlite-synchronous", CFG_ENUM,
-     "full", 0, 0, "full|normal",
-     "SQLite: full survives power loss; normal survives a crash of the process"},
+     "group", 0, 0, "full|group|normal",
+     "SQLite: full and group (one shared WAL sync per group of concurrent commits) survive "
+     "power loss; normal survives a crash of the process only"},
     {"artifacts.default_root", "MLFLOW_DEFAULT_ARTIFACT_ROOT", "default-artifact-root", CFG_STRING,
      "mlflow-artifacts:/", 0, 0, NULL,
      "artifact location of new experiments (mlflow-artifacts:/ proxies through this server)"},
@@ -228,6 +229,7 @@ int reg_main(int argc, char **argv)
                          : threads,
         .busy_timeout_ms = (unsigned)cfg_int(ctx.cfg, "store.busy_timeout_ms"),
         .sqlite_sync_full = strcmp(cfg_str(ctx.cfg, "store.sqlite_synchronous"), "full") == 0,
+        .sqlite_group_commit = strcmp(cfg_str(ctx.cfg, "store.sqlite_synchronous"), "group") == 0,
     };
     if (reg_store_open(&so, &ctx.store, &err) != AP_OK) {
         log_error("store.backend_uri (env MLFLOW_BACKEND_STORE_URI): %s", err.msg);
