@@ -32,6 +32,23 @@ typedef struct job {
     float ms;  /* CPU time spent reading, ms */
 } job;
 
+/* Readings already made on this page, keyed by the ink they were made from: a cell whose
+ * ink is pixel for pixel the ink of one already read (a subject repeated across the week,
+ * the same heading in several tables) takes that reading instead of a new OCR call. The
+ * key is the binarised region that was read, so equal keys are the same text at the same
+ * size; the grey behind the ink (another fill) does not change what it says. Entries are
+ * appended under work.lock, into a table that never moves, and never change once ready. */
+#define MAX_SEEN 2048
+
+typedef struct seen {
+    PIX *ink;       /* the key: 1 bpp, the region read */
+    int directions; /* a whole cell (reading directions tried) or a piece of a line */
+    int ready;      /* result, rotation and scale are set */
+    ocr_result result;
+    int rotation;
+    float scale;
+} seen;
+
 /* Shared by the workers. States: workers start (opening their engines, when they were
  * given none, while the caller finds the tables), wait until `posted` (jobs set, or
  * nothing to do), take jobs from `next` until none is left, close what they opened. */
@@ -47,6 +64,10 @@ typedef struct work {
     int posted;
     ap_status status; /* the first failure */
     ap_error error;
+    seen *seen; /* MAX_SEEN entries, or NULL: no reuse */
+    size_t nseen;
+    size_t seen_hits;          /* readings reused */
+    pthread_cond_t seen_cond; /* an entry became ready, or a worker failed */
 } work;
 
 typedef struct worker_arg {
@@ -366,6 +387,9 @@ static float text_scale(PIX *ink, int x, int y, int w, int h)
     return scale;
 }
 
+/* The white margin crop_margin puts around a scaled crop of w x h pixels. */
+static int frame_margin(int w, int h) { return imax(8, imin(w, h) / 4); }
+
 /* The rectangle (x, y, w, h) of crop, scaled to a good text size (*scale_out), with a
  * white margin around it: Tesseract reads glyphs that touch the image's edge badly.
  * Caller frees; NULL when out of memory. */
@@ -380,7 +404,14 @@ static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float *
     /* Stretch the background (a coloured fill, a grey scan) to white and the ink to black,
      * so that every cell reaches Tesseract with the same contrast. */
     l_uint32 bg = 255, fg = 0;
-    if (pixGetRankValue(part, 1, 0.5f, &bg) == 0 && pixGetRankValue(part, 1, 0.02f, &fg) == 0) {
+    if (pixGetRankValue(part, 1, 0.5f, &bg) != 0) bg = 255;
+    /* Light text on a dark fill (as ink_box tells it) is turned dark on light, so that
+     * the engine can skip its inverted second reading of every line (OCR_DARK_ON_LIGHT). */
+    if ((bg & 0xff) < 96) {
+        pixInvert(part, part);
+        bg = 255 - (bg & 0xff);
+    }
+    if (pixGetRankValue(part, 1, 0.02f, &fg) == 0) {
         int hi = (int)(bg & 0xff) - 8, lo = (int)(fg & 0xff) + 8;
         if (hi - lo >= 40) pixGammaTRC(part, part, 1.0f, lo, hi);
     }
@@ -390,20 +421,187 @@ static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float *
         if (!scaled) return NULL;
         part = scaled;
     }
-    int margin = imax(8, imin(pixGetWidth(part), pixGetHeight(part)) / 4);
+    int margin = frame_margin(pixGetWidth(part), pixGetHeight(part));
     PIX *framed = pixAddBorder(part, margin, 255);
     pixDestroy(&part);
     return framed;
 }
 
-/* Reads one job: tight crop, reading direction, OCR. */
+/* Which way the letters stand: the median height over width of the pieces of ink (each
+ * a letter or a few joined), well above 1 for upright Latin text and below 1 for text set
+ * sideways. Returns the median ratio, or 1 (undecided) when there are too few pieces. */
+static float upright_ratio(PIX *ink, int x, int y, int w, int h)
+{
+    float ratio = 1.0f;
+    BOX *b = boxCreate(x, y, w, h);
+    PIX *part = b ? pixClipRectangle(ink, b, NULL) : NULL;
+    BOXA *parts = part ? pixConnComp(part, NULL, 8) : NULL;
+    NUMA *ratios = parts ? numaCreate(0) : NULL;
+    if (ratios) {
+        int n = boxaGetCount(parts);
+        for (int i = 0; i < n; i++) {
+            l_int32 bx, by, bw, bh;
+            boxaGetBoxGeometry(parts, i, &bx, &by, &bw, &bh);
+            if (bw >= 3 && bh >= 3) numaAddNumber(ratios, (l_float32)bh / (l_float32)bw);
+        }
+        l_float32 median = 1.0f;
+        if (numaGetCount(ratios) >= 3 && numaGetMedian(ratios, &median) == 0) ratio = median;
+    }
+    numaDestroy(&ratios);
+    boxaDestroy(&parts);
+    pixDestroy(&part);
+    boxDestroy(&b);
+    return ratio;
+}
+
+/* Finds a reading of the same ink made before on this page (see `seen`), waiting for one
+ * another worker is making. Returns its index, ready; or claims a new entry for the caller
+ * (*claimed = 1; it must call seen_fill, and the entry owns key from now on); or -1 when
+ * the table is full (the caller reads without it). key is freed on a hit. */
+static long seen_claim(work *wk, PIX **key, int directions, int *claimed)
+{
+    long found = -1;
+    *claimed = 0;
+    pthread_mutex_lock(&wk->lock);
+    for (size_t i = 0; i < wk->nseen && found < 0; i++) {
+        seen *e = &wk->seen[i];
+        l_int32 same = 0;
+        if (e->directions != directions || pixGetWidth(e->ink) != pixGetWidth(*key) ||
+            pixGetHeight(e->ink) != pixGetHeight(*key))
+            continue;
+        if (pixEqual(e->ink, *key, &same) == 0 && same) found = (long)i;
+    }
+    if (found >= 0) {
+        while (!wk->seen[found].ready && wk->status == AP_OK)
+            pthread_cond_wait(&wk->seen_cond, &wk->lock);
+        wk->seen_hits++;
+        pixDestroy(key);
+    } else if (wk->seen && wk->nseen < MAX_SEEN) {
+        found = (long)wk->nseen++;
+        wk->seen[found] = (seen){.ink = *key, .directions = directions};
+        *key = NULL;
+        *claimed = 1;
+    }
+    pthread_mutex_unlock(&wk->lock);
+    return found;
+}
+
+/* Completes a claimed entry (taking result) and wakes the workers waiting for it. */
+static void seen_fill(work *wk, long idx, ocr_result *result, int rotation, float scale)
+{
+    pthread_mutex_lock(&wk->lock);
+    seen *e = &wk->seen[idx];
+    e->result = *result;
+    *result = (ocr_result){0};
+    e->rotation = rotation;
+    e->scale = scale;
+    e->ready = 1;
+    pthread_cond_broadcast(&wk->seen_cond);
+    pthread_mutex_unlock(&wk->lock);
+}
+
+/* Reads the rectangle (x, y, w, h) of crop, whose ink is ink. A whole cell (directions
+ * set) is tried in the reading directions its ink allows; a piece of a line is read
+ * upright. On AP_OK *res points at the reading (in the page's table of readings, or in
+ * *own, which the caller frees) with its direction and the scale it was read at. */
+static ap_status read_region(work *wk, ocr_engine *engine, PIX *crop, PIX *ink, int x, int y,
+                             int w, int h, int directions, job *jb, const ocr_result **res,
+                             int *rot_out, float *scale_out, ocr_result *own, ap_error *err)
+{
+    ap_status st = AP_OK;
+    PIX *tight = NULL, *turned = NULL, *key = NULL;
+    ocr_result best = {0};
+    int best_rot = 0, claimed = 0;
+    float best_score = 0, scale = 1.0f;
+    long idx = -1;
+    BOX *b = boxCreate(x, y, w, h);
+    if (b) key = pixClipRectangle(ink, b, NULL);
+    boxDestroy(&b);
+    if (key) idx = seen_claim(wk, &key, directions, &claimed);
+    if (idx >= 0 && !claimed) {
+        const seen *e = &wk->seen[idx];
+        *res = &e->result, *rot_out = e->rotation, *scale_out = e->scale;
+        return AP_OK;
+    }
+    if (!(tight = crop_margin(crop, ink, x, y, w, h, &scale))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+        goto out;
+    }
+    /* Reading direction: text set bottom-to-top (the usual way in narrow cells) or
+     * top-to-bottom makes the ink taller than wide; try turning it upright and keep the
+     * reading Tesseract is most sure of. Upright text is tried first when the ink is wide. */
+    int tall = directions && h > w * 5 / 4;
+    /* The letters' shape decides when it is clear: then only the two ways of turning
+     * text sideways (or upright text that reads badly) need a second reading. */
+    float letters = directions ? upright_ratio(ink, x, y, w, h) : 1.0f;
+    int upright = letters >= 1.05f, sideways = letters <= 0.95f;
+    if (upright) tall = 0;
+    if (sideways) tall = 1;
+    int order_tall[3] = {90, 270, 0}, order_wide[3] = {0, 90, 270};
+    const int *order = tall ? order_tall : order_wide;
+    int lines_across = count_text_lines(ink, x, y, w, h, 0);
+    int lines_along = directions ? count_text_lines(ink, x, y, w, h, 1) : 0;
+    for (int k = 0; k < 3; k++) {
+        int rot = order[k];
+        ocr_result r = {0};
+        pixDestroy(&turned);
+        turned = rot == 0 ? pixClone(tight) : pixRotateOrth(tight, rot == 90 ? 1 : 3);
+        if (!turned) {
+            st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+            goto out;
+        }
+        jb->reads++;
+        /* One line of text: Tesseract's single-line mode skips the page layout analysis. */
+        int one = (rot == 0 ? lines_across : lines_along) == 1;
+        st = ocr_recognize(engine, turned,
+                           &(ocr_params){.layout = one ? OCR_LAYOUT_LINE : OCR_LAYOUT_BLOCK,
+                                         .timeout_ms = wk->timeout_ms,
+                                         .flags = OCR_DARK_ON_LIGHT},
+                           &r, err);
+        if (st != AP_OK) goto out;
+        float score = reading_score(&r);
+        if (best.words == NULL || score > best_score) {
+            ocr_result_free(&best);
+            best = r;
+            best_rot = rot;
+            best_score = score;
+        } else {
+            ocr_result_free(&r);
+        }
+        if (!directions) break;
+        /* Sure enough: stop. The first direction tried is the likely one (upright for wide
+         * ink, bottom-to-top for tall ink), and a wrong direction reads as garbage. */
+        if (best.nwords && best_score >= (k == 0 ? 70.0f : 85.0f)) break;
+        if ((upright || (sideways && k == 1)) && best.nwords && best_score >= 40.0f) break;
+        if (sideways && k == 0 && best.nwords && best_score >= 45.0f) break;
+        if (!tall && k == 0 && best.nwords && best_score >= 50.0f) break;
+        /* Ink twice as wide as high is upright text: turned text would need four lines
+         * side by side. */
+        if (w >= 2 * h) break;
+    }
+out:
+    if (claimed) {
+        /* filled even on failure, so that no worker waits for it forever */
+        seen_fill(wk, idx, &best, best_rot, scale);
+        const seen *e = &wk->seen[idx];
+        *res = &e->result;
+    } else {
+        *own = best;
+        *res = own;
+    }
+    *rot_out = best_rot, *scale_out = scale;
+    pixDestroy(&key);
+    pixDestroy(&tight);
+    pixDestroy(&turned);
+    return st;
+}
+
+/* Reads one job: tight crop, pieces or reading direction, OCR. */
 static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
 {
     ap_status st = AP_OK;
-    PIX *crop = NULL, *tight = NULL, *turned = NULL, *ink = NULL;
-    ocr_result best = {0};
-    int best_rot = 0;
-    float best_score = 0;
+    PIX *crop = NULL, *ink = NULL;
+    ocr_result own = {0};
     BOX *box = boxCreate(jb->x, jb->y, jb->w, jb->h);
     if (!box || !(crop = pixClipRectangle(wk->grey, box, NULL))) goto out;
     int x0 = 0, y0 = 0, x1 = pixGetWidth(crop), y1 = pixGetHeight(crop);
@@ -420,6 +618,9 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
     jb->inked = 1;
     int cell_w = x1 - x0, cell_h = y1 - y0;
     int tall = bh > bw * 5 / 4;
+    const ocr_result *r = NULL;
+    int rot = 0;
+    float scale = 1.0f;
     if (!tall) {
         /* Pieces of text far apart on one line (a row number and a time in a cell whose
          * column rule was never drawn) are read one by one: Tesseract reads such a gap
@@ -428,88 +629,28 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
         int nseg = ink_segments(ink, bx, bw, imax(15, bh), starts, ends);
         if (nseg > 1) {
             double conf = 0;
-            for (int k = 0; k < nseg; k++) {
-                ocr_result r = {0};
-                float scale = 1.0f;
-                PIX *seg = crop_margin(crop, ink, starts[k], by, ends[k] - starts[k], bh, &scale);
-                if (!seg) {
+            for (int k = 0; k < nseg && st == AP_OK; k++) {
+                st = read_region(wk, engine, crop, ink, starts[k], by, ends[k] - starts[k], bh,
+                                 0, jb, &r, &rot, &scale, &own, err);
+                if (st == AP_OK && words_to_lines(r, (int)((float)cell_w * scale), jb) != AP_OK)
                     st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
-                    goto out;
-                }
-                jb->reads++;
-                int one = count_text_lines(ink, starts[k], by, ends[k] - starts[k], bh, 0) == 1;
-                st = ocr_recognize(engine, seg, &(ocr_params){.layout = one ? OCR_LAYOUT_LINE
-                                                                            : OCR_LAYOUT_BLOCK,
-                                                              .timeout_ms = wk->timeout_ms},
-                                   &r, err);
-                pixDestroy(&seg);
-                if (st == AP_OK && words_to_lines(&r, (int)((float)cell_w * scale), jb) != AP_OK)
-                    st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
-                conf += r.confidence;
-                ocr_result_free(&r);
-                if (st != AP_OK) goto out;
+                if (st == AP_OK) conf += r->confidence;
+                ocr_result_free(&own);
             }
             jb->confidence = (float)(conf / nseg);
             goto out;
         }
     }
-    float scale = 1.0f;
-    if (!(tight = crop_margin(crop, ink, bx, by, bw, bh, &scale))) goto out;
-
-    /* Reading direction: text set bottom-to-top (the usual way in narrow cells) or
-     * top-to-bottom makes the ink taller than wide; try turning it upright and keep the
-     * reading Tesseract is most sure of. Upright text is tried first when the ink is wide. */
-    int order_tall[3] = {90, 270, 0}, order_wide[3] = {0, 90, 270};
-    const int *order = tall ? order_tall : order_wide;
-    int lines_across = count_text_lines(ink, bx, by, bw, bh, 0);
-    int lines_along = count_text_lines(ink, bx, by, bw, bh, 1);
-    for (int k = 0; k < 3; k++) {
-        int rot = order[k];
-        ocr_result r = {0};
-        pixDestroy(&turned);
-        turned = rot == 0 ? pixClone(tight) : pixRotateOrth(tight, rot == 90 ? 1 : 3);
-        if (!turned) {
-            st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
-            goto out;
-        }
-        jb->reads++;
-        /* One line of text: Tesseract's single-line mode skips the page layout analysis. */
-        int one = (rot == 0 ? lines_across : lines_along) == 1;
-        st = ocr_recognize(engine, turned, &(ocr_params){.layout = one ? OCR_LAYOUT_LINE
-                                                                       : OCR_LAYOUT_BLOCK,
-                                                         .timeout_ms = wk->timeout_ms},
-                           &r, err);
-        if (st != AP_OK) goto out;
-        float score = reading_score(&r);
-        int better = best.words == NULL || score > best_score;
-        if (better) {
-            ocr_result_free(&best);
-            best = r;
-            best_rot = rot;
-            best_score = score;
-        } else {
-            ocr_result_free(&r);
-        }
-        /* Sure enough: skip the other directions. Upright wide text rarely needs them;
-         * a tall crop read confidently when turned is done. */
-        /* Sure enough: stop. The first direction tried is the likely one (upright for wide
-         * ink, bottom-to-top for tall ink), and a wrong direction reads as garbage. */
-        if (best.nwords && best_score >= (k == 0 ? 70.0f : 85.0f)) break;
-        if (!tall && k == 0 && best.nwords && best_score >= 50.0f) break;
-        /* Ink twice as wide as high is upright text: turned text would need four lines
-         * side by side. */
-        if (bw >= 2 * bh) break;
-    }
-    jb->rotation = best_rot;
-    jb->confidence = best.confidence;
-    st = words_to_lines(&best, (int)((float)(best_rot == 0 ? cell_w : cell_h) * scale), jb);
+    st = read_region(wk, engine, crop, ink, bx, by, bw, bh, 1, jb, &r, &rot, &scale, &own, err);
+    if (st != AP_OK) goto out;
+    jb->rotation = rot;
+    jb->confidence = r->confidence;
+    st = words_to_lines(r, (int)((float)(rot == 0 ? cell_w : cell_h) * scale), jb);
     if (st != AP_OK) st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
 out:
-    ocr_result_free(&best);
+    ocr_result_free(&own);
     boxDestroy(&box);
     pixDestroy(&crop);
-    pixDestroy(&tight);
-    pixDestroy(&turned);
     pixDestroy(&ink);
     return st;
 }
@@ -521,6 +662,7 @@ static void record_failure(work *wk, ap_status st, const ap_error *e)
         wk->status = st;
         wk->error = *e;
     }
+    pthread_cond_broadcast(&wk->seen_cond);
     pthread_mutex_unlock(&wk->lock);
 }
 
@@ -712,6 +854,12 @@ ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
         pthread_mutex_destroy(&wk.lock);
         return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a condition variable");
     }
+    if (pthread_cond_init(&wk.seen_cond, NULL) != 0) {
+        pthread_cond_destroy(&wk.posted_cond);
+        pthread_mutex_destroy(&wk.lock);
+        return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a condition variable");
+    }
+    wk.seen = calloc(MAX_SEEN, sizeof *wk.seen); /* without it, every cell is read */
     crew_start(&workers, &wk, engines, nengines, opts ? opts->threads : 0);
 
     grey8 = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0);
@@ -792,8 +940,8 @@ ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
                 goto out;
             }
         }
-    log_debug("extract: skew %.2f deg, %zu tables, %zu cells, %zu free blocks", angle,
-              ntables, ncell_jobs, njobs - ncell_jobs);
+    log_debug("extract: skew %.2f deg, %zu tables, %zu cells, %zu free blocks, %zu readings "
+              "reused", angle, ntables, ncell_jobs, njobs - ncell_jobs, wk.seen_hits);
 out:
     if (workers.started) {
         /* failed before the jobs were posted: release the crew with nothing to do */
@@ -801,7 +949,13 @@ out:
         crew_finish(&workers, &wk, engines, nengines, NULL);
     }
     pthread_cond_destroy(&wk.posted_cond);
+    pthread_cond_destroy(&wk.seen_cond);
     pthread_mutex_destroy(&wk.lock);
+    for (size_t i = 0; i < wk.nseen; i++) {
+        pixDestroy(&wk.seen[i].ink);
+        ocr_result_free(&wk.seen[i].result);
+    }
+    free(wk.seen);
     for (size_t i = 0; jobs && i < njobs; i++) tt_lines_free(jobs[i].lines, jobs[i].nlines);
     free(jobs);
     img_tables_free(tables, ntables);

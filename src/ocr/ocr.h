@@ -37,9 +37,13 @@ typedef enum ocr_layout {
     OCR_LAYOUT_WORD,     /* a single word */
 } ocr_layout;
 
+#define OCR_DARK_ON_LIGHT (1u << 0) /* the image is dark text on a light ground: engines skip
+                                       their retry of lines as light-on-dark text */
+
 typedef struct ocr_params {
     ocr_layout layout;
     int timeout_ms; /* 0: none */
+    unsigned flags; /* OCR_* above */
 } ocr_params;
 
 typedef struct ocr_options {

@@ -103,6 +103,10 @@ static ap_status tess_recognize(void *impl, PIX *pix, const ocr_params *params, 
 {
     TessBaseAPI *api = impl;
     TessBaseAPISetPageSegMode(api, layout_psm(params ? params->layout : OCR_LAYOUT_PAGE));
+    /* Tesseract reads every line it is unsure of a second time, inverted, in case it is
+     * light text on a dark ground: wasted work when the caller has normalised the image. */
+    TessBaseAPISetVariable(api, "tessedit_do_invert",
+                           params && (params->flags & OCR_DARK_ON_LIGHT) ? "0" : "1");
     TessBaseAPISetImage2(api, pix);
     int timeout = params ? params->timeout_ms : 0;
     ETEXT_DESC *monitor = NULL;
