@@ -476,6 +476,7 @@ out:
 
 typedef struct cbox {
     float x0, y0, x1, y1, size; /* page points, relative to the page's origin */
+    int rotated;                /* the character's line runs up or down the page */
 } cbox;
 
 /* Whether any character box in [y0, y1) x [x0, x1) crosses the vertical line at x. */
@@ -515,20 +516,39 @@ static int cmp_float(const void *a, const void *b)
 }
 
 #define MAX_GUTTERS 64
+#define MAX_TEXT_ROWS 256
 
-/* Column rules for a table that has none: x positions (points) where, in most rows with
- * text, no character lies; each becomes a rule in the rows it does not cross. */
-static void gutter_rules(collector *c, const img_table *tb, float s, const cbox *b, size_t n)
+/* Whether a coloured cell (one cell, never split) covers point (x, y) and reaches past
+ * the line through it: across x when vertical, across y when not. */
+static int in_fill(const collector *c, int vertical, float at, float x, float y)
 {
-    float X0 = tb->col_x[0] / s, X1 = tb->col_x[tb->ncols] / s;
-    int nrows = tb->nrows, rows_with_text = 0;
-    if (nrows < 2 || X1 - X0 < 40) return;
+    for (size_t f = 0; f < c->nfills; f++) {
+        const fz_rect *fr = &c->fills[f];
+        float x0 = fr->x0 - c->page.x0, x1 = fr->x1 - c->page.x0;
+        float y0 = fr->y0 - c->page.y0, y1 = fr->y1 - c->page.y0;
+        if (vertical ? x0 < at - 2 && x1 > at + 2 && y0 < y && y1 > y
+                     : y0 < at - 2 && y1 > at + 2 && x0 < x && x1 > x)
+            return 1;
+    }
+    return 0;
+}
+
+/* Column gutters of [X0, X1] over the rows row_y[0..nrows] (points): x positions where,
+ * in most rows with text, no character lies, and that do part text in some row (a strip
+ * free beside centred text inside one column parts nothing). A column edge the lattice
+ * already has inside a gap (a fill's side, col_x in points) wins. Returns the count. */
+static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float *row_y,
+                        int nrows, const float *col_x, int ncols, float *gut)
+{
+    int rows_with_text = 0, ngut = 0;
+    if (nrows < 2 || X1 - X0 < 40) return 0;
     int width = (int)ceilf(X1 - X0) + 1;
     unsigned short *free_rows = calloc((size_t)width, sizeof *free_rows);
+    unsigned short *parts = calloc((size_t)width, sizeof *parts);
     unsigned char *ink = malloc((size_t)width);
-    if (!free_rows || !ink) goto out;
+    if (!free_rows || !parts || !ink) goto out;
     for (int r = 0; r < nrows; r++) {
-        float y0 = tb->row_y[r] / s, y1 = tb->row_y[r + 1] / s;
+        float y0 = row_y[r], y1 = row_y[r + 1];
         memset(ink, 0, (size_t)width);
         int any = 0;
         for (size_t i = 0; i < n; i++) {
@@ -540,12 +560,21 @@ static void gutter_rules(collector *c, const img_table *tb, float s, const cbox 
         }
         if (!any) continue;
         rows_with_text++;
-        for (int x = 0; x < width; x++) free_rows[x] += !ink[x];
+        /* free x with ink on both sides in this row parts text here */
+        int first = -1, last = -1;
+        for (int x = 0; x < width; x++)
+            if (ink[x]) {
+                if (first < 0) first = x;
+                last = x;
+            }
+        for (int x = 0; x < width; x++) {
+            free_rows[x] += !ink[x];
+            parts[x] += !ink[x] && x > first && x < last;
+        }
     }
     if (rows_with_text < 2) goto out;
     /* runs of x free in at least 60% of the rows with text, with text on both sides */
-    int need = (rows_with_text * 3 + 4) / 5, ngut = 0;
-    float gut[MAX_GUTTERS];
+    int need = (rows_with_text * 3 + 4) / 5;
     int first_ink = -1, last_ink = -1;
     for (int x = 0; x < width; x++)
         if (free_rows[x] < rows_with_text) {
@@ -557,32 +586,191 @@ static void gutter_rules(collector *c, const img_table *tb, float s, const cbox 
             x++;
             continue;
         }
-        int a = x;
-        while (x < last_ink && free_rows[x] >= need) x++;
-        if (x - a < 4) continue;
-        /* a column edge the lattice already has (a fill's side) inside the gap wins */
-        float at = X0 + (float)(a + x) / 2;
-        for (int k = 1; k < tb->ncols; k++) {
-            float cx = tb->col_x[k] / s;
-            if (cx >= X0 + (float)a && cx <= X0 + (float)x) at = cx;
+        int a = x, most = 0, parted = 0;
+        while (x < last_ink && free_rows[x] >= need) {
+            most = free_rows[x] > most ? free_rows[x] : most;
+            parted = parts[x] > parted ? parts[x] : parted;
+            x++;
         }
-        gut[ngut++] = at;
+        if (x - a < 4 || !parted) continue;
+        /* a gutter in the middle of each stretch free in the most rows, where text in
+         * two rows or more stands between two such stretches (a narrow column: a
+         * rotated word under its rotated time); text of one row there is a cell that
+         * spans the gutter, which then runs through the middle of the run */
+        int before = ngut, dip = 0, from = -1, to = -1;
+        for (int k = a; k < x; k++) {
+            if (free_rows[k] != most) {
+                dip = most - free_rows[k] > dip ? most - free_rows[k] : dip;
+                continue;
+            }
+            int e = k;
+            while (e + 1 < x && free_rows[e + 1] == most) e++;
+            if (e - k >= 2) {
+                if (from >= 0 && dip >= 2 && ngut < MAX_GUTTERS) {
+                    gut[ngut++] = X0 + (float)(from + to) / 2;
+                    from = -1;
+                }
+                if (from < 0) from = k;
+                to = e;
+                dip = 0;
+            }
+            k = e;
+        }
+        if (from >= 0 && ngut < MAX_GUTTERS) gut[ngut++] = X0 + (float)(from + to) / 2;
+        if (ngut == before) gut[ngut++] = X0 + (float)(a + x) / 2;
+        /* a column edge the lattice already has inside the run takes the nearest one */
+        for (int k = 1; k < ncols; k++) {
+            if (col_x[k] < X0 + (float)a || col_x[k] > X0 + (float)x) continue;
+            int near = before;
+            for (int g = before + 1; g < ngut; g++)
+                if (fabsf(gut[g] - col_x[k]) < fabsf(gut[near] - col_x[k])) near = g;
+            gut[near] = col_x[k];
+        }
     }
+out:
+    free(free_rows);
+    free(parts);
+    free(ink);
+    return ngut;
+}
+
+/* Column rules for a table that has none: each gutter becomes a rule in the rows it
+ * does not cross, unless one coloured cell spans it there (a Break row stays one). */
+static void gutter_rules(collector *c, const img_table *tb, float s, const cbox *b, size_t n)
+{
+    float X0 = tb->col_x[0] / s, X1 = tb->col_x[tb->ncols] / s;
+    int nrows = tb->nrows;
+    float gut[MAX_GUTTERS];
+    float *row_y = malloc((size_t)(nrows + 1) * sizeof *row_y);
+    float *col_x = malloc((size_t)(tb->ncols + 1) * sizeof *col_x);
+    if (!row_y || !col_x) goto out;
+    for (int r = 0; r <= nrows; r++) row_y[r] = tb->row_y[r] / s;
+    for (int k = 0; k <= tb->ncols; k++) col_x[k] = tb->col_x[k] / s;
+    int ngut = find_gutters(b, n, X0, X1, row_y, nrows, col_x, tb->ncols, gut);
     for (int g = 0; g < ngut; g++)
         for (int r = 0; r < nrows; r++) {
-            float y0 = tb->row_y[r] / s, y1 = tb->row_y[r + 1] / s, ym = (y0 + y1) / 2;
-            int in_fill = 0; /* one coloured cell across the gap (a Break row) stays one */
-            for (size_t f = 0; f < c->nfills && !in_fill; f++) {
-                const fz_rect *fr = &c->fills[f];
-                in_fill = fr->x0 - c->page.x0 < gut[g] - 2 && fr->x1 - c->page.x0 > gut[g] + 2 &&
-                          fr->y0 - c->page.y0 < ym && fr->y1 - c->page.y0 > ym;
-            }
-            if (!in_fill && !crosses_v(b, n, gut[g], y0, y1))
+            float y0 = row_y[r], y1 = row_y[r + 1];
+            if (!in_fill(c, 1, gut[g], 0, (y0 + y1) / 2) && !crosses_v(b, n, gut[g], y0, y1))
                 add_rule(c, gut[g], y0, gut[g], y1, 0.5f, 0);
         }
 out:
-    free(free_rows);
-    free(ink);
+    free(row_y);
+    free(col_x);
+}
+
+typedef struct band {
+    float y0, y1, size;
+} band;
+
+static int cmp_band(const void *a, const void *b)
+{
+    const band *x = a, *y = b;
+    return (x->y0 > y->y0) - (x->y0 < y->y0);
+}
+
+/* Row boundaries of [X0, X1] x [Y0, Y1] from its text (points): the characters running
+ * across the page, whose boxes overlap, make one band (the lines of one paragraph touch:
+ * their boxes span the font's ascent and descent); a boundary lies in the middle of
+ * each gap between bands that is wider than 0.4 of the smaller text's size (a gap a
+ * paragraph does not leave). Writes up to max positions to ys; returns the count. */
+static int text_row_bounds(const cbox *b, size_t n, float X0, float Y0, float X1, float Y1,
+                           float *ys, int max)
+{
+    band *bands = malloc((n ? n : 1) * sizeof *bands);
+    int nys = 0;
+    size_t nb = 0;
+    if (!bands) return 0;
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (!b[i].rotated && cx > X0 && cx < X1 && cy > Y0 && cy < Y1)
+            bands[nb++] = (band){b[i].y0, b[i].y1, b[i].size};
+    }
+    qsort(bands, nb, sizeof *bands, cmp_band);
+    size_t m = 0;
+    for (size_t i = 0; i < nb; i++) {
+        if (m && bands[i].y0 < bands[m - 1].y1) {
+            bands[m - 1].y1 = fmaxf(bands[m - 1].y1, bands[i].y1);
+            bands[m - 1].size = fmaxf(bands[m - 1].size, bands[i].size);
+        } else {
+            bands[m++] = bands[i];
+        }
+    }
+    for (size_t i = 1; i < m && nys < max; i++) {
+        float gap = bands[i].y0 - bands[i - 1].y1;
+        if (gap > 0.4f * fminf(bands[i].size, bands[i - 1].size))
+            ys[nys++] = (bands[i - 1].y1 + bands[i].y0) / 2;
+    }
+    free(bands);
+    return nys;
+}
+
+/* A table without inner rules (a frame, a panel, or text aligned on the page alone):
+ * rows from its text's baselines, columns from gutters in its text, each inner rule
+ * drawn only where no text crosses it and no coloured cell spans it, so a cell merged
+ * across rows or columns (a rotated "Lunch", a double lesson) stays one. */
+/* Columns of the row [y0, y1) between gutters gut[0..ngut+1] that hold text; *runs: the
+ * text runs in it. */
+static int row_columns(const cbox *b, size_t n, float y0, float y1, const float *gut, int ngut,
+                       int *runs)
+{
+    int cols = 0;
+    *runs = 0;
+    for (int g = 0; g <= ngut; g++) {
+        int any = 0;
+        for (size_t i = 0; i < n; i++) {
+            float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+            if (cy > y0 && cy < y1 && cx > gut[g] && cx < gut[g + 1]) any = 1, ++*runs;
+        }
+        cols += any;
+    }
+    return cols;
+}
+
+static void text_grid(collector *c, float X0, float Y0, float X1, float Y1, const cbox *b,
+                      size_t n, int trim)
+{
+    float row_y[MAX_TEXT_ROWS + 2], gut[MAX_GUTTERS + 2];
+    int nb = text_row_bounds(b, n, X0, Y0, X1, Y1, row_y + 1, MAX_TEXT_ROWS);
+    row_y[0] = Y0;
+    row_y[nb + 1] = Y1;
+    int nrows = nb + 1;
+    float edges[2] = {X0, X1};
+    int ngut = find_gutters(b, n, X0, X1, row_y, nrows, edges, 1, gut + 1);
+    gut[0] = X0;
+    gut[ngut + 1] = X1;
+    /* Text aligned by whitespace alone has no outline: lines above it with text in
+     * fewer than half its columns (a title, "Teacher: ...") and single lines below it
+     * (a footer) are the page's, not the table's. */
+    int first = 0, last = nrows - 1, runs = 0;
+    while (trim && first < last &&
+           2 * row_columns(b, n, row_y[first], row_y[first + 1], gut, ngut, &runs) < ngut + 1)
+        first++;
+    while (trim && last > first &&
+           row_columns(b, n, row_y[last], row_y[last + 1], gut, ngut, &runs) <= 1 && runs <= 1)
+        last--;
+    if (first > 0 || last < nrows - 1) {
+        memmove(row_y, row_y + first, (size_t)(last - first + 2) * sizeof *row_y);
+        nrows = last - first + 1;
+        Y0 = row_y[0];
+        Y1 = row_y[nrows];
+    }
+    add_rule(c, X0, Y0, X1, Y0, 0.5f, 1);
+    add_rule(c, X0, Y1, X1, Y1, 0.5f, 1);
+    add_rule(c, X0, Y0, X0, Y1, 0.5f, 0);
+    add_rule(c, X1, Y0, X1, Y1, 0.5f, 0);
+    for (int g = 1; g <= ngut; g++)
+        for (int r = 0; r < nrows; r++) {
+            float y0 = row_y[r], y1 = row_y[r + 1];
+            if (!in_fill(c, 1, gut[g], 0, (y0 + y1) / 2) && !crosses_v(b, n, gut[g], y0, y1))
+                add_rule(c, gut[g], y0, gut[g], y1, 0.5f, 0);
+        }
+    for (int r = 1; r < nrows; r++)
+        for (int g = 0; g <= ngut; g++) {
+            float x0 = gut[g], x1 = gut[g + 1];
+            if (!in_fill(c, 0, row_y[r], (x0 + x1) / 2, 0) &&
+                !crosses_h(b, n, row_y[r], x0, x1))
+                add_rule(c, x0, row_y[r], x1, row_y[r], 0.5f, 1);
+        }
 }
 
 /* Horizontal rules drawn with the same ends, stacked down the page (a table ruled in rows
@@ -647,7 +835,8 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
             drawn_columns = r->drawn && !r->horizontal && r->x0 > X0 + 3 && r->x0 < X1 - 3 &&
                             r->y1 > Y0 + 3 && r->y0 < Y1 - 3;
         }
-        if (!drawn_columns) gutter_rules(c, tb, s, b, n);
+        if (tb->nrows == 1 && tb->ncols == 1) text_grid(c, X0, Y0, X1, Y1, b, n, 0);
+        else if (!drawn_columns) gutter_rules(c, tb, s, b, n);
         /* the label column: outside text left of the table, within its rows */
         float L = X0;
         for (size_t i = 0; i < n && !left_drawn; i++) {
@@ -699,7 +888,83 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
     }
 }
 
-/* Character boxes of the page (no spaces), relative to its origin. */
+/* A page whose text no ruled table holds (at most boxes of one cell: a framed title, a
+ * coloured bar) may still be a table aligned by whitespace alone: the box around that
+ * text becomes a table read by text_grid. Returns whether rules were added. */
+static int borderless_rules(collector *c, const img_table *tables, size_t ntables, float s,
+                            const cbox *b, size_t n)
+{
+    for (size_t t = 0; t < ntables; t++)
+        if (tables[t].ncells >= 2) return 0;
+    float X0 = INFINITY, Y0 = INFINITY, X1 = -INFINITY, Y1 = -INFINITY;
+    size_t outside = 0;
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (inside_tables(tables, ntables, s, cx, cy)) continue;
+        outside++;
+        X0 = fminf(X0, b[i].x0), Y0 = fminf(Y0, b[i].y0);
+        X1 = fmaxf(X1, b[i].x1), Y1 = fmaxf(Y1, b[i].y1);
+    }
+    if (outside < 12) return 0; /* runs of text: a title and a line or two are no table */
+    size_t before = c->nrules;
+    text_grid(c, X0 - 2, Y0 - 2, X1 + 2, Y1 + 2, b, n, 1);
+    return c->nrules > before + 4; /* more than the outline: rows or columns */
+}
+
+/* Whether the lattice line at `at` (across when horizontal) parts the text of the cell
+ * [x0, x1] x [y0, y1] that it runs through: text on both sides, none across, and a gap
+ * wider than the cell's text flow leaves (0.4 of the text's size between lines, a size
+ * between words, whose runs are one box already). */
+static int parts_cell(const cbox *b, size_t n, int horizontal, float at, float x0, float y0,
+                      float x1, float y1)
+{
+    float before = -INFINITY, after = INFINITY, size_b = 0, size_a = 0;
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cx <= x0 || cx >= x1 || cy <= y0 || cy >= y1) continue;
+        float lo = horizontal ? b[i].y0 : b[i].x0, hi = horizontal ? b[i].y1 : b[i].x1;
+        if (lo < at && hi > at) return 0;
+        if (hi <= at && hi > before) before = hi, size_b = b[i].size;
+        if (lo >= at && lo < after) after = lo, size_a = b[i].size;
+    }
+    if (!isfinite(before) || !isfinite(after)) return 0;
+    float need = (horizontal ? 0.4f : 1.0f) * fminf(size_a, size_b);
+    return after - before > need;
+}
+
+/* A cell merged only because no rule parts it (a label column or header row beside a
+ * ruled body, a column whose row rules are not drawn) is split where its text is parted
+ * in step with the lattice: at each inner lattice line that parts_cell accepts and no
+ * coloured cell spans. Returns whether rules were added. */
+static int split_merged(collector *c, const img_table *tables, size_t ntables, float s,
+                        const cbox *b, size_t n)
+{
+    size_t before = c->nrules;
+    for (size_t t = 0; t < ntables; t++) {
+        const img_table *tb = &tables[t];
+        for (size_t k = 0; k < tb->ncells; k++) {
+            const img_cell *ic = &tb->cells[k];
+            float x0 = tb->col_x[ic->col] / s, x1 = tb->col_x[ic->col + ic->ncols] / s;
+            float y0 = tb->row_y[ic->row] / s, y1 = tb->row_y[ic->row + ic->nrows] / s;
+            for (int r = ic->row + 1; r < ic->row + ic->nrows; r++) {
+                float y = tb->row_y[r] / s;
+                if (!in_fill(c, 0, y, (x0 + x1) / 2, 0) && parts_cell(b, n, 1, y, x0, y0, x1, y1))
+                    add_rule(c, x0, y, x1, y, 0.5f, 1);
+            }
+            for (int q = ic->col + 1; q < ic->col + ic->ncols; q++) {
+                float x = tb->col_x[q] / s;
+                if (!in_fill(c, 1, x, 0, (y0 + y1) / 2) && parts_cell(b, n, 0, x, x0, y0, x1, y1))
+                    add_rule(c, x, y0, x, y1, 0.5f, 0);
+            }
+        }
+    }
+    return c->nrules > before;
+}
+
+/* Boxes of the page's text runs, relative to its origin: the characters of one line
+ * (no spaces) whose gaps are at most 0.6 of their size, so the words of a phrase are one
+ * box. An implied rule never runs between the words of one line: a space is part of a
+ * cell's text flow, a column's gutter is wider. */
 static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, size_t *n)
 {
     size_t cap = 0;
@@ -707,9 +972,24 @@ static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, s
     *n = 0;
     for (fz_stext_block *b = sp->first_block; b; b = b->next) {
         if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
-        for (fz_stext_line *l = b->u.t.first_line; l; l = l->next)
+        for (fz_stext_line *l = b->u.t.first_line; l; l = l->next) {
+            size_t line_start = *n;
             for (fz_stext_char *ch = l->first_char; ch; ch = ch->next) {
+                int rotated = fabsf(l->dir.y) > fabsf(l->dir.x);
                 if (ch->c == ' ' || ch->c < 0x20) continue;
+                fz_rect r = fz_rect_from_quad(ch->quad);
+                r = fz_translate_rect(r, -page.x0, -page.y0);
+                if (*n > line_start) {
+                    cbox *p = &(*out)[*n - 1];
+                    float gap = rotated ? fmaxf(r.y0 - p->y1, p->y0 - r.y1)
+                                        : fmaxf(r.x0 - p->x1, p->x0 - r.x1);
+                    if (gap <= 0.6f * fmaxf(p->size, ch->size)) {
+                        p->x0 = fminf(p->x0, r.x0), p->y0 = fminf(p->y0, r.y0);
+                        p->x1 = fmaxf(p->x1, r.x1), p->y1 = fmaxf(p->y1, r.y1);
+                        p->size = fmaxf(p->size, ch->size);
+                        continue;
+                    }
+                }
                 if (*n >= PDF_MAX_CHARS) return AP_ERR_TOO_LARGE;
                 if (*n == cap) {
                     cap = cap ? cap * 2 : 256;
@@ -717,11 +997,10 @@ static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, s
                     if (!grown) return AP_ERR_NOMEM;
                     *out = grown;
                 }
-                fz_rect r = fz_rect_from_quad(ch->quad);
-                (*out)[(*n)++] = (cbox){.x0 = r.x0 - page.x0, .y0 = r.y0 - page.y0,
-                                        .x1 = r.x1 - page.x0, .y1 = r.y1 - page.y0,
-                                        .size = ch->size};
+                (*out)[(*n)++] = (cbox){.x0 = r.x0, .y0 = r.y0, .x1 = r.x1, .y1 = r.y1,
+                                        .size = ch->size, .rotated = rotated};
             }
+        }
     }
     return AP_OK;
 }
@@ -1134,7 +1413,7 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
     float s = 1;
     close_row_tables(&c);
     if ((st = rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) goto out;
-    if (ntables) {
+    {
         cbox *boxes = NULL;
         size_t nboxes = 0;
         st = char_boxes(text, c.page, &boxes, &nboxes);
@@ -1147,14 +1426,27 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
         }
         size_t before = c.nrules;
         text_rules(&c, tables, ntables, s, boxes, nboxes);
-        free(boxes);
-        if (c.oom) goto oom;
-        if (c.nrules > before) {
+        if (c.nrules > before && !c.oom) {
             img_tables_free(tables, ntables);
             tables = NULL;
             ntables = 0;
-            if ((st = rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) goto out;
+            st = rule_tables(&c, &tables, &ntables, &s, err);
         }
+        if (st == AP_OK && !c.oom && borderless_rules(&c, tables, ntables, s, boxes, nboxes)) {
+            img_tables_free(tables, ntables);
+            tables = NULL;
+            ntables = 0;
+            st = rule_tables(&c, &tables, &ntables, &s, err);
+        }
+        if (st == AP_OK && !c.oom && split_merged(&c, tables, ntables, s, boxes, nboxes)) {
+            img_tables_free(tables, ntables);
+            tables = NULL;
+            ntables = 0;
+            st = rule_tables(&c, &tables, &ntables, &s, err);
+        }
+        free(boxes);
+        if (st != AP_OK) goto out;
+        if (c.oom) goto oom;
     }
     if (ntables && !(unit_cell = calloc(ntables, sizeof *unit_cell))) goto oom;
     for (size_t t = 0; t < ntables; t++) {
