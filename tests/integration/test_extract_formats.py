@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN  # noqa: E402
 
 # Floors for datagen's documents (measured figures are printed; see docs/BENCHMARKS.md).
-PDF_FLOOR = 0.80
+PDF_FLOOR = 0.82  # 0.854 measured on its 20 documents (seed 20243)
 DOCX_FLOOR = 0.93
 
 
