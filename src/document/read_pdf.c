@@ -471,8 +471,14 @@ out:
  *     below it, or up to a rule drawn across the table) gets a row of its own, cut at
  *     the table's column rules wherever no text crosses them;
  *   - a table without any column rule gets one at each gap in the text that runs down
- *     most of its rows, drawn in the rows where no text crosses it.
- * The lattice is then built again from all the rules. */
+ *     most of its rows, drawn in the rows where no text crosses it;
+ *   - a frame without inner rules, and a page whose text no ruled table holds (a table
+ *     aligned by whitespace alone), get rows from the gaps between lines and columns
+ *     from those gaps (text_grid);
+ *   - a cell merged only because no rule parts it is split where its text is parted in
+ *     step with the lattice (split_merged).
+ * Text counts as runs (the words of one line are one box), so no implied rule cuts a
+ * line of a cell's text. The lattice is then built again from all the rules. */
 
 typedef struct cbox {
     float x0, y0, x1, y1, size; /* page points, relative to the page's origin */
