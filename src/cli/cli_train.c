@@ -37,6 +37,7 @@ const cfg_key cli_train_keys[] = {
     {"train.checkpoint_every", NULL, "checkpoint-every", CFG_INT, "200", 0, 100000000, NULL, "steps between checkpoints"},
     {"train.eval_every", NULL, "eval-every", CFG_INT, "200", 0, 100000000, NULL, "steps between validation CER"},
     {"train.eval_samples", NULL, "eval-samples", CFG_INT, "300", 1, 1000000, NULL, "validation lines"},
+    {"train.augment", NULL, "augment", CFG_BOOL, "false", 0, 0, NULL, "augment training lines (stretch, shift, stroke, contrast, noise)"},
     {"train.progress", NULL, "progress", CFG_BOOL, "true", 0, 0, NULL, "progress bar on stderr"},
     {"lora.rank", NULL, "rank", CFG_INT, "8", 1, 512, NULL, "LoRA rank"},
     {"lora.alpha", NULL, "alpha", CFG_STRING, "16", 0, 0, NULL, "LoRA alpha (scale alpha/rank)"},
@@ -104,6 +105,7 @@ int cli_train_fill(const cfg *c, train_opts *o)
     o->eval_every = (int)cfg_int(c, "train.eval_every");
     o->eval_samples = (int)cfg_int(c, "train.eval_samples");
     o->progress = cfg_bool(c, "train.progress") && isatty(2);
+    o->augment = cfg_bool(c, "train.augment");
     o->rank = (int)cfg_int(c, "lora.rank");
     o->targets = cfg_str(c, "lora.targets");
     bad |= parse_float(cfg_str(c, "train.lr"), 1e-7f, 1.0f, &o->lr) ||

@@ -254,6 +254,62 @@ double nn_crnn_flops_per_column(const nn_crnn *m)
     return f;
 }
 
+/* ReLU then max-pool, fused: max(relu(x)) = relu(max(x)), so the pool runs on the raw
+ * convolution output and applies the ReLU to the one value it keeps; the convolution
+ * buffer stays pre-activation, which saves a pass over the largest activations. The
+ * gradient reaches the window's argmax only where that raw value is > 0: exactly the
+ * derivative of relu(max(x)) (with ties, the first maximum, as nn_maxpool_forward).
+ * Windows do not overlap, so backward WRITES every input gradient (zero elsewhere), which
+ * also spares zeroing those buffers first. */
+typedef struct pool_relu_args {
+    float *out, *dinp;
+    int *idx;
+    const float *inp, *dout;
+    const int *cidx;
+    int H, W, ph, pw;
+} pool_relu_args;
+
+static void pool_relu_planes(void *arg, size_t lo, size_t hi)
+{
+    const pool_relu_args *a = arg;
+    int H = a->H, W = a->W, ph = a->ph, pw = a->pw, Ho = H / ph, Wo = W / pw;
+    size_t per = (size_t)Ho * Wo;
+    nn_maxpool_forward(a->out + lo * per, a->idx + lo * per, a->inp + lo * (size_t)H * W,
+                       (int)(hi - lo), H, W, ph, pw);
+    for (size_t i = lo * per; i < hi * per; i++) a->out[i] = a->out[i] > 0.0f ? a->out[i] : 0.0f;
+}
+
+static void pool_relu_back_planes(void *arg, size_t lo, size_t hi)
+{
+    const pool_relu_args *a = arg;
+    size_t plane = (size_t)a->H * a->W, per = (size_t)(a->H / a->ph) * (size_t)(a->W / a->pw);
+    for (size_t p = lo; p < hi; p++) {
+        float *d = a->dinp + p * plane;
+        const float *x = a->inp + p * plane, *g = a->dout + p * per;
+        const int *ix = a->cidx + p * per;
+        memset(d, 0, sizeof(float) * plane);
+        for (size_t o = 0; o < per; o++)
+            if (x[ix[o]] > 0.0f) d[ix[o]] = g[o];
+    }
+}
+
+/* out, idx: (P, H/ph, W/pw); inp: (P, H, W), pre-activation. */
+static void pool_relu_forward(float *out, int *idx, const float *inp, int P, int H, int W, int ph, int pw)
+{
+    pool_relu_args a = {.out = out, .idx = idx, .inp = inp, .H = H, .W = W, .ph = ph, .pw = pw};
+    /* nn_maxpool_forward's own nn_par_for runs inline inside each range (parallel.h) */
+    nn_par_for((size_t)P, 1, pool_relu_planes, &a);
+}
+
+/* dinp (P, H, W) = the gradient (written, not added); inp: the forward's input. */
+static void pool_relu_backward(float *dinp, const float *dout, const int *idx, const float *inp,
+                               int P, int H, int W, int ph, int pw)
+{
+    pool_relu_args a = {.dinp = dinp, .dout = dout, .cidx = idx, .inp = inp, .H = H, .W = W,
+                        .ph = ph, .pw = pw};
+    nn_par_for((size_t)P, 1, pool_relu_back_planes, &a);
+}
+
 const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int train, uint64_t rng)
 {
     assert(B >= 1 && B <= m->max_batch && W >= 4 && W <= m->max_width && W % 4 == 0);
@@ -267,9 +323,8 @@ const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int 
         float *co = ACT(m, A_CONV + l);
         nn_conv2d_forward(co, m->col, x, P(m, m->conv_w[l]), P(m, m->conv_b[l]), B, cin, h, w,
                           c->conv[l], 3, 3);
-        nn_relu_forward(co, co, (size_t)c->conv[l] * B * h * w); /* in place: out > 0 iff in > 0 */
-        nn_maxpool_forward(ACT(m, A_POOL + l), m->pool_idx[l], co, c->conv[l] * B, h, w, POOL_H[l],
-                           POOL_W[l]);
+        pool_relu_forward(ACT(m, A_POOL + l), m->pool_idx[l], co, c->conv[l] * B, h, w, POOL_H[l],
+                          POOL_W[l]);
         x = ACT(m, A_POOL + l);
         cin = c->conv[l];
         h /= POOL_H[l], w /= POOL_W[l];
@@ -312,32 +367,13 @@ static void zero_dacts(nn_crnn *m)
     size_t scale = (size_t)m->B * (size_t)m->W, full = (size_t)m->max_batch * (size_t)m->max_width;
     int last = A_BLOCK0 + A_BLOCK_N * m->cfg.blocks; /* the final residual stream */
     for (int a = 0; a <= last; a++) {
+        if (a >= A_CONV && a < A_CONV + 4) continue; /* written whole by pool_relu_backward */
         size_t start = m->act_off[a], end = m->nacts;
         for (int b = 0; b <= last; b++)
             if (m->act_off[b] > start && m->act_off[b] < end) end = m->act_off[b];
         /* each buffer's size is proportional to B * W: clear the share the last forward used */
         nn_zero(m->dacts + start, (end - start) * scale / full);
     }
-}
-
-typedef struct mask_args {
-    float *grad;
-    const float *act;
-} mask_args;
-
-static void relu_mask_range(void *arg, size_t lo, size_t hi)
-{
-    const mask_args *a = arg;
-    float *restrict g = a->grad;
-    const float *restrict act = a->act;
-    for (size_t i = lo; i < hi; i++) g[i] = act[i] > 0.0f ? g[i] : 0.0f; /* a select: vectorises */
-}
-
-/* grad = 0 where the ReLU's output act is 0 (its input was <= 0). */
-static void relu_mask(float *grad, const float *act, size_t n)
-{
-    mask_args a = {grad, act};
-    nn_par_for(n, 16384, relu_mask_range, &a);
 }
 
 void nn_crnn_backward(nn_crnn *m, const float *dlogits)
@@ -373,12 +409,9 @@ void nn_crnn_backward(nn_crnn *m, const float *dlogits)
     nn_collapse_backward(DACT(m, A_POOL + 3), DACT(m, A_SEQ), c->conv[3], B, hs[4], ws[4]);
     for (int l = 3; l >= 0; l--) {
         int cin = l ? c->conv[l - 1] : 1;
-        size_t n = (size_t)c->conv[l] * B * hs[l] * ws[l];
         float *dco = DACT(m, A_CONV + l);
-        const float *co = ACT(m, A_CONV + l);
-        nn_maxpool_backward(dco, DACT(m, A_POOL + l), m->pool_idx[l], c->conv[l] * B, hs[l], ws[l],
-                            POOL_H[l], POOL_W[l]);
-        relu_mask(dco, co, n); /* ReLU, in place: co is post-activation */
+        pool_relu_backward(dco, DACT(m, A_POOL + l), m->pool_idx[l], ACT(m, A_CONV + l),
+                           c->conv[l] * B, hs[l], ws[l], POOL_H[l], POOL_W[l]);
         nn_conv2d_backward(l ? DACT(m, A_POOL + l - 1) : NULL, G(m, m->conv_w[l]), G(m, m->conv_b[l]),
                            m->col, m->dcol, dco, l ? ACT(m, A_POOL + l - 1) : ACT(m, A_IN),
                            P(m, m->conv_w[l]), B, cin, hs[l], ws[l], c->conv[l], 3, 3);

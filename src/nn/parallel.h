@@ -11,7 +11,8 @@
  *
  * The pool is process-wide and starts its threads on first use. One caller at a time owns
  * it: a second thread calling nn_par_for meanwhile (two inference requests at once) runs
- * its loop inline, which gives the same results. Threads are joined at exit. */
+ * its loop inline, which gives the same results; so does a call nested inside fn. Threads
+ * are joined at exit. */
 #ifndef AP_NN_PARALLEL_H
 #define AP_NN_PARALLEL_H
 

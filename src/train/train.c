@@ -219,6 +219,80 @@ static int make_batch(float *images, int *tlen, const int **labels, int *llen, c
     return W;
 }
 
+/* Augmentation of one training line (rng: the step's stream), so that the model sees
+ * more shapes of a glyph than the training fonts draw: a horizontal stretch (0.8..1.25:
+ * narrow and wide faces), a vertical shift of up to height/16 rows, a stroke change (a
+ * 1x2 max or min filter: bold and light weights) and lower contrast with noise (faint
+ * scans). Writes the line into rows (H, W) of images and returns its width (a multiple of
+ * 4, at most max_width). */
+static int augment_line(float *img, int W, const line *l, int H, int max_width, uint64_t *rng)
+{
+    float scale = 0.8f + 0.45f * nn_rng_uniform(rng);
+    int w = (int)lrintf((float)l->width * scale) / 4 * 4;
+    if (w < 4) w = 4;
+    if (w > max_width) w = max_width;
+    int shift_max = H / 16, shift = (int)(nn_rng_next(rng) % (uint64_t)(2 * shift_max + 1)) - shift_max;
+    float u = nn_rng_uniform(rng);
+    int stroke = u < 0.2f ? 1 : u < 0.4f ? -1 : 0; /* +1 bolder, -1 lighter */
+    float contrast = nn_rng_uniform(rng) < 0.3f ? 0.6f + 0.4f * nn_rng_uniform(rng) : 1.0f;
+    float noise = nn_rng_uniform(rng) < 0.3f ? 0.08f * nn_rng_uniform(rng) : 0.0f;
+    float row[NN_CRNN_MAX_WIDTH];
+    float step = (float)l->width / (float)w; /* source columns per output column */
+    for (int y = 0; y < H; y++) {
+        float *dst = img + (size_t)y * W;
+        int sy = y - shift;
+        if (sy < 0 || sy >= H) {
+            for (int x = 0; x < W; x++) dst[x] = 0.0f;
+            continue;
+        }
+        const uint8_t *src = l->pix + (size_t)sy * l->width;
+        for (int x = 0; x < w; x++) { /* linear interpolation between source columns */
+            float sx = ((float)x + 0.5f) * step - 0.5f;
+            int x0 = sx < 0 ? 0 : (int)sx, x1 = x0 + 1 < l->width ? x0 + 1 : x0;
+            float f = sx - (float)x0;
+            f = f < 0 ? 0 : f > 1 ? 1 : f;
+            row[x] = ((1.0f - f) * src[x0] + f * src[x1]) / 255.0f;
+        }
+        for (int x = 0; x < w; x++) {
+            float v = row[x], n = x + 1 < w ? row[x + 1] : 0.0f;
+            if (stroke > 0) v = v > n ? v : n;
+            if (stroke < 0) v = v < n ? v : n;
+            v *= contrast;
+            if (noise > 0) v += noise * nn_rng_normal(rng);
+            dst[x] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
+        for (int x = w; x < W; x++) dst[x] = 0.0f;
+    }
+    return w;
+}
+
+/* Fills images (B, H, W) from lines idx[0..B) with augmentation drawn from rng, W the
+ * widest augmented line. */
+static int make_augmented_batch(float *images, int *tlen, const int **labels, int *llen,
+                                const dataset *d, const size_t *idx, int B, int H, int max_width,
+                                uint64_t rng)
+{
+    /* widths first (the batch's W is their maximum): draw each line's augmentation from a
+     * stream of its own so that the two passes agree */
+    int W = 4, widths[1024];
+    float *scratch = malloc(sizeof(float) * (size_t)H * (size_t)max_width);
+    if (!scratch) return -1;
+    for (int b = 0; b < B; b++) {
+        uint64_t r = nn_rng_seed(rng, 8, (uint64_t)b);
+        widths[b] = augment_line(scratch, max_width, &d->v[idx[b]], H, max_width, &r);
+        W = widths[b] > W ? widths[b] : W;
+    }
+    free(scratch);
+    for (int b = 0; b < B; b++) {
+        uint64_t r = nn_rng_seed(rng, 8, (uint64_t)b);
+        augment_line(images + (size_t)b * H * W, W, &d->v[idx[b]], H, max_width, &r);
+        tlen[b] = widths[b] / 4;
+        labels[b] = d->v[idx[b]].label;
+        llen[b] = d->v[idx[b]].len;
+    }
+    return W;
+}
+
 /* ---- evaluation ---- */
 
 static double eval_cer(nn_crnn *m, const dataset *d, int max_samples, double *seconds)
@@ -483,6 +557,15 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* CPU seconds used by all of the process's threads: on a machine shared with other work
+ * the wall clock measures the neighbours too, this measures the work. */
+static double cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static void progress(long step, long total, float loss, double cer, double rate, float lr)
 {
     char bar[31];
@@ -578,6 +661,7 @@ ap_status train_run(const train_opts *o, ap_error *err)
 
     nn_adamw opt = {.lr = o->lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o->weight_decay};
     double t_start = now_s(), eval_secs = 0, samples = 0, columns = 0, cer = -1;
+    double cpu_start = cpu_s(), eval_cpu = 0;
     float avg_loss = 0;
     while (j.step < o->steps) {
         long s = j.step;
@@ -586,7 +670,14 @@ ap_status train_run(const train_opts *o, ap_error *err)
         int tlen[1024], llen[1024];
         const int *labels[1024];
         for (int b = 0; b < B; b++) idx[b] = nn_rng_next(&rng) % train.n;
-        int W = make_batch(images, tlen, labels, llen, &train, idx, B, H), T = W / 4;
+        int W = o->augment ? make_augmented_batch(images, tlen, labels, llen, &train, idx, B, H, maxw,
+                                                  nn_rng_seed(o->seed, 7, (uint64_t)s))
+                           : make_batch(images, tlen, labels, llen, &train, idx, B, H);
+        if (W < 0) {
+            st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        int T = W / 4;
         float rank_mask[512];
         if (o->mode == TRAIN_LORA) {
             uint64_t r = nn_rng_seed(o->seed, 6, (uint64_t)s);
@@ -666,9 +757,10 @@ ap_status train_run(const train_opts *o, ap_error *err)
                 for (int a = 0; a < j.nad; a++)
                     nn_lora_merge(j.ad[a].target->data, j.ad[a].W0, j.ad[a].A, j.ad[a].B, NULL,
                                   j.ad[a].out, j.ad[a].in, o->rank, j.scale);
-            double t_eval = now_s();
+            double t_eval = now_s(), c_eval = cpu_s();
             cer = eval_cer(j.model, evalset, o->eval_samples, NULL);
             eval_secs += now_s() - t_eval;
+            eval_cpu += cpu_s() - c_eval;
         }
         double rate = samples / (now_s() - t_start - eval_secs);
         fprintf(metrics, "{\"step\": %ld, \"loss\": %.5f, \"lr\": %.6g, \"samples_per_s\": %.2f%s",
@@ -689,9 +781,11 @@ ap_status train_run(const train_opts *o, ap_error *err)
          * estimate counts GEMM work only; the wall clock is the steps' (batch assembly,
          * forward, loss, backward, update, checkpoints), validation passes excluded */
         double secs = now_s() - t_start - eval_secs, f = nn_crnn_flops_per_column(j.model);
+        double cpu = cpu_s() - cpu_start - eval_cpu;
         log_info("train: %.1f samples/s, %.2f GFLOP/s (3 x forward GEMM flops, %.0f MFLOP per "
-                 "sample forward)", samples / secs, 3.0 * f * columns / secs * 1e-9,
-                 f * columns / samples * 1e-6);
+                 "sample forward); %.2f GFLOP per CPU-second (%.2f cores busy)", samples / secs,
+                 3.0 * f * columns / secs * 1e-9, f * columns / samples * 1e-6,
+                 3.0 * f * columns / cpu * 1e-9, cpu / secs);
     }
     if (o->mode == TRAIN_LORA)
         for (int a = 0; a < j.nad; a++)

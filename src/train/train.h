@@ -37,6 +37,7 @@ typedef struct train_opts {
     uint64_t seed;
     int resume;   /* continue from OUT/checkpoint.safetensors when present */
     int progress; /* progress bar on stderr */
+    int augment;  /* random stretch, shift, stroke weight, contrast and noise per line */
     /* lora */
     int rank;
     float alpha, lora_dropout;

@@ -2,7 +2,8 @@
 - `aipipe train ocr` trains on `aipipe datagen --lines` crops and writes model.safetensors
   (with its model card), card.json, a checkpoint and a run dir (params.json, metrics.jsonl);
 - a run killed by SIGKILL right after a checkpoint and continued with --resume ends with
-  bit-identical weights to an uninterrupted run with the same seed;
+  bit-identical weights to an uninterrupted run with the same seed, also with --augment
+  and when the resumed run uses another thread count;
 - `aipipe train lora` writes only the adapter (PEFT tensor names, far fewer parameters than
   the base) and `aipipe train merge` folds it into a servable model;
 - `aipipe train distill` trains a smaller student from a teacher;
@@ -73,6 +74,22 @@ def main():
         a = open(os.path.join(full, "model.safetensors"), "rb").read()
         b = open(os.path.join(part, "model.safetensors"), "rb").read()
         assert a == b, "resumed weights differ from the uninterrupted run"
+
+        # the same with augmentation, killed at one thread and resumed at two: the batch's
+        # augmentation is drawn from (seed, step) and every layer splits its work so that
+        # the thread count cannot change a bit
+        aug = [*TINY, "--augment", "true"]
+        fa, pa = os.path.join(tmp, "full_aug"), os.path.join(tmp, "part_aug")
+        run(["train", "ocr", "--data", data, "--out", fa, "--steps", "6", "--checkpoint-every",
+             "2", "--eval-every", "3", *aug])
+        p = run(["train", "ocr", "--data", data, "--out", pa, "--steps", "6", "--checkpoint-every",
+                 "2", "--eval-every", "3", *aug], env={"AIPIPE_TRAIN_CRASH_AT": "4"}, expect=None)
+        assert p.returncode in (-signal.SIGKILL, 128 + 9), p.returncode
+        run(["train", "ocr", "--data", data, "--out", pa, "--steps", "6", "--checkpoint-every",
+             "2", "--eval-every", "3", "--resume", *aug, "--threads", "2"])
+        a = open(os.path.join(fa, "model.safetensors"), "rb").read()
+        b = open(os.path.join(pa, "model.safetensors"), "rb").read()
+        assert a == b, "augmented run resumed at 2 threads differs from the uninterrupted one"
 
         # LoRA: adapter alone, PEFT names, small; merge
         lora = os.path.join(tmp, "lora")
