@@ -42,8 +42,6 @@ ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out
 ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extract_options *opts,
                            tt_doc *out, ap_error *err)
 {
-    PIX *pix = NULL;
-    img_info info;
     memset(out, 0, sizeof *out);
     if (len > TT_EXTRACT_MAX_FILE)
         return ap_fail(err, AP_ERR_TOO_LARGE, "extract: the document is larger than %zu bytes",
@@ -70,9 +68,13 @@ ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extra
         if (st != AP_OK) tt_doc_free(out);
         return st;
     }
-    ap_status st = img_decode(data, len, TT_EXTRACT_MAX_PIXELS, &pix, &info, err);
-    if (st == AP_OK) st = tt_extract_image(pix, opts, out, err);
-    pixDestroy(&pix);
+    /* An image: decoded by the raster reader once its workers are loading their engines. */
+    tt_page page;
+    ap_status st = tt_read_raster_encoded(data, len, opts ? opts->engines : NULL,
+                                          engines_to_use(opts), opts, &page, err);
+    if (st == AP_OK) st = tt_grid_interpret(&page, 1, out, err);
+    tt_page_free(&page);
+    if (st != AP_OK) tt_doc_free(out);
     return st;
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "document/readers.h"
+#include "vision/image.h"
 #include "vision/table.h"
 
 #define MAX_JOBS 4000 /* cells plus free-text blocks in one page */
@@ -523,10 +524,8 @@ static ap_status read_region(work *wk, ocr_engine *engine, PIX *crop, PIX *ink, 
         *res = &e->result, *rot_out = e->rotation, *scale_out = e->scale;
         return AP_OK;
     }
-    if (!(tight = crop_margin(crop, ink, x, y, w, h, &scale))) {
-        st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
-        goto out;
-    }
+    /* A crop Leptonica cannot frame (a sliver) reads as nothing, as an empty cell does. */
+    if (!(tight = crop_margin(crop, ink, x, y, w, h, &scale))) goto out;
     /* Reading direction: text set bottom-to-top (the usual way in narrow cells) or
      * top-to-bottom makes the ink taller than wide; try turning it upright and keep the
      * reading Tesseract is most sure of. Upright text is tried first when the ink is wide. */
@@ -833,11 +832,15 @@ static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table 
     fclose(f);
 }
 
-ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
-                         const tt_extract_options *opts, tt_page *page, ap_error *err)
+/* tt_read_raster's body, for a decoded page (pix, borrowed) or an encoded one (data,
+ * decoded here once the workers have started, so that their engines load meanwhile). */
+static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t len,
+                                     ocr_engine **engines, size_t nengines,
+                                     const tt_extract_options *opts, tt_page *page,
+                                     ap_error *err)
 {
     ap_status st = AP_OK;
-    PIX *grey8 = NULL, *grey = NULL, *lines = NULL;
+    PIX *decoded = NULL, *grey8 = NULL, *grey = NULL, *lines = NULL;
     img_table *tables = NULL;
     size_t ntables = 0, njobs = 0, ncell_jobs = 0;
     job *jobs = NULL;
@@ -862,6 +865,11 @@ ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
     wk.seen = calloc(MAX_SEEN, sizeof *wk.seen); /* without it, every cell is read */
     crew_start(&workers, &wk, engines, nengines, opts ? opts->threads : 0);
 
+    if (!pix) {
+        if ((st = img_decode(data, len, TT_EXTRACT_MAX_PIXELS, &decoded, NULL, err)) != AP_OK)
+            goto out;
+        pix = decoded;
+    }
     grey8 = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0);
     if (!grey8) {
         st = ap_fail(err, AP_ERR_PROCESSING, "extract: cannot convert the page to grey");
@@ -959,9 +967,23 @@ out:
     for (size_t i = 0; jobs && i < njobs; i++) tt_lines_free(jobs[i].lines, jobs[i].nlines);
     free(jobs);
     img_tables_free(tables, ntables);
+    pixDestroy(&decoded);
     pixDestroy(&grey8);
     pixDestroy(&grey);
     pixDestroy(&lines);
     if (st != AP_OK) tt_page_free(page);
     return st;
+}
+
+ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
+                         const tt_extract_options *opts, tt_page *page, ap_error *err)
+{
+    return read_raster_generic(pix, NULL, 0, engines, nengines, opts, page, err);
+}
+
+ap_status tt_read_raster_encoded(const unsigned char *data, size_t len, ocr_engine **engines,
+                                 size_t nengines, const tt_extract_options *opts, tt_page *page,
+                                 ap_error *err)
+{
+    return read_raster_generic(NULL, data, len, engines, nengines, opts, page, err);
 }

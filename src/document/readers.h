@@ -20,6 +20,13 @@
 ap_status tt_read_raster(PIX *pix, ocr_engine **engines, size_t nengines,
                          const tt_extract_options *opts, tt_page *page, ap_error *err);
 
+/* The same for an encoded page image (data borrowed; any format img_decode reads, at most
+ * TT_EXTRACT_MAX_PIXELS): the workers open their engines while it is decoded. Decoding
+ * errors as img_decode (AP_ERR_UNSUPPORTED, AP_ERR_INVALID, AP_ERR_TOO_LARGE). */
+ap_status tt_read_raster_encoded(const unsigned char *data, size_t len, ocr_engine **engines,
+                                 size_t nengines, const tt_extract_options *opts, tt_page *page,
+                                 ap_error *err);
+
 /* Reads a PDF document (data borrowed) with MuPDF: born-digital pages from their text
  * and vector rules, scanned pages through tt_read_raster (engines as there). Pages
  * without tables or text are left out. On AP_OK *pages holds *npages pages (caller frees
