@@ -6,6 +6,7 @@
  * transaction, retried up to REG_RETRIES times when the store was busy) and answers its
  * result object. Errors leave as MLflow's {"error_code", "message"} through
  * reg_api_error_body, which core/http calls for every failed request. */
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -396,6 +397,35 @@ bool reg_max_results(reg_call *c, int64_t def, int64_t cap, int64_t *out)
     return true;
 }
 
+bool reg_page_args(reg_call *c, int64_t def, int64_t cap, int64_t *max, int64_t *offset)
+{
+    if (!reg_max_results(c, def, cap, max)) return false;
+    if (reg_page_token_decode(reg_arg_str(c, "page_token"), offset)) return true;
+    reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid page token");
+    return false;
+}
+
+void reg_set_next_page(reg_call *c, size_t nrows, int64_t max, int64_t offset)
+{
+    if ((int64_t)nrows <= max) return;
+    char *tok = reg_page_token_encode(offset + max);
+    if (tok) json_object_set_new(c->result, "next_page_token", json_string(tok));
+    free(tok);
+}
+
+ap_status reg_need_row(reg_call *c, reg_rows **rows, const char *fmt, ...)
+{
+    if ((*rows)->nrows > 0) return AP_OK;
+    reg_rows_free(*rows);
+    *rows = NULL;
+    char msg[sizeof c->resp->error_msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST", "%s", msg);
+}
+
 /* --- SQL building ----------------------------------------------------------------------- */
 
 void reg_sql_add(reg_sql *q, const char *text)
@@ -453,7 +483,22 @@ void reg_sql_free(reg_sql *q)
 {
     free(q->text);
     free(q->params);
+    reg_filter_free(&q->filter);
     memset(q, 0, sizeof *q);
+}
+
+void reg_sql_page(reg_sql *q, int64_t max, int64_t offset)
+{
+    reg_sql_add(q, " LIMIT ? OFFSET ?");
+    reg_sql_int(q, max + 1);
+    reg_sql_int(q, offset);
+}
+
+ap_status reg_sql_run(reg_call *c, const reg_sql *q, reg_rows **rows, int64_t *changes)
+{
+    if (q->oom) return reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "out of memory");
+    ap_status st = reg_exec_v(c->conn, q->text, q->params, q->nparams, rows, changes);
+    return st == AP_OK ? AP_OK : reg_fail_db(c, st);
 }
 
 bool reg_sql_compare(reg_sql *q, const char *lhs, const reg_clause *cl, bool numeric, char *err,
@@ -505,6 +550,95 @@ bool reg_sql_compare(reg_sql *q, const char *lhs, const reg_clause *cl, bool num
     else
         reg_sql_text(q, cl->str);
     return true;
+}
+
+const reg_column *reg_column_find(const reg_column *cols, const char *key)
+{
+    for (; cols->key; cols++)
+        if (strcmp(cols->key, key) == 0) return cols;
+    return NULL;
+}
+
+bool reg_sql_filter(reg_call *c, reg_sql *q, const reg_search_keys *keys)
+{
+    const reg_filter *f = &q->filter;
+    char err[512];
+    const char *bad_key = NULL;
+    assert(f->n == 0); /* one filter a statement */
+    bool ok = reg_filter_parse(reg_arg_str(c, "filter"), &q->filter, err, sizeof err);
+    for (size_t i = 0; ok && i < f->n; i++) {
+        const reg_clause *cl = &f->clauses[i];
+        reg_sql_add(q, " AND ");
+        if (cl->kind == REG_ATTR) {
+            const reg_column *col = reg_column_find(keys->attrs, cl->key);
+            if (!col) {
+                bad_key = cl->key;
+                ok = false;
+            } else {
+                ok = reg_sql_compare(q, col->col, cl, col->numeric, err, sizeof err);
+            }
+        } else if (!keys->sub[cl->kind].exists) {
+            bad_key = cl->key;
+            ok = false;
+        } else {
+            reg_sql_add(q, keys->sub[cl->kind].exists);
+            reg_sql_text(q, cl->key);
+            ok = reg_sql_compare(q, keys->sub[cl->kind].value, cl, cl->kind == REG_METRIC, err,
+                                 sizeof err);
+            reg_sql_add(q, ")");
+        }
+    }
+    if (bad_key)
+        reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s%s%s", keys->unknown[0], bad_key,
+                 keys->unknown[1]);
+    else if (!ok)
+        reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
+    return ok;
+}
+
+/* Appends "col ASC|DESC, " for every order_by argument, each an attribute of cols. */
+static bool sql_order_by(reg_call *c, reg_sql *q, const reg_column *cols, const char *expected)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(reg_arg(c, "order_by"), i, o)
+    {
+        reg_key_kind kind;
+        char key[256], err[512];
+        bool asc;
+        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof key, &asc, err, sizeof err)) {
+            reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
+            return false;
+        }
+        const reg_column *col = kind == REG_ATTR ? reg_column_find(cols, key) : NULL;
+        if (!col) {
+            reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid order_by key '%s'%s",
+                     key, expected);
+            return false;
+        }
+        reg_sql_add(q, col->col);
+        reg_sql_add(q, asc ? " ASC, " : " DESC, ");
+    }
+    return true;
+}
+
+ap_status reg_search_run(reg_call *c, reg_sql *q, const reg_search *s, int64_t max, int64_t offset)
+{
+    if (s->filter && !reg_sql_filter(c, q, s->filter)) return AP_ERR_INVALID;
+    reg_sql_add(q, " ORDER BY ");
+    if (!sql_order_by(c, q, s->order, s->order_expected)) return AP_ERR_INVALID;
+    reg_sql_add(q, s->order_last);
+    reg_sql_page(q, max, offset);
+    reg_rows *rows = NULL;
+    ap_status st = reg_sql_run(c, q, &rows, NULL);
+    if (st != AP_OK) return st;
+    json_t *list = json_array();
+    for (size_t r = 0; r < rows->nrows && (int64_t)r < max; r++)
+        json_array_append_new(list, s->item(c, rows, r));
+    json_object_set_new(c->result, s->member, list);
+    reg_set_next_page(c, rows->nrows, max, offset);
+    reg_rows_free(rows);
+    return AP_OK;
 }
 
 json_t *reg_kv_list(const reg_rows *rows, size_t key_col, size_t value_col)

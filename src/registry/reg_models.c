@@ -112,19 +112,20 @@ static json_t *model_json(reg_call *c, const reg_rows *r, size_t i)
     return m;
 }
 
-static ap_status load_model(reg_call *c, const char *name, reg_rows **rows)
+/* Loads the model's row into *out (NULL: only checks that it exists). */
+static ap_status load_model(reg_call *c, const char *name, reg_rows **out)
 {
-    *rows = NULL;
-    ap_status st = reg_exec(c->conn, rows, NULL,
+    reg_rows *rows = NULL;
+    if (out) *out = NULL;
+    ap_status st = reg_exec(c->conn, &rows, NULL,
                             "SELECT " RM_COLS " FROM registered_models WHERE name = ?", "s", name);
     if (st != AP_OK) return reg_fail_db(c, st);
-    if ((*rows)->nrows == 0) {
-        reg_rows_free(*rows);
-        *rows = NULL;
-        return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST",
-                        "Registered Model with name=%s not found", name);
-    }
-    return AP_OK;
+    st = reg_need_row(c, &rows, "Registered Model with name=%s not found", name);
+    if (st == AP_OK && out)
+        *out = rows;
+    else
+        reg_rows_free(rows);
+    return st;
 }
 
 static bool parse_version(reg_call *c, int64_t *version)
@@ -141,23 +142,25 @@ static bool parse_version(reg_call *c, int64_t *version)
     return true;
 }
 
-static ap_status load_version(reg_call *c, reg_rows **rows, int64_t *version)
+/* Loads the row of the version the name and version arguments name into *out (NULL: only
+ * checks that it exists); its number goes to *version. */
+static ap_status load_version(reg_call *c, reg_rows **out, int64_t *version)
 {
-    *rows = NULL;
     const char *name = reg_arg_str(c, "name");
+    if (out) *out = NULL;
     if (!parse_version(c, version)) return AP_ERR_INVALID;
-    ap_status st = reg_exec(c->conn, rows, NULL,
+    reg_rows *rows = NULL;
+    ap_status st = reg_exec(c->conn, &rows, NULL,
                             "SELECT " MV_COLS " FROM model_versions WHERE name = ? AND version = ?",
                             "si", name, *version);
     if (st != AP_OK) return reg_fail_db(c, st);
-    if ((*rows)->nrows == 0) {
-        reg_rows_free(*rows);
-        *rows = NULL;
-        return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST",
-                        "Model Version (name=%s, version=%lld) not found", name,
-                        (long long)*version);
-    }
-    return AP_OK;
+    st = reg_need_row(c, &rows, "Model Version (name=%s, version=%lld) not found", name,
+                      (long long)*version);
+    if (st == AP_OK && out)
+        *out = rows;
+    else
+        reg_rows_free(rows);
+    return st;
 }
 
 static ap_status touch_model(reg_call *c, const char *name, int64_t now)
@@ -261,10 +264,8 @@ static ap_status rm_rename(reg_call *c)
 {
     const char *name = reg_arg_str(c, "name"), *new_name = reg_arg_str(c, "new_name");
     if (!check_name(c, new_name, "Registered model")) return AP_ERR_INVALID;
-    reg_rows *rows;
-    ap_status st = load_model(c, name, &rows);
+    ap_status st = load_model(c, name, NULL);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     for (size_t i = 0; i < sizeof name_tables / sizeof name_tables[0]; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "UPDATE %s SET name = ? WHERE name = ?", name_tables[i]);
@@ -281,10 +282,8 @@ static ap_status rm_rename(reg_call *c)
 static ap_status rm_update(reg_call *c)
 {
     const char *name = reg_arg_str(c, "name"), *desc = reg_arg_str(c, "description");
-    reg_rows *rows;
-    ap_status st = load_model(c, name, &rows);
+    ap_status st = load_model(c, name, NULL);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     if (desc) {
         st = reg_exec(c->conn, NULL, NULL,
                       "UPDATE registered_models SET description = ?, last_updated_time = ? WHERE "
@@ -298,10 +297,8 @@ static ap_status rm_update(reg_call *c)
 static ap_status rm_delete(reg_call *c)
 {
     const char *name = reg_arg_str(c, "name");
-    reg_rows *rows;
-    ap_status st = load_model(c, name, &rows);
+    ap_status st = load_model(c, name, NULL);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     for (size_t i = 0; i < sizeof name_tables / sizeof name_tables[0]; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "DELETE FROM %s WHERE name = ?", name_tables[i]);
@@ -314,20 +311,16 @@ static ap_status rm_delete(reg_call *c)
 static ap_status rm_set_tag(reg_call *c)
 {
     const char *name = reg_arg_str(c, "name");
-    reg_rows *rows;
-    ap_status st = load_model(c, name, &rows);
+    ap_status st = load_model(c, name, NULL);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     return upsert_tag(c, false, name, 0, reg_arg_str(c, "key"), reg_arg_str(c, "value"));
 }
 
 static ap_status rm_delete_tag(reg_call *c)
 {
     const char *name = reg_arg_str(c, "name"), *key = reg_arg_str(c, "key");
-    reg_rows *rows;
-    ap_status st = load_model(c, name, &rows);
+    ap_status st = load_model(c, name, NULL);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     int64_t changed = 0;
     st = reg_exec(c->conn, NULL, &changed,
                   "DELETE FROM registered_model_tags WHERE name = ? AND key = ?", "ss", name, key);
@@ -352,10 +345,8 @@ static ap_status rm_latest(reg_call *c)
                             "Staging, Production, Archived.",
                             json_string_value(s));
     }
-    reg_rows *rows;
-    ap_status st = load_model(c, name, &rows);
+    ap_status st = load_model(c, name, NULL);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     json_t *list;
     st = latest_versions(c, name, want, &list);
     if (st == AP_OK)
@@ -374,10 +365,8 @@ static ap_status rm_set_alias(reg_call *c)
         (alias[0] == 'v' && strspn(alias + 1, "0123456789") == strlen(alias + 1) && alias[1]))
         return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
                         "'%s' is a reserved alias name", alias);
-    reg_rows *rows;
-    ap_status st = load_version(c, &rows, &version);
+    ap_status st = load_version(c, NULL, &version);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     st = reg_exec(c->conn, NULL, NULL,
                   "INSERT INTO registered_model_aliases (name, alias, version) VALUES (?, ?, ?) "
                   "ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
@@ -389,10 +378,8 @@ static ap_status rm_set_alias(reg_call *c)
 static ap_status rm_delete_alias(reg_call *c)
 {
     const char *name = reg_arg_str(c, "name"), *alias = reg_arg_str(c, "alias");
-    reg_rows *rows;
-    ap_status st = load_model(c, name, &rows);
+    ap_status st = load_model(c, name, NULL);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     int64_t changed = 0;
     st = reg_exec(c->conn, NULL, &changed,
                   "DELETE FROM registered_model_aliases WHERE name = ? AND alias = ?", "ss", name,
@@ -422,125 +409,75 @@ static ap_status rm_get_alias(reg_call *c)
     return reply_version(c, name, version);
 }
 
-/* Appends the WHERE conditions of a model or version search filter. */
-static bool search_conditions(reg_call *c, reg_sql *q, const reg_filter *f, bool versions)
-{
-    char err[512];
-    for (size_t i = 0; i < f->n; i++) {
-        const reg_clause *cl = &f->clauses[i];
-        bool ok;
-        reg_sql_add(q, " AND ");
-        if (cl->kind == REG_TAG) {
-            reg_sql_add(q, versions ? "EXISTS (SELECT 1 FROM model_version_tags t WHERE t.name "
-                                      "= x.name AND t.version = x.version AND t.key = ? AND "
-                                    : "EXISTS (SELECT 1 FROM registered_model_tags t WHERE "
-                                      "t.name = x.name AND t.key = ? AND ");
-            reg_sql_text(q, cl->key);
-            ok = reg_sql_compare(q, "t.value", cl, false, err, sizeof err);
-            reg_sql_add(q, ")");
-        } else if (cl->kind == REG_ATTR && strcmp(cl->key, "name") == 0) {
-            ok = reg_sql_compare(q, "x.name", cl, false, err, sizeof err);
-        } else if (versions && cl->kind == REG_ATTR && strcmp(cl->key, "run_id") == 0) {
-            ok = reg_sql_compare(q, "x.run_id", cl, false, err, sizeof err);
-        } else if (versions && cl->kind == REG_ATTR &&
-                   (strcmp(cl->key, "source_path") == 0 || strcmp(cl->key, "source") == 0)) {
-            ok = reg_sql_compare(q, "x.source", cl, false, err, sizeof err);
-        } else if (versions && cl->kind == REG_ATTR &&
-                   (strcmp(cl->key, "version_number") == 0 || strcmp(cl->key, "version") == 0)) {
-            ok = reg_sql_compare(q, "x.version", cl, true, err, sizeof err);
-        } else if (versions && cl->kind == REG_ATTR && strcmp(cl->key, "current_stage") == 0) {
-            ok = reg_sql_compare(q, "x.current_stage", cl, false, err, sizeof err);
-        } else {
-            snprintf(err, sizeof err, "Invalid filter key '%s' for a %s search", cl->key,
-                     versions ? "model version" : "registered model");
-            ok = false;
-        }
-        if (!ok) {
-            reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
-            return false;
-        }
-    }
-    return true;
-}
+/* The keys of model and version searches, in filters and order_by. */
+static const reg_column model_filter_attrs[] = {
+    {"name", "x.name", false},
+    {NULL, NULL, false},
+};
+static const reg_column version_filter_attrs[] = {
+    {"name", "x.name", false},
+    {"run_id", "x.run_id", false},
+    {"source_path", "x.source", false},
+    {"source", "x.source", false},
+    {"version_number", "x.version", true},
+    {"version", "x.version", true},
+    {"current_stage", "x.current_stage", false},
+    {NULL, NULL, false},
+};
+static const reg_search_keys model_filter_keys = {
+    .attrs = model_filter_attrs,
+    .sub[REG_TAG] = {"EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.name = x.name AND "
+                     "t.key = ? AND ",
+                     "t.value"},
+    .unknown = {"Invalid filter key '", "' for a registered model search"},
+};
+static const reg_search_keys version_filter_keys = {
+    .attrs = version_filter_attrs,
+    .sub[REG_TAG] = {"EXISTS (SELECT 1 FROM model_version_tags t WHERE t.name = x.name AND "
+                     "t.version = x.version AND t.key = ? AND ",
+                     "t.value"},
+    .unknown = {"Invalid filter key '", "' for a model version search"},
+};
+static const reg_column model_order_keys[] = {
+    {"name", "x.name", false},
+    {"creation_timestamp", "x.creation_time", false},
+    {"creation_time", "x.creation_time", false},
+    {"last_updated_timestamp", "x.last_updated_time", false},
+    {"timestamp", "x.last_updated_time", false},
+    {NULL, NULL, false},
+};
+static const reg_column version_order_keys[] = {
+    {"name", "x.name", false},
+    {"creation_timestamp", "x.creation_time", false},
+    {"creation_time", "x.creation_time", false},
+    {"last_updated_timestamp", "x.last_updated_time", false},
+    {"timestamp", "x.last_updated_time", false},
+    {"version_number", "x.version", false},
+    {"version", "x.version", false},
+    {NULL, NULL, false},
+};
 
 static ap_status search_generic(reg_call *c, bool versions)
 {
+    static const reg_search models = {.filter = &model_filter_keys,
+                                      .order = model_order_keys,
+                                      .order_expected = "",
+                                      .order_last = "x.name ASC",
+                                      .member = "registered_models",
+                                      .item = model_json};
+    static const reg_search model_versions = {.filter = &version_filter_keys,
+                                              .order = version_order_keys,
+                                              .order_expected = "",
+                                              .order_last = "x.name ASC, x.version DESC",
+                                              .member = "model_versions",
+                                              .item = version_json};
     int64_t max, offset;
-    if (!reg_max_results(c, versions ? 10000 : 100, versions ? 200000 : 1000, &max))
+    if (!reg_page_args(c, versions ? 10000 : 100, versions ? 200000 : 1000, &max, &offset))
         return AP_ERR_INVALID;
-    if (!reg_page_token_decode(reg_arg_str(c, "page_token"), &offset))
-        return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid page token");
     reg_sql q = {0};
-    reg_filter f = {0};
-    reg_rows *rows = NULL;
-    char err[512];
-    ap_status st = AP_OK;
     reg_sql_add(&q, versions ? "SELECT " MV_COLS " FROM model_versions x WHERE 1 = 1"
                              : "SELECT " RM_COLS " FROM registered_models x WHERE 1 = 1");
-    if (!reg_filter_parse(reg_arg_str(c, "filter"), &f, err, sizeof err)) {
-        st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
-        goto out;
-    }
-    if (!search_conditions(c, &q, &f, versions)) {
-        st = AP_ERR_INVALID;
-        goto out;
-    }
-    reg_sql_add(&q, " ORDER BY ");
-    size_t i;
-    json_t *o;
-    json_array_foreach(reg_arg(c, "order_by"), i, o)
-    {
-        reg_key_kind kind;
-        char key[256];
-        bool asc;
-        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof key, &asc, err, sizeof err)) {
-            st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
-            goto out;
-        }
-        const char *col = NULL;
-        if (kind == REG_ATTR && strcmp(key, "name") == 0) col = "x.name";
-        if (kind == REG_ATTR &&
-            (strcmp(key, "creation_timestamp") == 0 || strcmp(key, "creation_time") == 0))
-            col = "x.creation_time";
-        if (kind == REG_ATTR &&
-            (strcmp(key, "last_updated_timestamp") == 0 || strcmp(key, "timestamp") == 0))
-            col = "x.last_updated_time";
-        if (versions && kind == REG_ATTR &&
-            (strcmp(key, "version_number") == 0 || strcmp(key, "version") == 0))
-            col = "x.version";
-        if (!col) {
-            st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid order_by key '%s'",
-                          key);
-            goto out;
-        }
-        reg_sql_add(&q, col);
-        reg_sql_add(&q, asc ? " ASC, " : " DESC, ");
-    }
-    reg_sql_add(&q, versions ? "x.name ASC, x.version DESC" : "x.name ASC");
-    reg_sql_add(&q, " LIMIT ? OFFSET ?");
-    reg_sql_int(&q, max + 1);
-    reg_sql_int(&q, offset);
-    if (q.oom) {
-        st = reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "out of memory");
-        goto out;
-    }
-    st = reg_exec_v(c->conn, q.text, q.params, q.nparams, &rows, NULL);
-    if (st != AP_OK) {
-        reg_fail_db(c, st);
-        goto out;
-    }
-    json_t *list = json_array();
-    for (size_t r = 0; r < rows->nrows && (int64_t)r < max; r++)
-        json_array_append_new(list, versions ? version_json(c, rows, r) : model_json(c, rows, r));
-    json_object_set_new(c->result, versions ? "model_versions" : "registered_models", list);
-    if ((int64_t)rows->nrows > max) {
-        char *tok = reg_page_token_encode(offset + max);
-        if (tok) json_object_set_new(c->result, "next_page_token", json_string(tok));
-        free(tok);
-    }
-out:
-    reg_rows_free(rows);
-    reg_filter_free(&f);
+    ap_status st = reg_search_run(c, &q, versions ? &model_versions : &models, max, offset);
     reg_sql_free(&q);
     return st;
 }
@@ -604,11 +541,9 @@ static ap_status mv_get(reg_call *c)
 
 static ap_status mv_update(reg_call *c)
 {
-    reg_rows *rows;
     int64_t version;
-    ap_status st = load_version(c, &rows, &version);
+    ap_status st = load_version(c, NULL, &version);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     const char *name = reg_arg_str(c, "name"), *desc = reg_arg_str(c, "description");
     if (desc) {
         st = reg_exec(c->conn, NULL, NULL,
@@ -622,11 +557,9 @@ static ap_status mv_update(reg_call *c)
 
 static ap_status mv_delete(reg_call *c)
 {
-    reg_rows *rows;
     int64_t version;
-    ap_status st = load_version(c, &rows, &version);
+    ap_status st = load_version(c, NULL, &version);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     const char *name = reg_arg_str(c, "name");
     static const char *const tables[] = {"model_versions", "model_version_tags",
                                          "registered_model_aliases"};
@@ -652,11 +585,9 @@ static ap_status mv_transition(reg_call *c)
                         "Invalid Model Version stage: %s. Value must be one of None, Staging, "
                         "Production, Archived.",
                         reg_arg_str(c, "stage"));
-    reg_rows *rows;
     int64_t version;
-    ap_status st = load_version(c, &rows, &version);
+    ap_status st = load_version(c, NULL, &version);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     const char *name = reg_arg_str(c, "name");
     int64_t now = reg_now_ms();
     bool archive = reg_arg_bool(c, "archive_existing_versions", false);
@@ -689,22 +620,18 @@ static ap_status mv_download_uri(reg_call *c)
 
 static ap_status mv_set_tag(reg_call *c)
 {
-    reg_rows *rows;
     int64_t version;
-    ap_status st = load_version(c, &rows, &version);
+    ap_status st = load_version(c, NULL, &version);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     return upsert_tag(c, true, reg_arg_str(c, "name"), version, reg_arg_str(c, "key"),
                       reg_arg_str(c, "value"));
 }
 
 static ap_status mv_delete_tag(reg_call *c)
 {
-    reg_rows *rows;
     int64_t version;
-    ap_status st = load_version(c, &rows, &version);
+    ap_status st = load_version(c, NULL, &version);
     if (st != AP_OK) return st;
-    reg_rows_free(rows);
     const char *name = reg_arg_str(c, "name"), *key = reg_arg_str(c, "key");
     int64_t changed = 0;
     st = reg_exec(c->conn, NULL, &changed,
@@ -726,6 +653,11 @@ static ap_status mv_delete_tag(reg_call *c)
     {"filter", RF_STRING, false}, {"max_results", RF_INT, false}, {"order_by", RF_STRINGS, false}, \
     {                                                                                              \
         "page_token", RF_STRING, false                                                             \
+    }
+#define LATEST_FIELDS                                                                              \
+    NAME_FIELD,                                                                                    \
+    {                                                                                              \
+        "stages", RF_STRINGS, false                                                                \
     }
 #define VERSION_FIELDS                                                                             \
     NAME_FIELD,                                                                                    \
@@ -753,16 +685,8 @@ const reg_endpoint reg_model_endpoints[] = {
     {"DELETE", "registered-models/delete", rm_delete, true, {NAME_FIELD}},
     {"GET", "registered-models/search", rm_search, false, {SEARCH_FIELDS}},
     {"POST", "registered-models/search", rm_search, false, {SEARCH_FIELDS}},
-    {"POST",
-     "registered-models/get-latest-versions",
-     rm_latest,
-     false,
-     {NAME_FIELD, {"stages", RF_STRINGS, false}}},
-    {"GET",
-     "registered-models/get-latest-versions",
-     rm_latest,
-     false,
-     {NAME_FIELD, {"stages", RF_STRINGS, false}}},
+    {"POST", "registered-models/get-latest-versions", rm_latest, false, {LATEST_FIELDS}},
+    {"GET", "registered-models/get-latest-versions", rm_latest, false, {LATEST_FIELDS}},
     {"POST",
      "registered-models/set-tag",
      rm_set_tag,

@@ -70,13 +70,7 @@ static ap_status load_experiment(reg_call *c, const char *id_text, reg_rows **ro
         reg_exec(c->conn, rows, NULL,
                  "SELECT " EXP_COLS " FROM experiments WHERE experiment_id = ?", "i", id);
     if (st != AP_OK) return reg_fail_db(c, st);
-    if ((*rows)->nrows == 0) {
-        reg_rows_free(*rows);
-        *rows = NULL;
-        return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST",
-                        "No Experiment with id=%s exists", id_text);
-    }
-    return AP_OK;
+    return reg_need_row(c, rows, "No Experiment with id=%s exists", id_text);
 }
 
 static ap_status require_active_experiment(reg_call *c, const char *id_text, reg_rows **rows)
@@ -189,11 +183,8 @@ static ap_status exp_get_by_name(reg_call *c)
     ap_status st = reg_exec(c->conn, &rows, NULL,
                             "SELECT " EXP_COLS " FROM experiments WHERE name = ?", "s", name);
     if (st != AP_OK) return reg_fail_db(c, st);
-    if (rows->nrows == 0) {
-        reg_rows_free(rows);
-        return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST",
-                        "Could not find experiment with name '%s'", name);
-    }
+    st = reg_need_row(c, &rows, "Could not find experiment with name '%s'", name);
+    if (st != AP_OK) return st;
     json_object_set_new(c->result, "experiment", experiment_json(c, rows, 0));
     reg_rows_free(rows);
     return AP_OK;
@@ -221,121 +212,49 @@ static bool view_condition(reg_call *c, const char *field, const char *column, r
     return true;
 }
 
-/* Appends " LIMIT ? OFFSET ?" fetching one row more than a page, to see whether a next
- * page exists. */
-static void add_page(reg_sql *q, int64_t max, int64_t offset)
-{
-    reg_sql_add(q, " LIMIT ? OFFSET ?");
-    reg_sql_int(q, max + 1);
-    reg_sql_int(q, offset);
-}
+static const reg_column experiment_filter_attrs[] = {
+    {"name", "e.name", false},
+    {"creation_time", "e.creation_time", true},
+    {"last_update_time", "e.last_update_time", true},
+    {NULL, NULL, false},
+};
 
-static void set_next_token(reg_call *c, size_t nrows, int64_t max, int64_t offset)
-{
-    if ((int64_t)nrows <= max) return;
-    char *tok = reg_page_token_encode(offset + max);
-    if (tok) json_object_set_new(c->result, "next_page_token", json_string(tok));
-    free(tok);
-}
+static const reg_search_keys experiment_filter_keys = {
+    .attrs = experiment_filter_attrs,
+    .sub[REG_TAG] = {"EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = "
+                     "e.experiment_id AND t.key = ? AND ",
+                     "t.value"},
+    .unknown = {"Invalid attribute key '",
+                "' specified. Valid keys are name, creation_time, last_update_time, tags.<key>"},
+};
 
+static const reg_column experiment_order_keys[] = {
+    {"name", "e.name", false},
+    {"experiment_id", "e.experiment_id", false},
+    {"creation_time", "e.creation_time", false},
+    {"last_update_time", "e.last_update_time", false},
+    {NULL, NULL, false},
+};
+
+/* experiments/search and the older experiments/list, which takes no filter. */
 static ap_status search_experiments_generic(reg_call *c, bool with_filter)
 {
+    const reg_search search = {
+        .filter = with_filter ? &experiment_filter_keys : NULL,
+        .order = experiment_order_keys,
+        .order_expected = ": expected name, experiment_id, creation_time or last_update_time",
+        .order_last =
+            with_filter ? "e.creation_time DESC, e.experiment_id ASC" : "e.experiment_id ASC",
+        .member = "experiments",
+        .item = experiment_json,
+    };
     int64_t max, offset;
-    if (!reg_max_results(c, with_filter ? 1000 : 50000, 50000, &max)) return AP_ERR_INVALID;
-    if (!reg_page_token_decode(reg_arg_str(c, "page_token"), &offset))
-        return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid page token");
+    if (!reg_page_args(c, with_filter ? 1000 : 50000, 50000, &max, &offset)) return AP_ERR_INVALID;
     reg_sql q = {0};
-    reg_filter f = {0};
-    char err[512];
-    ap_status st = AP_OK;
     reg_sql_add(&q, "SELECT " EXP_COLS " FROM experiments e WHERE ");
-    if (!view_condition(c, "view_type", "e.lifecycle_stage", &q)) {
-        st = AP_ERR_INVALID;
-        goto out;
-    }
-    if (with_filter && !reg_filter_parse(reg_arg_str(c, "filter"), &f, err, sizeof err)) {
-        st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
-        goto out;
-    }
-    for (size_t i = 0; i < f.n; i++) {
-        const reg_clause *cl = &f.clauses[i];
-        bool ok;
-        reg_sql_add(&q, " AND ");
-        if (cl->kind == REG_TAG) {
-            reg_sql_add(&q, "EXISTS (SELECT 1 FROM experiment_tags t WHERE t.experiment_id = "
-                            "e.experiment_id AND t.key = ? AND ");
-            reg_sql_text(&q, cl->key);
-            ok = reg_sql_compare(&q, "t.value", cl, false, err, sizeof err);
-            reg_sql_add(&q, ")");
-        } else if (cl->kind == REG_ATTR && strcmp(cl->key, "name") == 0) {
-            ok = reg_sql_compare(&q, "e.name", cl, false, err, sizeof err);
-        } else if (cl->kind == REG_ATTR && (strcmp(cl->key, "creation_time") == 0 ||
-                                            strcmp(cl->key, "last_update_time") == 0)) {
-            ok = reg_sql_compare(&q,
-                                 strcmp(cl->key, "creation_time") == 0 ? "e.creation_time"
-                                                                       : "e.last_update_time",
-                                 cl, true, err, sizeof err);
-        } else {
-            snprintf(err, sizeof err,
-                     "Invalid attribute key '%s' specified. Valid keys are name, creation_time, "
-                     "last_update_time, tags.<key>",
-                     cl->key);
-            ok = false;
-        }
-        if (!ok) {
-            st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
-            goto out;
-        }
-    }
-    reg_sql_add(&q, " ORDER BY ");
-    json_t *order = reg_arg(c, "order_by");
-    size_t i;
-    json_t *o;
-    json_array_foreach(order, i, o)
-    {
-        reg_key_kind kind;
-        char key[256];
-        bool asc;
-        if (!reg_order_parse(json_string_value(o), &kind, key, sizeof key, &asc, err, sizeof err)) {
-            st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
-            goto out;
-        }
-        const char *col = NULL;
-        if (kind == REG_ATTR && strcmp(key, "name") == 0) col = "e.name";
-        if (kind == REG_ATTR && strcmp(key, "experiment_id") == 0) col = "e.experiment_id";
-        if (kind == REG_ATTR && strcmp(key, "creation_time") == 0) col = "e.creation_time";
-        if (kind == REG_ATTR && strcmp(key, "last_update_time") == 0) col = "e.last_update_time";
-        if (!col) {
-            st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
-                          "Invalid order_by key '%s': expected name, experiment_id, "
-                          "creation_time or last_update_time",
-                          key);
-            goto out;
-        }
-        reg_sql_add(&q, col);
-        reg_sql_add(&q, asc ? " ASC, " : " DESC, ");
-    }
-    reg_sql_add(&q,
-                with_filter ? "e.creation_time DESC, e.experiment_id ASC" : "e.experiment_id ASC");
-    add_page(&q, max, offset);
-    if (q.oom) {
-        st = reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "out of memory");
-        goto out;
-    }
-    reg_rows *rows = NULL;
-    st = reg_exec_v(c->conn, q.text, q.params, q.nparams, &rows, NULL);
-    if (st != AP_OK) {
-        reg_fail_db(c, st);
-        goto out;
-    }
-    json_t *list = json_array();
-    for (size_t r = 0; r < rows->nrows && (int64_t)r < max; r++)
-        json_array_append_new(list, experiment_json(c, rows, r));
-    json_object_set_new(c->result, "experiments", list);
-    set_next_token(c, rows->nrows, max, offset);
-    reg_rows_free(rows);
-out:
-    reg_filter_free(&f);
+    ap_status st = view_condition(c, "view_type", "e.lifecycle_stage", &q)
+                       ? reg_search_run(c, &q, &search, max, offset)
+                       : AP_ERR_INVALID;
     reg_sql_free(&q);
     return st;
 }
@@ -519,13 +438,9 @@ static ap_status runs_json(reg_call *c, const reg_rows *runs, size_t n, json_t *
             }
             reg_sql_add(&q, ") ORDER BY key");
             reg_rows *rows = NULL;
-            st = q.oom ? AP_ERR_NOMEM
-                       : reg_exec_v(c->conn, q.text, q.params, q.nparams, &rows, NULL);
+            st = reg_sql_run(c, &q, &rows, NULL);
             reg_sql_free(&q);
-            if (st != AP_OK) {
-                reg_fail_db(c, st);
-                break;
-            }
+            if (st != AP_OK) break;
             for (size_t r = 0; r < rows->nrows; r++) {
                 json_t *arr =
                     json_object_get(json_object_get(by_id, reg_cell(rows, r, 0)), member[qi]);
@@ -559,12 +474,8 @@ static ap_status load_run(reg_call *c, reg_rows **rows, bool must_be_active)
     ap_status st =
         reg_exec(c->conn, rows, NULL, "SELECT " RUN_COLS " FROM runs WHERE run_uuid = ?", "s", id);
     if (st != AP_OK) return reg_fail_db(c, st);
-    if ((*rows)->nrows == 0) {
-        reg_rows_free(*rows);
-        *rows = NULL;
-        return reg_fail(c, AP_ERR_NOT_FOUND, "RESOURCE_DOES_NOT_EXIST", "Run with id=%s not found",
-                        id);
-    }
+    st = reg_need_row(c, rows, "Run with id=%s not found", id);
+    if (st != AP_OK) return st;
     if (must_be_active && strcmp(reg_cell(*rows, 0, 8), "active") != 0) {
         reg_rows_free(*rows);
         *rows = NULL;
@@ -572,6 +483,16 @@ static ap_status load_run(reg_call *c, reg_rows **rows, bool must_be_active)
                         "The run %s must be in the 'active' state. Current state is deleted.", id);
     }
     return AP_OK;
+}
+
+/* Answers {"run": Run} for the first of rows. */
+static ap_status reply_run(reg_call *c, const reg_rows *rows)
+{
+    json_t *list;
+    ap_status st = runs_json(c, rows, 1, &list);
+    if (st == AP_OK) json_object_set(c->result, "run", json_array_get(list, 0));
+    json_decref(list);
+    return st;
 }
 
 static ap_status set_run_tag(reg_call *c, const char *run_id, const char *key, const char *value)
@@ -638,11 +559,8 @@ static ap_status run_create(reg_call *c)
     st =
         reg_exec(c->conn, &rows, NULL, "SELECT " RUN_COLS " FROM runs WHERE run_uuid = ?", "s", id);
     if (st != AP_OK) return reg_fail_db(c, st);
-    json_t *list;
-    st = runs_json(c, rows, rows->nrows, &list);
+    st = reply_run(c, rows);
     reg_rows_free(rows);
-    if (st == AP_OK) json_object_set(c->result, "run", json_array_get(list, 0));
-    json_decref(list);
     return st;
 }
 
@@ -651,11 +569,8 @@ static ap_status run_get(reg_call *c)
     reg_rows *rows;
     ap_status st = load_run(c, &rows, false);
     if (st != AP_OK) return st;
-    json_t *list;
-    st = runs_json(c, rows, 1, &list);
+    st = reply_run(c, rows);
     reg_rows_free(rows);
-    if (st == AP_OK) json_object_set(c->result, "run", json_array_get(list, 0));
-    json_decref(list);
     return st;
 }
 
@@ -869,11 +784,7 @@ typedef struct batch_metric {
 /* Runs the statement built in q (freed here); fails the call on an error. */
 static ap_status batch_exec(reg_call *c, reg_sql *q, int64_t *changes)
 {
-    ap_status st = AP_OK;
-    if (q->oom)
-        st = reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "out of memory");
-    else if ((st = reg_exec_v(c->conn, q->text, q->params, q->nparams, NULL, changes)) != AP_OK)
-        reg_fail_db(c, st);
+    ap_status st = reg_sql_run(c, q, NULL, changes);
     reg_sql_free(q);
     return st;
 }
@@ -921,10 +832,7 @@ static ap_status batch_params(reg_call *c, const char *id, json_t *params)
     }
     reg_sql_add(&q, ")");
     reg_rows *rows = NULL;
-    if (q.oom)
-        st = reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "out of memory");
-    else if ((st = reg_exec_v(c->conn, q.text, q.params, q.nparams, &rows, NULL)) != AP_OK)
-        reg_fail_db(c, st);
+    st = reg_sql_run(c, &q, &rows, NULL);
     reg_sql_free(&q);
     for (size_t i = 0; st == AP_OK && i < np; i++) {
         json_t *item = json_array_get(params, i);
@@ -1132,13 +1040,9 @@ static ap_status metric_history(reg_call *c)
     ap_status st = load_run(c, &rows, false);
     if (st != AP_OK) return st;
     int64_t max, offset;
-    if (!reg_max_results(c, 25000, 25000, &max)) {
+    if (!reg_page_args(c, 25000, 25000, &max, &offset)) {
         reg_rows_free(rows);
         return AP_ERR_INVALID;
-    }
-    if (!reg_page_token_decode(reg_arg_str(c, "page_token"), &offset)) {
-        reg_rows_free(rows);
-        return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid page token");
     }
     reg_rows *m = NULL;
     st = reg_exec(c->conn, &m, NULL,
@@ -1151,46 +1055,47 @@ static ap_status metric_history(reg_call *c)
     for (size_t i = 0; i < m->nrows && (int64_t)i < max; i++)
         json_array_append_new(list, metric_json(m, i, 0));
     json_object_set_new(c->result, "metrics", list);
-    set_next_token(c, m->nrows, max, offset);
+    reg_set_next_page(c, m->nrows, max, offset);
     reg_rows_free(m);
     return AP_OK;
 }
 
-/* The SQL for one attribute of a run; *numeric says whether it compares as a number. */
-static const char *run_attribute(const char *key, bool *numeric)
-{
-    static const struct {
-        const char *key, *col;
-        bool numeric;
-    } attrs[] = {
-        {"run_id", "runs.run_uuid", false},
-        {"run_uuid", "runs.run_uuid", false},
-        {"run_name", "runs.name", false},
-        {"status", "runs.status", false},
-        {"user_id", "runs.user_id", false},
-        {"artifact_uri", "runs.artifact_uri", false},
-        {"start_time", "runs.start_time", true},
-        {"end_time", "runs.end_time", true},
-        {"created", "runs.start_time", true},
-        {"Created", "runs.start_time", true},
-        {"lifecycle_stage", "runs.lifecycle_stage", false},
-    };
-    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
-        if (strcmp(key, attrs[i].key) == 0) {
-            *numeric = attrs[i].numeric;
-            return attrs[i].col;
-        }
-    return NULL;
-}
+/* The attributes of a run, in filters and order_by. */
+static const reg_column run_attrs[] = {
+    {"run_id", "runs.run_uuid", false},
+    {"run_uuid", "runs.run_uuid", false},
+    {"run_name", "runs.name", false},
+    {"status", "runs.status", false},
+    {"user_id", "runs.user_id", false},
+    {"artifact_uri", "runs.artifact_uri", false},
+    {"start_time", "runs.start_time", true},
+    {"end_time", "runs.end_time", true},
+    {"created", "runs.start_time", true},
+    {"Created", "runs.start_time", true},
+    {"lifecycle_stage", "runs.lifecycle_stage", false},
+    {NULL, NULL, false},
+};
+
+static const reg_search_keys run_filter_keys = {
+    .attrs = run_attrs,
+    .sub[REG_METRIC] = {"EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = "
+                        "runs.run_uuid AND m.key = ? AND m.is_nan = 0 AND ",
+                        "m.value"},
+    .sub[REG_PARAM] = {"EXISTS (SELECT 1 FROM params p WHERE p.run_uuid = runs.run_uuid AND "
+                       "p.key = ? AND ",
+                       "p.value"},
+    .sub[REG_TAG] = {"EXISTS (SELECT 1 FROM tags p WHERE p.run_uuid = runs.run_uuid AND "
+                     "p.key = ? AND ",
+                     "p.value"},
+    .unknown = {"Invalid attribute key '", "' specified. Valid keys are run_id, run_name, "
+                                           "status, user_id, artifact_uri, start_time, end_time"},
+};
 
 static ap_status run_search(reg_call *c)
 {
     int64_t max, offset;
-    if (!reg_max_results(c, 1000, 50000, &max)) return AP_ERR_INVALID;
-    if (!reg_page_token_decode(reg_arg_str(c, "page_token"), &offset))
-        return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "Invalid page token");
+    if (!reg_page_args(c, 1000, 50000, &max, &offset)) return AP_ERR_INVALID;
     reg_sql q = {0};
-    reg_filter f = {0};
     char err[512];
     ap_status st = AP_OK;
     reg_rows *rows = NULL;
@@ -1221,49 +1126,9 @@ static ap_status run_search(reg_call *c)
         reg_sql_int(&q, id);
     }
     reg_sql_add(&q, ")");
-    if (!reg_filter_parse(reg_arg_str(c, "filter"), &f, err, sizeof err)) {
-        st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
+    if (!reg_sql_filter(c, &q, &run_filter_keys)) {
+        st = AP_ERR_INVALID;
         goto out;
-    }
-    for (size_t k = 0; k < f.n; k++) {
-        const reg_clause *cl = &f.clauses[k];
-        bool ok = true, numeric = false;
-        reg_sql_add(&q, " AND ");
-        switch (cl->kind) {
-        case REG_METRIC:
-            reg_sql_add(&q, "EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_uuid = "
-                            "runs.run_uuid AND m.key = ? AND m.is_nan = 0 AND ");
-            reg_sql_text(&q, cl->key);
-            ok = reg_sql_compare(&q, "m.value", cl, true, err, sizeof err);
-            reg_sql_add(&q, ")");
-            break;
-        case REG_PARAM:
-        case REG_TAG:
-            reg_sql_add(&q, cl->kind == REG_PARAM ? "EXISTS (SELECT 1 FROM params p WHERE "
-                                                  : "EXISTS (SELECT 1 FROM tags p WHERE ");
-            reg_sql_add(&q, "p.run_uuid = runs.run_uuid AND p.key = ? AND ");
-            reg_sql_text(&q, cl->key);
-            ok = reg_sql_compare(&q, "p.value", cl, false, err, sizeof err);
-            reg_sql_add(&q, ")");
-            break;
-        case REG_ATTR: {
-            const char *col = run_attribute(cl->key, &numeric);
-            if (!col) {
-                snprintf(err, sizeof err,
-                         "Invalid attribute key '%s' specified. Valid keys are run_id, "
-                         "run_name, status, user_id, artifact_uri, start_time, end_time",
-                         cl->key);
-                ok = false;
-            } else {
-                ok = reg_sql_compare(&q, col, cl, numeric, err, sizeof err);
-            }
-            break;
-        }
-        }
-        if (!ok) {
-            st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
-            goto out;
-        }
     }
     reg_sql_add(&q, " ORDER BY ");
     json_t *order = reg_arg(c, "order_by"), *o;
@@ -1278,7 +1143,7 @@ static ap_status run_search(reg_call *c)
     {
         reg_key_kind kind;
         char *key = keys[i];
-        bool asc, numeric;
+        bool asc;
         if (!reg_order_parse(json_string_value(o), &kind, key, sizeof keys[i], &asc, err,
                              sizeof err)) {
             st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE", "%s", err);
@@ -1287,14 +1152,14 @@ static ap_status run_search(reg_call *c)
         /* Runs without the key sort last either way, as in MLflow. */
         for (int pass = 0; pass < 2; pass++) {
             if (kind == REG_ATTR) {
-                const char *col = run_attribute(key, &numeric);
+                const reg_column *col = reg_column_find(run_attrs, key);
                 if (!col) {
                     st = reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
                                   "Invalid order_by attribute '%s'", key);
                     goto out;
                 }
                 reg_sql_add(&q, "(");
-                reg_sql_add(&q, col);
+                reg_sql_add(&q, col->col);
                 reg_sql_add(&q, ")");
             } else {
                 reg_sql_add(&q, kind == REG_METRIC  ? "(SELECT m.value FROM latest_metrics m "
@@ -1307,16 +1172,8 @@ static ap_status run_search(reg_call *c)
         }
     }
     reg_sql_add(&q, "runs.start_time DESC, runs.run_uuid ASC");
-    add_page(&q, max, offset);
-    if (q.oom) {
-        st = reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "out of memory");
-        goto out;
-    }
-    st = reg_exec_v(c->conn, q.text, q.params, q.nparams, &rows, NULL);
-    if (st != AP_OK) {
-        reg_fail_db(c, st);
-        goto out;
-    }
+    reg_sql_page(&q, max, offset);
+    if ((st = reg_sql_run(c, &q, &rows, NULL)) != AP_OK) goto out;
     json_t *list;
     size_t n = rows->nrows < (size_t)max ? rows->nrows : (size_t)max;
     st = runs_json(c, rows, n, &list);
@@ -1325,14 +1182,19 @@ static ap_status run_search(reg_call *c)
         goto out;
     }
     json_object_set_new(c->result, "runs", list);
-    set_next_token(c, rows->nrows, max, offset);
+    reg_set_next_page(c, rows->nrows, max, offset);
 out:
     reg_rows_free(rows);
-    reg_filter_free(&f);
     reg_sql_free(&q);
     return st;
 }
 
+#define EXP_SEARCH_FIELDS                                                                          \
+    {"max_results", RF_INT, false}, {"page_token", RF_STRING, false},                              \
+        {"filter", RF_STRING, false}, {"order_by", RF_STRINGS, false},                             \
+    {                                                                                              \
+        "view_type", RF_STRING, false                                                              \
+    }
 #define RUN_ID_FIELDS                                                                              \
     {"run_id", RF_STRING, false},                                                                  \
     {                                                                                              \
@@ -1353,24 +1215,8 @@ const reg_endpoint reg_tracking_endpoints[] = {
      exp_get_by_name,
      false,
      {{"experiment_name", RF_STRING, true}}},
-    {"POST",
-     "experiments/search",
-     exp_search,
-     false,
-     {{"max_results", RF_INT, false},
-      {"page_token", RF_STRING, false},
-      {"filter", RF_STRING, false},
-      {"order_by", RF_STRINGS, false},
-      {"view_type", RF_STRING, false}}},
-    {"GET",
-     "experiments/search",
-     exp_search,
-     false,
-     {{"max_results", RF_INT, false},
-      {"page_token", RF_STRING, false},
-      {"filter", RF_STRING, false},
-      {"order_by", RF_STRINGS, false},
-      {"view_type", RF_STRING, false}}},
+    {"POST", "experiments/search", exp_search, false, {EXP_SEARCH_FIELDS}},
+    {"GET", "experiments/search", exp_search, false, {EXP_SEARCH_FIELDS}},
     {"GET",
      "experiments/list",
      exp_list,
