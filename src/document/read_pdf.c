@@ -14,7 +14,9 @@
  *      text outside every table is the page's free text (titles, "Teacher: ...");
  *   4. a page with (almost) no text but with drawing, or with text but no ruled table and
  *      a page-sized image (a scan, perhaps with an invisible OCR layer), is rendered
- *      at 200 dpi (fewer pixels for huge pages) and takes the raster path.
+ *      and takes the raster path: at the resolution of the image that covers the most of
+ *      the page (its pixels map 1:1), at 200 dpi when no image covers most of it, with
+ *      fewer pixels for huge pages.
  * A page without a table or text adds nothing; the interpreter skips what is not a
  * timetable.
  *
@@ -27,6 +29,7 @@
  * Thread safety: MuPDF contexts are not thread-safe, so every call makes its own context
  * (no locks, used by the calling thread only) and drops it before returning; calls on
  * different threads share nothing. */
+#include <ctype.h>
 #include <math.h>
 #include <mupdf/fitz.h>
 #include <mupdf/pdf.h>
@@ -36,7 +39,9 @@
 
 #include "core/log.h"
 #include "core/sbuf.h"
+#include "core/testable.h"
 #include "document/readers.h"
+#include "document/timeparse.h"
 #include "vision/table.h"
 
 #define PDF_MASK_SCALE  2.0f            /* mask pixels per point when painting rules */
@@ -44,7 +49,8 @@
 #define PDF_MAX_RULES   20000           /* rule segments kept per page */
 #define PDF_MAX_CHARS   100000          /* characters read per page */
 #define PDF_MIN_TEXT    8               /* fewer printable characters: a scanned page */
-#define PDF_RENDER_DPI  200.0f
+#define PDF_RENDER_DPI  200.0f          /* a scanned page drawn as vectors, not a picture */
+#define PDF_MIN_DPI     100.0           /* a coarser scan is enlarged to this */
 #define PDF_MAX_RENDER  ((size_t)16000000) /* pixels of one rendered page */
 #define PDF_MEM_CAP     ((size_t)512 << 20) /* bytes MuPDF may hold at once */
 #define PDF_STORE       ((size_t)64 << 20)  /* MuPDF's resource cache */
@@ -128,6 +134,8 @@ typedef struct collector {
     int oom, too_many, timed_out;
     fz_rect page;
     double page_area, image_area;
+    double image_ppp; /* pixels per point of the image covering the most of the page */
+    double image_best; /* the page area that image covers */
     size_t paths;
     struct timespec deadline;
     unsigned calls;
@@ -138,6 +146,8 @@ typedef struct collector {
     fz_point cur, start;
     fz_rect *fills; /* coloured cell-sized rectangles: one cell each, never split */
     size_t nfills, fills_cap;
+    fz_rect *panels; /* coloured rectangles behind a whole table (a list): its outline */
+    size_t npanels, panels_cap;
     fz_point pts[6]; /* the current subpath's corners while it may still be a rectangle */
     int npts, rect_ok;
     int fill_edges; /* the fill is coloured: its rectangles' edges are rules */
@@ -200,8 +210,37 @@ static void stroke_segment(collector *c, fz_point a, fz_point b)
         add_rule_as(c, (a.x + b.x) / 2, a.y, (a.x + b.x) / 2, b.y, c->thick, 0, 1);
 }
 
+/* Appends r to a bounded array of rectangles; sets c->oom when out of memory. */
+static void push_rect(collector *c, fz_rect **v, size_t *n, size_t *cap, fz_rect r)
+{
+    if (*n >= PDF_MAX_RULES / 4) return;
+    if (*n == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 64;
+        fz_rect *grown = realloc(*v, grown_cap * sizeof *grown);
+        if (!grown) {
+            c->oom = 1;
+            return;
+        }
+        *v = grown;
+        *cap = grown_cap;
+    }
+    (*v)[(*n)++] = r;
+}
+
+/* A panel's outline is drawn like a rule: a table's side, beyond which no text is its. */
+static void add_panel(collector *c, fz_rect r)
+{
+    push_rect(c, &c->panels, &c->npanels, &c->panels_cap, r);
+    add_rule_as(c, r.x0, r.y0, r.x1, r.y0, 0.5f, 1, 1);
+    add_rule_as(c, r.x0, r.y1, r.x1, r.y1, 0.5f, 1, 1);
+    add_rule_as(c, r.x0, r.y0, r.x0, r.y1, 0.5f, 0, 1);
+    add_rule_as(c, r.x1, r.y0, r.x1, r.y1, 0.5f, 0, 1);
+}
+
 /* A filled rectangle: a thin one is a rule along its length; a cell-sized coloured one
- * gives its four edges (smaller than a quarter of the page: not the paper's colour). */
+ * gives its four edges and stays one cell (see in_fill); a larger one (over a quarter
+ * of the page) is a panel behind a whole table, whose outline it draws; one reaching
+ * every edge of the page is the paper's colour, nothing. */
 static void fill_rect(collector *c, fz_rect r)
 {
     float w = r.x1 - r.x0, h = r.y1 - r.y0;
@@ -212,20 +251,17 @@ static void fill_rect(collector *c, fz_rect r)
         else add_rule_as(c, (r.x0 + r.x1) / 2, r.y0, (r.x0 + r.x1) / 2, r.y1, thin, 0, 1);
         return;
     }
-    if (!c->fill_edges || (double)w * h * 4 > c->page_area || thin < 4) return;
-    if (c->nfills < PDF_MAX_RULES / 4) {
-        if (c->nfills == c->fills_cap) {
-            size_t cap = c->fills_cap ? c->fills_cap * 2 : 64;
-            fz_rect *grown = realloc(c->fills, cap * sizeof *grown);
-            if (!grown) {
-                c->oom = 1;
-                return;
-            }
-            c->fills = grown;
-            c->fills_cap = cap;
-        }
-        c->fills[c->nfills++] = r;
+    if (!c->fill_edges || thin < 4) return;
+    /* the paper's own colour: a fill reaching (almost) every edge of the page */
+    float mx = 0.03f * (c->page.x1 - c->page.x0), my = 0.03f * (c->page.y1 - c->page.y0);
+    if (r.x0 <= c->page.x0 + mx && r.y0 <= c->page.y0 + my && r.x1 >= c->page.x1 - mx &&
+        r.y1 >= c->page.y1 - my)
+        return;
+    if ((double)w * h * 4 > c->page_area) {
+        add_panel(c, r);
+        return;
     }
+    push_rect(c, &c->fills, &c->nfills, &c->fills_cap, r);
     add_rule(c, r.x0, r.y0, r.x1, r.y0, 0.5f, 1);
     add_rule(c, r.x0, r.y1, r.x1, r.y1, 0.5f, 1);
     add_rule(c, r.x0, r.y0, r.x0, r.y1, 0.5f, 0);
@@ -362,14 +398,23 @@ static void dev_stroke_path(fz_context *ctx, fz_device *dev, const fz_path *path
     fz_walk_path(ctx, path, &rule_walker, c);
 }
 
+/* Images: the area they cover, and the resolution of the one covering the most (a scan's
+ * own pixels per point, whatever its rotation: the unit square's sides as drawn). */
 static void dev_fill_image(fz_context *ctx, fz_device *dev, fz_image *img, fz_matrix ctm,
                            float alpha, fz_color_params params)
 {
-    (void)img, (void)alpha, (void)params;
+    (void)alpha, (void)params;
     collector *c = (collector *)dev;
     check_time(ctx, c);
     fz_rect r = fz_intersect_rect(fz_transform_rect(fz_unit_rect, ctm), c->page);
-    if (!fz_is_empty_rect(r)) c->image_area += (double)(r.x1 - r.x0) * (r.y1 - r.y0);
+    if (fz_is_empty_rect(r)) return;
+    double area = (double)(r.x1 - r.x0) * (r.y1 - r.y0);
+    c->image_area += area;
+    double side_w = hypot(ctm.a, ctm.b), side_h = hypot(ctm.c, ctm.d);
+    if (area > c->image_best && img && side_w > 0 && side_h > 0) {
+        c->image_best = area;
+        c->image_ppp = fmax(img->w / side_w, img->h / side_h);
+    }
 }
 
 static void dev_fill_text(fz_context *ctx, fz_device *dev, const fz_text *text, fz_matrix ctm,
@@ -407,10 +452,15 @@ static void collect_rules(fz_context *ctx, fz_page *page, collector *c)
         c->fills = d->fills;
         c->nfills = d->nfills;
         c->fills_cap = d->fills_cap;
+        c->panels = d->panels;
+        c->npanels = d->npanels;
+        c->panels_cap = d->panels_cap;
         c->oom = d->oom;
         c->too_many = d->too_many;
         c->timed_out = d->timed_out;
         c->image_area = d->image_area;
+        c->image_ppp = d->image_ppp;
+        c->image_best = d->image_best;
         c->paths = d->paths;
         fz_drop_device(ctx, dev);
     }
@@ -483,7 +533,11 @@ out:
 typedef struct cbox {
     float x0, y0, x1, y1, size; /* page points, relative to the page's origin */
     int rotated;                /* the character's line runs up or down the page */
+    unsigned flags;             /* RUN_DAY, RUN_TIME */
 } cbox;
+
+#define RUN_DAY  (1u << 0) /* the run names a weekday ("Monday, Wednesday", "Thu/Fri") */
+#define RUN_TIME (1u << 1) /* the run is a time notation and nothing else */
 
 /* Whether any character box in [y0, y1) x [x0, x1) crosses the vertical line at x. */
 static int crosses_v(const cbox *b, size_t n, float x, float y0, float y1)
@@ -843,6 +897,13 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
         }
         if (tb->nrows == 1 && tb->ncols == 1) text_grid(c, X0, Y0, X1, Y1, b, n, 0);
         else if (!drawn_columns) gutter_rules(c, tb, s, b, n);
+        /* a row holding a whole list (a panel's body under its heading, a column whose
+         * row rules are not drawn): rows and columns from its text */
+        for (int r = 0; tb->nrows > 1 || tb->ncols > 1 ? r < tb->nrows : 0; r++) {
+            float y0 = tb->row_y[r] / s, y1 = tb->row_y[r + 1] / s, ys[3];
+            if (text_row_bounds(b, n, X0, y0, X1, y1, ys, 3) >= 3)
+                text_grid(c, X0, y0, X1, y1, b, n, 0);
+        }
         /* the label column: outside text left of the table, within its rows */
         float L = X0;
         for (size_t i = 0; i < n && !left_drawn; i++) {
@@ -967,6 +1028,59 @@ static int split_merged(collector *c, const img_table *tables, size_t ntables, f
     return c->nrules > before;
 }
 
+/* A cell-sized fill holding several rows of text (four or more, parted by gaps a
+ * paragraph does not leave) is a panel behind a list, not one cell: it no longer keeps
+ * what it covers in one cell, and it becomes a panel (add_panel). */
+static void find_panels(collector *c, const cbox *b, size_t n)
+{
+    size_t kept = 0;
+    for (size_t f = 0; f < c->nfills; f++) {
+        fz_rect r = c->fills[f];
+        float ys[3];
+        int gaps = text_row_bounds(b, n, r.x0 - c->page.x0, r.y0 - c->page.y0,
+                                   r.x1 - c->page.x0, r.y1 - c->page.y0, ys, 3);
+        if (gaps < 3) c->fills[kept++] = r;
+        else add_panel(c, r);
+    }
+    c->nfills = kept;
+}
+
+/* Whether text names a weekday: a word that is a day's full English name or one of its
+ * usual abbreviations (Mon, Tue, Tues, Wed, Thu, Thur, Thurs, Fri, Sat, Sun), any case. */
+static int names_day(const char *text, size_t len)
+{
+    static const char *const words[] = {"monday", "tuesday", "wednesday", "thursday",
+                                        "friday", "saturday", "sunday", "mon", "tue",
+                                        "tues", "wed", "thu", "thur", "thurs", "fri", "sat",
+                                        "sun"};
+    for (size_t i = 0; i < len;) {
+        if (!isalpha((unsigned char)text[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        char w[12];
+        while (j < len && isalpha((unsigned char)text[j])) {
+            if (j - i < sizeof w - 1) w[j - i] = (char)tolower((unsigned char)text[j]);
+            j++;
+        }
+        if (j - i < sizeof w - 1) {
+            w[j - i] = 0;
+            for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+                if (strcmp(w, words[k]) == 0) return 1;
+        }
+        i = j;
+    }
+    return 0;
+}
+
+/* The flags of a run whose text is buf[0, len). */
+static unsigned run_flags(const char *buf, size_t len)
+{
+    return (names_day(buf, len) ? RUN_DAY : 0) |
+           (tp_is_time_only(buf, len, 0, NULL) ? RUN_TIME : 0);
+}
+
 /* Boxes of the page's text runs, relative to its origin: the characters of one line
  * (no spaces) whose gaps are at most 0.6 of their size, so the words of a phrase are one
  * box. An implied rule never runs between the words of one line: a space is part of a
@@ -980,11 +1094,24 @@ static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, s
         if (b->type != FZ_STEXT_BLOCK_TEXT) continue;
         for (fz_stext_line *l = b->u.t.first_line; l; l = l->next) {
             size_t line_start = *n;
-            for (fz_stext_char *ch = l->first_char; ch; ch = ch->next) {
+            char run[128]; /* the current run's text, for its flags (a prefix is enough) */
+            size_t run_len = 0;
+            for (fz_stext_char *ch = l->first_char;; ch = ch->next) {
+                if (!ch) {
+                    if (*n > line_start) (*out)[*n - 1].flags = run_flags(run, run_len);
+                    break;
+                }
                 int rotated = fabsf(l->dir.y) > fabsf(l->dir.x);
-                if (ch->c == ' ' || ch->c < 0x20) continue;
+                if (ch->c < 0x20) continue;
+                if (ch->c == ' ') {
+                    if (run_len && run_len < sizeof run) run[run_len++] = ' ';
+                    continue;
+                }
                 fz_rect r = fz_rect_from_quad(ch->quad);
                 r = fz_translate_rect(r, -page.x0, -page.y0);
+                /* dashes as '-' (a range's connector), other non-ASCII as a mark that is none */
+                char u = ch->c < 0x80 ? (char)ch->c
+                         : (ch->c >= 0x2010 && ch->c <= 0x2015) || ch->c == 0x2212 ? '-' : '*';
                 if (*n > line_start) {
                     cbox *p = &(*out)[*n - 1];
                     float gap = rotated ? fmaxf(r.y0 - p->y1, p->y0 - r.y1)
@@ -993,9 +1120,13 @@ static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, s
                         p->x0 = fminf(p->x0, r.x0), p->y0 = fminf(p->y0, r.y0);
                         p->x1 = fmaxf(p->x1, r.x1), p->y1 = fmaxf(p->y1, r.y1);
                         p->size = fmaxf(p->size, ch->size);
+                        if (run_len < sizeof run) run[run_len++] = u;
                         continue;
                     }
+                    p->flags = run_flags(run, run_len);
                 }
+                run_len = 0;
+                run[run_len++] = u;
                 if (*n >= PDF_MAX_CHARS) return AP_ERR_TOO_LARGE;
                 if (*n == cap) {
                     cap = cap ? cap * 2 : 256;
@@ -1282,13 +1413,26 @@ oom:
 
 /* ---- scanned pages: rendered, then the raster path ---- */
 
-/* The page rendered in grey at PDF_RENDER_DPI, fewer pixels when it would pass
- * PDF_MAX_RENDER; *scale: pixels per point. Throws on MuPDF errors. */
-static fz_pixmap *render_page(fz_context *ctx, fz_page *page, fz_rect bounds, float *scale)
+/* Pixels per point for rendering a scanned page: the scan's own resolution, so that its
+ * pixels map 1:1 (resampling blurs the strokes OCR reads: a 150 dpi scan drawn at 200 dpi
+ * loses about a tenth of its strict F1), never below PDF_MIN_DPI (a coarse scan is
+ * enlarged for the OCR's sake); PDF_RENDER_DPI for a page that is drawing, not a picture
+ * (image_ppp 0); fewer pixels when the page would pass PDF_MAX_RENDER. */
+TESTABLE double pdf_render_scale(double width, double height, double image_ppp)
+{
+    double s = image_ppp > 0 ? fmax(image_ppp, PDF_MIN_DPI / 72.0) : PDF_RENDER_DPI / 72.0;
+    if (width > 0 && height > 0 && width * height * s * s > (double)PDF_MAX_RENDER)
+        s = sqrt((double)PDF_MAX_RENDER / (width * height));
+    return s;
+}
+
+/* The page rendered in grey at pdf_render_scale; *scale: pixels per point. Throws on
+ * MuPDF errors. */
+static fz_pixmap *render_page(fz_context *ctx, fz_page *page, fz_rect bounds, double image_ppp,
+                              float *scale)
 {
     double w = bounds.x1 - bounds.x0, h = bounds.y1 - bounds.y0;
-    double s = PDF_RENDER_DPI / 72.0;
-    if (w * h * s * s > (double)PDF_MAX_RENDER) s = sqrt((double)PDF_MAX_RENDER / (w * h));
+    double s = pdf_render_scale(w, h, image_ppp);
     *scale = (float)s;
     return fz_new_pixmap_from_page(ctx, page, fz_scale((float)s, (float)s), fz_device_gray(ctx),
                                    0);
@@ -1380,11 +1524,11 @@ static ap_status load_page(reader *rd, int number, fz_page **page, collector *c,
     return AP_OK;
 }
 
-static ap_status render(reader *rd, int number, fz_page *page, fz_rect bounds, fz_pixmap **pm,
-                        float *scale, ap_error *err)
+static ap_status render(reader *rd, int number, fz_page *page, fz_rect bounds, double image_ppp,
+                        fz_pixmap **pm, float *scale, ap_error *err)
 {
     fz_context *ctx = rd->ctx;
-    fz_try(ctx) *pm = render_page(ctx, page, bounds, scale);
+    fz_try(ctx) *pm = render_page(ctx, page, bounds, image_ppp, scale);
     fz_catch(ctx) return mupdf_failure(rd, number, 0, err);
     return AP_OK;
 }
@@ -1417,8 +1561,6 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
     if (c.too_many) log_debug("pdf: page %d: more than %d rules, the rest ignored", number, PDF_MAX_RULES);
 
     float s = 1;
-    close_row_tables(&c);
-    if ((st = rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) goto out;
     {
         cbox *boxes = NULL;
         size_t nboxes = 0;
@@ -1428,6 +1570,17 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
             st = st == AP_ERR_NOMEM ? ap_fail(err, st, "pdf: out of memory")
                                     : ap_fail(err, st, "pdf: page %d holds more than %d characters",
                                               number, PDF_MAX_CHARS);
+            goto out;
+        }
+        find_panels(&c, boxes, nboxes);
+        /* a panel is a table even without inner rules (the lattice drops one-cell
+         * tables): rows and columns from its text */
+        for (size_t p = 0; p < c.npanels; p++)
+            text_grid(&c, c.panels[p].x0 - c.page.x0, c.panels[p].y0 - c.page.y0,
+                      c.panels[p].x1 - c.page.x0, c.panels[p].y1 - c.page.y0, boxes, nboxes, 0);
+        close_row_tables(&c);
+        if ((st = rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) {
+            free(boxes);
             goto out;
         }
         size_t before = c.nrules;
@@ -1480,7 +1633,9 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
                   (ntables == 0 && c.image_area * 2 > c.page_area);
     if (scanned) {
         float scale = 1;
-        if ((st = render(rd, number, page, c.page, &pm, &scale, err)) != AP_OK) goto out;
+        /* the scan's own resolution when an image covers most of the page */
+        double ppp = c.image_best * 2 > c.page_area ? c.image_ppp : 0;
+        if ((st = render(rd, number, page, c.page, ppp, &pm, &scale, err)) != AP_OK) goto out;
         if (!(pix = pix_from_pixmap(ctx, pm))) goto oom;
         st = tt_read_raster(pix, rd->engines, rd->nengines, rd->opts, out, err);
         if (st != AP_OK) goto out;
@@ -1506,6 +1661,7 @@ out:
     pieces_free(&ps);
     free(c.rules);
     free(c.fills);
+    free(c.panels);
     pixDestroy(&pix);
     fz_drop_pixmap(ctx, pm);
     fz_drop_stext_page(ctx, text);

@@ -4,7 +4,9 @@
  * smaller type, a header line with Teacher/Class, a second page without a timetable) is
  * read from its embedded text and vector rules into exactly the right timeblocks, with
  * no OCR engine at all. The same grid drawn with thin filled rectangles instead of
- * strokes gives the same answer. Hostile and broken files are refused with a clear status
+ * strokes gives the same answer. The same timetable as a 150 dpi picture on the page (a
+ * scan) is read by OCR at the picture's own resolution. Two lists side by side on
+ * coloured panels without rules keep their own days. Hostile and broken files are refused with a clear status
  * within bounded time: garbage after "%PDF", a truncated file, a page tree claiming
  * 10,000 pages, and a real 60-page document. */
 #include <cairo-pdf.h>
@@ -69,11 +71,8 @@ static void rule(cairo_t *cr, int filled, double x0, double y0, double x1, doubl
  *   Tuesday  | Science    | Music       | History     |      U ...  |
  *                           (Room 4)
  * "Lunch" is set bottom-to-top in a cell merged down both days. Page 2: prose only. */
-static char *draw_pdf(int filled_rules, size_t *len)
+static void draw_timetable(cairo_t *cr, int filled_rules)
 {
-    sbuf b = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
-    cairo_t *cr = cairo_create(s);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_line_width(cr, 1);
     text(cr, "Teacher: Miss Smith   Class: 4B   Term: Autumn 2024", "Sans 12", 421, 40, 0);
@@ -103,6 +102,14 @@ static char *draw_pdf(int filled_rules, size_t *len)
     text(cr, "(Room 4)", "Sans 9", (xs[2] + xs[3]) / 2, 262, 0);
     text(cr, "History", "Sans 13", (xs[3] + xs[4]) / 2, 250, 0);
     text(cr, "Lunch", "Sans 13", (xs[4] + xs[5]) / 2, 210, -90);
+}
+
+static char *draw_pdf(int filled_rules, size_t *len)
+{
+    sbuf b = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    draw_timetable(cr, filled_rules);
     cairo_show_page(cr);
     text(cr, "Notes for parents: bring a coat on Fridays.", "Sans 12", 421, 100, 0);
     cairo_show_page(cr);
@@ -168,6 +175,130 @@ static void test_born_digital(void **state)
             assert_float_equal(d.blocks[i].confidence, 1.0, 1e-6); /* exact text */
             assert_int_equal(d.blocks[i].bbox.page, 1);
         }
+        tt_doc_free(&d);
+        free(pdf);
+    }
+}
+
+double pdf_render_scale(double width, double height, double image_ppp); /* TESTABLE */
+
+/* The timetable as a scanner writes it: drawn into a 150 dpi picture, which is the whole
+ * content of an A4 page (cairo's PDF surface keeps the picture's own pixels). No text
+ * layer: the page is rendered at the picture's resolution and read by OCR. */
+static void test_scanned(void **state)
+{
+    (void)state;
+    const double dpi = 150, k = dpi / 72;
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(842 * k),
+                                                      (int)(595 * k));
+    cairo_t *cr = cairo_create(img);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_scale(cr, k, k);
+    draw_timetable(cr, 0);
+    cairo_destroy(cr);
+    sbuf b = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
+    cr = cairo_create(s);
+    cairo_scale(cr, 1 / k, 1 / k);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_paint(cr);
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    cairo_surface_destroy(img);
+    size_t len = 0;
+    char *pdf = sbuf_take(&b, &len);
+    assert_non_null(pdf);
+    tt_doc d;
+    ap_error e = {0};
+    ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
+    if (st != AP_OK) fail_msg("extract: %s", e.msg);
+    /* OCR: the upright lessons with their header times, boxes back on the page */
+    check(&d, 0, "Maths", 9 * 60, 11 * 60, NULL);
+    check(&d, 0, "Art", 11 * 60, 12 * 60, NULL);
+    check(&d, 1, "Science", 9 * 60, 10 * 60, NULL);
+    check(&d, 1, "History", 11 * 60, 12 * 60, NULL);
+    const tt_block *art = find(&d, 0, "Art");
+    assert_true(art->bbox.x > 460 - 10 && art->bbox.x + art->bbox.w < 600 + 10);
+    tt_doc_free(&d);
+    free(pdf);
+
+    /* the scale: the picture's own pixels; a coarse one enlarged to 100 dpi; a page drawn
+     * as vectors at 200 dpi; never past the pixel cap */
+    assert_float_equal(pdf_render_scale(842, 595, k), k, 1e-9);
+    assert_float_equal(pdf_render_scale(842, 595, 0.5), 100.0 / 72, 1e-9);
+    assert_float_equal(pdf_render_scale(842, 595, 0), 200.0 / 72, 1e-6);
+    double big = pdf_render_scale(842, 595, 20);
+    assert_true(842 * 595 * big * big <= 16000000.0 * 1.0001 && big < 20);
+}
+
+/* Lists side by side on coloured panels, without a rule: "Schedule / Monday, Wednesday"
+ * and "Schedule / Tuesday", each a column of names beside a column of times. Each panel
+ * is its own table, so every list keeps its own days. Drawn twice: panels taller than a
+ * quarter of the page, and compact ones (a fill the size of a cell that holds a list). */
+static char *draw_lists(int compact, size_t *len)
+{
+    static const char *const names[2][5] = {{"Maths", "Phonics", "Break", "Science", "Art"},
+                                            {"English", "Music", "Recess", "History", "PE"}};
+    static const char *const times[5] = {"9:00 - 9:45am", "9:45 - 10:30am", "10:30 - 10:45am",
+                                         "10:45 - 11:30am", "11:30 - 12:00pm"};
+    sbuf b = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    text(cr, "Oak Class Timetable", "Sans Bold 16", 421, 30, 0);
+    double pitch = compact ? 32 : 60, top = 60, height = 70 + 5 * pitch;
+    for (int l = 0; l < 2; l++) {
+        double x0 = 40 + l * 400, w = compact ? 330 : 360;
+        cairo_set_source_rgb(cr, l ? 0.85 : 0.98, l ? 0.92 : 0.85, l ? 0.98 : 0.8);
+        cairo_rectangle(cr, x0, top, w, height);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.3);
+        text(cr, "Schedule", "Sans Bold 13", x0 + w / 2, top + 18, 0);
+        text(cr, l ? "Tuesday" : "Monday, Wednesday", "Sans 10", x0 + w / 2, top + 38, 0);
+        for (int i = 0; i < 5; i++) {
+            double y = top + 75 + i * pitch;
+            text(cr, names[l][i], "Sans 11", x0 + w * 0.3, y, 0);
+            text(cr, times[i], "Sans 9", x0 + w * 0.78, y, 0);
+        }
+    }
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    char *data = sbuf_take(&b, len);
+    assert_non_null(data);
+    return data;
+}
+
+static void test_lists_side_by_side(void **state)
+{
+    (void)state;
+    for (int compact = 0; compact <= 1; compact++) {
+        size_t len = 0;
+        char *pdf = draw_lists(compact, &len);
+        tt_doc d;
+        ap_error e = {0};
+        ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
+        if (st != AP_OK) fail_msg("extract: %s", e.msg);
+        if (d.nblocks != 15) {
+            for (size_t i = 0; i < d.nblocks; i++)
+                print_message("  %d %s\n", d.blocks[i].day, d.blocks[i].name);
+            fail_msg("compact %d: %zu blocks, wanted 15", compact, d.nblocks);
+        }
+        for (int day = 0; day <= 2; day += 2) {
+            check(&d, day, "Maths", 9 * 60, 9 * 60 + 45, NULL);
+            check(&d, day, "Break", 10 * 60 + 30, 10 * 60 + 45, NULL);
+            check(&d, day, "Art", 11 * 60 + 30, 12 * 60, NULL);
+        }
+        check(&d, 1, "English", 9 * 60, 9 * 60 + 45, NULL);
+        check(&d, 1, "History", 10 * 60 + 45, 11 * 60 + 30, NULL);
+        check(&d, 1, "PE", 11 * 60 + 30, 12 * 60, NULL);
+        assert_null(find(&d, 1, "Maths"));
+        assert_null(find(&d, 0, "English"));
         tt_doc_free(&d);
         free(pdf);
     }
@@ -249,6 +380,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_born_digital),
+        cmocka_unit_test(test_scanned),
+        cmocka_unit_test(test_lists_side_by_side),
         cmocka_unit_test(test_broken_files),
         cmocka_unit_test(test_huge_page_count),
     };
