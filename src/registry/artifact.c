@@ -221,7 +221,7 @@ void art_list_sort(art_list *l)
     if (l->n > 1) qsort(l->items, l->n, sizeof *l->items, entry_cmp);
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
+void art_hex(const unsigned char *d, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -293,7 +293,7 @@ ap_status art_file_etag(const char *path, size_t part_size, char out[80], ap_err
                 EVP_DigestUpdate(part, buf, (size_t)n);
         }
         EVP_DigestFinal_ex(part, d, &dn);
-        hex(d, dn, out);
+        art_hex(d, dn, out);
         goto out;
     }
     if (in_part > 0) {
@@ -302,7 +302,7 @@ ap_status art_file_etag(const char *path, size_t part_size, char out[80], ap_err
         parts++;
     }
     EVP_DigestFinal_ex(whole, d, &dn);
-    hex(d, dn, out);
+    art_hex(d, dn, out);
     snprintf(out + 2 * dn, 80 - 2 * dn, "-%zu", parts);
 out:
     if (fd >= 0) close(fd);

@@ -146,6 +146,8 @@ extern const art_ops art_s3_ops;
 ap_status art_list_push(art_list *l, size_t max, const char *key, bool is_dir, uint64_t size,
                         int64_t mtime, const char *etag, ap_error *err);
 void art_list_sort(art_list *l);
+/* Writes the n bytes of d as 2n lowercase hex digits and a NUL to out (2n + 1 bytes). */
+void art_hex(const unsigned char *d, size_t n, char *out);
 /* Opens a new temporary file beside path (same directory, so a rename publishes it);
  * its name goes to tmp. art_tmp_commit() syncs, closes and renames it over path;
  * art_tmp_abort() closes and removes it. Both accept fd < 0. */

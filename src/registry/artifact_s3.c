@@ -216,16 +216,6 @@ static ap_status full_key(const s3_store *s, const char *key, char *out, size_t 
     return AP_OK;
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[d[i] >> 4];
-        out[2 * i + 1] = digits[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* The hex SHA-256 of the request body, for x-amz-content-sha256. */
 static ap_status payload_hash(const s3_req *r, char out[65], ap_error *err)
 {
@@ -259,7 +249,7 @@ static ap_status payload_hash(const s3_req *r, char out[65], ap_error *err)
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned dn = 0;
     EVP_DigestFinal_ex(ctx, d, &dn);
-    hex(d, dn, out);
+    art_hex(d, dn, out);
 out:
     EVP_MD_CTX_free(ctx);
     return st;
