@@ -7,6 +7,7 @@
 #include "features/defs.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,25 +137,47 @@ static size_t seq_len(yaml_node_t *seq)
     return (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 }
 
+/* The list at path (entities, feature_views, a view's features): 1..max items, for which
+ * *items gets size bytes each, zeroed. */
+static ap_status read_list(walker *w, const char *path, yaml_node_t *seq, size_t max,
+                           const char *what, size_t size, void **items)
+{
+    if (!seq) return fail_at(w, path, NULL, "is required");
+    if (seq->type != YAML_SEQUENCE_NODE || seq_len(seq) == 0)
+        return fail_at(w, path, seq, "must be a non-empty list");
+    if (seq_len(seq) > max) return fail_at(w, path, seq, "at most %zu %s", max, what);
+    *items = calloc(seq_len(seq), size);
+    if (!*items) return ap_fail(w->err, AP_ERR_NOMEM, "out of memory");
+    return AP_OK;
+}
+
+/* Item i of a list (at path): a mapping of the allowed keys only, with a valid name. */
+static ap_status read_item(walker *w, const char *path, yaml_node_t *seq, size_t i,
+                           const char *const *allowed, yaml_node_t **m, char name[FS_MAX_NAME + 1])
+{
+    *m = seq_item(w->doc, seq, i);
+    if ((*m)->type != YAML_MAPPING_NODE) return fail_at(w, path, *m, "must be a mapping");
+    ap_status st = check_keys(w, path, *m, allowed);
+    return st == AP_OK ? get_name(w, path, *m, "name", name) : st;
+}
+
+static const char *const type_names[] = {"int", "float", "string", "bool"};
+
 static ap_status read_entities(walker *w, yaml_node_t *seq, fs_defs *d)
 {
     static const char *const keys[] = {"name", "join_key", "description", NULL};
-    if (!seq) return fail_at(w, "entities", NULL, "is required");
-    if (seq->type != YAML_SEQUENCE_NODE || seq_len(seq) == 0)
-        return fail_at(w, "entities", seq, "must be a non-empty list");
-    if (seq_len(seq) > FS_MAX_ENTITIES)
-        return fail_at(w, "entities", seq, "at most %d entities", FS_MAX_ENTITIES);
-    d->entities = calloc(seq_len(seq), sizeof *d->entities);
-    if (!d->entities) return ap_fail(w->err, AP_ERR_NOMEM, "out of memory");
+    void *items;
+    ap_status st = read_list(w, "entities", seq, FS_MAX_ENTITIES, "entities", sizeof *d->entities,
+                             &items);
+    if (st != AP_OK) return st;
+    d->entities = items;
     for (size_t i = 0; i < seq_len(seq); i++) {
         char path[64];
         snprintf(path, sizeof path, "entities[%zu]", i);
-        yaml_node_t *m = seq_item(w->doc, seq, i);
-        if (m->type != YAML_MAPPING_NODE) return fail_at(w, path, m, "must be a mapping");
         fs_entity *e = &d->entities[i];
         d->nentities = i + 1;
-        ap_status st = check_keys(w, path, m, keys);
-        if (st == AP_OK) st = get_name(w, path, m, "name", e->name);
+        yaml_node_t *m;
+        st = read_item(w, path, seq, i, keys, &m, e->name);
         if (st == AP_OK) st = get_name(w, path, m, "join_key", e->join_key);
         if (st != AP_OK) return st;
         const char *desc = scalar(map_get(w->doc, m, "description"));
@@ -174,24 +197,19 @@ static ap_status read_entities(walker *w, yaml_node_t *seq, fs_defs *d)
 static ap_status read_features(walker *w, const char *vpath, yaml_node_t *seq, fs_view *v)
 {
     static const char *const keys[] = {"name", "type", "description", NULL};
-    static const char *const types[] = {"int", "float", "string", "bool"};
     char path[128];
     snprintf(path, sizeof path, "%s.features", vpath);
-    if (!seq) return fail_at(w, path, NULL, "is required");
-    if (seq->type != YAML_SEQUENCE_NODE || seq_len(seq) == 0)
-        return fail_at(w, path, seq, "must be a non-empty list");
-    if (seq_len(seq) > FS_MAX_FEATURES)
-        return fail_at(w, path, seq, "at most %d features", FS_MAX_FEATURES);
-    v->features = calloc(seq_len(seq), sizeof *v->features);
-    if (!v->features) return ap_fail(w->err, AP_ERR_NOMEM, "out of memory");
+    void *items;
+    ap_status st = read_list(w, path, seq, FS_MAX_FEATURES, "features", sizeof *v->features,
+                             &items);
+    if (st != AP_OK) return st;
+    v->features = items;
     for (size_t i = 0; i < seq_len(seq); i++) {
         snprintf(path, sizeof path, "%s.features[%zu]", vpath, i);
-        yaml_node_t *m = seq_item(w->doc, seq, i);
-        if (m->type != YAML_MAPPING_NODE) return fail_at(w, path, m, "must be a mapping");
         fs_feature *f = &v->features[i];
         v->nfeatures = i + 1;
-        ap_status st = check_keys(w, path, m, keys);
-        if (st == AP_OK) st = get_name(w, path, m, "name", f->name);
+        yaml_node_t *m;
+        st = read_item(w, path, seq, i, keys, &m, f->name);
         if (st != AP_OK) return st;
         yaml_node_t *tn = map_get(w->doc, m, "type");
         const char *t = scalar(tn);
@@ -199,7 +217,7 @@ static ap_status read_features(walker *w, const char *vpath, yaml_node_t *seq, f
         snprintf(tpath, sizeof tpath, "%s.type", path);
         if (!t) return fail_at(w, tpath, tn ? tn : m, "is required: int|float|string|bool");
         size_t k = 0;
-        while (k < 4 && strcmp(types[k], t) != 0)
+        while (k < 4 && strcmp(type_names[k], t) != 0)
             k++;
         if (k == 4) return fail_at(w, tpath, tn, "'%s' is not one of int|float|string|bool", t);
         f->type = (fs_type)k;
@@ -215,23 +233,19 @@ static ap_status read_views(walker *w, yaml_node_t *seq, fs_defs *d)
 {
     static const char *const keys[] = {"name", "entity", "ttl_s", "features", "description",
                                        NULL};
-    if (!seq) return fail_at(w, "feature_views", NULL, "is required");
-    if (seq->type != YAML_SEQUENCE_NODE || seq_len(seq) == 0)
-        return fail_at(w, "feature_views", seq, "must be a non-empty list");
-    if (seq_len(seq) > FS_MAX_VIEWS)
-        return fail_at(w, "feature_views", seq, "at most %d views", FS_MAX_VIEWS);
-    d->views = calloc(seq_len(seq), sizeof *d->views);
-    if (!d->views) return ap_fail(w->err, AP_ERR_NOMEM, "out of memory");
+    void *items;
+    ap_status st = read_list(w, "feature_views", seq, FS_MAX_VIEWS, "views", sizeof *d->views,
+                             &items);
+    if (st != AP_OK) return st;
+    d->views = items;
     for (size_t i = 0; i < seq_len(seq); i++) {
         char path[64];
         snprintf(path, sizeof path, "feature_views[%zu]", i);
-        yaml_node_t *m = seq_item(w->doc, seq, i);
-        if (m->type != YAML_MAPPING_NODE) return fail_at(w, path, m, "must be a mapping");
         fs_view *v = &d->views[i];
         d->nviews = i + 1;
         char entity[FS_MAX_NAME + 1];
-        ap_status st = check_keys(w, path, m, keys);
-        if (st == AP_OK) st = get_name(w, path, m, "name", v->name);
+        yaml_node_t *m;
+        st = read_item(w, path, seq, i, keys, &m, v->name);
         if (st == AP_OK) st = get_name(w, path, m, "entity", entity);
         if (st != AP_OK) return st;
         long e = fs_defs_entity(d, entity);
@@ -403,8 +417,7 @@ ap_status fs_defs_resolve(const fs_defs *d, const char *ref, size_t *view, size_
 
 const char *fs_type_str(fs_type t)
 {
-    static const char *const names[] = {"int", "float", "string", "bool"};
-    return (unsigned)t < 4 ? names[t] : "?";
+    return (unsigned)t < 4 ? type_names[t] : "?";
 }
 
 bool fs_type_accepts(fs_type t, const json_t *value)
