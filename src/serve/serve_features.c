@@ -41,6 +41,25 @@ static void observe(serve_features *f, const char *op, double started, ap_status
     if (st != AP_OK) metric_add(f->errors, (const char *const[]){op}, 1);
 }
 
+/* fs_read and fs_write, timed into the store metrics. */
+static ap_status timed_read(serve_features *f, size_t nids, const char *const *ids, size_t nrefs,
+                            const fs_ref *refs, fs_value *vals, ap_error *err)
+{
+    double t = http_now();
+    ap_status st = fs_read(f->store, nids, ids, nrefs, refs, vals, err);
+    observe(f, "read", t, st);
+    return st;
+}
+
+static ap_status timed_write(serve_features *f, size_t view, const char *id, const json_t *row,
+                             int64_t event_ms, ap_error *err)
+{
+    double t = http_now();
+    ap_status st = fs_write(f->store, view, id, row, event_ms, err);
+    observe(f, "write", t, st);
+    return st;
+}
+
 ap_status serve_features_open(serve_ctx *sc, ap_error *err)
 {
     const cfg *c = sc->cfg;
@@ -239,9 +258,7 @@ ap_status serve_handle_features_get(void *ctx, const http_request *req, http_res
     }
     fs_value *vals = calloc(nrefs, sizeof *vals);
     if (!vals) return http_error(resp, AP_ERR_NOMEM, NULL, "out of memory");
-    double t = http_now();
-    st = fs_read(f->store, 1, &id, nrefs, refs, vals, &err);
-    observe(f, "read", t, st);
+    st = timed_read(f, 1, &id, nrefs, refs, vals, &err);
     if (st != AP_OK) {
         free(vals);
         return store_error(resp, st, &err);
@@ -307,10 +324,7 @@ static ap_status write_features(serve_features *f, const char *id, const json_t 
         json_object_set(by_view[v], d->views[v].features[k].name, value);
     }
     for (size_t v = 0; v < d->nviews && st == AP_OK; v++) {
-        if (!by_view[v]) continue;
-        double t = http_now();
-        st = fs_write(f->store, v, id, by_view[v], event_ms, err);
-        observe(f, "write", t, st);
+        if (by_view[v]) st = timed_write(f, v, id, by_view[v], event_ms, err);
     }
 out:
     for (size_t v = 0; v < d->nviews; v++)
@@ -319,8 +333,12 @@ out:
     return st;
 }
 
-static json_t *parse_body(const http_request *req, http_response *resp, ap_status *st)
+/* The JSON object body of a feature route, once the store is known to be open; NULL with
+ * the reply set (and *st its status) otherwise. */
+static json_t *store_body(serve_ctx *sc, const http_request *req, http_response *resp,
+                          ap_status *st)
 {
+    if ((*st = need_store(sc, resp)) != AP_OK) return NULL;
     json_error_t jerr;
     json_t *body = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!body) {
@@ -342,9 +360,8 @@ static json_t *parse_body(const http_request *req, http_response *resp, ap_statu
 ap_status serve_handle_features_post(void *ctx, const http_request *req, http_response *resp)
 {
     serve_ctx *sc = ctx;
-    ap_status st = need_store(sc, resp);
-    if (st != AP_OK) return st;
-    json_t *body = parse_body(req, resp, &st);
+    ap_status st;
+    json_t *body = store_body(sc, req, resp, &st);
     if (!body) return st;
     const char *id = json_string_value(json_object_get(body, "entity_id"));
     int64_t event_ms;
@@ -375,9 +392,8 @@ ap_status serve_handle_features_post(void *ctx, const http_request *req, http_re
 ap_status serve_handle_online_features(void *ctx, const http_request *req, http_response *resp)
 {
     serve_ctx *sc = ctx;
-    ap_status st = need_store(sc, resp);
-    if (st != AP_OK) return st;
-    json_t *body = parse_body(req, resp, &st);
+    ap_status st;
+    json_t *body = store_body(sc, req, resp, &st);
     if (!body) return st;
     serve_features *f = sc->features;
     const fs_defs *d = f->defs;
@@ -449,9 +465,7 @@ ap_status serve_handle_online_features(void *ctx, const http_request *req, http_
             goto out;
         }
     }
-    double t = http_now();
-    st = fs_read(f->store, nids, ids, nrefs, refs, vals, &err);
-    observe(f, "read", t, st);
+    st = timed_read(f, nids, ids, nrefs, refs, vals, &err);
     if (st != AP_OK) {
         st = store_error(resp, st, &err);
         goto out;
@@ -503,9 +517,8 @@ out:
 ap_status serve_handle_push(void *ctx, const http_request *req, http_response *resp)
 {
     serve_ctx *sc = ctx;
-    ap_status st = need_store(sc, resp);
-    if (st != AP_OK) return st;
-    json_t *body = parse_body(req, resp, &st);
+    ap_status st;
+    json_t *body = store_body(sc, req, resp, &st);
     if (!body) return st;
     serve_features *f = sc->features;
     const fs_defs *d = f->defs;
@@ -568,9 +581,7 @@ ap_status serve_handle_push(void *ctx, const http_request *req, http_response *r
         if (!id) {
             st = http_error(resp, AP_ERR_INVALID, NULL, "df.%s[%zu] must be a string", join_key, r);
         } else {
-            double t = http_now();
-            st = fs_write(f->store, (size_t)v, id, row, event_ms, &err);
-            observe(f, "write", t, st);
+            st = timed_write(f, (size_t)v, id, row, event_ms, &err);
             if (st != AP_OK)
                 st = st == AP_ERR_UNAVAILABLE
                          ? store_error(resp, st, &err)
