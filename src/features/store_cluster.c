@@ -443,6 +443,15 @@ static void cl_close(void *b)
     free(s);
 }
 
+/* A seed node of cluster_nodes; half the node table is kept for nodes learnt later. */
+static bool add_seed(void *arg, const char *host, unsigned port)
+{
+    cl_store *s = arg;
+    if (s->nnodes == CL_MAX_NODES / 2) return false;
+    node_index(s, host, port);
+    return true;
+}
+
 static ap_status cl_open(const fs_options *o, void **out, ap_error *err)
 {
     cl_store *s = calloc(1, sizeof *s);
@@ -465,30 +474,9 @@ static ap_status cl_open(const fs_options *o, void **out, ap_error *err)
     for (size_t i = 0; i < n; i++)
         ap_pool_add(s->pool, &s->clients[i]);
     s->nclients = n;
-    const char *p = o->cluster_nodes ? o->cluster_nodes : "";
-    while (*p) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char item[CL_HOST_MAX + 8], host[CL_HOST_MAX];
-        unsigned port;
-        if (len > 0) {
-            if (len >= sizeof item || s->nnodes == CL_MAX_NODES / 2) {
-                st = ap_fail(err, AP_ERR_CONFIG, "feature_store.cluster_nodes: too long a list");
-                goto fail;
-            }
-            memcpy(item, p, len);
-            item[len] = '\0';
-            if (fs_redis_hostport(item, host, sizeof host, &port, NULL) != AP_OK) {
-                st = ap_fail(err, AP_ERR_CONFIG,
-                             "feature_store.cluster_nodes (env REDIS_CLUSTER_NODES): '%s' is not "
-                             "host:port",
-                             item);
-                goto fail;
-            }
-            node_index(s, host, port);
-        }
-        p += len + (comma != NULL);
-    }
+    st = fs_redis_hostlist(o->cluster_nodes, CL_HOST_MAX, "feature_store.cluster_nodes",
+                           "REDIS_CLUSTER_NODES", add_seed, s, err);
+    if (st != AP_OK) goto fail;
     if (s->nnodes == 0) {
         st = ap_fail(err, AP_ERR_CONFIG,
                      "feature_store.cluster_nodes (env REDIS_CLUSTER_NODES) is required with the "

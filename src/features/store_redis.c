@@ -28,6 +28,7 @@
  * later operations try once, without the retry loop, until one succeeds; so a service
  * whose Redis is gone answers at once (features skipped) instead of stalling every
  * request for retry_s. */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,7 +42,6 @@
 #include "core/pool.h"
 #include "features/store_internal.h"
 
-#define FS_HOST_MAX 256
 #define FS_MAX_SENTINELS 16
 
 double fs_monotonic(void)
@@ -76,6 +76,32 @@ ap_status fs_redis_hostport(const char *s, char *host, size_t hostsize, unsigned
     memcpy(host, h, hl);
     host[hl] = '\0';
     *port = (unsigned)p;
+    return AP_OK;
+}
+
+ap_status fs_redis_hostlist(const char *list, size_t host_max, const char *setting,
+                            const char *env, bool (*add)(void *arg, const char *host, unsigned port),
+                            void *arg, ap_error *err)
+{
+    assert(host_max <= FS_HOST_MAX);
+    for (const char *p = list ? list : ""; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[FS_HOST_MAX + 8], host[FS_HOST_MAX];
+        unsigned port;
+        if (len > 0) {
+            if (len >= host_max + 8)
+                return ap_fail(err, AP_ERR_CONFIG, "%s: too long a list", setting);
+            memcpy(item, p, len);
+            item[len] = '\0';
+            if (fs_redis_hostport(item, host, host_max, &port, NULL) != AP_OK)
+                return ap_fail(err, AP_ERR_CONFIG, "%s (env %s): '%s' is not host:port", setting,
+                               env, item);
+            if (!add(arg, host, port))
+                return ap_fail(err, AP_ERR_CONFIG, "%s: too long a list", setting);
+        }
+        p += len + (comma != NULL);
+    }
     return AP_OK;
 }
 
@@ -356,21 +382,27 @@ static op_result read_reply(redisContext *c, redisReply **out, ap_error *err)
     return OP_OK;
 }
 
+/* Reads the next reply of a pipeline into *r (NULL when it failed; the first failure is
+ * kept in *res). false when the connection broke: the rest cannot be read. Every reply is
+ * read even after a failure, to keep the connection in step. */
+static bool pipeline_reply(redisContext *c, redisReply **r, op_result *res, ap_error *err)
+{
+    op_result one = read_reply(c, r, err);
+    if (one == OP_RETRY && c->err) return false;
+    if (one != OP_OK && *res == OP_OK) *res = one;
+    return true;
+}
+
 static op_result put_fn(rstore *s, redisContext *c, void *arg, ap_error *err)
 {
     const fs_put *p = arg;
     int n = fs_redis_append_put(c, p, false);
     if (s->wait_replicas > 0) redisAppendCommand(c, "WAIT %d %d", s->wait_replicas, s->wait_timeout_ms);
     op_result res = OP_OK;
-    /* Read every reply even after a failure, to keep the connection in step. */
     for (int i = 0; i < n + (s->wait_replicas > 0); i++) {
         redisReply *r;
-        op_result one = read_reply(c, &r, err);
-        if (one == OP_RETRY && c->err) return OP_RETRY;
-        if (one != OP_OK) {
-            if (res == OP_OK) res = one;
-            continue;
-        }
+        if (!pipeline_reply(c, &r, &res, err)) return OP_RETRY;
+        if (!r) continue;
         if (i == n && res == OP_OK && r->type == REDIS_REPLY_INTEGER &&
             r->integer < s->wait_replicas) {
             ap_fail(err, AP_ERR_UNAVAILABLE,
@@ -397,12 +429,8 @@ static op_result get_fn(rstore *s, redisContext *c, void *arg, ap_error *err)
     op_result res = OP_OK;
     for (size_t i = 0; i < a->n; i++) {
         redisReply *r;
-        op_result one = read_reply(c, &r, err);
-        if (one == OP_RETRY && c->err) return OP_RETRY;
-        if (one != OP_OK) {
-            if (res == OP_OK) res = one;
-            continue;
-        }
+        if (!pipeline_reply(c, &r, &res, err)) return OP_RETRY;
+        if (!r) continue;
         if (res == OP_OK && !fs_redis_take_get(r, &a->gets[i])) {
             ap_fail(err, AP_ERR_PROCESSING, "redis: unexpected HMGET reply");
             res = OP_FAIL;
@@ -449,6 +477,15 @@ static char *dup_or_empty(const char *s)
     return strdup(s ? s : "");
 }
 
+static bool add_sentinel(void *arg, const char *host, unsigned port)
+{
+    rstore *s = arg;
+    if (s->nsentinels == FS_MAX_SENTINELS) return false;
+    snprintf(s->sentinels[s->nsentinels].host, FS_HOST_MAX, "%s", host);
+    s->sentinels[s->nsentinels++].port = port;
+    return true;
+}
+
 static ap_status rs_open_generic(const fs_options *o, bool sentinel, void **out, ap_error *err)
 {
     rstore *s = calloc(1, sizeof *s);
@@ -486,30 +523,9 @@ static ap_status rs_open_generic(const fs_options *o, bool sentinel, void **out,
                          "the sentinel store");
             goto fail;
         }
-        const char *p = o->sentinels ? o->sentinels : "";
-        while (*p) {
-            const char *comma = strchr(p, ',');
-            size_t len = comma ? (size_t)(comma - p) : strlen(p);
-            char item[FS_HOST_MAX + 8];
-            if (len >= sizeof item || s->nsentinels == FS_MAX_SENTINELS) {
-                st = ap_fail(err, AP_ERR_CONFIG, "feature_store.sentinels: too long a list");
-                goto fail;
-            }
-            memcpy(item, p, len);
-            item[len] = '\0';
-            if (len > 0) {
-                st = fs_redis_hostport(item, s->sentinels[s->nsentinels].host, FS_HOST_MAX,
-                                       &s->sentinels[s->nsentinels].port, err);
-                if (st != AP_OK) {
-                    ap_fail(err, AP_ERR_CONFIG, "feature_store.sentinels (env REDIS_SENTINELS): "
-                                                "'%s' is not host:port",
-                            item);
-                    goto fail;
-                }
-                s->nsentinels++;
-            }
-            p += len + (comma != NULL);
-        }
+        st = fs_redis_hostlist(o->sentinels, FS_HOST_MAX, "feature_store.sentinels",
+                               "REDIS_SENTINELS", add_sentinel, s, err);
+        if (st != AP_OK) goto fail;
         if (s->nsentinels == 0) {
             st = ap_fail(err, AP_ERR_CONFIG,
                          "feature_store.sentinels (env REDIS_SENTINELS) is required with the "

@@ -341,6 +341,40 @@ static void test_store_options(void **state)
     fs_store_close(s);
 }
 
+/* The host:port lists of the sentinel and cluster stores (one parser serves both): a bad
+ * item and one too many are named with the setting and its variable; empty items are
+ * skipped; a cluster host must fit the cluster's node table. */
+static void test_store_host_lists(void **state)
+{
+    fixture *f = *state;
+    fs_store *s = NULL;
+    ap_error err = {0};
+    fs_options o = {.type = "cluster", .defs = f->defs, .cluster_nodes = "127.0.0.1:7000,oops"};
+    assert_int_equal(fs_store_open(&o, &s, &err), AP_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "REDIS_CLUSTER_NODES"));
+    assert_non_null(strstr(err.msg, "'oops' is not host:port"));
+    char list[4096];
+    snprintf(list, sizeof list, "%080d:7000", 0); /* an 80-character host */
+    o.cluster_nodes = list;
+    assert_int_equal(fs_store_open(&o, &s, &err), AP_ERR_CONFIG);
+    o.cluster_nodes = ",127.0.0.1:7000,,127.0.0.1:7001,";
+    assert_int_equal(fs_store_open(&o, &s, &err), AP_OK);
+    fs_store_close(s);
+    s = NULL;
+    size_t n = 0;
+    for (int i = 0; i < 65; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s127.0.0.1:%d", i ? "," : "", 7000 + i);
+    o.cluster_nodes = list;
+    assert_int_equal(fs_store_open(&o, &s, &err), AP_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "feature_store.cluster_nodes: too long a list"));
+    o = (fs_options){.type = "sentinel", .defs = f->defs, .master_name = "m", .sentinels = list};
+    assert_int_equal(fs_store_open(&o, &s, &err), AP_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "feature_store.sentinels: too long a list"));
+    o.sentinels = "127.0.0.1:26379,,127.0.0.1:26380";
+    assert_int_equal(fs_store_open(&o, &s, &err), AP_OK);
+    fs_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_embedded_damaged_file, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_embedded_compaction, setup_store, teardown_store),
         cmocka_unit_test_setup_teardown(test_store_options, setup_store, teardown_store),
+        cmocka_unit_test_setup_teardown(test_store_host_lists, setup_store, teardown_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
