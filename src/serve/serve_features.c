@@ -567,6 +567,10 @@ ap_status serve_handle_push(void *ctx, const http_request *req, http_response *r
         json_t *row = json_object();
         int64_t event_ms = fs_now_ms();
         json_t *ts = json_object_get(df, "event_timestamp");
+        if (!row) {
+            st = http_error(resp, AP_ERR_NOMEM, NULL, "out of memory");
+            goto out;
+        }
         if (ts && !parse_time(json_array_get(ts, r), &event_ms)) {
             json_decref(row);
             st = http_error(resp, AP_ERR_INVALID, NULL, "df.event_timestamp[%zu] is not a time", r);
