@@ -19,6 +19,7 @@
 #include "document/readers.h"
 #include "vision/image.h"
 #include "vision/table.h"
+#include "vision/whitespace.h"
 
 #define MAX_JOBS 4000 /* cells plus free-text blocks in one page */
 
@@ -430,7 +431,8 @@ static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float *
 
 /* Which way the letters stand: the median height over width of the pieces of ink (each
  * a letter or a few joined), well above 1 for upright Latin text and below 1 for text set
- * sideways. Returns the median ratio, or 1 (undecided) when there are too few pieces. */
+ * sideways. Returns the median ratio; 1.5 (upright) for one or two pieces; 1 (undecided)
+ * for none. */
 static float upright_ratio(PIX *ink, int x, int y, int w, int h)
 {
     float ratio = 1.0f;
@@ -447,6 +449,9 @@ static float upright_ratio(PIX *ink, int x, int y, int w, int h)
         }
         l_float32 median = 1.0f;
         if (numaGetCount(ratios) >= 3 && numaGetMedian(ratios, &median) == 0) ratio = median;
+        /* One or two glyphs (a row number) say little by their shape; upright is by far
+         * the likelier, and a wrong guess is still corrected by its low score. */
+        else if (numaGetCount(ratios) >= 1) ratio = 1.5f;
     }
     numaDestroy(&ratios);
     boxaDestroy(&parts);
@@ -880,7 +885,8 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
         st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
         goto out;
     }
-    st = img_find_tables(grey, &tables, &ntables, opts && opts->debug_dir ? &lines : NULL, err);
+    st = img_find_tables_spaced(grey, &tables, &ntables, opts && opts->debug_dir ? &lines : NULL,
+                                err);
     if (st != AP_OK) goto out;
 
     if (!(jobs = calloc(MAX_JOBS, sizeof *jobs))) {

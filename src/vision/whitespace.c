@@ -1,0 +1,305 @@
+/* whitespace: rules left to whitespace (see whitespace.h for the model).
+ *
+ * Works on three masks of the page: the rules vision/table kept, the text ink (dark
+ * pixels that are not rules) and the virtual rules drawn here. A region is a connected
+ * group of kept rules; its lattice is the matching table's, or the region's outline when
+ * the rules made no lattice (a frame). Positions are page pixels throughout. */
+#include "vision/whitespace.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_POS   (IMG_TABLE_MAX_LINES + 2)
+#define RULE_GAP  3 /* pixels kept clear of a rule when its band is measured */
+
+static int imax(int a, int b) { return a > b ? a : b; }
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Text ink: clearly darker than the page's median, rules (grown a little) and specks
+ * removed. Caller frees; NULL on failure. */
+static PIX *text_mask(PIX *grey, PIX *lines)
+{
+    l_uint32 median = 255;
+    if (pixGetRankValue(grey, 4, 0.5f, &median) != 0) median = 255;
+    PIX *bin = pixThresholdToBinary(grey, imax(40, (int)(median & 0xff) - 70));
+    if (!bin) return NULL;
+    if (lines) {
+        PIX *grown = pixDilateBrick(NULL, lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1);
+        if (grown) pixSubtract(bin, bin, grown);
+        pixDestroy(&grown);
+    }
+    PIX *clean = pixSelectBySize(bin, 3, 3, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
+    if (clean) {
+        pixDestroy(&bin);
+        bin = clean;
+    }
+    return bin;
+}
+
+/* The median height of the text's pieces (letters, or a few joined): the unit every gap
+ * is measured in. */
+static int text_height(PIX *text)
+{
+    int height = 12;
+    BOXA *parts = pixConnCompBB(text, 8);
+    NUMA *heights = parts ? numaCreate(0) : NULL;
+    if (heights) {
+        for (int i = 0; i < boxaGetCount(parts); i++) {
+            l_int32 x, y, w, h;
+            boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
+            if (h >= 4 && h <= 200) numaAddNumber(heights, (l_float32)h);
+        }
+        l_float32 median = 0;
+        if (numaGetCount(heights) >= 10 && numaGetMedian(heights, &median) == 0 && median >= 4)
+            height = (int)median;
+    }
+    numaDestroy(&heights);
+    boxaDestroy(&parts);
+    return height;
+}
+
+/* Ink counts of text along the rectangle: per row (across) or per column. The array has
+ * *n entries (caller frees); NULL when the rectangle is empty or on failure. */
+static int *profile(PIX *text, int x, int y, int w, int h, int per_column, int *n)
+{
+    *n = 0;
+    if (w <= 0 || h <= 0) return NULL;
+    BOX *b = boxCreate(x, y, w, h);
+    NUMA *counts = b ? (per_column ? pixCountByColumn(text, b) : pixCountByRow(text, b)) : NULL;
+    boxDestroy(&b);
+    int len = counts ? numaGetCount(counts) : 0;
+    int *out = len > 0 ? malloc((size_t)len * sizeof *out) : NULL;
+    for (int i = 0; out && i < len; i++) numaGetIValue(counts, i, &out[i]);
+    numaDestroy(&counts);
+    if (out) *n = len;
+    return out;
+}
+
+/* Calls back for each run of empty entries at least min_len long that has ink on both
+ * sides (the margins at either end are not gaps). Returns the number of runs. */
+typedef void (*gap_fn)(void *ctx, int start, int end);
+static int interior_gaps(const int *counts, int n, int min_len, gap_fn fn, void *ctx)
+{
+    int found = 0, first_ink = -1;
+    for (int i = 0; i < n && first_ink < 0; i++)
+        if (counts[i]) first_ink = i;
+    if (first_ink < 0) return 0;
+    int run_start = -1;
+    for (int i = first_ink; i < n; i++) {
+        if (!counts[i]) {
+            if (run_start < 0) run_start = i;
+            continue;
+        }
+        if (run_start >= 0 && i - run_start >= min_len) {
+            if (fn) fn(ctx, run_start, i);
+            found++;
+        }
+        run_start = -1;
+    }
+    return found;
+}
+
+typedef struct row_ctx {
+    int *ys;
+    int n, max, base;
+} row_ctx;
+
+static void add_row(void *ctx, int start, int end)
+{
+    row_ctx *c = ctx;
+    if (c->n < c->max) c->ys[c->n++] = c->base + (start + end) / 2;
+}
+
+typedef struct col_ctx {
+    int *support;
+} col_ctx;
+
+static void add_support(void *ctx, int start, int end)
+{
+    col_ctx *c = ctx;
+    for (int i = start; i < end; i++) c->support[i]++;
+}
+
+/* Rows: in each band between row rules, the gaps across the whole region, when the band
+ * holds at least two (at least three lines of text one above the other). Adds the rows'
+ * positions to rows (kept sorted) and draws them into hmask. */
+static void find_rows(PIX *text, PIX *hmask, int x0, int x1, int *rows, int *nrows, int th)
+{
+    int found[MAX_POS], n0 = *nrows;
+    for (int r = 0; r + 1 < n0; r++) {
+        int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP, len = 0;
+        int *counts = profile(text, x0 + RULE_GAP, ya, x1 - x0 - 2 * RULE_GAP, yb - ya, 0, &len);
+        if (!counts) continue;
+        row_ctx ctx = {.ys = found, .max = MAX_POS, .base = ya};
+        int min_gap = imax(3, th * 6 / 10);
+        if (interior_gaps(counts, len, min_gap, NULL, NULL) >= 2) {
+            interior_gaps(counts, len, min_gap, add_row, &ctx);
+            for (int k = 0; k < ctx.n && *nrows < MAX_POS; k++) {
+                rows[(*nrows)++] = found[k];
+                pixRasterop(hmask, x0, found[k] - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
+            }
+        }
+        free(counts);
+    }
+    qsort(rows, (size_t)*nrows, sizeof *rows, cmp_int);
+}
+
+/* Columns: in each column of the lattice that spans most of the region, the gaps wider
+ * than a word space that line up in most bands; each is drawn into vmask in the bands
+ * where it is free of ink. Returns the number of segments drawn. */
+static int find_cols(PIX *text, PIX *vmask, const int *rows, int nrows, int ca, int cb, int th)
+{
+    int width = cb - ca - 2 * RULE_GAP, drawn = 0, inked = 0;
+    if (width < 4 * th) return 0;
+    int *support = calloc((size_t)width, sizeof *support);
+    if (!support) return 0;
+    col_ctx ctx = {.support = support};
+    int min_gap = imax(4, th * 6 / 5);
+    for (int r = 0; r + 1 < nrows; r++) {
+        int len = 0, ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP;
+        int *counts = profile(text, ca + RULE_GAP, ya, width, yb - ya, 1, &len);
+        if (!counts) continue;
+        int any = 0;
+        for (int i = 0; i < len && !any; i++) any = counts[i] != 0;
+        inked += any;
+        interior_gaps(counts, len, min_gap, add_support, &ctx);
+        free(counts);
+    }
+    int need = imax(2, (inked * 6 + 9) / 10);
+    for (int i = 0; i < width;) {
+        if (support[i] < need) {
+            i++;
+            continue;
+        }
+        /* the middle of the run: where most bands leave the gap free, a cell merged
+         * across it only narrows the run at one side */
+        int j = i;
+        while (j < width && support[j] >= need) j++;
+        int x = ca + RULE_GAP + (i + j) / 2;
+        for (int r = 0; r + 1 < nrows; r++) {
+            int len = 0, ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP;
+            /* Only across text: a band without any (the space between two tables that
+             * were found as one region) gets no rule that would join them. */
+            int blen = 0, any = 0;
+            int *band = profile(text, ca + RULE_GAP, ya, width, yb - ya, 1, &blen);
+            for (int k = 0; band && k < blen && !any; k++) any = band[k] != 0;
+            free(band);
+            if (!any) continue;
+            int *counts = profile(text, x - min_gap / 2, ya, min_gap, yb - ya, 1, &len);
+            int free_here = 1;
+            for (int k = 0; counts && k < len; k++) free_here &= counts[k] == 0;
+            free(counts);
+            if (!free_here) continue;
+            pixRasterop(vmask, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL,
+                        0, 0);
+            drawn++;
+        }
+        i = j;
+    }
+    free(support);
+    return drawn;
+}
+
+/* Positions of the rules in mask that run along at least half the region (rows when
+ * across, else columns), with the region's edges first and last; at most MAX_POS. */
+static int long_rules(PIX *mask, int x0, int y0, int x1, int y1, int across, int *pos)
+{
+    int n = 0, len = 0, extent = across ? x1 - x0 : y1 - y0;
+    int *counts = profile(mask, x0, y0, x1 - x0, y1 - y0, !across, &len);
+    pos[n++] = across ? y0 : x0;
+    for (int i = 0; counts && i < len;) {
+        if (counts[i] * 2 < extent) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < len && counts[j] * 2 >= extent) j++;
+        int at = (across ? y0 : x0) + (i + j) / 2;
+        if (at - pos[n - 1] > 2 * RULE_GAP && n < MAX_POS - 1) pos[n++] = at;
+        i = j;
+    }
+    free(counts);
+    int end = across ? y1 : x1;
+    if (end - pos[n - 1] > 2 * RULE_GAP) pos[n++] = end;
+    else pos[n - 1] = end;
+    return n;
+}
+
+ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
+                                 PIX **lines_out, ap_error *err)
+{
+    PIX *lines = NULL, *text = NULL, *hmask = NULL, *vmask = NULL, *grown = NULL;
+    BOXA *regions = NULL;
+    int rows[MAX_POS], cols[MAX_POS];
+    if (lines_out) *lines_out = NULL;
+    ap_status st = img_find_tables(grey, tables, ntables, &lines, err);
+    if (st != AP_OK || !lines) goto out;
+    /* Without text or rules to measure, the tables stand as found. */
+    if (!(text = text_mask(grey, lines)) || !(hmask = pixOpenBrick(NULL, lines, 9, 1)) ||
+        !(vmask = pixOpenBrick(NULL, lines, 1, 9)))
+        goto out;
+    int th = text_height(text), drawn = 0;
+    /* A region: rules that touch, or rows ruled one under another (no column rule joins
+     * them in a row-only table). */
+    PIX *stacked = pixDilateBrick(NULL, hmask, 1, 20 * th + 1);
+    if (stacked) {
+        pixOr(stacked, stacked, lines);
+        grown = pixDilateBrick(NULL, stacked, 7, 7);
+    }
+    pixDestroy(&stacked);
+    if (!grown || !(regions = pixConnCompBB(grown, 8))) goto out;
+    for (int i = 0; i < boxaGetCount(regions); i++) {
+        l_int32 rx, ry, rw, rh;
+        boxaGetBoxGeometry(regions, i, &rx, &ry, &rw, &rh);
+        /* back to the rules: the outermost long rules, else the grown outline */
+        int x0 = rx + 3, y0 = ry + 3, x1 = rx + rw - 4, y1 = ry + rh - 4;
+        BOX *rb = boxCreate(rx, ry, rw, rh);
+        BOX *inner = NULL;
+        PIX *part = rb ? pixClipRectangle(lines, rb, NULL) : NULL;
+        if (part && pixClipToForeground(part, NULL, &inner) == 0 && inner) {
+            l_int32 bx, by, bw, bh;
+            boxGetGeometry(inner, &bx, &by, &bw, &bh);
+            x0 = rx + bx, y0 = ry + by, x1 = rx + bx + bw - 1, y1 = ry + by + bh - 1;
+        }
+        boxDestroy(&inner);
+        boxDestroy(&rb);
+        pixDestroy(&part);
+        if (x1 - x0 < 10 * th || y1 - y0 < 3 * th) continue;
+        int nrows = long_rules(hmask, x0, y0, x1, y1, 1, rows);
+        int ncols = long_rules(vmask, x0, y0, x1, y1, 0, cols);
+        int before = nrows;
+        find_rows(text, hmask, cols[0], cols[ncols - 1], rows, &nrows, th);
+        drawn += nrows - before;
+        for (int c = 0; c + 1 < ncols; c++)
+            if (cols[c + 1] - cols[c] >= 8 * th)
+                drawn += find_cols(text, vmask, rows, nrows, cols[c], cols[c + 1], th);
+    }
+    if (drawn) {
+        img_table *redone = NULL;
+        size_t nredone = 0;
+        PIX *relines = NULL;
+        if (img_tables_from_runs(hmask, vmask, &redone, &nredone, &relines, err) == AP_OK) {
+            img_tables_free(*tables, *ntables);
+            *tables = redone, *ntables = nredone;
+            pixDestroy(&lines);
+            lines = relines;
+        }
+    }
+out:
+    if (lines_out && st == AP_OK) {
+        *lines_out = lines;
+        lines = NULL;
+    }
+    pixDestroy(&lines);
+    pixDestroy(&text);
+    pixDestroy(&hmask);
+    pixDestroy(&vmask);
+    pixDestroy(&grown);
+    boxaDestroy(&regions);
+    return st;
+}

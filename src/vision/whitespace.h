@@ -1,0 +1,28 @@
+/* whitespace: the rules a table leaves to whitespace, drawn in so that vision/table's
+ * lattice stage can cut the table into cells as if they were printed.
+ *
+ * Tables are often ruled only in part: rows ruled but no column rules ("row-only"), a
+ * frame around lines of a list whose rows are set apart by space alone ("frame-only").
+ * Inside each ruled region (a table, or a frame that holds no lattice) this module finds
+ *   1. rows: gaps between text lines that run across the whole region, where a band
+ *      between two rules holds several such gaps (one gap is a heading over its subtitle,
+ *      or a cell's two lines, and is left alone);
+ *   2. columns: gaps between pieces of text wider than a word space that line up in most
+ *      rows of a column that spans most of the region.
+ * A virtual rule is drawn only where its gap is free of ink, so a cell whose text crosses
+ * it (a lesson over two periods) stays one merged cell, exactly as with a partly drawn
+ * printed rule. Every size comes from the median height of the text's pieces. */
+#ifndef AP_VISION_WHITESPACE_H
+#define AP_VISION_WHITESPACE_H
+
+#include <leptonica/allheaders.h>
+
+#include "vision/table.h"
+
+/* Finds the tables of grey (8 bpp, deskewed) as img_find_tables does, with the rules left
+ * to whitespace added. Results, ownership and errors as img_find_tables (lines_out, when
+ * not NULL, also shows the virtual rules). */
+ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
+                                 PIX **lines_out, ap_error *err);
+
+#endif
