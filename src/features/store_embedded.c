@@ -202,8 +202,9 @@ static unsigned char *encode(const fs_put *p, int64_t gc_at, size_t *len)
 {
     size_t n = record_size(p);
     if (n > FS_EMB_MAX_RECORD) return NULL;
-    unsigned char *r = malloc(n), *w = r + 8;
+    unsigned char *r = malloc(n);
     if (!r) return NULL;
+    unsigned char *w = r + 8; /* after the length and checksum, filled last */
     put_u32(w, (uint32_t)((uint64_t)gc_at & 0xFFFFFFFFu));
     put_u32(w + 4, (uint32_t)((uint64_t)gc_at >> 32));
     w += 8;
