@@ -295,11 +295,15 @@ static ap_status exp_delete(reg_call *c)
     ap_status st = load_experiment(c, id, &rows);
     if (st != AP_OK) return st;
     int64_t eid = reg_cell_int(rows, 0, 0);
+    bool deleted = strcmp(reg_cell(rows, 0, 3), "deleted") == 0;
     reg_rows_free(rows);
     if (eid == 0)
         return reg_fail(c, AP_ERR_INVALID, "INVALID_PARAMETER_VALUE",
                         "Cannot delete the default experiment '0'. This is an internally "
                         "reserved experiment.");
+    /* Deleting again changes nothing: a new last_update_time would no longer match the
+     * deleted_time of the runs the first delete took, and restore would leave them. */
+    if (deleted) return AP_OK;
     int64_t now = reg_now_ms();
     st = reg_exec(c->conn, NULL, NULL,
                   "UPDATE experiments SET lifecycle_stage = 'deleted', last_update_time = ? "

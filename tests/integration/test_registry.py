@@ -137,6 +137,26 @@ def test_experiments(r):
     r.err("POST", "experiments/delete", {"experiment_id": "0"}, 400, "INVALID_PARAMETER_VALUE")
 
 
+def test_experiment_delete_twice(r):
+    """Deleting an experiment twice and restoring it restores the runs the first delete
+    took with it (a repeated delete changes nothing), and leaves a run deleted on its own
+    deleted."""
+    eid = r.ok("POST", "experiments/create", {"name": "delete-twice"})["experiment_id"]
+    kept = r.ok("POST", "runs/create", {"experiment_id": eid})["run"]["info"]["run_id"]
+    alone = r.ok("POST", "runs/create", {"experiment_id": eid})["run"]["info"]["run_id"]
+    r.ok("POST", "runs/delete", {"run_id": alone})
+    time.sleep(0.01)
+    r.ok("POST", "experiments/delete", {"experiment_id": eid})
+    time.sleep(0.01)
+    r.ok("POST", "experiments/delete", {"experiment_id": eid})
+    e = r.ok("GET", "experiments/get", {"experiment_id": eid})["experiment"]
+    assert e["lifecycle_stage"] == "deleted"
+    r.ok("POST", "experiments/restore", {"experiment_id": eid})
+    stage = lambda rid: r.ok("GET", "runs/get", {"run_id": rid})["run"]["info"]["lifecycle_stage"]
+    assert stage(kept) == "active"
+    assert stage(alone) == "deleted"
+
+
 def test_runs(r):
     """Runs: create/get/update/delete/restore, log-metric/parameter/batch, set/delete-tag,
     metric history, and a changed param refused."""
@@ -563,7 +583,7 @@ def test_artifacts(r):
     r.err("GET", "artifacts/list", {"run_id": "f" * 32}, 404, "RESOURCE_DOES_NOT_EXIST")
 
 
-SUITE = [test_experiments, test_runs, test_log_batch, test_run_search, test_request_errors, test_health_metrics,
+SUITE = [test_experiments, test_experiment_delete_twice, test_runs, test_log_batch, test_run_search, test_request_errors, test_health_metrics,
          test_registered_models, test_parallel_versions, test_artifacts]
 
 
