@@ -521,9 +521,6 @@ static ap_status run_create(reg_call *c)
     ap_status st = require_active_experiment(c, exp ? exp : "0", &er);
     if (st != AP_OK) return st;
     int64_t eid = reg_cell_int(er, 0, 0);
-    char location[2048];
-    snprintf(location, sizeof location, "%s", reg_cell(er, 0, 2));
-    reg_rows_free(er);
 
     /* The name: run_name, else the mlflow.runName tag, else one made from the id. */
     size_t i;
@@ -536,19 +533,29 @@ static ap_status run_create(reg_call *c)
         if (strcmp(k, "mlflow.user") == 0 && (!user || !*user))
             user = json_string_value(json_object_get(t, "value"));
     }
-    char id[33], made[32], artifact_uri[2200];
+    char id[33], made[32];
     reg_new_uuid(id);
     if (!name || !*name) {
         snprintf(made, sizeof made, "run-%.8s", id);
         name = made;
     }
-    size_t n = strlen(location);
-    snprintf(artifact_uri, sizeof artifact_uri, "%s%s%s/artifacts", location,
+    /* <experiment's artifact location>/<run id>/artifacts; the location has no length
+     * limit, so the URI is sized to it. */
+    const char *location = reg_cell(er, 0, 2);
+    size_t n = strlen(location), size = n + sizeof id + sizeof "//artifacts";
+    char *artifact_uri = malloc(size);
+    if (!artifact_uri) {
+        reg_rows_free(er);
+        return reg_fail(c, AP_ERR_NOMEM, "INTERNAL_ERROR", "out of memory");
+    }
+    snprintf(artifact_uri, size, "%s%s%s/artifacts", location,
              n && location[n - 1] == '/' ? "" : "/", id);
+    reg_rows_free(er);
     st = reg_exec(c->conn, NULL, NULL,
                   "INSERT INTO runs (" RUN_COLS ") VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, ?, "
                   "'active')",
                   "sissis", id, eid, name, user ? user : "", start, artifact_uri);
+    free(artifact_uri);
     if (st != AP_OK) return reg_fail_db(c, st);
     json_array_foreach(tags, i, t)
     {

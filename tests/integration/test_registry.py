@@ -157,6 +157,16 @@ def test_experiment_delete_twice(r):
     assert stage(alone) == "deleted"
 
 
+def test_long_artifact_location(r):
+    """A run's artifact URI is its experiment's artifact location, however long, with
+    /<run id>/artifacts after it (it was cut at about 2 KiB)."""
+    location = "file:///tmp/" + "d" * 3000
+    eid = r.ok("POST", "experiments/create", {"name": "long-location",
+                                              "artifact_location": location})["experiment_id"]
+    info = r.ok("POST", "runs/create", {"experiment_id": eid})["run"]["info"]
+    assert info["artifact_uri"] == f"{location}/{info['run_id']}/artifacts", len(info["artifact_uri"])
+
+
 def test_runs(r):
     """Runs: create/get/update/delete/restore, log-metric/parameter/batch, set/delete-tag,
     metric history, and a changed param refused."""
@@ -583,7 +593,7 @@ def test_artifacts(r):
     r.err("GET", "artifacts/list", {"run_id": "f" * 32}, 404, "RESOURCE_DOES_NOT_EXIST")
 
 
-SUITE = [test_experiments, test_experiment_delete_twice, test_runs, test_log_batch, test_run_search, test_request_errors, test_health_metrics,
+SUITE = [test_experiments, test_experiment_delete_twice, test_long_artifact_location, test_runs, test_log_batch, test_run_search, test_request_errors, test_health_metrics,
          test_registered_models, test_parallel_versions, test_artifacts]
 
 
