@@ -13,6 +13,7 @@
 #define RULE_GAP  3 /* pixels kept clear of a rule when its band is measured */
 
 static int imax(int a, int b) { return a > b ? a : b; }
+static int imin(int a, int b) { return a < b ? a : b; }
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -230,10 +231,63 @@ static int long_rules(PIX *mask, int x0, int y0, int x1, int y1, int across, int
     return n;
 }
 
+/* A table printed without any rule: the run of text lines, from the first to the last,
+ * that hold three or more pieces set apart by more than a word space (a title or a
+ * footer line is one piece). Its outline is drawn as a frame, and its rows and columns
+ * are found inside as for a ruled frame. Returns the number of rules drawn. */
+static int borderless(PIX *text, PIX *hmask, PIX *vmask, int th)
+{
+    int w = pixGetWidth(text), h = pixGetHeight(text), len = 0, drawn = 0;
+    int *rows_ink = profile(text, 0, 0, w, h, 0, &len);
+    int top = -1, bottom = -1, left = w, right = -1, lines = 0, min_gap = imax(4, th * 6 / 5);
+    for (int y = 0; rows_ink && y < len;) {
+        if (!rows_ink[y]) {
+            y++;
+            continue;
+        }
+        int ya = y;
+        while (y < len && rows_ink[y]) y++;
+        int n = 0;
+        int *cols_ink = profile(text, 0, ya, w, y - ya, 1, &n);
+        int pieces = 0, gap = min_gap, lo = -1, hi = -1;
+        for (int x = 0; cols_ink && x < n; x++) {
+            if (!cols_ink[x]) {
+                gap++;
+                continue;
+            }
+            if (gap >= min_gap) pieces++;
+            gap = 0;
+            if (lo < 0) lo = x;
+            hi = x;
+        }
+        free(cols_ink);
+        if (pieces < 3) continue;
+        if (top < 0) top = ya;
+        bottom = y;
+        left = imin(left, lo), right = imax(right, hi);
+        lines++;
+    }
+    free(rows_ink);
+    if (lines < 3) return 0;
+    int pad = imax(3, th / 2);
+    int x0 = imax(0, left - pad), x1 = imin(w - 1, right + pad);
+    int y0 = imax(0, top - pad), y1 = imin(h - 1, bottom + pad);
+    pixRasterop(hmask, x0, y0, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
+    pixRasterop(hmask, x0, y1 - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
+    pixRasterop(vmask, x0, y0, 2, y1 - y0 + 1, PIX_SET, NULL, 0, 0);
+    pixRasterop(vmask, x1 - 1, y0, 2, y1 - y0 + 1, PIX_SET, NULL, 0, 0);
+    int rows[MAX_POS] = {y0, y1}, nrows = 2;
+    find_rows(text, hmask, x0, x1, rows, &nrows, th);
+    drawn += nrows - 2;
+    drawn += find_cols(text, vmask, rows, nrows, x0, x1, th);
+    return drawn;
+}
+
 ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
                                  PIX **lines_out, ap_error *err)
 {
     PIX *lines = NULL, *text = NULL, *hmask = NULL, *vmask = NULL, *grown = NULL;
+    PIX *pieces = NULL; /* horizontal runs of dark ink at least 3 text heights long */
     BOXA *regions = NULL;
     int rows[MAX_POS], cols[MAX_POS];
     if (lines_out) *lines_out = NULL;
@@ -244,6 +298,9 @@ ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
         !(vmask = pixOpenBrick(NULL, lines, 1, 9)))
         goto out;
     int th = text_height(text), drawn = 0;
+    PIX *dark = img_binarize_rules(grey);
+    if (dark) pieces = pixOpenBrick(NULL, dark, 3 * th, 1);
+    pixDestroy(&dark);
     /* A region: rules that touch, or rows ruled one under another (no column rule joins
      * them in a row-only table). */
     PIX *stacked = pixDilateBrick(NULL, hmask, 1, 20 * th + 1);
@@ -272,6 +329,11 @@ ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
         if (x1 - x0 < 10 * th || y1 - y0 < 3 * th) continue;
         int nrows = long_rules(hmask, x0, y0, x1, y1, 1, rows);
         int ncols = long_rules(vmask, x0, y0, x1, y1, 0, cols);
+        /* Pieces of a row rule cut apart by a cell merged down the rows (too short for
+         * vision/table to keep on their own) rejoin their row. */
+        for (int k = 1; pieces && k + 1 < nrows; k++)
+            pixRasterop(hmask, x0, rows[k] - 2, x1 - x0 + 1, 5, PIX_SRC | PIX_DST, pieces, x0,
+                        rows[k] - 2);
         int before = nrows;
         find_rows(text, hmask, cols[0], cols[ncols - 1], rows, &nrows, th);
         drawn += nrows - before;
@@ -279,6 +341,8 @@ ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
             if (cols[c + 1] - cols[c] >= 8 * th)
                 drawn += find_cols(text, vmask, rows, nrows, cols[c], cols[c + 1], th);
     }
+    /* No table at all: perhaps one printed without rules. */
+    if (!drawn && *ntables == 0) drawn = borderless(text, hmask, vmask, th);
     if (drawn) {
         img_table *redone = NULL;
         size_t nredone = 0;
@@ -300,6 +364,7 @@ out:
     pixDestroy(&hmask);
     pixDestroy(&vmask);
     pixDestroy(&grown);
+    pixDestroy(&pieces);
     boxaDestroy(&regions);
     return st;
 }
