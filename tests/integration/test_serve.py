@@ -248,12 +248,19 @@ class Limits(unittest.TestCase):
             data = f.read()
         env = {"MAX_CONCURRENT_INFERENCES": "1", "MAX_QUEUED_INFERENCES": "0",
                "RATE_LIMIT_INFERENCE": "0"}
+        results = []
         with Server(env=env) as srv:
-            with concurrent.futures.ThreadPoolExecutor(6) as pool:
-                results = list(pool.map(lambda _: ocr_multipart(srv, data), range(6)))
-        statuses = sorted(r[0] for r in results)
+            # Bursts of parallel requests for one engine and no queue: some must be refused.
+            # A loaded machine may serialise one burst by chance, so up to five are sent.
+            for _ in range(5):
+                with concurrent.futures.ThreadPoolExecutor(6) as pool:
+                    results += list(pool.map(lambda _: ocr_multipart(srv, data), range(6)))
+                if any(r[0] == 503 for r in results):
+                    break
+        statuses = {r[0] for r in results}
         self.assertIn(200, statuses)
         self.assertIn(503, statuses)
+        self.assertLessEqual(statuses, {200, 503})
         for status, headers, body in results:
             if status == 503:
                 self.assertEqual(body["error"]["code"], "SERVICE_UNAVAILABLE")
