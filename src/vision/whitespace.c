@@ -22,10 +22,13 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* Text ink: clearly darker than the page's median, rules (grown a little) and specks
- * removed. Caller frees; NULL on failure. */
-static PIX *text_mask(PIX *grey, PIX *lines)
+ * removed; *height gets the median height of its pieces (letters, or a few joined), the
+ * unit every gap is measured in. One pass of connected components serves both. Caller
+ * frees; NULL on failure. */
+static PIX *text_mask(PIX *grey, PIX *lines, int *height)
 {
     l_uint32 median = 255;
+    *height = 12;
     if (pixGetRankValue(grey, 4, 0.5f, &median) != 0) median = 255;
     PIX *bin = pixThresholdToBinary(grey, imax(40, (int)(median & 0xff) - 70));
     if (!bin) return NULL;
@@ -34,34 +37,24 @@ static PIX *text_mask(PIX *grey, PIX *lines)
         if (grown) pixSubtract(bin, bin, grown);
         pixDestroy(&grown);
     }
-    PIX *clean = pixSelectBySize(bin, 3, 3, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
-    if (clean) {
-        pixDestroy(&bin);
-        bin = clean;
-    }
-    return bin;
-}
-
-/* The median height of the text's pieces (letters, or a few joined): the unit every gap
- * is measured in. */
-static int text_height(PIX *text)
-{
-    int height = 12;
-    BOXA *parts = pixConnCompBB(text, 8);
+    BOXA *parts = pixConnCompBB(bin, 8);
     NUMA *heights = parts ? numaCreate(0) : NULL;
-    if (heights) {
-        for (int i = 0; i < boxaGetCount(parts); i++) {
-            l_int32 x, y, w, h;
-            boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
-            if (h >= 4 && h <= 200) numaAddNumber(heights, (l_float32)h);
+    for (int i = 0; heights && i < boxaGetCount(parts); i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
+        if (w < 3 && h < 3) {
+            /* a speck: its box holds nothing else that small */
+            pixRasterop(bin, x, y, w, h, PIX_CLR, NULL, 0, 0);
+            continue;
         }
-        l_float32 median = 0;
-        if (numaGetCount(heights) >= 10 && numaGetMedian(heights, &median) == 0 && median >= 4)
-            height = (int)median;
+        if (h >= 4 && h <= 200) numaAddNumber(heights, (l_float32)h);
     }
+    l_float32 mid = 0;
+    if (heights && numaGetCount(heights) >= 10 && numaGetMedian(heights, &mid) == 0 && mid >= 4)
+        *height = (int)mid;
     numaDestroy(&heights);
     boxaDestroy(&parts);
-    return height;
+    return bin;
 }
 
 /* Ink counts of text along the rectangle: per row (across) or per column. The array has
@@ -283,33 +276,51 @@ static int borderless(PIX *text, PIX *hmask, PIX *vmask, int th)
     return drawn;
 }
 
+/* Joins boxes (in place) one above the other, at most gap apart, that share at least half
+ * of the narrower one's width: the rows of a table whose column rules were never drawn. */
+static void join_stacked(BOXA *boxes, int gap)
+{
+    for (int changed = 1; changed;) {
+        changed = 0;
+        int n = boxaGetCount(boxes);
+        for (int i = 0; i < n && !changed; i++)
+            for (int j = i + 1; j < n && !changed; j++) {
+                l_int32 ax, ay, aw, ah, bx, by, bw, bh;
+                boxaGetBoxGeometry(boxes, i, &ax, &ay, &aw, &ah);
+                boxaGetBoxGeometry(boxes, j, &bx, &by, &bw, &bh);
+                int overlap = imin(ax + aw, bx + bw) - imax(ax, bx);
+                int apart = imax(ay, by) - imin(ay + ah, by + bh);
+                if (overlap * 2 < imin(aw, bw) || apart > gap) continue;
+                int x0 = imin(ax, bx), y0 = imin(ay, by);
+                BOX *joined = boxCreate(x0, y0, imax(ax + aw, bx + bw) - x0,
+                                        imax(ay + ah, by + bh) - y0);
+                if (!joined) return;
+                boxaReplaceBox(boxes, i, joined);
+                boxaRemoveBox(boxes, j);
+                changed = 1;
+            }
+    }
+}
+
 ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
                                  PIX **lines_out, ap_error *err)
 {
     PIX *lines = NULL, *text = NULL, *hmask = NULL, *vmask = NULL, *grown = NULL;
-    PIX *pieces = NULL; /* horizontal runs of dark ink at least 3 text heights long */
     BOXA *regions = NULL;
     int rows[MAX_POS], cols[MAX_POS];
     if (lines_out) *lines_out = NULL;
     ap_status st = img_find_tables(grey, tables, ntables, &lines, err);
     if (st != AP_OK || !lines) goto out;
     /* Without text or rules to measure, the tables stand as found. */
-    if (!(text = text_mask(grey, lines)) || !(hmask = pixOpenBrick(NULL, lines, 9, 1)) ||
+    int th = 12, drawn = 0;
+    if (!(text = text_mask(grey, lines, &th)) || !(hmask = pixOpenBrick(NULL, lines, 9, 1)) ||
         !(vmask = pixOpenBrick(NULL, lines, 1, 9)))
         goto out;
-    int th = text_height(text), drawn = 0;
-    PIX *dark = img_binarize_rules(grey);
-    if (dark) pieces = pixOpenBrick(NULL, dark, 3 * th, 1);
-    pixDestroy(&dark);
     /* A region: rules that touch, or rows ruled one under another (no column rule joins
      * them in a row-only table). */
-    PIX *stacked = pixDilateBrick(NULL, hmask, 1, 20 * th + 1);
-    if (stacked) {
-        pixOr(stacked, stacked, lines);
-        grown = pixDilateBrick(NULL, stacked, 7, 7);
-    }
-    pixDestroy(&stacked);
-    if (!grown || !(regions = pixConnCompBB(grown, 8))) goto out;
+    if (!(grown = pixDilateBrick(NULL, lines, 7, 7)) || !(regions = pixConnCompBB(grown, 8)))
+        goto out;
+    join_stacked(regions, 20 * th);
     for (int i = 0; i < boxaGetCount(regions); i++) {
         l_int32 rx, ry, rw, rh;
         boxaGetBoxGeometry(regions, i, &rx, &ry, &rw, &rh);
@@ -331,9 +342,19 @@ ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
         int ncols = long_rules(vmask, x0, y0, x1, y1, 0, cols);
         /* Pieces of a row rule cut apart by a cell merged down the rows (too short for
          * vision/table to keep on their own) rejoin their row. */
-        for (int k = 1; pieces && k + 1 < nrows; k++)
-            pixRasterop(hmask, x0, rows[k] - 2, x1 - x0 + 1, 5, PIX_SRC | PIX_DST, pieces, x0,
-                        rows[k] - 2);
+        if (nrows > 2) {
+            BOX *rb2 = boxCreate(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+            PIX *area = rb2 ? pixClipRectangle(grey, rb2, NULL) : NULL;
+            PIX *dark = area ? img_binarize_rules(area) : NULL;
+            PIX *pieces = dark ? pixOpenBrick(NULL, dark, 3 * th, 1) : NULL;
+            for (int k = 1; pieces && k + 1 < nrows; k++)
+                pixRasterop(hmask, x0, rows[k] - 2, x1 - x0 + 1, 5, PIX_SRC | PIX_DST, pieces, 0,
+                            rows[k] - 2 - y0);
+            boxDestroy(&rb2);
+            pixDestroy(&area);
+            pixDestroy(&dark);
+            pixDestroy(&pieces);
+        }
         int before = nrows;
         find_rows(text, hmask, cols[0], cols[ncols - 1], rows, &nrows, th);
         drawn += nrows - before;
@@ -364,7 +385,6 @@ out:
     pixDestroy(&hmask);
     pixDestroy(&vmask);
     pixDestroy(&grown);
-    pixDestroy(&pieces);
     boxaDestroy(&regions);
     return st;
 }
