@@ -20,10 +20,10 @@ set -euo pipefail
 BUILD=${1:-build-release}
 WORK=${2:-/tmp/aipipe-bench-train}
 BIN=$BUILD/aipipe
-DOCS=${DOCS:-150}; STEPS=${STEPS:-4000}; LORA_STEPS=${LORA_STEPS:-300}
-DISTILL_STEPS=${DISTILL_STEPS:-2000}; N_EVAL=${N_EVAL:-300}; THREADS=${THREADS:-1}
+DOCS=${DOCS:-150}; STEPS=${STEPS:-8000}; LORA_STEPS=${LORA_STEPS:-300}
+DISTILL_STEPS=${DISTILL_STEPS:-5000}; N_EVAL=${N_EVAL:-300}; THREADS=${THREADS:-1}
 AUGMENT=${AUGMENT:-true}
-MODEL=(--conv 16,32,64,96 --dim 128 --blocks 2 --batch 16 --lr 0.003 --warmup 100
+MODEL=(--conv 16,32,64,96 --dim 160 --blocks 3 --batch 16 --lr 0.003 --warmup 100
        --threads "$THREADS" --augment "$AUGMENT")
 mkdir -p "$WORK"; R=$WORK/results.txt; : > "$R"
 
@@ -91,7 +91,7 @@ tess "$WORK/upright/lines/test.jsonl" "upright test" | tee -a "$R"
 tess "$WORK/domain/lines/test.jsonl" "domain test" | tee -a "$R"
 
 "$BIN" train lora --base "$WORK/base" --data "$WORK/domain" --out "$WORK/lora" --steps "$LORA_STEPS" \
-  --rank 4 --alpha 8 --targets proj,blocks.0.conv,blocks.1.conv,head --merge --batch 16 \
+  --rank 4 --alpha 8 --targets proj,blocks.0.conv,blocks.1.conv,blocks.2.conv,head --merge --batch 16 \
   --lr 0.003 --warmup 30 --threads "$THREADS" --augment "$AUGMENT" \
   2>&1 | grep -E "trained parameters|done" | tee -a "$R"
 echo "lora merged on domain test lines: $("$BIN" train eval --base "$WORK/lora/merged" --data "$WORK/domain/lines" --eval-samples "$N_EVAL")" | tee -a "$R"
