@@ -194,10 +194,10 @@ class Cluster(unittest.TestCase):
         node.kill9()
         killed = time.time()
         # Reads of the dead master's slots resume once its replica is promoted.
-        self.assertTrue(wait_until(lambda: self.read(e, "word_count")[0] == 200, 90),
+        self.assertTrue(wait_until(lambda: self.read(e, "word_count")[0] == 200, 180),
                         "reads did not resume after the failover")
         self.assertEqual(self.read(e, "word_count")[1]["features"], {"word_count": 31})
-        self.assertTrue(wait_until(lambda: self.write(e, word_count=32) == 200, 60))
+        self.assertTrue(wait_until(lambda: self.write(e, word_count=32) == 200, 120))
         resumed = time.time() - killed
         self.assertEqual(self.read(e, "word_count")[1]["features"], {"word_count": 32})
         self.assertNotIn(victim, self.masters())
