@@ -42,7 +42,7 @@ test-asan: build-asan
 # The unit tests under Valgrind's memcheck (errors and definite leaks fail the run).
 test-valgrind: build
 	@for t in $(BUILD)/tests/test_*; do \
-	  valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	  valgrind -q --error-exitcode=1 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite \
 	    --suppressions=tests/valgrind.supp $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
 	done; echo "valgrind: unit tests clean"
 
