@@ -15,7 +15,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"serve", serve_main, "run the inference service (HTTP: OCR, health, metrics)"},
+    {"serve", serve_main, "run the inference service (timetables, OCR, features, models)"},
     {"registry", reg_main, "run the model registry and tracking server (MLflow REST API)"},
     {"ocr", cli_ocr, "read the text of one image and print it as JSON"},
     {"datagen", cli_datagen, "draw synthetic timetables with exact gold answers"},
@@ -31,7 +31,8 @@ static const command commands[] = {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: aipipe <command> [flags]   (aipipe <command> --help for its flags)\n\n"
-                 "aipipe reads teachers' timetables (images) and serves OCR over HTTP.\n\n"
+                 "aipipe reads teachers' timetables (images, PDF, DOCX) into timeblocks, and runs\n"
+                 "the platform around it: services, training, data generation, evaluation.\n\n"
                  "commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
