@@ -65,8 +65,7 @@ static int sync_main(int argc, char **argv)
         }
     }
     if (!dst_uri) return cli_die_usage("artifacts", "sync needs SRC and DST");
-    art_options src_opts = {.part_size = sopts.part_size,
-                            .multipart_threshold = sopts.part_size};
+    art_options src_opts = {.part_size = sopts.part_size, .multipart_threshold = sopts.part_size};
     art_options dst_opts = src_opts;
     dst_opts.create = true;
     art_store *src = NULL, *dst = NULL;
@@ -92,11 +91,9 @@ static int sync_main(int argc, char **argv)
     double started = http_now();
     art_sync_stats stats;
     ap_status st = art_sync(src, dst, &sopts, &stats, &err);
-    fprintf(stderr,
-            "%s%zu copied (%llu bytes), %zu unchanged, %zu deleted, %zu failed in %.2f s\n",
-            sopts.dry_run ? "(dryrun) " : "", stats.copied,
-            (unsigned long long)stats.bytes_copied, stats.unchanged, stats.deleted, stats.failed,
-            http_now() - started);
+    fprintf(stderr, "%s%zu copied (%llu bytes), %zu unchanged, %zu deleted, %zu failed in %.2f s\n",
+            sopts.dry_run ? "(dryrun) " : "", stats.copied, (unsigned long long)stats.bytes_copied,
+            stats.unchanged, stats.deleted, stats.failed, http_now() - started);
     if (st != AP_OK) {
         fprintf(stderr, "aipipe artifacts: %s\n", err.msg);
         goto out;

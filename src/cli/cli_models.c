@@ -26,24 +26,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: aipipe models list\n"
-            "       aipipe models get NAME\n"
-            "       aipipe models register NAME DIR [--tag KEY=VALUE]... [--run-id ID]\n"
-            "                                       [--artifact-store URI]\n"
-            "       aipipe models transition NAME VERSION STAGE [--archive-existing]\n"
-            "       aipipe models deploy NAME VERSION [--validate] [--serve-url URL]\n"
-            "       aipipe models rollback NAME [--serve-url URL]\n\n"
-            "Talks to the model registry at MLFLOW_TRACKING_URI (MLflow REST API) and, for\n"
-            "deploy and rollback, to the inference service at --serve-url (default\n"
-            "AIPIPE_SERVE_URL, else http://127.0.0.1:8000). STAGE is None, Staging,\n"
-            "Production or Archived. A model directory for the Tesseract engine holds a\n"
-            "LANG.traineddata; tag engine=NAME chooses another engine.\n\n"
-            "register flags:\n"
-            "  --tag KEY=VALUE       a version tag (repeatable), e.g. engine=tesseract\n"
-            "  --run-id ID           the training run the model came from\n"
-            "  --artifact-store URI  upload to this store (directory or s3://bucket/prefix)\n"
-            "                        instead of the registry's artifact proxy\n");
+    fprintf(out, "usage: aipipe models list\n"
+                 "       aipipe models get NAME\n"
+                 "       aipipe models register NAME DIR [--tag KEY=VALUE]... [--run-id ID]\n"
+                 "                                       [--artifact-store URI]\n"
+                 "       aipipe models transition NAME VERSION STAGE [--archive-existing]\n"
+                 "       aipipe models deploy NAME VERSION [--validate] [--serve-url URL]\n"
+                 "       aipipe models rollback NAME [--serve-url URL]\n\n"
+                 "Talks to the model registry at MLFLOW_TRACKING_URI (MLflow REST API) and, for\n"
+                 "deploy and rollback, to the inference service at --serve-url (default\n"
+                 "AIPIPE_SERVE_URL, else http://127.0.0.1:8000). STAGE is None, Staging,\n"
+                 "Production or Archived. A model directory for the Tesseract engine holds a\n"
+                 "LANG.traineddata; tag engine=NAME chooses another engine.\n\n"
+                 "register flags:\n"
+                 "  --tag KEY=VALUE       a version tag (repeatable), e.g. engine=tesseract\n"
+                 "  --run-id ID           the training run the model came from\n"
+                 "  --artifact-store URI  upload to this store (directory or s3://bucket/prefix)\n"
+                 "                        instead of the registry's artifact proxy\n");
 }
 
 static const char *serve_url(const char *flag)
@@ -87,8 +86,7 @@ static int cmd_list(regc_client *c)
                      v.version);
             regc_version_free(&v);
         }
-        printf("%-32s %-8lld %s\n", json_string_value(json_object_get(m, "name")), latest,
-               stages);
+        printf("%-32s %-8lld %s\n", json_string_value(json_object_get(m, "name")), latest, stages);
     }
     json_decref(r);
     return 0;
@@ -204,8 +202,10 @@ static int cmd_register(regc_client *c, int argc, char **argv)
         snprintf(source, sizeof source, "mlflow-artifacts:/%s", prefix);
         if (st == AP_ERR_NOT_FOUND || st == AP_ERR_METHOD) {
             /* no artifact proxy on this server: register the directory where it is */
-            fprintf(stderr, "aipipe models: the registry does not proxy artifacts; "
-                            "registering file://%s\n", absdir);
+            fprintf(stderr,
+                    "aipipe models: the registry does not proxy artifacts; "
+                    "registering file://%s\n",
+                    absdir);
             snprintf(source, sizeof source, "file://%s", absdir);
             st = AP_OK;
         }
@@ -227,8 +227,8 @@ static int cmd_register(regc_client *c, int argc, char **argv)
     json_t *jtags = json_array();
     for (size_t i = 0; i < ntags; i++) {
         const char *eq = strchr(tags[i], '=');
-        json_array_append_new(jtags, json_pack("{s:s%,s:s}", "key", tags[i],
-                                               (size_t)(eq - tags[i]), "value", eq + 1));
+        json_array_append_new(jtags, json_pack("{s:s%,s:s}", "key", tags[i], (size_t)(eq - tags[i]),
+                                               "value", eq + 1));
     }
     body = json_pack("{s:s,s:s,s:o}", "name", name, "source", source, "tags", jtags);
     if (run_id) json_object_set_new(body, "run_id", json_string(run_id));
@@ -312,7 +312,8 @@ static int cmd_deploy(regc_client *c, int argc, char **argv, bool rollback)
             pos[npos++] = argv[i];
     }
     if (npos != want)
-        return cli_die_usage("models", rollback ? "rollback takes NAME" : "deploy takes NAME VERSION");
+        return cli_die_usage("models",
+                             rollback ? "rollback takes NAME" : "deploy takes NAME VERSION");
     url = serve_url(url);
     if (!rollback) return deploy(c, url, pos[0], pos[1], validate);
     char full[2048];
@@ -328,8 +329,7 @@ static int cmd_deploy(regc_client *c, int argc, char **argv, bool rollback)
     if (prev) snprintf(version, sizeof version, "%s", prev);
     json_decref(r);
     if (!*version) {
-        fprintf(stderr, "aipipe models: rollback: %s has no previous version on %s\n", pos[0],
-                url);
+        fprintf(stderr, "aipipe models: rollback: %s has no previous version on %s\n", pos[0], url);
         return 1;
     }
     return deploy(c, url, pos[0], version, false);

@@ -11,40 +11,58 @@
 #include "train/train.h"
 
 const cfg_key cli_train_keys[] = {
-    {"data", "TRAIN_DATA", "data", CFG_STRING, "", 0, 0, NULL, "line crops: DIR or DIR/lines (datagen --lines)"},
+    {"data", "TRAIN_DATA", "data", CFG_STRING, "", 0, 0, NULL,
+     "line crops: DIR or DIR/lines (datagen --lines)"},
     {"out", "TRAIN_OUT", "out", CFG_STRING, "", 0, 0, NULL, "output model directory"},
-    {"base", NULL, "base", CFG_STRING, "", 0, 0, NULL, "lora/merge: the base model (dir or .safetensors)"},
+    {"base", NULL, "base", CFG_STRING, "", 0, 0, NULL,
+     "lora/merge: the base model (dir or .safetensors)"},
     {"teacher", NULL, "teacher", CFG_STRING, "", 0, 0, NULL, "distill: the teacher model"},
     {"adapter", NULL, "adapter", CFG_STRING, "", 0, 0, NULL, "merge: the adapter directory"},
-    {"model.height", NULL, "height", CFG_INT, "32", 16, 64, NULL, "input height in pixels (16/32/48/64)"},
-    {"model.conv", NULL, "conv", CFG_STRING, "32,64,96,128", 0, 0, NULL, "channels of the 4 convolutions"},
+    {"model.height", NULL, "height", CFG_INT, "32", 16, 64, NULL,
+     "input height in pixels (16/32/48/64)"},
+    {"model.conv", NULL, "conv", CFG_STRING, "32,64,96,128", 0, 0, NULL,
+     "channels of the 4 convolutions"},
     {"model.dim", NULL, "dim", CFG_INT, "160", 1, 1024, NULL, "width of the sequence head"},
     {"model.blocks", NULL, "blocks", CFG_INT, "3", 0, 8, NULL, "temporal convolution blocks"},
     {"model.kernel", NULL, "kernel", CFG_INT, "5", 1, 15, NULL, "temporal kernel (odd)"},
-    {"model.dropout", NULL, "model-dropout", CFG_STRING, "0.1", 0, 0, NULL, "dropout in the blocks"},
-    {"student.conv", NULL, "student-conv", CFG_STRING, "16,32,48,64", 0, 0, NULL, "distill: student channels"},
-    {"student.dim", NULL, "student-dim", CFG_INT, "96", 1, 1024, NULL, "distill: student head width"},
+    {"model.dropout", NULL, "model-dropout", CFG_STRING, "0.1", 0, 0, NULL,
+     "dropout in the blocks"},
+    {"student.conv", NULL, "student-conv", CFG_STRING, "16,32,48,64", 0, 0, NULL,
+     "distill: student channels"},
+    {"student.dim", NULL, "student-dim", CFG_INT, "96", 1, 1024, NULL,
+     "distill: student head width"},
     {"student.blocks", NULL, "student-blocks", CFG_INT, "2", 0, 8, NULL, "distill: student blocks"},
-    {"train.steps", "TRAIN_STEPS", "steps", CFG_INT, "2000", 1, 100000000, NULL, "optimisation steps"},
+    {"train.steps", "TRAIN_STEPS", "steps", CFG_INT, "2000", 1, 100000000, NULL,
+     "optimisation steps"},
     {"train.batch", NULL, "batch", CFG_INT, "16", 1, 1024, NULL, "lines per step"},
-    {"train.max_width", NULL, "max-width", CFG_INT, "256", 16, 2048, NULL, "widest line (pixels, after scaling)"},
+    {"train.max_width", NULL, "max-width", CFG_INT, "256", 16, 2048, NULL,
+     "widest line (pixels, after scaling)"},
     {"train.lr", NULL, "lr", CFG_STRING, "0.002", 0, 0, NULL, "peak learning rate"},
     {"train.warmup", NULL, "warmup", CFG_INT, "100", 0, 1000000, NULL, "warm-up steps"},
     {"train.weight_decay", NULL, "weight-decay", CFG_STRING, "0.01", 0, 0, NULL, "AdamW decay"},
     {"train.clip", NULL, "clip", CFG_STRING, "5", 0, 0, NULL, "gradient norm clip (0: off)"},
-    {"train.seed", "TRAIN_SEED", "seed", CFG_INT, "1", 0, 2147483647, NULL, "seed of every random stream"},
+    {"train.seed", "TRAIN_SEED", "seed", CFG_INT, "1", 0, 2147483647, NULL,
+     "seed of every random stream"},
     {"train.threads", "TRAIN_THREADS", "threads", CFG_INT, "2", 1, 256, NULL, "OpenBLAS threads"},
-    {"train.checkpoint_every", NULL, "checkpoint-every", CFG_INT, "200", 0, 100000000, NULL, "steps between checkpoints"},
-    {"train.eval_every", NULL, "eval-every", CFG_INT, "200", 0, 100000000, NULL, "steps between validation CER"},
-    {"train.eval_samples", NULL, "eval-samples", CFG_INT, "300", 1, 1000000, NULL, "validation lines"},
-    {"train.augment", NULL, "augment", CFG_BOOL, "false", 0, 0, NULL, "augment training lines (stretch, shift, stroke, contrast, noise)"},
+    {"train.checkpoint_every", NULL, "checkpoint-every", CFG_INT, "200", 0, 100000000, NULL,
+     "steps between checkpoints"},
+    {"train.eval_every", NULL, "eval-every", CFG_INT, "200", 0, 100000000, NULL,
+     "steps between validation CER"},
+    {"train.eval_samples", NULL, "eval-samples", CFG_INT, "300", 1, 1000000, NULL,
+     "validation lines"},
+    {"train.augment", NULL, "augment", CFG_BOOL, "false", 0, 0, NULL,
+     "augment training lines (stretch, shift, stroke, contrast, noise)"},
     {"train.progress", NULL, "progress", CFG_BOOL, "true", 0, 0, NULL, "progress bar on stderr"},
     {"lora.rank", NULL, "rank", CFG_INT, "8", 1, 512, NULL, "LoRA rank"},
     {"lora.alpha", NULL, "alpha", CFG_STRING, "16", 0, 0, NULL, "LoRA alpha (scale alpha/rank)"},
-    {"lora.dropout", NULL, "dropout", CFG_STRING, "0", 0, 0, NULL, "LoRA dropout (per rank component and step)"},
-    {"lora.targets", NULL, "targets", CFG_STRING, "", 0, 0, NULL, "comma-separated layers (conv0..3, proj, blocks.N.conv, head); empty: all"},
-    {"distill.temperature", NULL, "temperature", CFG_STRING, "2", 0, 0, NULL, "softmax temperature"},
-    {"distill.weight", NULL, "distill-weight", CFG_STRING, "0.5", 0, 0, NULL, "weight of the soft loss"},
+    {"lora.dropout", NULL, "dropout", CFG_STRING, "0", 0, 0, NULL,
+     "LoRA dropout (per rank component and step)"},
+    {"lora.targets", NULL, "targets", CFG_STRING, "", 0, 0, NULL,
+     "comma-separated layers (conv0..3, proj, blocks.N.conv, head); empty: all"},
+    {"distill.temperature", NULL, "temperature", CFG_STRING, "2", 0, 0, NULL,
+     "softmax temperature"},
+    {"distill.weight", NULL, "distill-weight", CFG_STRING, "0.5", 0, 0, NULL,
+     "weight of the soft loss"},
     {"pipeline", NULL, NULL, CFG_SECTION, "", 0, 0, NULL, "aipipe pipeline's settings"},
 };
 #define NKEYS (sizeof cli_train_keys / sizeof cli_train_keys[0])
@@ -66,15 +84,17 @@ static int parse_conv(const char *s, int conv[4])
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: aipipe train ocr     --data DIR --out DIR [--steps N] [--resume] [flags]\n"
-                 "       aipipe train lora    --base MODEL --data DIR --out DIR [--rank R] [--alpha A]\n"
-                 "                            [--dropout P] [--targets a,b] [--merge]\n"
-                 "       aipipe train distill --teacher MODEL --data DIR --out DIR [--steps N]\n"
-                 "       aipipe train merge   --base MODEL --adapter DIR --out DIR\n"
-                 "       aipipe train eval    --base MODEL --data DIR [--eval-samples N]\n\n"
-                 "Settings: configs/training.yaml (or --config FILE), the environment, then flags.\n"
-                 "MODEL is a model directory or a .safetensors file.\n"
-                 "  --config FILE  YAML settings file\n  --resume       continue from OUT's checkpoint\n");
+    fprintf(
+        out,
+        "usage: aipipe train ocr     --data DIR --out DIR [--steps N] [--resume] [flags]\n"
+        "       aipipe train lora    --base MODEL --data DIR --out DIR [--rank R] [--alpha A]\n"
+        "                            [--dropout P] [--targets a,b] [--merge]\n"
+        "       aipipe train distill --teacher MODEL --data DIR --out DIR [--steps N]\n"
+        "       aipipe train merge   --base MODEL --adapter DIR --out DIR\n"
+        "       aipipe train eval    --base MODEL --data DIR [--eval-samples N]\n\n"
+        "Settings: configs/training.yaml (or --config FILE), the environment, then flags.\n"
+        "MODEL is a model directory or a .safetensors file.\n"
+        "  --config FILE  YAML settings file\n  --resume       continue from OUT's checkpoint\n");
     cfg_print_help(cli_train_keys, NKEYS, out);
 }
 
@@ -126,9 +146,12 @@ int cli_train(int argc, char **argv)
     }
     const char *sub = argv[1];
     train_opts o = {0};
-    if (strcmp(sub, "ocr") == 0) o.mode = TRAIN_OCR;
-    else if (strcmp(sub, "lora") == 0) o.mode = TRAIN_LORA;
-    else if (strcmp(sub, "distill") == 0) o.mode = TRAIN_DISTILL;
+    if (strcmp(sub, "ocr") == 0)
+        o.mode = TRAIN_OCR;
+    else if (strcmp(sub, "lora") == 0)
+        o.mode = TRAIN_LORA;
+    else if (strcmp(sub, "distill") == 0)
+        o.mode = TRAIN_DISTILL;
     else if (strcmp(sub, "merge") != 0 && strcmp(sub, "eval") != 0)
         return cli_die_usage("train", "unknown job '%s'", sub);
     /* valueless flags, taken out before the table-driven parser sees argv */
@@ -137,9 +160,12 @@ int cli_train(int argc, char **argv)
     int n = 0, merge = 0;
     args[n++] = "train";
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--resume") == 0) o.resume = 1;
-        else if (strcmp(argv[i], "--merge") == 0) merge = 1;
-        else args[n++] = argv[i];
+        if (strcmp(argv[i], "--resume") == 0)
+            o.resume = 1;
+        else if (strcmp(argv[i], "--merge") == 0)
+            merge = 1;
+        else
+            args[n++] = argv[i];
     }
     const char *file = getenv("AIPIPE_TRAIN_CONFIG");
     if (!file && access("configs/training.yaml", R_OK) == 0) file = "configs/training.yaml";
@@ -172,7 +198,8 @@ int cli_train(int argc, char **argv)
             rc = cli_die_usage("train", "eval needs --base MODEL and --data DIR");
             goto out;
         }
-        if (train_eval_cer(base, data, (int)cfg_int(c, "train.eval_samples"), &cer, &ms, &err) != AP_OK) {
+        if (train_eval_cer(base, data, (int)cfg_int(c, "train.eval_samples"), &cer, &ms, &err) !=
+            AP_OK) {
             fprintf(stderr, "aipipe train eval: %s\n", err.msg);
             goto out;
         }
@@ -202,7 +229,8 @@ int cli_train(int argc, char **argv)
     o.crash_at = crash ? strtol(crash, NULL, 10) : 0;
     if (getenv("MLFLOW_TRACKING_URI"))
         log_warn("train: MLFLOW_TRACKING_URI is set but the registry client is not built in yet; "
-                 "the run is recorded in %s/run", outd);
+                 "the run is recorded in %s/run",
+                 outd);
     if (train_run(&o, &err) != AP_OK) {
         fprintf(stderr, "\naipipe train %s: %s\n", sub, err.msg);
         goto out;

@@ -24,7 +24,8 @@ static const command commands[] = {
     {"eval", cli_eval, "score extraction against gold timetables (EVAL.md)"},
     {"artifacts", cli_artifacts, "sync and list artifact stores (local directory, s3://)"},
     {"models", cli_models, "list, register, promote, deploy and roll back models"},
-    {"pipeline", cli_pipeline, "run the training pipeline: data, train, evaluate, register, promote"},
+    {"pipeline", cli_pipeline,
+     "run the training pipeline: data, train, evaluate, register, promote"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

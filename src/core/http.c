@@ -139,8 +139,8 @@ static void reply_error(const http_options *o, http_response *resp, ap_status st
     }
     json_t *details = resp->error_details ? resp->error_details : json_object();
     resp->error_details = NULL;
-    json_t *body = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message", msg,
-                             "details", details);
+    json_t *body =
+        json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message", msg, "details", details);
     http_reply_json(resp, http, body);
 }
 

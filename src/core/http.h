@@ -75,8 +75,8 @@ typedef struct http_options {
     const http_route *routes;
     size_t nroutes;
     unsigned rate_per_minute[HTTP_MAX_RATE_CLASSES]; /* 0: unlimited */
-    metrics *metrics; /* borrowed; request metrics are declared in it */
-    void *ctx;        /* passed to handlers */
+    metrics *metrics;                /* borrowed; request metrics are declared in it */
+    void *ctx;                       /* passed to handlers */
     http_error_formatter error_body; /* NULL: {"error": {"code", "message", "details"}} */
 } http_options;
 

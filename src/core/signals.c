@@ -20,8 +20,8 @@ static void on_stop_signal(int sig)
 ap_status signals_install(ap_error *err)
 {
     /* The handler must never block: only the write end is non-blocking. */
-    if (signal_pipe[0] < 0 && (pipe2(signal_pipe, O_CLOEXEC) != 0 ||
-                               fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK) != 0))
+    if (signal_pipe[0] < 0 &&
+        (pipe2(signal_pipe, O_CLOEXEC) != 0 || fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK) != 0))
         return ap_fail(err, AP_ERR_IO, "cannot create the signal pipe: %s", strerror(errno));
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

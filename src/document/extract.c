@@ -21,8 +21,7 @@ static size_t engines_to_use(const tt_extract_options *opts)
     return nengines;
 }
 
-ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out,
-                           ap_error *err)
+ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out, ap_error *err)
 {
     ap_status st;
     tt_page page = {0};
@@ -31,8 +30,7 @@ ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out
     if ((size_t)pixGetWidth(pix) * (size_t)pixGetHeight(pix) > TT_EXTRACT_MAX_PIXELS)
         return ap_fail(err, AP_ERR_TOO_LARGE, "extract: the page has more than %zu pixels",
                        TT_EXTRACT_MAX_PIXELS);
-    st = tt_read_raster(pix, opts ? opts->engines : NULL, engines_to_use(opts), opts, &page,
-                        err);
+    st = tt_read_raster(pix, opts ? opts->engines : NULL, engines_to_use(opts), opts, &page, err);
     if (st == AP_OK) st = tt_grid_interpret(&page, 1, out, err);
     tt_page_free(&page);
     if (st != AP_OK) tt_doc_free(out);
@@ -54,7 +52,8 @@ ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extra
         ap_status st = tt_read_pdf(data, len, opts ? opts->engines : NULL, engines_to_use(opts),
                                    opts, &pages, &npages, err);
         if (st == AP_OK) st = tt_grid_interpret(pages, npages, out, err);
-        for (size_t i = 0; i < npages; i++) tt_page_free(&pages[i]);
+        for (size_t i = 0; i < npages; i++)
+            tt_page_free(&pages[i]);
         free(pages);
         if (st != AP_OK) tt_doc_free(out);
         return st;

@@ -20,9 +20,9 @@
 #include "ocr/ocr.h"
 
 #define TT_EXTRACT_MAX_THREADS 16
-#define TT_EXTRACT_MAX_FILE    ((size_t)64 << 20)   /* bytes read by tt_extract_file */
-#define TT_EXTRACT_MAX_PIXELS  ((size_t)60000000)   /* pixels of one decoded page */
-#define TT_PDF_MAX_PAGES       50                   /* a PDF with more pages is refused */
+#define TT_EXTRACT_MAX_FILE    ((size_t)64 << 20) /* bytes read by tt_extract_file */
+#define TT_EXTRACT_MAX_PIXELS  ((size_t)60000000) /* pixels of one decoded page */
+#define TT_PDF_MAX_PAGES       50                 /* a PDF with more pages is refused */
 
 typedef struct tt_extract_options {
     /* Engines to read cells with, borrowed: engines[i] is used only by worker i, never by
@@ -60,7 +60,6 @@ ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extra
 /* Extracts the timetable of one page image (8-bit grey or 32-bit RGB, as img_decode gives;
  * pix is borrowed). On AP_OK *out is filled (caller frees); errors as above, plus
  * AP_ERR_PROCESSING when the OCR engine fails. */
-ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out,
-                           ap_error *err);
+ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out, ap_error *err);
 
 #endif

@@ -8,30 +8,31 @@
 
 #include "core/sbuf.h"
 
-ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence,
-                       float height, float width)
+ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence, float height,
+                       float width)
 {
     tt_line *grown = realloc(*lines, (*n + 1) * sizeof *grown);
     if (!grown) return AP_ERR_NOMEM;
     *lines = grown;
     char *copy = strdup(text ? text : "");
     if (!copy) return AP_ERR_NOMEM;
-    grown[*n] = (tt_line){.text = copy, .confidence = confidence, .height = height,
-                          .width = width};
+    grown[*n] = (tt_line){.text = copy, .confidence = confidence, .height = height, .width = width};
     (*n)++;
     return AP_OK;
 }
 
 void tt_lines_free(tt_line *lines, size_t n)
 {
-    for (size_t i = 0; lines && i < n; i++) free(lines[i].text);
+    for (size_t i = 0; lines && i < n; i++)
+        free(lines[i].text);
     free(lines);
 }
 
 void tt_table_free(tt_table *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->ncells; i++) tt_lines_free(t->cells[i].lines, t->cells[i].nlines);
+    for (size_t i = 0; i < t->ncells; i++)
+        tt_lines_free(t->cells[i].lines, t->cells[i].nlines);
     free(t->cells);
     free(t->row_pos);
     free(t->col_pos);
@@ -41,7 +42,8 @@ void tt_table_free(tt_table *t)
 void tt_page_free(tt_page *page)
 {
     if (!page) return;
-    for (size_t i = 0; i < page->ntables; i++) tt_table_free(&page->tables[i]);
+    for (size_t i = 0; i < page->ntables; i++)
+        tt_table_free(&page->tables[i]);
     free(page->tables);
     tt_lines_free(page->free_text, page->nfree);
     memset(page, 0, sizeof *page);
@@ -51,8 +53,8 @@ void tt_page_free(tt_page *page)
  * that starts a line is the tail of the word above ("Math" / "s"). */
 static int is_small_word(const char *w, size_t n)
 {
-    static const char *const words[] = {"a", "an", "of", "to", "in", "on", "at", "by",
-                                        "or", "and", "the", "for", "with", "&"};
+    static const char *const words[] = {"a",  "an", "of",  "to",  "in",  "on",   "at",
+                                        "by", "or", "and", "the", "for", "with", "&"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strlen(words[i]) == n && strncmp(words[i], w, n) == 0) return 1;
     return 0;

@@ -52,10 +52,10 @@ typedef struct tt_page {
 } tt_page;
 
 /* Appends a line to a list (text copied). AP_ERR_NOMEM. */
-ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence,
-                       float height, float width);
+ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence, float height,
+                       float width);
 void tt_lines_free(tt_line *lines, size_t n);
-void tt_table_free(tt_table *t); /* frees the contents, not t */
+void tt_table_free(tt_table *t);  /* frees the contents, not t */
 void tt_page_free(tt_page *page); /* frees the contents, not page */
 
 /* The cell's lines joined into one string (caller frees), broken words rejoined; NULL

@@ -44,11 +44,16 @@ static void fix_nines(char *s)
             (s[i + 1] != ' ' && s[i + 1] != '-' && (unsigned char)s[i + 1] != 0xe2))
             continue;
         size_t k = i + 1;
-        while (s[k] == ' ') k++;
-        if (s[k] == '-') k++;
-        else if ((unsigned char)s[k] == 0xe2 && s[k + 1] && s[k + 2]) k += 3;
-        else continue;
-        while (s[k] == ' ') k++;
+        while (s[k] == ' ')
+            k++;
+        if (s[k] == '-')
+            k++;
+        else if ((unsigned char)s[k] == 0xe2 && s[k + 1] && s[k + 2])
+            k += 3;
+        else
+            continue;
+        while (s[k] == ' ')
+            k++;
         if (s[k] >= '0' && s[k] <= '9') s[i] = '9';
     }
 }
@@ -60,20 +65,20 @@ static int find_times(const char *s, tnote *out, int max)
     if (n > (size_t)max) n = (size_t)max;
     if (n > MAX_TIMES) n = MAX_TIMES;
     for (size_t i = 0; i < n; i++)
-        out[i] = (tnote){.start = m[i].start, .end = m[i].end, .from = m[i].begin,
-                         .to = m[i].end_byte, .guessed = tp_ampm_guessed(&m[i])};
+        out[i] = (tnote){.start = m[i].start,
+                         .end = m[i].end,
+                         .from = m[i].begin,
+                         .to = m[i].end_byte,
+                         .guessed = tp_ampm_guessed(&m[i])};
     return (int)n;
 }
 
 /* ---- days ---- */
 
 static const char *const day_abbrevs[7][6] = {
-    {"mon", "mo", NULL},
-    {"tue", "tues", "tu", NULL},
-    {"wed", "weds", "we", NULL},
-    {"thu", "thur", "thurs", "th", NULL},
-    {"fri", "fr", NULL},
-    {"sat", "sa", NULL},
+    {"mon", "mo", NULL},         {"tue", "tues", "tu", NULL},
+    {"wed", "weds", "we", NULL}, {"thu", "thur", "thurs", "th", NULL},
+    {"fri", "fr", NULL},         {"sat", "sa", NULL},
     {"sun", "su", NULL},
 };
 
@@ -88,9 +93,12 @@ static int edit_distance_le1(const char *a, size_t na, const char *b, size_t nb)
             continue;
         }
         if (++edits > 1) return 0;
-        if (na > nb) i++;
-        else if (nb > na) j++;
-        else i++, j++;
+        if (na > nb)
+            i++;
+        else if (nb > na)
+            j++;
+        else
+            i++, j++;
     }
     return edits + (int)(na - i) + (int)(nb - j) <= 1;
 }
@@ -101,12 +109,18 @@ static int day_of_word(const char *w, size_t n)
 {
     if (n == 1) {
         switch (toupper((unsigned char)w[0])) {
-        case 'M': return 0;
-        case 'W': return 2;
-        case 'F': return 4;
-        case 'T': return -2;
-        case 'S': return -3;
-        default: return -1;
+        case 'M':
+            return 0;
+        case 'W':
+            return 2;
+        case 'F':
+            return 4;
+        case 'T':
+            return -2;
+        case 'S':
+            return -3;
+        default:
+            return -1;
         }
     }
     for (int d = 0; d < 7; d++) {
@@ -124,10 +138,12 @@ static int day_of_word(const char *w, size_t n)
  * "until" between spaces ("Monday to Friday", "Mon - Wed", "Monday–Wednesday"). */
 static int joins_range(const char *s, size_t from, size_t to)
 {
-    static const char *const joins[] = {"-", "\xe2\x80\x93", "\xe2\x80\x94", "to", "through",
-                                        "thru", "till", "until"};
-    while (from < to && s[from] == ' ') from++;
-    while (to > from && s[to - 1] == ' ') to--;
+    static const char *const joins[] = {"-",       "\xe2\x80\x93", "\xe2\x80\x94", "to",
+                                        "through", "thru",         "till",         "until"};
+    while (from < to && s[from] == ' ')
+        from++;
+    while (to > from && s[to - 1] == ' ')
+        to--;
     for (size_t k = 0; k < sizeof joins / sizeof joins[0]; k++)
         if (strlen(joins[k]) == to - from && strncasecmp(s + from, joins[k], to - from) == 0)
             return 1;
@@ -148,7 +164,8 @@ static unsigned days_in(const char *text, int *only)
             continue;
         }
         const char *q = p;
-        while (isalpha((unsigned char)*q)) q++;
+        while (isalpha((unsigned char)*q))
+            q++;
         size_t n = (size_t)(q - p);
         words++;
         int d = day_of_word(p, n);
@@ -158,7 +175,8 @@ static unsigned days_in(const char *text, int *only)
             day_words++;
             if (n > 1 && prev_day >= 0 && prev_day < d &&
                 joins_range(text, prev_end, (size_t)(p - text)))
-                for (int k = prev_day; k < d; k++) mask |= 1u << k;
+                for (int k = prev_day; k < d; k++)
+                    mask |= 1u << k;
             if (n > 1) prev_day = d, prev_end = (size_t)(q - text);
         } else if (d == -2 || d == -3) {
             mask |= d == -2 ? 1u << 7 : 1u << 8;
@@ -176,10 +194,10 @@ static unsigned days_in(const char *text, int *only)
 /* ---- cells ---- */
 
 typedef struct cinfo {
-    char *name;    /* title without times; "" when none */
-    char *notes;   /* or NULL */
+    char *name;  /* title without times; "" when none */
+    char *notes; /* or NULL */
     int start, end;
-    int guessed;   /* am/pm guessed */
+    int guessed; /* am/pm guessed */
     int ntimes;
     unsigned days; /* day names mentioned */
     int day_label; /* holds nothing but day names */
@@ -190,7 +208,8 @@ typedef struct cinfo {
 static int count_letters(const char *s)
 {
     int n = 0;
-    for (; *s; s++) n += isalpha((unsigned char)*s) || ((unsigned char)*s >= 0xc0);
+    for (; *s; s++)
+        n += isalpha((unsigned char)*s) || ((unsigned char)*s >= 0xc0);
     return n;
 }
 
@@ -266,8 +285,8 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
         size_t len = strlen(l->text);
         if (tn && (t[tn - 1].to - t[0].from) * 10 >= len * 7) continue;
         /* the tail of a word broken by the cell's width, or a stray mark, is no note */
-        int fragment = (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) ||
-                       count_letters(l->text) < 3;
+        int fragment =
+            (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) || count_letters(l->text) < 3;
         if (seen_title && !fragment &&
             (l->text[0] == '(' || (tallest > 0 && l->height < 0.78f * tallest))) {
             split = i;
@@ -314,7 +333,10 @@ typedef struct ctx {
     int low_conf;
 } ctx;
 
-static int round5(double minutes) { return (int)((minutes + 2.5) / 5.0) * 5; }
+static int round5(double minutes)
+{
+    return (int)((minutes + 2.5) / 5.0) * 5;
+}
 
 static ap_status emit(ctx *cx, unsigned days, const cinfo *ci, int start, int end,
                       const tt_cell *cell)
@@ -337,7 +359,10 @@ static ap_status emit(ctx *cx, unsigned days, const cinfo *ci, int start, int en
 }
 
 /* Whether a cell holds an event: a name with letters, not only a day name or a number. */
-static int is_event(const cinfo *ci) { return ci->letters >= 1 && !ci->day_label; }
+static int is_event(const cinfo *ci)
+{
+    return ci->letters >= 1 && !ci->day_label;
+}
 
 /* A table copy with rows and columns swapped; cells share the original's lines. */
 static ap_status transpose(const tt_table *t, tt_table *out)
@@ -396,7 +421,8 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
         !(order = malloc((t->ncells ? t->ncells : 1) * sizeof *order)) ||
         !(emitted = calloc(t->ncells ? t->ncells : 1, 1)))
         goto out;
-    for (size_t k = 0; k < nc; k++) bstart[k] = bend[k] = TT_NO_TIME;
+    for (size_t k = 0; k < nc; k++)
+        bstart[k] = bend[k] = TT_NO_TIME;
 
     /* Day of each lattice row, and where the body starts. */
     int first_row = t->nrows, data_col = label_col + 1, prev_day = -1;
@@ -407,7 +433,8 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
         prev_day = lowest_day(days);
         if (c->row < first_row) first_row = c->row;
         if (c->col + c->ncols > data_col) data_col = c->col + c->ncols;
-        for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++) row_days[r] |= days;
+        for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++)
+            row_days[r] |= days;
     }
 
     /* The header: time of each column edge, for cells starting and ending there. */
@@ -437,7 +464,8 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
     for (int r = first_row; r < t->nrows;) {
         unsigned days = row_days[r];
         int r1 = r + 1;
-        while (r1 < t->nrows && row_days[r1] == days) r1++;
+        while (r1 < t->nrows && row_days[r1] == days)
+            r1++;
         if (!days) {
             r = r1;
             continue;
@@ -508,8 +536,10 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
     unsigned days = 0;
     int timed_rows = 0, last_row = -1;
     for (size_t i = 0; i < t->ncells; i++) {
-        if (!ci[i].ntimes) days |= ci[i].days;
-        else if (t->cells[i].row != last_row) timed_rows++, last_row = t->cells[i].row;
+        if (!ci[i].ntimes)
+            days |= ci[i].days;
+        else if (t->cells[i].row != last_row)
+            timed_rows++, last_row = t->cells[i].row;
     }
     days &= 0x7fu;
     if (timed_rows < 2) return AP_OK;
@@ -522,7 +552,9 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
     }
     /* Events row by row: the time from the row's first timed cell, the name from its
      * cell with the most letters. */
-    typedef struct ev { int name_cell, start, end; } ev;
+    typedef struct ev {
+        int name_cell, start, end;
+    } ev;
     ev *evs = malloc((size_t)(t->nrows + 1) * sizeof *evs);
     if (!evs) return AP_ERR_NOMEM;
     int nev = 0;
@@ -542,8 +574,7 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
     for (int k = 0; k < nev; k++) {
         int e = evs[k].end;
         /* A single time ends where the next event starts. */
-        if (e == TT_NO_TIME && k + 1 < nev && evs[k + 1].start > evs[k].start)
-            e = evs[k + 1].start;
+        if (e == TT_NO_TIME && k + 1 < nev && evs[k + 1].start > evs[k].start) e = evs[k + 1].start;
         if ((st = emit(cx, days, &ci[evs[k].name_cell], evs[k].start, e,
                        &t->cells[evs[k].name_cell])) != AP_OK)
             break;
@@ -647,8 +678,8 @@ out:
 
 /* ---- header fields ---- */
 
-static const char *const field_labels[] = {"teacher", "class", "term", "year", "name",
-                                           "form", "group", "semester"};
+static const char *const field_labels[] = {"teacher", "class", "term",  "year",
+                                           "name",    "form",  "group", "semester"};
 #define NLABELS (sizeof field_labels / sizeof field_labels[0])
 
 /* Index of the label word starting at p followed by ':' (or -1); *after: past the colon. */
@@ -658,7 +689,8 @@ static int label_at(const char *p, const char **after)
         size_t n = strlen(field_labels[k]);
         if (strncasecmp(p, field_labels[k], n) != 0) continue;
         const char *q = p + n;
-        while (*q == ' ') q++;
+        while (*q == ' ')
+            q++;
         if (*q != ':') continue;
         *after = q + 1;
         return (int)k;
@@ -712,8 +744,10 @@ static ap_status header_fields(ctx *cx, const char *text)
                 value = v2;
             }
             if (k == 3 && year) doc->year = year;
-            char **field = k == 0 ? &doc->teacher : k == 1 || k == 5 || k == 6 ? &doc->class_name
-                           : k == 2 || k == 7 ? &doc->term : NULL;
+            char **field = k == 0                       ? &doc->teacher
+                           : k == 1 || k == 5 || k == 6 ? &doc->class_name
+                           : k == 2 || k == 7           ? &doc->term
+                                                        : NULL;
             if (value && field && !*field) st = tt_set_str(field, value);
             free(value);
             if (st != AP_OK) return st;
@@ -747,11 +781,10 @@ ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap
         (st = tt_doc_warn(doc, "times without am/pm read as a school day (1:00-5:59 as "
                                "afternoon)")) != AP_OK)
         goto out;
-    if (doc->nblocks == before && (st = tt_doc_warn(doc, "no timetable found")) != AP_OK)
-        goto out;
+    if (doc->nblocks == before && (st = tt_doc_warn(doc, "no timetable found")) != AP_OK) goto out;
 out:
     sbuf_free(&cx.header);
-    if (st != AP_OK) return ap_fail(err, st, "extract: cannot interpret the page (%s)",
-                                    ap_status_str(st));
+    if (st != AP_OK)
+        return ap_fail(err, st, "extract: cannot interpret the page (%s)", ap_status_str(st));
     return AP_OK;
 }

@@ -44,7 +44,7 @@
 #define DOCX_MAX_TABLES  32
 #define DOCX_MAX_GRID    400 /* rows or columns of one table */
 #define DOCX_MAX_LINE    4096
-#define DOCX_DEFAULT_SZ  22  /* half-points: Word's default run size, 11 pt */
+#define DOCX_DEFAULT_SZ  22 /* half-points: Word's default run size, 11 pt */
 
 /* ---- the zip ---- */
 
@@ -119,8 +119,7 @@ static ap_status read_document_xml(const unsigned char *data, size_t len, char *
     for (;;) {
         zip_int64_t n = zip_fread(zf, buf + got, cap - got);
         if (n < 0) {
-            st = ap_fail(err, AP_ERR_INVALID, "docx: word/document.xml: %s",
-                         zip_file_strerror(zf));
+            st = ap_fail(err, AP_ERR_INVALID, "docx: word/document.xml: %s", zip_file_strerror(zf));
             goto out;
         }
         if (n == 0) break;
@@ -193,8 +192,7 @@ static int attr_is(const xmlNode *node, const char *name, const char *value, int
 static int is_wrapper(const xmlNode *n)
 {
     return is_w(n, "sdt") || is_w(n, "sdtContent") || is_w(n, "customXml") || is_w(n, "ins") ||
-           is_w(n, "hyperlink") || is_w(n, "smartTag") || is_w(n, "fldSimple") ||
-           is_w(n, "moveTo");
+           is_w(n, "hyperlink") || is_w(n, "smartTag") || is_w(n, "fldSimple") || is_w(n, "moveTo");
 }
 
 typedef struct walk {
@@ -218,13 +216,16 @@ static void para_flush(para_text *p, float cell_w_pt)
     size_t len = p->line.len;
     if (s && !p->line.oom) {
         size_t a = 0;
-        while (a < len && (s[a] == ' ' || s[a] == '\t')) a++;
-        while (len > a && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+        while (a < len && (s[a] == ' ' || s[a] == '\t'))
+            a++;
+        while (len > a && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+            len--;
         if (len > a) {
             s[len] = '\0';
             float size_pt = (float)(p->size ? p->size : DOCX_DEFAULT_SZ) / 2.0f;
             size_t chars = 0;
-            for (size_t i = a; i < len; i++) chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+            for (size_t i = a; i < len; i++)
+                chars += ((unsigned char)s[i] & 0xc0) != 0x80;
             /* Word wraps lines itself, so the width is an estimate (half an em per
              * character) that only says whether a line fills its cell. */
             float width = cell_w_pt > 0 ? (float)chars * size_pt * 0.5f / cell_w_pt : 0;
@@ -294,15 +295,16 @@ static void paragraph_lines(walk *w, const xmlNode *node, float cell_w, tt_line 
 }
 
 /* The lines of every paragraph under node (a cell, or a table nested in one), in order. */
-static void block_lines(walk *w, const xmlNode *node, float cell_w, tt_line **lines,
-                        size_t *nlines, int depth)
+static void block_lines(walk *w, const xmlNode *node, float cell_w, tt_line **lines, size_t *nlines,
+                        int depth)
 {
     if (depth > DOCX_MAX_DEPTH) {
         w->too_deep = 1;
         return;
     }
     for (const xmlNode *c = node->children; c && w->st == AP_OK; c = c->next) {
-        if (is_w(c, "p")) paragraph_lines(w, c, cell_w, lines, nlines);
+        if (is_w(c, "p"))
+            paragraph_lines(w, c, cell_w, lines, nlines);
         else if (is_w(c, "tbl") || is_w(c, "tr") || is_w(c, "tc") || is_wrapper(c))
             block_lines(w, c, cell_w, lines, nlines, depth + 1);
     }
@@ -322,7 +324,8 @@ typedef struct tbl_state {
 static int grid_x(const tbl_state *s, int col)
 {
     long x = 0;
-    for (int i = 0; i < col && i < DOCX_MAX_GRID; i++) x += s->widths[i];
+    for (int i = 0; i < col && i < DOCX_MAX_GRID; i++)
+        x += s->widths[i];
     return (int)(x > INT_MAX ? INT_MAX : x);
 }
 
@@ -335,8 +338,8 @@ static void table_cell(walk *w, tbl_state *s, const xmlNode *tc, int row, int *c
     int restart = vm && attr_is(vm, "val", "restart", 0);
     int cont = vm && !restart;
     if (*col + span > DOCX_MAX_GRID) {
-        w->st = ap_fail(w->err, AP_ERR_TOO_LARGE, "docx: a table wider than %d columns",
-                        DOCX_MAX_GRID);
+        w->st =
+            ap_fail(w->err, AP_ERR_TOO_LARGE, "docx: a table wider than %d columns", DOCX_MAX_GRID);
         return;
     }
     int above = s->open[*col];
@@ -362,12 +365,14 @@ static void table_cell(walk *w, tbl_state *s, const xmlNode *tc, int row, int *c
     const xmlNode *td = child_w(pr, "textDirection");
     if (td && (dir = xmlGetProp(td, (const xmlChar *)"val"))) {
         const char *d = (const char *)dir;
-        cell->rotation = strcmp(d, "btLr") == 0 ? 90
-                         : strncmp(d, "tbRl", 4) == 0 || strcmp(d, "tbLrV") == 0 ? 270 : 0;
+        cell->rotation = strcmp(d, "btLr") == 0                                  ? 90
+                         : strncmp(d, "tbRl", 4) == 0 || strcmp(d, "tbLrV") == 0 ? 270
+                                                                                 : 0;
         xmlFree(dir);
     }
     long width = 0;
-    for (int k = *col; k < *col + span; k++) width += k < s->ngrid ? s->widths[k] : 0;
+    for (int k = *col; k < *col + span; k++)
+        width += k < s->ngrid ? s->widths[k] : 0;
     /* inner width: less Word's default cell margins (0.08 in each side) */
     float inner = (float)width / 20.0f - 11.5f;
     block_lines(w, tc, inner > 4 ? inner : 4, &cell->lines, &cell->nlines, 0);
@@ -384,8 +389,8 @@ static void table_row(walk *w, tbl_state *s, const xmlNode *tr, int depth)
         return;
     }
     if (t->nrows >= DOCX_MAX_GRID) {
-        w->st = ap_fail(w->err, AP_ERR_TOO_LARGE, "docx: a table longer than %d rows",
-                        DOCX_MAX_GRID);
+        w->st =
+            ap_fail(w->err, AP_ERR_TOO_LARGE, "docx: a table longer than %d rows", DOCX_MAX_GRID);
         return;
     }
     int row = t->nrows++;
@@ -406,7 +411,8 @@ static void table_row(walk *w, tbl_state *s, const xmlNode *tr, int depth)
         } else if (is_w(c, "sdt") || is_w(c, "sdtContent") || is_w(c, "customXml")) {
             /* a cell wrapped in a content control */
             for (const xmlNode *k = c->children; k && w->st == AP_OK; k = k->next)
-                if (is_w(k, "tc")) table_cell(w, s, k, row, &col);
+                if (is_w(k, "tc"))
+                    table_cell(w, s, k, row, &col);
                 else if (is_w(k, "sdtContent"))
                     for (const xmlNode *q = k->children; q && w->st == AP_OK; q = q->next)
                         if (is_w(q, "tc")) table_cell(w, s, q, row, &col);
@@ -427,15 +433,18 @@ static void read_table(walk *w, const xmlNode *tbl, tt_table *t, int y0, int dep
     }
     s->t = t;
     memset(t, 0, sizeof *t);
-    for (int i = 0; i < DOCX_MAX_GRID; i++) s->open[i] = -1;
+    for (int i = 0; i < DOCX_MAX_GRID; i++)
+        s->open[i] = -1;
     for (const xmlNode *c = child_w(tbl, "tblGrid") ? child_w(tbl, "tblGrid")->children : NULL;
          c && s->ngrid < DOCX_MAX_GRID; c = c->next)
         if (is_w(c, "gridCol")) s->widths[s->ngrid++] = (int)attr_long(c, "w", 0, 31680, 0);
     for (const xmlNode *c = tbl->children; c && w->st == AP_OK; c = c->next) {
-        if (is_w(c, "tr")) table_row(w, s, c, depth + 1);
+        if (is_w(c, "tr"))
+            table_row(w, s, c, depth + 1);
         else if (is_w(c, "sdt") || is_w(c, "customXml"))
             for (const xmlNode *k = c->children; k && w->st == AP_OK; k = k->next) {
-                if (is_w(k, "tr")) table_row(w, s, k, depth + 1);
+                if (is_w(k, "tr"))
+                    table_row(w, s, k, depth + 1);
                 else if (is_w(k, "sdtContent"))
                     for (const xmlNode *q = k->children; q && w->st == AP_OK; q = q->next)
                         if (is_w(q, "tr")) table_row(w, s, q, depth + 1);
@@ -462,14 +471,17 @@ static void read_table(walk *w, const xmlNode *tbl, tt_table *t, int y0, int dep
         t->row_pos[r] = y0 + (int)(y / 20);
         if (r < t->nrows) y += s->heights[r];
     }
-    for (int c = 0; c <= t->ncols; c++) t->col_pos[c] = 54 + grid_x(s, c) / 20;
+    for (int c = 0; c <= t->ncols; c++)
+        t->col_pos[c] = 54 + grid_x(s, c) / 20;
     for (size_t i = 0; i < t->ncells; i++) {
         tt_cell *cell = &t->cells[i];
         int x0 = t->col_pos[cell->col], x1 = t->col_pos[cell->col + cell->ncols];
         int ya = t->row_pos[cell->row], yb = t->row_pos[cell->row + cell->nrows];
         cell->bbox = (tt_bbox){.page = 1, .x = x0, .y = ya, .w = x1 - x0, .h = yb - ya};
     }
-    t->bbox = (tt_bbox){.page = 1, .x = t->col_pos[0], .y = t->row_pos[0],
+    t->bbox = (tt_bbox){.page = 1,
+                        .x = t->col_pos[0],
+                        .y = t->row_pos[0],
                         .w = t->col_pos[t->ncols] - t->col_pos[0],
                         .h = t->row_pos[t->nrows] - t->row_pos[0]};
 out:
@@ -479,16 +491,17 @@ out:
 /* Whether text names a weekday (a full name or a usual abbreviation as a word). */
 static int names_day(const char *text)
 {
-    static const char *const names[] = {"monday", "tuesday", "wednesday", "thursday", "friday",
-                                        "saturday", "sunday", "mon", "tue", "tues", "wed",
-                                        "thu", "thur", "thurs", "fri", "sat", "sun"};
+    static const char *const names[] = {
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
+        "tues",   "wed",     "thu",       "thur",     "thurs",  "fri",      "sat",    "sun"};
     for (const char *p = text; *p;) {
         if (!isalpha((unsigned char)*p)) {
             p++;
             continue;
         }
         const char *q = p;
-        while (isalpha((unsigned char)*q)) q++;
+        while (isalpha((unsigned char)*q))
+            q++;
         size_t n = (size_t)(q - p);
         for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
             if (strlen(names[k]) == n && strncasecmp(p, names[k], n) == 0) return 1;
@@ -505,7 +518,8 @@ static int names_day(const char *text)
 static ap_status add_heading_row(tt_table *t, const tt_line *lines, size_t n)
 {
     int any = 0;
-    for (size_t i = 0; i < n; i++) any |= names_day(lines[i].text);
+    for (size_t i = 0; i < n; i++)
+        any |= names_day(lines[i].text);
     if (!any || t->ncols == 0 || !t->row_pos) return AP_OK;
     tt_cell *cells = realloc(t->cells, (t->ncells + 1) * sizeof *cells);
     int *rows = realloc(t->row_pos, (size_t)(t->nrows + 2) * sizeof *rows);
@@ -517,16 +531,22 @@ static ap_status add_heading_row(tt_table *t, const tt_line *lines, size_t n)
     t->ncells++;
     t->nrows++;
     int height = 0;
-    for (size_t i = 0; i < n; i++) height += (int)(lines[i].height * 1.2f);
-    t->row_pos[0] = t->row_pos[1] - height;
-    for (size_t i = 1; i < t->ncells; i++) t->cells[i].row++;
-    tt_cell *c = &t->cells[0];
-    *c = (tt_cell){.row = 0, .col = 0, .nrows = 1, .ncols = t->ncols, .confidence = 100.0f,
-                   .bbox = {.page = 1, .x = t->bbox.x, .y = t->row_pos[0], .w = t->bbox.w,
-                            .h = height}};
     for (size_t i = 0; i < n; i++)
-        if (tt_lines_add(&c->lines, &c->nlines, lines[i].text, lines[i].confidence,
-                         lines[i].height, lines[i].width) != AP_OK)
+        height += (int)(lines[i].height * 1.2f);
+    t->row_pos[0] = t->row_pos[1] - height;
+    for (size_t i = 1; i < t->ncells; i++)
+        t->cells[i].row++;
+    tt_cell *c = &t->cells[0];
+    *c = (tt_cell){
+        .row = 0,
+        .col = 0,
+        .nrows = 1,
+        .ncols = t->ncols,
+        .confidence = 100.0f,
+        .bbox = {.page = 1, .x = t->bbox.x, .y = t->row_pos[0], .w = t->bbox.w, .h = height}};
+    for (size_t i = 0; i < n; i++)
+        if (tt_lines_add(&c->lines, &c->nlines, lines[i].text, lines[i].confidence, lines[i].height,
+                         lines[i].width) != AP_OK)
             return AP_ERR_NOMEM;
     return AP_OK;
 }
@@ -535,8 +555,7 @@ static ap_status add_heading_row(tt_table *t, const tt_line *lines, size_t n)
 
 /* The body's content in order: paragraphs to free text, tables to tables. *y: a running
  * vertical position in points, for the boxes; *since: free lines since the last table. */
-static void read_body(walk *w, const xmlNode *node, tt_page *page, int *y, size_t *since,
-                      int depth)
+static void read_body(walk *w, const xmlNode *node, tt_page *page, int *y, size_t *since, int depth)
 {
     if (depth > DOCX_MAX_DEPTH) {
         w->too_deep = 1;
@@ -617,7 +636,8 @@ ap_status tt_read_docx(const unsigned char *data, size_t len, tt_page *page, ap_
         if (e && e->message) {
             snprintf(msg, sizeof msg, "%s", e->message);
             size_t n = strlen(msg);
-            while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = '\0';
+            while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+                msg[--n] = '\0';
         }
         st = ap_fail(err, AP_ERR_INVALID, "docx: word/document.xml does not parse (line %d): %s",
                      e ? e->line : 0, msg);
@@ -638,8 +658,8 @@ ap_status tt_read_docx(const unsigned char *data, size_t len, tt_page *page, ap_
     read_body(&w, child_w(root, "body"), page, &y, &since, 0);
     if ((st = w.st) != AP_OK) goto out;
     if (w.too_deep) {
-        st = ap_fail(err, AP_ERR_INVALID, "docx: elements nested more than %d deep",
-                     DOCX_MAX_DEPTH);
+        st =
+            ap_fail(err, AP_ERR_INVALID, "docx: elements nested more than %d deep", DOCX_MAX_DEPTH);
         goto out;
     }
 out:

@@ -44,17 +44,17 @@
 #include "document/timeparse.h"
 #include "vision/table.h"
 
-#define PDF_MASK_SCALE  2.0f            /* mask pixels per point when painting rules */
-#define PDF_MASK_MAX    5000            /* mask pixels along a side, whatever the page */
-#define PDF_MAX_RULES   20000           /* rule segments kept per page */
-#define PDF_MAX_CHARS   100000          /* characters read per page */
-#define PDF_MIN_TEXT    8               /* fewer printable characters: a scanned page */
-#define PDF_RENDER_DPI  200.0f          /* a scanned page drawn as vectors, not a picture */
-#define PDF_MIN_DPI     100.0           /* a coarser scan is enlarged to this */
-#define PDF_MAX_RENDER  ((size_t)16000000) /* pixels of one rendered page */
-#define PDF_MEM_CAP     ((size_t)512 << 20) /* bytes MuPDF may hold at once */
-#define PDF_STORE       ((size_t)64 << 20)  /* MuPDF's resource cache */
-#define PDF_TIME_LIMIT  30.0            /* seconds for the vector work of one document */
+#define PDF_MASK_SCALE 2.0f                /* mask pixels per point when painting rules */
+#define PDF_MASK_MAX   5000                /* mask pixels along a side, whatever the page */
+#define PDF_MAX_RULES  20000               /* rule segments kept per page */
+#define PDF_MAX_CHARS  100000              /* characters read per page */
+#define PDF_MIN_TEXT   8                   /* fewer printable characters: a scanned page */
+#define PDF_RENDER_DPI 200.0f              /* a scanned page drawn as vectors, not a picture */
+#define PDF_MIN_DPI    100.0               /* a coarser scan is enlarged to this */
+#define PDF_MAX_RENDER ((size_t)16000000)  /* pixels of one rendered page */
+#define PDF_MEM_CAP    ((size_t)512 << 20) /* bytes MuPDF may hold at once */
+#define PDF_STORE      ((size_t)64 << 20)  /* MuPDF's resource cache */
+#define PDF_TIME_LIMIT 30.0                /* seconds for the vector work of one document */
 
 /* ---- MuPDF's allocator: counts what it holds and refuses past the cap ---- */
 
@@ -134,7 +134,7 @@ typedef struct collector {
     int oom, too_many, timed_out;
     fz_rect page;
     double page_area, image_area;
-    double image_ppp; /* pixels per point of the image covering the most of the page */
+    double image_ppp;  /* pixels per point of the image covering the most of the page */
     double image_best; /* the page area that image covers */
     size_t paths;
     struct timespec deadline;
@@ -187,9 +187,12 @@ static void add_rule_as(collector *c, float x0, float y0, float x1, float y1, fl
         c->rules = grown;
         c->cap = cap;
     }
-    c->rules[c->nrules++] = (rule){.x0 = fminf(x0, x1), .y0 = fminf(y0, y1),
-                                   .x1 = fmaxf(x0, x1), .y1 = fmaxf(y0, y1),
-                                   .thick = thick, .horizontal = horizontal,
+    c->rules[c->nrules++] = (rule){.x0 = fminf(x0, x1),
+                                   .y0 = fminf(y0, y1),
+                                   .x1 = fmaxf(x0, x1),
+                                   .y1 = fmaxf(y0, y1),
+                                   .thick = thick,
+                                   .horizontal = horizontal,
                                    .drawn = drawn};
 }
 
@@ -247,8 +250,10 @@ static void fill_rect(collector *c, fz_rect r)
     if (w <= 0 || h <= 0) return;
     float thin = fminf(w, h), len = fmaxf(w, h);
     if (thin <= 3.0f && len >= 4 * thin && len >= 2) {
-        if (w >= h) add_rule_as(c, r.x0, (r.y0 + r.y1) / 2, r.x1, (r.y0 + r.y1) / 2, thin, 1, 1);
-        else add_rule_as(c, (r.x0 + r.x1) / 2, r.y0, (r.x0 + r.x1) / 2, r.y1, thin, 0, 1);
+        if (w >= h)
+            add_rule_as(c, r.x0, (r.y0 + r.y1) / 2, r.x1, (r.y0 + r.y1) / 2, thin, 1, 1);
+        else
+            add_rule_as(c, (r.x0 + r.x1) / 2, r.y0, (r.x0 + r.x1) / 2, r.y1, thin, 0, 1);
         return;
     }
     if (!c->fill_edges || thin < 4) return;
@@ -284,7 +289,8 @@ static void end_subpath(collector *c)
         if (fabsf(a.x - b.x) > 0.5f && fabsf(a.y - b.y) > 0.5f) goto reset;
     }
     fz_rect r = fz_empty_rect;
-    for (int i = 0; i < 4; i++) r = fz_include_point_in_rect(r, c->pts[i]);
+    for (int i = 0; i < 4; i++)
+        r = fz_include_point_in_rect(r, c->pts[i]);
     fill_rect(c, r);
 reset:
     c->npts = 0;
@@ -293,8 +299,10 @@ reset:
 
 static void walk_point(collector *c, fz_point p)
 {
-    if (c->npts < 6) c->pts[c->npts++] = p;
-    else c->rect_ok = 0;
+    if (c->npts < 6)
+        c->pts[c->npts++] = p;
+    else
+        c->rect_ok = 0;
 }
 
 static void w_moveto(fz_context *ctx, void *arg, float x, float y)
@@ -311,13 +319,15 @@ static void w_lineto(fz_context *ctx, void *arg, float x, float y)
     (void)ctx;
     collector *c = arg;
     fz_point p = fz_transform_point_xy(x, y, c->ctm);
-    if (c->stroking) stroke_segment(c, c->cur, p);
-    else walk_point(c, p);
+    if (c->stroking)
+        stroke_segment(c, c->cur, p);
+    else
+        walk_point(c, p);
     c->cur = p;
 }
 
-static void w_curveto(fz_context *ctx, void *arg, float x1, float y1, float x2, float y2,
-                      float x3, float y3)
+static void w_curveto(fz_context *ctx, void *arg, float x1, float y1, float x2, float y2, float x3,
+                      float y3)
 {
     (void)ctx, (void)x1, (void)y1, (void)x2, (void)y2;
     collector *c = arg;
@@ -342,17 +352,22 @@ static void w_rectto(fz_context *ctx, void *arg, float x1, float y1, float x2, f
     fz_point p[4] = {fz_transform_point_xy(x1, y1, c->ctm), fz_transform_point_xy(x2, y1, c->ctm),
                      fz_transform_point_xy(x2, y2, c->ctm), fz_transform_point_xy(x1, y2, c->ctm)};
     if (c->stroking) {
-        for (int i = 0; i < 4; i++) stroke_segment(c, p[i], p[(i + 1) % 4]);
+        for (int i = 0; i < 4; i++)
+            stroke_segment(c, p[i], p[(i + 1) % 4]);
     } else {
-        for (int i = 0; i < 4; i++) walk_point(c, p[i]);
+        for (int i = 0; i < 4; i++)
+            walk_point(c, p[i]);
         end_subpath(c);
     }
     c->cur = c->start = p[0];
 }
 
 static const fz_path_walker rule_walker = {
-    .moveto = w_moveto, .lineto = w_lineto, .curveto = w_curveto,
-    .closepath = w_closepath, .rectto = w_rectto,
+    .moveto = w_moveto,
+    .lineto = w_lineto,
+    .curveto = w_curveto,
+    .closepath = w_closepath,
+    .rectto = w_rectto,
 };
 
 /* Luminance 0..1 of a device colour; 0 (ink) when it cannot be told. */
@@ -493,8 +508,10 @@ static ap_status rule_tables(const collector *c, img_table **tables, size_t *nta
         const rule *r = &c->rules[i];
         int t = (int)lroundf(r->thick * s);
         t = t < 1 ? 1 : t > 4 ? 4 : t;
-        int x0 = (int)lroundf((r->x0 - c->page.x0) * s), y0 = (int)lroundf((r->y0 - c->page.y0) * s);
-        int x1 = (int)lroundf((r->x1 - c->page.x0) * s), y1 = (int)lroundf((r->y1 - c->page.y0) * s);
+        int x0 = (int)lroundf((r->x0 - c->page.x0) * s),
+            y0 = (int)lroundf((r->y0 - c->page.y0) * s);
+        int x1 = (int)lroundf((r->x1 - c->page.x0) * s),
+            y1 = (int)lroundf((r->y1 - c->page.y0) * s);
         /* a rule reaches half its thickness past its ends, the way a stroke's cap
          * closes the corner with the rule across it */
         if (r->horizontal)
@@ -575,7 +592,7 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-#define MAX_GUTTERS 64
+#define MAX_GUTTERS   64
 #define MAX_TEXT_ROWS 256
 
 /* Whether a coloured cell (one cell, never split) covers point (x, y) and reaches past
@@ -597,8 +614,8 @@ static int in_fill(const collector *c, int vertical, float at, float x, float y)
  * in most rows with text, no character lies, and that do part text in some row (a strip
  * free beside centred text inside one column parts nothing). A column edge the lattice
  * already has inside a gap (a fill's side, col_x in points) wins. Returns the count. */
-static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float *row_y,
-                        int nrows, const float *col_x, int ncols, float *gut)
+static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float *row_y, int nrows,
+                        const float *col_x, int ncols, float *gut)
 {
     int rows_with_text = 0, ngut = 0;
     if (nrows < 2 || X1 - X0 < 40) return 0;
@@ -616,7 +633,8 @@ static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float
             if (cy <= y0 || cy >= y1 || cx <= X0 || cx >= X1) continue;
             any = 1;
             int a = (int)floorf(b[i].x0 - X0) - 1, z = (int)ceilf(b[i].x1 - X0) + 1;
-            for (int x = a < 0 ? 0 : a; x < z && x < width; x++) ink[x] = 1;
+            for (int x = a < 0 ? 0 : a; x < z && x < width; x++)
+                ink[x] = 1;
         }
         if (!any) continue;
         rows_with_text++;
@@ -664,7 +682,8 @@ static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float
                 continue;
             }
             int e = k;
-            while (e + 1 < x && free_rows[e + 1] == most) e++;
+            while (e + 1 < x && free_rows[e + 1] == most)
+                e++;
             if (e - k >= 2) {
                 if (from >= 0 && dip >= 2 && ngut < MAX_GUTTERS) {
                     gut[ngut++] = X0 + (float)(from + to) / 2;
@@ -704,8 +723,10 @@ static void gutter_rules(collector *c, const img_table *tb, float s, const cbox 
     float *row_y = malloc((size_t)(nrows + 1) * sizeof *row_y);
     float *col_x = malloc((size_t)(tb->ncols + 1) * sizeof *col_x);
     if (!row_y || !col_x) goto out;
-    for (int r = 0; r <= nrows; r++) row_y[r] = tb->row_y[r] / s;
-    for (int k = 0; k <= tb->ncols; k++) col_x[k] = tb->col_x[k] / s;
+    for (int r = 0; r <= nrows; r++)
+        row_y[r] = tb->row_y[r] / s;
+    for (int k = 0; k <= tb->ncols; k++)
+        col_x[k] = tb->col_x[k] / s;
     int ngut = find_gutters(b, n, X0, X1, row_y, nrows, col_x, tb->ncols, gut);
     for (int g = 0; g < ngut; g++)
         for (int r = 0; r < nrows; r++) {
@@ -786,8 +807,8 @@ static int row_columns(const cbox *b, size_t n, float y0, float y1, const float 
     return cols;
 }
 
-static void text_grid(collector *c, float X0, float Y0, float X1, float Y1, const cbox *b,
-                      size_t n, int trim)
+static void text_grid(collector *c, float X0, float Y0, float X1, float Y1, const cbox *b, size_t n,
+                      int trim)
 {
     float row_y[MAX_TEXT_ROWS + 2], gut[MAX_GUTTERS + 2];
     int nb = text_row_bounds(b, n, X0, Y0, X1, Y1, row_y + 1, MAX_TEXT_ROWS);
@@ -827,8 +848,7 @@ static void text_grid(collector *c, float X0, float Y0, float X1, float Y1, cons
     for (int r = 1; r < nrows; r++)
         for (int g = 0; g <= ngut; g++) {
             float x0 = gut[g], x1 = gut[g + 1];
-            if (!in_fill(c, 0, row_y[r], (x0 + x1) / 2, 0) &&
-                !crosses_h(b, n, row_y[r], x0, x1))
+            if (!in_fill(c, 0, row_y[r], (x0 + x1) / 2, 0) && !crosses_h(b, n, row_y[r], x0, x1))
                 add_rule(c, x0, row_y[r], x1, row_y[r], 0.5f, 1);
         }
 }
@@ -865,7 +885,8 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
 {
     float *sizes = n ? malloc(n * sizeof *sizes) : NULL;
     if (!sizes) return;
-    for (size_t i = 0; i < n; i++) sizes[i] = b[i].size;
+    for (size_t i = 0; i < n; i++)
+        sizes[i] = b[i].size;
     qsort(sizes, n, sizeof *sizes, cmp_float);
     float em = sizes[n / 2] > 1 ? sizes[n / 2] : 10;
     free(sizes);
@@ -895,8 +916,10 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
             drawn_columns = r->drawn && !r->horizontal && r->x0 > X0 + 3 && r->x0 < X1 - 3 &&
                             r->y1 > Y0 + 3 && r->y0 < Y1 - 3;
         }
-        if (tb->nrows == 1 && tb->ncols == 1) text_grid(c, X0, Y0, X1, Y1, b, n, 0);
-        else if (!drawn_columns) gutter_rules(c, tb, s, b, n);
+        if (tb->nrows == 1 && tb->ncols == 1)
+            text_grid(c, X0, Y0, X1, Y1, b, n, 0);
+        else if (!drawn_columns)
+            gutter_rules(c, tb, s, b, n);
         /* a row holding a whole list (a panel's body under its heading, a column whose
          * row rules are not drawn): rows and columns from its text */
         for (int r = 0; tb->nrows > 1 || tb->ncols > 1 ? r < tb->nrows : 0; r++) {
@@ -927,8 +950,8 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
             for (size_t i = 0; i < n; i++) {
                 float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
                 float gap = T == Y0 ? 1.5f * em : 0.8f * em;
-                if (cx > L && cx < X1 && b[i].y1 <= Y0 + 1 && b[i].y0 < T &&
-                    b[i].y1 >= T - gap && !inside_tables(tables, ntables, s, cx, cy)) {
+                if (cx > L && cx < X1 && b[i].y1 <= Y0 + 1 && b[i].y0 < T && b[i].y1 >= T - gap &&
+                    !inside_tables(tables, ntables, s, cx, cy)) {
                     T = b[i].y0 - 2;
                     grown = 1;
                 }
@@ -1037,10 +1060,12 @@ static void find_panels(collector *c, const cbox *b, size_t n)
     for (size_t f = 0; f < c->nfills; f++) {
         fz_rect r = c->fills[f];
         float ys[3];
-        int gaps = text_row_bounds(b, n, r.x0 - c->page.x0, r.y0 - c->page.y0,
-                                   r.x1 - c->page.x0, r.y1 - c->page.y0, ys, 3);
-        if (gaps < 3) c->fills[kept++] = r;
-        else add_panel(c, r);
+        int gaps = text_row_bounds(b, n, r.x0 - c->page.x0, r.y0 - c->page.y0, r.x1 - c->page.x0,
+                                   r.y1 - c->page.y0, ys, 3);
+        if (gaps < 3)
+            c->fills[kept++] = r;
+        else
+            add_panel(c, r);
     }
     c->nfills = kept;
 }
@@ -1049,10 +1074,9 @@ static void find_panels(collector *c, const cbox *b, size_t n)
  * usual abbreviations (Mon, Tue, Tues, Wed, Thu, Thur, Thurs, Fri, Sat, Sun), any case. */
 static int names_day(const char *text, size_t len)
 {
-    static const char *const words[] = {"monday", "tuesday", "wednesday", "thursday",
-                                        "friday", "saturday", "sunday", "mon", "tue",
-                                        "tues", "wed", "thu", "thur", "thurs", "fri", "sat",
-                                        "sun"};
+    static const char *const words[] = {
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
+        "tues",   "wed",     "thu",       "thur",     "thurs",  "fri",      "sat",    "sun"};
     for (size_t i = 0; i < len;) {
         if (!isalpha((unsigned char)text[i])) {
             i++;
@@ -1110,8 +1134,9 @@ static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, s
                 fz_rect r = fz_rect_from_quad(ch->quad);
                 r = fz_translate_rect(r, -page.x0, -page.y0);
                 /* dashes as '-' (a range's connector), other non-ASCII as a mark that is none */
-                char u = ch->c < 0x80 ? (char)ch->c
-                         : (ch->c >= 0x2010 && ch->c <= 0x2015) || ch->c == 0x2212 ? '-' : '*';
+                char u = ch->c < 0x80                                              ? (char)ch->c
+                         : (ch->c >= 0x2010 && ch->c <= 0x2015) || ch->c == 0x2212 ? '-'
+                                                                                   : '*';
                 if (*n > line_start) {
                     cbox *p = &(*out)[*n - 1];
                     float gap = rotated ? fmaxf(r.y0 - p->y1, p->y0 - r.y1)
@@ -1134,8 +1159,12 @@ static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, s
                     if (!grown) return AP_ERR_NOMEM;
                     *out = grown;
                 }
-                (*out)[(*n)++] = (cbox){.x0 = r.x0, .y0 = r.y0, .x1 = r.x1, .y1 = r.y1,
-                                        .size = ch->size, .rotated = rotated};
+                (*out)[(*n)++] = (cbox){.x0 = r.x0,
+                                        .y0 = r.y0,
+                                        .x1 = r.x1,
+                                        .y1 = r.y1,
+                                        .size = ch->size,
+                                        .rotated = rotated};
             }
         }
     }
@@ -1145,12 +1174,12 @@ static ap_status char_boxes(const fz_stext_page *sp, fz_rect page, cbox **out, s
 /* ---- text into cells ---- */
 
 typedef struct piece {
-    int table, cell;   /* -1, -1: outside every table */
-    float u0, u1;      /* extent along the reading direction */
-    float v;           /* baseline position across it (grows line by line) */
-    float size;        /* largest character size, points */
-    int rotation;      /* 0, 90 (reads upwards), 270 (reads downwards) */
-    size_t order;      /* position in the content, for a stable sort */
+    int table, cell; /* -1, -1: outside every table */
+    float u0, u1;    /* extent along the reading direction */
+    float v;         /* baseline position across it (grows line by line) */
+    float size;      /* largest character size, points */
+    int rotation;    /* 0, 90 (reads upwards), 270 (reads downwards) */
+    size_t order;    /* position in the content, for a stable sort */
     char *text;
 } piece;
 
@@ -1161,7 +1190,8 @@ typedef struct pieces {
 
 static void pieces_free(pieces *p)
 {
-    for (size_t i = 0; i < p->n; i++) free(p->v[i].text);
+    for (size_t i = 0; i < p->n; i++)
+        free(p->v[i].text);
     free(p->v);
     memset(p, 0, sizeof *p);
 }
@@ -1175,8 +1205,9 @@ static int rotation_of(fz_point dir)
 /* Reading direction and the direction lines follow one another (y grows downwards). */
 static void axes(int rotation, fz_point *along, fz_point *down)
 {
-    *along = rotation == 90 ? fz_make_point(0, -1)
-             : rotation == 270 ? fz_make_point(0, 1) : fz_make_point(1, 0);
+    *along = rotation == 90    ? fz_make_point(0, -1)
+             : rotation == 270 ? fz_make_point(0, 1)
+                               : fz_make_point(1, 0);
     *down = fz_make_point(-along->y, along->x);
 }
 
@@ -1188,8 +1219,10 @@ static int cell_at(const img_table *t, const int *unit_cell, float s, float x, f
         py >= t->row_y[t->nrows])
         return -1;
     int c = 0, r = 0;
-    while (c + 1 < t->ncols && px >= t->col_x[c + 1]) c++;
-    while (r + 1 < t->nrows && py >= t->row_y[r + 1]) r++;
+    while (c + 1 < t->ncols && px >= t->col_x[c + 1])
+        c++;
+    while (r + 1 < t->nrows && py >= t->row_y[r + 1])
+        r++;
     return unit_cell[r * t->ncols + c];
 }
 
@@ -1210,15 +1243,18 @@ static void put_utf8(sbuf *b, int c)
 {
     char u[4];
     size_t n;
-    if (c < 0x80) u[0] = (char)c, n = 1;
-    else if (c < 0x800) u[0] = (char)(0xc0 | (c >> 6)), u[1] = (char)(0x80 | (c & 0x3f)), n = 2;
+    if (c < 0x80)
+        u[0] = (char)c, n = 1;
+    else if (c < 0x800)
+        u[0] = (char)(0xc0 | (c >> 6)), u[1] = (char)(0x80 | (c & 0x3f)), n = 2;
     else if (c < 0x10000)
         u[0] = (char)(0xe0 | (c >> 12)), u[1] = (char)(0x80 | ((c >> 6) & 0x3f)),
         u[2] = (char)(0x80 | (c & 0x3f)), n = 3;
     else if (c < 0x110000)
         u[0] = (char)(0xf0 | (c >> 18)), u[1] = (char)(0x80 | ((c >> 12) & 0x3f)),
         u[2] = (char)(0x80 | ((c >> 6) & 0x3f)), u[3] = (char)(0x80 | (c & 0x3f)), n = 4;
-    else return;
+    else
+        return;
     sbuf_append(b, u, n);
 }
 
@@ -1252,8 +1288,7 @@ static ap_status text_pieces(const fz_stext_page *sp, const cell_map *m, pieces 
                     if (++*nchars > PDF_MAX_CHARS) {
                         sbuf_free(&text);
                         return ap_fail(err, AP_ERR_TOO_LARGE,
-                                       "pdf: a page holds more than %d characters",
-                                       PDF_MAX_CHARS);
+                                       "pdf: a page holds more than %d characters", PDF_MAX_CHARS);
                     }
                     mid = fz_make_point((ch->quad.ul.x + ch->quad.lr.x) / 2,
                                         (ch->quad.ul.y + ch->quad.lr.y) / 2);
@@ -1273,8 +1308,12 @@ static ap_status text_pieces(const fz_stext_page *sp, const cell_map *m, pieces 
                     }
                     sbuf_free(&text);
                     if (!ch) break;
-                    cur = (piece){.table = table, .cell = cell, .rotation = rotation,
-                                  .order = order++, .u0 = INFINITY, .u1 = -INFINITY};
+                    cur = (piece){.table = table,
+                                  .cell = cell,
+                                  .rotation = rotation,
+                                  .order = order++,
+                                  .u0 = INFINITY,
+                                  .u1 = -INFINITY};
                     cur.v = ch->origin.x * down.x + ch->origin.y * down.y;
                 }
                 if (ch->c == ' ' && !text.len) continue; /* a cell's text starts with ink */
@@ -1315,19 +1354,20 @@ static int cmp_u(const void *a, const void *b)
  * baselines lie within half a character of each other are one line, joined left to
  * right (a space where they do not touch). inner: the extent a line could fill, for
  * width (0: unknown). Appends to *lines. */
-static ap_status pieces_to_lines(piece *ps, size_t n, float inner,
-                                 tt_line **lines, size_t *nlines)
+static ap_status pieces_to_lines(piece *ps, size_t n, float inner, tt_line **lines, size_t *nlines)
 {
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         float size = ps[i].size > 0 ? ps[i].size : 1;
-        while (j < n && ps[j].v - ps[i].v < 0.5f * size) j++;
+        while (j < n && ps[j].v - ps[i].v < 0.5f * size)
+            j++;
         qsort(ps + i, j - i, sizeof *ps, cmp_u);
         sbuf b = {0};
         float u0 = INFINITY, u1 = -INFINITY, height = 0;
         for (size_t k = i; k < j; k++) {
             size_t len = strlen(ps[k].text);
-            while (len && ps[k].text[len - 1] == ' ') len--;
+            while (len && ps[k].text[len - 1] == ' ')
+                len--;
             if (!len) continue;
             if (b.len && b.data[b.len - 1] != ' ' && ps[k].u0 - u1 > 0.15f * size)
                 sbuf_puts(&b, " ");
@@ -1349,8 +1389,8 @@ static ap_status pieces_to_lines(piece *ps, size_t n, float inner,
 }
 
 /* The page's tables with their text, and its free text, into page. */
-static ap_status fill_page(const img_table *tables, size_t ntables, const cell_map *m,
-                           pieces *ps, int number, tt_page *page, ap_error *err)
+static ap_status fill_page(const img_table *tables, size_t ntables, const cell_map *m, pieces *ps,
+                           int number, tt_page *page, ap_error *err)
 {
     ap_status st = AP_OK;
     float s = m->s;
@@ -1359,7 +1399,8 @@ static ap_status fill_page(const img_table *tables, size_t ntables, const cell_m
     size_t at = 0;
     /* free text first: its pieces sort first (table -1) */
     size_t free_end = 0;
-    while (free_end < ps->n && ps->v[free_end].table < 0) free_end++;
+    while (free_end < ps->n && ps->v[free_end].table < 0)
+        free_end++;
     if ((st = pieces_to_lines(ps->v, free_end, 0, &page->free_text, &page->nfree)) != AP_OK)
         goto oom;
     at = free_end;
@@ -1368,27 +1409,37 @@ static ap_status fill_page(const img_table *tables, size_t ntables, const cell_m
         tt_table *tt = &page->tables[page->ntables++];
         tt->nrows = it->nrows;
         tt->ncols = it->ncols;
-        tt->bbox = (tt_bbox){.page = number, .x = (int)lroundf(it->x / s + m->page.x0),
+        tt->bbox = (tt_bbox){.page = number,
+                             .x = (int)lroundf(it->x / s + m->page.x0),
                              .y = (int)lroundf(it->y / s + m->page.y0),
-                             .w = (int)lroundf(it->w / s), .h = (int)lroundf(it->h / s)};
+                             .w = (int)lroundf(it->w / s),
+                             .h = (int)lroundf(it->h / s)};
         tt->row_pos = malloc((size_t)(it->nrows + 1) * sizeof *tt->row_pos);
         tt->col_pos = malloc((size_t)(it->ncols + 1) * sizeof *tt->col_pos);
         tt->cells = calloc(it->ncells ? it->ncells : 1, sizeof *tt->cells);
         if (!tt->row_pos || !tt->col_pos || !tt->cells) goto oom;
-        for (int r = 0; r <= it->nrows; r++) tt->row_pos[r] = (int)lroundf(it->row_y[r] / s);
-        for (int c = 0; c <= it->ncols; c++) tt->col_pos[c] = (int)lroundf(it->col_x[c] / s);
+        for (int r = 0; r <= it->nrows; r++)
+            tt->row_pos[r] = (int)lroundf(it->row_y[r] / s);
+        for (int c = 0; c <= it->ncols; c++)
+            tt->col_pos[c] = (int)lroundf(it->col_x[c] / s);
         for (size_t c = 0; c < it->ncells; c++) {
             const img_cell *ic = &it->cells[c];
             tt_cell *cell = &tt->cells[tt->ncells++];
             float x0 = it->col_x[ic->col] / s, x1 = it->col_x[ic->col + ic->ncols] / s;
             float y0 = it->row_y[ic->row] / s, y1 = it->row_y[ic->row + ic->nrows] / s;
-            *cell = (tt_cell){.row = ic->row, .col = ic->col, .nrows = ic->nrows,
-                              .ncols = ic->ncols, .confidence = 100.0f,
-                              .bbox = {.page = number, .x = (int)lroundf(x0 + m->page.x0),
+            *cell = (tt_cell){.row = ic->row,
+                              .col = ic->col,
+                              .nrows = ic->nrows,
+                              .ncols = ic->ncols,
+                              .confidence = 100.0f,
+                              .bbox = {.page = number,
+                                       .x = (int)lroundf(x0 + m->page.x0),
                                        .y = (int)lroundf(y0 + m->page.y0),
-                                       .w = (int)lroundf(x1 - x0), .h = (int)lroundf(y1 - y0)}};
+                                       .w = (int)lroundf(x1 - x0),
+                                       .h = (int)lroundf(y1 - y0)}};
             size_t end = at;
-            while (end < ps->n && ps->v[end].table == (int)t && ps->v[end].cell == (int)c) end++;
+            while (end < ps->n && ps->v[end].table == (int)t && ps->v[end].cell == (int)c)
+                end++;
             if (end == at) continue;
             /* the cell's direction is its pieces' by the most text */
             size_t votes[3] = {0, 0, 0};
@@ -1396,12 +1447,12 @@ static ap_status fill_page(const img_table *tables, size_t ntables, const cell_m
                 votes[ps->v[k].rotation / 90 == 3 ? 2 : ps->v[k].rotation / 90] +=
                     strlen(ps->v[k].text);
             int rotation = votes[1] > votes[0] && votes[1] >= votes[2] ? 90
-                           : votes[2] > votes[0] ? 270 : 0;
+                           : votes[2] > votes[0]                       ? 270
+                                                                       : 0;
             cell->rotation = rotation;
             /* inner extent: the cell's side along the text, less a little padding */
             float inner = (rotation == 0 ? x1 - x0 : y1 - y0) - 4.0f;
-            st = pieces_to_lines(ps->v + at, end - at, inner, &cell->lines,
-                                 &cell->nlines);
+            st = pieces_to_lines(ps->v + at, end - at, inner, &cell->lines, &cell->nlines);
             if (st != AP_OK) goto oom;
             at = end;
         }
@@ -1434,8 +1485,7 @@ static fz_pixmap *render_page(fz_context *ctx, fz_page *page, fz_rect bounds, do
     double w = bounds.x1 - bounds.x0, h = bounds.y1 - bounds.y0;
     double s = pdf_render_scale(w, h, image_ppp);
     *scale = (float)s;
-    return fz_new_pixmap_from_page(ctx, page, fz_scale((float)s, (float)s), fz_device_gray(ctx),
-                                   0);
+    return fz_new_pixmap_from_page(ctx, page, fz_scale((float)s, (float)s), fz_device_gray(ctx), 0);
 }
 
 /* A grey pixmap as a Leptonica image (caller frees); NULL when out of memory. */
@@ -1452,7 +1502,8 @@ static PIX *pix_from_pixmap(fz_context *ctx, fz_pixmap *pm)
     for (int y = 0; y < h; y++) {
         const unsigned char *row = samples + (size_t)y * (size_t)stride;
         l_uint32 *line = data + (size_t)y * (size_t)wpl;
-        for (int x = 0; x < w; x++) SET_DATA_BYTE(line, x, row[(size_t)x * (size_t)n]);
+        for (int x = 0; x < w; x++)
+            SET_DATA_BYTE(line, x, row[(size_t)x * (size_t)n]);
     }
     return pix;
 }
@@ -1463,15 +1514,18 @@ static void scale_boxes(tt_page *page, float scale, fz_rect bounds, int number)
     page->number = number;
     for (size_t t = 0; t < page->ntables; t++) {
         tt_table *tt = &page->tables[t];
-        tt->bbox = (tt_bbox){.page = number, .x = (int)lroundf(tt->bbox.x / scale + bounds.x0),
+        tt->bbox = (tt_bbox){.page = number,
+                             .x = (int)lroundf(tt->bbox.x / scale + bounds.x0),
                              .y = (int)lroundf(tt->bbox.y / scale + bounds.y0),
                              .w = (int)lroundf(tt->bbox.w / scale),
                              .h = (int)lroundf(tt->bbox.h / scale)};
         for (size_t c = 0; c < tt->ncells; c++) {
             tt_bbox *b = &tt->cells[c].bbox;
-            *b = (tt_bbox){.page = number, .x = (int)lroundf(b->x / scale + bounds.x0),
+            *b = (tt_bbox){.page = number,
+                           .x = (int)lroundf(b->x / scale + bounds.x0),
                            .y = (int)lroundf(b->y / scale + bounds.y0),
-                           .w = (int)lroundf(b->w / scale), .h = (int)lroundf(b->h / scale)};
+                           .w = (int)lroundf(b->w / scale),
+                           .h = (int)lroundf(b->h / scale)};
         }
     }
 }
@@ -1558,7 +1612,8 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
         st = ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
         goto out;
     }
-    if (c.too_many) log_debug("pdf: page %d: more than %d rules, the rest ignored", number, PDF_MAX_RULES);
+    if (c.too_many)
+        log_debug("pdf: page %d: more than %d rules, the rest ignored", number, PDF_MAX_RULES);
 
     float s = 1;
     {
@@ -1611,7 +1666,8 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
     for (size_t t = 0; t < ntables; t++) {
         size_t units = (size_t)tables[t].nrows * (size_t)tables[t].ncols;
         if (!(unit_cell[t] = malloc(units * sizeof **unit_cell))) goto oom;
-        for (size_t u = 0; u < units; u++) unit_cell[t][u] = -1;
+        for (size_t u = 0; u < units; u++)
+            unit_cell[t][u] = -1;
         for (size_t k = 0; k < tables[t].ncells; k++) {
             const img_cell *ic = &tables[t].cells[k];
             for (int r = ic->row; r < ic->row + ic->nrows; r++)
@@ -1619,13 +1675,14 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
                     unit_cell[t][r * tables[t].ncols + q] = (int)k;
         }
     }
-    cell_map m = {.tables = tables, .ntables = ntables, .unit_cell = unit_cell, .s = s,
-                  .page = c.page};
+    cell_map m = {
+        .tables = tables, .ntables = ntables, .unit_cell = unit_cell, .s = s, .page = c.page};
     size_t nchars = 0;
     if ((st = text_pieces(text, &m, &ps, &nchars, err)) != AP_OK) goto out;
     size_t printable = 0;
     for (size_t i = 0; i < ps.n; i++)
-        for (const char *p = ps.v[i].text; *p; p++) printable += *p != ' ';
+        for (const char *p = ps.v[i].text; *p; p++)
+            printable += *p != ' ';
 
     /* A scan: (almost) no text but something drawn, or text but no ruled table over a
      * page-sized image (an invisible OCR layer): read the picture instead. */
@@ -1655,7 +1712,8 @@ oom:
     st = ap_fail(err, AP_ERR_NOMEM, "pdf: out of memory");
 out:
     if (st != AP_OK) tt_page_free(out);
-    for (size_t t = 0; unit_cell && t < ntables; t++) free(unit_cell[t]);
+    for (size_t t = 0; unit_cell && t < ntables; t++)
+        free(unit_cell[t]);
     free(unit_cell);
     img_tables_free(tables, ntables);
     pieces_free(&ps);
@@ -1686,21 +1744,20 @@ static ap_status open_document(reader *rd, const unsigned char *data, size_t len
         if (rd->mem.hit)
             return ap_fail(err, AP_ERR_TOO_LARGE, "pdf: opening needs more than %zu MiB",
                            PDF_MEM_CAP >> 20);
-        return ap_fail(err, AP_ERR_INVALID, "pdf: not a readable PDF: %s",
-                       fz_caught_message(ctx));
+        return ap_fail(err, AP_ERR_INVALID, "pdf: not a readable PDF: %s", fz_caught_message(ctx));
     }
     return AP_OK;
 }
 
-ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engines,
-                      size_t nengines, const tt_extract_options *opts, tt_page **pages_out,
-                      size_t *npages_out, ap_error *err)
+ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engines, size_t nengines,
+                      const tt_extract_options *opts, tt_page **pages_out, size_t *npages_out,
+                      ap_error *err)
 {
     ap_status st = AP_OK;
-    reader rd = {.mem = {.cap = PDF_MEM_CAP}, .engines = engines, .nengines = nengines,
-                 .opts = opts};
-    fz_alloc_context alloc = {.user = &rd.mem, .malloc = cap_malloc, .realloc = cap_realloc,
-                              .free = cap_free};
+    reader rd = {
+        .mem = {.cap = PDF_MEM_CAP}, .engines = engines, .nengines = nengines, .opts = opts};
+    fz_alloc_context alloc = {
+        .user = &rd.mem, .malloc = cap_malloc, .realloc = cap_realloc, .free = cap_free};
     fz_stream *stream = NULL;
     tt_page *pages = NULL;
     size_t npages = 0;
@@ -1737,12 +1794,15 @@ ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engine
             goto out;
         }
         if ((st = read_page(&rd, i, &pages[npages], &used, err)) != AP_OK) goto out;
-        if (used) npages++;
-        else tt_page_free(&pages[npages]);
+        if (used)
+            npages++;
+        else
+            tt_page_free(&pages[npages]);
     }
 out:
     if (st != AP_OK) {
-        for (size_t i = 0; pages && i < npages; i++) tt_page_free(&pages[i]);
+        for (size_t i = 0; pages && i < npages; i++)
+            tt_page_free(&pages[i]);
         free(pages);
         pages = NULL;
         npages = 0;

@@ -24,8 +24,8 @@
 #define MAX_JOBS 4000 /* cells plus free-text blocks in one page */
 
 typedef struct job {
-    int x, y, w, h;   /* region of the page */
-    tt_line *lines;   /* results, owned until moved into the page */
+    int x, y, w, h; /* region of the page */
+    tt_line *lines; /* results, owned until moved into the page */
     size_t nlines;
     float confidence;
     int rotation;
@@ -68,7 +68,7 @@ typedef struct work {
     ap_error error;
     seen *seen; /* MAX_SEEN entries, or NULL: no reuse */
     size_t nseen;
-    size_t seen_hits;          /* readings reused */
+    size_t seen_hits;         /* readings reused */
     pthread_cond_t seen_cond; /* an entry became ready, or a worker failed */
 } work;
 
@@ -77,8 +77,14 @@ typedef struct worker_arg {
     ocr_engine *engine; /* borrowed, or NULL: the worker opens and closes its own */
 } worker_arg;
 
-static int imax(int a, int b) { return a > b ? a : b; }
-static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
 
 /* Whether the ink is a picture (a logo, a crest, a photo) rather than text: one piece
  * of ink spans nearly all of a large ink box, the way a frame or a drawing does and a
@@ -129,8 +135,10 @@ static int ink_box(PIX *crop, int *bx, int *by, int *bw, int *bh, PIX **ink_out)
     boxDestroy(&b);
     found = *bw >= 3 && *bh >= 6 && !is_picture(ink, *bw, *bh);
 out:
-    if (ink_out && found) *ink_out = ink;
-    else pixDestroy(&ink);
+    if (ink_out && found)
+        *ink_out = ink;
+    else
+        pixDestroy(&ink);
     return found;
 }
 
@@ -151,10 +159,14 @@ static void trim_rules(PIX *crop, int *x0, int *y0, int *x1, int *y1)
                 dark += v < 128;
             }
             if (dark * 2 < n) break;
-            if (side == 0) (*y0)++;
-            else if (side == 1) (*y1)--;
-            else if (side == 2) (*x0)++;
-            else (*x1)--;
+            if (side == 0)
+                (*y0)++;
+            else if (side == 1)
+                (*y1)--;
+            else if (side == 2)
+                (*x0)++;
+            else
+                (*x1)--;
         }
     }
 }
@@ -169,8 +181,9 @@ static int is_dash_at(const char *s, size_t i, size_t *len)
 }
 
 /* Repairs the OCR slips that break time notations, in place: a long dash read as several
- * ("-—", "- -") becomes one '-', a doubled separator inside a clock one ':', and a lone 'g' or 'q' just before a dash and a digit is
- * the 9 it resembles ("g- 9.30"). Text that is not near a time is left alone. */
+ * ("-—", "- -") becomes one '-', a doubled separator inside a clock one ':', and a lone 'g' or 'q'
+ * just before a dash and a digit is the 9 it resembles ("g- 9.30"). Text that is not near a time is
+ * left alone. */
 static void fix_ocr_line(char *s)
 {
     size_t w = 0, n = strlen(s);
@@ -181,10 +194,13 @@ static void fix_ocr_line(char *s)
             /* swallow further dashes (and the spaces between them) */
             for (;;) {
                 k = j;
-                while (s[k] == ' ') k++;
+                while (s[k] == ' ')
+                    k++;
                 size_t l2;
-                if (k < n && is_dash_at(s, k, &l2)) j = k + l2;
-                else break;
+                if (k < n && is_dash_at(s, k, &l2))
+                    j = k + l2;
+                else
+                    break;
             }
             if (j - i > dl) {
                 s[w++] = '-';
@@ -209,11 +225,13 @@ static void fix_ocr_line(char *s)
     for (size_t i = 0; s[i]; i++) {
         if ((s[i] != 'g' && s[i] != 'q') || (i > 0 && s[i - 1] != ' ')) continue;
         size_t k = i + 1;
-        while (s[k] == ' ') k++;
+        while (s[k] == ' ')
+            k++;
         size_t dl;
         if (!is_dash_at(s, k, &dl)) continue;
         k += dl;
-        while (s[k] == ' ') k++;
+        while (s[k] == ' ')
+            k++;
         if (s[k] >= '0' && s[k] <= '9') s[i] = '9';
     }
 }
@@ -238,13 +256,15 @@ static ap_status words_to_lines(const ocr_result *r, int inner_w, job *jb)
         }
         if (newline && len) {
             float hsum = 0;
-            for (int k = 0; k < ntall; k++) hsum += heights[k];
+            for (int k = 0; k < ntall; k++)
+                hsum += heights[k];
             float height = ntall ? hsum / (float)ntall : 0;
             /* Type size: the geometric mean of word height (inflated by ascenders and
              * descenders) and advance per character (wide for capitals), steadier than
              * either when a title is in capitals and its notes are not. */
             size_t nchars = 0;
-            for (size_t k = 0; k < len; k++) nchars += ((unsigned char)buf[k] & 0xc0) != 0x80;
+            for (size_t k = 0; k < len; k++)
+                nchars += ((unsigned char)buf[k] & 0xc0) != 0x80;
             if (nchars && height > 0)
                 height = sqrtf(height * (float)(right - left) / (float)nchars);
             fix_ocr_line(buf);
@@ -256,8 +276,10 @@ static ap_status words_to_lines(const ocr_result *r, int inner_w, job *jb)
         if (!w) break;
         size_t tl = strlen(w->text);
         if (len + tl + 2 >= sizeof buf) continue;
-        if (!len) left = w->left;
-        else buf[len++] = ' ';
+        if (!len)
+            left = w->left;
+        else
+            buf[len++] = ' ';
         memcpy(buf + len, w->text, tl);
         len += tl;
         buf[len] = '\0';
@@ -321,7 +343,8 @@ static int count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways)
     }
     numaDestroy(&counts);
     int lines = 0;
-    for (int i = 0; i < nruns; i++) lines += runs[i] * 5 >= thickest * 2;
+    for (int i = 0; i < nruns; i++)
+        lines += runs[i] * 5 >= thickest * 2;
     return lines;
 }
 
@@ -390,7 +413,10 @@ static float text_scale(PIX *ink, int x, int y, int w, int h)
 }
 
 /* The white margin crop_margin puts around a scaled crop of w x h pixels. */
-static int frame_margin(int w, int h) { return imax(8, imin(w, h) / 4); }
+static int frame_margin(int w, int h)
+{
+    return imax(8, imin(w, h) / 4);
+}
 
 /* The rectangle (x, y, w, h) of crop, scaled to a good text size (*scale_out), with a
  * white margin around it: Tesseract reads glyphs that touch the image's edge badly.
@@ -451,7 +477,8 @@ static float upright_ratio(PIX *ink, int x, int y, int w, int h)
         if (numaGetCount(ratios) >= 3 && numaGetMedian(ratios, &median) == 0) ratio = median;
         /* One or two glyphs (a row number) say little by their shape; upright is by far
          * the likelier, and a wrong guess is still corrected by its low score. */
-        else if (numaGetCount(ratios) >= 1) ratio = 1.5f;
+        else if (numaGetCount(ratios) >= 1)
+            ratio = 1.5f;
     }
     numaDestroy(&ratios);
     boxaDestroy(&parts);
@@ -510,9 +537,9 @@ static void seen_fill(work *wk, long idx, ocr_result *result, int rotation, floa
  * set) is tried in the reading directions its ink allows; a piece of a line is read
  * upright. On AP_OK *res points at the reading (in the page's table of readings, or in
  * *own, which the caller frees) with its direction and the scale it was read at. */
-static ap_status read_region(work *wk, ocr_engine *engine, PIX *crop, PIX *ink, int x, int y,
-                             int w, int h, int directions, job *jb, const ocr_result **res,
-                             int *rot_out, float *scale_out, ocr_result *own, ap_error *err)
+static ap_status read_region(work *wk, ocr_engine *engine, PIX *crop, PIX *ink, int x, int y, int w,
+                             int h, int directions, job *jb, const ocr_result **res, int *rot_out,
+                             float *scale_out, ocr_result *own, ap_error *err)
 {
     ap_status st = AP_OK;
     PIX *tight = NULL, *turned = NULL, *key = NULL;
@@ -634,8 +661,8 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
         if (nseg > 1) {
             double conf = 0;
             for (int k = 0; k < nseg && st == AP_OK; k++) {
-                st = read_region(wk, engine, crop, ink, starts[k], by, ends[k] - starts[k], bh,
-                                 0, jb, &r, &rot, &scale, &own, err);
+                st = read_region(wk, engine, crop, ink, starts[k], by, ends[k] - starts[k], bh, 0,
+                                 jb, &r, &rot, &scale, &own, err);
                 if (st == AP_OK && words_to_lines(r, (int)((float)cell_w * scale), jb) != AP_OK)
                     st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
                 if (st == AP_OK) conf += r->confidence;
@@ -683,7 +710,8 @@ static void *worker_main(void *arg)
         engine = own;
     }
     pthread_mutex_lock(&wk->lock);
-    while (!wk->posted) pthread_cond_wait(&wk->posted_cond, &wk->lock);
+    while (!wk->posted)
+        pthread_cond_wait(&wk->posted_cond, &wk->lock);
     pthread_mutex_unlock(&wk->lock);
     while (engine) {
         size_t i = atomic_fetch_add(&wk->next, 1);
@@ -718,7 +746,8 @@ static void crew_start(crew *c, work *wk, ocr_engine **engines, size_t nengines,
     if (n > TT_EXTRACT_MAX_THREADS) n = TT_EXTRACT_MAX_THREADS;
     c->started = 0;
     for (size_t i = 0; i < n; i++) {
-        c->args[c->started] = (worker_arg){.w = wk, .engine = engines && nengines ? engines[i] : NULL};
+        c->args[c->started] =
+            (worker_arg){.w = wk, .engine = engines && nengines ? engines[i] : NULL};
         if (pthread_create(&c->threads[c->started], NULL, worker_main, &c->args[c->started]) != 0)
             break;
         c->started++;
@@ -738,7 +767,8 @@ static ap_status crew_finish(crew *c, work *wk, ocr_engine **engines, size_t nen
         worker_arg self = {.w = wk, .engine = engines && nengines ? engines[0] : NULL};
         worker_main(&self);
     }
-    for (size_t i = 0; i < c->started; i++) pthread_join(c->threads[i], NULL);
+    for (size_t i = 0; i < c->started; i++)
+        pthread_join(c->threads[i], NULL);
     c->started = 0;
     if (wk->status != AP_OK) {
         if (err) *err = wk->error;
@@ -775,8 +805,8 @@ static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables,
         if ((double)count > 0.45 * w * h) continue; /* a picture or a solid bar */
         int m = 4;
         int x0 = imax(0, x - m), y0 = imax(0, y - m);
-        jobs[njobs++] = (job){.x = x0, .y = y0, .w = imin(W, x + w + m) - x0,
-                              .h = imin(H, y + h + m) - y0};
+        jobs[njobs++] =
+            (job){.x = x0, .y = y0, .w = imin(W, x + w + m) - x0, .h = imin(H, y + h + m) - y0};
     }
 out:
     pixDestroy(&bin);
@@ -841,8 +871,7 @@ static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table 
  * decoded here once the workers have started, so that their engines load meanwhile). */
 static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t len,
                                      ocr_engine **engines, size_t nengines,
-                                     const tt_extract_options *opts, tt_page *page,
-                                     ap_error *err)
+                                     const tt_extract_options *opts, tt_page *page, ap_error *err)
 {
     ap_status st = AP_OK;
     PIX *decoded = NULL, *grey8 = NULL, *grey = NULL, *lines = NULL;
@@ -857,7 +886,8 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     wk.timeout_ms = opts ? opts->timeout_ms : 0;
     wk.ocr = opts ? opts->ocr : NULL;
     atomic_init(&wk.next, 0);
-    if (pthread_mutex_init(&wk.lock, NULL) != 0) return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a mutex");
+    if (pthread_mutex_init(&wk.lock, NULL) != 0)
+        return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a mutex");
     if (pthread_cond_init(&wk.posted_cond, NULL) != 0) {
         pthread_mutex_destroy(&wk.lock);
         return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a condition variable");
@@ -934,12 +964,15 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
             const img_cell *ic = &it->cells[c];
             job *jb = &jobs[ji];
             tt_cell *cell = &tt->cells[tt->ncells++];
-            *cell = (tt_cell){.row = ic->row, .col = ic->col, .nrows = ic->nrows,
+            *cell = (tt_cell){.row = ic->row,
+                              .col = ic->col,
+                              .nrows = ic->nrows,
                               .ncols = ic->ncols,
-                              .bbox = {.page = 1, .x = ic->x, .y = ic->y, .w = ic->w,
-                                       .h = ic->h},
-                              .rotation = jb->rotation, .lines = jb->lines,
-                              .nlines = jb->nlines, .confidence = jb->confidence};
+                              .bbox = {.page = 1, .x = ic->x, .y = ic->y, .w = ic->w, .h = ic->h},
+                              .rotation = jb->rotation,
+                              .lines = jb->lines,
+                              .nlines = jb->nlines,
+                              .confidence = jb->confidence};
             jb->lines = NULL;
             jb->nlines = 0;
         }
@@ -947,15 +980,16 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     for (size_t i = ncell_jobs; i < njobs; i++)
         for (size_t k = 0; k < jobs[i].nlines; k++) {
             const tt_line *l = &jobs[i].lines[k];
-            st = tt_lines_add(&page->free_text, &page->nfree, l->text, l->confidence,
-                              l->height, l->width);
+            st = tt_lines_add(&page->free_text, &page->nfree, l->text, l->confidence, l->height,
+                              l->width);
             if (st != AP_OK) {
                 st = ap_fail(err, st, "extract: out of memory");
                 goto out;
             }
         }
     log_debug("extract: skew %.2f deg, %zu tables, %zu cells, %zu free blocks, %zu readings "
-              "reused", angle, ntables, ncell_jobs, njobs - ncell_jobs, wk.seen_hits);
+              "reused",
+              angle, ntables, ncell_jobs, njobs - ncell_jobs, wk.seen_hits);
 out:
     if (workers.started) {
         /* failed before the jobs were posted: release the crew with nothing to do */
@@ -970,7 +1004,8 @@ out:
         ocr_result_free(&wk.seen[i].result);
     }
     free(wk.seen);
-    for (size_t i = 0; jobs && i < njobs; i++) tt_lines_free(jobs[i].lines, jobs[i].nlines);
+    for (size_t i = 0; jobs && i < njobs; i++)
+        tt_lines_free(jobs[i].lines, jobs[i].nlines);
     free(jobs);
     img_tables_free(tables, ntables);
     pixDestroy(&decoded);

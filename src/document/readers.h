@@ -34,9 +34,9 @@ ap_status tt_read_raster_encoded(const unsigned char *data, size_t len, ocr_engi
  * MuPDF cannot open or a page it cannot read (the message says which and why),
  * AP_ERR_TOO_LARGE past TT_PDF_MAX_PAGES pages or the per-page and memory bounds,
  * AP_ERR_TIMEOUT past the time budget, AP_ERR_NOMEM; raster errors as tt_read_raster. */
-ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engines,
-                      size_t nengines, const tt_extract_options *opts, tt_page **pages,
-                      size_t *npages, ap_error *err);
+ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engines, size_t nengines,
+                      const tt_extract_options *opts, tt_page **pages, size_t *npages,
+                      ap_error *err);
 
 /* Reads a Word document (DOCX, data borrowed): word/document.xml's tables become tables
  * (w:gridSpan and w:vMerge give merged cells, w:textDirection the rotation), paragraphs

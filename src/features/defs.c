@@ -15,43 +15,42 @@
 
 #define FS_DEFS_MAX_BYTES (1u << 20)
 
-const char fs_builtin_defs[] =
-    "entities:\n"
-    "  - name: document\n"
-    "    join_key: document_id\n"
-    "    description: one uploaded timetable document\n"
-    "  - name: teacher\n"
-    "    join_key: teacher_id\n"
-    "    description: the teacher who uploaded timetables\n"
-    "feature_views:\n"
-    "  - name: document_ocr\n"
-    "    entity: document\n"
-    "    ttl_s: 2592000\n"
-    "    features:\n"
-    "      - {name: ocr_confidence, type: float}\n"
-    "      - {name: word_count, type: int}\n"
-    "      - {name: processing_time, type: float}\n"
-    "      - {name: image_width, type: int}\n"
-    "      - {name: image_height, type: int}\n"
-    "      - {name: image_dpi, type: int}\n"
-    "      - {name: image_format, type: string}\n"
-    "      - {name: model_version, type: string}\n"
-    "  - name: document_layout\n"
-    "    entity: document\n"
-    "    ttl_s: 2592000\n"
-    "    features:\n"
-    "      - {name: layout_score, type: float}\n"
-    "      - {name: cell_count, type: int}\n"
-    "      - {name: rotated_cell_ratio, type: float}\n"
-    "      - {name: timeblock_count, type: int}\n"
-    "      - {name: low_confidence_blocks, type: int}\n"
-    "  - name: teacher_activity\n"
-    "    entity: teacher\n"
-    "    ttl_s: 7776000\n"
-    "    features:\n"
-    "      - {name: documents_uploaded, type: int}\n"
-    "      - {name: mean_ocr_confidence, type: float}\n"
-    "      - {name: last_model_version, type: string}\n";
+const char fs_builtin_defs[] = "entities:\n"
+                               "  - name: document\n"
+                               "    join_key: document_id\n"
+                               "    description: one uploaded timetable document\n"
+                               "  - name: teacher\n"
+                               "    join_key: teacher_id\n"
+                               "    description: the teacher who uploaded timetables\n"
+                               "feature_views:\n"
+                               "  - name: document_ocr\n"
+                               "    entity: document\n"
+                               "    ttl_s: 2592000\n"
+                               "    features:\n"
+                               "      - {name: ocr_confidence, type: float}\n"
+                               "      - {name: word_count, type: int}\n"
+                               "      - {name: processing_time, type: float}\n"
+                               "      - {name: image_width, type: int}\n"
+                               "      - {name: image_height, type: int}\n"
+                               "      - {name: image_dpi, type: int}\n"
+                               "      - {name: image_format, type: string}\n"
+                               "      - {name: model_version, type: string}\n"
+                               "  - name: document_layout\n"
+                               "    entity: document\n"
+                               "    ttl_s: 2592000\n"
+                               "    features:\n"
+                               "      - {name: layout_score, type: float}\n"
+                               "      - {name: cell_count, type: int}\n"
+                               "      - {name: rotated_cell_ratio, type: float}\n"
+                               "      - {name: timeblock_count, type: int}\n"
+                               "      - {name: low_confidence_blocks, type: int}\n"
+                               "  - name: teacher_activity\n"
+                               "    entity: teacher\n"
+                               "    ttl_s: 7776000\n"
+                               "    features:\n"
+                               "      - {name: documents_uploaded, type: int}\n"
+                               "      - {name: mean_ocr_confidence, type: float}\n"
+                               "      - {name: last_model_version, type: string}\n";
 
 typedef struct walker {
     yaml_document_t *doc;
@@ -88,8 +87,7 @@ static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *m, const char *ke
 }
 
 /* Refuses keys of m that are not in allowed (NULL-terminated). */
-static ap_status check_keys(walker *w, const char *path, yaml_node_t *m,
-                            const char *const *allowed)
+static ap_status check_keys(walker *w, const char *path, yaml_node_t *m, const char *const *allowed)
 {
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = yaml_document_get_node(w->doc, p->key);
@@ -167,8 +165,8 @@ static ap_status read_entities(walker *w, yaml_node_t *seq, fs_defs *d)
 {
     static const char *const keys[] = {"name", "join_key", "description", NULL};
     void *items;
-    ap_status st = read_list(w, "entities", seq, FS_MAX_ENTITIES, "entities", sizeof *d->entities,
-                             &items);
+    ap_status st =
+        read_list(w, "entities", seq, FS_MAX_ENTITIES, "entities", sizeof *d->entities, &items);
     if (st != AP_OK) return st;
     d->entities = items;
     for (size_t i = 0; i < seq_len(seq); i++) {
@@ -200,8 +198,8 @@ static ap_status read_features(walker *w, const char *vpath, yaml_node_t *seq, f
     char path[128];
     snprintf(path, sizeof path, "%s.features", vpath);
     void *items;
-    ap_status st = read_list(w, path, seq, FS_MAX_FEATURES, "features", sizeof *v->features,
-                             &items);
+    ap_status st =
+        read_list(w, path, seq, FS_MAX_FEATURES, "features", sizeof *v->features, &items);
     if (st != AP_OK) return st;
     v->features = items;
     for (size_t i = 0; i < seq_len(seq); i++) {
@@ -231,11 +229,10 @@ static ap_status read_features(walker *w, const char *vpath, yaml_node_t *seq, f
 
 static ap_status read_views(walker *w, yaml_node_t *seq, fs_defs *d)
 {
-    static const char *const keys[] = {"name", "entity", "ttl_s", "features", "description",
-                                       NULL};
+    static const char *const keys[] = {"name", "entity", "ttl_s", "features", "description", NULL};
     void *items;
-    ap_status st = read_list(w, "feature_views", seq, FS_MAX_VIEWS, "views", sizeof *d->views,
-                             &items);
+    ap_status st =
+        read_list(w, "feature_views", seq, FS_MAX_VIEWS, "views", sizeof *d->views, &items);
     if (st != AP_OK) return st;
     d->views = items;
     for (size_t i = 0; i < seq_len(seq); i++) {
@@ -258,8 +255,7 @@ static ap_status read_views(walker *w, yaml_node_t *seq, fs_defs *d)
             char *end = NULL;
             errno = 0;
             long ttl = t ? strtol(t, &end, 10) : -1;
-            if (!t || !*t || errno || *end || ttl < 0 || ttl > FS_MAX_TTL_S)
-            {
+            if (!t || !*t || errno || *end || ttl < 0 || ttl > FS_MAX_TTL_S) {
                 char tpath[96];
                 snprintf(tpath, sizeof tpath, "%s.ttl_s", path);
                 return fail_at(w, tpath, tn, "must be whole seconds in 0..%ld (0: never expires)",
@@ -385,15 +381,16 @@ ap_status fs_defs_resolve(const fs_defs *d, const char *ref, size_t *view, size_
     if (colon) {
         char vname[FS_MAX_NAME + 1];
         size_t n = (size_t)(colon - ref);
-        if (n > FS_MAX_NAME) return ap_fail(err, AP_ERR_NOT_FOUND, "unknown feature view in '%.80s'", ref);
+        if (n > FS_MAX_NAME)
+            return ap_fail(err, AP_ERR_NOT_FOUND, "unknown feature view in '%.80s'", ref);
         memcpy(vname, ref, n);
         vname[n] = '\0';
         long v = fs_defs_view(d, vname);
         if (v < 0) return ap_fail(err, AP_ERR_NOT_FOUND, "unknown feature view '%s'", vname);
         long f = fs_defs_feature(&d->views[v], colon + 1);
         if (f < 0)
-            return ap_fail(err, AP_ERR_NOT_FOUND, "feature view '%s' has no feature '%.80s'",
-                           vname, colon + 1);
+            return ap_fail(err, AP_ERR_NOT_FOUND, "feature view '%s' has no feature '%.80s'", vname,
+                           colon + 1);
         *view = (size_t)v;
         *feature = (size_t)f;
         return AP_OK;
@@ -423,10 +420,14 @@ const char *fs_type_str(fs_type t)
 bool fs_type_accepts(fs_type t, const json_t *value)
 {
     switch (t) {
-    case FS_INT: return json_is_integer(value);
-    case FS_FLOAT: return json_is_number(value);
-    case FS_STRING: return json_is_string(value);
-    case FS_BOOL: return json_is_boolean(value);
+    case FS_INT:
+        return json_is_integer(value);
+    case FS_FLOAT:
+        return json_is_number(value);
+    case FS_STRING:
+        return json_is_string(value);
+    case FS_BOOL:
+        return json_is_boolean(value);
     }
     return false;
 }

@@ -16,11 +16,11 @@
 
 #include "core/status.h"
 
-#define FS_MAX_NAME      64   /* entity, view and feature names: [a-z0-9_], 1..64 bytes */
-#define FS_MAX_ENTITIES  64
-#define FS_MAX_VIEWS     256
-#define FS_MAX_FEATURES  256  /* per view */
-#define FS_MAX_TTL_S     (10L * 366 * 86400)
+#define FS_MAX_NAME     64 /* entity, view and feature names: [a-z0-9_], 1..64 bytes */
+#define FS_MAX_ENTITIES 64
+#define FS_MAX_VIEWS    256
+#define FS_MAX_FEATURES 256 /* per view */
+#define FS_MAX_TTL_S    (10L * 366 * 86400)
 
 typedef enum fs_type { FS_INT, FS_FLOAT, FS_STRING, FS_BOOL } fs_type;
 
@@ -37,8 +37,8 @@ typedef struct fs_feature {
 
 typedef struct fs_view {
     char name[FS_MAX_NAME + 1];
-    size_t entity;  /* index into fs_defs.entities */
-    long ttl_s;     /* 0: values never expire */
+    size_t entity;        /* index into fs_defs.entities */
+    long ttl_s;           /* 0: values never expire */
     fs_feature *features; /* owned */
     size_t nfeatures;
 } fs_view;

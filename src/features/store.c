@@ -24,8 +24,8 @@ struct fs_store {
     const fs_defs *defs;
 };
 
-static const fs_backend_ops *const backends[] = {&fs_embedded_ops, &fs_redis_ops,
-                                                 &fs_sentinel_ops, &fs_cluster_ops};
+static const fs_backend_ops *const backends[] = {&fs_embedded_ops, &fs_redis_ops, &fs_sentinel_ops,
+                                                 &fs_cluster_ops};
 
 int64_t fs_now_ms(void)
 {
@@ -37,9 +37,12 @@ int64_t fs_now_ms(void)
 const char *fs_value_status_str(fs_value_status s)
 {
     switch (s) {
-    case FS_PRESENT: return "PRESENT";
-    case FS_EXPIRED: return "EXPIRED";
-    case FS_NOT_FOUND: break;
+    case FS_PRESENT:
+        return "PRESENT";
+    case FS_EXPIRED:
+        return "EXPIRED";
+    case FS_NOT_FOUND:
+        break;
     }
     return "NOT_FOUND";
 }
@@ -124,16 +127,17 @@ ap_status fs_write(fs_store *s, size_t view, const char *entity_id, const json_t
     size_t i = 0;
     const char *name;
     json_t *value;
-    json_object_foreach((json_t *)features, name, value) {
+    json_object_foreach((json_t *)features, name, value)
+    {
         long f = fs_defs_feature(v, name);
         if (f < 0) {
-            st = ap_fail(err, AP_ERR_NOT_FOUND, "feature view '%s' has no feature '%.80s'",
-                         v->name, name);
+            st = ap_fail(err, AP_ERR_NOT_FOUND, "feature view '%s' has no feature '%.80s'", v->name,
+                         name);
             goto out;
         }
         if (!fs_type_accepts(v->features[f].type, value)) {
-            st = ap_fail(err, AP_ERR_INVALID, "feature '%s' of view '%s' must be of type %s",
-                         name, v->name, fs_type_str(v->features[f].type));
+            st = ap_fail(err, AP_ERR_INVALID, "feature '%s' of view '%s' must be of type %s", name,
+                         v->name, fs_type_str(v->features[f].type));
             goto out;
         }
         char *js = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);

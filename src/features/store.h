@@ -27,15 +27,15 @@
 #include "core/status.h"
 #include "features/defs.h"
 
-#define FS_MAX_ENTITY_ID 128 /* bytes of an entity id: printable ASCII, no space */
+#define FS_MAX_ENTITY_ID 128  /* bytes of an entity id: printable ASCII, no space */
 #define FS_MAX_READ      1000 /* entity ids x features of one read */
 
 typedef struct fs_options {
-    const char *type;     /* "embedded" (NULL too), "redis", "sentinel", "cluster" */
-    const fs_defs *defs;  /* borrowed; must outlive the store */
+    const char *type;    /* "embedded" (NULL too), "redis", "sentinel", "cluster" */
+    const fs_defs *defs; /* borrowed; must outlive the store */
     /* embedded */
-    const char *path;     /* the append-only file; created with its directory */
-    bool fsync;           /* fsync each acknowledged write (power loss, not only kill -9) */
+    const char *path; /* the append-only file; created with its directory */
+    bool fsync;       /* fsync each acknowledged write (power loss, not only kill -9) */
     /* redis, sentinel (the master's password and db), cluster (password) */
     const char *host;
     unsigned port;

@@ -149,8 +149,8 @@ static ap_status refresh(cl_store *s, bool force, ap_error *err)
         size_t i = (s->nseeds + k) % s->nnodes;
         cl_node node = s->nodes[i];
         redisContext *c = NULL;
-        if (fs_redis_connect(node.host, node.port, s->password, 0, s->timeout_s < 1 ? s->timeout_s : 1, &c,
-                             &last) != AP_OK)
+        if (fs_redis_connect(node.host, node.port, s->password, 0,
+                             s->timeout_s < 1 ? s->timeout_s : 1, &c, &last) != AP_OK)
             continue;
         redisReply *r = redisCommand(c, "CLUSTER SLOTS");
         if (r && r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
@@ -322,8 +322,8 @@ static ap_status run_ops(cl_store *s, cl_op *ops, size_t n, ap_error *err)
                 if (ops[j].state != CL_PENDING || ops[j].sent || ops[j].node != node) continue;
                 ops[j].sent = true;
                 if (ops[j].put)
-                    counts[k] = fs_redis_append_put(c, ops[j].put, ops[j].asking) *
-                                (ops[j].asking ? 2 : 1);
+                    counts[k] =
+                        fs_redis_append_put(c, ops[j].put, ops[j].asking) * (ops[j].asking ? 2 : 1);
                 else {
                     fs_redis_append_get(c, ops[j].get, ops[j].asking);
                     counts[k] = ops[j].asking ? 2 : 1;

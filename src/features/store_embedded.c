@@ -301,8 +301,7 @@ static ap_status load(emb_store *s, ap_error *err)
         goto out;
     }
     if (got < 8 || memcmp(head, FS_EMB_MAGIC, 8) != 0) {
-        st = ap_fail(err, AP_ERR_IO, "%s: not an aipipe feature store file (bad header)",
-                     s->path);
+        st = ap_fail(err, AP_ERR_IO, "%s: not an aipipe feature store file (bad header)", s->path);
         goto out;
     }
     good = 8;
@@ -489,8 +488,7 @@ static ap_status emb_open(const fs_options *o, void **out, ap_error *err)
         goto fail;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        st = ap_fail(err, AP_ERR_IO, "%s: in use by another process (%s)", path,
-                     strerror(errno));
+        st = ap_fail(err, AP_ERR_IO, "%s: in use by another process (%s)", path, strerror(errno));
         goto fail;
     }
     s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -571,5 +569,5 @@ static ap_status emb_health(void *b, ap_error *err)
     return AP_OK;
 }
 
-const fs_backend_ops fs_embedded_ops = {"embedded", emb_open, emb_put, emb_get, emb_health,
-                                        emb_close};
+const fs_backend_ops fs_embedded_ops = {"embedded", emb_open,   emb_put,
+                                        emb_get,    emb_health, emb_close};

@@ -53,9 +53,9 @@ ap_status fs_redis_hostport(const char *s, char *host, size_t hostsize, unsigned
  * shorter than host_max (at most FS_HOST_MAX); add returns false when no more fit. The
  * setting (and its environment variable) name the list in the AP_ERR_CONFIG message of an
  * item that is not host:port or one too many. */
-ap_status fs_redis_hostlist(const char *list, size_t host_max, const char *setting,
-                            const char *env, bool (*add)(void *arg, const char *host, unsigned port),
-                            void *arg, ap_error *err);
+ap_status fs_redis_hostlist(const char *list, size_t host_max, const char *setting, const char *env,
+                            bool (*add)(void *arg, const char *host, unsigned port), void *arg,
+                            ap_error *err);
 /* Connects with timeout_s for connect and commands, then AUTH and SELECT when asked (db < 0:
  * no SELECT). On AP_OK *out is the connection; AP_ERR_UNAVAILABLE otherwise. */
 ap_status fs_redis_connect(const char *host, unsigned port, const char *password, int db,

@@ -79,9 +79,9 @@ ap_status fs_redis_hostport(const char *s, char *host, size_t hostsize, unsigned
     return AP_OK;
 }
 
-ap_status fs_redis_hostlist(const char *list, size_t host_max, const char *setting,
-                            const char *env, bool (*add)(void *arg, const char *host, unsigned port),
-                            void *arg, ap_error *err)
+ap_status fs_redis_hostlist(const char *list, size_t host_max, const char *setting, const char *env,
+                            bool (*add)(void *arg, const char *host, unsigned port), void *arg,
+                            ap_error *err)
 {
     assert(host_max <= FS_HOST_MAX);
     for (const char *p = list ? list : ""; *p;) {
@@ -137,8 +137,8 @@ ap_status fs_redis_connect(const char *host, unsigned port, const char *password
     *out = c;
     return AP_OK;
 refused:;
-    ap_status st = ap_fail(err, AP_ERR_UNAVAILABLE, "redis %s:%u: %s", host, port,
-                           r ? r->str : c->errstr);
+    ap_status st =
+        ap_fail(err, AP_ERR_UNAVAILABLE, "redis %s:%u: %s", host, port, r ? r->str : c->errstr);
     freeReplyObject(r);
     redisFree(c);
     return st;
@@ -205,7 +205,7 @@ typedef struct rstore {
     pthread_mutex_t lock; /* guards master, gen, discovery */
     char master[FS_HOST_MAX];
     unsigned master_port, gen;
-    bool known;              /* sentinel: master discovered at least once */
+    bool known; /* sentinel: master discovered at least once */
     double discovered_at;
     char *password, *master_name, *sentinel_password;
     int db, wait_replicas, wait_timeout_ms;
@@ -227,8 +227,8 @@ typedef enum { OP_OK, OP_RETRY, OP_FAIL } op_result;
 /* Error replies a failover explains. */
 static bool transient_error(const char *msg)
 {
-    static const char *const prefixes[] = {"READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN",
-                                           "CLUSTERDOWN", "NOREPLICAS"};
+    static const char *const prefixes[] = {"READONLY", "LOADING",     "MASTERDOWN",
+                                           "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS"};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (strncmp(msg, prefixes[i], strlen(prefixes[i])) == 0) return true;
     return false;
@@ -242,18 +242,18 @@ static ap_status discover(rstore *s, ap_error *err)
     for (size_t k = 0; k < s->nsentinels; k++) {
         size_t i = (s->good_sentinel + k) % s->nsentinels;
         redisContext *c = NULL;
-        if (fs_redis_connect(s->sentinels[i].host, s->sentinels[i].port, s->sentinel_password,
-                             0, s->timeout_s, &c, &last) != AP_OK)
+        if (fs_redis_connect(s->sentinels[i].host, s->sentinels[i].port, s->sentinel_password, 0,
+                             s->timeout_s, &c, &last) != AP_OK)
             continue;
         redisReply *r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", s->master_name);
         if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-            r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+            r->element[0]->type == REDIS_REPLY_STRING &&
+            r->element[1]->type == REDIS_REPLY_STRING) {
             unsigned port = (unsigned)strtoul(r->element[1]->str, NULL, 10);
-            if (!s->known || strcmp(s->master, r->element[0]->str) != 0 ||
-                s->master_port != port) {
+            if (!s->known || strcmp(s->master, r->element[0]->str) != 0 || s->master_port != port) {
                 if (s->known)
-                    log_warn("feature store: master '%s' moved from %s:%u to %s:%u",
-                             s->master_name, s->master, s->master_port, r->element[0]->str, port);
+                    log_warn("feature store: master '%s' moved from %s:%u to %s:%u", s->master_name,
+                             s->master, s->master_port, r->element[0]->str, port);
                 snprintf(s->master, sizeof s->master, "%s", r->element[0]->str);
                 s->master_port = port;
                 s->gen++;
@@ -397,7 +397,8 @@ static op_result put_fn(rstore *s, redisContext *c, void *arg, ap_error *err)
 {
     const fs_put *p = arg;
     int n = fs_redis_append_put(c, p, false);
-    if (s->wait_replicas > 0) redisAppendCommand(c, "WAIT %d %d", s->wait_replicas, s->wait_timeout_ms);
+    if (s->wait_replicas > 0)
+        redisAppendCommand(c, "WAIT %d %d", s->wait_replicas, s->wait_timeout_ms);
     op_result res = OP_OK;
     for (int i = 0; i < n + (s->wait_replicas > 0); i++) {
         redisReply *r;
@@ -574,5 +575,5 @@ static ap_status rs_health(void *b, ap_error *err)
 }
 
 const fs_backend_ops fs_redis_ops = {"redis", redis_open, rs_put, rs_get, rs_health, rs_close};
-const fs_backend_ops fs_sentinel_ops = {"sentinel", sentinel_open, rs_put, rs_get, rs_health,
-                                        rs_close};
+const fs_backend_ops fs_sentinel_ops = {"sentinel", sentinel_open, rs_put,
+                                        rs_get,     rs_health,     rs_close};

@@ -21,10 +21,19 @@
 
 static const int POOL_H[4] = {2, 2, 2, 2}, POOL_W[4] = {2, 2, 1, 1};
 
-enum { A_IN, A_CONV, A_POOL = A_CONV + 4, A_SEQ = A_POOL + 4, A_PROJ, A_LN0, A_G0, A_LOGITS,
-       A_BLOCK0 }; /* then per block: x, ln, col, conv, gelu, drop, mask */
-#define A_BLOCK_N  7
-#define A_MAX      (A_BLOCK0 + A_BLOCK_N * (NN_CRNN_MAX_BLOCKS + 1))
+enum {
+    A_IN,
+    A_CONV,
+    A_POOL = A_CONV + 4,
+    A_SEQ = A_POOL + 4,
+    A_PROJ,
+    A_LN0,
+    A_G0,
+    A_LOGITS,
+    A_BLOCK0
+}; /* then per block: x, ln, col, conv, gelu, drop, mask */
+#define A_BLOCK_N 7
+#define A_MAX     (A_BLOCK0 + A_BLOCK_N * (NN_CRNN_MAX_BLOCKS + 1))
 
 struct nn_crnn {
     nn_crnn_config cfg;
@@ -32,9 +41,9 @@ struct nn_crnn {
     size_t nparams, nacts;
     float *params, *grads, *acts, *dacts;
     float *col, *dcol;        /* im2col scratch, largest layer */
-    int *pool_idx[4];          /* max-pool argmax per stage */
-    float *ln_mean, *ln_rstd;  /* (1 + blocks) * max rows each */
-    size_t act_off[A_MAX];     /* offsets into acts/dacts */
+    int *pool_idx[4];         /* max-pool argmax per stage */
+    float *ln_mean, *ln_rstd; /* (1 + blocks) * max rows each */
+    size_t act_off[A_MAX];    /* offsets into acts/dacts */
     nn_tensor t[NN_CRNN_MAX_TENSORS];
     size_t nt;
     /* parameter tensor indices */
@@ -160,7 +169,8 @@ ap_status nn_crnn_new(const nn_crnn_config *cfg, int max_batch, int max_width, n
     *out = NULL;
     ap_status st = nn_crnn_check_config(cfg, err);
     if (st != AP_OK) return st;
-    if (max_batch < 1 || max_batch > NN_CRNN_MAX_BATCH || max_width < 4 || max_width > NN_CRNN_MAX_WIDTH)
+    if (max_batch < 1 || max_batch > NN_CRNN_MAX_BATCH || max_width < 4 ||
+        max_width > NN_CRNN_MAX_WIDTH)
         return ap_fail(err, AP_ERR_INVALID, "batch %d (1..%d) or width %d (4..%d) out of range",
                        max_batch, NN_CRNN_MAX_BATCH, max_width, NN_CRNN_MAX_WIDTH);
     nn_crnn *m = calloc(1, sizeof *m);
@@ -178,11 +188,13 @@ ap_status nn_crnn_new(const nn_crnn_config *cfg, int max_batch, int max_width, n
     m->dcol = malloc(ncol * sizeof(float));
     m->ln_mean = malloc(rows * (size_t)(cfg->blocks + 1) * sizeof(float));
     m->ln_rstd = malloc(rows * (size_t)(cfg->blocks + 1) * sizeof(float));
-    int ok = m->params && m->grads && m->acts && m->dacts && m->col && m->dcol && m->ln_mean && m->ln_rstd;
+    int ok = m->params && m->grads && m->acts && m->dacts && m->col && m->dcol && m->ln_mean &&
+             m->ln_rstd;
     size_t h = (size_t)cfg->height, w = (size_t)m->max_width;
     for (int l = 0; l < 4 && ok; l++) {
         h /= (size_t)POOL_H[l], w /= (size_t)POOL_W[l];
-        ok = (m->pool_idx[l] = malloc((size_t)cfg->conv[l] * (size_t)max_batch * h * w * sizeof(int))) != NULL;
+        ok = (m->pool_idx[l] =
+                  malloc((size_t)cfg->conv[l] * (size_t)max_batch * h * w * sizeof(int))) != NULL;
     }
     if (!ok) {
         nn_crnn_free(m);
@@ -202,7 +214,8 @@ void nn_crnn_free(nn_crnn *m)
     if (!m) return;
     free(m->params), free(m->grads), free(m->acts), free(m->dacts);
     free(m->col), free(m->dcol), free(m->ln_mean), free(m->ln_rstd);
-    for (int l = 0; l < 4; l++) free(m->pool_idx[l]);
+    for (int l = 0; l < 4; l++)
+        free(m->pool_idx[l]);
     free(m);
 }
 
@@ -212,23 +225,49 @@ void nn_crnn_init(nn_crnn *m, uint64_t seed)
     for (size_t i = 0; i < m->nt; i++) {
         nn_tensor *t = &m->t[i];
         int is_gain = strstr(t->name, "norm.weight") != NULL;
-        for (size_t k = 0; k < t->n; k++) t->data[k] = is_gain ? 1.0f : 0.0f;
+        for (size_t k = 0; k < t->n; k++)
+            t->data[k] = is_gain ? 1.0f : 0.0f;
         if (!t->matrix) continue;
         /* He: variance 2 / fan_in keeps activations' scale through ReLU layers */
         float sd = sqrtf(2.0f / (float)t->shape[1]);
         if ((int)i == m->out_w) sd *= 0.5f;
-        for (size_t k = 0; k < t->n; k++) t->data[k] = sd * nn_rng_normal(&rng);
+        for (size_t k = 0; k < t->n; k++)
+            t->data[k] = sd * nn_rng_normal(&rng);
     }
 }
 
-const nn_crnn_config *nn_crnn_cfg(const nn_crnn *m) { return &m->cfg; }
-size_t nn_crnn_nparams(const nn_crnn *m) { return m->nparams; }
-float *nn_crnn_params(nn_crnn *m) { return m->params; }
-float *nn_crnn_grads(nn_crnn *m) { return m->grads; }
-size_t nn_crnn_ntensors(const nn_crnn *m) { return m->nt; }
-nn_tensor *nn_crnn_tensor(nn_crnn *m, size_t i) { return i < m->nt ? &m->t[i] : NULL; }
-int nn_crnn_max_width(const nn_crnn *m) { return m->max_width; }
-int nn_crnn_max_batch(const nn_crnn *m) { return m->max_batch; }
+const nn_crnn_config *nn_crnn_cfg(const nn_crnn *m)
+{
+    return &m->cfg;
+}
+size_t nn_crnn_nparams(const nn_crnn *m)
+{
+    return m->nparams;
+}
+float *nn_crnn_params(nn_crnn *m)
+{
+    return m->params;
+}
+float *nn_crnn_grads(nn_crnn *m)
+{
+    return m->grads;
+}
+size_t nn_crnn_ntensors(const nn_crnn *m)
+{
+    return m->nt;
+}
+nn_tensor *nn_crnn_tensor(nn_crnn *m, size_t i)
+{
+    return i < m->nt ? &m->t[i] : NULL;
+}
+int nn_crnn_max_width(const nn_crnn *m)
+{
+    return m->max_width;
+}
+int nn_crnn_max_batch(const nn_crnn *m)
+{
+    return m->max_batch;
+}
 
 nn_tensor *nn_crnn_find(nn_crnn *m, const char *name)
 {
@@ -276,7 +315,8 @@ static void pool_relu_planes(void *arg, size_t lo, size_t hi)
     size_t per = (size_t)Ho * Wo;
     nn_maxpool_forward(a->out + lo * per, a->idx + lo * per, a->inp + lo * (size_t)H * W,
                        (int)(hi - lo), H, W, ph, pw);
-    for (size_t i = lo * per; i < hi * per; i++) a->out[i] = a->out[i] > 0.0f ? a->out[i] : 0.0f;
+    for (size_t i = lo * per; i < hi * per; i++)
+        a->out[i] = a->out[i] > 0.0f ? a->out[i] : 0.0f;
 }
 
 static void pool_relu_back_planes(void *arg, size_t lo, size_t hi)
@@ -294,7 +334,8 @@ static void pool_relu_back_planes(void *arg, size_t lo, size_t hi)
 }
 
 /* out, idx: (P, H/ph, W/pw); inp: (P, H, W), pre-activation. */
-static void pool_relu_forward(float *out, int *idx, const float *inp, int P, int H, int W, int ph, int pw)
+static void pool_relu_forward(float *out, int *idx, const float *inp, int P, int H, int W, int ph,
+                              int pw)
 {
     pool_relu_args a = {.out = out, .idx = idx, .inp = inp, .H = H, .W = W, .ph = ph, .pw = pw};
     /* nn_maxpool_forward's own nn_par_for runs inline inside each range (parallel.h) */
@@ -305,8 +346,8 @@ static void pool_relu_forward(float *out, int *idx, const float *inp, int P, int
 static void pool_relu_backward(float *dinp, const float *dout, const int *idx, const float *inp,
                                int P, int H, int W, int ph, int pw)
 {
-    pool_relu_args a = {.dinp = dinp, .dout = dout, .cidx = idx, .inp = inp, .H = H, .W = W,
-                        .ph = ph, .pw = pw};
+    pool_relu_args a = {
+        .dinp = dinp, .dout = dout, .cidx = idx, .inp = inp, .H = H, .W = W, .ph = ph, .pw = pw};
     nn_par_for((size_t)P, 1, pool_relu_back_planes, &a);
 }
 
@@ -341,8 +382,8 @@ const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int 
         nn_layernorm_forward(ACT(m, BLK(j, 1)), m->ln_mean + rows, m->ln_rstd + rows, xj,
                              P(m, m->blk_ln_g[j]), P(m, m->blk_ln_b[j]), N, D);
         nn_im2col_time(ACT(m, BLK(j, 2)), ACT(m, BLK(j, 1)), B, T, D, c->kernel);
-        nn_linear_forward(ACT(m, BLK(j, 3)), ACT(m, BLK(j, 2)), P(m, m->blk_w[j]), P(m, m->blk_b[j]),
-                          N, D * c->kernel, D);
+        nn_linear_forward(ACT(m, BLK(j, 3)), ACT(m, BLK(j, 2)), P(m, m->blk_w[j]),
+                          P(m, m->blk_b[j]), N, D * c->kernel, D);
         nn_gelu_forward(ACT(m, BLK(j, 4)), ACT(m, BLK(j, 3)), (size_t)N * D);
         uint64_t r = nn_rng_seed(rng, 2, (uint64_t)j);
         nn_dropout_forward(ACT(m, BLK(j, 5)), ACT(m, BLK(j, 6)), ACT(m, BLK(j, 4)), (size_t)N * D,
@@ -402,7 +443,8 @@ void nn_crnn_backward(nn_crnn *m, const float *dlogits)
     nn_layernorm_backward(DACT(m, A_PROJ), G(m, m->ln0_g), G(m, m->ln0_b), DACT(m, A_LN0),
                           ACT(m, A_PROJ), P(m, m->ln0_g), m->ln_mean, m->ln_rstd, N, D);
     int hs[5] = {H}, ws[5] = {W};
-    for (int l = 0; l < 4; l++) hs[l + 1] = hs[l] / POOL_H[l], ws[l + 1] = ws[l] / POOL_W[l];
+    for (int l = 0; l < 4; l++)
+        hs[l + 1] = hs[l] / POOL_H[l], ws[l + 1] = ws[l] / POOL_W[l];
     int F = c->conv[3] * hs[4];
     nn_linear_backward(DACT(m, A_SEQ), G(m, m->proj_w), G(m, m->proj_b), DACT(m, A_PROJ),
                        ACT(m, A_SEQ), P(m, m->proj_w), N, F, D);
@@ -412,9 +454,10 @@ void nn_crnn_backward(nn_crnn *m, const float *dlogits)
         float *dco = DACT(m, A_CONV + l);
         pool_relu_backward(dco, DACT(m, A_POOL + l), m->pool_idx[l], ACT(m, A_CONV + l),
                            c->conv[l] * B, hs[l], ws[l], POOL_H[l], POOL_W[l]);
-        nn_conv2d_backward(l ? DACT(m, A_POOL + l - 1) : NULL, G(m, m->conv_w[l]), G(m, m->conv_b[l]),
-                           m->col, m->dcol, dco, l ? ACT(m, A_POOL + l - 1) : ACT(m, A_IN),
-                           P(m, m->conv_w[l]), B, cin, hs[l], ws[l], c->conv[l], 3, 3);
+        nn_conv2d_backward(l ? DACT(m, A_POOL + l - 1) : NULL, G(m, m->conv_w[l]),
+                           G(m, m->conv_b[l]), m->col, m->dcol, dco,
+                           l ? ACT(m, A_POOL + l - 1) : ACT(m, A_IN), P(m, m->conv_w[l]), B, cin,
+                           hs[l], ws[l], c->conv[l], 3, 3);
     }
 }
 
@@ -444,9 +487,11 @@ ap_status nn_crnn_save(nn_crnn *m, const char *path, const char *const *keys,
     const char *k[8 + 32], *v[8 + 32];
     const char *names[8] = {"architecture", "input_height", "conv_channels", "dim",
                             "blocks",       "kernel",       "nclasses",      "dropout"};
-    for (int i = 0; i < 8; i++) k[i] = names[i], v[i] = vals[i];
+    for (int i = 0; i < 8; i++)
+        k[i] = names[i], v[i] = vals[i];
     if (n > 32) return ap_fail(err, AP_ERR_INVALID, "too many metadata entries");
-    for (size_t i = 0; i < n; i++) k[8 + i] = keys[i], v[8 + i] = values[i];
+    for (size_t i = 0; i < n; i++)
+        k[8 + i] = keys[i], v[8 + i] = values[i];
     return nn_st_write(path, e, m->nt, k, v, 8 + n, err);
 }
 
@@ -472,7 +517,8 @@ ap_status nn_crnn_load(const char *path, int max_batch, int max_width, nn_crnn *
         snprintf(file, sizeof file, "%s/model.safetensors", path);
     else
         snprintf(file, sizeof file, "%s", path);
-    if (stat(file, &sb) != 0) return ap_fail(err, AP_ERR_MODEL_NOT_FOUND, "%s: no model there", file);
+    if (stat(file, &sb) != 0)
+        return ap_fail(err, AP_ERR_MODEL_NOT_FOUND, "%s: no model there", file);
     nn_st_file *f = NULL;
     nn_crnn *m = NULL;
     ap_status st = nn_st_read(file, (size_t)1 << 31, &f, err);
@@ -528,7 +574,8 @@ void nn_lora_merge(float *restrict W, const float *restrict W0, const float *res
             if (b == 0.0f) continue;
             const float *a = A + (size_t)k * in;
             float *w = W + (size_t)o * in;
-            for (int i = 0; i < in; i++) w[i] += b * a[i];
+            for (int i = 0; i < in; i++)
+                w[i] += b * a[i];
         }
 }
 
@@ -592,7 +639,8 @@ ap_status nn_image_from_pix(float *out, int *width, PIX *pix, int height, int ma
             float v = ((float)PIXEL(x, y) - (float)lo) / range;
             row[x] = dark_ink ? 1.0f - v : v;
         }
-        for (int x = (int)w; x < pw; x++) row[x] = 0.0f;
+        for (int x = (int)w; x < pw; x++)
+            row[x] = 0.0f;
     }
 #undef PIXEL
     pixDestroy(&scaled);
@@ -676,8 +724,10 @@ void nn_charset_decode(const nn_charset *cs, const int *classes, int n, char *ou
         uint32_t c = cs->cp[classes[i] - 1];
         char buf[4];
         int k;
-        if (c < 0x80) buf[0] = (char)c, k = 1;
-        else if (c < 0x800) buf[0] = (char)(0xC0 | (c >> 6)), buf[1] = (char)(0x80 | (c & 0x3F)), k = 2;
+        if (c < 0x80)
+            buf[0] = (char)c, k = 1;
+        else if (c < 0x800)
+            buf[0] = (char)(0xC0 | (c >> 6)), buf[1] = (char)(0x80 | (c & 0x3F)), k = 2;
         else if (c < 0x10000)
             buf[0] = (char)(0xE0 | (c >> 12)), buf[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
             buf[2] = (char)(0x80 | (c & 0x3F)), k = 3;

@@ -24,18 +24,18 @@
 
 #include "core/status.h"
 
-#define NN_CRNN_MAX_BLOCKS 8
-#define NN_CRNN_MAX_WIDTH  2048
-#define NN_CRNN_MAX_BATCH  1024
+#define NN_CRNN_MAX_BLOCKS  8
+#define NN_CRNN_MAX_WIDTH   2048
+#define NN_CRNN_MAX_BATCH   1024
 #define NN_CRNN_MAX_TENSORS (16 + 4 * NN_CRNN_MAX_BLOCKS)
 
 typedef struct nn_crnn_config {
-    int height;  /* input height, pixels: 16, 32, 48 or 64 */
-    int conv[4]; /* channels of the four convolutions */
-    int dim;     /* width D of the sequence head */
-    int blocks;  /* temporal blocks, 0..NN_CRNN_MAX_BLOCKS */
-    int kernel;  /* temporal kernel (odd) */
-    int nclasses; /* characters + 1 (the blank) */
+    int height;    /* input height, pixels: 16, 32, 48 or 64 */
+    int conv[4];   /* channels of the four convolutions */
+    int dim;       /* width D of the sequence head */
+    int blocks;    /* temporal blocks, 0..NN_CRNN_MAX_BLOCKS */
+    int kernel;    /* temporal kernel (odd) */
+    int nclasses;  /* characters + 1 (the blank) */
     float dropout; /* in the temporal blocks, training only */
 } nn_crnn_config;
 
@@ -78,7 +78,8 @@ double nn_crnn_flops_per_column(const nn_crnn *m);
 /* Forward pass. images: (B, H, W) row-major, W a multiple of 4, B <= max_batch, W <=
  * max_width (asserted). train: dropout on, drawing from rng. Returns the logits (B, W/4,
  * K), owned by the model, valid until the next forward. */
-const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int train, uint64_t rng);
+const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int train,
+                             uint64_t rng);
 /* Backward pass of the last forward: ADDS into the parameter gradients. dlogits: (B, W/4, K).
  * Zero the gradients first with nn_crnn_zero_grad. */
 void nn_crnn_backward(nn_crnn *m, const float *dlogits);

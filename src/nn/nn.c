@@ -71,9 +71,10 @@ static void im2col_rows(void *arg, size_t lo, size_t hi)
     int B = a->B, H = a->H, W = a->W, kh = a->kh, kw = a->kw, ph = kh / 2, pw = kw / 2;
     size_t plane = (size_t)B * H * W;
     for (size_t r = lo; r < hi; r++) {
-        int c = (int)(r / (size_t)(kh * kw)), i = (int)(r / (size_t)kw) % kh, j = (int)(r % (size_t)kw);
+        int c = (int)(r / (size_t)(kh * kw)), i = (int)(r / (size_t)kw) % kh,
+            j = (int)(r % (size_t)kw);
         float *dst = a->col + r * plane;
-        int x0 = pw - j > 0 ? pw - j : 0;        /* first x with sx >= 0 */
+        int x0 = pw - j > 0 ? pw - j : 0;         /* first x with sx >= 0 */
         int x1 = W + pw - j < W ? W + pw - j : W; /* first x with sx >= W */
         if (x1 < x0) x1 = x0;
         for (int b = 0; b < B; b++)
@@ -86,9 +87,11 @@ static void im2col_rows(void *arg, size_t lo, size_t hi)
                 }
                 /* source column of x is x + j - pw, >= 0 from x0 on */
                 const float *s = a->inp + (((size_t)c * a->B + b) * H + sy) * W + (x0 + j - pw);
-                for (int x = 0; x < x0; x++) d[x] = 0.0f;
+                for (int x = 0; x < x0; x++)
+                    d[x] = 0.0f;
                 memcpy(d + x0, s, sizeof(float) * (size_t)(x1 - x0));
-                for (int x = x1; x < W; x++) d[x] = 0.0f;
+                for (int x = x1; x < W; x++)
+                    d[x] = 0.0f;
             }
     }
 }
@@ -103,7 +106,8 @@ static void col2im_chans(void *arg, size_t lo, size_t hi)
     for (size_t c = lo; c < hi; c++)
         for (int i = 0; i < kh; i++)
             for (int j = 0; j < kw; j++) {
-                const float *src = a->dcol + ((c * (size_t)kh + (size_t)i) * (size_t)kw + (size_t)j) * plane;
+                const float *src =
+                    a->dcol + ((c * (size_t)kh + (size_t)i) * (size_t)kw + (size_t)j) * plane;
                 int x0 = pw - j > 0 ? pw - j : 0;
                 int x1 = W + pw - j < W ? W + pw - j : W;
                 for (int b = 0; b < B; b++)
@@ -111,8 +115,10 @@ static void col2im_chans(void *arg, size_t lo, size_t hi)
                         int sy = y + i - ph;
                         if (sy < 0 || sy >= H) continue;
                         const float *s = src + ((size_t)b * H + y) * W;
-                        float *d = a->dinp + ((c * (size_t)B + (size_t)b) * H + sy) * W + (x0 + j - pw);
-                        for (int x = x0; x < x1; x++) d[x - x0] += s[x];
+                        float *d =
+                            a->dinp + ((c * (size_t)B + (size_t)b) * H + sy) * W + (x0 + j - pw);
+                        for (int x = x0; x < x1; x++)
+                            d[x - x0] += s[x];
                     }
             }
 }
@@ -123,7 +129,8 @@ static void conv_bias_fill(void *arg, size_t lo, size_t hi)
     size_t N = (size_t)a->B * a->H * a->W;
     for (size_t o = lo; o < hi; o++) {
         float *row = a->out + o * N, bo = a->bias ? a->bias[o] : 0.0f;
-        for (size_t n = 0; n < N; n++) row[n] = bo;
+        for (size_t n = 0; n < N; n++)
+            row[n] = bo;
     }
 }
 
@@ -139,10 +146,13 @@ static void conv_bias_grad(void *arg, size_t lo, size_t hi)
         float acc[16] = {0};
         size_t n = 0;
         for (; n + 16 <= N; n += 16)
-            for (int k = 0; k < 16; k++) acc[k] += row[n + (size_t)k];
+            for (int k = 0; k < 16; k++)
+                acc[k] += row[n + (size_t)k];
         float s = 0.0f;
-        for (int k = 0; k < 16; k++) s += acc[k];
-        for (; n < N; n++) s += row[n];
+        for (int k = 0; k < 16; k++)
+            s += acc[k];
+        for (; n < N; n++)
+            s += row[n];
         a->dbias[o] += s;
     }
 }
@@ -152,8 +162,17 @@ void nn_conv2d_forward(float *restrict out, float *restrict col, const float *re
                        int H, int W, int Cout, int kh, int kw)
 {
     int K = Cin * kh * kw, N = B * H * W;
-    conv_args a = {.col = col, .out = out, .inp = inp, .bias = bias, .B = B, .C = Cin, .H = H,
-                   .W = W, .kh = kh, .kw = kw, .Cout = Cout};
+    conv_args a = {.col = col,
+                   .out = out,
+                   .inp = inp,
+                   .bias = bias,
+                   .B = B,
+                   .C = Cin,
+                   .H = H,
+                   .W = W,
+                   .kh = kh,
+                   .kw = kw,
+                   .Cout = Cout};
     nn_par_for((size_t)K, 1, im2col_rows, &a);
     nn_par_for((size_t)Cout, 1, conv_bias_fill, &a);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Cout, N, K, 1.0f, weight, K, col, N,
@@ -166,8 +185,19 @@ void nn_conv2d_backward(float *restrict dinp, float *restrict dweight, float *re
                         int H, int W, int Cout, int kh, int kw)
 {
     int K = Cin * kh * kw, N = B * H * W;
-    conv_args a = {.col = col, .dinp = dinp, .dbias = dbias, .inp = inp, .dcol = dcol,
-                   .dout = dout, .B = B, .C = Cin, .H = H, .W = W, .kh = kh, .kw = kw, .Cout = Cout};
+    conv_args a = {.col = col,
+                   .dinp = dinp,
+                   .dbias = dbias,
+                   .inp = inp,
+                   .dcol = dcol,
+                   .dout = dout,
+                   .B = B,
+                   .C = Cin,
+                   .H = H,
+                   .W = W,
+                   .kh = kh,
+                   .kw = kw,
+                   .Cout = Cout};
     if (dbias) nn_par_for((size_t)Cout, 1, conv_bias_grad, &a);
     if (dweight) {
         nn_par_for((size_t)K, 1, im2col_rows, &a);
@@ -246,7 +276,8 @@ static void maxpool_back_planes(void *arg, size_t lo, size_t hi)
         float *d = a->dinp + p * (size_t)a->H * a->W;
         const float *g = a->dout + p * per;
         const int *ix = a->cidx + p * per;
-        for (size_t o = 0; o < per; o++) d[ix[o]] += g[o];
+        for (size_t o = 0; o < per; o++)
+            d[ix[o]] += g[o];
     }
 }
 
@@ -274,7 +305,8 @@ typedef struct ew_args {
 static void relu_range(void *arg, size_t lo, size_t hi)
 {
     const ew_args *a = arg;
-    for (size_t i = lo; i < hi; i++) a->out[i] = a->inp[i] > 0.0f ? a->inp[i] : 0.0f;
+    for (size_t i = lo; i < hi; i++)
+        a->out[i] = a->inp[i] > 0.0f ? a->inp[i] : 0.0f;
 }
 
 void nn_relu_forward(float *out, const float *inp, size_t n)
@@ -286,7 +318,8 @@ void nn_relu_forward(float *out, const float *inp, size_t n)
 static void relu_back_range(void *arg, size_t lo, size_t hi)
 {
     const ew_args *a = arg; /* inp: the forward's output */
-    for (size_t i = lo; i < hi; i++) a->out[i] += a->inp[i] > 0.0f ? a->dout[i] : 0.0f;
+    for (size_t i = lo; i < hi; i++)
+        a->out[i] += a->inp[i] > 0.0f ? a->dout[i] : 0.0f;
 }
 
 void nn_relu_backward(float *restrict dinp, const float *restrict dout, const float *restrict out,
@@ -352,7 +385,8 @@ void nn_dropout_forward(float *restrict out, float *restrict mask, const float *
 static void dropout_back_range(void *arg, size_t lo, size_t hi)
 {
     const ew_args *a = arg; /* inp: the mask */
-    for (size_t i = lo; i < hi; i++) a->out[i] += a->dout[i] * a->inp[i];
+    for (size_t i = lo; i < hi; i++)
+        a->out[i] += a->dout[i] * a->inp[i];
 }
 
 void nn_dropout_backward(float *restrict dinp, const float *restrict dout,
@@ -365,7 +399,8 @@ void nn_dropout_backward(float *restrict dinp, const float *restrict dout,
 static void add_range(void *arg, size_t lo, size_t hi)
 {
     const ew_args *a = arg;
-    for (size_t i = lo; i < hi; i++) a->out[i] += a->inp[i];
+    for (size_t i = lo; i < hi; i++)
+        a->out[i] += a->inp[i];
 }
 
 void nn_add(float *restrict y, const float *restrict x, size_t n)
@@ -398,7 +433,8 @@ static void linear_bias_rows(void *arg, size_t lo, size_t hi)
 {
     const linear_args *a = arg;
     for (size_t n = lo; n < hi; n++)
-        for (int o = 0; o < a->OC; o++) a->out[n * (size_t)a->OC + (size_t)o] = a->bias ? a->bias[o] : 0.0f;
+        for (int o = 0; o < a->OC; o++)
+            a->out[n * (size_t)a->OC + (size_t)o] = a->bias ? a->bias[o] : 0.0f;
 }
 
 /* Over output classes o; each dbias[o] sums its rows n in order. */
@@ -407,7 +443,8 @@ static void linear_bias_grad(void *arg, size_t lo, size_t hi)
     const linear_args *a = arg;
     for (int n = 0; n < a->N; n++) {
         const float *g = a->dout + (size_t)n * a->OC;
-        for (size_t o = lo; o < hi; o++) a->dbias[o] += g[o];
+        for (size_t o = lo; o < hi; o++)
+            a->dbias[o] += g[o];
     }
 }
 
@@ -451,12 +488,15 @@ static void layernorm_rows(void *arg, size_t lo, size_t hi)
     for (size_t n = lo; n < hi; n++) {
         const float *x = a->inp + n * (size_t)C;
         float m = 0.0f, v = 0.0f;
-        for (int c = 0; c < C; c++) m += x[c];
+        for (int c = 0; c < C; c++)
+            m += x[c];
         m /= (float)C;
-        for (int c = 0; c < C; c++) v += (x[c] - m) * (x[c] - m); /* two passes: no cancellation */
+        for (int c = 0; c < C; c++)
+            v += (x[c] - m) * (x[c] - m); /* two passes: no cancellation */
         float s = 1.0f / sqrtf(v / (float)C + 1e-5f);
         float *y = a->out + n * (size_t)C;
-        for (int c = 0; c < C; c++) y[c] = (x[c] - m) * s * a->gamma[c] + a->beta[c];
+        for (int c = 0; c < C; c++)
+            y[c] = (x[c] - m) * s * a->gamma[c] + a->beta[c];
         a->mean[n] = m;
         a->rstd[n] = s;
     }
@@ -466,8 +506,14 @@ void nn_layernorm_forward(float *restrict out, float *restrict mean, float *rest
                           const float *restrict inp, const float *restrict gamma,
                           const float *restrict beta, int N, int C)
 {
-    ln_args a = {.out = out, .mean = mean, .rstd = rstd, .inp = inp, .gamma = gamma, .beta = beta,
-                 .N = N, .C = C};
+    ln_args a = {.out = out,
+                 .mean = mean,
+                 .rstd = rstd,
+                 .inp = inp,
+                 .gamma = gamma,
+                 .beta = beta,
+                 .N = N,
+                 .C = C};
     nn_par_for((size_t)N, (size_t)(GRAIN / C + 1), layernorm_rows, &a);
 }
 
@@ -514,8 +560,16 @@ void nn_layernorm_backward(float *restrict dinp, float *restrict dgamma, float *
                            const float *restrict gamma, const float *restrict mean,
                            const float *restrict rstd, int N, int C)
 {
-    ln_args a = {.dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .inp = inp, .gamma = gamma,
-                 .dout = dout, .cmean = mean, .crstd = rstd, .N = N, .C = C};
+    ln_args a = {.dinp = dinp,
+                 .dgamma = dgamma,
+                 .dbeta = dbeta,
+                 .inp = inp,
+                 .gamma = gamma,
+                 .dout = dout,
+                 .cmean = mean,
+                 .crstd = rstd,
+                 .N = N,
+                 .C = C};
     if (dinp) nn_par_for((size_t)N, (size_t)(GRAIN / C + 1), layernorm_back_rows, &a);
     if (dgamma || dbeta) nn_par_for((size_t)C, 16, layernorm_back_params, &a);
 }
@@ -557,7 +611,8 @@ static void col2im_time_samples(void *arg, size_t lo, size_t hi)
                 int st = t + j - p;
                 if (st < 0 || st >= T) continue;
                 float *d = a->dinp + (b * (size_t)T + (size_t)st) * D;
-                for (int c = 0; c < D; c++) d[c] += src[(size_t)j * D + c];
+                for (int c = 0; c < D; c++)
+                    d[c] += src[(size_t)j * D + c];
             }
         }
 }
@@ -640,10 +695,13 @@ static void softmax_rows(void *arg, size_t lo, size_t hi)
         float *p = a->probs + n * (size_t)K;
         /* Subtracting the maximum keeps expf() from overflowing; the ratio is unchanged. */
         float mx = z[0];
-        for (int k = 1; k < K; k++) mx = z[k] > mx ? z[k] : mx;
+        for (int k = 1; k < K; k++)
+            mx = z[k] > mx ? z[k] : mx;
         float s = 0.0f;
-        for (int k = 0; k < K; k++) s += (p[k] = expf((z[k] - mx) / a->temp));
-        for (int k = 0; k < K; k++) p[k] /= s;
+        for (int k = 0; k < K; k++)
+            s += (p[k] = expf((z[k] - mx) / a->temp));
+        for (int k = 0; k < K; k++)
+            p[k] /= s;
     }
 }
 
@@ -686,14 +744,16 @@ static ap_status ctc_one(double *loss, float *grad, const double *logp, int T, i
 #define LP(s) ((s) % 2 == 0 ? 0 : label[(s) / 2])
     /* alpha[t][s]: log prob of emitting l'[0..s] in frames 0..t, ending in state s (frame t
      * included). */
-    for (int i = 0; i < S * T; i++) alpha[i] = beta[i] = -INFINITY;
+    for (int i = 0; i < S * T; i++)
+        alpha[i] = beta[i] = -INFINITY;
     alpha[0] = logp[0];
     if (S > 1) alpha[1] = logp[LP(1)];
     for (int t = 1; t < T; t++)
         for (int s = 0; s < S; s++) {
             double a = alpha[(t - 1) * S + s];
             if (s >= 1) a = logadd(a, alpha[(t - 1) * S + s - 1]);
-            if (s >= 2 && LP(s) != 0 && LP(s) != LP(s - 2)) a = logadd(a, alpha[(t - 1) * S + s - 2]);
+            if (s >= 2 && LP(s) != 0 && LP(s) != LP(s - 2))
+                a = logadd(a, alpha[(t - 1) * S + s - 2]);
             alpha[t * S + s] = a == -INFINITY ? a : a + logp[(size_t)t * K + LP(s)];
         }
     /* beta[t][s]: log prob of emitting the rest l'[s+1..] in frames t+1.. given state s at t
@@ -703,7 +763,8 @@ static ap_status ctc_one(double *loss, float *grad, const double *logp, int T, i
     for (int t = T - 2; t >= 0; t--)
         for (int s = 0; s < S; s++) {
             double b = beta[(t + 1) * S + s] + logp[(size_t)(t + 1) * K + LP(s)];
-            if (s + 1 < S) b = logadd(b, beta[(t + 1) * S + s + 1] + logp[(size_t)(t + 1) * K + LP(s + 1)]);
+            if (s + 1 < S)
+                b = logadd(b, beta[(t + 1) * S + s + 1] + logp[(size_t)(t + 1) * K + LP(s + 1)]);
             if (s + 2 < S && LP(s + 2) != 0 && LP(s + 2) != LP(s))
                 b = logadd(b, beta[(t + 1) * S + s + 2] + logp[(size_t)(t + 1) * K + LP(s + 2)]);
             beta[t * S + s] = b;
@@ -718,7 +779,8 @@ static ap_status ctc_one(double *loss, float *grad, const double *logp, int T, i
     if (grad)
         for (int t = 0; t < T; t++) {
             /* d(-ln p)/d z_tk = y_tk - (1/p) sum_{s: l'_s = k} alpha_t(s) beta_t(s) */
-            for (int k = 0; k < K; k++) occ[k] = -INFINITY;
+            for (int k = 0; k < K; k++)
+                occ[k] = -INFINITY;
             for (int s = 0; s < S; s++)
                 occ[LP(s)] = logadd(occ[LP(s)], alpha[t * S + s] + beta[t * S + s]);
             for (int k = 0; k < K; k++)
@@ -761,11 +823,14 @@ static void ctc_samples(void *arg, size_t lo, size_t hi)
         const float *z = a->logits + b * (size_t)Tmax * K;
         for (int t = 0; t < T; t++) { /* log-softmax, max subtracted so exp cannot overflow */
             double mx = z[(size_t)t * K];
-            for (int k = 1; k < K; k++) mx = fmax(mx, z[(size_t)t * K + k]);
+            for (int k = 1; k < K; k++)
+                mx = fmax(mx, z[(size_t)t * K + k]);
             double s = 0.0;
-            for (int k = 0; k < K; k++) s += exp(z[(size_t)t * K + k] - mx);
+            for (int k = 0; k < K; k++)
+                s += exp(z[(size_t)t * K + k] - mx);
             double lse = mx + log(s);
-            for (int k = 0; k < K; k++) logp[(size_t)t * K + k] = z[(size_t)t * K + k] - lse;
+            for (int k = 0; k < K; k++)
+                logp[(size_t)t * K + k] = z[(size_t)t * K + k] - lse;
         }
         double loss = 0.0;
         a->st[b] = ctc_one(&loss, a->dlogits ? a->dlogits + b * (size_t)Tmax * K : NULL, logp, T, K,
@@ -789,9 +854,17 @@ ap_status nn_ctc(float *restrict losses, float *restrict dlogits, const float *r
         free(skipped), free(sts);
         return AP_ERR_NOMEM;
     }
-    ctc_args a = {.losses = losses, .dlogits = dlogits, .logits = logits, .tlen = tlen,
-                  .labels = labels, .llen = llen, .Tmax = Tmax, .K = K, .scale = scale,
-                  .skipped = skipped, .st = sts};
+    ctc_args a = {.losses = losses,
+                  .dlogits = dlogits,
+                  .logits = logits,
+                  .tlen = tlen,
+                  .labels = labels,
+                  .llen = llen,
+                  .Tmax = Tmax,
+                  .K = K,
+                  .scale = scale,
+                  .skipped = skipped,
+                  .st = sts};
     nn_par_for((size_t)B, 1, ctc_samples, &a);
     ap_status st = AP_OK;
     int count = 0;
@@ -817,7 +890,8 @@ void nn_greedy_decode(int *out, int *n, float *conf, const float *logits, int T,
             if (z[k] > z[best]) best = k;
         if (best != 0 && best != prev && count < cap) {
             double s = 0.0;
-            for (int k = 0; k < K; k++) s += exp((double)z[k] - z[best]);
+            for (int k = 0; k < K; k++)
+                s += exp((double)z[k] - z[best]);
             confsum += 1.0 / s;
             out[count++] = best;
         }
@@ -872,8 +946,10 @@ ap_status nn_beam_decode(int *out, int *n, float *conf, const float *logits, int
         st = AP_ERR_NOMEM;
         goto out;
     }
-    for (int i = 0; i < beam; i++) cur[i].seq = store + (size_t)i * (cap + 1);
-    for (int i = 0; i < maxnext; i++) next[i].seq = store + (size_t)(beam + i) * (cap + 1);
+    for (int i = 0; i < beam; i++)
+        cur[i].seq = store + (size_t)i * (cap + 1);
+    for (int i = 0; i < maxnext; i++)
+        next[i].seq = store + (size_t)(beam + i) * (cap + 1);
     int ncur = 1;
     cur[0].len = 0;
     cur[0].hash = 1469598103934665603ull;
@@ -882,9 +958,12 @@ ap_status nn_beam_decode(int *out, int *n, float *conf, const float *logits, int
     for (int t = 0; t < T; t++) {
         const float *z = logits + (size_t)t * K;
         double mx = z[0], s = 0.0;
-        for (int k = 1; k < K; k++) mx = fmax(mx, z[k]);
-        for (int k = 0; k < K; k++) s += exp(z[k] - mx);
-        for (int k = 0; k < K; k++) logp[k] = z[k] - mx - log(s);
+        for (int k = 1; k < K; k++)
+            mx = fmax(mx, z[k]);
+        for (int k = 0; k < K; k++)
+            s += exp(z[k] - mx);
+        for (int k = 0; k < K; k++)
+            logp[k] = z[k] - mx - log(s);
         int nnext = 0;
         for (int i = 0; i < ncur; i++) {
             beam_entry *e = &cur[i];
@@ -967,8 +1046,14 @@ static void adamw_range(void *arg, size_t lo, size_t hi)
 void nn_adamw_update(float *restrict param, const float *restrict grad, float *restrict m,
                      float *restrict v, size_t n, const nn_adamw *opt, long t, int decay)
 {
-    adamw_args a = {.param = param, .m = m, .v = v, .grad = grad, .opt = opt, .decay = decay,
-                    .c1 = 1.0f - powf(opt->beta1, (float)t), .c2 = 1.0f - powf(opt->beta2, (float)t)};
+    adamw_args a = {.param = param,
+                    .m = m,
+                    .v = v,
+                    .grad = grad,
+                    .opt = opt,
+                    .decay = decay,
+                    .c1 = 1.0f - powf(opt->beta1, (float)t),
+                    .c2 = 1.0f - powf(opt->beta2, (float)t)};
     nn_par_for(n, GRAIN, adamw_range, &a);
 }
 
@@ -985,11 +1070,13 @@ float nn_lr_schedule(float lr, long step, long warmup, long total, float min_rat
 float nn_clip_grad(float *grad, size_t n, float max_norm)
 {
     double ss = 0.0;
-    for (size_t i = 0; i < n; i++) ss += (double)grad[i] * grad[i];
+    for (size_t i = 0; i < n; i++)
+        ss += (double)grad[i] * grad[i];
     float norm = (float)sqrt(ss);
     if (max_norm > 0.0f && norm > max_norm) {
         float s = max_norm / (norm + 1e-6f);
-        for (size_t i = 0; i < n; i++) grad[i] *= s;
+        for (size_t i = 0; i < n; i++)
+            grad[i] *= s;
     }
     return norm;
 }
@@ -998,7 +1085,8 @@ int nn_edit_distance(const int *a, int na, const int *b, int nb)
 {
     int *row = malloc(sizeof(int) * (size_t)(nb + 1));
     if (!row) return na > nb ? na : nb; /* an upper bound: never under-reports errors */
-    for (int j = 0; j <= nb; j++) row[j] = j;
+    for (int j = 0; j <= nb; j++)
+        row[j] = j;
     for (int i = 1; i <= na; i++) {
         int diag = row[0];
         row[0] = i;

@@ -91,7 +91,8 @@ void nn_im2col_time(float *restrict col, const float *restrict inp, int B, int T
 void nn_col2im_time(float *restrict dinp, const float *restrict dcol, int B, int T, int D, int k);
 
 /* ---- (C, B, H, W) <-> rows (B, W, C*H): the CNN's feature map as a sequence over width ---- */
-void nn_collapse_forward(float *restrict out, const float *restrict inp, int C, int B, int H, int W);
+void nn_collapse_forward(float *restrict out, const float *restrict inp, int C, int B, int H,
+                         int W);
 void nn_collapse_backward(float *restrict dinp, const float *restrict dout, int C, int B, int H,
                           int W);
 

@@ -16,11 +16,11 @@ static struct {
     pthread_mutex_t owner;
     pthread_mutex_t lock;
     pthread_cond_t work, done;
-    int threads;   /* wanted, >= 1 */
-    int started;   /* workers running (indices 1..started) */
-    int stop;      /* atexit: workers leave */
-    uint64_t gen;  /* bumped once per dispatched job */
-    nn_par_fn fn;  /* the job: */
+    int threads;  /* wanted, >= 1 */
+    int started;  /* workers running (indices 1..started) */
+    int stop;     /* atexit: workers leave */
+    uint64_t gen; /* bumped once per dispatched job */
+    nn_par_fn fn; /* the job: */
     void *ctx;
     size_t n, per; /* range i is [i * per, min(n, (i + 1) * per)) */
     int parts, pending;
@@ -46,7 +46,8 @@ static void *worker(void *arg)
     pthread_mutex_lock(&pool.lock);
     uint64_t seen = pool.born[me]; /* not pool.gen: a job may already be out when we start */
     for (;;) {
-        while (!pool.stop && pool.gen == seen) pthread_cond_wait(&pool.work, &pool.lock);
+        while (!pool.stop && pool.gen == seen)
+            pthread_cond_wait(&pool.work, &pool.lock);
         if (pool.stop) break;
         seen = pool.gen;
         if (me >= pool.parts) continue;
@@ -70,7 +71,8 @@ static void stop_pool(void)
     pthread_cond_broadcast(&pool.work);
     int started = pool.started;
     pthread_mutex_unlock(&pool.lock);
-    for (int i = 1; i <= started; i++) pthread_join(pool.tid[i], NULL);
+    for (int i = 1; i <= started; i++)
+        pthread_join(pool.tid[i], NULL);
     pool.started = 0;
     pthread_mutex_unlock(&pool.owner);
 }
@@ -134,7 +136,8 @@ void nn_par_for(size_t n, size_t grain, nn_par_fn fn, void *ctx)
     run_range(fn, ctx, n, per, 0);
     if (parts > 1) {
         pthread_mutex_lock(&pool.lock);
-        while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.lock);
+        while (pool.pending > 0)
+            pthread_cond_wait(&pool.done, &pool.lock);
         pthread_mutex_unlock(&pool.lock);
     }
     pthread_mutex_unlock(&pool.owner);

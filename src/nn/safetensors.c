@@ -37,7 +37,9 @@ struct nn_st_file {
 static int cmp_begin(const void *a, const void *b)
 {
     const st_tensor *x = a, *y = b;
-    return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
+    return x->begin < y->begin   ? -1
+           : x->begin > y->begin ? 1
+                                 : (x->end > y->end) - (x->end < y->end);
 }
 
 /* Reads a JSON integer in [0, max]; returns 0 on success. */
@@ -53,7 +55,8 @@ static int json_uint(const json_t *v, uint64_t max, uint64_t *out)
 void nn_st_free(nn_st_file *f)
 {
     if (!f) return;
-    for (size_t i = 0; i < f->n; i++) free(f->t[i].name);
+    for (size_t i = 0; i < f->n; i++)
+        free(f->t[i].name);
     free(f->t);
     json_decref(f->meta);
     free(f->buf);
@@ -73,11 +76,13 @@ ap_status nn_st_parse(unsigned char *buf, size_t len, nn_st_file **out, ap_error
     f->buf = buf;
     f->len = len;
     if (len < 8) {
-        st = ap_fail(err, AP_ERR_INVALID, "safetensors: %zu bytes, shorter than the header length", len);
+        st = ap_fail(err, AP_ERR_INVALID, "safetensors: %zu bytes, shorter than the header length",
+                     len);
         goto out;
     }
     uint64_t hlen = 0;
-    for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | buf[i];
+    for (int i = 7; i >= 0; i--)
+        hlen = (hlen << 8) | buf[i];
     if (hlen < 2 || hlen > NN_ST_MAX_HEADER || hlen > len - 8) {
         st = ap_fail(err, AP_ERR_INVALID, "safetensors: header length %llu out of bounds",
                      (unsigned long long)hlen);
@@ -111,7 +116,8 @@ ap_status nn_st_parse(unsigned char *buf, size_t len, nn_st_file **out, ap_error
             json_t *mv;
             json_object_foreach(val, mk, mv) if (!json_is_string(mv))
             {
-                st = ap_fail(err, AP_ERR_INVALID, "safetensors: metadata '%.64s' is not a string", mk);
+                st = ap_fail(err, AP_ERR_INVALID, "safetensors: metadata '%.64s' is not a string",
+                             mk);
                 goto out;
             }
             f->meta = json_incref(val);
@@ -126,19 +132,22 @@ ap_status nn_st_parse(unsigned char *buf, size_t len, nn_st_file **out, ap_error
         json_t *offs = json_object_get(val, "data_offsets");
         if (!json_is_string(dtype) || !json_is_array(shape) || !json_is_array(offs) ||
             json_array_size(offs) != 2 || json_array_size(shape) > NN_ST_MAX_DIMS) {
-            st = ap_fail(err, AP_ERR_INVALID, "safetensors: '%.64s': dtype, shape or data_offsets malformed", key);
+            st = ap_fail(err, AP_ERR_INVALID,
+                         "safetensors: '%.64s': dtype, shape or data_offsets malformed", key);
             goto out;
         }
         if (strcmp(json_string_value(dtype), "F32") != 0) {
-            st = ap_fail(err, AP_ERR_UNSUPPORTED, "safetensors: '%.64s': dtype %.16s (only F32 is read)",
-                         key, json_string_value(dtype));
+            st = ap_fail(err, AP_ERR_UNSUPPORTED,
+                         "safetensors: '%.64s': dtype %.16s (only F32 is read)", key,
+                         json_string_value(dtype));
             goto out;
         }
         st_tensor *t = &f->t[f->n];
         uint64_t begin, end, bytes = 4;
         if (json_uint(json_array_get(offs, 0), f->data_len, &begin) ||
             json_uint(json_array_get(offs, 1), f->data_len, &end) || begin > end) {
-            st = ap_fail(err, AP_ERR_INVALID, "safetensors: '%.64s': offsets outside the data", key);
+            st =
+                ap_fail(err, AP_ERR_INVALID, "safetensors: '%.64s': offsets outside the data", key);
             goto out;
         }
         t->ndim = (int)json_array_size(shape);
@@ -154,8 +163,9 @@ ap_status nn_st_parse(unsigned char *buf, size_t len, nn_st_file **out, ap_error
             t->shape[d] = (int64_t)dim;
         }
         if (bytes != end - begin) {
-            st = ap_fail(err, AP_ERR_INVALID, "safetensors: '%.64s': shape needs %llu bytes, offsets give %llu",
-                         key, (unsigned long long)bytes, (unsigned long long)(end - begin));
+            st = ap_fail(err, AP_ERR_INVALID,
+                         "safetensors: '%.64s': shape needs %llu bytes, offsets give %llu", key,
+                         (unsigned long long)bytes, (unsigned long long)(end - begin));
             goto out;
         }
         t->begin = (size_t)begin;
@@ -229,8 +239,11 @@ ap_status nn_st_copy(const nn_st_file *f, const char *name, float *dst, int ndim
         const st_tensor *t = &f->t[i];
         if (strcmp(t->name, name) != 0) continue;
         int same = t->ndim == ndim;
-        for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d];
-        if (!same) return ap_fail(err, AP_ERR_INVALID, "tensor '%s': shape differs from the model's", name);
+        for (int d = 0; same && d < ndim; d++)
+            same = t->shape[d] == shape[d];
+        if (!same)
+            return ap_fail(err, AP_ERR_INVALID, "tensor '%s': shape differs from the model's",
+                           name);
         /* little-endian on disk; x86 and arm64 are little-endian hosts */
         memcpy(dst, f->data + t->begin, t->end - t->begin);
         return AP_OK;
@@ -264,7 +277,8 @@ ap_status nn_st_write(const char *path, const nn_st_entry *t, size_t n,
         st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < nmeta; i++) json_object_set_new(meta, meta_keys[i], json_string(meta_values[i]));
+    for (size_t i = 0; i < nmeta; i++)
+        json_object_set_new(meta, meta_keys[i], json_string(meta_values[i]));
     json_object_set_new(root, "__metadata__", meta);
     uint64_t off = 0;
     for (size_t i = 0; i < n; i++) {
@@ -278,7 +292,8 @@ ap_status nn_st_write(const char *path, const nn_st_entry *t, size_t n,
         for (int d = 0; d < t[i].ndim; d++) {
             if (t[i].shape[d] < 0) {
                 json_decref(shape);
-                st = ap_fail(err, AP_ERR_INVALID, "safetensors: '%s': negative dimension", t[i].name);
+                st = ap_fail(err, AP_ERR_INVALID, "safetensors: '%s': negative dimension",
+                             t[i].name);
                 goto out;
             }
             count *= (uint64_t)t[i].shape[d];
@@ -286,7 +301,8 @@ ap_status nn_st_write(const char *path, const nn_st_entry *t, size_t n,
         }
         json_object_set_new(root, t[i].name,
                             json_pack("{s:s, s:o, s:[I,I]}", "dtype", "F32", "shape", shape,
-                                      "data_offsets", (json_int_t)off, (json_int_t)(off + 4 * count)));
+                                      "data_offsets", (json_int_t)off,
+                                      (json_int_t)(off + 4 * count)));
         off += 4 * count;
     }
     header = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
@@ -296,7 +312,8 @@ ap_status nn_st_write(const char *path, const nn_st_entry *t, size_t n,
     }
     size_t hl = strlen(header), padded = (hl + 7) / 8 * 8;
     unsigned char lenbuf[8];
-    for (int i = 0; i < 8; i++) lenbuf[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        lenbuf[i] = (unsigned char)((uint64_t)padded >> (8 * i));
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
         st = ap_fail(err, AP_ERR_INVALID, "path too long: %s", path);
         goto out;
@@ -312,7 +329,8 @@ ap_status nn_st_write(const char *path, const nn_st_entry *t, size_t n,
     if (st == AP_OK) st = write_all(fd, spaces, padded - hl);
     for (size_t i = 0; i < n && st == AP_OK; i++) {
         size_t count = 1;
-        for (int d = 0; d < t[i].ndim; d++) count *= (size_t)t[i].shape[d];
+        for (int d = 0; d < t[i].ndim; d++)
+            count *= (size_t)t[i].shape[d];
         st = write_all(fd, t[i].data, 4 * count);
     }
     if (st == AP_OK && fsync(fd) != 0) st = AP_ERR_IO;

@@ -71,10 +71,10 @@ json_t *ocr_result_json(const ocr_result *r)
     json_t *words = json_array();
     for (size_t i = 0; words && i < r->nwords; i++) {
         const ocr_word *w = &r->words[i];
-        json_array_append_new(words, json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text,
-                                               "confidence", w->confidence / 100.0, "left",
-                                               w->left, "top", w->top, "width", w->width,
-                                               "height", w->height));
+        json_array_append_new(words,
+                              json_pack("{s:s,s:f,s:i,s:i,s:i,s:i}", "text", w->text, "confidence",
+                                        w->confidence / 100.0, "left", w->left, "top", w->top,
+                                        "width", w->width, "height", w->height));
     }
     return json_pack("{s:s,s:f,s:o}", "text", r->text ? r->text : "", "confidence",
                      r->confidence / 100.0, "words", words);

@@ -37,8 +37,9 @@ typedef enum ocr_layout {
     OCR_LAYOUT_WORD,     /* a single word */
 } ocr_layout;
 
-#define OCR_DARK_ON_LIGHT (1u << 0) /* the image is dark text on a light ground: engines skip
-                                       their retry of lines as light-on-dark text */
+#define OCR_DARK_ON_LIGHT                                                                          \
+    (1u << 0) /* the image is dark text on a light ground: engines skip                            \
+                 their retry of lines as light-on-dark text */
 
 typedef struct ocr_params {
     ocr_layout layout;

@@ -38,7 +38,8 @@ static ap_status crnn_open(const ocr_options *opts, void **impl, char *version, 
 {
     *impl = NULL;
     if (!opts->datapath || !*opts->datapath)
-        return ap_fail(err, AP_ERR_MODEL_NOT_FOUND, "fine_tuned_ocr needs a model directory (datapath)");
+        return ap_fail(err, AP_ERR_MODEL_NOT_FOUND,
+                       "fine_tuned_ocr needs a model directory (datapath)");
     crnn_engine *e = calloc(1, sizeof *e);
     if (!e) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
     char *charset = NULL;
@@ -50,7 +51,8 @@ static ap_status crnn_open(const ocr_options *opts, void **impl, char *version, 
         if (!e->input) st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
     }
     if (st != AP_OK) {
-        if (st == AP_ERR_INVALID) st = ap_fail(err, AP_ERR_MODEL_NOT_FOUND, "%s", err ? err->msg : "bad model");
+        if (st == AP_ERR_INVALID)
+            st = ap_fail(err, AP_ERR_MODEL_NOT_FOUND, "%s", err ? err->msg : "bad model");
         crnn_close(e);
         return st;
     }
@@ -139,7 +141,8 @@ static ap_status crnn_recognize(void *impl, PIX *pix, const ocr_params *params, 
         PIX *sub = pixClipRectangle(grey, boxes[i], NULL);
         char *text = NULL;
         float conf = 0;
-        st = sub ? read_line(e, sub, &text, &conf, err) : ap_fail(err, AP_ERR_PROCESSING, "crop failed");
+        st = sub ? read_line(e, sub, &text, &conf, err)
+                 : ap_fail(err, AP_ERR_PROCESSING, "crop failed");
         pixDestroy(&sub);
         if (st != AP_OK) break;
         if (!*text) {
@@ -164,7 +167,8 @@ static ap_status crnn_recognize(void *impl, PIX *pix, const ocr_params *params, 
         boxGetGeometry(boxes[i], &w->left, &w->top, &w->width, &w->height);
         confsum += conf;
     }
-    for (int i = 0; i < n; i++) boxDestroy(&boxes[i]);
+    for (int i = 0; i < n; i++)
+        boxDestroy(&boxes[i]);
     pixDestroy(&grey);
     out->confidence = out->nwords ? confsum / (float)out->nwords : 0.0f;
     return st;

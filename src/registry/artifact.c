@@ -76,11 +76,20 @@ void art_close(art_store *s)
     free(s);
 }
 
-const char *art_uri(const art_store *s) { return s->uri; }
-bool art_is_local(const art_store *s) { return s->ops == &art_local_ops; }
+const char *art_uri(const art_store *s)
+{
+    return s->uri;
+}
+bool art_is_local(const art_store *s)
+{
+    return s->ops == &art_local_ops;
+}
 
 /* The backend's handle, for unit tests of a backend's internals. */
-TESTABLE void *art_backend(const art_store *s) { return s->impl; }
+TESTABLE void *art_backend(const art_store *s)
+{
+    return s->impl;
+}
 
 ap_status art_key_check(const char *key, ap_error *err)
 {
@@ -128,8 +137,7 @@ ap_status art_put_file(art_store *s, const char *key, const char *path, ap_error
     return st != AP_OK ? st : s->ops->put_file(s->impl, key, path, err);
 }
 
-ap_status art_put_buffer(art_store *s, const char *key, const void *data, size_t len,
-                         ap_error *err)
+ap_status art_put_buffer(art_store *s, const char *key, const void *data, size_t len, ap_error *err)
 {
     ap_status st = art_key_check(key, err);
     return st != AP_OK ? st : s->ops->put_buffer(s->impl, key, data, len, err);

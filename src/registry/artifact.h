@@ -36,11 +36,11 @@ typedef struct art_store art_store;
 
 typedef struct art_options {
     /* S3 only; NULL or "" means the environment variable, then the default noted. */
-    const char *region;        /* AWS_REGION, then "us-east-1" */
-    const char *endpoint_url;  /* AWS_ENDPOINT_URL, then https://s3.REGION.amazonaws.com */
-    const char *access_key;    /* AWS_ACCESS_KEY_ID (required for S3) */
-    const char *secret_key;    /* AWS_SECRET_ACCESS_KEY (required for S3) */
-    const char *session_token; /* AWS_SESSION_TOKEN, optional */
+    const char *region;         /* AWS_REGION, then "us-east-1" */
+    const char *endpoint_url;   /* AWS_ENDPOINT_URL, then https://s3.REGION.amazonaws.com */
+    const char *access_key;     /* AWS_ACCESS_KEY_ID (required for S3) */
+    const char *secret_key;     /* AWS_SECRET_ACCESS_KEY (required for S3) */
+    const char *session_token;  /* AWS_SESSION_TOKEN, optional */
     size_t multipart_threshold; /* bytes; larger puts use multipart upload; 0: 8 MiB */
     size_t part_size;           /* bytes per part, at least 5 MiB on AWS; 0: 8 MiB */
     unsigned max_retries;       /* retries of a request after 5xx/connection errors; 0: 4 */
@@ -126,8 +126,8 @@ typedef struct art_ops {
     ap_status (*get_file)(void *impl, const char *key, const char *path, ap_error *err);
     ap_status (*get_buffer)(void *impl, const char *key, size_t max, unsigned char **data,
                             size_t *len, ap_error *err);
-    ap_status (*list)(void *impl, const char *prefix, bool recursive, size_t max,
-                      art_list *out, ap_error *err);
+    ap_status (*list)(void *impl, const char *prefix, bool recursive, size_t max, art_list *out,
+                      ap_error *err);
     ap_status (*del)(void *impl, const char *key, ap_error *err);
     ap_status (*stat)(void *impl, const char *key, art_entry *out, ap_error *err);
     void (*close)(void *impl);
@@ -135,10 +135,10 @@ typedef struct art_ops {
 
 /* Each backend's open: location is the URI without its scheme. On AP_OK *impl and the
  * normalised URI in uri_out. */
-ap_status art_local_open(const char *location, const art_options *opts, void **impl,
-                         char *uri_out, size_t uri_size, ap_error *err);
-ap_status art_s3_open(const char *location, const art_options *opts, void **impl,
-                      char *uri_out, size_t uri_size, ap_error *err);
+ap_status art_local_open(const char *location, const art_options *opts, void **impl, char *uri_out,
+                         size_t uri_size, ap_error *err);
+ap_status art_s3_open(const char *location, const art_options *opts, void **impl, char *uri_out,
+                      size_t uri_size, ap_error *err);
 extern const art_ops art_local_ops;
 extern const art_ops art_s3_ops;
 

@@ -99,8 +99,8 @@ static ap_status walk_open(local_store *ls, const char *key, bool all_dirs, bool
     return AP_OK;
 }
 
-ap_status art_local_open(const char *location, const art_options *opts, void **impl,
-                         char *uri_out, size_t uri_size, ap_error *err)
+ap_status art_local_open(const char *location, const art_options *opts, void **impl, char *uri_out,
+                         size_t uri_size, ap_error *err)
 {
     *impl = NULL;
     if (!*location) return ap_fail(err, AP_ERR_INVALID, "empty artifact directory");
@@ -128,8 +128,8 @@ ap_status art_local_open(const char *location, const art_options *opts, void **i
     if (!ls) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
     ls->root = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (ls->root < 0) {
-        ap_status st = ap_fail(err, AP_ERR_IO, "artifact directory '%s': %s", real,
-                               strerror(errno));
+        ap_status st =
+            ap_fail(err, AP_ERR_IO, "artifact directory '%s': %s", real, strerror(errno));
         free(ls);
         return st;
     }
@@ -291,8 +291,8 @@ static ap_status local_get_file(void *impl, const char *key, const char *path, a
     st = art_tmp_create(path, tmp, sizeof tmp, &dst, err);
     if (st != AP_OK) goto out;
     if (copy_fd(dst, src) != AP_OK) {
-        st = ap_fail(err, AP_ERR_IO, "copying '%.200s' to '%.200s': %s", key, path,
-                     strerror(errno));
+        st =
+            ap_fail(err, AP_ERR_IO, "copying '%.200s' to '%.200s': %s", key, path, strerror(errno));
         art_tmp_abort(dst, tmp);
         goto out;
     }

@@ -206,8 +206,7 @@ static void s3_close(void *impl)
 }
 
 /* The full object key of a store key: the prefix joined with it. */
-static ap_status full_key(const s3_store *s, const char *key, char *out, size_t size,
-                          ap_error *err)
+static ap_status full_key(const s3_store *s, const char *key, char *out, size_t size, ap_error *err)
 {
     int n = snprintf(out, size, "%s%s%s", s->prefix, *s->prefix && *key ? "/" : "", key);
     if (n < 0 || (size_t)n >= size)
@@ -317,8 +316,7 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *userdata)
         while (v < end && (*v == ' ' || *v == '"'))
             v++;
         size_t k = 0;
-        while (v + k < end && v[k] != '"' && v[k] != '\r' && v[k] != '\n' &&
-               k + 1 < sizeof r->etag)
+        while (v + k < end && v[k] != '"' && v[k] != '\r' && v[k] != '\n' && k + 1 < sizeof r->etag)
             k++;
         memcpy(r->etag, v, k);
         r->etag[k] = '\0';
@@ -510,7 +508,10 @@ static ap_status s3_perform(s3_store *s, s3_req *r, ap_error *err)
     return st;
 }
 
-static void req_free(s3_req *r) { sbuf_free(&r->resp); }
+static void req_free(s3_req *r)
+{
+    sbuf_free(&r->resp);
+}
 
 /* ---- XML ---- */
 
@@ -556,24 +557,35 @@ static int64_t parse_iso8601(const char *s)
 
 /* ---- operations ---- */
 
-static ap_status put_single(s3_store *s, const char *fkey, int fd, size_t len,
-                            const void *data, ap_error *err)
+static ap_status put_single(s3_store *s, const char *fkey, int fd, size_t len, const void *data,
+                            ap_error *err)
 {
-    s3_req r = {.method = "PUT", .key = fkey, .fd = fd, .fd_len = fd >= 0 ? len : 0,
-                .mem = data, .mem_len = fd >= 0 ? 0 : len, .out_fd = -1,
-                .resp_max = MAX_ERROR_RESPONSE, .content_type = "application/octet-stream"};
+    s3_req r = {.method = "PUT",
+                .key = fkey,
+                .fd = fd,
+                .fd_len = fd >= 0 ? len : 0,
+                .mem = data,
+                .mem_len = fd >= 0 ? 0 : len,
+                .out_fd = -1,
+                .resp_max = MAX_ERROR_RESPONSE,
+                .content_type = "application/octet-stream"};
     ap_status st = s3_perform(s, &r, err);
     req_free(&r);
     return st;
 }
 
-static ap_status put_multipart(s3_store *s, const char *fkey, int fd, size_t len,
-                               const void *data, ap_error *err)
+static ap_status put_multipart(s3_store *s, const char *fkey, int fd, size_t len, const void *data,
+                               ap_error *err)
 {
     char upload_id[1024] = "", enc_id[3200], query[3400];
     sbuf complete = {0};
-    s3_req r = {.method = "POST", .key = fkey, .query = "uploads=", .fd = -1, .out_fd = -1,
-                .resp_max = 1 * MIB, .content_type = "application/octet-stream"};
+    s3_req r = {.method = "POST",
+                .key = fkey,
+                .query = "uploads=",
+                .fd = -1,
+                .out_fd = -1,
+                .resp_max = 1 * MIB,
+                .content_type = "application/octet-stream"};
     ap_status st = s3_perform(s, &r, err);
     if (st != AP_OK) goto out;
     xmlDocPtr doc = parse_xml(&r.resp, err);
@@ -602,7 +614,11 @@ static ap_status put_multipart(s3_store *s, const char *fkey, int fd, size_t len
         /* partNumber sorts before uploadId: the query is canonical as written. */
         snprintf(query, sizeof query, "partNumber=%zu&uploadId=%s", i + 1, enc_id);
         req_free(&r);
-        r = (s3_req){.method = "PUT", .key = fkey, .query = query, .fd = fd, .out_fd = -1,
+        r = (s3_req){.method = "PUT",
+                     .key = fkey,
+                     .query = query,
+                     .fd = fd,
+                     .out_fd = -1,
                      .resp_max = MAX_ERROR_RESPONSE};
         if (fd >= 0) {
             r.fd_off = (off_t)off;
@@ -628,9 +644,15 @@ static ap_status put_multipart(s3_store *s, const char *fkey, int fd, size_t len
     }
     snprintf(query, sizeof query, "uploadId=%s", enc_id);
     req_free(&r);
-    r = (s3_req){.method = "POST", .key = fkey, .query = query, .fd = -1, .out_fd = -1,
-                 .mem = (const unsigned char *)complete.data, .mem_len = complete.len,
-                 .resp_max = 1 * MIB, .content_type = "application/xml"};
+    r = (s3_req){.method = "POST",
+                 .key = fkey,
+                 .query = query,
+                 .fd = -1,
+                 .out_fd = -1,
+                 .mem = (const unsigned char *)complete.data,
+                 .mem_len = complete.len,
+                 .resp_max = 1 * MIB,
+                 .content_type = "application/xml"};
     st = s3_perform(s, &r, err);
     if (st != AP_OK) goto out;
     /* CompleteMultipartUpload can fail after its 200 header: the body is then an Error. */
@@ -651,8 +673,12 @@ out:
     if (*upload_id) {
         /* Abort so the parts stop costing storage; its own failure changes nothing. */
         snprintf(query, sizeof query, "uploadId=%s", enc_id);
-        s3_req abort_req = {.method = "DELETE", .key = fkey, .query = query, .fd = -1,
-                            .out_fd = -1, .resp_max = MAX_ERROR_RESPONSE};
+        s3_req abort_req = {.method = "DELETE",
+                            .key = fkey,
+                            .query = query,
+                            .fd = -1,
+                            .out_fd = -1,
+                            .resp_max = MAX_ERROR_RESPONSE};
         s3_perform(s, &abort_req, NULL);
         req_free(&abort_req);
     }
@@ -699,8 +725,8 @@ static ap_status s3_get_file(void *impl, const char *key, const char *path, ap_e
     if (st != AP_OK) return st;
     st = art_tmp_create(path, tmp, sizeof tmp, &fd, err);
     if (st != AP_OK) return st;
-    s3_req r = {.method = "GET", .key = fkey, .fd = -1, .out_fd = fd,
-                .resp_max = MAX_ERROR_RESPONSE};
+    s3_req r = {
+        .method = "GET", .key = fkey, .fd = -1, .out_fd = fd, .resp_max = MAX_ERROR_RESPONSE};
     st = s3_perform(impl, &r, err);
     /* A short body (connection cut after the headers) must not be published. */
     if (st == AP_OK && r.length > 0 && r.written != r.length)
@@ -737,12 +763,13 @@ static ap_status s3_get_buffer(void *impl, const char *key, size_t max, unsigned
     return st;
 }
 
-static ap_status s3_list(void *impl, const char *prefix, bool recursive, size_t max,
-                         art_list *out, ap_error *err)
+static ap_status s3_list(void *impl, const char *prefix, bool recursive, size_t max, art_list *out,
+                         ap_error *err)
 {
     s3_store *s = impl;
-    char fprefix[ART_KEY_MAX * 2 + 4], enc_prefix[sizeof fprefix * 3], token[2048] = "",
-        enc_token[sizeof token * 3], query[sizeof enc_prefix + sizeof enc_token + 128];
+    char fprefix[ART_KEY_MAX * 2 + 4], enc_prefix[sizeof fprefix * 3],
+        token[2048] = "", enc_token[sizeof token * 3],
+        query[sizeof enc_prefix + sizeof enc_token + 128];
     ap_status st = full_key(s, prefix, fprefix, sizeof fprefix - 1, err);
     if (st != AP_OK) return st;
     if (*fprefix) strcat(fprefix, "/");
@@ -757,10 +784,14 @@ static ap_status s3_list(void *impl, const char *prefix, bool recursive, size_t 
             break;
         }
         snprintf(query, sizeof query, "%s%s%s%slist-type=2&max-keys=1000&prefix=%s",
-                 *token ? "continuation-token=" : "", *token ? enc_token : "",
-                 *token ? "&" : "", recursive ? "" : "delimiter=%2F&", enc_prefix);
+                 *token ? "continuation-token=" : "", *token ? enc_token : "", *token ? "&" : "",
+                 recursive ? "" : "delimiter=%2F&", enc_prefix);
         req_free(&r);
-        r = (s3_req){.method = "GET", .key = "", .query = query, .fd = -1, .out_fd = -1,
+        r = (s3_req){.method = "GET",
+                     .key = "",
+                     .query = query,
+                     .fd = -1,
+                     .out_fd = -1,
                      .resp_max = MAX_XML_RESPONSE};
         st = s3_perform(s, &r, err);
         if (st == AP_ERR_NOT_FOUND)
@@ -822,8 +853,8 @@ static ap_status s3_delete(void *impl, const char *key, ap_error *err)
     char fkey[ART_KEY_MAX * 2 + 2];
     ap_status st = full_key(impl, key, fkey, sizeof fkey, err);
     if (st != AP_OK) return st;
-    s3_req r = {.method = "DELETE", .key = fkey, .fd = -1, .out_fd = -1,
-                .resp_max = MAX_ERROR_RESPONSE};
+    s3_req r = {
+        .method = "DELETE", .key = fkey, .fd = -1, .out_fd = -1, .resp_max = MAX_ERROR_RESPONSE};
     st = s3_perform(impl, &r, err);
     req_free(&r);
     if (st == AP_ERR_NOT_FOUND) { /* some S3-compatible servers answer 404; S3 says 204 */
@@ -838,8 +869,8 @@ static ap_status s3_stat(void *impl, const char *key, art_entry *out, ap_error *
     char fkey[ART_KEY_MAX * 2 + 2];
     ap_status st = full_key(impl, key, fkey, sizeof fkey, err);
     if (st != AP_OK) return st;
-    s3_req r = {.method = "HEAD", .key = fkey, .fd = -1, .out_fd = -1,
-                .resp_max = MAX_ERROR_RESPONSE};
+    s3_req r = {
+        .method = "HEAD", .key = fkey, .fd = -1, .out_fd = -1, .resp_max = MAX_ERROR_RESPONSE};
     st = s3_perform(impl, &r, err);
     if (st == AP_OK) {
         out->size = r.length;

@@ -121,8 +121,7 @@ ap_status art_sync(art_store *src, art_store *dst, const art_sync_options *opts,
     for (size_t i = 0; opts->delete_extra && i < to.n; i++) {
         const art_entry *b = &to.items[i];
         if (find(&from, b->key)) continue;
-        if (opts->progress)
-            fprintf(opts->progress, "%sdelete: %s\n", tag, b->key);
+        if (opts->progress) fprintf(opts->progress, "%sdelete: %s\n", tag, b->key);
         ap_error e = {0};
         if (!opts->dry_run && art_delete(dst, b->key, &e) != AP_OK) {
             stats->failed++;

@@ -39,8 +39,7 @@ ap_status regc_open(const regc_options *opts, regc_client **out, ap_error *err)
     if (!opts) opts = &none;
     const char *uri = opts->tracking_uri && *opts->tracking_uri ? opts->tracking_uri
                                                                 : getenv("MLFLOW_TRACKING_URI");
-    if (!uri || !*uri)
-        return ap_fail(err, AP_ERR_CONFIG, "no registry: set MLFLOW_TRACKING_URI");
+    if (!uri || !*uri) return ap_fail(err, AP_ERR_CONFIG, "no registry: set MLFLOW_TRACKING_URI");
     if (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0)
         return ap_fail(err, AP_ERR_CONFIG, "tracking URI '%s' must start with http(s)://", uri);
     regc_client *c = calloc(1, sizeof *c);
@@ -67,7 +66,10 @@ void regc_close(regc_client *c)
     free(c);
 }
 
-const char *regc_tracking_uri(const regc_client *c) { return c->base; }
+const char *regc_tracking_uri(const regc_client *c)
+{
+    return c->base;
+}
 
 typedef struct sink {
     sbuf buf;
@@ -175,11 +177,10 @@ static ap_status http_exchange(regc_client *c, const char *method, const char *u
             continue;
         }
         if (s.too_large)
-            st = ap_fail(err, AP_ERR_TOO_LARGE, "registry %s %s: response over %zu bytes",
-                         method, url, s.max);
+            st = ap_fail(err, AP_ERR_TOO_LARGE, "registry %s %s: response over %zu bytes", method,
+                         url, s.max);
         else if (cc != CURLE_OK && code == 0)
-            st = ap_fail(err, AP_ERR_UNAVAILABLE, "registry %s: %s", url,
-                         curl_easy_strerror(cc));
+            st = ap_fail(err, AP_ERR_UNAVAILABLE, "registry %s: %s", url, curl_easy_strerror(cc));
         else if (code < 200 || code >= 300)
             st = mlflow_error(code, &s.buf, url, err);
         else if (cc != CURLE_OK)
@@ -195,8 +196,8 @@ static ap_status http_exchange(regc_client *c, const char *method, const char *u
     return st;
 }
 
-ap_status regc_call(regc_client *c, const char *method, const char *endpoint,
-                    const char *query, json_t *body, json_t **out, ap_error *err)
+ap_status regc_call(regc_client *c, const char *method, const char *endpoint, const char *query,
+                    json_t *body, json_t **out, ap_error *err)
 {
     *out = NULL;
     char url[4096];
@@ -218,8 +219,8 @@ ap_status regc_call(regc_client *c, const char *method, const char *endpoint,
         if (!*out || !json_is_object(*out)) {
             json_decref(*out);
             *out = NULL;
-            st = ap_fail(err, AP_ERR_IO, "registry %s: the response is not a JSON object",
-                         endpoint);
+            st =
+                ap_fail(err, AP_ERR_IO, "registry %s: the response is not a JSON object", endpoint);
         }
     }
     sbuf_free(&resp);
@@ -269,8 +270,10 @@ ap_status regc_parse_model_uri(const char *uri, regc_model_ref *out, ap_error *e
     if (!slash) return AP_OK; /* latest */
     const char *which = slash + 1;
     if (!*which || strchr(which, '/') || strlen(which) >= sizeof out->stage)
-        return ap_fail(err, AP_ERR_INVALID, "model URI '%s': expected models:/NAME/VERSION, "
-                       "models:/NAME/STAGE or models:/NAME@ALIAS", uri);
+        return ap_fail(err, AP_ERR_INVALID,
+                       "model URI '%s': expected models:/NAME/VERSION, "
+                       "models:/NAME/STAGE or models:/NAME@ALIAS",
+                       uri);
     if (strspn(which, "0123456789") == strlen(which))
         snprintf(out->version, sizeof out->version, "%s", which);
     else
@@ -328,8 +331,8 @@ void regc_version_free(regc_version *v)
     v->tags = NULL;
 }
 
-ap_status regc_get_version(regc_client *c, const char *name, const char *version,
-                           regc_version *out, ap_error *err)
+ap_status regc_get_version(regc_client *c, const char *name, const char *version, regc_version *out,
+                           ap_error *err)
 {
     char ename[800], query[1000];
     *out = (regc_version){0};
@@ -414,10 +417,10 @@ ap_status regc_list_versions(regc_client *c, const char *name, json_t **out, ap_
         for (size_t j = i; j > 0; j--) {
             json_t *a = json_array_get(*out, j - 1), *b = json_array_get(*out, j);
             regc_version va, vb;
-            long long x = regc_version_from_json(a, &va, NULL) == AP_OK
-                              ? strtoll(va.version, NULL, 10) : -1;
-            long long y = regc_version_from_json(b, &vb, NULL) == AP_OK
-                              ? strtoll(vb.version, NULL, 10) : -1;
+            long long x =
+                regc_version_from_json(a, &va, NULL) == AP_OK ? strtoll(va.version, NULL, 10) : -1;
+            long long y =
+                regc_version_from_json(b, &vb, NULL) == AP_OK ? strtoll(vb.version, NULL, 10) : -1;
             regc_version_free(&va);
             regc_version_free(&vb);
             if (x >= y) break;
@@ -564,7 +567,8 @@ static ap_status proxy_list(regc_client *c, const char *path, int depth, art_lis
         return ap_fail(err, AP_ERR_INVALID, "artifact path too long");
     snprintf(url, sizeof url, "%s/api/2.0/mlflow-artifacts/artifacts?path=%s", c->base, epath);
     sbuf resp = {0};
-    ap_status st = http_exchange(c, "GET", url, NULL, NULL, NULL, 0, NULL, c->timeout_s, &resp, err);
+    ap_status st =
+        http_exchange(c, "GET", url, NULL, NULL, NULL, 0, NULL, c->timeout_s, &resp, err);
     if (st != AP_OK) return st;
     json_t *j = resp.len ? json_loadb(resp.data, resp.len, 0, NULL) : json_object();
     sbuf_free(&resp);
@@ -658,7 +662,8 @@ ap_status regc_download_version(regc_client *c, const regc_version *v, const cha
             if (regc_call(c, "GET", "model-versions/get-download-uri", query, NULL, &r, NULL) ==
                     AP_OK &&
                 json_string_value(json_object_get(r, "artifact_uri")))
-                snprintf(uri, sizeof uri, "%s", json_string_value(json_object_get(r, "artifact_uri")));
+                snprintf(uri, sizeof uri, "%s",
+                         json_string_value(json_object_get(r, "artifact_uri")));
             json_decref(r);
         }
     }
@@ -676,8 +681,10 @@ ap_status regc_download_version(regc_client *c, const regc_version *v, const cha
         st = proxy_list(c, prefix, 0, &files, err);
     } else {
         if (strncmp(uri, "runs:/", 6) == 0) {
-            st = ap_fail(err, AP_ERR_UNSUPPORTED, "model source '%s': runs:/ URIs are not "
-                         "resolved; register with the artifact URI", uri);
+            st = ap_fail(err, AP_ERR_UNSUPPORTED,
+                         "model source '%s': runs:/ URIs are not "
+                         "resolved; register with the artifact URI",
+                         uri);
             goto out;
         }
         art_options aopts = {.max_list = MAX_FILES};
@@ -703,8 +710,8 @@ ap_status regc_download_version(regc_client *c, const regc_version *v, const cha
         st = proxied ? proxy_get(c, key, dest, err) : art_get_file(store, key, dest, err);
         struct stat sb;
         if (st == AP_OK && (stat(dest, &sb) != 0 || (uint64_t)sb.st_size != files.items[i].size))
-            st = ap_fail(err, AP_ERR_IO, "%s arrived with %lld bytes, the store lists %llu",
-                         rel, (long long)sb.st_size, (unsigned long long)files.items[i].size);
+            st = ap_fail(err, AP_ERR_IO, "%s arrived with %lld bytes, the store lists %llu", rel,
+                         (long long)sb.st_size, (unsigned long long)files.items[i].size);
         /* a single-part S3 ETag is the MD5 of the object: check it too */
         if (st == AP_OK && files.items[i].etag[0] && !strchr(files.items[i].etag, '-')) {
             char md5[80];
@@ -723,8 +730,7 @@ out:
     return st;
 }
 
-ap_status regc_upload_artifact(regc_client *c, const char *path, const char *file,
-                               ap_error *err)
+ap_status regc_upload_artifact(regc_client *c, const char *path, const char *file, ap_error *err)
 {
     char epath[3 * 1100], url[8192];
     if (art_key_check(path, err) != AP_OK) return AP_ERR_INVALID;

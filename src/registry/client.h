@@ -33,12 +33,12 @@ typedef struct regc_options {
 typedef struct regc_version {
     char name[256];
     char version[32];
-    char stage[32];        /* current_stage: None, Staging, Production, Archived */
-    char status[32];       /* READY, PENDING_REGISTRATION, FAILED_REGISTRATION */
+    char stage[32];  /* current_stage: None, Staging, Production, Archived */
+    char status[32]; /* READY, PENDING_REGISTRATION, FAILED_REGISTRATION */
     char source[2048];
     char run_id[64];
-    int64_t created_ms;    /* creation_timestamp */
-    json_t *tags;          /* {key: value}, owned; never NULL after a successful call */
+    int64_t created_ms; /* creation_timestamp */
+    json_t *tags;       /* {key: value}, owned; never NULL after a successful call */
 } regc_version;
 
 /* A parsed model URI. Exactly one of version, stage, alias is set, or none ("latest"). */
@@ -61,8 +61,8 @@ const char *regc_tracking_uri(const regc_client *c);
  * AP_ERR_NOT_FOUND (RESOURCE_DOES_NOT_EXIST), AP_ERR_CONFLICT (RESOURCE_ALREADY_EXISTS),
  * AP_ERR_INVALID (INVALID_PARAMETER_VALUE and other 4xx), with its message in err;
  * AP_ERR_UNAVAILABLE when the server cannot be reached or keeps failing. */
-ap_status regc_call(regc_client *c, const char *method, const char *endpoint,
-                    const char *query, json_t *body, json_t **out, ap_error *err);
+ap_status regc_call(regc_client *c, const char *method, const char *endpoint, const char *query,
+                    json_t *body, json_t **out, ap_error *err);
 
 /* Parses a model URI; AP_ERR_INVALID with the reason when malformed. */
 ap_status regc_parse_model_uri(const char *uri, regc_model_ref *out, ap_error *err);
@@ -70,10 +70,9 @@ ap_status regc_parse_model_uri(const char *uri, regc_model_ref *out, ap_error *e
 /* Resolves a model URI to one version. AP_ERR_NOT_FOUND when the model, the version,
  * the alias, or any version in the stage does not exist. On AP_OK free with
  * regc_version_free. */
-ap_status regc_resolve(regc_client *c, const char *model_uri, regc_version *out,
-                       ap_error *err);
-ap_status regc_get_version(regc_client *c, const char *name, const char *version,
-                           regc_version *out, ap_error *err);
+ap_status regc_resolve(regc_client *c, const char *model_uri, regc_version *out, ap_error *err);
+ap_status regc_get_version(regc_client *c, const char *name, const char *version, regc_version *out,
+                           ap_error *err);
 /* Every version of a model, newest first (model-versions/search). *out is a JSON array
  * of MLflow model_version objects (caller decrefs). */
 ap_status regc_list_versions(regc_client *c, const char *name, json_t **out, ap_error *err);
@@ -93,8 +92,7 @@ ap_status regc_download_version(regc_client *c, const regc_version *v, const cha
  * header (RFC 9530), which `aipipe registry` checks before storing. AP_ERR_NOT_FOUND when
  * the server does not proxy artifacts; AP_ERR_INVALID when the server received other
  * bytes than were sent. */
-ap_status regc_upload_artifact(regc_client *c, const char *path, const char *file,
-                               ap_error *err);
+ap_status regc_upload_artifact(regc_client *c, const char *path, const char *file, ap_error *err);
 
 /* Sends a JSON request to any URL (the inference service's /models routes): body
  * (borrowed) may be NULL. On AP_OK *out is the parsed 2xx response; on an error answer

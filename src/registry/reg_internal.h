@@ -177,8 +177,7 @@ typedef struct reg_search {
 /* Completes the SELECT ... WHERE <conditions> in q (kept) with the filter, the order and
  * the page of max rows at offset, runs it and answers its rows as s->member, with
  * next_page_token when more follow. */
-ap_status reg_search_run(reg_call *c, reg_sql *q, const reg_search *s, int64_t max,
-                         int64_t offset);
+ap_status reg_search_run(reg_call *c, reg_sql *q, const reg_search *s, int64_t max, int64_t offset);
 
 /* Tags as MLflow's [{"key","value"}] list from rows (key, value) (new reference). */
 json_t *reg_kv_list(const reg_rows *rows, size_t key_col, size_t value_col);

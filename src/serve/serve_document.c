@@ -10,7 +10,7 @@
 #include "serve/serve_internal.h"
 
 #define MAX_ENGINES_PER_REQUEST 8
-#define LOW_CONFIDENCE 0.6f /* blocks below it are counted as low-confidence features */
+#define LOW_CONFIDENCE          0.6f /* blocks below it are counted as low-confidence features */
 
 /* With extract_features, stores the document's layout features. */
 static void record_features(serve_ctx *sc, const http_request *req, const serve_input *in,
@@ -50,8 +50,8 @@ ap_status serve_handle_document(void *ctx, const http_request *req, http_respons
     }
     if ((st = serve_check_model(model, in.model_version, resp)) != AP_OK) goto out;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t max = cores > 0 && cores < MAX_ENGINES_PER_REQUEST ? (size_t)cores
-                                                              : MAX_ENGINES_PER_REQUEST;
+    size_t max =
+        cores > 0 && cores < MAX_ENGINES_PER_REQUEST ? (size_t)cores : MAX_ENGINES_PER_REQUEST;
     if ((st = serve_take_engines(sc, model, engines, max, &nengines, resp)) != AP_OK) goto out;
     double left_ms = (sc->request_timeout_s - (http_now() - started)) * 1e3;
     tt_extract_options opts = {.engines = engines,
@@ -59,7 +59,8 @@ ap_status serve_handle_document(void *ctx, const http_request *req, http_respons
                                .threads = (int)nengines,
                                .timeout_ms = left_ms < 1 ? 1 : (int)left_ms};
     st = tt_extract_bytes(in.data, in.len, &opts, &doc, &err);
-    for (size_t i = 0; i < nengines; i++) ap_pool_put(model->pool, engines[i]);
+    for (size_t i = 0; i < nengines; i++)
+        ap_pool_put(model->pool, engines[i]);
     if (st != AP_OK) {
         http_error(resp, st, NULL, "%s", err.msg);
         goto out;

@@ -84,8 +84,8 @@ ap_status serve_features_open(serve_ctx *sc, ap_error *err)
         snprintf(why, sizeof why, "%s", err->msg);
         return ap_fail(err, AP_ERR_CONFIG, "feature_store.definitions: %s", why);
     }
-    static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                     0.01,   0.025,   0.05,   0.1,   0.25,   1,     5};
+    static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                     0.025,  0.05,    0.1,    0.25,  1,      5};
     f->latency = metrics_histogram(sc->metrics, "feature_store_latency_seconds",
                                    "Latency of online feature store operations.", "operation",
                                    buckets, sizeof buckets / sizeof buckets[0]);
@@ -141,8 +141,7 @@ const char *serve_features_state(serve_ctx *sc)
         double t = http_now();
         ap_status st = fs_health(f->store, &err);
         observe(f, "health", t, st);
-        if (st != AP_OK && strcmp(f->state, "up") == 0)
-            log_warn("feature store down: %s", err.msg);
+        if (st != AP_OK && strcmp(f->state, "up") == 0) log_warn("feature store down: %s", err.msg);
         f->state = st == AP_OK ? "up" : "down";
         f->checked_at = http_now();
     }
@@ -231,7 +230,8 @@ ap_status serve_handle_features_get(void *ctx, const http_request *req, http_res
             const char *comma = strchr(p, ',');
             size_t len = comma ? (size_t)(comma - p) : strlen(p);
             if (len == 0 || len >= sizeof names[0])
-                return http_error(resp, AP_ERR_INVALID, NULL, "features: bad name in '%.200s'", list);
+                return http_error(resp, AP_ERR_INVALID, NULL, "features: bad name in '%.200s'",
+                                  list);
             if (nrefs == FS_MAX_READ)
                 return http_error(resp, AP_ERR_TOO_LARGE, NULL, "at most %d features", FS_MAX_READ);
             memcpy(names[nrefs], p, len);
@@ -267,7 +267,8 @@ ap_status serve_handle_features_get(void *ctx, const http_request *req, http_res
     int64_t latest = 0;
     size_t present = 0;
     for (size_t j = 0; j < nrefs; j++) {
-        json_object_set_new(features, names[j], vals[j].value ? json_incref(vals[j].value) : json_null());
+        json_object_set_new(features, names[j],
+                            vals[j].value ? json_incref(vals[j].value) : json_null());
         json_object_set_new(statuses, names[j], json_string(fs_value_status_str(vals[j].status)));
         if (vals[j].status == FS_PRESENT) {
             present++;
@@ -278,7 +279,8 @@ ap_status serve_handle_features_get(void *ctx, const http_request *req, http_res
     free(vals);
     if (present == 0) {
         json_decref(features);
-        return http_error(resp, AP_ERR_NOT_FOUND, json_pack("{s:s,s:o}", "entity_id", id, "statuses", statuses),
+        return http_error(resp, AP_ERR_NOT_FOUND,
+                          json_pack("{s:s,s:o}", "entity_id", id, "statuses", statuses),
                           "no features stored for entity '%s'", id);
     }
     char when[40];
@@ -303,7 +305,8 @@ static ap_status write_features(serve_features *f, const char *id, const json_t 
     const char *name;
     json_t *value;
     long entity = -1;
-    json_object_foreach((json_t *)features, name, value) {
+    json_object_foreach((json_t *)features, name, value)
+    {
         size_t v, k;
         st = fs_defs_resolve(d, name, &v, &k, err);
         if (st != AP_OK) goto out;
@@ -340,7 +343,8 @@ static json_t *store_body(serve_ctx *sc, const http_request *req, http_response 
 {
     if ((*st = need_store(sc, resp)) != AP_OK) return NULL;
     json_error_t jerr;
-    json_t *body = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *body =
+        json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!body) {
         *st = http_error(resp, AP_ERR_INVALID,
                          json_pack("{s:i,s:i}", "line", jerr.line, "column", jerr.column),
@@ -406,7 +410,8 @@ ap_status serve_handle_online_features(void *ctx, const http_request *req, http_
     size_t nrefs = 0, nids = 0;
     ap_error err = {0};
     if (!json_is_array(features) || json_array_size(features) == 0) {
-        st = http_error(resp, AP_ERR_INVALID, NULL, "features must be a non-empty list of \"view:feature\"");
+        st = http_error(resp, AP_ERR_INVALID, NULL,
+                        "features must be a non-empty list of \"view:feature\"");
         goto out;
     }
     if (!json_is_object(entities) || json_object_size(entities) != 1) {
@@ -424,11 +429,13 @@ ap_status serve_handle_online_features(void *ctx, const http_request *req, http_
     nrefs = json_array_size(features);
     nids = json_is_array(idlist) ? json_array_size(idlist) : 0;
     if (nids == 0) {
-        st = http_error(resp, AP_ERR_INVALID, NULL, "entities.%s must be a non-empty list", join_key);
+        st = http_error(resp, AP_ERR_INVALID, NULL, "entities.%s must be a non-empty list",
+                        join_key);
         goto out;
     }
     if (nrefs > FS_MAX_READ || nids > FS_MAX_READ || nrefs * nids > FS_MAX_READ) {
-        st = http_error(resp, AP_ERR_TOO_LARGE, NULL, "at most %d entity ids x features", FS_MAX_READ);
+        st = http_error(resp, AP_ERR_TOO_LARGE, NULL, "at most %d entity ids x features",
+                        FS_MAX_READ);
         goto out;
     }
     refs = calloc(nrefs, sizeof *refs);
@@ -449,9 +456,9 @@ ap_status serve_handle_online_features(void *ctx, const http_request *req, http_
             goto out;
         }
         if (d->views[refs[j].view].entity != (size_t)entity) {
-            st = http_error(resp, AP_ERR_INVALID, NULL,
-                            "feature '%s' describes entity '%s', not '%s'", ref,
-                            d->entities[d->views[refs[j].view].entity].name, d->entities[entity].name);
+            st = http_error(
+                resp, AP_ERR_INVALID, NULL, "feature '%s' describes entity '%s', not '%s'", ref,
+                d->entities[d->views[refs[j].view].entity].name, d->entities[entity].name);
             goto out;
         }
     }
@@ -501,8 +508,9 @@ ap_status serve_handle_online_features(void *ctx, const http_request *req, http_
         json_array_append_new(results, json_pack("{s:o,s:o,s:o}", "values", values, "statuses",
                                                  statuses, "event_timestamps", times));
     }
-    http_reply_json(resp, 200,
-                    json_pack("{s:{s:o},s:o}", "metadata", "feature_names", names, "results", results));
+    http_reply_json(
+        resp, 200,
+        json_pack("{s:{s:o},s:o}", "metadata", "feature_names", names, "results", results));
 out:
     if (vals) fs_values_free(vals, nrefs * nids);
     free(vals);
@@ -529,7 +537,8 @@ ap_status serve_handle_push(void *ctx, const http_request *req, http_response *r
     long v = source ? fs_defs_view(d, source) : -1;
     size_t rows = 0, done = 0;
     if (!source) {
-        st = http_error(resp, AP_ERR_INVALID, NULL, "push_source_name (a feature view) is required");
+        st =
+            http_error(resp, AP_ERR_INVALID, NULL, "push_source_name (a feature view) is required");
         goto out;
     }
     if (v < 0) {
@@ -544,21 +553,23 @@ ap_status serve_handle_push(void *ctx, const http_request *req, http_response *r
     json_t *idcol = json_object_get(df, "entity_id");
     if (!idcol) idcol = json_object_get(df, join_key);
     if (!json_is_object(df) || !json_is_array(idcol) || json_array_size(idcol) == 0) {
-        st = http_error(resp, AP_ERR_INVALID, NULL, "df must be an object of columns with a '%s' column",
-                        join_key);
+        st = http_error(resp, AP_ERR_INVALID, NULL,
+                        "df must be an object of columns with a '%s' column", join_key);
         goto out;
     }
     rows = json_array_size(idcol);
     if (rows > FEATURES_MAX_ROWS) {
-        st = http_error(resp, AP_ERR_TOO_LARGE, NULL, "at most %d rows per push", FEATURES_MAX_ROWS);
+        st =
+            http_error(resp, AP_ERR_TOO_LARGE, NULL, "at most %d rows per push", FEATURES_MAX_ROWS);
         goto out;
     }
     const char *col;
     json_t *values;
-    json_object_foreach(df, col, values) {
+    json_object_foreach(df, col, values)
+    {
         if (!json_is_array(values) || json_array_size(values) != rows) {
-            st = http_error(resp, AP_ERR_INVALID, NULL, "df column '%.80s' must be a list of %zu values",
-                            col, rows);
+            st = http_error(resp, AP_ERR_INVALID, NULL,
+                            "df column '%.80s' must be a list of %zu values", col, rows);
             goto out;
         }
     }
@@ -576,7 +587,8 @@ ap_status serve_handle_push(void *ctx, const http_request *req, http_response *r
             st = http_error(resp, AP_ERR_INVALID, NULL, "df.event_timestamp[%zu] is not a time", r);
             goto out;
         }
-        json_object_foreach(df, col, values) {
+        json_object_foreach(df, col, values)
+        {
             if (json_array_get(values, r) == NULL || values == idcol || values == ts ||
                 strcmp(col, "created") == 0)
                 continue;
@@ -589,7 +601,8 @@ ap_status serve_handle_push(void *ctx, const http_request *req, http_response *r
             if (st != AP_OK)
                 st = st == AP_ERR_UNAVAILABLE
                          ? store_error(resp, st, &err)
-                         : http_error(resp, st, json_pack("{s:i}", "row", (int)r), "row %zu: %s", r, err.msg);
+                         : http_error(resp, st, json_pack("{s:i}", "row", (int)r), "row %zu: %s", r,
+                                      err.msg);
         }
         json_decref(row);
         if (st != AP_OK) goto out;

@@ -77,7 +77,8 @@ static ap_status read_json(serve_ctx *sc, const http_request *req, http_response
                                  &err);
         if (st == AP_OK) st = upload_read_file(real, sc->max_body, &in->data, &in->len, &err);
         const char *base = strrchr(json_string_value(path), '/');
-        snprintf(in->filename, sizeof in->filename, "%s", base ? base + 1 : json_string_value(path));
+        snprintf(in->filename, sizeof in->filename, "%s",
+                 base ? base + 1 : json_string_value(path));
         free(real);
     }
     return st == AP_OK ? AP_OK : http_error(resp, st, NULL, "%s", err.msg);
@@ -112,8 +113,7 @@ ap_status serve_check_model(const serve_model *m, const char *requested, http_re
                       "model version '%s' is not available", requested);
 }
 
-const char *serve_features_wanted(const http_request *req, const serve_input *in,
-                                  const char *flag)
+const char *serve_features_wanted(const http_request *req, const serve_input *in, const char *flag)
 {
     const char *q = http_req_query(req, flag);
     bool use = in->json ? json_is_true(json_object_get(in->json, flag)) : false;
@@ -131,12 +131,12 @@ static void record_features(serve_ctx *sc, const http_request *req, const serve_
 {
     const char *id = serve_features_wanted(req, in, "use_feature_store");
     if (!id) return;
-    json_t *features = json_pack(
-        "{s:f,s:I,s:f,s:i,s:i,s:i,s:s,s:s}", "ocr_confidence", r->confidence / 100.0, "word_count",
-        (json_int_t)r->nwords, "processing_time",
-        json_real_value(json_object_get(body, "processing_time")), "image_width", info->width,
-        "image_height", info->height, "image_dpi", info->dpi, "image_format", info->format,
-        "model_version", m->version);
+    json_t *features =
+        json_pack("{s:f,s:I,s:f,s:i,s:i,s:i,s:s,s:s}", "ocr_confidence", r->confidence / 100.0,
+                  "word_count", (json_int_t)r->nwords, "processing_time",
+                  json_real_value(json_object_get(body, "processing_time")), "image_width",
+                  info->width, "image_height", info->height, "image_dpi", info->dpi, "image_format",
+                  info->format, "model_version", m->version);
     if (features) serve_features_record(sc, id, features, body);
     json_decref(features);
 }
@@ -155,7 +155,8 @@ ap_status serve_take_engines(serve_ctx *sc, serve_model *m, ocr_engine **engines
         return http_error(resp, st, NULL, "no OCR worker became free within %.0f s",
                           sc->request_timeout_s);
     engines[(*n)++] = e;
-    while (*n < max && ap_pool_get(m->pool, 0, &e) == AP_OK) engines[(*n)++] = e;
+    while (*n < max && ap_pool_get(m->pool, 0, &e) == AP_OK)
+        engines[(*n)++] = e;
     return AP_OK;
 }
 
@@ -201,8 +202,9 @@ ap_status serve_handle_ocr(void *ctx, const http_request *req, http_response *re
     json_object_set_new(body, "engine", json_string(model->engine_name));
     json_object_set_new(body, "model_version", json_string(model->version));
     json_object_set_new(body, "processing_time", json_real(http_now() - started));
-    json_object_set_new(body, "image", json_pack("{s:s,s:i,s:i}", "format", info.format, "width",
-                                                 info.width, "height", info.height));
+    json_object_set_new(body, "image",
+                        json_pack("{s:s,s:i,s:i}", "format", info.format, "width", info.width,
+                                  "height", info.height));
     record_features(sc, req, &in, model, &result, &info, body);
     http_reply_json(resp, 200, body);
 out:

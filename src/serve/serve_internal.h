@@ -22,9 +22,9 @@ typedef struct serve_model {
     ocr_engine **engines;
     size_t nengines;
     char engine_name[32];
-    char version[300];          /* reported as model_version: "NAME/3" or the engine version */
-    char name[256];             /* registry model name; "" for the configured engine */
-    char registry_version[32];  /* "3"; "" for the configured engine */
+    char version[300];         /* reported as model_version: "NAME/3" or the engine version */
+    char name[256];            /* registry model name; "" for the configured engine */
+    char registry_version[32]; /* "3"; "" for the configured engine */
     char stage[32];
     char dir[1024]; /* the cached model directory */
     int64_t created_ms;
@@ -49,8 +49,8 @@ typedef struct serve_ctx {
     atomic_bool draining;
     serve_model *model; /* the current model; read through serve_model_acquire */
     pthread_mutex_t model_lock;
-    serve_models *loader;       /* registry polling and deploys (serve_models.c) */
-    char loaded_version[300];   /* model_version points here: the current model's version */
+    serve_models *loader;            /* registry polling and deploys (serve_models.c) */
+    char loaded_version[300];        /* model_version points here: the current model's version */
     struct serve_features *features; /* the feature store and its metrics (serve_features.c) */
 } serve_ctx;
 
@@ -74,8 +74,7 @@ ap_status serve_check_model(const serve_model *m, const char *requested, http_re
 /* The document id under which a request asked its features to be stored (the boolean
  * `flag` in the JSON body or the query), or NULL when it did not ask. The id is the body's
  * or query's document_id, else the request id; borrowed from req or in. */
-const char *serve_features_wanted(const http_request *req, const serve_input *in,
-                                  const char *flag);
+const char *serve_features_wanted(const http_request *req, const serve_input *in, const char *flag);
 
 /* Borrows one engine of model m (waiting up to the request timeout; busy -> 503 with
  * Retry-After, timeout -> 504, both recorded in resp), then whatever more are idle at

@@ -59,8 +59,8 @@ struct serve_models {
     unsigned poll_s;
     size_t slots, queue;
     /* under state_lock */
-    char last_resolved[32]; /* the version the registry resolution gave last */
-    char previous[32];      /* the registry version loaded before the current one */
+    char last_resolved[32];  /* the version the registry resolution gave last */
+    char previous[32];       /* the registry version loaded before the current one */
     char registry_state[16]; /* "disabled", "up", "unreachable" */
     char last_error[256];
     double last_poll;
@@ -141,7 +141,8 @@ static ap_status model_open(serve_ctx *sc, const regc_version *v, const char *di
     atomic_init(&m->refs, 1);
     char language[64] = "";
     const char *engine = cfg_str(sc->cfg, "ocr.engine");
-    ocr_options opts = {.engine = engine, .language = cfg_str(sc->cfg, "ocr.language"),
+    ocr_options opts = {.engine = engine,
+                        .language = cfg_str(sc->cfg, "ocr.language"),
                         .datapath = cfg_str(sc->cfg, "ocr.tessdata_dir")};
     if (v) {
         const char *tag_engine = json_string_value(json_object_get(v->tags, "engine"));
@@ -258,8 +259,8 @@ static ap_status cache_current(serve_models *ld, regc_version *v, char *dir, siz
 }
 
 /* Makes sure version v is in the cache (downloading it when not); dir gets its path. */
-static ap_status cache_fetch(serve_models *ld, regc_client *rc, const regc_version *v,
-                             char *dir, size_t dsize, ap_error *err)
+static ap_status cache_fetch(serve_models *ld, regc_client *rc, const regc_version *v, char *dir,
+                             size_t dsize, ap_error *err)
 {
     char parent[PATH_MAX + 512];
     if (strchr(v->name, '/') || strstr(v->name, "..") || strchr(v->version, '/'))
@@ -268,8 +269,7 @@ static ap_status cache_fetch(serve_models *ld, regc_client *rc, const regc_versi
     if ((size_t)snprintf(parent, sizeof parent, "%s/%s", ld->cache, v->name) >= sizeof parent ||
         (size_t)snprintf(dir, dsize, "%s/%s", parent, v->version) >= dsize)
         return ap_fail(err, AP_ERR_INVALID, "model cache path too long for '%s'", v->name);
-    if (mkdir_p(parent) != 0)
-        return ap_fail(err, AP_ERR_IO, "%s: %s", parent, strerror(errno));
+    if (mkdir_p(parent) != 0) return ap_fail(err, AP_ERR_IO, "%s: %s", parent, strerror(errno));
     struct stat sb;
     ap_status st = AP_OK;
     if (stat(dir, &sb) != 0) {
@@ -278,8 +278,8 @@ static ap_status cache_fetch(serve_models *ld, regc_client *rc, const regc_versi
         if (st == AP_ERR_CONFLICT) st = AP_OK; /* another process put it there first */
         if (st == AP_OK)
             log_emit(LOG_INFO, NULL,
-                     json_pack("{s:s,s:s,s:s,s:f}", "model", v->name, "version", v->version,
-                               "dir", dir, "seconds", http_now() - t0),
+                     json_pack("{s:s,s:s,s:s,s:f}", "model", v->name, "version", v->version, "dir",
+                               dir, "seconds", http_now() - t0),
                      "model downloaded");
     } else {
         /* cached: the directory was renamed into place whole; re-check its files */
@@ -409,7 +409,8 @@ ap_status serve_models_start(serve_ctx *sc, size_t slots, size_t queue, ap_error
         if (st != AP_OK) return st;
         snprintf(ld->name, sizeof ld->name, "%s", ref.name);
         if (!*ld->tracking_uri)
-            return ap_fail(err, AP_ERR_CONFIG, "models.uri/models.name need "
+            return ap_fail(err, AP_ERR_CONFIG,
+                           "models.uri/models.name need "
                            "registry.tracking_uri (env MLFLOW_TRACKING_URI)");
         poll_once(sc, true);
         if (!sc->model) {
@@ -555,7 +556,8 @@ static ap_status validate_model(serve_ctx *sc, serve_model *m, double *score, si
     *count = 0;
     if (!*vdir) return ap_fail(err, AP_ERR_CONFIG, "validate needs models.validation_dir");
     DIR *d = opendir(vdir);
-    if (!d) return ap_fail(err, AP_ERR_CONFIG, "models.validation_dir %s: %s", vdir, strerror(errno));
+    if (!d)
+        return ap_fail(err, AP_ERR_CONFIG, "models.validation_dir %s: %s", vdir, strerror(errno));
     double total = 0;
     ap_status st = AP_OK;
     struct dirent *de;
@@ -620,9 +622,8 @@ static json_t *run_metrics(regc_client *rc, const char *run_id)
     if (regc_call(rc, "GET", "runs/get", query, NULL, &r, NULL) == AP_OK) {
         size_t i;
         json_t *mt;
-        json_array_foreach(json_object_get(json_object_get(json_object_get(r, "run"), "data"),
-                                           "metrics"),
-                           i, mt)
+        json_array_foreach(
+            json_object_get(json_object_get(json_object_get(r, "run"), "data"), "metrics"), i, mt)
         {
             const char *k = json_string_value(json_object_get(mt, "key"));
             json_t *v = json_object_get(mt, "value");
@@ -696,8 +697,8 @@ ap_status serve_handle_models(void *ctx, const http_request *req, http_response 
         json_object_set_new(j, "loaded", json_true());
         json_array_append_new(models, j);
     }
-    json_t *body = json_pack("{s:o,s:o}", "models", models, "loaded",
-                             m ? model_json(m) : json_null());
+    json_t *body =
+        json_pack("{s:o,s:o}", "models", models, "loaded", m ? model_json(m) : json_null());
     if (warning) json_object_set_new(body, "warning", json_string(warning));
     regc_close(rc);
     serve_model_release(m);
@@ -726,10 +727,10 @@ static ap_status handle_model_get(serve_ctx *sc, const char *name, http_response
             if (j) json_array_append_new(arr, j);
         }
         pthread_mutex_lock(&sc->loader->state_lock);
-        json_t *body = json_pack("{s:s,s:o,s:o,s:s?}", "name", name, "versions", arr, "loaded",
-                                 m && strcmp(m->name, name) == 0 ? model_json(m) : json_null(),
-                                 "previous_version",
-                                 *sc->loader->previous ? sc->loader->previous : NULL);
+        json_t *body =
+            json_pack("{s:s,s:o,s:o,s:s?}", "name", name, "versions", arr, "loaded",
+                      m && strcmp(m->name, name) == 0 ? model_json(m) : json_null(),
+                      "previous_version", *sc->loader->previous ? sc->loader->previous : NULL);
         pthread_mutex_unlock(&sc->loader->state_lock);
         http_reply_json(resp, 200, body);
     } else {
@@ -755,7 +756,8 @@ static ap_status handle_deploy(serve_ctx *sc, const char *name, const http_reque
     ap_status st = AP_OK;
     bool locked = false;
     if (!json_is_object(body)) {
-        st = http_error(resp, AP_ERR_INVALID, NULL, "the body must be a JSON object "
+        st = http_error(resp, AP_ERR_INVALID, NULL,
+                        "the body must be a JSON object "
                         "{\"version\": \"3\", \"validate\": false}");
         goto out;
     }
@@ -793,9 +795,8 @@ static ap_status handle_deploy(serve_ctx *sc, const char *name, const http_reque
             st = http_error(resp, st, NULL, "validation failed: %s", err.msg);
             goto out;
         }
-        validation = json_pack("{s:f,s:f,s:i,s:s}", "candidate_score", cand_score,
-                               "current_score", cur_score, "images", (int)n1, "metric",
-                               "character_accuracy");
+        validation = json_pack("{s:f,s:f,s:i,s:s}", "candidate_score", cand_score, "current_score",
+                               cur_score, "images", (int)n1, "metric", "character_accuracy");
         if (cand_score + 1e-9 < cur_score) {
             st = http_error(resp, AP_ERR_CONFLICT, validation,
                             "version %s scores %.4f on the validation set, below the current "

@@ -53,7 +53,8 @@ typedef struct dataset {
 
 static void dataset_free(dataset *d)
 {
-    for (size_t i = 0; i < d->n; i++) free(d->v[i].pix);
+    for (size_t i = 0; i < d->n; i++)
+        free(d->v[i].pix);
     free(d->v);
     memset(d, 0, sizeof *d);
 }
@@ -87,7 +88,8 @@ static ap_status read_charset(const char *dir, char **out, ap_error *err)
     size_t o = 0;
     for (size_t i = 0; i < len;) {
         size_t e = i;
-        while (e < len && data[e] != '\n') e++;
+        while (e < len && data[e] != '\n')
+            e++;
         size_t l = e - i;
         if (l && data[i + l - 1] == '\r') l--;
         memcpy(cs + o, data + i, l);
@@ -135,7 +137,8 @@ static ap_status dataset_load(dataset *d, const char *dir, const char *name, con
     ap_status st = upload_read_file(p, MAX_MANIFEST, &data, &len, err);
     if (st != AP_OK) return st;
     d->hash = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) d->hash = (d->hash ^ data[i]) * 1099511628211ull;
+    for (size_t i = 0; i < len; i++)
+        d->hash = (d->hash ^ data[i]) * 1099511628211ull;
     size_t cap = 0;
     float *buf = malloc(sizeof(float) * (size_t)height * (size_t)max_width);
     if (!buf) {
@@ -144,7 +147,8 @@ static ap_status dataset_load(dataset *d, const char *dir, const char *name, con
     }
     for (size_t i = 0; i < len && st == AP_OK;) {
         size_t e = i;
-        while (e < len && data[e] != '\n') e++;
+        while (e < len && data[e] != '\n')
+            e++;
         json_error_t jerr;
         json_t *o = e > i ? json_loadb((const char *)data + i, e - i, 0, &jerr) : NULL;
         i = e + 1;
@@ -204,13 +208,16 @@ static int make_batch(float *images, int *tlen, const int **labels, int *llen, c
                       const size_t *idx, int B, int H)
 {
     int W = 4;
-    for (int b = 0; b < B; b++) W = d->v[idx[b]].width > W ? d->v[idx[b]].width : W;
+    for (int b = 0; b < B; b++)
+        W = d->v[idx[b]].width > W ? d->v[idx[b]].width : W;
     for (int b = 0; b < B; b++) {
         const line *l = &d->v[idx[b]];
         for (int y = 0; y < H; y++) {
             float *row = images + ((size_t)b * H + y) * W;
-            for (int x = 0; x < l->width; x++) row[x] = (float)l->pix[(size_t)y * l->width + x] / 255.0f;
-            for (int x = l->width; x < W; x++) row[x] = 0.0f;
+            for (int x = 0; x < l->width; x++)
+                row[x] = (float)l->pix[(size_t)y * l->width + x] / 255.0f;
+            for (int x = l->width; x < W; x++)
+                row[x] = 0.0f;
         }
         tlen[b] = l->width / 4;
         labels[b] = l->label;
@@ -231,7 +238,8 @@ static int augment_line(float *img, int W, const line *l, int H, int max_width, 
     int w = (int)lrintf((float)l->width * scale) / 4 * 4;
     if (w < 4) w = 4;
     if (w > max_width) w = max_width;
-    int shift_max = H / 16, shift = (int)(nn_rng_next(rng) % (uint64_t)(2 * shift_max + 1)) - shift_max;
+    int shift_max = H / 16,
+        shift = (int)(nn_rng_next(rng) % (uint64_t)(2 * shift_max + 1)) - shift_max;
     float u = nn_rng_uniform(rng);
     int stroke = u < 0.2f ? 1 : u < 0.4f ? -1 : 0; /* +1 bolder, -1 lighter */
     float contrast = nn_rng_uniform(rng) < 0.3f ? 0.6f + 0.4f * nn_rng_uniform(rng) : 1.0f;
@@ -242,7 +250,8 @@ static int augment_line(float *img, int W, const line *l, int H, int max_width, 
         float *dst = img + (size_t)y * W;
         int sy = y - shift;
         if (sy < 0 || sy >= H) {
-            for (int x = 0; x < W; x++) dst[x] = 0.0f;
+            for (int x = 0; x < W; x++)
+                dst[x] = 0.0f;
             continue;
         }
         const uint8_t *src = l->pix + (size_t)sy * l->width;
@@ -261,7 +270,8 @@ static int augment_line(float *img, int W, const line *l, int H, int max_width, 
             if (noise > 0) v += noise * nn_rng_normal(rng);
             dst[x] = v < 0 ? 0 : v > 1 ? 1 : v;
         }
-        for (int x = w; x < W; x++) dst[x] = 0.0f;
+        for (int x = w; x < W; x++)
+            dst[x] = 0.0f;
     }
     return w;
 }
@@ -307,19 +317,22 @@ static double eval_cer(nn_crnn *m, const dataset *d, int max_samples, double *se
         int nb = (int)(n - i < (size_t)B ? n - i : (size_t)B), tlen[1024], llen[1024];
         const int *labels[1024];
         size_t idx[1024];
-        for (int b = 0; b < nb; b++) idx[b] = i + (size_t)b;
+        for (int b = 0; b < nb; b++)
+            idx[b] = i + (size_t)b;
         int W = make_batch(images, tlen, labels, llen, d, idx, nb, H);
         const float *logits = nn_crnn_forward(m, images, nb, W, 0, 0);
         for (int b = 0; b < nb; b++) {
             int out[MAX_LABEL], no;
             float conf;
-            nn_greedy_decode(out, &no, &conf, logits + (size_t)b * (W / 4) * K, tlen[b], K, MAX_LABEL);
+            nn_greedy_decode(out, &no, &conf, logits + (size_t)b * (W / 4) * K, tlen[b], K,
+                             MAX_LABEL);
             errs += nn_edit_distance(out, no, labels[b], llen[b]);
             total += llen[b];
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (seconds) *seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    if (seconds)
+        *seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     free(images);
     return total ? (double)errs / (double)total : 0.0;
 }
@@ -378,12 +391,14 @@ static ap_status setup_lora(job *j, ap_error *err)
         total += 3 * (size_t)o->rank * (size_t)(a->out + a->in) / 1 + t->n;
         j->nad++;
     }
-    if (j->nad == 0) return ap_fail(err, AP_ERR_INVALID, "--targets '%s' names no layer", o->targets);
+    if (j->nad == 0)
+        return ap_fail(err, AP_ERR_INVALID, "--targets '%s' names no layer", o->targets);
     j->ad_block = calloc(total, sizeof(float));
     if (!j->ad_block) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
     /* theta = all A and B back to back, so one AdamW call and one clip cover them */
     size_t ntheta = 0;
-    for (int k = 0; k < j->nad; k++) ntheta += (size_t)o->rank * (size_t)(j->ad[k].out + j->ad[k].in);
+    for (int k = 0; k < j->nad; k++)
+        ntheta += (size_t)o->rank * (size_t)(j->ad[k].out + j->ad[k].in);
     float *p = j->ad_block, *g = j->ad_block + ntheta, *w0 = j->ad_block + 2 * ntheta;
     j->theta = p, j->grad = g, j->ntheta = ntheta;
     uint64_t rng = nn_rng_seed(o->seed, 5, 0);
@@ -396,7 +411,8 @@ static ap_status setup_lora(job *j, ap_error *err)
         memcpy(a->W0, a->target->data, sizeof(float) * a->target->n);
         /* PEFT's start: A random, B zero, so the adapted model starts as the base */
         float sd = 1.0f / sqrtf((float)a->in);
-        for (size_t i = 0; i < na; i++) a->A[i] = sd * nn_rng_normal(&rng);
+        for (size_t i = 0; i < na; i++)
+            a->A[i] = sd * nn_rng_normal(&rng);
     }
     j->scale = o->alpha / (float)o->rank;
     return AP_OK;
@@ -414,7 +430,8 @@ static ap_status save_checkpoint(job *j, ap_error *err)
                         {"adam.m", j->m, 1, {(int64_t)j->ntheta}},
                         {"adam.v", j->v, 1, {(int64_t)j->ntheta}}};
     /* the RNG state is (seed, step): every stream of step s is nn_rng_seed(seed, stream, s) */
-    const char *k[] = {"step", "seed", "rng"}, *v[] = {step, seed, "splitmix64(seed, stream, step)"};
+    const char *k[] = {"step", "seed", "rng"},
+               *v[] = {step, seed, "splitmix64(seed, stream, step)"};
     return nn_st_write(path, e, 3, k, v, 3, err);
 }
 
@@ -462,9 +479,11 @@ static ap_status save_outputs(job *j, const dataset *train, double cer, ap_error
     snprintf(cers, sizeof cers, "%.5f", cer);
     snprintf(steps, sizeof steps, "%ld", j->step);
     snprintf(params, sizeof params, "%zu", j->ntheta);
-    const char *job_name = o->mode == TRAIN_OCR ? "ocr" : o->mode == TRAIN_LORA ? "lora" : "distill";
-    const char *k[] = {"charset", "training_data_hash", "metric.val_cer", "training_steps", "job",
-                       "trained_parameters"};
+    const char *job_name = o->mode == TRAIN_OCR    ? "ocr"
+                           : o->mode == TRAIN_LORA ? "lora"
+                                                   : "distill";
+    const char *k[] = {"charset", "training_data_hash", "metric.val_cer", "training_steps",
+                       "job",     "trained_parameters"};
     const char *v[] = {j->charset, hash, cers, steps, job_name, params};
     ap_status st;
     if (o->mode == TRAIN_LORA) {
@@ -481,17 +500,20 @@ static ap_status save_outputs(job *j, const dataset *train, double cer, ap_error
         snprintf(r, sizeof r, "%d", o->rank);
         snprintf(al, sizeof al, "%g", (double)o->alpha);
         snprintf(dr, sizeof dr, "%g", (double)o->lora_dropout);
-        const char *ak[] = {"peft_type", "r", "lora_alpha", "lora_dropout", "base_model",
-                            "training_data_hash", "metric.val_cer", "charset"};
+        const char *ak[] = {"peft_type",      "r",          "lora_alpha",
+                            "lora_dropout",   "base_model", "training_data_hash",
+                            "metric.val_cer", "charset"};
         const char *av[] = {"LORA", r, al, dr, o->base, hash, cers, j->charset};
         snprintf(path, sizeof path, "%s/adapter_model.safetensors", o->out);
         st = nn_st_write(path, e, (size_t)(2 * j->nad), ak, av, 8, err);
         if (st != AP_OK) return st;
-        json_t *cfg = json_pack("{s:s, s:i, s:f, s:f, s:s, s:[]}", "peft_type", "LORA", "r", o->rank,
-                                "lora_alpha", (double)o->alpha, "lora_dropout", (double)o->lora_dropout,
-                                "base_model_name_or_path", o->base, "target_modules");
+        json_t *cfg =
+            json_pack("{s:s, s:i, s:f, s:f, s:s, s:[]}", "peft_type", "LORA", "r", o->rank,
+                      "lora_alpha", (double)o->alpha, "lora_dropout", (double)o->lora_dropout,
+                      "base_model_name_or_path", o->base, "target_modules");
         for (int a = 0; cfg && a < j->nad; a++)
-            json_array_append_new(json_object_get(cfg, "target_modules"), json_string(j->ad[a].name));
+            json_array_append_new(json_object_get(cfg, "target_modules"),
+                                  json_string(j->ad[a].name));
         char *text = cfg ? json_dumps(cfg, JSON_INDENT(2)) : NULL;
         json_decref(cfg);
         snprintf(path, sizeof path, "%s/adapter_config.json", o->out);
@@ -504,13 +526,13 @@ static ap_status save_outputs(job *j, const dataset *train, double cer, ap_error
         if (st != AP_OK) return st;
     }
     const nn_crnn_config *c = nn_crnn_cfg(j->model);
-    json_t *card = json_pack("{s:s, s:s, s:i, s:[i,i,i,i], s:i, s:i, s:i, s:s, s:s, s:I, s:I, s:{s:f}}",
-                             "architecture", "crnn-ctc-v1", "job", job_name, "input_height", c->height,
-                             "conv_channels", c->conv[0], c->conv[1], c->conv[2], c->conv[3], "dim",
-                             c->dim, "blocks", c->blocks, "nclasses", c->nclasses, "charset",
-                             j->charset, "training_data_hash", hash, "training_steps",
-                             (json_int_t)j->step, "trained_parameters", (json_int_t)j->ntheta,
-                             "metrics", "val_cer", cer);
+    json_t *card =
+        json_pack("{s:s, s:s, s:i, s:[i,i,i,i], s:i, s:i, s:i, s:s, s:s, s:I, s:I, s:{s:f}}",
+                  "architecture", "crnn-ctc-v1", "job", job_name, "input_height", c->height,
+                  "conv_channels", c->conv[0], c->conv[1], c->conv[2], c->conv[3], "dim", c->dim,
+                  "blocks", c->blocks, "nclasses", c->nclasses, "charset", j->charset,
+                  "training_data_hash", hash, "training_steps", (json_int_t)j->step,
+                  "trained_parameters", (json_int_t)j->ntheta, "metrics", "val_cer", cer);
     char *text = card ? json_dumps(card, JSON_INDENT(2)) : NULL;
     json_decref(card);
     snprintf(path, sizeof path, "%s/card.json", o->out);
@@ -529,14 +551,16 @@ static FILE *open_run(const train_opts *o, ap_error *err)
     mkdir(path, 0755);
     snprintf(path, sizeof path, "%s/run/artifacts", o->out);
     mkdir(path, 0755);
-    json_t *p = json_pack("{s:s, s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:I, s:i, s:f, s:f, s:f, s:f}",
-                          "job", o->mode == TRAIN_OCR ? "ocr" : o->mode == TRAIN_LORA ? "lora" : "distill",
-                          "data", o->data, "steps", (json_int_t)o->steps, "batch", o->batch,
-                          "warmup", o->warmup, "lr", (double)o->lr, "weight_decay",
-                          (double)o->weight_decay, "clip", (double)o->clip, "seed",
-                          (json_int_t)o->seed, "rank", o->rank, "alpha", (double)o->alpha,
-                          "lora_dropout", (double)o->lora_dropout, "temperature",
-                          (double)o->temperature, "distill_weight", (double)o->distill_weight);
+    json_t *p =
+        json_pack("{s:s, s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:I, s:i, s:f, s:f, s:f, s:f}", "job",
+                  o->mode == TRAIN_OCR    ? "ocr"
+                  : o->mode == TRAIN_LORA ? "lora"
+                                          : "distill",
+                  "data", o->data, "steps", (json_int_t)o->steps, "batch", o->batch, "warmup",
+                  o->warmup, "lr", (double)o->lr, "weight_decay", (double)o->weight_decay, "clip",
+                  (double)o->clip, "seed", (json_int_t)o->seed, "rank", o->rank, "alpha",
+                  (double)o->alpha, "lora_dropout", (double)o->lora_dropout, "temperature",
+                  (double)o->temperature, "distill_weight", (double)o->distill_weight);
     snprintf(path, sizeof path, "%s/run/params.json", o->out);
     if (!p || json_dump_file(p, path, JSON_INDENT(2)) != 0) {
         json_decref(p);
@@ -570,10 +594,11 @@ static void progress(long step, long total, float loss, double cer, double rate,
 {
     char bar[31];
     int fill = total ? (int)(30 * step / total) : 30;
-    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+    for (int i = 0; i < 30; i++)
+        bar[i] = i < fill ? '#' : '.';
     bar[30] = '\0';
-    fprintf(stderr, "\r[%s] %ld/%ld loss %.3f cer %s%.3f %.1f samples/s lr %.2e   ", bar, step, total,
-            (double)loss, cer < 0 ? "-" : "", cer < 0 ? 0.0 : cer, rate, (double)lr);
+    fprintf(stderr, "\r[%s] %ld/%ld loss %.3f cer %s%.3f %.1f samples/s lr %.2e   ", bar, step,
+            total, (double)loss, cer < 0 ? "-" : "", cer < 0 ? 0.0 : cer, rate, (double)lr);
 }
 
 /* ---- the loop ---- */
@@ -597,12 +622,14 @@ ap_status train_run(const train_opts *o, ap_error *err)
 
     /* the model being trained and the charset */
     if (o->mode == TRAIN_LORA) {
-        if ((st = nn_crnn_load(o->base, o->batch, o->max_width, &j.model, &j.charset, err)) != AP_OK)
+        if ((st = nn_crnn_load(o->base, o->batch, o->max_width, &j.model, &j.charset, err)) !=
+            AP_OK)
             goto out;
     } else {
         nn_crnn_config c = o->model;
         if (o->mode == TRAIN_DISTILL) {
-            if ((st = nn_crnn_load(o->teacher, o->batch, o->max_width, &j.teacher, &j.charset, err)) != AP_OK)
+            if ((st = nn_crnn_load(o->teacher, o->batch, o->max_width, &j.teacher, &j.charset,
+                                   err)) != AP_OK)
                 goto out;
             c.height = nn_crnn_cfg(j.teacher)->height;
         } else if ((st = read_charset(dir, &j.charset, err)) != AP_OK) {
@@ -659,7 +686,8 @@ ap_status train_run(const train_opts *o, ap_error *err)
     log_info("train: %zu trained parameters of %zu (%.2f%%)", j.ntheta, nn_crnn_nparams(j.model),
              100.0 * (double)j.ntheta / (double)nn_crnn_nparams(j.model));
 
-    nn_adamw opt = {.lr = o->lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o->weight_decay};
+    nn_adamw opt = {
+        .lr = o->lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = o->weight_decay};
     double t_start = now_s(), eval_secs = 0, samples = 0, columns = 0, cer = -1;
     double cpu_start = cpu_s(), eval_cpu = 0;
     float avg_loss = 0;
@@ -669,9 +697,10 @@ ap_status train_run(const train_opts *o, ap_error *err)
         size_t idx[1024];
         int tlen[1024], llen[1024];
         const int *labels[1024];
-        for (int b = 0; b < B; b++) idx[b] = nn_rng_next(&rng) % train.n;
-        int W = o->augment ? make_augmented_batch(images, tlen, labels, llen, &train, idx, B, H, maxw,
-                                                  nn_rng_seed(o->seed, 7, (uint64_t)s))
+        for (int b = 0; b < B; b++)
+            idx[b] = nn_rng_next(&rng) % train.n;
+        int W = o->augment ? make_augmented_batch(images, tlen, labels, llen, &train, idx, B, H,
+                                                  maxw, nn_rng_seed(o->seed, 7, (uint64_t)s))
                            : make_batch(images, tlen, labels, llen, &train, idx, B, H);
         if (W < 0) {
             st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
@@ -688,22 +717,26 @@ ap_status train_run(const train_opts *o, ap_error *err)
                 nn_lora_merge(j.ad[a].target->data, j.ad[a].W0, j.ad[a].A, j.ad[a].B, rank_mask,
                               j.ad[a].out, j.ad[a].in, o->rank, j.scale);
         }
-        const float *logits = nn_crnn_forward(j.model, images, B, W, 1, nn_rng_seed(o->seed, 4, (uint64_t)s));
+        const float *logits =
+            nn_crnn_forward(j.model, images, B, W, 1, nn_rng_seed(o->seed, 4, (uint64_t)s));
         float losses[1024], wkd = o->mode == TRAIN_DISTILL ? o->distill_weight : 0.0f;
         memset(dlogits, 0, sizeof(float) * (size_t)B * T * K);
         int skipped;
-        if ((st = nn_ctc(losses, dlogits, logits, tlen, labels, llen, B, T, K, (1.0f - wkd) / (float)B,
-                         &skipped)) != AP_OK) {
+        if ((st = nn_ctc(losses, dlogits, logits, tlen, labels, llen, B, T, K,
+                         (1.0f - wkd) / (float)B, &skipped)) != AP_OK) {
             ap_fail(err, st, "out of memory in CTC");
             goto out;
         }
         float loss = 0;
-        for (int b = 0; b < B; b++) loss += (1.0f - wkd) * losses[b] / (float)B;
+        for (int b = 0; b < B; b++)
+            loss += (1.0f - wkd) * losses[b] / (float)B;
         if (o->mode == TRAIN_DISTILL) {
             /* the teacher's logits are recomputed each step: it is frozen and much cheaper
              * than storing posteriors for every line */
             float Tk = o->temperature;
-            memcpy(probs_s, logits, sizeof(float) * (size_t)B * T * K); /* teacher's forward reuses nothing of the student's */
+            memcpy(probs_s, logits,
+                   sizeof(float) * (size_t)B * T *
+                       K); /* teacher's forward reuses nothing of the student's */
             const float *zt = nn_crnn_forward(j.teacher, images, B, W, 0, 0);
             nn_softmax(probs_t, zt, B * T, K, Tk);
             float *ps = malloc(sizeof(float) * (size_t)B * T * K);
@@ -713,7 +746,8 @@ ap_status train_run(const train_opts *o, ap_error *err)
             }
             nn_softmax(ps, probs_s, B * T, K, Tk);
             long frames = 0;
-            for (int b = 0; b < B; b++) frames += tlen[b];
+            for (int b = 0; b < B; b++)
+                frames += tlen[b];
             double kl = 0;
             for (int b = 0; b < B; b++)
                 for (int t = 0; t < tlen[b]; t++) {
@@ -744,7 +778,8 @@ ap_status train_run(const train_opts *o, ap_error *err)
             for (size_t i = 0; i < nn_crnn_ntensors(j.model); i++) {
                 nn_tensor *t = nn_crnn_tensor(j.model, i);
                 size_t off = (size_t)(t->data - j.theta);
-                nn_adamw_update(t->data, t->grad, j.m + off, j.v + off, t->n, &opt, s + 1, t->matrix);
+                nn_adamw_update(t->data, t->grad, j.m + off, j.v + off, t->n, &opt, s + 1,
+                                t->matrix);
             }
         }
         j.step = s + 1;
@@ -783,8 +818,8 @@ ap_status train_run(const train_opts *o, ap_error *err)
         double secs = now_s() - t_start - eval_secs, f = nn_crnn_flops_per_column(j.model);
         double cpu = cpu_s() - cpu_start - eval_cpu;
         log_info("train: %.1f samples/s, %.2f GFLOP/s (3 x forward GEMM flops, %.0f MFLOP per "
-                 "sample forward); %.2f GFLOP per CPU-second (%.2f cores busy)", samples / secs,
-                 3.0 * f * columns / secs * 1e-9, f * columns / samples * 1e-6,
+                 "sample forward); %.2f GFLOP per CPU-second (%.2f cores busy)",
+                 samples / secs, 3.0 * f * columns / secs * 1e-9, f * columns / samples * 1e-6,
                  3.0 * f * columns / cpu * 1e-9, cpu / secs);
     }
     if (o->mode == TRAIN_LORA)
@@ -839,8 +874,10 @@ ap_status train_merge(const char *base, const char *adapter_dir, const char *out
         nn_tensor *t = nn_crnn_tensor(m, i);
         if (!t->matrix) continue;
         char na[128], nb[128];
-        snprintf(na, sizeof na, "base_model.model.%.*s.lora_A.weight", (int)(strlen(t->name) - 7), t->name);
-        snprintf(nb, sizeof nb, "base_model.model.%.*s.lora_B.weight", (int)(strlen(t->name) - 7), t->name);
+        snprintf(na, sizeof na, "base_model.model.%.*s.lora_A.weight", (int)(strlen(t->name) - 7),
+                 t->name);
+        snprintf(nb, sizeof nb, "base_model.model.%.*s.lora_B.weight", (int)(strlen(t->name) - 7),
+                 t->name);
         int64_t sa[2] = {r, t->shape[1]}, sbh[2] = {t->shape[0], r};
         A = malloc(sizeof(float) * (size_t)r * (size_t)t->shape[1]);
         Bm = malloc(sizeof(float) * (size_t)r * (size_t)t->shape[0]);
@@ -853,7 +890,8 @@ ap_status train_merge(const char *base, const char *adapter_dir, const char *out
         ap_status sa_st = nn_st_copy(f, na, A, 2, sa, err);
         if (sa_st == AP_OK && (st = nn_st_copy(f, nb, Bm, 2, sbh, err)) == AP_OK) {
             memcpy(W0, t->data, sizeof(float) * t->n);
-            nn_lora_merge(t->data, W0, A, Bm, NULL, (int)t->shape[0], (int)t->shape[1], r, alpha / (float)r);
+            nn_lora_merge(t->data, W0, A, Bm, NULL, (int)t->shape[0], (int)t->shape[1], r,
+                          alpha / (float)r);
             merged++;
         } else if (sa_st != AP_ERR_NOT_FOUND) {
             st = sa_st;
@@ -861,7 +899,8 @@ ap_status train_merge(const char *base, const char *adapter_dir, const char *out
         free(W0), free(A), free(Bm);
         A = Bm = NULL;
     }
-    if (st == AP_OK && merged == 0) st = ap_fail(err, AP_ERR_INVALID, "%s: no adapter matches the base", path);
+    if (st == AP_OK && merged == 0)
+        st = ap_fail(err, AP_ERR_INVALID, "%s: no adapter matches the base", path);
     if (st != AP_OK) goto out;
     if (mkdir(out, 0755) != 0 && errno != EEXIST) {
         st = ap_fail(err, AP_ERR_IO, "%s: %s", out, strerror(errno));
@@ -895,7 +934,8 @@ ap_status train_eval_cer(const char *model_path, const char *data, int max_sampl
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         if (access(p, R_OK) != 0) continue;
-        st = dataset_load(&d, dir, names[i], &cs, nn_crnn_cfg(m)->height, 512, (size_t)max_samples, err);
+        st = dataset_load(&d, dir, names[i], &cs, nn_crnn_cfg(m)->height, 512, (size_t)max_samples,
+                          err);
         break;
     }
     if (st == AP_OK && !d.v) st = ap_fail(err, AP_ERR_NOT_FOUND, "%s: no manifest", dir);

@@ -28,8 +28,8 @@ typedef enum train_mode { TRAIN_OCR, TRAIN_LORA, TRAIN_DISTILL } train_mode;
 typedef struct train_opts {
     train_mode mode;
     const char *data, *out;
-    const char *base;    /* lora: the frozen base model (directory or .safetensors) */
-    const char *teacher; /* distill: the teacher model */
+    const char *base;     /* lora: the frozen base model (directory or .safetensors) */
+    const char *teacher;  /* distill: the teacher model */
     nn_crnn_config model; /* ocr: the model; distill: the student (nclasses from the data) */
     long steps;
     int batch, max_width, threads, warmup, checkpoint_every, eval_every, eval_samples;
@@ -56,7 +56,7 @@ ap_status train_merge(const char *base, const char *adapter, const char *out, ap
 
 /* Character error rate of model on the manifest's first max_samples lines (greedy
  * decoding): total edit distance / total reference length. */
-ap_status train_eval_cer(const char *model_path, const char *data, int max_samples,
-                         double *cer, double *ms_per_line, ap_error *err);
+ap_status train_eval_cer(const char *model_path, const char *data, int max_samples, double *cer,
+                         double *ms_per_line, ap_error *err);
 
 #endif

@@ -24,8 +24,14 @@ typedef struct rule_params {
     int page_w, page_h;
 } rule_params;
 
-static int imax(int a, int b) { return a > b ? a : b; }
-static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
 
 PIX *img_binarize_rules(PIX *grey)
 {
@@ -145,8 +151,7 @@ static int keep_rules(PIX *hruns, PIX *vruns, const rule_params *p, PIX **hmask,
         for (int i = 0; i < n[d]; i++) {
             if (!kept[d][i]) continue;
             const l_int32 *g = &geo[d][4 * i];
-            pixRasterop(masks[d], g[0], g[1], g[2], g[3], PIX_PAINT, d ? vruns : hruns, g[0],
-                        g[1]);
+            pixRasterop(masks[d], g[0], g[1], g[2], g[3], PIX_PAINT, d ? vruns : hruns, g[0], g[1]);
             BOX *b = boxCreate(g[0], g[1], g[2], g[3]);
             if (!b || boxaAddBox(boxes[d], b, L_INSERT) != 0) {
                 boxDestroy(&b);
@@ -186,7 +191,8 @@ static int cluster_positions(int *pos, int n, int tol, int lo, int hi, int *out,
     for (int i = 0; i < n;) {
         int j = i;
         long sum = 0;
-        while (j < n && pos[j] - pos[i] <= 2 * tol) sum += pos[j++];
+        while (j < n && pos[j] - pos[i] <= 2 * tol)
+            sum += pos[j++];
         if (m >= max) return -1;
         out[m++] = (int)(sum / (j - i));
         i = j;
@@ -222,7 +228,8 @@ static double edge_coverage(PIX *mask, int vertical, int at, int a, int b, int t
 
 static int uf_find(int *parent, int i)
 {
-    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    while (parent[i] != i)
+        i = parent[i] = parent[parent[i]];
     return i;
 }
 
@@ -292,18 +299,17 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
         st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
         goto out;
     }
-    for (size_t i = 0; i < units; i++) parent[i] = (int)i;
+    for (size_t i = 0; i < units; i++)
+        parent[i] = (int)i;
     int inner = p->tol; /* keep the coverage band off the crossing rules */
     for (int r = 0; r < t->nrows; r++)
         for (int c = 0; c < t->ncols; c++) {
             int id = r * t->ncols + c;
-            if (c + 1 < t->ncols &&
-                edge_coverage(vmask, 1, t->col_x[c + 1], t->row_y[r] + inner,
-                              t->row_y[r + 1] - inner, p->tol) < 0.5)
+            if (c + 1 < t->ncols && edge_coverage(vmask, 1, t->col_x[c + 1], t->row_y[r] + inner,
+                                                  t->row_y[r + 1] - inner, p->tol) < 0.5)
                 uf_union(parent, id, id + 1);
-            if (r + 1 < t->nrows &&
-                edge_coverage(hmask, 0, t->row_y[r + 1], t->col_x[c] + inner,
-                              t->col_x[c + 1] - inner, p->tol) < 0.5)
+            if (r + 1 < t->nrows && edge_coverage(hmask, 0, t->row_y[r + 1], t->col_x[c] + inner,
+                                                  t->col_x[c + 1] - inner, p->tol) < 0.5)
                 uf_union(parent, id, id + t->ncols);
         }
     /* One cell per group: the bounding rectangle of its units. */
@@ -396,8 +402,8 @@ ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_
         l_int32 x, y, w, h;
         boxGetGeometry(b, &x, &y, &w, &h);
         /* The dilation grew the outline; shrink it back to the rules. */
-        BOX *tight = boxCreate(x + p.tol, y + p.tol, imax(1, w - 2 * p.tol - 1),
-                               imax(1, h - 2 * p.tol - 1));
+        BOX *tight =
+            boxCreate(x + p.tol, y + p.tol, imax(1, w - 2 * p.tol - 1), imax(1, h - 2 * p.tol - 1));
         boxDestroy(&b);
         if (!tight) {
             st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
@@ -442,7 +448,8 @@ out:
 
 void img_tables_free(img_table *tables, size_t ntables)
 {
-    for (size_t i = 0; tables && i < ntables; i++) table_clear(&tables[i]);
+    for (size_t i = 0; tables && i < ntables; i++)
+        table_clear(&tables[i]);
     free(tables);
 }
 
@@ -457,9 +464,8 @@ PIX *img_deskew(PIX *grey, float *angle_out)
         pixDestroy(&bin);
     }
     if (angle_out) *angle_out = angle;
-    if (conf < 3.0f || fabsf(angle) < 0.15f)
-        return pixClone(grey);
-    PIX *rotated = pixRotate(grey, (float)(M_PI / 180.0) * angle, L_ROTATE_AREA_MAP,
-                             L_BRING_IN_WHITE, 0, 0);
+    if (conf < 3.0f || fabsf(angle) < 0.15f) return pixClone(grey);
+    PIX *rotated =
+        pixRotate(grey, (float)(M_PI / 180.0) * angle, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
     return rotated ? rotated : pixClone(grey);
 }

@@ -28,11 +28,11 @@ typedef struct img_cell {
 } img_cell;
 
 typedef struct img_table {
-    int x, y, w, h;     /* outline, page pixels */
-    int nrows, ncols;   /* lattice size */
-    int *row_y;         /* nrows + 1 rule positions, top to bottom */
-    int *col_x;         /* ncols + 1 rule positions, left to right */
-    img_cell *cells;    /* in reading order (top row first, then left to right) */
+    int x, y, w, h;   /* outline, page pixels */
+    int nrows, ncols; /* lattice size */
+    int *row_y;       /* nrows + 1 rule positions, top to bottom */
+    int *col_x;       /* ncols + 1 rule positions, left to right */
+    img_cell *cells;  /* in reading order (top row first, then left to right) */
     size_t ncells;
 } img_table;
 

@@ -9,11 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_POS   (IMG_TABLE_MAX_LINES + 2)
-#define RULE_GAP  3 /* pixels kept clear of a rule when its band is measured */
+#define MAX_POS  (IMG_TABLE_MAX_LINES + 2)
+#define RULE_GAP 3 /* pixels kept clear of a rule when its band is measured */
 
-static int imax(int a, int b) { return a > b ? a : b; }
-static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -129,7 +135,8 @@ typedef struct col_ctx {
 static void add_support(void *ctx, int start, int end)
 {
     col_ctx *c = ctx;
-    for (int i = start; i < end; i++) c->support[i]++;
+    for (int i = start; i < end; i++)
+        c->support[i]++;
 }
 
 /* Rows: in each band between row rules, the gaps across the whole region, when the band
@@ -176,7 +183,8 @@ static int find_cols(PIX *text, PIX *vmask, const int *rows, int nrows, int ca, 
             free(counts);
             continue;
         }
-        for (int i = 0; i < len && !has_ink[r]; i++) has_ink[r] = counts[i] != 0;
+        for (int i = 0; i < len && !has_ink[r]; i++)
+            has_ink[r] = counts[i] != 0;
         inked += has_ink[r];
         interior_gaps(counts, len, min_gap, add_support, &ctx);
         bands[r] = counts;
@@ -190,7 +198,8 @@ static int find_cols(PIX *text, PIX *vmask, const int *rows, int nrows, int ca, 
         /* the middle of the run: where most bands leave the gap free, a cell merged
          * across it only narrows the run at one side */
         int j = i;
-        while (j < width && support[j] >= need) j++;
+        while (j < width && support[j] >= need)
+            j++;
         int mid = (i + j) / 2, x = ca + RULE_GAP + mid;
         for (int r = 0; r < nbands; r++) {
             /* Only across text: a band without any (the space between two tables that
@@ -200,14 +209,15 @@ static int find_cols(PIX *text, PIX *vmask, const int *rows, int nrows, int ca, 
             for (int k = imax(0, mid - min_gap / 2); k < imin(width, mid + min_gap / 2); k++)
                 free_here &= bands[r][k] == 0;
             if (!free_here) continue;
-            pixRasterop(vmask, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL,
-                        0, 0);
+            pixRasterop(vmask, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL, 0,
+                        0);
             drawn++;
         }
         i = j;
     }
 out:
-    for (int r = 0; bands && r < nbands; r++) free(bands[r]);
+    for (int r = 0; bands && r < nbands; r++)
+        free(bands[r]);
     free(bands);
     free(has_ink);
     free(support);
@@ -227,15 +237,18 @@ static int long_rules(PIX *mask, int x0, int y0, int x1, int y1, int across, int
             continue;
         }
         int j = i;
-        while (j < len && counts[j] * 2 >= extent) j++;
+        while (j < len && counts[j] * 2 >= extent)
+            j++;
         int at = (across ? y0 : x0) + (i + j) / 2;
         if (at - pos[n - 1] > 2 * RULE_GAP && n < MAX_POS - 1) pos[n++] = at;
         i = j;
     }
     free(counts);
     int end = across ? y1 : x1;
-    if (end - pos[n - 1] > 2 * RULE_GAP) pos[n++] = end;
-    else pos[n - 1] = end;
+    if (end - pos[n - 1] > 2 * RULE_GAP)
+        pos[n++] = end;
+    else
+        pos[n - 1] = end;
     return n;
 }
 
@@ -254,7 +267,8 @@ static int borderless(PIX *text, PIX *hmask, PIX *vmask, int th)
             continue;
         }
         int ya = y;
-        while (y < len && rows_ink[y]) y++;
+        while (y < len && rows_ink[y])
+            y++;
         int n = 0;
         int *cols_ink = profile(text, 0, ya, w, y - ya, 1, &n);
         int pieces = 0, gap = min_gap, lo = -1, hi = -1;
@@ -307,8 +321,8 @@ static void join_stacked(BOXA *boxes, int gap)
                 int apart = imax(ay, by) - imin(ay + ah, by + bh);
                 if (overlap * 2 < imin(aw, bw) || apart > gap) continue;
                 int x0 = imin(ax, bx), y0 = imin(ay, by);
-                BOX *joined = boxCreate(x0, y0, imax(ax + aw, bx + bw) - x0,
-                                        imax(ay + ah, by + bh) - y0);
+                BOX *joined =
+                    boxCreate(x0, y0, imax(ax + aw, bx + bw) - x0, imax(ay + ah, by + bh) - y0);
                 if (!joined) return;
                 boxaReplaceBox(boxes, i, joined);
                 boxaRemoveBox(boxes, j);
@@ -317,8 +331,8 @@ static void join_stacked(BOXA *boxes, int gap)
     }
 }
 
-ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
-                                 PIX **lines_out, ap_error *err)
+ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
+                                 ap_error *err)
 {
     PIX *lines = NULL, *text = NULL, *hmask = NULL, *vmask = NULL, *grown = NULL;
     BOXA *regions = NULL;

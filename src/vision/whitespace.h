@@ -22,7 +22,7 @@
 /* Finds the tables of grey (8 bpp, deskewed) as img_find_tables does, with the rules left
  * to whitespace added. Results, ownership and errors as img_find_tables (lines_out, when
  * not NULL, also shows the virtual rules). */
-ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
-                                 PIX **lines_out, ap_error *err);
+ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
+                                 ap_error *err);
 
 #endif

@@ -133,8 +133,7 @@ static void test_list_and_delete(void **state)
     ap_error err = {0};
     const char *keys[] = {"a/x.txt", "a/b/y.txt", "a/b/c/z.txt", "top.txt"};
     for (size_t i = 0; i < 4; i++)
-        assert_int_equal(art_put_buffer(fx->store, keys[i], keys[i], strlen(keys[i]), &err),
-                         AP_OK);
+        assert_int_equal(art_put_buffer(fx->store, keys[i], keys[i], strlen(keys[i]), &err), AP_OK);
     art_list l;
     assert_int_equal(art_list_dir(fx->store, "", false, &l, &err), AP_OK);
     assert_int_equal(l.n, 2);
@@ -188,9 +187,10 @@ static void test_key_rules(void **state)
 {
     fixture *fx = *state;
     ap_error err = {0};
-    const char *bad[] = {"",          "/etc/passwd", "../outside/secret.txt", "a/../../x",
-                         "a/./b",     "a//b",        "a/",                    ".",
-                         "..",        "a\\..\\b",    "a\nb",                  "a/..",
+    const char *bad[] = {"",          "/etc/passwd", "../outside/secret.txt",
+                         "a/../../x", "a/./b",       "a//b",
+                         "a/",        ".",           "..",
+                         "a\\..\\b",  "a\nb",        "a/..",
                          "./a"};
     char dst[300];
     snprintf(dst, sizeof dst, "%s/got", fx->scratch);
@@ -287,7 +287,7 @@ static void test_file_etag(void **state)
     write_file(path, "abc");
     assert_int_equal(art_file_etag(path, 0, etag, &err), AP_OK);
     assert_string_equal(etag, "900150983cd24fb0d6963f7d28e17f72"); /* MD5("abc") */
-    assert_int_equal(art_file_etag(path, 3, etag, &err), AP_OK);  /* exactly one part */
+    assert_int_equal(art_file_etag(path, 3, etag, &err), AP_OK);   /* exactly one part */
     assert_string_equal(etag, "900150983cd24fb0d6963f7d28e17f72");
     /* two parts "ab" + "c": MD5(MD5("ab") || MD5("c")) "-2" */
     assert_int_equal(art_file_etag(path, 2, etag, &err), AP_OK);

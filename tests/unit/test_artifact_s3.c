@@ -95,8 +95,8 @@ static void *serve(void *arg)
         }
         size_t head_len = (size_t)(end - cap->head) + 4;
         char cl[32];
-        size_t want = header_value(cap, "Content-Length", cl, sizeof cl) ? strtoul(cl, NULL, 10)
-                                                                         : 0;
+        size_t want =
+            header_value(cap, "Content-Length", cl, sizeof cl) ? strtoul(cl, NULL, 10) : 0;
         size_t have = got - head_len;
         memcpy(cap->body, cap->head + head_len, have);
         cap->head[head_len] = '\0';
@@ -144,9 +144,13 @@ static art_store *open_store(listener *l, bool unsigned_payload)
 {
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%u", l->port);
-    art_options o = {.endpoint_url = endpoint, .access_key = "AKIDEXAMPLE",
-                     .secret_key = "secret", .region = "eu-west-1", .max_retries = 3,
-                     .unsigned_payload = unsigned_payload, .multipart_threshold = 10,
+    art_options o = {.endpoint_url = endpoint,
+                     .access_key = "AKIDEXAMPLE",
+                     .secret_key = "secret",
+                     .region = "eu-west-1",
+                     .max_retries = 3,
+                     .unsigned_payload = unsigned_payload,
+                     .multipart_threshold = 10,
                      .part_size = 6};
     art_store *s = NULL;
     ap_error err = {0};
@@ -172,8 +176,8 @@ static void check_signed(const captured *c, const char *expected_hash)
     assert_non_null(header_value(c, "x-amz-date", date, sizeof date));
     assert_int_equal(strlen(date), 16); /* 20130524T000000Z */
     char prefix[128];
-    snprintf(prefix, sizeof prefix, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/%.8s/eu-west-1/s3/aws4_request, ",
-             date);
+    snprintf(prefix, sizeof prefix,
+             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/%.8s/eu-west-1/s3/aws4_request, ", date);
     assert_true(strncmp(auth, prefix, strlen(prefix)) == 0);
     const char *sh = strstr(auth, "SignedHeaders=");
     assert_non_null(sh);
@@ -193,8 +197,9 @@ static void check_signed(const captured *c, const char *expected_hash)
     }
 }
 
-#define OK_EMPTY "HTTP/1.1 200 OK\r\nETag: \"abc\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-#define UNAVAILABLE                                                                              \
+#define OK_EMPTY                                                                                   \
+    "HTTP/1.1 200 OK\r\nETag: \"abc\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+#define UNAVAILABLE                                                                                \
     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 /* AWS S3 SigV4 guide, "Example: GET Object": the documented signature. The request goes
@@ -220,10 +225,11 @@ static void test_aws_documented_example(void **state)
     headers = curl_slist_append(headers, "Range: bytes=0-9");
     /* the example's fixed time; curl signs with it instead of the clock */
     headers = curl_slist_append(headers, "x-amz-date: 20130524T000000Z");
-    assert_int_equal(s3_sign_setup(art_backend(store), c,
-                                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                                   &headers, &err),
-                     AP_OK);
+    assert_int_equal(
+        s3_sign_setup(art_backend(store), c,
+                      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", &headers,
+                      &err),
+        AP_OK);
     curl_easy_setopt(c, CURLOPT_URL, "http://examplebucket.s3.amazonaws.com/test.txt");
     curl_easy_setopt(c, CURLOPT_CONNECT_TO, connect_to);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -236,11 +242,11 @@ static void test_aws_documented_example(void **state)
 
     char auth[1024];
     assert_non_null(header_value(&l.reqs[0], "Authorization", auth, sizeof auth));
-    assert_string_equal(auth,
-                        "AWS4-HMAC-SHA256 "
-                        "Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-                        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-                        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+    assert_string_equal(
+        auth, "AWS4-HMAC-SHA256 "
+              "Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+              "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+              "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
 }
 
 static void test_put_signed_and_encoded(void **state)
@@ -270,9 +276,10 @@ static void test_put_signed_and_encoded(void **state)
 static void test_retries(void **state)
 {
     (void)state;
-    listener l = {.replies = {UNAVAILABLE, UNAVAILABLE,
-                              "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc"},
-                  .nreplies = 3};
+    listener l = {
+        .replies = {UNAVAILABLE, UNAVAILABLE,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc"},
+        .nreplies = 3};
     listener_start(&l);
     art_store *s = open_store(&l, false);
     ap_error err = {0};
@@ -284,8 +291,9 @@ static void test_retries(void **state)
     free(data);
     assert_int_equal(l.nreqs, 3);
     /* after the script ends the last reply (200) repeats; a 404 is not retried */
-    l.replies[3] = "HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n"
-                   "<Error><Code>NoSuchKey</Code><Message>The key does not exist.</Message></Error>";
+    l.replies[3] =
+        "HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n"
+        "<Error><Code>NoSuchKey</Code><Message>The key does not exist.</Message></Error>";
     l.nreplies = 4;
     assert_int_equal(art_get_buffer(s, "missing", 100, &data, &len, &err), AP_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "NoSuchKey"));
@@ -307,7 +315,7 @@ static void test_retries_exhausted(void **state)
     listener_stop(&l);
 }
 
-#define XML_REPLY(body)                                                                          \
+#define XML_REPLY(body)                                                                            \
     "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n" body
 
 static void test_list_pages(void **state)

@@ -62,8 +62,8 @@ static unsigned char *make_zip(size_t *len, ...)
 /* A cell: width in twips, extra tcPr (may be ""), then its paragraphs' runs. */
 static void tc(sbuf *b, int width, const char *pr, const char *runs)
 {
-    sbuf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/>%s</w:tcPr>%s</w:tc>",
-                width, pr, runs);
+    sbuf_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/>%s</w:tcPr>%s</w:tc>", width,
+                pr, runs);
 }
 
 static const char *P(const char *text) /* one paragraph, default size */
@@ -86,7 +86,8 @@ static char *timetable_xml(void)
                   "<w:r><w:tab/><w:t xml:space=\"preserve\">Class: 4B</w:t></w:r></w:p>");
     sbuf_puts(&b, P("Term: Autumn 2024"));
     sbuf_puts(&b, "<w:tbl><w:tblPr/><w:tblGrid>");
-    for (int i = 0; i < 5; i++) sbuf_printf(&b, "<w:gridCol w:w=\"%d\"/>", i ? 2000 : 1600);
+    for (int i = 0; i < 5; i++)
+        sbuf_printf(&b, "<w:gridCol w:w=\"%d\"/>", i ? 2000 : 1600);
     sbuf_puts(&b, "</w:tblGrid>");
     /* header */
     sbuf_puts(&b, "<w:tr>");
@@ -126,15 +127,16 @@ static const tt_block *find(const tt_doc *d, int day, const char *name)
     return NULL;
 }
 
-static void check(const tt_doc *d, int day, const char *name, int start, int end,
-                  const char *notes)
+static void check(const tt_doc *d, int day, const char *name, int start, int end, const char *notes)
 {
     const tt_block *b = find(d, day, name);
     if (!b) fail_msg("no block %s on day %d", name, day);
     assert_int_equal(b->start, start);
     assert_int_equal(b->end, end);
-    if (notes) assert_string_equal(b->notes ? b->notes : "(null)", notes);
-    else assert_null(b->notes);
+    if (notes)
+        assert_string_equal(b->notes ? b->notes : "(null)", notes);
+    else
+        assert_null(b->notes);
 }
 
 static ap_status extract(const unsigned char *data, size_t len, tt_doc *d, ap_error *e)
@@ -147,8 +149,8 @@ static void test_timetable(void **state)
     (void)state;
     char *xml = timetable_xml();
     size_t len = 0;
-    unsigned char *docx = make_zip(&len, "[Content_Types].xml", "<Types/>", "word/document.xml",
-                                   xml, NULL);
+    unsigned char *docx =
+        make_zip(&len, "[Content_Types].xml", "<Types/>", "word/document.xml", xml, NULL);
     tt_doc d;
     ap_error e = {0};
     if (extract(docx, len, &d, &e) != AP_OK) fail_msg("extract: %s", e.msg);
@@ -177,8 +179,8 @@ static void test_list_heading(void **state)
     sbuf_puts(&b, P("Monday \xe2\x80\x93 Wednesday"));
     sbuf_puts(&b, "<w:tbl><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"6000\"/>"
                   "</w:tblGrid>");
-    const char *rows[][2] = {{"8:45 - 9:00", "Register"}, {"9:00 - 10:15", "English"},
-                             {"10:15 - 10:30", "Assembly"}};
+    const char *rows[][2] = {
+        {"8:45 - 9:00", "Register"}, {"9:00 - 10:15", "English"}, {"10:15 - 10:30", "Assembly"}};
     for (int i = 0; i < 3; i++) {
         sbuf_puts(&b, "<w:tr>");
         tc(&b, 2000, "", P(rows[i][0]));
@@ -203,14 +205,15 @@ static void test_list_heading(void **state)
     free(xml);
 }
 
-static void expect_refused(const char *what, const unsigned char *data, size_t len,
-                           ap_status want, const char *words)
+static void expect_refused(const char *what, const unsigned char *data, size_t len, ap_status want,
+                           const char *words)
 {
     tt_doc d;
     ap_error e = {0};
     ap_status st = extract(data, len, &d, &e);
-    if (st != want) fail_msg("%s: status %s (%s), wanted %s", what, ap_status_str(st), e.msg,
-                             ap_status_str(want));
+    if (st != want)
+        fail_msg("%s: status %s (%s), wanted %s", what, ap_status_str(st), e.msg,
+                 ap_status_str(want));
     if (!strstr(e.msg, words)) fail_msg("%s: message \"%s\" lacks \"%s\"", what, e.msg, words);
 }
 
@@ -242,8 +245,10 @@ static void test_hostile(void **state)
     /* nested 5,000 deep (small enough to pass the ratio bound) */
     sbuf b = {0};
     sbuf_puts(&b, "<w:document xmlns:w=\"" W_NS "\"><w:body>");
-    for (int i = 0; i < 5000; i++) sbuf_puts(&b, "<w:sdt>");
-    for (int i = 0; i < 5000; i++) sbuf_puts(&b, "</w:sdt>");
+    for (int i = 0; i < 5000; i++)
+        sbuf_puts(&b, "<w:sdt>");
+    for (int i = 0; i < 5000; i++)
+        sbuf_puts(&b, "</w:sdt>");
     sbuf_puts(&b, "</w:body></w:document>");
     char *deep = sbuf_take(&b, NULL);
     assert_non_null(deep);

@@ -51,8 +51,10 @@ static void lattice(tt_table *t, int nrows, int ncols)
     t->col_pos = malloc((size_t)(ncols + 1) * sizeof *t->col_pos);
     assert_non_null(t->row_pos);
     assert_non_null(t->col_pos);
-    for (int i = 0; i <= nrows; i++) t->row_pos[i] = 100 * i;
-    for (int i = 0; i <= ncols; i++) t->col_pos[i] = 100 * i;
+    for (int i = 0; i <= nrows; i++)
+        t->row_pos[i] = 100 * i;
+    for (int i = 0; i <= ncols; i++)
+        t->col_pos[i] = 100 * i;
 }
 
 static const tt_block *find(const tt_doc *d, int day, const char *name)
@@ -93,13 +95,13 @@ static void build_rows(tt_table *t)
     add_cell(t, 1, 1, 1, 1, "Maths");
     add_cell(t, 1, 2, 1, 1, "Phonics");           /* left half of 10-11: 10:00-10:30 */
     add_cell(t, 1, 3, 1, 1, "10:40 - 11:00|Art"); /* prints its own time */
-    add_cell(t, 1, 4, 3, 1, "B|R|E|A|K");          /* merged over all days */
+    add_cell(t, 1, 4, 3, 1, "B|R|E|A|K");         /* merged over all days */
     add_cell(t, 1, 5, 1, 1, "Engli|sh|~(Sentence work)");
     add_cell(t, 1, 6, 1, 1, "Science|~Lab 2");
     add_cell(t, 2, 0, 1, 1, "Tu");
-    add_cell(t, 2, 1, 1, 2, "Maths");              /* spans 9:00 .. 10:30 */
+    add_cell(t, 2, 1, 1, 2, "Maths"); /* spans 9:00 .. 10:30 */
     add_cell(t, 2, 3, 1, 1, "PE");
-    add_cell(t, 2, 5, 1, 2, "Trip");               /* 11:15 .. 14:00 */
+    add_cell(t, 2, 5, 1, 2, "Trip"); /* 11:15 .. 14:00 */
     add_cell(t, 3, 0, 1, 1, "Wed");
     add_cell(t, 3, 1, 1, 1, "RE");
     add_cell(t, 3, 2, 1, 2, "Music");
@@ -116,7 +118,8 @@ static void check_rows_answer(const tt_doc *d)
     assert_string_equal(find(d, 0, "English")->notes, "(Sentence work)");
     assert_string_equal(find(d, 0, "Science")->notes, "Lab 2");
     check(d, 0, "Science", HM(13, 0), HM(14, 0));
-    for (int day = 0; day < 3; day++) check(d, day, "Break", HM(11, 0), HM(11, 15));
+    for (int day = 0; day < 3; day++)
+        check(d, day, "Break", HM(11, 0), HM(11, 15));
     check(d, 1, "Maths", HM(9, 0), HM(10, 30));
     check(d, 1, "PE", HM(10, 30), HM(11, 0));
     check(d, 1, "Trip", HM(11, 15), HM(14, 0));
@@ -254,10 +257,8 @@ static void test_broken_words(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_days_as_rows),
-        cmocka_unit_test(test_days_as_columns),
-        cmocka_unit_test(test_list_with_heading_days),
-        cmocka_unit_test(test_no_timetable),
+        cmocka_unit_test(test_days_as_rows),           cmocka_unit_test(test_days_as_columns),
+        cmocka_unit_test(test_list_with_heading_days), cmocka_unit_test(test_no_timetable),
         cmocka_unit_test(test_broken_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

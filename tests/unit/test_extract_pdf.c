@@ -6,8 +6,8 @@
  * no OCR engine at all. The same grid drawn with thin filled rectangles instead of
  * strokes gives the same answer. The same timetable as a 150 dpi picture on the page (a
  * scan) is read by OCR at the picture's own resolution. Two lists side by side on
- * coloured panels without rules keep their own days. Hostile and broken files are refused with a clear status
- * within bounded time: garbage after "%PDF", a truncated file, a page tree claiming
+ * coloured panels without rules keep their own days. Hostile and broken files are refused with a
+ * clear status within bounded time: garbage after "%PDF", a truncated file, a page tree claiming
  * 10,000 pages, and a real 60-page document. */
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -32,8 +32,7 @@ static cairo_status_t write_sbuf(void *closure, const unsigned char *data, unsig
 }
 
 /* Text centred at (cx, cy) in the given pango font; angle -90 sets it bottom-to-top. */
-static void text(cairo_t *cr, const char *s, const char *font, double cx, double cy,
-                 double angle)
+static void text(cairo_t *cr, const char *s, const char *font, double cx, double cy, double angle)
 {
     PangoLayout *layout = pango_cairo_create_layout(cr);
     PangoFontDescription *desc = pango_font_description_from_string(font);
@@ -92,7 +91,8 @@ static void draw_timetable(cairo_t *cr, int filled_rules)
         rule(cr, filled_rules, xs[i], ys[0], xs[i], ys[3]);
     }
     const char *times[] = {"9:00-10:00", "10:00-11:00", "11:00-12:00", "12:00-12:30"};
-    for (int i = 0; i < 4; i++) text(cr, times[i], "Sans 11", (xs[i + 1] + xs[i + 2]) / 2, 105, 0);
+    for (int i = 0; i < 4; i++)
+        text(cr, times[i], "Sans 11", (xs[i + 1] + xs[i + 2]) / 2, 105, 0);
     text(cr, "Monday", "Sans Bold 12", 120, 170, 0);
     text(cr, "Tuesday", "Sans Bold 12", 120, 250, 0);
     text(cr, "Maths", "Sans 13", (xs[1] + xs[3]) / 2, 170, 0);
@@ -129,15 +129,16 @@ static const tt_block *find(const tt_doc *d, int day, const char *name)
     return NULL;
 }
 
-static void check(const tt_doc *d, int day, const char *name, int start, int end,
-                  const char *notes)
+static void check(const tt_doc *d, int day, const char *name, int start, int end, const char *notes)
 {
     const tt_block *b = find(d, day, name);
     if (!b) fail_msg("no block %s on day %d", name, day);
     assert_int_equal(b->start, start);
     assert_int_equal(b->end, end);
-    if (notes) assert_string_equal(b->notes ? b->notes : "(null)", notes);
-    else assert_null(b->notes);
+    if (notes)
+        assert_string_equal(b->notes ? b->notes : "(null)", notes);
+    else
+        assert_null(b->notes);
     assert_int_not_equal(b->bbox.w, 0);
 }
 
@@ -168,7 +169,8 @@ static void test_born_digital(void **state)
         if (st != AP_OK) fail_msg("extract: %s", e.msg);
         /* Lunch spans both rows of one column: its two days count once per day */
         size_t lunch = 0;
-        for (size_t i = 0; i < d.nblocks; i++) lunch += strcmp(d.blocks[i].name, "Lunch") == 0;
+        for (size_t i = 0; i < d.nblocks; i++)
+            lunch += strcmp(d.blocks[i].name, "Lunch") == 0;
         assert_int_equal(lunch, 2);
         check_answer(&d);
         for (size_t i = 0; i < d.nblocks; i++) {
@@ -189,8 +191,8 @@ static void test_scanned(void **state)
 {
     (void)state;
     const double dpi = 150, k = dpi / 72;
-    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(842 * k),
-                                                      (int)(595 * k));
+    cairo_surface_t *img =
+        cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(842 * k), (int)(595 * k));
     cairo_t *cr = cairo_create(img);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
@@ -310,8 +312,9 @@ static void expect_refused(const char *what, const char *data, size_t len, ap_st
     tt_doc d;
     ap_error e = {0};
     ap_status st = tt_extract_bytes((const unsigned char *)data, len, NULL, &d, &e);
-    if (st != want) fail_msg("%s: status %s (%s), wanted %s", what, ap_status_str(st), e.msg,
-                             ap_status_str(want));
+    if (st != want)
+        fail_msg("%s: status %s (%s), wanted %s", what, ap_status_str(st), e.msg,
+                 ap_status_str(want));
     if (!strstr(e.msg, words)) fail_msg("%s: message \"%s\" lacks \"%s\"", what, e.msg, words);
     assert_int_equal(d.nblocks, 0);
 }
@@ -331,8 +334,10 @@ static void test_broken_files(void **state)
         ap_status st = tt_extract_bytes((const unsigned char *)pdf, cut, NULL, &d, &e);
         if (st != AP_OK && st != AP_ERR_INVALID)
             fail_msg("truncated at %zu: %s (%s)", cut, ap_status_str(st), e.msg);
-        if (st == AP_OK) tt_doc_free(&d);
-        else assert_non_null(strstr(e.msg, "pdf:"));
+        if (st == AP_OK)
+            tt_doc_free(&d);
+        else
+            assert_non_null(strstr(e.msg, "pdf:"));
     }
     expect_refused("header only", pdf, 9, AP_ERR_INVALID, "pdf:");
     free(pdf);
@@ -355,7 +360,8 @@ static void test_huge_page_count(void **state)
     sbuf_puts(&b, "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >> endobj\n");
     size_t xref = b.len;
     sbuf_puts(&b, "xref\n0 4\n0000000000 65535 f \n");
-    for (int i = 1; i <= 3; i++) sbuf_printf(&b, "%010zu 00000 n \n", off[i]);
+    for (int i = 1; i <= 3; i++)
+        sbuf_printf(&b, "%010zu 00000 n \n", off[i]);
     sbuf_printf(&b, "trailer << /Size 4 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", xref);
     size_t len = 0;
     char *pdf = sbuf_take(&b, &len);
@@ -367,7 +373,8 @@ static void test_huge_page_count(void **state)
     sbuf many = {0};
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &many, 200, 200);
     cairo_t *cr = cairo_create(s);
-    for (int i = 0; i < TT_PDF_MAX_PAGES + 10; i++) cairo_show_page(cr);
+    for (int i = 0; i < TT_PDF_MAX_PAGES + 10; i++)
+        cairo_show_page(cr);
     cairo_destroy(cr);
     cairo_surface_destroy(s);
     pdf = sbuf_take(&many, &len);
@@ -379,10 +386,8 @@ static void test_huge_page_count(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_born_digital),
-        cmocka_unit_test(test_scanned),
-        cmocka_unit_test(test_lists_side_by_side),
-        cmocka_unit_test(test_broken_files),
+        cmocka_unit_test(test_born_digital),       cmocka_unit_test(test_scanned),
+        cmocka_unit_test(test_lists_side_by_side), cmocka_unit_test(test_broken_files),
         cmocka_unit_test(test_huge_page_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

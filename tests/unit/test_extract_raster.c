@@ -66,12 +66,12 @@ static void test_lattice(void **state)
     assert_int_equal(t->nrows, 4);
     assert_int_equal(t->ncols, 5); /* the split adds a lattice column */
     assert_int_equal(t->ncells, 15);
-    assert_int_equal(cell_at(t, 0, 0)->ncols, 2);   /* the split is not drawn in row 0 */
-    assert_int_equal(cell_at(t, 0, 2)->nrows, 1);   /* the underline splits nothing */
-    assert_int_equal(cell_at(t, 1, 2)->ncols, 2);   /* merged across columns */
-    assert_int_equal(cell_at(t, 2, 4)->nrows, 2);   /* merged across rows */
-    assert_int_equal(cell_at(t, 2, 0)->ncols, 2);   /* the fill is no rule */
-    assert_int_equal(cell_at(t, 3, 0)->ncols, 1);   /* split */
+    assert_int_equal(cell_at(t, 0, 0)->ncols, 2); /* the split is not drawn in row 0 */
+    assert_int_equal(cell_at(t, 0, 2)->nrows, 1); /* the underline splits nothing */
+    assert_int_equal(cell_at(t, 1, 2)->ncols, 2); /* merged across columns */
+    assert_int_equal(cell_at(t, 2, 4)->nrows, 2); /* merged across rows */
+    assert_int_equal(cell_at(t, 2, 0)->ncols, 2); /* the fill is no rule */
+    assert_int_equal(cell_at(t, 3, 0)->ncols, 1); /* split */
     assert_int_equal(cell_at(t, 3, 1)->ncols, 1);
     assert_int_equal(small->nrows, 2);
     assert_int_equal(small->ncols, 2);
@@ -100,15 +100,18 @@ static void test_extract_drawn_timetable(void **state)
     cairo_surface_t *s;
     cairo_t *cr = canvas(720, 360, &s);
     int xs[6] = {20, 150, 310, 470, 560, 700}, ys[4] = {20, 90, 200, 320};
-    for (int i = 0; i < 4; i++) rule(cr, 20, ys[i], 700, ys[i]);
-    for (int i = 0; i < 6; i++) rule(cr, xs[i], 20, xs[i], 320);
+    for (int i = 0; i < 4; i++)
+        rule(cr, 20, ys[i], 700, ys[i]);
+    for (int i = 0; i < 6; i++)
+        rule(cr, xs[i], 20, xs[i], 320);
     /* the merged column: no rule between the two days under it */
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_rectangle(cr, 472, 198, 86, 4);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
     const char *header[4] = {"9:00 - 10:00", "10:00 - 11:00", "11-11:15", "11:15 - 12"};
-    for (int c = 0; c < 4; c++) text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 55, 0);
+    for (int c = 0; c < 4; c++)
+        text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 55, 0);
     text(cr, "Monday", 85, 145, 0);
     text(cr, "Tuesday", 85, 260, 0);
     const char *mon[3] = {"Maths", "Science", "History"}, *tue[3] = {"English", "Art", "Music"};

@@ -42,7 +42,8 @@ static void test_row_only(void **state)
     cairo_surface_t *s;
     cairo_t *cr = canvas(760, 420, &s);
     int ys[5] = {40, 110, 180, 250, 320};
-    for (int i = 0; i < 5; i++) rule(cr, 40, ys[i], 720, ys[i]);
+    for (int i = 0; i < 5; i++)
+        rule(cr, 40, ys[i], 720, ys[i]);
     const char *days[4] = {"Day", "Monday", "Tuesday", "Friday"};
     for (int r = 0; r < 4; r++) {
         double cy = (ys[r] + ys[r + 1]) / 2.0;
@@ -107,8 +108,10 @@ static void test_ruled_grid_unchanged(void **state)
     cairo_surface_t *s;
     cairo_t *cr = canvas(640, 360, &s);
     int ys[3] = {40, 170, 300}, xs[4] = {40, 220, 400, 580};
-    for (int i = 0; i < 3; i++) rule(cr, 40, ys[i], 580, ys[i]);
-    for (int i = 0; i < 4; i++) rule(cr, xs[i], 40, xs[i], 300);
+    for (int i = 0; i < 3; i++)
+        rule(cr, 40, ys[i], 580, ys[i]);
+    for (int i = 0; i < 4; i++)
+        rule(cr, xs[i], 40, xs[i], 300);
     for (int r = 0; r < 2; r++)
         for (int c = 0; c < 3; c++) {
             double cx = (xs[c] + xs[c + 1]) / 2.0, cy = (ys[r] + ys[r + 1]) / 2.0;

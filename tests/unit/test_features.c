@@ -80,24 +80,34 @@ static void test_defs_errors(void **state)
     (void)state;
     expect_error("entities: [\n", "test.yaml: line");
     expect_error("[]", "(top level)");
-    expect_error(ENT "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: int}]}\n"
-                     "colour: blue\n",
+    expect_error(ENT
+                 "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: int}]}\n"
+                 "colour: blue\n",
                  "unknown key 'colour'");
     expect_error("feature_views: []\n", "entities");
-    expect_error(ENT "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: flot}]}\n",
+    expect_error(ENT
+                 "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: flot}]}\n",
                  "feature_views[0].features[0].type");
-    expect_error(ENT "feature_views:\n  - {name: v, entity: teacher, features: [{name: a, type: int}]}\n",
-                 "unknown entity 'teacher'");
-    expect_error(ENT "feature_views:\n  - {name: v, entity: doc, ttl_s: -5, features: [{name: a, type: int}]}\n",
-                 "feature_views[0].ttl_s");
-    expect_error(ENT "feature_views:\n  - {name: v, entity: doc, ttl_s: 1h, features: [{name: a, type: int}]}\n",
-                 "feature_views[0].ttl_s");
-    expect_error(ENT "feature_views:\n  - {name: Bad-Name, entity: doc, features: [{name: a, type: int}]}\n",
-                 "feature_views[0].name");
-    expect_error(ENT "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: int}, {name: a, type: float}]}\n",
+    expect_error(
+        ENT "feature_views:\n  - {name: v, entity: teacher, features: [{name: a, type: int}]}\n",
+        "unknown entity 'teacher'");
+    expect_error(
+        ENT
+        "feature_views:\n  - {name: v, entity: doc, ttl_s: -5, features: [{name: a, type: int}]}\n",
+        "feature_views[0].ttl_s");
+    expect_error(
+        ENT
+        "feature_views:\n  - {name: v, entity: doc, ttl_s: 1h, features: [{name: a, type: int}]}\n",
+        "feature_views[0].ttl_s");
+    expect_error(
+        ENT "feature_views:\n  - {name: Bad-Name, entity: doc, features: [{name: a, type: int}]}\n",
+        "feature_views[0].name");
+    expect_error(ENT "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: int}, "
+                     "{name: a, type: float}]}\n",
                  "duplicate feature name 'a'");
-    expect_error(ENT "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: int}]}\n"
-                     "  - {name: v, entity: doc, features: [{name: b, type: int}]}\n",
+    expect_error(ENT
+                 "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: int}]}\n"
+                 "  - {name: v, entity: doc, features: [{name: b, type: int}]}\n",
                  "duplicate feature view name 'v'");
     expect_error(ENT "feature_views:\n  - {name: v, entity: doc}\n", "feature_views[0].features");
     expect_error(ENT "feature_views:\n  - {name: v, entity: doc, features: [{type: int}]}\n",
@@ -108,9 +118,10 @@ static void test_defs_errors(void **state)
 
     /* Ambiguous bare names must be qualified. */
     ap_error err = {0};
-    fs_defs *d = parse(ENT "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: int}]}\n"
-                           "  - {name: w, entity: doc, features: [{name: a, type: int}]}\n",
-                       &err);
+    fs_defs *d =
+        parse(ENT "feature_views:\n  - {name: v, entity: doc, features: [{name: a, type: int}]}\n"
+                  "  - {name: w, entity: doc, features: [{name: a, type: int}]}\n",
+              &err);
     assert_non_null(d);
     size_t rv, rf;
     assert_int_equal(fs_defs_resolve(d, "a", &rv, &rf, &err), AP_ERR_INVALID);
@@ -143,7 +154,8 @@ static void test_crc16_and_slots(void **state)
     const char *open_only = "foo{bar";
     assert_int_equal(fs_key_slot(open_only, 7), fs_crc16(open_only, 7) & 16383);
     /* Every view of one entity shares a slot (the store's key layout). */
-    const char *k1 = "fs:{document:doc-42}:document_ocr", *k2 = "fs:{document:doc-42}:document_layout";
+    const char *k1 = "fs:{document:doc-42}:document_ocr",
+               *k2 = "fs:{document:doc-42}:document_layout";
     assert_int_equal(fs_key_slot(k1, strlen(k1)), fs_key_slot(k2, strlen(k2)));
 }
 
@@ -204,7 +216,7 @@ static void test_embedded_ttl_and_reopen(void **state)
     fs_store *s = open_store(f, AP_OK);
     int64_t now = fs_now_ms();
     write_json(s, 0, "d1", "{\"a\": 7, \"s\": \"x y\", \"x\": 0.5, \"b\": true}", now);
-    write_json(s, 0, "old", "{\"a\": 1}", now - 61000); /* past the 60 s TTL */
+    write_json(s, 0, "old", "{\"a\": 1}", now - 61000);    /* past the 60 s TTL */
     write_json(s, 1, "old", "{\"n\": 3}", now - 86400000); /* no TTL: never expires */
     write_json(s, 0, "d1", "{\"a\": 8}", now);             /* an update of one feature */
 

@@ -2,9 +2,9 @@
  * derivative of its forward, against central finite differences on every parameter of a
  * tiny model (h = 1e-2, |a - n| <= 5e-3 + 5e-2 |n|; at most 2% of the checks may miss, for
  * ReLU and max-pool kinks crossed by the step); a smaller batch reuses the arena and an
- * image's logits do not depend on the rest of its batch; LoRA's adapter gradients equal finite differences
- * of the merged weight; a model survives save/load bit for bit with its charset; images are
- * normalised (ink 1, paper 0) in either polarity; charset encode/decode round-trips. */
+ * image's logits do not depend on the rest of its batch; LoRA's adapter gradients equal finite
+ * differences of the merged weight; a model survives save/load bit for bit with its charset; images
+ * are normalised (ink 1, paper 0) in either polarity; charset encode/decode round-trips. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,8 +19,13 @@
 #include "nn/crnn.h"
 #include "nn/nn.h"
 
-static const nn_crnn_config TINY = {.height = 16, .conv = {3, 4, 4, 5}, .dim = 6, .blocks = 2,
-                                    .kernel = 3, .nclasses = 4, .dropout = 0.0f};
+static const nn_crnn_config TINY = {.height = 16,
+                                    .conv = {3, 4, 4, 5},
+                                    .dim = 6,
+                                    .blocks = 2,
+                                    .kernel = 3,
+                                    .nclasses = 4,
+                                    .dropout = 0.0f};
 
 enum { B = 2, W = 12, T = W / 4 };
 
@@ -34,8 +39,9 @@ static double model_loss(nn_crnn *m, float *dlogits)
     const float *logits = nn_crnn_forward(m, images, B, W, 0, 0);
     float losses[B];
     if (dlogits) memset(dlogits, 0, sizeof(float) * B * T * TINY.nclasses);
-    assert_int_equal(nn_ctc(losses, dlogits, logits, tlen, labels, llen, B, T, TINY.nclasses, 1.0f,
-                            NULL), AP_OK);
+    assert_int_equal(
+        nn_ctc(losses, dlogits, logits, tlen, labels, llen, B, T, TINY.nclasses, 1.0f, NULL),
+        AP_OK);
     return (double)losses[0] + losses[1];
 }
 
@@ -47,12 +53,14 @@ static void test_model_gradients(void **state)
     assert_int_equal(nn_crnn_new(&TINY, B, W, &m, &err), AP_OK);
     nn_crnn_init(m, 3);
     uint64_t rng = 5;
-    for (size_t i = 0; i < sizeof images / sizeof *images; i++) images[i] = nn_rng_uniform(&rng);
+    for (size_t i = 0; i < sizeof images / sizeof *images; i++)
+        images[i] = nn_rng_uniform(&rng);
     /* non-zero biases and gains so that every parameter matters */
     for (size_t i = 0; i < nn_crnn_ntensors(m); i++) {
         nn_tensor *t = nn_crnn_tensor(m, i);
         if (!t->matrix)
-            for (size_t k = 0; k < t->n; k++) t->data[k] += 0.2f * (nn_rng_uniform(&rng) - 0.5f);
+            for (size_t k = 0; k < t->n; k++)
+                t->data[k] += 0.2f * (nn_rng_uniform(&rng) - 0.5f);
     }
     float dlogits[B * T * 4];
     model_loss(m, dlogits);
@@ -82,7 +90,8 @@ static void test_model_gradients(void **state)
     float ref[T * 4];
     memcpy(ref, nn_crnn_forward(m, images + 16 * W, 1, W, 0, 0), sizeof ref);
     const float *lw = nn_crnn_forward(m, images, B, W, 0, 0);
-    for (int k = 0; k < T * 4; k++) assert_float_equal(ref[k], lw[T * 4 + k], 1e-4);
+    for (int k = 0; k < T * 4; k++)
+        assert_float_equal(ref[k], lw[T * 4 + k], 1e-4);
     free(g);
     nn_crnn_free(m);
 }
@@ -93,9 +102,12 @@ static void test_lora_gradients(void **state)
     enum { O = 4, I = 5, R = 2 };
     float W0[O * I], A[R * I], Bm[O * R], Wm[O * I], Rw[O * I], dA[R * I] = {0}, dB[O * R] = {0};
     uint64_t rng = 9;
-    for (int i = 0; i < O * I; i++) W0[i] = nn_rng_normal(&rng), Rw[i] = nn_rng_normal(&rng);
-    for (int i = 0; i < R * I; i++) A[i] = nn_rng_normal(&rng);
-    for (int i = 0; i < O * R; i++) Bm[i] = nn_rng_normal(&rng);
+    for (int i = 0; i < O * I; i++)
+        W0[i] = nn_rng_normal(&rng), Rw[i] = nn_rng_normal(&rng);
+    for (int i = 0; i < R * I; i++)
+        A[i] = nn_rng_normal(&rng);
+    for (int i = 0; i < O * R; i++)
+        Bm[i] = nn_rng_normal(&rng);
     const float mask[R] = {1.0f, 0.0f}, scale = 1.5f;
     /* L = sum(W * Rw) so dL/dW = Rw */
     nn_lora_backward(dA, dB, Rw, A, Bm, mask, O, I, R, scale);
@@ -109,7 +121,8 @@ static void test_lora_gradients(void **state)
                 vars[v][i] = keep + (s ? -1e-2f : 1e-2f);
                 nn_lora_merge(Wm, W0, A, Bm, mask, O, I, R, scale);
                 l[s] = 0;
-                for (int k = 0; k < O * I; k++) l[s] += (double)Wm[k] * Rw[k];
+                for (int k = 0; k < O * I; k++)
+                    l[s] += (double)Wm[k] * Rw[k];
             }
             vars[v][i] = keep;
             double num = (l[0] - l[1]) / 2e-2;
@@ -155,14 +168,15 @@ static void test_image_and_charset(void **state)
         PIX *pix = pixCreate(40, 20, 8);
         pixSetAllArbitrary(pix, polarity ? 30 : 230);
         for (int x = 10; x < 14; x++)
-            for (int y = 2; y < 18; y++) pixSetPixel(pix, x, y, polarity ? 220 : 20);
+            for (int y = 2; y < 18; y++)
+                pixSetPixel(pix, x, y, polarity ? 220 : 20);
         float out[16 * 64];
         int w;
         ap_error err;
         assert_int_equal(nn_image_from_pix(out, &w, pix, 16, 64, &err), AP_OK);
-        assert_int_equal(w, 32); /* 40 * 16/20 = 32 */
-        assert_true(out[8 * w + 2] < 0.1f);  /* paper */
-        assert_true(out[8 * w + 9] > 0.9f);  /* the stroke at x 10..13 -> 8..10 */
+        assert_int_equal(w, 32);            /* 40 * 16/20 = 32 */
+        assert_true(out[8 * w + 2] < 0.1f); /* paper */
+        assert_true(out[8 * w + 9] > 0.9f); /* the stroke at x 10..13 -> 8..10 */
         pixDestroy(&pix);
     }
     nn_charset cs;
@@ -170,11 +184,16 @@ static void test_image_and_charset(void **state)
     assert_int_equal(nn_charset_parse(&cs, "ab\xc3\xa9 1", &err), AP_OK);
     assert_int_equal(cs.n, 5);
     int cls[8];
-    assert_int_equal(nn_charset_encode(&cs, "1 \xc3\xa9" "a", cls, 8), 4);
+    assert_int_equal(nn_charset_encode(&cs,
+                                       "1 \xc3\xa9"
+                                       "a",
+                                       cls, 8),
+                     4);
     assert_int_equal(cls[0], 5), assert_int_equal(cls[2], 3);
     char text[16];
     nn_charset_decode(&cs, cls, 4, text, sizeof text);
-    assert_string_equal(text, "1 \xc3\xa9" "a");
+    assert_string_equal(text, "1 \xc3\xa9"
+                              "a");
     assert_int_equal(nn_charset_encode(&cs, "x", cls, 8), -1);
     assert_int_equal(nn_charset_encode(&cs, "aaaaaaaaa", cls, 8), -1);
     nn_charset_free(&cs);

@@ -23,7 +23,8 @@ static uint64_t rng = 42;
 
 static void fill(float *x, size_t n, float scale)
 {
-    for (size_t i = 0; i < n; i++) x[i] = scale * (2.0f * nn_rng_uniform(&rng) - 1.0f);
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * (2.0f * nn_rng_uniform(&rng) - 1.0f);
 }
 
 /* A layer under test: forward() computes out from the current inputs and returns
@@ -53,7 +54,8 @@ static void check_grad(forward_fn f, void *ctx, float *x, const float *g, size_t
 static double dot(const float *a, const float *b, size_t n)
 {
     double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
     return s;
 }
 
@@ -78,10 +80,12 @@ static void run_conv(int kh, int kw)
     size_t nw = (size_t)c.Cout * c.Cin * kh * kw, ncol = (size_t)c.Cin * kh * kw * c.B * c.H * c.W;
     c.inp = malloc(ni * 4), c.w = malloc(nw * 4), c.b = malloc(c.Cout * 4), c.out = malloc(no * 4);
     c.col = malloc(ncol * 4), c.R = malloc(no * 4);
-    float *dcol = malloc(ncol * 4), *di = calloc(ni, 4), *dw = calloc(nw, 4), *db = calloc(c.Cout, 4);
+    float *dcol = malloc(ncol * 4), *di = calloc(ni, 4), *dw = calloc(nw, 4),
+          *db = calloc(c.Cout, 4);
     fill(c.inp, ni, 1), fill(c.w, nw, 1), fill(c.b, c.Cout, 1), fill(c.R, no, 1);
     conv_f(&c);
-    nn_conv2d_backward(di, dw, db, c.col, dcol, c.R, c.inp, c.w, c.B, c.Cin, c.H, c.W, c.Cout, kh, kw);
+    nn_conv2d_backward(di, dw, db, c.col, dcol, c.R, c.inp, c.w, c.B, c.Cin, c.H, c.W, c.Cout, kh,
+                       kw);
     check_grad(conv_f, &c, c.inp, di, ni, 1e-2f, "conv dinp");
     check_grad(conv_f, &c, c.w, dw, nw, 1e-2f, "conv dw");
     check_grad(conv_f, &c, c.b, db, c.Cout, 1e-2f, "conv db");
@@ -116,7 +120,8 @@ static void test_maxpool_relu(void **state)
     float inp[72], out[18], R[18], di[72] = {0};
     int idx[18];
     /* distinct values at least 0.01 apart: h = 1e-3 never changes the argmax */
-    for (int i = 0; i < 72; i++) inp[i] = (float)((i * 37) % 72) * 0.01f;
+    for (int i = 0; i < 72; i++)
+        inp[i] = (float)((i * 37) % 72) * 0.01f;
     fill(R, 18, 1);
     pool_ctx c = {inp, out, R, idx};
     pool_f(&c);
@@ -124,11 +129,13 @@ static void test_maxpool_relu(void **state)
     check_grad(pool_f, &c, inp, di, 72, 1e-3f, "pool dinp");
 
     float x[64], y[64], r[64], dx[64] = {0};
-    for (int i = 0; i < 64; i++) x[i] = (i % 2 ? 1.0f : -1.0f) * (0.1f + 0.01f * (float)i);
+    for (int i = 0; i < 64; i++)
+        x[i] = (i % 2 ? 1.0f : -1.0f) * (0.1f + 0.01f * (float)i);
     fill(r, 64, 1);
     nn_relu_forward(y, x, 64);
     nn_relu_backward(dx, r, y, 64);
-    for (int i = 0; i < 64; i++) assert_float_equal(dx[i], x[i] > 0 ? r[i] : 0.0f, 0.0f);
+    for (int i = 0; i < 64; i++)
+        assert_float_equal(dx[i], x[i] > 0 ? r[i] : 0.0f, 0.0f);
 }
 
 /* ---- GELU, dropout ---- */
@@ -165,9 +172,11 @@ static void test_gelu_dropout(void **state)
     }
     assert_true(zeros > 10 && zeros < 40);
     nn_dropout_backward(d2, R, mask, 50);
-    for (int i = 0; i < 50; i++) assert_float_equal(d2[i], R[i] * mask[i], 0.0f);
+    for (int i = 0; i < 50; i++)
+        assert_float_equal(d2[i], R[i] * mask[i], 0.0f);
     nn_dropout_forward(y, mask, x, 50, 0.0f, &r);
-    for (int i = 0; i < 50; i++) assert_float_equal(y[i], x[i], 0.0f);
+    for (int i = 0; i < 50; i++)
+        assert_float_equal(y[i], x[i], 0.0f);
 }
 
 /* ---- linear ---- */
@@ -233,7 +242,8 @@ static void test_adjoints(void **state)
     assert_float_equal(dot(col, y, B * T * K * D), dot(x, dx, B * T * D), 1e-4);
     /* the middle tap is the identity */
     for (int i = 0; i < B * T; i++)
-        for (int d = 0; d < D; d++) assert_float_equal(col[(i * K + 1) * D + d], x[i * D + d], 0);
+        for (int d = 0; d < D; d++)
+            assert_float_equal(col[(i * K + 1) * D + d], x[i * D + d], 0);
 
     enum { C = 3, H = 2, W = 4 };
     float a[C * B * H * W], o[C * B * H * W], r[C * B * H * W], da[C * B * H * W] = {0};
@@ -263,22 +273,28 @@ static double brute_ctc(double *grad, const float *z, int T, int K, const int *l
     double y[8 * 4];
     for (int t = 0; t < T; t++) {
         double s = 0;
-        for (int k = 0; k < K; k++) s += exp(z[t * K + k]);
-        for (int k = 0; k < K; k++) y[t * K + k] = exp(z[t * K + k]) / s;
+        for (int k = 0; k < K; k++)
+            s += exp(z[t * K + k]);
+        for (int k = 0; k < K; k++)
+            y[t * K + k] = exp(z[t * K + k]) / s;
     }
     double p = 0, occ[8 * 4] = {0};
     int npaths = 1;
-    for (int t = 0; t < T; t++) npaths *= K;
+    for (int t = 0; t < T; t++)
+        npaths *= K;
     for (int code = 0; code < npaths; code++) {
         int path[8], c = code, out[8];
         double pp = 1;
-        for (int t = 0; t < T; t++) path[t] = c % K, c /= K, pp *= y[t * K + path[t]];
+        for (int t = 0; t < T; t++)
+            path[t] = c % K, c /= K, pp *= y[t * K + path[t]];
         int n = collapse_path(out, path, T);
         if (n != L || memcmp(out, label, sizeof(int) * (size_t)L) != 0) continue;
         p += pp;
-        for (int t = 0; t < T; t++) occ[t * K + path[t]] += pp;
+        for (int t = 0; t < T; t++)
+            occ[t * K + path[t]] += pp;
     }
-    for (int i = 0; i < T * K; i++) grad[i] = y[i] - occ[i] / p;
+    for (int i = 0; i < T * K; i++)
+        grad[i] = y[i] - occ[i] / p;
     return -log(p);
 }
 
@@ -293,12 +309,14 @@ static void test_ctc_brute_force(void **state)
         fill(z, T * K, 2);
         const int *lab = labels[c];
         int tlen = T, skipped = -1;
-        assert_int_equal(nn_ctc(&loss, g, z, &tlen, &lab, &lens[c], 1, T, K, 1.0f, &skipped), AP_OK);
+        assert_int_equal(nn_ctc(&loss, g, z, &tlen, &lab, &lens[c], 1, T, K, 1.0f, &skipped),
+                         AP_OK);
         assert_int_equal(skipped, 0);
         double bg[T * K];
         double bl = brute_ctc(bg, z, T, K, lab, lens[c]);
         assert_true(fabs(loss - bl) <= 1e-4 * fabs(bl) + 1e-5);
-        for (int i = 0; i < T * K; i++) assert_true(fabs(g[i] - bg[i]) <= 1e-4);
+        for (int i = 0; i < T * K; i++)
+            assert_true(fabs(g[i] - bg[i]) <= 1e-4);
     }
     /* "aa" needs 3 frames: with 2 it is impossible, skipped, no gradient */
     float z[2 * K] = {0}, g[2 * K] = {0}, loss = -1;
@@ -307,7 +325,8 @@ static void test_ctc_brute_force(void **state)
     assert_int_equal(nn_ctc(&loss, g, z, &tlen, &lab, &len, 1, 2, K, 1.0f, &skipped), AP_OK);
     assert_int_equal(skipped, 1);
     assert_float_equal(loss, 0.0f, 0.0f);
-    for (int i = 0; i < 2 * K; i++) assert_float_equal(g[i], 0.0f, 0.0f);
+    for (int i = 0; i < 2 * K; i++)
+        assert_float_equal(g[i], 0.0f, 0.0f);
 }
 
 /* A long sequence must not underflow: the loss stays finite where the plain product is 0. */
@@ -317,7 +336,8 @@ static void test_ctc_long(void **state)
     enum { T = 400, K = 50 };
     float *z = calloc(T * K, 4), loss;
     int lab[100];
-    for (int i = 0; i < 100; i++) lab[i] = 1 + i % (K - 1);
+    for (int i = 0; i < 100; i++)
+        lab[i] = 1 + i % (K - 1);
     const int *l = lab;
     int tlen = T, len = 100;
     assert_int_equal(nn_ctc(&loss, NULL, z, &tlen, &l, &len, 1, T, K, 1.0f, NULL), AP_OK);
@@ -339,13 +359,16 @@ static void test_decode(void **state)
         int labs[4];
         for (int L = 0; L <= 4; L++) {
             int count = 1;
-            for (int i = 0; i < L; i++) count *= K - 1;
+            for (int i = 0; i < L; i++)
+                count *= K - 1;
             for (int code = 0; code < count; code++) {
                 int c = code;
-                for (int i = 0; i < L; i++) labs[i] = 1 + c % (K - 1), c /= K - 1;
+                for (int i = 0; i < L; i++)
+                    labs[i] = 1 + c % (K - 1), c /= K - 1;
                 double g[T * K];
                 int minT = L;
-                for (int i = 1; i < L; i++) minT += labs[i] == labs[i - 1];
+                for (int i = 1; i < L; i++)
+                    minT += labs[i] == labs[i - 1];
                 if (minT > T) continue;
                 double p = exp(-brute_ctc(g, z, T, K, labs, L));
                 if (p > best) best = p, bestn = L, memcpy(bestl, labs, sizeof labs);
@@ -355,7 +378,8 @@ static void test_decode(void **state)
         float conf;
         assert_int_equal(nn_beam_decode(out, &n, &conf, z, T, K, 8, 64), AP_OK);
         assert_int_equal(n, bestn);
-        for (int i = 0; i < n; i++) assert_int_equal(out[i], bestl[i]);
+        for (int i = 0; i < n; i++)
+            assert_int_equal(out[i], bestl[i]);
         assert_true(conf > 0.0f && conf <= 1.0f);
     }
     /* greedy: argmax per frame, repeats merged, blanks dropped */
@@ -396,11 +420,11 @@ int main(void)
 {
     nn_set_threads(1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_conv2d),        cmocka_unit_test(test_maxpool_relu),
-        cmocka_unit_test(test_gelu_dropout),  cmocka_unit_test(test_linear),
-        cmocka_unit_test(test_layernorm),     cmocka_unit_test(test_adjoints),
+        cmocka_unit_test(test_conv2d),          cmocka_unit_test(test_maxpool_relu),
+        cmocka_unit_test(test_gelu_dropout),    cmocka_unit_test(test_linear),
+        cmocka_unit_test(test_layernorm),       cmocka_unit_test(test_adjoints),
         cmocka_unit_test(test_ctc_brute_force), cmocka_unit_test(test_ctc_long),
-        cmocka_unit_test(test_decode),        cmocka_unit_test(test_optim),
+        cmocka_unit_test(test_decode),          cmocka_unit_test(test_optim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

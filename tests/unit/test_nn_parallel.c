@@ -20,7 +20,8 @@
 static void count_range(void *ctx, size_t lo, size_t hi)
 {
     unsigned char *seen = ctx;
-    for (size_t i = lo; i < hi; i++) seen[i]++;
+    for (size_t i = lo; i < hi; i++)
+        seen[i]++;
 }
 
 static void test_cover(void **state)
@@ -35,7 +36,8 @@ static void test_cover(void **state)
             for (size_t g = 0; g < sizeof grains / sizeof *grains; g++) {
                 memset(seen, 0, sizeof seen);
                 nn_par_for(ns[a], grains[g], count_range, seen);
-                for (size_t i = 0; i < ns[a]; i++) assert_int_equal(seen[i], 1);
+                for (size_t i = 0; i < ns[a]; i++)
+                    assert_int_equal(seen[i], 1);
             }
     }
     nn_par_for(0, 1, count_range, NULL); /* nothing to do, fn never called */
@@ -45,7 +47,8 @@ static void test_cover(void **state)
 static void *caller(void *arg)
 {
     unsigned char *seen = arg;
-    for (int r = 0; r < 200; r++) nn_par_for(5000, 1, count_range, seen);
+    for (int r = 0; r < 200; r++)
+        nn_par_for(5000, 1, count_range, seen);
     return NULL;
 }
 
@@ -68,8 +71,13 @@ static void test_two_callers(void **state)
 
 /* One step at the given pool thread count; out gets logits, gradients, parameters. */
 enum { SB = 6, SH = 32, SW = 96, ST = SW / 4, SK = 5 };
-static const nn_crnn_config SMALL = {.height = SH, .conv = {8, 8, 12, 12}, .dim = 24, .blocks = 2,
-                                     .kernel = 3, .nclasses = SK, .dropout = 0.2f};
+static const nn_crnn_config SMALL = {.height = SH,
+                                     .conv = {8, 8, 12, 12},
+                                     .dim = 24,
+                                     .blocks = 2,
+                                     .kernel = 3,
+                                     .nclasses = SK,
+                                     .dropout = 0.2f};
 
 static void one_step(int threads, float *out, size_t nout)
 {
@@ -80,8 +88,10 @@ static void one_step(int threads, float *out, size_t nout)
     nn_crnn_init(m, 11);
     static float images[SB * SH * SW], dlogits[SB * ST * SK];
     uint64_t rng = 9;
-    for (size_t i = 0; i < sizeof images / sizeof *images; i++) images[i] = nn_rng_uniform(&rng);
-    static const int l0[] = {1, 2, 3}, l1[] = {4}, l2[] = {2, 2}, l3[] = {1}, l4[] = {3, 4}, l5[] = {1, 1, 1};
+    for (size_t i = 0; i < sizeof images / sizeof *images; i++)
+        images[i] = nn_rng_uniform(&rng);
+    static const int l0[] = {1, 2, 3}, l1[] = {4}, l2[] = {2, 2}, l3[] = {1}, l4[] = {3, 4},
+                     l5[] = {1, 1, 1};
     const int *labels[SB] = {l0, l1, l2, l3, l4, l5}, llen[SB] = {3, 1, 2, 1, 2, 3};
     int tlen[SB] = {ST, ST - 2, ST, 5, ST, ST - 1};
     const float *logits = nn_crnn_forward(m, images, SB, SW, 1, 42);
@@ -90,12 +100,14 @@ static void one_step(int threads, float *out, size_t nout)
     memcpy(out, logits, sizeof(float) * nl);
     float losses[SB];
     memset(dlogits, 0, sizeof dlogits);
-    assert_int_equal(nn_ctc(losses, dlogits, logits, tlen, labels, llen, SB, ST, SK, 1.0f / SB, NULL), AP_OK);
+    assert_int_equal(
+        nn_ctc(losses, dlogits, logits, tlen, labels, llen, SB, ST, SK, 1.0f / SB, NULL), AP_OK);
     nn_crnn_zero_grad(m);
     nn_crnn_backward(m, dlogits);
     memcpy(out + nl, nn_crnn_grads(m), sizeof(float) * np);
     float *mom = calloc(2 * np, sizeof(float));
-    nn_adamw opt = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.01f};
+    nn_adamw opt = {
+        .lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .weight_decay = 0.01f};
     nn_adamw_update(nn_crnn_params(m), nn_crnn_grads(m), mom, mom + np, np, &opt, 1, 1);
     memcpy(out + nl + np, nn_crnn_params(m), sizeof(float) * np);
     free(mom);

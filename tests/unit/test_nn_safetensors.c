@@ -72,7 +72,8 @@ static ap_status parse_hdr(const char *json, size_t ndata)
 {
     size_t hl = strlen(json), len = 8 + hl + ndata;
     unsigned char *buf = calloc(1, len);
-    for (int i = 0; i < 8; i++) buf[i] = (unsigned char)((uint64_t)hl >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        buf[i] = (unsigned char)((uint64_t)hl >> (8 * i));
     memcpy(buf + 8, json, hl);
     nn_st_file *f;
     ap_error err;
@@ -84,24 +85,40 @@ static ap_status parse_hdr(const char *json, size_t ndata)
 static void test_hostile(void **state)
 {
     (void)state;
-    assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8), AP_OK);
+    assert_int_equal(
+        parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8), AP_OK);
     assert_int_equal(parse_hdr("{}", 0), AP_OK);
     /* offsets past the data */
-    assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4), AP_ERR_INVALID);
+    assert_int_equal(
+        parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4),
+        AP_ERR_INVALID);
     /* shape disagrees with the byte range */
-    assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8), AP_ERR_INVALID);
+    assert_int_equal(
+        parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8),
+        AP_ERR_INVALID);
     /* overlap */
     assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                               "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12),
+                               "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                               12),
                      AP_ERR_INVALID);
     /* overflowing shape product */
     assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],"
-                               "\"data_offsets\":[0,0]}}", 0), AP_ERR_INVALID);
-    assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}", 0), AP_ERR_INVALID);
-    assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4), AP_ERR_UNSUPPORTED);
-    assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,1,1],\"data_offsets\":[0,4]}}", 4),
+                               "\"data_offsets\":[0,0]}}",
+                               0),
                      AP_ERR_INVALID);
-    assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", 4), AP_ERR_INVALID);
+    assert_int_equal(
+        parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,0]}}", 0),
+        AP_ERR_INVALID);
+    assert_int_equal(
+        parse_hdr("{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4),
+        AP_ERR_UNSUPPORTED);
+    assert_int_equal(
+        parse_hdr(
+            "{\"a\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,1,1],\"data_offsets\":[0,4]}}", 4),
+        AP_ERR_INVALID);
+    assert_int_equal(
+        parse_hdr("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", 4),
+        AP_ERR_INVALID);
     assert_int_equal(parse_hdr("{\"a\":3}", 0), AP_ERR_INVALID);
     assert_int_equal(parse_hdr("[1,2]", 0), AP_ERR_INVALID);
     assert_int_equal(parse_hdr("{\"a\":{\"dtype\":\"F32\"", 0), AP_ERR_INVALID);
@@ -158,7 +175,8 @@ static void test_fuzz(void **state)
                 const int64_t *sh;
                 const char *name = nn_st_name(f, i, &nd, &sh);
                 size_t cnt = 1;
-                for (int d = 0; d < nd; d++) cnt *= (size_t)sh[d];
+                for (int d = 0; d < nd; d++)
+                    cnt *= (size_t)sh[d];
                 float *dst = malloc(4 * (cnt ? cnt : 1));
                 assert_int_equal(nn_st_copy(f, name, dst, nd, sh, &err), AP_OK);
                 free(dst);

@@ -22,8 +22,13 @@ static void test_engine(void **state)
     snprintf(dir, sizeof dir, "/tmp/aipipe_ocr_crnn_%ld", (long)getpid());
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     assert_int_equal(mkdir(dir, 0755), 0);
-    nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
-                        .nclasses = 4, .dropout = 0};
+    nn_crnn_config c = {.height = 16,
+                        .conv = {2, 2, 4, 4},
+                        .dim = 8,
+                        .blocks = 1,
+                        .kernel = 3,
+                        .nclasses = 4,
+                        .dropout = 0};
     nn_crnn *m;
     ap_error err;
     assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
@@ -40,7 +45,8 @@ static void test_engine(void **state)
     pixSetAllArbitrary(pix, 240);
     for (int line = 0; line < 2; line++)
         for (int x = 10; x < 100; x += 7)
-            for (int y = 8 + 30 * line; y < 20 + 30 * line; y++) pixSetPixel(pix, x, y, 10);
+            for (int y = 8 + 30 * line; y < 20 + 30 * line; y++)
+                pixSetPixel(pix, x, y, 10);
     ocr_params lp = {.layout = OCR_LAYOUT_LINE}, bp = {.layout = OCR_LAYOUT_BLOCK};
     ocr_result r;
     assert_int_equal(ocr_recognize(e, pix, &lp, &r, &err), AP_OK);

@@ -32,8 +32,15 @@ static void test_model_uris(void **state)
     assert_string_equal(r.version, "");
     assert_string_equal(r.stage, "");
     assert_string_equal(r.alias, "");
-    const char *bad[] = {"", "ocr/3", "models:/", "models://3", "models:/ocr/", "models:/ocr/3/x",
-                         "models:/ocr@", "models:/a/b@c", "runs:/abc/model"};
+    const char *bad[] = {"",
+                         "ocr/3",
+                         "models:/",
+                         "models://3",
+                         "models:/ocr/",
+                         "models:/ocr/3/x",
+                         "models:/ocr@",
+                         "models:/a/b@c",
+                         "runs:/abc/model"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(regc_parse_model_uri(bad[i], &r, NULL), AP_ERR_INVALID);
 }
@@ -41,9 +48,10 @@ static void test_model_uris(void **state)
 static void test_version_json(void **state)
 {
     (void)state;
-    json_t *mv = json_pack("{s:s,s:i,s:s,s:s,s:I,s:[{s:s,s:s}]}", "name", "ocr", "version", 7,
-                           "current_stage", "Production", "source", "s3://b/m", "creation_timestamp",
-                           (json_int_t)1700000000123, "tags", "key", "engine", "value", "crnn");
+    json_t *mv =
+        json_pack("{s:s,s:i,s:s,s:s,s:I,s:[{s:s,s:s}]}", "name", "ocr", "version", 7,
+                  "current_stage", "Production", "source", "s3://b/m", "creation_timestamp",
+                  (json_int_t)1700000000123, "tags", "key", "engine", "value", "crnn");
     regc_version v;
     assert_int_equal(regc_version_from_json(mv, &v, NULL), AP_OK);
     assert_string_equal(v.version, "7");
