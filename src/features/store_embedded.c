@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "core/testable.h"
 #include "features/store_internal.h"
@@ -431,21 +432,6 @@ out:
     return st;
 }
 
-static ap_status mkdirs_for(const char *path, ap_error *err)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return ap_fail(err, AP_ERR_CONFIG, "feature store path is too long");
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return ap_fail(err, AP_ERR_IO, "%s: cannot create: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    return AP_OK;
-}
-
 static void emb_close(void *b)
 {
     emb_store *s = b;
@@ -480,7 +466,7 @@ static ap_status emb_open(const fs_options *o, void **out, ap_error *err)
         st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((st = mkdirs_for(path, err)) != AP_OK) goto fail;
+    if ((st = files_mkdir_parents(path, err)) != AP_OK) goto fail;
     snprintf(lockpath, sizeof lockpath, "%s.lock", path);
     s->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (s->lock_fd < 0) {

@@ -33,23 +33,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/files.h"
 #include "registry/reg_store_driver.h"
-
-static int mkdir_parents(const char *path)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -1;
-    char *slash = strrchr(buf, '/');
-    if (!slash || slash == buf) return 0;
-    *slash = '\0';
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
 
 #define STMT_CACHE 48
 
@@ -171,9 +156,10 @@ static ap_status sqlite_connect(const reg_store_options *opts, void **out, ap_er
     *out = NULL;
     const char *path = opts->uri + strlen("sqlite:///");
     if (!*path) return ap_fail(err, AP_ERR_CONFIG, "sqlite URI '%s' names no file", opts->uri);
-    if (strcmp(path, ":memory:") != 0 && mkdir_parents(path) != 0)
-        return ap_fail(err, AP_ERR_IO, "sqlite: cannot create the directory of '%s': %s", path,
-                       strerror(errno));
+    if (strcmp(path, ":memory:") != 0) {
+        ap_status made = files_mkdir_parents(path, err);
+        if (made != AP_OK) return made;
+    }
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(
         path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);

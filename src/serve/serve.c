@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "core/signals.h"
 #include "serve/serve_internal.h"
@@ -269,19 +270,6 @@ static ap_status validate(const cfg *c, ap_error *err)
     return AP_OK;
 }
 
-static int mkdir_p(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Loads the model (serve_models.c: registry, cache or the ocr.* engine), one engine per
  * inference slot. The engines live in the model, which can be swapped while serving. */
 static ap_status open_engines(serve_ctx *sc, size_t count, size_t queue, ap_error *err)
@@ -351,9 +339,8 @@ int serve_main(int argc, char **argv)
         sc.allowed_dirs[i] = cfg_list_item(sc.cfg, "paths.allowed_dirs", i);
 
     const char *cache = cfg_str(sc.cfg, "models.cache_dir");
-    if (mkdir_p(cache) != 0) {
-        log_error("models.cache_dir (env MODEL_CACHE_DIR): cannot create '%s': %s", cache,
-                  strerror(errno));
+    if (files_mkdir_p(cache, &err) != AP_OK) {
+        log_error("models.cache_dir (env MODEL_CACHE_DIR): %s", err.msg);
         goto out;
     }
     if (open_engines(&sc, slots, queue, &err) != AP_OK) {

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "core/upload.h"
 #include "registry/artifact.h"
@@ -189,19 +190,6 @@ out:
 
 /* ---- the cache ---- */
 
-static int mkdir_p(const char *path)
-{
-    char buf[PATH_MAX + 512];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* A version's metadata, kept beside its directory so a registry-less start knows it. */
 static void cache_write_meta(serve_models *ld, const regc_version *v)
 {
@@ -269,7 +257,8 @@ static ap_status cache_fetch(serve_models *ld, regc_client *rc, const regc_versi
     if ((size_t)snprintf(parent, sizeof parent, "%s/%s", ld->cache, v->name) >= sizeof parent ||
         (size_t)snprintf(dir, dsize, "%s/%s", parent, v->version) >= dsize)
         return ap_fail(err, AP_ERR_INVALID, "model cache path too long for '%s'", v->name);
-    if (mkdir_p(parent) != 0) return ap_fail(err, AP_ERR_IO, "%s: %s", parent, strerror(errno));
+    ap_status made = files_mkdir_p(parent, err);
+    if (made != AP_OK) return made;
     struct stat sb;
     ap_status st = AP_OK;
     if (stat(dir, &sb) != 0) {

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "document/eval.h"
@@ -85,23 +86,6 @@ static ap_status path_join(char *out, size_t size, ap_error *err, const char *fm
     int n = vsnprintf(out, size, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= size) return ap_fail(err, AP_ERR_INVALID, "path too long");
-    return AP_OK;
-}
-
-static ap_status mkdir_p(const char *path, ap_error *err)
-{
-    char buf[PATH_MAX];
-    if (strlen(path) >= sizeof buf) return ap_fail(err, AP_ERR_INVALID, "%s: path too long", path);
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return ap_fail(err, AP_ERR_IO, "%s: cannot create: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return ap_fail(err, AP_ERR_IO, "%s: cannot create: %s", buf, strerror(errno));
     return AP_OK;
 }
 
@@ -467,7 +451,7 @@ static ap_status export_model(const pl_ctx *ctx, const char *model_dir, char *ou
 {
     ap_status st = path_join(out, size, err, "%s/export", ctx->o->work_dir);
     if (st == AP_OK) st = rm_rf(out, err);
-    if (st == AP_OK) st = mkdir_p(out, err);
+    if (st == AP_OK) st = files_mkdir_p(out, err);
     if (st != AP_OK) return st;
     DIR *d = opendir(model_dir);
     if (!d) return ap_fail(err, AP_ERR_IO, "%s: cannot open: %s", model_dir, strerror(errno));
@@ -659,7 +643,7 @@ static ap_status step_prepare(pl_ctx *ctx, json_t *outputs, ap_error *err)
     ap_status st;
     if ((st = path_join(train_dir, sizeof train_dir, err, "%s/data/train", o->work_dir)) ||
         (st = path_join(heldout, sizeof heldout, err, "%s/data/heldout", o->work_dir)) ||
-        (st = mkdir_p(train_dir, err)) || (st = mkdir_p(heldout, err)))
+        (st = files_mkdir_p(train_dir, err)) || (st = files_mkdir_p(heldout, err)))
         return st;
     dg_options d = {.count = o->train_docs,
                     .seed = o->seed,
@@ -715,7 +699,7 @@ static ap_status resolve_base(pl_ctx *ctx, char *out, size_t size, ap_error *err
         !exists(out)) {
         char parent[PATH_MAX];
         if ((st = path_join(parent, sizeof parent, err, "%s/base", o->work_dir)) == AP_OK &&
-            (st = mkdir_p(parent, err)) == AP_OK)
+            (st = files_mkdir_p(parent, err)) == AP_OK)
             st = regc_download_version(ctx->reg, &v, out, err);
     }
     regc_version_free(&v);
@@ -961,7 +945,7 @@ static ap_status baseline_scores(pl_ctx *ctx, const regc_version *prod, json_t *
         return AP_OK;
     }
     json_decref(c);
-    if ((st = mkdir_p(parent, err)) != AP_OK) return st;
+    if ((st = files_mkdir_p(parent, err)) != AP_OK) return st;
     if (!exists(dir) && (st = regc_download_version(ctx->reg, prod, dir, err)) != AP_OK) return st;
     const char *engine = json_string_value(json_object_get(prod->tags, "engine"));
     const char *lang = json_string_value(json_object_get(prod->tags, "language"));
@@ -1178,7 +1162,7 @@ static ap_status write_params(const pl_ctx *ctx, ap_error *err)
     static const char *const modes[] = {"base", "lora", "distill"};
     char path[PATH_MAX];
     ap_status st = path_join(path, sizeof path, err, "%s/run", o->work_dir);
-    if (st == AP_OK) st = mkdir_p(path, err);
+    if (st == AP_OK) st = files_mkdir_p(path, err);
     if (st == AP_OK) st = path_join(path, sizeof path, err, "%s/run/params.json", o->work_dir);
     if (st != AP_OK) return st;
     json_t *p =
@@ -1204,7 +1188,7 @@ ap_status pl_run(const pl_options *o, int only, ap_error *err)
     char path[PATH_MAX];
     ap_status st = compute_hashes(&ctx, err);
     if (st == AP_OK) st = path_join(path, sizeof path, err, "%s/state", o->work_dir);
-    if (st == AP_OK) st = mkdir_p(path, err);
+    if (st == AP_OK) st = files_mkdir_p(path, err);
     if (st == AP_OK) st = write_params(&ctx, err);
     if (st != AP_OK) return st;
     if (o->tracking_uri && *o->tracking_uri) {
