@@ -13,7 +13,7 @@
  *   4. without a day axis but with a column of times, each row is an event and the days
  *      come from a heading that names them ("Monday, Tuesday, Thursday");
  *   5. anything else is not a timetable: its text, with the text outside the tables,
- *      feeds the header fields (Teacher:, Class:, Term:, a year).
+ *      feeds the header fields (document/header.h).
  * Nothing here knows a school, a subject or a layout: only days, times and geometry. */
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 
 #include "core/sbuf.h"
 #include "document/grid.h"
+#include "document/header.h"
 #include "document/timeparse.h"
 
 #define ALL_WEEKDAYS 0x1fu
@@ -333,6 +334,15 @@ typedef struct ctx {
     int low_conf;
 } ctx;
 
+/* A cell's lines as lines of the header text (the header fields are read from it). */
+static void add_cell_header(ctx *cx, const tt_cell *cell)
+{
+    for (size_t k = 0; k < cell->nlines; k++) {
+        sbuf_puts(&cx->header, cell->lines[k].text);
+        sbuf_puts(&cx->header, "\n");
+    }
+}
+
 static int round5(double minutes)
 {
     return (int)((minutes + 2.5) / 5.0) * 5;
@@ -435,6 +445,16 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
         if (c->col + c->ncols > data_col) data_col = c->col + c->ncols;
         for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++)
             row_days[r] |= days;
+    }
+
+    /* Text with no time and no day above the body or before the day labels is not the
+     * timetable's: a title the reader took in as the top row, a corner cell naming the
+     * class. It joins the header text. */
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *c = &t->cells[i];
+        if (!ci[i].ntimes && !ci[i].day_label &&
+            (c->row + c->nrows <= first_row || c->col + c->ncols <= label_col))
+            add_cell_header(cx, c);
     }
 
     /* The header: time of each column edge, for cells starting and ending there. */
@@ -568,6 +588,9 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
                 (name_cell < 0 || ci[i].letters > ci[name_cell].letters))
                 name_cell = (int)i;
         }
+        /* a row without a time is a heading or a title: header text */
+        for (size_t i = 0; s == TT_NO_TIME && i < t->ncells; i++)
+            if (t->cells[i].row == r) add_cell_header(cx, &t->cells[i]);
         if (name_cell < 0 || s == TT_NO_TIME) continue;
         evs[nev++] = (ev){name_cell, s, e};
     }
@@ -634,10 +657,7 @@ static int label_axis(const tt_table *t, const cinfo *ci, int by_row, int *count
 static ap_status add_header_text(ctx *cx, const tt_table *t)
 {
     for (size_t i = 0; i < t->ncells; i++)
-        for (size_t k = 0; k < t->cells[i].nlines; k++) {
-            sbuf_puts(&cx->header, t->cells[i].lines[k].text);
-            sbuf_puts(&cx->header, "\n");
-        }
+        add_cell_header(cx, &t->cells[i]);
     return cx->header.oom ? AP_ERR_NOMEM : AP_OK;
 }
 
@@ -676,89 +696,6 @@ out:
     return st;
 }
 
-/* ---- header fields ---- */
-
-static const char *const field_labels[] = {"teacher", "class", "term",  "year",
-                                           "name",    "form",  "group", "semester"};
-#define NLABELS (sizeof field_labels / sizeof field_labels[0])
-
-/* Index of the label word starting at p followed by ':' (or -1); *after: past the colon. */
-static int label_at(const char *p, const char **after)
-{
-    for (size_t k = 0; k < NLABELS; k++) {
-        size_t n = strlen(field_labels[k]);
-        if (strncasecmp(p, field_labels[k], n) != 0) continue;
-        const char *q = p + n;
-        while (*q == ' ')
-            q++;
-        if (*q != ':') continue;
-        *after = q + 1;
-        return (int)k;
-    }
-    return -1;
-}
-
-static int find_year(const char *s, size_t *at)
-{
-    for (size_t i = 0; s[i]; i++) {
-        if ((i == 0 || !isdigit((unsigned char)s[i - 1])) &&
-            ((s[i] == '2' && s[i + 1] == '0') || (s[i] == '1' && s[i + 1] == '9')) &&
-            isdigit((unsigned char)s[i + 2]) && isdigit((unsigned char)s[i + 3]) &&
-            !isdigit((unsigned char)s[i + 4])) {
-            if (at) *at = i;
-            return (s[i] - '0') * 1000 + (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 +
-                   (s[i + 3] - '0');
-        }
-    }
-    return 0;
-}
-
-static ap_status header_fields(ctx *cx, const char *text)
-{
-    tt_doc *doc = cx->doc;
-    ap_status st = AP_OK;
-    for (const char *line = text; line && *line;) {
-        const char *eol = strchr(line, '\n');
-        size_t len = eol ? (size_t)(eol - line) : strlen(line);
-        for (size_t i = 0; i < len; i++) {
-            const char *after;
-            if (i > 0 && isalpha((unsigned char)line[i - 1])) continue;
-            int k = label_at(line + i, &after);
-            if (k < 0) continue;
-            /* the value runs to the next label or the end of the line */
-            size_t vfrom = (size_t)(after - line), vto = vfrom;
-            while (vto < len) {
-                const char *a2;
-                if ((vto == 0 || line[vto - 1] == ' ') && label_at(line + vto, &a2) >= 0) break;
-                vto++;
-            }
-            char *value = trim_copy(line, vfrom, vto);
-            if (!value) continue;
-            size_t yat = 0;
-            int year = find_year(value, &yat);
-            if (year && k != 3) {
-                if (!doc->year) doc->year = year;
-                value[yat] = '\0';
-                char *v2 = trim_copy(value, 0, strlen(value));
-                free(value);
-                value = v2;
-            }
-            if (k == 3 && year) doc->year = year;
-            char **field = k == 0                       ? &doc->teacher
-                           : k == 1 || k == 5 || k == 6 ? &doc->class_name
-                           : k == 2 || k == 7           ? &doc->term
-                                                        : NULL;
-            if (value && field && !*field) st = tt_set_str(field, value);
-            free(value);
-            if (st != AP_OK) return st;
-            i = vto - 1;
-        }
-        line = eol ? eol + 1 : NULL;
-    }
-    if (!doc->year && doc->term) doc->year = find_year(doc->term, NULL);
-    return st;
-}
-
 ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap_error *err)
 {
     ap_status st = AP_OK;
@@ -776,7 +713,7 @@ ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap
         st = AP_ERR_NOMEM;
         goto out;
     }
-    if (cx.header.len && (st = header_fields(&cx, cx.header.data)) != AP_OK) goto out;
+    if (cx.header.len && (st = tt_header_fields(cx.header.data, doc)) != AP_OK) goto out;
     if (cx.guessed_ampm &&
         (st = tt_doc_warn(doc, "times without am/pm read as a school day (1:00-5:59 as "
                                "afternoon)")) != AP_OK)
