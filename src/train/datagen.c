@@ -4,7 +4,8 @@
  *
  * Determinism: document i draws from streams seeded by (seed, i) only: the model from
  * stream i, the rendering choices (scale, window, degradations, crop margins) from stream
- * i | 2^62, the output format from stream i | 2^61, the split from i | 2^63. Threads only
+ * i | 2^62, the output format from stream i | 2^61, the split from i | 2^63, the extra text
+ * lines of --lines from i | 2^60 (what they say) and i | 2^59 (their crops). Threads only
  * change when a document is drawn, never what it holds; manifest chunks are flushed in
  * index order, so the manifests are the same bytes too.
  * Ownership: the job owns the pending manifest chunks and thumbnails until they are
@@ -177,13 +178,12 @@ static ap_status write_charset(const uint8_t *bits, const char *path, ap_error *
 }
 
 /* Crops every recorded line from the clean page, degrades the crop on its own, writes it
- * and appends its manifest line to m. */
-static ap_status write_lines(job *jb, size_t index, const char *base, PIX *page,
-                             const dg_lines *lines, int split, dg_rng *rng, sbuf *m, ap_error *err)
+ * and appends its manifest line to m. Crops are numbered from *k on (advanced). */
+static ap_status write_lines(job *jb, const char *base, PIX *page, const dg_lines *lines, int split,
+                             dg_rng *rng, size_t *k, sbuf *m, ap_error *err)
 {
     ap_status st = AP_OK;
     int W = pixGetWidth(page), H = pixGetHeight(page);
-    size_t k = 0;
     for (size_t i = 0; i < lines->n && st == AP_OK; i++) {
         const dg_linebox *lb = &lines->v[i];
         double h = lb->rotation ? lb->x1 - lb->x0 : lb->y1 - lb->y0;
@@ -204,7 +204,7 @@ static ap_status write_lines(job *jb, size_t index, const char *base, PIX *page,
             break;
         }
         char rel[96], path[4096];
-        snprintf(rel, sizeof rel, "lines/%s_%03zu.png", base, k++);
+        snprintf(rel, sizeof rel, "lines/%s_%03zu.png", base, (*k)++);
         snprintf(path, sizeof path, "%s/%s", jb->o->out_dir, rel);
         if ((st = dg_degrade_line(&crop, jb->o->degrade, rng, err)) == AP_OK &&
             (st = write_pix(crop, path, false, 0, err)) == AP_OK) {
@@ -225,7 +225,33 @@ static ap_status write_lines(job *jb, size_t index, const char *base, PIX *page,
         }
         pixDestroy(&crop);
     }
-    (void)index;
+    return st;
+}
+
+/* The document's extra text lines (datagen_text.c): drawn at the document's scale on their
+ * own page, cropped and degraded from their own stream (seed, i | 2^59), so the document's
+ * own crops keep their bytes. Crops continue the document's numbering at *k; their lines
+ * go to *tlines for the charset. */
+static ap_status write_text_lines(job *jb, size_t i, const char *base, const dg_page *doc,
+                                  double scale, size_t *k, dg_lines *tlines, sbuf *m, ap_error *err)
+{
+    dg_page tp;
+    cairo_surface_t *surf = NULL;
+    PIX *pix = NULL;
+    dg_rng rng;
+    dg_rng_seed(&rng, jb->o->seed, (uint64_t)i | (1ull << 59));
+    ap_status st = dg_text_page_build(jb->o->seed, i, doc, &tp, err);
+    if (st != AP_OK) return st;
+    if ((st = dg_render_raster(&tp, scale, tlines, &surf, err)) != AP_OK) goto out;
+    if (!(pix = dg_pix_from_surface(surf))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (text lines)");
+        goto out;
+    }
+    st = write_lines(jb, base, pix, tlines, doc->split, &rng, k, m, err);
+out:
+    pixDestroy(&pix);
+    if (surf) cairo_surface_destroy(surf);
+    dg_page_free(&tp);
     return st;
 }
 
@@ -254,7 +280,7 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
     ap_status st = AP_OK;
     dg_page page;
     tt_doc gold;
-    dg_lines lines = {0};
+    dg_lines lines = {0}, tlines = {0};
     sbuf manifest = {0};
     cairo_surface_t *surf = NULL;
     PIX *pix = NULL;
@@ -304,8 +330,12 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
             st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (page)");
             goto out;
         }
+        size_t k = 0;
         if (o->lines &&
-            (st = write_lines(jb, i, base, pix, &lines, page.split, &rr, &manifest, err)) != AP_OK)
+            ((st = write_lines(jb, base, pix, &lines, page.split, &rr, &k, &manifest, err)) !=
+                 AP_OK ||
+             (st = write_text_lines(jb, i, base, &page, scale, &k, &tlines, &manifest, err)) !=
+                 AP_OK))
             goto out;
         if (raster_fmt) {
             if ((st = dg_degrade_page(&pix, o->degrade, &rr, err)) != AP_OK) goto out;
@@ -354,6 +384,8 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
         jb->pending_ready[slot] = true;
         for (size_t k = 0; k < lines.n; k++)
             charset_mark(jb->charset, lines.v[k].text);
+        for (size_t k = 0; k < tlines.n; k++)
+            charset_mark(jb->charset, tlines.v[k].text);
         st = flush_manifests(jb, err);
         pthread_mutex_unlock(&jb->mu);
     }
@@ -363,6 +395,7 @@ out:
     pixDestroy(&pix);
     if (surf) cairo_surface_destroy(surf);
     dg_lines_free(&lines);
+    dg_lines_free(&tlines);
     if (built) {
         dg_page_free(&page);
         tt_doc_free(&gold);

@@ -98,6 +98,7 @@ typedef enum dg_kind {
     DG_KIND_DAY,
     DG_KIND_NUMBER,
     DG_KIND_TITLE,
+    DG_KIND_TEXT, /* an extra line beyond the timetable's vocabulary (datagen_text.c) */
     DG_KIND_COUNT
 } dg_kind;
 extern const char *const dg_kind_names[DG_KIND_COUNT];
@@ -173,6 +174,13 @@ const char *dg_known_font(size_t i, bool *heldout);
  * layout forces a family (DG_LAYOUT_MIXED: drawn). AP_ERR_NOMEM only. */
 ap_status dg_model_build(uint64_t seed, size_t index, dg_layout layout, const dg_fonts *fonts,
                          dg_page *page, tt_doc *gold, ap_error *err);
+
+/* Builds the extra text lines of document `index` (--lines only; datagen_text.c): a small
+ * page in doc's style whose cells hold words, codes, printable ASCII and typographic
+ * characters beyond a timetable's vocabulary. Draws from its own stream, so doc is
+ * unchanged. *page: free with dg_page_free. AP_ERR_NOMEM only. */
+ap_status dg_text_page_build(uint64_t seed, size_t index, const dg_page *doc, dg_page *page,
+                             ap_error *err);
 
 /* The split of document index under seed: 0 train (80%), 1 val (10%), 2 test (10%). */
 int dg_split_of(uint64_t seed, size_t index);

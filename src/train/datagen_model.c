@@ -19,7 +19,8 @@
 #include "core/testable.h"
 #include "train/datagen_internal.h"
 
-const char *const dg_kind_names[DG_KIND_COUNT] = {"name", "note", "time", "day", "number", "title"};
+const char *const dg_kind_names[DG_KIND_COUNT] = {"name",   "note",  "time", "day",
+                                                  "number", "title", "text"};
 
 /* ---- vocabularies (UK and US primary schools; ’ appears as teachers type it) */
 static const char *const subjects[] = {

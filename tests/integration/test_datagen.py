@@ -159,7 +159,10 @@ def test_lines_and_ocr(tmp):
     for e in manifests["train"]:
         check(e["font"] not in HELDOUT, f"held-out font {e['font']} in train")
     kinds = {e["kind"] for e in entries}
-    check({"name", "time"} <= kinds, f"names and times among the lines ({kinds})")
+    check({"name", "time", "text"} <= kinds, f"names, times and extra text among the lines ({kinds})")
+    # The extra text lines reach beyond a timetable's vocabulary (docs/DATAGEN.md).
+    extra = "".join(e["text"] for e in entries if e["kind"] == "text")
+    check(len(set(extra)) > 60, f"extra text lines use many characters ({len(set(extra))})")
     charset = set(open(os.path.join(d, "lines", "charset.txt"), encoding="utf-8").read().split("\n"))
     for e in entries:
         check(os.path.exists(os.path.join(d, e["image"])), f"crop {e['image']} exists")

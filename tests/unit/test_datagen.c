@@ -3,7 +3,8 @@
  * exact minutes it was drawn from; the page model is deterministic per (seed, index) and
  * consistent for every layout family (cells inside their table and never overlapping,
  * gold blocks valid, sorted, in school hours, every block's name drawn in some cell); the
- * format list parser accepts every subset and refuses anything else. No rendering here:
+ * format list parser accepts every subset and refuses anything else; the extra text lines
+ * of --lines cover printable ASCII and the typographic characters. No rendering here:
  * the integration test renders and opens the files. */
 #include <ctype.h>
 #include <setjmp.h>
@@ -229,6 +230,72 @@ static void test_model_mixed(void **state)
     check_model(DG_LAYOUT_MIXED, 60);
 }
 
+/* Decodes one UTF-8 sequence at *p (advanced); -1 when malformed. */
+static long utf8_next(const unsigned char **p)
+{
+    const unsigned char *s = *p;
+    int n = *s < 0x80 ? 1 : (*s & 0xe0) == 0xc0 ? 2 : (*s & 0xf0) == 0xe0 ? 3 : 0;
+    if (!n) return -1;
+    long cp = n == 1 ? *s : n == 2 ? (*s & 0x1f) : (*s & 0x0f);
+    for (int k = 1; k < n; k++) {
+        if ((s[k] & 0xc0) != 0x80) return -1;
+        cp = (cp << 6) | (s[k] & 0x3f);
+    }
+    *p = s + n;
+    return cp;
+}
+
+/* The extra text lines of --lines: deterministic per (seed, index), in the document's style
+ * and split, every cell a non-empty valid UTF-8 line within DG_TEXT_MAX, and over a few
+ * dozen documents they cover every printable ASCII character and the typographic ones. */
+static void test_text_lines(void **state)
+{
+    (void)state;
+    static const long typo[] = {0x2013, 0x2014, 0x2018, 0x2019, 0x201c, 0x201d,
+                                0x00b7, 0x2022, 0x2026, 0x00a3, 0x20ac, 0x00b0};
+    bool seen[128] = {false}, seen_typo[12] = {false};
+    dg_fonts fonts;
+    memset(&fonts, 0, sizeof fonts);
+    fonts.names[0] = "DejaVu Sans";
+    fonts.n = 1;
+    for (size_t i = 0; i < 60; i++) {
+        dg_page doc, tp, tp2;
+        tt_doc gold;
+        ap_error err = {0};
+        assert_int_equal(dg_model_build(5, i, DG_LAYOUT_MIXED, &fonts, &doc, &gold, &err), AP_OK);
+        assert_int_equal(dg_text_page_build(5, i, &doc, &tp, &err), AP_OK);
+        assert_int_equal(dg_text_page_build(5, i, &doc, &tp2, &err), AP_OK);
+        assert_int_equal(tp.ntables, 1);
+        assert_true(tp.tables[0].ncells >= 16);
+        assert_int_equal(tp.split, doc.split);
+        assert_string_equal(tp.style.font, doc.style.font);
+        for (size_t c = 0; c < tp.tables[0].ncells; c++) {
+            const dg_cell *cell = &tp.tables[0].cells[c];
+            assert_string_equal(cell->text, tp2.tables[0].cells[c].text);
+            assert_int_equal(cell->kind, DG_KIND_TEXT);
+            assert_true(cell->text[0] && strlen(cell->text) < DG_TEXT_MAX);
+            assert_true(cell->row >= 0 && cell->row < tp.tables[0].rows);
+            assert_true(cell->col >= 0 && cell->col < tp.tables[0].cols);
+            const unsigned char *p = (const unsigned char *)cell->text;
+            while (*p) {
+                long cp = utf8_next(&p);
+                assert_true(cp >= 0x20);
+                if (cp < 128) seen[cp] = true;
+                for (int k = 0; k < 12; k++)
+                    if (cp == typo[k]) seen_typo[k] = true;
+            }
+        }
+        dg_page_free(&tp);
+        dg_page_free(&tp2);
+        dg_page_free(&doc);
+        tt_doc_free(&gold);
+    }
+    for (int c = 0x20; c < 0x7f; c++)
+        if (!seen[c]) fail_msg("printable ASCII 0x%02x never drawn", c);
+    for (int k = 0; k < 12; k++)
+        if (!seen_typo[k]) fail_msg("typographic U+%04lX never drawn", typo[k]);
+}
+
 static void test_parse_formats(void **state)
 {
     (void)state;
@@ -263,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_model_grid_rows), cmocka_unit_test(test_model_grid_cols),
         cmocka_unit_test(test_model_lists),     cmocka_unit_test(test_model_mixed),
         cmocka_unit_test(test_parse_formats),   cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_text_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
