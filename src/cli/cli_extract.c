@@ -23,7 +23,9 @@ static void usage(FILE *out)
             "  --format ics    an iCalendar file of weekly repeating events\n"
             "  --debug-dir DIR write lines.png (rules found) and cells.png (cells, coloured by\n"
             "                  reading direction: green upright, red bottom-to-top, blue\n"
-            "                  top-to-bottom, grey empty) into DIR\n"
+            "                  top-to-bottom, grey empty) into DIR; for images also\n"
+            "                  perspective.png (the table or paper outline: green when the\n"
+            "                  photo was flattened by it, red when left)\n"
             "  --threads N     cells read in parallel (default 2)\n"
             "Exit codes: 0 ok, 1 the file could not be read, 2 bad arguments.\n");
 }

@@ -2,8 +2,9 @@
  *
  * Workers start first (one per engine, each engine used by its own thread only; when the
  * caller gave none, each opens its own, which overlaps Tesseract's model loading with the
- * page analysis). The page is turned grey and deskewed; vision/table finds the ruled
- * tables; every cell with ink, and every block of ink outside the tables, becomes a job.
+ * page analysis). The page is turned grey, flattened when it is a photo (vision/perspective)
+ * and deskewed; vision/table finds the ruled tables; every cell with ink, and every block
+ * of ink outside the tables, becomes a job.
  * Workers take jobs from a shared counter, crop tight around the ink, choose the reading
  * direction and OCR the crop as one block. Each job writes only its own slot, so the
  * workers share nothing but the counter and the first error. */
@@ -18,6 +19,7 @@
 #include "core/log.h"
 #include "document/readers.h"
 #include "vision/image.h"
+#include "vision/perspective.h"
 #include "vision/table.h"
 #include "vision/whitespace.h"
 
@@ -910,8 +912,12 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
         st = ap_fail(err, AP_ERR_PROCESSING, "extract: cannot convert the page to grey");
         goto out;
     }
+    /* a photographed page flattened first (a clone when it is not one) */
+    PIX *flat = persp_correct(grey8, opts ? opts->debug_dir : NULL, NULL);
+    pixDestroy(&grey8);
+    grey8 = flat;
     float angle = 0;
-    if (!(grey = img_deskew(grey8, &angle))) {
+    if (!grey8 || !(grey = img_deskew(grey8, &angle))) {
         st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
         goto out;
     }

@@ -50,7 +50,7 @@ def main():
                 assert bb["page"] == 1 and bb["w"] > 0 and bb["h"] > 0, b
                 assert b["day"] in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
-        for f in ("lines.png", "cells.png", "cells.tsv"):
+        for f in ("perspective.png", "lines.png", "cells.png", "cells.tsv"):
             assert os.path.getsize(os.path.join(debug, f)) > 0, f
 
         score = json.loads(run("eval", "--gold", DATA, "--pred", pred, "--json").stdout)
