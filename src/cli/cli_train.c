@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "nn/nn.h"
 #include "train/train.h"
 
 const cfg_key cli_train_keys[] = {
@@ -22,13 +23,18 @@ const cfg_key cli_train_keys[] = {
      "input height in pixels (16/32/48/64)"},
     {"model.conv", NULL, "conv", CFG_STRING, "32,64,96,128", 0, 0, NULL,
      "channels of the 4 convolutions"},
-    {"model.dim", NULL, "dim", CFG_INT, "160", 1, 1024, NULL, "width of the sequence head"},
-    {"model.blocks", NULL, "blocks", CFG_INT, "3", 0, 8, NULL, "temporal convolution blocks"},
+    {"model.head", NULL, "head", CFG_ENUM, "conv", 0, 0, "conv|bigru",
+     "sequence blocks: temporal convolution or bidirectional GRU"},
+    {"model.dim", NULL, "dim", CFG_INT, "160", 1, 1024, NULL,
+     "width of the sequence head (even for bigru: dim/2 GRU units per direction)"},
+    {"model.blocks", NULL, "blocks", CFG_INT, "3", 0, 8, NULL, "sequence blocks"},
     {"model.kernel", NULL, "kernel", CFG_INT, "5", 1, 15, NULL, "temporal kernel (odd)"},
     {"model.dropout", NULL, "model-dropout", CFG_STRING, "0.1", 0, 0, NULL,
      "dropout in the blocks"},
     {"student.conv", NULL, "student-conv", CFG_STRING, "16,32,48,64", 0, 0, NULL,
      "distill: student channels"},
+    {"student.head", NULL, "student-head", CFG_ENUM, "conv", 0, 0, "conv|bigru",
+     "distill: student sequence blocks"},
     {"student.dim", NULL, "student-dim", CFG_INT, "96", 1, 1024, NULL,
      "distill: student head width"},
     {"student.blocks", NULL, "student-blocks", CFG_INT, "2", 0, 8, NULL, "distill: student blocks"},
@@ -58,7 +64,8 @@ const cfg_key cli_train_keys[] = {
     {"lora.dropout", NULL, "dropout", CFG_STRING, "0", 0, 0, NULL,
      "LoRA dropout (per rank component and step)"},
     {"lora.targets", NULL, "targets", CFG_STRING, "", 0, 0, NULL,
-     "comma-separated layers (conv0..3, proj, blocks.N.conv, head); empty: all"},
+     "comma-separated layers (conv0..3, proj, blocks.N.conv or blocks.N.gru.{fwd,bwd}.{ih,hh}, "
+     "head); empty: all"},
     {"distill.temperature", NULL, "temperature", CFG_STRING, "2", 0, 0, NULL,
      "softmax temperature"},
     {"distill.weight", NULL, "distill-weight", CFG_STRING, "0.5", 0, 0, NULL,
@@ -91,7 +98,7 @@ static void usage(FILE *out)
         "                            [--dropout P] [--targets a,b] [--merge]\n"
         "       aipipe train distill --teacher MODEL --data DIR --out DIR [--steps N]\n"
         "       aipipe train merge   --base MODEL --adapter DIR --out DIR\n"
-        "       aipipe train eval    --base MODEL --data DIR [--eval-samples N]\n\n"
+        "       aipipe train eval    --base MODEL --data DIR [--eval-samples N] [--threads N]\n\n"
         "Settings: configs/training.yaml (or --config FILE), the environment, then flags.\n"
         "MODEL is a model directory or a .safetensors file.\n"
         "  --config FILE  YAML settings file\n  --resume       continue from OUT's checkpoint\n");
@@ -109,9 +116,11 @@ int cli_train_fill(const cfg *c, train_opts *o)
     o->model.kernel = (int)cfg_int(c, "model.kernel");
     o->model.nclasses = 2; /* set from the charset */
     int bad = parse_conv(cfg_str(c, "model.conv"), o->model.conv) ||
-              parse_float(cfg_str(c, "model.dropout"), 0, 0.9f, &o->model.dropout);
+              parse_float(cfg_str(c, "model.dropout"), 0, 0.9f, &o->model.dropout) ||
+              nn_crnn_head_parse(cfg_str(c, "model.head"), &o->model.head);
     if (o->mode == TRAIN_DISTILL) {
-        bad |= parse_conv(cfg_str(c, "student.conv"), o->model.conv);
+        bad |= parse_conv(cfg_str(c, "student.conv"), o->model.conv) ||
+               nn_crnn_head_parse(cfg_str(c, "student.head"), &o->model.head);
         o->model.dim = (int)cfg_int(c, "student.dim");
         o->model.blocks = (int)cfg_int(c, "student.blocks");
     }
@@ -193,17 +202,19 @@ int cli_train(int argc, char **argv)
         goto out;
     }
     if (strcmp(sub, "eval") == 0) {
-        double cer, ms;
+        double cer, ms, cpu_ms;
         if (!*base || !*data) {
             rc = cli_die_usage("train", "eval needs --base MODEL and --data DIR");
             goto out;
         }
-        if (train_eval_cer(base, data, (int)cfg_int(c, "train.eval_samples"), &cer, &ms, &err) !=
-            AP_OK) {
+        nn_set_threads((int)cfg_int(c, "train.threads"));
+        if (train_eval_cer(base, data, (int)cfg_int(c, "train.eval_samples"), &cer, &ms, &cpu_ms,
+                           &err) != AP_OK) {
             fprintf(stderr, "aipipe train eval: %s\n", err.msg);
             goto out;
         }
-        printf("{\"cer\": %.5f, \"ms_per_line\": %.3f}\n", cer, ms);
+        printf("{\"cer\": %.5f, \"ms_per_line\": %.3f, \"cpu_ms_per_line\": %.3f}\n", cer, ms,
+               cpu_ms);
         rc = 0;
         goto out;
     }

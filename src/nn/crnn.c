@@ -3,8 +3,8 @@
  * Arena layout: every parameter tensor and every activation is an offset into one block,
  * computed once in layout(); the same offsets index the gradient blocks. Activations are
  * sized for (max_batch, max_width) and used at the current (B, W): a forward at a smaller
- * width uses a prefix of each buffer. Invariant: m->B and m->W are the sizes of the last
- * forward, and backward uses them. */
+ * width uses a prefix of each buffer. Invariant: m->B, m->W and m->len are the sizes and
+ * line lengths of the last forward, and backward uses them. */
 #include "nn/crnn.h"
 
 #include <assert.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "nn/gru.h"
 #include "nn/nn.h"
 #include "nn/parallel.h"
 #include "nn/safetensors.h"
@@ -31,26 +32,51 @@ enum {
     A_G0,
     A_LOGITS,
     A_BLOCK0
-}; /* then per block: x, ln, col, conv, gelu, drop, mask */
-#define A_BLOCK_N 7
-#define A_MAX     (A_BLOCK0 + A_BLOCK_N * (NN_CRNN_MAX_BLOCKS + 1))
+}; /* then per block the slots below */
+/* A block's activations. Slots 2-4 and 7 hold what its mixing layer keeps for backward:
+ * conv: im2col, the convolution, its GELU (no slot 7); bigru: both directions' gates
+ * (2 x (N, 3D/2)), their W_hn h + b_hn (2 x (N, D/2)), the concatenated states (N, D), the
+ * states each step started from (2 x (N, D/2)). */
+enum { S_X, S_LN, S_COL, S_MIX, S_OUT, S_DROP, S_MASK, S_HPREV, A_BLOCK_N };
+#define A_MAX (A_BLOCK0 + A_BLOCK_N * (NN_CRNN_MAX_BLOCKS + 1))
 
 struct nn_crnn {
     nn_crnn_config cfg;
     int max_batch, max_width, B, W;
     size_t nparams, nacts;
     float *params, *grads, *acts, *dacts;
-    float *col, *dcol;        /* im2col scratch, largest layer */
-    int *pool_idx[4];         /* max-pool argmax per stage */
-    float *ln_mean, *ln_rstd; /* (1 + blocks) * max rows each */
-    size_t act_off[A_MAX];    /* offsets into acts/dacts */
+    float *col, *dcol;                  /* im2col scratch, largest layer */
+    int *pool_idx[4];                   /* max-pool argmax per stage */
+    float *ln_mean, *ln_rstd;           /* (1 + blocks) * max rows each */
+    float *gru_step, *gru_dgh, *gru_dh; /* bigru scratch: (B, 3D/2), (N, 3D/2), (B, D/2) */
+    int *len;                           /* (max_batch) frames of each line, last forward */
+    size_t act_off[A_MAX];              /* offsets into acts/dacts */
     nn_tensor t[NN_CRNN_MAX_TENSORS];
     size_t nt;
     /* parameter tensor indices */
     int conv_w[4], conv_b[4], proj_w, proj_b, ln0_g, ln0_b, out_w, out_b;
     int blk_ln_g[NN_CRNN_MAX_BLOCKS], blk_ln_b[NN_CRNN_MAX_BLOCKS];
     int blk_w[NN_CRNN_MAX_BLOCKS], blk_b[NN_CRNN_MAX_BLOCKS];
+    /* bigru: per block and direction (0 forward, 1 reverse) */
+    int gru_wih[NN_CRNN_MAX_BLOCKS][2], gru_whh[NN_CRNN_MAX_BLOCKS][2];
+    int gru_bih[NN_CRNN_MAX_BLOCKS][2], gru_bhh[NN_CRNN_MAX_BLOCKS][2];
 };
+
+const char *nn_crnn_head_name(nn_crnn_head h)
+{
+    return h == NN_HEAD_BIGRU ? "bigru" : "conv";
+}
+
+int nn_crnn_head_parse(const char *name, nn_crnn_head *out)
+{
+    if (strcmp(name, "conv") == 0)
+        *out = NN_HEAD_CONV;
+    else if (strcmp(name, "bigru") == 0)
+        *out = NN_HEAD_BIGRU;
+    else
+        return -1;
+    return 0;
+}
 
 ap_status nn_crnn_check_config(const nn_crnn_config *c, ap_error *err)
 {
@@ -68,6 +94,11 @@ ap_status nn_crnn_check_config(const nn_crnn_config *c, ap_error *err)
         return ap_fail(err, AP_ERR_INVALID, "nclasses %d: 2..4096", c->nclasses);
     if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
         return ap_fail(err, AP_ERR_INVALID, "dropout %g: [0, 1)", (double)c->dropout);
+    if (c->head != NN_HEAD_CONV && c->head != NN_HEAD_BIGRU)
+        return ap_fail(err, AP_ERR_INVALID, "head %d: conv or bigru", (int)c->head);
+    if (c->head == NN_HEAD_BIGRU && (c->dim < 2 || c->dim % 2))
+        return ap_fail(err, AP_ERR_INVALID, "dim %d: even for the bigru head (D/2 per direction)",
+                       c->dim);
     return AP_OK;
 }
 
@@ -103,15 +134,31 @@ static void layout(nn_crnn *m)
     m->proj_b = add_tensor(m, "proj.bias", 1, D, 0, 0);
     m->ln0_g = add_tensor(m, "proj_norm.weight", 1, D, 0, 0);
     m->ln0_b = add_tensor(m, "proj_norm.bias", 1, D, 0, 0);
+    int Hg = D / 2, Gg = 3 * Hg; /* bigru: units per direction, gate rows */
     for (int j = 0; j < c->blocks; j++) {
         snprintf(name, sizeof name, "blocks.%d.norm.weight", j);
         m->blk_ln_g[j] = add_tensor(m, name, 1, D, 0, 0);
         snprintf(name, sizeof name, "blocks.%d.norm.bias", j);
         m->blk_ln_b[j] = add_tensor(m, name, 1, D, 0, 0);
-        snprintf(name, sizeof name, "blocks.%d.conv.weight", j);
-        m->blk_w[j] = add_tensor(m, name, 2, D, (int64_t)c->kernel * D, 1);
-        snprintf(name, sizeof name, "blocks.%d.conv.bias", j);
-        m->blk_b[j] = add_tensor(m, name, 1, D, 0, 0);
+        if (c->head == NN_HEAD_CONV) {
+            snprintf(name, sizeof name, "blocks.%d.conv.weight", j);
+            m->blk_w[j] = add_tensor(m, name, 2, D, (int64_t)c->kernel * D, 1);
+            snprintf(name, sizeof name, "blocks.%d.conv.bias", j);
+            m->blk_b[j] = add_tensor(m, name, 1, D, 0, 0);
+            continue;
+        }
+        /* torch.nn.GRU's weight_ih_l0 = gru.fwd.ih.weight, ..._reverse = gru.bwd.* */
+        for (int d = 0; d < 2; d++) {
+            const char *dir = d ? "bwd" : "fwd";
+            snprintf(name, sizeof name, "blocks.%d.gru.%s.ih.weight", j, dir);
+            m->gru_wih[j][d] = add_tensor(m, name, 2, Gg, D, 1);
+            snprintf(name, sizeof name, "blocks.%d.gru.%s.ih.bias", j, dir);
+            m->gru_bih[j][d] = add_tensor(m, name, 1, Gg, 0, 0);
+            snprintf(name, sizeof name, "blocks.%d.gru.%s.hh.weight", j, dir);
+            m->gru_whh[j][d] = add_tensor(m, name, 2, Gg, Hg, 1);
+            snprintf(name, sizeof name, "blocks.%d.gru.%s.hh.bias", j, dir);
+            m->gru_bhh[j][d] = add_tensor(m, name, 1, Gg, 0, 0);
+        }
     }
     m->out_w = add_tensor(m, "head.weight", 2, c->nclasses, D, 1);
     m->out_b = add_tensor(m, "head.bias", 1, c->nclasses, 0, 0);
@@ -130,16 +177,18 @@ static void layout(nn_crnn *m)
     m->act_off[A_LN0] = off, off += N * (size_t)D;
     m->act_off[A_G0] = off, off += N * (size_t)D;
     m->act_off[A_LOGITS] = off, off += N * (size_t)c->nclasses;
+    int gru = c->head == NN_HEAD_BIGRU;
     for (int j = 0; j <= c->blocks; j++) {
-        size_t *o = &m->act_off[A_BLOCK0 + A_BLOCK_N * j];
-        o[0] = off, off += N * (size_t)D; /* x: the residual stream into block j (x[blocks]: out) */
+        size_t *o = &m->act_off[A_BLOCK0 + A_BLOCK_N * j], ND = N * (size_t)D;
+        o[S_X] = off, off += ND; /* the residual stream into block j (x[blocks]: the output) */
         if (j == c->blocks) break;
-        o[1] = off, off += N * (size_t)D;                     /* ln */
-        o[2] = off, off += N * (size_t)D * (size_t)c->kernel; /* col */
-        o[3] = off, off += N * (size_t)D;                     /* conv */
-        o[4] = off, off += N * (size_t)D;                     /* gelu */
-        o[5] = off, off += N * (size_t)D;                     /* drop */
-        o[6] = off, off += N * (size_t)D;                     /* mask */
+        o[S_LN] = off, off += ND;
+        o[S_COL] = off, off += gru ? 3 * ND : ND * (size_t)c->kernel;
+        o[S_MIX] = off, off += ND;
+        o[S_OUT] = off, off += ND;
+        o[S_DROP] = off, off += ND;
+        o[S_MASK] = off, off += ND;
+        o[S_HPREV] = off, off += gru ? ND : 0;
     }
     m->nacts = off;
 }
@@ -188,8 +237,13 @@ ap_status nn_crnn_new(const nn_crnn_config *cfg, int max_batch, int max_width, n
     m->dcol = malloc(ncol * sizeof(float));
     m->ln_mean = malloc(rows * (size_t)(cfg->blocks + 1) * sizeof(float));
     m->ln_rstd = malloc(rows * (size_t)(cfg->blocks + 1) * sizeof(float));
+    size_t gates = 3 * (size_t)(cfg->dim / 2) + 1; /* bigru gate rows (+1: never 0 bytes) */
+    m->gru_step = malloc((size_t)max_batch * gates * sizeof(float));
+    m->gru_dgh = malloc(rows * gates * sizeof(float));
+    m->gru_dh = malloc((size_t)max_batch * gates * sizeof(float));
+    m->len = malloc((size_t)max_batch * sizeof(int));
     int ok = m->params && m->grads && m->acts && m->dacts && m->col && m->dcol && m->ln_mean &&
-             m->ln_rstd;
+             m->ln_rstd && m->gru_step && m->gru_dgh && m->gru_dh && m->len;
     size_t h = (size_t)cfg->height, w = (size_t)m->max_width;
     for (int l = 0; l < 4 && ok; l++) {
         h /= (size_t)POOL_H[l], w /= (size_t)POOL_W[l];
@@ -214,6 +268,7 @@ void nn_crnn_free(nn_crnn *m)
     if (!m) return;
     free(m->params), free(m->grads), free(m->acts), free(m->dacts);
     free(m->col), free(m->dcol), free(m->ln_mean), free(m->ln_rstd);
+    free(m->gru_step), free(m->gru_dgh), free(m->gru_dh), free(m->len);
     for (int l = 0; l < 4; l++)
         free(m->pool_idx[l]);
     free(m);
@@ -228,8 +283,9 @@ void nn_crnn_init(nn_crnn *m, uint64_t seed)
         for (size_t k = 0; k < t->n; k++)
             t->data[k] = is_gain ? 1.0f : 0.0f;
         if (!t->matrix) continue;
-        /* He: variance 2 / fan_in keeps activations' scale through ReLU layers */
-        float sd = sqrtf(2.0f / (float)t->shape[1]);
+        /* He: variance 2 / fan_in keeps activations' scale through ReLU layers; the GRU's
+         * gates saturate (sigmoid, tanh), so its matrices take variance 1 / fan_in */
+        float sd = sqrtf((strstr(t->name, ".gru.") ? 1.0f : 2.0f) / (float)t->shape[1]);
         if ((int)i == m->out_w) sd *= 0.5f;
         for (size_t k = 0; k < t->n; k++)
             t->data[k] = sd * nn_rng_normal(&rng);
@@ -288,7 +344,11 @@ double nn_crnn_flops_per_column(const nn_crnn *m)
     }
     double cols = 0.25; /* frames per image column */
     f += cols * 2.0 * c->dim * (c->conv[3] * (c->height / 16));
-    f += cols * c->blocks * 2.0 * c->dim * c->dim * c->kernel;
+    if (c->head == NN_HEAD_BIGRU) /* per direction: 3H x D input, 3H x H recurrent, H = D/2 */
+        f += cols * c->blocks * 2.0 *
+             (2.0 * 1.5 * c->dim * c->dim + 2.0 * 1.5 * c->dim * c->dim / 2);
+    else
+        f += cols * c->blocks * 2.0 * c->dim * c->dim * c->kernel;
     f += cols * 2.0 * c->nclasses * c->dim;
     return f;
 }
@@ -351,12 +411,79 @@ static void pool_relu_backward(float *dinp, const float *dout, const int *idx, c
     nn_par_for((size_t)P, 1, pool_relu_back_planes, &a);
 }
 
-const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int train, uint64_t rng)
+/* One direction's buffers of bigru block j, for the current N = B*T rows (slots: see
+ * A_BLOCK_N). base: the activations or their gradients. */
+typedef struct gru_bufs {
+    float *gates, *cand, *out, *hprev;
+} gru_bufs;
+
+static gru_bufs gru_dir(nn_crnn *m, float *base, int j, int d)
+{
+    size_t N = (size_t)m->B * (size_t)(m->W / 4), Hg = (size_t)m->cfg.dim / 2;
+    const size_t *o = &m->act_off[BLK(j, 0)];
+    return (gru_bufs){.gates = base + o[S_COL] + (size_t)d * N * 3 * Hg,
+                      .cand = base + o[S_MIX] + (size_t)d * N * Hg,
+                      .out = base + o[S_OUT] + (size_t)d * Hg,
+                      .hprev = base + o[S_HPREV] + (size_t)d * N * Hg};
+}
+
+/* x[j] -> the block's mixing output (slot S_OUT), from its layer-normed input (S_LN). */
+static void mix_forward(nn_crnn *m, int j)
+{
+    const nn_crnn_config *c = &m->cfg;
+    int B = m->B, T = m->W / 4, N = B * T, D = c->dim;
+    const float *ln = ACT(m, BLK(j, S_LN));
+    if (c->head == NN_HEAD_CONV) {
+        nn_im2col_time(ACT(m, BLK(j, S_COL)), ln, B, T, D, c->kernel);
+        nn_linear_forward(ACT(m, BLK(j, S_MIX)), ACT(m, BLK(j, S_COL)), P(m, m->blk_w[j]),
+                          P(m, m->blk_b[j]), N, D * c->kernel, D);
+        nn_gelu_forward(ACT(m, BLK(j, S_OUT)), ACT(m, BLK(j, S_MIX)), (size_t)N * D);
+        return;
+    }
+    for (int d = 0; d < 2; d++) {
+        gru_bufs a = gru_dir(m, m->acts, j, d);
+        nn_gru_forward(a.out, D, a.gates, a.cand, a.hprev, m->gru_step, ln, P(m, m->gru_wih[j][d]),
+                       P(m, m->gru_whh[j][d]), P(m, m->gru_bih[j][d]), P(m, m->gru_bhh[j][d]),
+                       m->len, B, T, D, D / 2, d);
+    }
+}
+
+/* The adjoint of mix_forward: ADDS into the gradient of S_LN from that of S_OUT. */
+static void mix_backward(nn_crnn *m, int j)
+{
+    const nn_crnn_config *c = &m->cfg;
+    int B = m->B, T = m->W / 4, N = B * T, D = c->dim;
+    float *dln = DACT(m, BLK(j, S_LN));
+    if (c->head == NN_HEAD_CONV) {
+        nn_gelu_backward(DACT(m, BLK(j, S_MIX)), DACT(m, BLK(j, S_OUT)), ACT(m, BLK(j, S_MIX)),
+                         (size_t)N * D);
+        nn_linear_backward(DACT(m, BLK(j, S_COL)), G(m, m->blk_w[j]), G(m, m->blk_b[j]),
+                           DACT(m, BLK(j, S_MIX)), ACT(m, BLK(j, S_COL)), P(m, m->blk_w[j]), N,
+                           D * c->kernel, D);
+        nn_col2im_time(dln, DACT(m, BLK(j, S_COL)), B, T, D, c->kernel);
+        return;
+    }
+    for (int d = 0; d < 2; d++) {
+        gru_bufs a = gru_dir(m, m->acts, j, d), g = gru_dir(m, m->dacts, j, d);
+        /* the gates' gradient slot holds the input-side gate gradients (dgx) */
+        nn_gru_backward(dln, G(m, m->gru_wih[j][d]), G(m, m->gru_whh[j][d]), G(m, m->gru_bih[j][d]),
+                        G(m, m->gru_bhh[j][d]), g.gates, m->gru_dgh, m->gru_dh, g.out, D, a.gates,
+                        a.cand, a.hprev, ACT(m, BLK(j, S_LN)), P(m, m->gru_wih[j][d]),
+                        P(m, m->gru_whh[j][d]), m->len, B, T, D, D / 2, d);
+    }
+}
+
+const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, const int *tlen,
+                             int train, uint64_t rng)
 {
     assert(B >= 1 && B <= m->max_batch && W >= 4 && W <= m->max_width && W % 4 == 0);
     const nn_crnn_config *c = &m->cfg;
     m->B = B, m->W = W;
     int H = c->height, T = W / 4, N = B * T, D = c->dim, cin = 1;
+    for (int b = 0; b < B; b++) {
+        int l = tlen ? tlen[b] : T;
+        m->len[b] = l < 1 ? 1 : l > T ? T : l;
+    }
     memcpy(ACT(m, A_IN), images, sizeof(float) * (size_t)B * H * W);
     const float *x = ACT(m, A_IN);
     int h = H, w = W;
@@ -375,24 +502,21 @@ const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int 
     nn_linear_forward(ACT(m, A_PROJ), ACT(m, A_SEQ), P(m, m->proj_w), P(m, m->proj_b), N, F, D);
     nn_layernorm_forward(ACT(m, A_LN0), m->ln_mean, m->ln_rstd, ACT(m, A_PROJ), P(m, m->ln0_g),
                          P(m, m->ln0_b), N, D);
-    nn_gelu_forward(ACT(m, BLK(0, 0)), ACT(m, A_LN0), (size_t)N * D);
+    nn_gelu_forward(ACT(m, BLK(0, S_X)), ACT(m, A_LN0), (size_t)N * D);
     for (int j = 0; j < c->blocks; j++) {
-        const float *xj = ACT(m, BLK(j, 0));
+        const float *xj = ACT(m, BLK(j, S_X));
         size_t rows = (size_t)(j + 1) * (size_t)m->max_batch * (size_t)(m->max_width / 4);
-        nn_layernorm_forward(ACT(m, BLK(j, 1)), m->ln_mean + rows, m->ln_rstd + rows, xj,
+        nn_layernorm_forward(ACT(m, BLK(j, S_LN)), m->ln_mean + rows, m->ln_rstd + rows, xj,
                              P(m, m->blk_ln_g[j]), P(m, m->blk_ln_b[j]), N, D);
-        nn_im2col_time(ACT(m, BLK(j, 2)), ACT(m, BLK(j, 1)), B, T, D, c->kernel);
-        nn_linear_forward(ACT(m, BLK(j, 3)), ACT(m, BLK(j, 2)), P(m, m->blk_w[j]),
-                          P(m, m->blk_b[j]), N, D * c->kernel, D);
-        nn_gelu_forward(ACT(m, BLK(j, 4)), ACT(m, BLK(j, 3)), (size_t)N * D);
+        mix_forward(m, j);
         uint64_t r = nn_rng_seed(rng, 2, (uint64_t)j);
-        nn_dropout_forward(ACT(m, BLK(j, 5)), ACT(m, BLK(j, 6)), ACT(m, BLK(j, 4)), (size_t)N * D,
-                           train ? c->dropout : 0.0f, &r);
-        float *xn = ACT(m, BLK(j + 1, 0));
+        nn_dropout_forward(ACT(m, BLK(j, S_DROP)), ACT(m, BLK(j, S_MASK)), ACT(m, BLK(j, S_OUT)),
+                           (size_t)N * D, train ? c->dropout : 0.0f, &r);
+        float *xn = ACT(m, BLK(j + 1, S_X));
         memcpy(xn, xj, sizeof(float) * (size_t)N * D);
-        nn_add(xn, ACT(m, BLK(j, 5)), (size_t)N * D);
+        nn_add(xn, ACT(m, BLK(j, S_DROP)), (size_t)N * D);
     }
-    nn_linear_forward(ACT(m, A_LOGITS), ACT(m, BLK(c->blocks, 0)), P(m, m->out_w), P(m, m->out_b),
+    nn_linear_forward(ACT(m, A_LOGITS), ACT(m, BLK(c->blocks, S_X)), P(m, m->out_w), P(m, m->out_b),
                       N, D, c->nclasses);
     return ACT(m, A_LOGITS);
 }
@@ -409,6 +533,10 @@ static void zero_dacts(nn_crnn *m)
     int last = A_BLOCK0 + A_BLOCK_N * m->cfg.blocks; /* the final residual stream */
     for (int a = 0; a <= last; a++) {
         if (a >= A_CONV && a < A_CONV + 4) continue; /* written whole by pool_relu_backward */
+        int slot = a >= A_BLOCK0 ? (a - A_BLOCK0) % A_BLOCK_N : -1;
+        if (slot == S_HPREV) continue; /* conv: empty; bigru: no gradient kept */
+        if (m->cfg.head == NN_HEAD_BIGRU && (slot == S_COL || slot == S_MIX))
+            continue; /* the gates' gradient is written whole; the candidate's is unused */
         size_t start = m->act_off[a], end = m->nacts;
         for (int b = 0; b <= last; b++)
             if (m->act_off[b] > start && m->act_off[b] < end) end = m->act_off[b];
@@ -422,24 +550,20 @@ void nn_crnn_backward(nn_crnn *m, const float *dlogits)
     const nn_crnn_config *c = &m->cfg;
     int B = m->B, W = m->W, H = c->height, T = W / 4, N = B * T, D = c->dim;
     zero_dacts(m);
-    float *dx = DACT(m, BLK(c->blocks, 0));
-    nn_linear_backward(dx, G(m, m->out_w), G(m, m->out_b), dlogits, ACT(m, BLK(c->blocks, 0)),
+    float *dx = DACT(m, BLK(c->blocks, S_X));
+    nn_linear_backward(dx, G(m, m->out_w), G(m, m->out_b), dlogits, ACT(m, BLK(c->blocks, S_X)),
                        P(m, m->out_w), N, D, c->nclasses);
     for (int j = c->blocks - 1; j >= 0; j--) {
-        float *dxn = DACT(m, BLK(j + 1, 0)), *dxj = DACT(m, BLK(j, 0));
+        float *dxn = DACT(m, BLK(j + 1, S_X)), *dxj = DACT(m, BLK(j, S_X));
         nn_add(dxj, dxn, (size_t)N * D); /* the residual path */
-        nn_dropout_backward(DACT(m, BLK(j, 4)), dxn, ACT(m, BLK(j, 6)), (size_t)N * D);
-        nn_gelu_backward(DACT(m, BLK(j, 3)), DACT(m, BLK(j, 4)), ACT(m, BLK(j, 3)), (size_t)N * D);
-        nn_linear_backward(DACT(m, BLK(j, 2)), G(m, m->blk_w[j]), G(m, m->blk_b[j]),
-                           DACT(m, BLK(j, 3)), ACT(m, BLK(j, 2)), P(m, m->blk_w[j]), N,
-                           D * c->kernel, D);
-        nn_col2im_time(DACT(m, BLK(j, 1)), DACT(m, BLK(j, 2)), B, T, D, c->kernel);
+        nn_dropout_backward(DACT(m, BLK(j, S_OUT)), dxn, ACT(m, BLK(j, S_MASK)), (size_t)N * D);
+        mix_backward(m, j);
         size_t rows = (size_t)(j + 1) * (size_t)m->max_batch * (size_t)(m->max_width / 4);
-        nn_layernorm_backward(dxj, G(m, m->blk_ln_g[j]), G(m, m->blk_ln_b[j]), DACT(m, BLK(j, 1)),
-                              ACT(m, BLK(j, 0)), P(m, m->blk_ln_g[j]), m->ln_mean + rows,
-                              m->ln_rstd + rows, N, D);
+        nn_layernorm_backward(dxj, G(m, m->blk_ln_g[j]), G(m, m->blk_ln_b[j]),
+                              DACT(m, BLK(j, S_LN)), ACT(m, BLK(j, S_X)), P(m, m->blk_ln_g[j]),
+                              m->ln_mean + rows, m->ln_rstd + rows, N, D);
     }
-    nn_gelu_backward(DACT(m, A_LN0), DACT(m, BLK(0, 0)), ACT(m, A_LN0), (size_t)N * D);
+    nn_gelu_backward(DACT(m, A_LN0), DACT(m, BLK(0, S_X)), ACT(m, A_LN0), (size_t)N * D);
     nn_layernorm_backward(DACT(m, A_PROJ), G(m, m->ln0_g), G(m, m->ln0_b), DACT(m, A_LN0),
                           ACT(m, A_PROJ), P(m, m->ln0_g), m->ln_mean, m->ln_rstd, N, D);
     int hs[5] = {H}, ws[5] = {W};
@@ -475,7 +599,7 @@ ap_status nn_crnn_save(nn_crnn *m, const char *path, const char *const *keys,
         e[i].shape[1] = m->t[i].shape[1];
     }
     const nn_crnn_config *c = &m->cfg;
-    char vals[8][64];
+    char vals[9][64];
     snprintf(vals[0], 64, "crnn-ctc-v1");
     snprintf(vals[1], 64, "%d", c->height);
     snprintf(vals[2], 64, "%d,%d,%d,%d", c->conv[0], c->conv[1], c->conv[2], c->conv[3]);
@@ -484,15 +608,17 @@ ap_status nn_crnn_save(nn_crnn *m, const char *path, const char *const *keys,
     snprintf(vals[5], 64, "%d", c->kernel);
     snprintf(vals[6], 64, "%d", c->nclasses);
     snprintf(vals[7], 64, "%g", (double)c->dropout);
-    const char *k[8 + 32], *v[8 + 32];
-    const char *names[8] = {"architecture", "input_height", "conv_channels", "dim",
-                            "blocks",       "kernel",       "nclasses",      "dropout"};
-    for (int i = 0; i < 8; i++)
+    snprintf(vals[8], 64, "%s", nn_crnn_head_name(c->head));
+    enum { NCARD = 9 };
+    const char *k[NCARD + 32], *v[NCARD + 32];
+    const char *names[NCARD] = {"architecture", "input_height", "conv_channels", "dim", "blocks",
+                                "kernel",       "nclasses",     "dropout",       "head"};
+    for (int i = 0; i < NCARD; i++)
         k[i] = names[i], v[i] = vals[i];
     if (n > 32) return ap_fail(err, AP_ERR_INVALID, "too many metadata entries");
     for (size_t i = 0; i < n; i++)
-        k[8 + i] = keys[i], v[8 + i] = values[i];
-    return nn_st_write(path, e, m->nt, k, v, 8 + n, err);
+        k[NCARD + i] = keys[i], v[NCARD + i] = values[i];
+    return nn_st_write(path, e, m->nt, k, v, NCARD + n, err);
 }
 
 static int meta_int(const nn_st_file *f, const char *key, int *out)
@@ -526,11 +652,12 @@ ap_status nn_crnn_load(const char *path, int max_batch, int max_width, nn_crnn *
     nn_crnn_config c = {0};
     const char *arch = nn_st_meta(f, "architecture"), *conv = nn_st_meta(f, "conv_channels");
     const char *drop = nn_st_meta(f, "dropout"), *cs = nn_st_meta(f, "charset");
+    const char *head = nn_st_meta(f, "head"); /* absent in models older than the bigru head */
     if (!arch || strcmp(arch, "crnn-ctc-v1") != 0 || !conv || !cs ||
         sscanf(conv, "%d,%d,%d,%d", &c.conv[0], &c.conv[1], &c.conv[2], &c.conv[3]) != 4 ||
         meta_int(f, "input_height", &c.height) || meta_int(f, "dim", &c.dim) ||
         meta_int(f, "blocks", &c.blocks) || meta_int(f, "kernel", &c.kernel) ||
-        meta_int(f, "nclasses", &c.nclasses)) {
+        meta_int(f, "nclasses", &c.nclasses) || (head && nn_crnn_head_parse(head, &c.head))) {
         st = ap_fail(err, AP_ERR_INVALID, "%s: not a crnn-ctc-v1 model card", file);
         goto out;
     }

@@ -1,15 +1,22 @@
-/* crnn: the text-line recogniser (a CNN over the image, a convolutional sequence head over
- * its columns, CTC over the characters), with its arena, save/load, LoRA and charset.
+/* crnn: the text-line recogniser (a CNN over the image, a sequence head over its columns,
+ * CTC over the characters), with its arena, save/load, LoRA and charset.
  *
  *   image (1, B, H, W), ink 1, background 0, H = cfg.height (a multiple of 16)
  *   4 x [conv 3x3 -> ReLU -> max-pool]  pools (2,2) (2,2) (2,1) (2,1): H/16 rows, W/4 columns
  *   collapse to rows (B, T = W/4, conv[3] * H/16) -> linear -> layer norm -> GELU   (B, T, D)
- *   blocks x [x += dropout(GELU(conv1d_k(layernorm(x))))]                          (B, T, D)
+ *   blocks x [x += dropout(MIX(layernorm(x)))]                                      (B, T, D)
  *   linear -> logits (B, T, K), class 0 the CTC blank
  *
- * Why no recurrent layer: a stack of temporal convolutions sees +-(blocks * kernel/2) * 4
- * pixels of context, wider than any character at this height, and runs as a few large
- * GEMMs over the whole batch (a BiLSTM is T small dependent GEMMs per direction).
+ * MIX is the head's choice (cfg.head):
+ *   conv   GELU(conv1d_k(.)): a temporal convolution, kernel k, D -> D
+ *   bigru  a bidirectional GRU (gru.h), D/2 units per direction, the two directions'
+ *          states concatenated back to D; it reads each line's own frames only (padding
+ *          neither feeds its state nor gets an output)
+ * At dim 160 and kernel 5 a conv block holds 128k parameters and a BiGRU block 116k. The
+ * convolution sees +-(blocks * kernel/2) * 4 pixels of context and runs as one GEMM per
+ * block over the whole batch; the GRU sees the whole line, but its recurrent half is T
+ * small dependent GEMMs per direction. Which is the default, and why, is measured in
+ * docs/BENCHMARKS.md ("Sequence head").
  *
  * One arena per model, four blocks (llm.c): parameters, their gradients, activations and
  * activation gradients, each carved into named tensors at nn_crnn_new() for the largest
@@ -27,16 +34,24 @@
 #define NN_CRNN_MAX_BLOCKS  8
 #define NN_CRNN_MAX_WIDTH   2048
 #define NN_CRNN_MAX_BATCH   1024
-#define NN_CRNN_MAX_TENSORS (16 + 4 * NN_CRNN_MAX_BLOCKS)
+#define NN_CRNN_MAX_TENSORS (16 + 10 * NN_CRNN_MAX_BLOCKS)
+
+/* The sequence blocks' mixing layer. Models saved without a "head" key are conv. */
+typedef enum nn_crnn_head { NN_HEAD_CONV = 0, NN_HEAD_BIGRU = 1 } nn_crnn_head;
+
+/* "conv" / "bigru"; parse returns -1 for any other name. */
+const char *nn_crnn_head_name(nn_crnn_head h);
+int nn_crnn_head_parse(const char *name, nn_crnn_head *out);
 
 typedef struct nn_crnn_config {
-    int height;    /* input height, pixels: 16, 32, 48 or 64 */
-    int conv[4];   /* channels of the four convolutions */
-    int dim;       /* width D of the sequence head */
-    int blocks;    /* temporal blocks, 0..NN_CRNN_MAX_BLOCKS */
-    int kernel;    /* temporal kernel (odd) */
-    int nclasses;  /* characters + 1 (the blank) */
-    float dropout; /* in the temporal blocks, training only */
+    int height;        /* input height, pixels: 16, 32, 48 or 64 */
+    int conv[4];       /* channels of the four convolutions */
+    int dim;           /* width D of the sequence head (even for bigru) */
+    int blocks;        /* sequence blocks, 0..NN_CRNN_MAX_BLOCKS */
+    int kernel;        /* temporal kernel (odd; conv head only, checked either way) */
+    int nclasses;      /* characters + 1 (the blank) */
+    float dropout;     /* in the sequence blocks, training only */
+    nn_crnn_head head; /* 0 (conv) in a zeroed config */
 } nn_crnn_config;
 
 typedef struct nn_crnn nn_crnn;
@@ -76,10 +91,12 @@ int nn_crnn_max_batch(const nn_crnn *m);
 double nn_crnn_flops_per_column(const nn_crnn *m);
 
 /* Forward pass. images: (B, H, W) row-major, W a multiple of 4, B <= max_batch, W <=
- * max_width (asserted). train: dropout on, drawing from rng. Returns the logits (B, W/4,
- * K), owned by the model, valid until the next forward. */
-const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, int train,
-                             uint64_t rng);
+ * max_width (asserted). tlen: (B) frames of each image that hold its line (its unpadded
+ * width / 4, clamped to 1..W/4), or NULL when every image fills W; the bigru head reads
+ * only those frames, the conv head ignores tlen. train: dropout on, drawing from rng.
+ * Returns the logits (B, W/4, K), owned by the model, valid until the next forward. */
+const float *nn_crnn_forward(nn_crnn *m, const float *images, int B, int W, const int *tlen,
+                             int train, uint64_t rng);
 /* Backward pass of the last forward: ADDS into the parameter gradients. dlogits: (B, W/4, K).
  * Zero the gradients first with nn_crnn_zero_grad. */
 void nn_crnn_backward(nn_crnn *m, const float *dlogits);

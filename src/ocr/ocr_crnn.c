@@ -57,7 +57,11 @@ static ap_status crnn_open(const ocr_options *opts, void **impl, char *version, 
         return st;
     }
     nn_set_threads(1); /* one cell is far too small to split across cores */
-    snprintf(version, vsize, "crnn-ctc-v1-%zup", nn_crnn_nparams(e->model));
+    /* the head is named when it is not the original conv one */
+    nn_crnn_head head = nn_crnn_cfg(e->model)->head;
+    snprintf(version, vsize, "crnn-ctc-v1-%s%s%zup",
+             head == NN_HEAD_CONV ? "" : nn_crnn_head_name(head), head == NN_HEAD_CONV ? "" : "-",
+             nn_crnn_nparams(e->model));
     *impl = e;
     return AP_OK;
 }
@@ -69,7 +73,7 @@ static ap_status read_line(crnn_engine *e, PIX *pix, char **text, float *conf, a
     const nn_crnn_config *c = nn_crnn_cfg(e->model);
     ap_status st = nn_image_from_pix(e->input, &width, pix, c->height, CRNN_MAX_WIDTH, err);
     if (st != AP_OK) return st;
-    const float *logits = nn_crnn_forward(e->model, e->input, 1, width, 0, 0);
+    const float *logits = nn_crnn_forward(e->model, e->input, 1, width, NULL, 0, 0);
     int cls[CRNN_MAX_CHARS], n;
     float p;
     nn_greedy_decode(cls, &n, &p, logits, width / 4, c->nclasses, CRNN_MAX_CHARS);

@@ -186,13 +186,16 @@ static ap_status compute_hashes(pl_ctx *ctx, ap_error *err)
                 "mode=%d base=%s h=%d conv=%d,%d,%d,%d dim=%d blocks=%d kernel=%d "
                 "dropout=%.9g steps=%ld batch=%d max_width=%d warmup=%d lr=%.9g "
                 "wd=%.9g clip=%.9g seed=%llu rank=%d alpha=%.9g lora_dropout=%.9g "
-                "targets=%s temperature=%.9g distill_weight=%.9g\n",
+                "targets=%s temperature=%.9g distill_weight=%.9g%s%s\n",
                 (int)t->mode, o->base_model ? o->base_model : "", t->model.height, t->model.conv[0],
                 t->model.conv[1], t->model.conv[2], t->model.conv[3], t->model.dim, t->model.blocks,
                 t->model.kernel, (double)t->model.dropout, t->steps, t->batch, t->max_width,
                 t->warmup, (double)t->lr, (double)t->weight_decay, (double)t->clip,
                 (unsigned long long)t->seed, t->rank, (double)t->alpha, (double)t->lora_dropout,
-                t->targets ? t->targets : "", (double)t->temperature, (double)t->distill_weight);
+                t->targets ? t->targets : "", (double)t->temperature, (double)t->distill_weight,
+                /* named only when not conv: fingerprints of earlier runs stay valid */
+                t->model.head == NN_HEAD_CONV ? "" : " head=",
+                t->model.head == NN_HEAD_CONV ? "" : nn_crnn_head_name(t->model.head));
             break;
         case PL_EVALUATE:
             sbuf_printf(&b, "eval_lines=%d\n", o->eval_lines);
@@ -563,7 +566,8 @@ static ap_status evaluate_model(const pl_ctx *ctx, const char *model_dir, const 
         return st;
     bool crnn = strcmp(engine, "fine_tuned_ocr") == 0;
     if (crnn) {
-        st = train_eval_cer(model_dir, lines, o->eval_lines, &out->cer, &out->ms_per_line, err);
+        st = train_eval_cer(model_dir, lines, o->eval_lines, &out->cer, &out->ms_per_line, NULL,
+                            err);
         if (st != AP_OK) return st;
     }
     int threads = o->eval_threads > 0 ? o->eval_threads : 1;

@@ -320,7 +320,7 @@ static double eval_cer(nn_crnn *m, const dataset *d, int max_samples, double *se
         for (int b = 0; b < nb; b++)
             idx[b] = i + (size_t)b;
         int W = make_batch(images, tlen, labels, llen, d, idx, nb, H);
-        const float *logits = nn_crnn_forward(m, images, nb, W, 0, 0);
+        const float *logits = nn_crnn_forward(m, images, nb, W, tlen, 0, 0);
         for (int b = 0; b < nb; b++) {
             int out[MAX_LABEL], no;
             float conf;
@@ -526,13 +526,13 @@ static ap_status save_outputs(job *j, const dataset *train, double cer, ap_error
         if (st != AP_OK) return st;
     }
     const nn_crnn_config *c = nn_crnn_cfg(j->model);
-    json_t *card =
-        json_pack("{s:s, s:s, s:i, s:[i,i,i,i], s:i, s:i, s:i, s:s, s:s, s:I, s:I, s:{s:f}}",
-                  "architecture", "crnn-ctc-v1", "job", job_name, "input_height", c->height,
-                  "conv_channels", c->conv[0], c->conv[1], c->conv[2], c->conv[3], "dim", c->dim,
-                  "blocks", c->blocks, "nclasses", c->nclasses, "charset", j->charset,
-                  "training_data_hash", hash, "training_steps", (json_int_t)j->step,
-                  "trained_parameters", (json_int_t)j->ntheta, "metrics", "val_cer", cer);
+    json_t *card = json_pack(
+        "{s:s, s:s, s:i, s:[i,i,i,i], s:s, s:i, s:i, s:i, s:s, s:s, s:I, s:I, s:{s:f}}",
+        "architecture", "crnn-ctc-v1", "job", job_name, "input_height", c->height, "conv_channels",
+        c->conv[0], c->conv[1], c->conv[2], c->conv[3], "head", nn_crnn_head_name(c->head), "dim",
+        c->dim, "blocks", c->blocks, "nclasses", c->nclasses, "charset", j->charset,
+        "training_data_hash", hash, "training_steps", (json_int_t)j->step, "trained_parameters",
+        (json_int_t)j->ntheta, "metrics", "val_cer", cer);
     char *text = card ? json_dumps(card, JSON_INDENT(2)) : NULL;
     json_decref(card);
     snprintf(path, sizeof path, "%s/card.json", o->out);
@@ -718,7 +718,7 @@ ap_status train_run(const train_opts *o, ap_error *err)
                               j.ad[a].out, j.ad[a].in, o->rank, j.scale);
         }
         const float *logits =
-            nn_crnn_forward(j.model, images, B, W, 1, nn_rng_seed(o->seed, 4, (uint64_t)s));
+            nn_crnn_forward(j.model, images, B, W, tlen, 1, nn_rng_seed(o->seed, 4, (uint64_t)s));
         float losses[1024], wkd = o->mode == TRAIN_DISTILL ? o->distill_weight : 0.0f;
         memset(dlogits, 0, sizeof(float) * (size_t)B * T * K);
         int skipped;
@@ -737,7 +737,7 @@ ap_status train_run(const train_opts *o, ap_error *err)
             memcpy(probs_s, logits,
                    sizeof(float) * (size_t)B * T *
                        K); /* teacher's forward reuses nothing of the student's */
-            const float *zt = nn_crnn_forward(j.teacher, images, B, W, 0, 0);
+            const float *zt = nn_crnn_forward(j.teacher, images, B, W, tlen, 0, 0);
             nn_softmax(probs_t, zt, B * T, K, Tk);
             float *ps = malloc(sizeof(float) * (size_t)B * T * K);
             if (!ps) {
@@ -918,7 +918,7 @@ out:
 }
 
 ap_status train_eval_cer(const char *model_path, const char *data, int max_samples, double *cer,
-                         double *ms_per_line, ap_error *err)
+                         double *ms_per_line, double *cpu_ms_per_line, ap_error *err)
 {
     nn_crnn *m = NULL;
     char *charset = NULL, dir[3072];
@@ -940,9 +940,10 @@ ap_status train_eval_cer(const char *model_path, const char *data, int max_sampl
     }
     if (st == AP_OK && !d.v) st = ap_fail(err, AP_ERR_NOT_FOUND, "%s: no manifest", dir);
     if (st != AP_OK) goto out;
-    double secs;
+    double secs, cpu0 = cpu_s();
     *cer = eval_cer(m, &d, max_samples, &secs);
     if (ms_per_line) *ms_per_line = 1000.0 * secs / (double)d.n;
+    if (cpu_ms_per_line) *cpu_ms_per_line = 1000.0 * (cpu_s() - cpu0) / (double)d.n;
 out:
     dataset_free(&d);
     nn_charset_free(&cs);

@@ -7,6 +7,8 @@
 - `aipipe train lora` writes only the adapter (PEFT tensor names, far fewer parameters than
   the base) and `aipipe train merge` folds it into a servable model;
 - `aipipe train distill` trains a smaller student from a teacher;
+- `--head bigru` trains the recurrent head (bit-identical at 1 and 2 threads, with
+  augmentation), names it in the model card and takes LoRA adapters on its GRU matrices;
 - `aipipe train eval` scores a model; bad arguments exit 2."""
 import json
 import os
@@ -114,6 +116,33 @@ def main():
              "--student-blocks", "1", *TINY])
         card = json.load(open(os.path.join(student, "card.json")))
         assert card["job"] == "distill" and card["conv_channels"] == [2, 2, 4, 4]
+
+        # the bigru head: same bytes at one and two threads; card; LoRA on its GRU matrices
+        gru = [*TINY, "--head", "bigru", "--augment", "true"]  # a later flag overrides TINY's
+        g1, g2 = os.path.join(tmp, "gru1"), os.path.join(tmp, "gru2")
+        run(["train", "ocr", "--data", data, "--out", g1, "--steps", "4", "--eval-every", "2",
+             *gru])
+        run(["train", "ocr", "--data", data, "--out", g2, "--steps", "4", "--eval-every", "2",
+             *gru, "--threads", "2"])
+        a = open(os.path.join(g1, "model.safetensors"), "rb").read()
+        assert a == open(os.path.join(g2, "model.safetensors"), "rb").read(), \
+            "bigru run at 2 threads differs from 1 thread"
+        h = header(os.path.join(g1, "model.safetensors"))
+        assert h["__metadata__"]["head"] == "bigru" and "blocks.0.gru.bwd.hh.weight" in h
+        assert json.load(open(os.path.join(g1, "card.json")))["head"] == "bigru"
+        gl = os.path.join(tmp, "gru_lora")
+        run(["train", "lora", "--base", g1, "--data", data, "--out", gl, "--steps", "2",
+             "--rank", "2", "--alpha", "4", "--targets", "blocks.0.gru.fwd.ih,blocks.0.gru.bwd.hh",
+             "--merge", *gru])
+        names = sorted(k for k in header(os.path.join(gl, "adapter_model.safetensors"))
+                       if k != "__metadata__")
+        assert names == ["base_model.model.blocks.0.gru.bwd.hh.lora_A.weight",
+                         "base_model.model.blocks.0.gru.bwd.hh.lora_B.weight",
+                         "base_model.model.blocks.0.gru.fwd.ih.lora_A.weight",
+                         "base_model.model.blocks.0.gru.fwd.ih.lora_B.weight"], names
+        p = run(["train", "eval", "--base", os.path.join(gl, "merged"), "--data", data,
+                 "--eval-samples", "5"])
+        assert 0 <= json.loads(p.stdout)["cer"]
 
         p = run(["train", "eval", "--base", full, "--data", data, "--eval-samples", "5"])
         r = json.loads(p.stdout)

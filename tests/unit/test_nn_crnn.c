@@ -1,10 +1,14 @@
-/* Proves: the whole model's backward (CNN, collapse, head, residual blocks, CTC) is the
- * derivative of its forward, against central finite differences on every parameter of a
- * tiny model (h = 1e-2, |a - n| <= 5e-3 + 5e-2 |n|; at most 2% of the checks may miss, for
- * ReLU and max-pool kinks crossed by the step); a smaller batch reuses the arena and an
- * image's logits do not depend on the rest of its batch; LoRA's adapter gradients equal finite
- * differences of the merged weight; a model survives save/load bit for bit with its charset; images
- * are normalised (ink 1, paper 0) in either polarity; charset encode/decode round-trips. */
+/* Proves: the whole model's backward (CNN, collapse, head, residual blocks of either head,
+ * conv or bigru, CTC) is the derivative of its forward, against central finite differences
+ * on every parameter of a tiny model (h = 1e-2, |a - n| <= 5e-3 + 5e-2 |n|; at most 2% of
+ * the checks may miss, for ReLU and max-pool kinks crossed by the step), with one line
+ * shorter than its batch; a smaller batch reuses the arena and an image's logits do not
+ * depend on the rest of its batch; the bigru head names its tensors as torch.nn.GRU's,
+ * per block and direction, and all of its weight matrices are LoRA targets; LoRA's adapter
+ * gradients equal finite differences of the merged weight; a model of either head survives
+ * save/load bit for bit with its charset and head, and a model card without a "head" key
+ * (written before the bigru head existed) loads as conv; images are normalised (ink 1,
+ * paper 0) in either polarity; charset encode/decode round-trips. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +22,7 @@
 
 #include "nn/crnn.h"
 #include "nn/nn.h"
+#include "nn/safetensors.h"
 
 static const nn_crnn_config TINY = {.height = 16,
                                     .conv = {3, 4, 4, 5},
@@ -27,16 +32,25 @@ static const nn_crnn_config TINY = {.height = 16,
                                     .nclasses = 4,
                                     .dropout = 0.0f};
 
+static const nn_crnn_config TINY_GRU = {.height = 16,
+                                        .conv = {3, 4, 4, 5},
+                                        .dim = 6,
+                                        .blocks = 2,
+                                        .kernel = 3,
+                                        .nclasses = 4,
+                                        .dropout = 0.0f,
+                                        .head = NN_HEAD_BIGRU};
+
 enum { B = 2, W = 12, T = W / 4 };
 
 static float images[B * 16 * W];
 static const int lab0[] = {1, 2}, lab1[] = {3};
 static const int *labels[B] = {lab0, lab1};
-static const int llen[B] = {2, 1}, tlen[B] = {T, T};
+static const int llen[B] = {2, 1}, tlen[B] = {T, T - 1}; /* the second line is padded */
 
 static double model_loss(nn_crnn *m, float *dlogits)
 {
-    const float *logits = nn_crnn_forward(m, images, B, W, 0, 0);
+    const float *logits = nn_crnn_forward(m, images, B, W, tlen, 0, 0);
     float losses[B];
     if (dlogits) memset(dlogits, 0, sizeof(float) * B * T * TINY.nclasses);
     assert_int_equal(
@@ -45,12 +59,11 @@ static double model_loss(nn_crnn *m, float *dlogits)
     return (double)losses[0] + losses[1];
 }
 
-static void test_model_gradients(void **state)
+static void model_gradients(const nn_crnn_config *cfg)
 {
-    (void)state;
     nn_crnn *m;
     ap_error err;
-    assert_int_equal(nn_crnn_new(&TINY, B, W, &m, &err), AP_OK);
+    assert_int_equal(nn_crnn_new(cfg, B, W, &m, &err), AP_OK);
     nn_crnn_init(m, 3);
     uint64_t rng = 5;
     for (size_t i = 0; i < sizeof images / sizeof *images; i++)
@@ -88,12 +101,46 @@ static void test_model_gradients(void **state)
 
     /* batch independence: an image alone gives the logits it gets inside a batch */
     float ref[T * 4];
-    memcpy(ref, nn_crnn_forward(m, images + 16 * W, 1, W, 0, 0), sizeof ref);
-    const float *lw = nn_crnn_forward(m, images, B, W, 0, 0);
+    memcpy(ref, nn_crnn_forward(m, images + 16 * W, 1, W, NULL, 0, 0), sizeof ref);
+    const float *lw = nn_crnn_forward(m, images, B, W, NULL, 0, 0);
     for (int k = 0; k < T * 4; k++)
         assert_float_equal(ref[k], lw[T * 4 + k], 1e-4);
     free(g);
     nn_crnn_free(m);
+}
+
+static void test_model_gradients(void **state)
+{
+    (void)state;
+    model_gradients(&TINY);
+    model_gradients(&TINY_GRU);
+}
+
+static void test_bigru_tensors(void **state)
+{
+    (void)state;
+    nn_crnn *m;
+    ap_error err;
+    assert_int_equal(nn_crnn_new(&TINY_GRU, 1, 16, &m, &err), AP_OK);
+    /* per block: norm (2) + 2 directions x (ih, hh) x (weight, bias) */
+    assert_int_equal(nn_crnn_ntensors(m), 8 + 6 + 2 * (2 + 8));
+    nn_tensor *t = nn_crnn_find(m, "blocks.1.gru.bwd.ih.weight");
+    assert_non_null(t);
+    assert_int_equal(t->shape[0], 9), assert_int_equal(t->shape[1], 6), assert_true(t->matrix);
+    t = nn_crnn_find(m, "blocks.0.gru.fwd.hh.weight");
+    assert_non_null(t);
+    assert_int_equal(t->shape[0], 9), assert_int_equal(t->shape[1], 3), assert_true(t->matrix);
+    t = nn_crnn_find(m, "blocks.0.gru.fwd.hh.bias");
+    assert_non_null(t);
+    assert_int_equal(t->n, 9), assert_false(t->matrix);
+    assert_null(nn_crnn_find(m, "blocks.0.conv.weight"));
+    nn_crnn_free(m);
+    nn_crnn_config odd = TINY_GRU;
+    odd.dim = 7;
+    assert_int_equal(nn_crnn_new(&odd, 1, 16, &m, &err), AP_ERR_INVALID);
+    nn_crnn_head h;
+    assert_int_equal(nn_crnn_head_parse("bigru", &h), 0), assert_int_equal(h, NN_HEAD_BIGRU);
+    assert_int_equal(nn_crnn_head_parse("lstm", &h), -1);
 }
 
 static void test_lora_gradients(void **state)
@@ -141,16 +188,50 @@ static void test_save_load(void **state)
     ap_error err;
     char path[64], *charset;
     snprintf(path, sizeof path, "/tmp/aipipe_crnn_%ld.safetensors", (long)getpid());
-    assert_int_equal(nn_crnn_new(&TINY, 1, 16, &m, &err), AP_OK);
-    nn_crnn_init(m, 11);
     const char *k[] = {"charset"}, *v[] = {"a\xc3\xa9z"};
+    assert_int_equal(nn_crnn_new(&TINY_GRU, 1, 16, &m, &err), AP_OK);
+    nn_crnn_init(m, 12);
     assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
     assert_int_equal(nn_crnn_load(path, 1, 16, &m2, &charset, &err), AP_OK);
-    assert_string_equal(charset, "a\xc3\xa9z");
+    assert_int_equal(nn_crnn_cfg(m2)->head, NN_HEAD_BIGRU);
     assert_int_equal(nn_crnn_nparams(m2), nn_crnn_nparams(m));
     assert_memory_equal(nn_crnn_params(m2), nn_crnn_params(m), nn_crnn_nparams(m) * sizeof(float));
     free(charset);
     nn_crnn_free(m2);
+    nn_crnn_free(m);
+
+    assert_int_equal(nn_crnn_new(&TINY, 1, 16, &m, &err), AP_OK);
+    nn_crnn_init(m, 11);
+    assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
+    assert_int_equal(nn_crnn_load(path, 1, 16, &m2, &charset, &err), AP_OK);
+    assert_string_equal(charset, "a\xc3\xa9z");
+    assert_int_equal(nn_crnn_cfg(m2)->head, NN_HEAD_CONV);
+    assert_int_equal(nn_crnn_nparams(m2), nn_crnn_nparams(m));
+    assert_memory_equal(nn_crnn_params(m2), nn_crnn_params(m), nn_crnn_nparams(m) * sizeof(float));
+    free(charset);
+    nn_crnn_free(m2);
+
+    /* the card as written before the head key existed: a conv model */
+    nn_st_entry e[NN_CRNN_MAX_TENSORS];
+    for (size_t i = 0; i < nn_crnn_ntensors(m); i++) {
+        nn_tensor *t = nn_crnn_tensor(m, i);
+        e[i] = (nn_st_entry){t->name, t->data, t->ndim, {t->shape[0], t->shape[1]}};
+    }
+    const char *ok[] = {"architecture", "input_height", "conv_channels", "dim",    "blocks",
+                        "kernel",       "nclasses",     "dropout",       "charset"};
+    const char *ov[] = {"crnn-ctc-v1", "16", "3,4,4,5", "6", "2", "3", "4", "0", "abc"};
+    assert_int_equal(nn_st_write(path, e, nn_crnn_ntensors(m), ok, ov, 9, &err), AP_OK);
+    assert_int_equal(nn_crnn_load(path, 1, 16, &m2, &charset, &err), AP_OK);
+    assert_int_equal(nn_crnn_cfg(m2)->head, NN_HEAD_CONV);
+    assert_memory_equal(nn_crnn_params(m2), nn_crnn_params(m), nn_crnn_nparams(m) * sizeof(float));
+    free(charset);
+    nn_crnn_free(m2);
+    /* ... and an unknown head is refused */
+    const char *hk[] = {"architecture", "input_height", "conv_channels", "dim",     "blocks",
+                        "kernel",       "nclasses",     "dropout",       "charset", "head"};
+    const char *hv[] = {"crnn-ctc-v1", "16", "3,4,4,5", "6", "2", "3", "4", "0", "abc", "lstm"};
+    assert_int_equal(nn_st_write(path, e, nn_crnn_ntensors(m), hk, hv, 10, &err), AP_OK);
+    assert_int_equal(nn_crnn_load(path, 1, 16, &m2, &charset, &err), AP_ERR_INVALID);
     /* a charset that does not match the class count is refused */
     const char *bad[] = {"ab"};
     assert_int_equal(nn_crnn_save(m, path, k, bad, 1, &err), AP_OK);
@@ -205,9 +286,8 @@ int main(void)
 {
     nn_set_threads(1);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model_gradients),
-        cmocka_unit_test(test_lora_gradients),
-        cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_model_gradients),   cmocka_unit_test(test_bigru_tensors),
+        cmocka_unit_test(test_lora_gradients),    cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_image_and_charset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /* Proves: nn_par_for runs every index exactly once whatever n, grain and thread count,
  * also when two threads call it at once (one of them runs inline); and a training step of
- * the CRNN (forward with dropout, CTC, backward, AdamW) gives bit-identical logits,
- * gradients and parameters with 1, 2 and 3 pool threads (OpenBLAS kept at one thread), the
- * property the byte-identical resume test and any thread count rely on. */
+ * the CRNN (forward with dropout, CTC, backward, AdamW), with the conv head and with the
+ * bigru head, gives bit-identical logits, gradients and parameters with 1, 2 and 3 pool
+ * threads (OpenBLAS kept at one thread), the property the byte-identical resume test and
+ * any thread count rely on. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,12 +80,12 @@ static const nn_crnn_config SMALL = {.height = SH,
                                      .nclasses = SK,
                                      .dropout = 0.2f};
 
-static void one_step(int threads, float *out, size_t nout)
+static void one_step(const nn_crnn_config *cfg, int threads, float *out, size_t nout)
 {
     nn_par_set_threads(threads);
     nn_crnn *m;
     ap_error err;
-    assert_int_equal(nn_crnn_new(&SMALL, SB, SW, &m, &err), AP_OK);
+    assert_int_equal(nn_crnn_new(cfg, SB, SW, &m, &err), AP_OK);
     nn_crnn_init(m, 11);
     static float images[SB * SH * SW], dlogits[SB * ST * SK];
     uint64_t rng = 9;
@@ -94,7 +95,7 @@ static void one_step(int threads, float *out, size_t nout)
                      l5[] = {1, 1, 1};
     const int *labels[SB] = {l0, l1, l2, l3, l4, l5}, llen[SB] = {3, 1, 2, 1, 2, 3};
     int tlen[SB] = {ST, ST - 2, ST, 5, ST, ST - 1};
-    const float *logits = nn_crnn_forward(m, images, SB, SW, 1, 42);
+    const float *logits = nn_crnn_forward(m, images, SB, SW, tlen, 1, 42);
     size_t nl = (size_t)SB * ST * SK, np = nn_crnn_nparams(m);
     assert_true(nl + 2 * np <= nout);
     memcpy(out, logits, sizeof(float) * nl);
@@ -119,11 +120,17 @@ static void test_step_bit_identical(void **state)
     (void)state;
     size_t n = 1 << 20;
     float *ref = calloc(n, sizeof(float)), *got = calloc(n, sizeof(float));
-    one_step(1, ref, n);
-    for (int t = 2; t <= 3; t++) {
-        memset(got, 0, n * sizeof(float));
-        one_step(t, got, n);
-        assert_memory_equal(ref, got, n * sizeof(float));
+    nn_crnn_config gru = SMALL;
+    gru.head = NN_HEAD_BIGRU;
+    const nn_crnn_config *cfgs[2] = {&SMALL, &gru};
+    for (int c = 0; c < 2; c++) {
+        memset(ref, 0, n * sizeof(float));
+        one_step(cfgs[c], 1, ref, n);
+        for (int t = 2; t <= 3; t++) {
+            memset(got, 0, n * sizeof(float));
+            one_step(cfgs[c], t, got, n);
+            assert_memory_equal(ref, got, n * sizeof(float));
+        }
     }
     free(ref), free(got);
     nn_par_set_threads(1);

@@ -1,7 +1,8 @@
-/* Proves: the fine_tuned_ocr engine opens a model directory written by nn_crnn_save, reads
- * a line image and a two-line block (one word per line found, boxes inside the image,
- * confidences in 0..100) without depending on the model being trained, and refuses a
- * missing or corrupt model with AP_ERR_MODEL_NOT_FOUND. */
+/* Proves: the fine_tuned_ocr engine opens a model directory written by nn_crnn_save, with
+ * the conv head or the bigru head (its version names the bigru head), reads a line image
+ * and a two-line block (one word per line found, boxes inside the image, confidences in
+ * 0..100) without depending on the model being trained, and refuses a missing or corrupt
+ * model with AP_ERR_MODEL_NOT_FOUND. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,9 +16,8 @@
 #include "nn/crnn.h"
 #include "ocr/ocr.h"
 
-static void test_engine(void **state)
+static void run_engine(nn_crnn_head head)
 {
-    (void)state;
     char dir[64], path[96];
     snprintf(dir, sizeof dir, "/tmp/aipipe_ocr_crnn_%ld", (long)getpid());
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
@@ -28,7 +28,8 @@ static void test_engine(void **state)
                         .blocks = 1,
                         .kernel = 3,
                         .nclasses = 4,
-                        .dropout = 0};
+                        .dropout = 0,
+                        .head = head};
     nn_crnn *m;
     ap_error err;
     assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
@@ -41,6 +42,7 @@ static void test_engine(void **state)
     ocr_engine *e;
     assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
     assert_string_equal(ocr_engine_name(e), "fine_tuned_ocr");
+    assert_true((strstr(ocr_engine_version(e), "bigru") != NULL) == (head == NN_HEAD_BIGRU));
     PIX *pix = pixCreate(120, 60, 8);
     pixSetAllArbitrary(pix, 240);
     for (int line = 0; line < 2; line++)
@@ -72,6 +74,13 @@ static void test_engine(void **state)
     assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_ERR_MODEL_NOT_FOUND);
     opts.datapath = NULL;
     assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_ERR_MODEL_NOT_FOUND);
+}
+
+static void test_engine(void **state)
+{
+    (void)state;
+    run_engine(NN_HEAD_CONV);
+    run_engine(NN_HEAD_BIGRU);
 }
 
 int main(void)
