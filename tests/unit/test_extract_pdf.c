@@ -5,8 +5,10 @@
  * read from its embedded text and vector rules into exactly the right timeblocks, with
  * no OCR engine at all. The same grid drawn with thin filled rectangles instead of
  * strokes gives the same answer. The same timetable as a 150 dpi picture on the page (a
- * scan) is read by OCR at the picture's own resolution. Two lists side by side on
- * coloured panels without rules keep their own days. Hostile and broken files are refused with a
+ * scan) is read by OCR at the picture's own resolution. Two lists side by side keep their
+ * own days, whether on coloured panels, as plain text, inside one frame around both, or
+ * ruled in rows drawn one cell at a time, and the footer's unlabelled header fields are
+ * read. Hostile and broken files are refused with a
  * clear status within bounded time: garbage after "%PDF", a truncated file, a page tree claiming
  * 10,000 pages, and a real 60-page document. */
 #include <cairo-pdf.h>
@@ -237,26 +239,48 @@ static void test_scanned(void **state)
     assert_true(842 * 595 * big * big <= 16000000.0 * 1.0001 && big < 20);
 }
 
-/* Lists side by side on coloured panels, without a rule: "Schedule / Monday, Wednesday"
- * and "Schedule / Tuesday", each a column of names beside a column of times. Each panel
- * is its own table, so every list keeps its own days. Drawn twice: panels taller than a
- * quarter of the page, and compact ones (a fill the size of a cell that holds a list). */
-static char *draw_lists(int compact, size_t *len)
+/* Lists side by side, without a rule between them: "Schedule / Monday, Wednesday" and
+ * "Schedule / Tuesday", each a column of names beside a column of times, and a footer
+ * "Year 3 · Mr Taylor · Autumn 1 2023" under them. Every list keeps its own days, drawn
+ * in five styles: on coloured panels taller than a quarter of the page; on compact ones
+ * (a fill the size of a cell that holds a list); as plain text with nothing behind it;
+ * inside one frame drawn around the title and both lists; the first on a panel and the
+ * second under a boxed heading, ruled in rows only, each row's rule drawn in pieces, one
+ * per cell. */
+enum { LISTS_PANELS, LISTS_COMPACT, LISTS_PLAIN, LISTS_FRAMED, LISTS_PIECES, LISTS_STYLES };
+
+static char *draw_lists(int style, size_t *len)
 {
     static const char *const names[2][5] = {{"Maths", "Phonics", "Break", "Science", "Art"},
                                             {"English", "Music", "Recess", "History", "PE"}};
     static const char *const times[5] = {"9:00 - 9:45am", "9:45 - 10:30am", "10:30 - 10:45am",
                                          "10:45 - 11:30am", "11:30 - 12:00pm"};
+    int compact = style == LISTS_COMPACT;
     sbuf b = {0};
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
     cairo_t *cr = cairo_create(s);
     text(cr, "Oak Class Timetable", "Sans Bold 16", 421, 30, 0);
     double pitch = compact ? 32 : 60, top = 60, height = 70 + 5 * pitch;
+    if (style == LISTS_FRAMED) {
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_set_line_width(cr, 1);
+        cairo_rectangle(cr, 20, 10, 802, top + height + 10);
+        cairo_stroke(cr);
+        rule(cr, 0, 20, 50, 822, 50);
+    }
     for (int l = 0; l < 2; l++) {
         double x0 = 40 + l * 400, w = compact ? 330 : 360;
-        cairo_set_source_rgb(cr, l ? 0.85 : 0.98, l ? 0.92 : 0.85, l ? 0.98 : 0.8);
-        cairo_rectangle(cr, x0, top, w, height);
-        cairo_fill(cr);
+        if (style <= LISTS_COMPACT || (style == LISTS_PIECES && l == 0)) {
+            cairo_set_source_rgb(cr, l ? 0.85 : 0.98, l ? 0.92 : 0.85, l ? 0.98 : 0.8);
+            cairo_rectangle(cr, x0, top, w, height);
+            cairo_fill(cr);
+        }
+        if (style == LISTS_PIECES && l == 1) {
+            cairo_set_source_rgb(cr, 0, 0, 0);
+            cairo_set_line_width(cr, 0.5);
+            cairo_rectangle(cr, x0, top, w, 50);
+            cairo_stroke(cr);
+        }
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.3);
         text(cr, "Schedule", "Sans Bold 13", x0 + w / 2, top + 18, 0);
         text(cr, l ? "Tuesday" : "Monday, Wednesday", "Sans 10", x0 + w / 2, top + 38, 0);
@@ -264,8 +288,19 @@ static char *draw_lists(int compact, size_t *len)
             double y = top + 75 + i * pitch;
             text(cr, names[l][i], "Sans 11", x0 + w * 0.3, y, 0);
             text(cr, times[i], "Sans 9", x0 + w * 0.78, y, 0);
+            if (style != LISTS_PIECES || l == 0) continue;
+            /* the rule over each row, one piece per cell; and one under the last */
+            cairo_set_line_width(cr, 0.5);
+            for (int k = 0; k <= (i == 4); k++) {
+                double ry = y - pitch / 2 + k * pitch;
+                rule(cr, 0, x0, ry, x0 + w * 0.6, ry);
+                rule(cr, 0, x0 + w * 0.6, ry, x0 + w, ry);
+            }
         }
     }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, "Year 3 \xc2\xb7 Mr Taylor \xc2\xb7 Autumn 1 2023", "Sans 10", 421, top + height + 40,
+         0);
     cairo_show_page(cr);
     cairo_destroy(cr);
     cairo_surface_finish(s);
@@ -279,9 +314,9 @@ static char *draw_lists(int compact, size_t *len)
 static void test_lists_side_by_side(void **state)
 {
     (void)state;
-    for (int compact = 0; compact <= 1; compact++) {
+    for (int style = 0; style < LISTS_STYLES; style++) {
         size_t len = 0;
-        char *pdf = draw_lists(compact, &len);
+        char *pdf = draw_lists(style, &len);
         tt_doc d;
         ap_error e = {0};
         ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
@@ -289,7 +324,7 @@ static void test_lists_side_by_side(void **state)
         if (d.nblocks != 15) {
             for (size_t i = 0; i < d.nblocks; i++)
                 print_message("  %d %s\n", d.blocks[i].day, d.blocks[i].name);
-            fail_msg("compact %d: %zu blocks, wanted 15", compact, d.nblocks);
+            fail_msg("style %d: %zu blocks, wanted 15", style, d.nblocks);
         }
         for (int day = 0; day <= 2; day += 2) {
             check(&d, day, "Maths", 9 * 60, 9 * 60 + 45, NULL);
@@ -301,6 +336,11 @@ static void test_lists_side_by_side(void **state)
         check(&d, 1, "PE", 11 * 60 + 30, 12 * 60, NULL);
         assert_null(find(&d, 1, "Maths"));
         assert_null(find(&d, 0, "English"));
+        /* the footer's unlabelled header fields */
+        assert_string_equal(d.teacher ? d.teacher : "(none)", "Mr Taylor");
+        assert_string_equal(d.class_name ? d.class_name : "(none)", "Year 3");
+        assert_string_equal(d.term ? d.term : "(none)", "Autumn 1");
+        assert_int_equal(d.year, 2023);
         tt_doc_free(&d);
         free(pdf);
     }
