@@ -635,7 +635,9 @@ static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float
         int any = 0;
         for (size_t i = 0; i < n; i++) {
             float cy = (b[i].y0 + b[i].y1) / 2, cx = (b[i].x0 + b[i].x1) / 2;
-            if (cy <= y0 || cy >= y1 || cx <= X0 || cx >= X1) continue;
+            /* a word set down the page is ink in every row it runs through */
+            int in_row = b[i].rotated ? b[i].y0 < y1 && b[i].y1 > y0 : cy > y0 && cy < y1;
+            if (!in_row || cx <= X0 || cx >= X1) continue;
             any = 1;
             int a = (int)floorf(b[i].x0 - X0) - 1, z = (int)ceilf(b[i].x1 - X0) + 1;
             for (int x = a < 0 ? 0 : a; x < z && x < width; x++)
@@ -718,11 +720,13 @@ out:
     return ngut;
 }
 
-/* Column rules for a table that has none: each gutter becomes a rule in the rows it
- * does not cross, unless one coloured cell spans it there (a Break row stays one). */
-static void gutter_rules(collector *c, const img_table *tb, float s, const cbox *b, size_t n)
+/* Column rules for the columns [k0, k1) of a table that has none there: each gutter
+ * becomes a rule in the rows it does not cross, unless one coloured cell spans it there
+ * (a Break row stays one). */
+static void gutter_rules(collector *c, const img_table *tb, float s, const cbox *b, size_t n,
+                         int k0, int k1)
 {
-    float X0 = tb->col_x[0] / s, X1 = tb->col_x[tb->ncols] / s;
+    float X0 = tb->col_x[k0] / s, X1 = tb->col_x[k1] / s;
     int nrows = tb->nrows;
     float gut[MAX_GUTTERS];
     float *row_y = malloc((size_t)(nrows + 1) * sizeof *row_y);
@@ -813,15 +817,16 @@ static int row_columns(const cbox *b, size_t n, float y0, float y1, const float 
 }
 
 static void text_grid(collector *c, float X0, float Y0, float X1, float Y1, const cbox *b, size_t n,
-                      int trim)
+                      int trim, const float *edges, int nedges)
 {
     float row_y[MAX_TEXT_ROWS + 2], gut[MAX_GUTTERS + 2];
     int nb = text_row_bounds(b, n, X0, Y0, X1, Y1, row_y + 1, MAX_TEXT_ROWS);
     row_y[0] = Y0;
     row_y[nb + 1] = Y1;
     int nrows = nb + 1;
-    float edges[2] = {X0, X1};
-    int ngut = find_gutters(b, n, X0, X1, row_y, nrows, edges, 1, gut + 1);
+    float sides[2] = {X0, X1};
+    if (!edges) edges = sides, nedges = 1;
+    int ngut = find_gutters(b, n, X0, X1, row_y, nrows, edges, nedges, gut + 1);
     gut[0] = X0;
     gut[ngut + 1] = X1;
     /* Text aligned by whitespace alone has no outline: lines above it with text in
@@ -961,16 +966,24 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
                             r->y1 > Y0 + 3 && r->y0 < Y1 - 3;
         }
         if (tb->nrows == 1 && tb->ncols == 1)
-            text_grid(c, X0, Y0, X1, Y1, b, n, 0);
+            text_grid(c, X0, Y0, X1, Y1, b, n, 0, NULL, 0);
         else if (!drawn_columns)
-            gutter_rules(c, tb, s, b, n);
+            gutter_rules(c, tb, s, b, n, 0, tb->ncols);
+        else /* some drawn (one after the day column): each column's own gaps */
+            for (int k = 0; k < tb->ncols; k++)
+                gutter_rules(c, tb, s, b, n, k, k + 1);
         /* a row holding a whole list (a panel's body under its heading, a column whose
-         * row rules are not drawn): rows and columns from its text */
-        for (int r = 0; tb->nrows > 1 || tb->ncols > 1 ? r < tb->nrows : 0; r++) {
+         * row rules are not drawn): rows and columns from its text; a column edge the
+         * table has inside a gap in the text stays the column's edge */
+        float *col_x = malloc((size_t)(tb->ncols + 1) * sizeof *col_x);
+        for (int k = 0; col_x && k <= tb->ncols; k++)
+            col_x[k] = tb->col_x[k] / s;
+        for (int r = 0; col_x && (tb->nrows > 1 || tb->ncols > 1) ? r < tb->nrows : 0; r++) {
             float y0 = tb->row_y[r] / s, y1 = tb->row_y[r + 1] / s, ys[3];
             if (text_row_bounds(b, n, X0, y0, X1, y1, ys, 3) >= 3)
-                text_grid(c, X0, y0, X1, y1, b, n, 0);
+                text_grid(c, X0, y0, X1, y1, b, n, 0, col_x, tb->ncols);
         }
+        free(col_x);
         /* the label column: outside text left of the table, within its rows */
         float L = X0;
         for (size_t i = 0; i < n && !left_drawn; i++) {
@@ -1024,6 +1037,26 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
             }
             if (text && !across) T = r->y;
         }
+        /* a header row of times standing apart above the table, neither ruled nor near
+         * (a tall header row with its times centred in it): text within 6 em above the
+         * table, each run inside one of its columns, times in two columns or more */
+        if (T == Y0 && !top_drawn) {
+            float band_top = Y0;
+            int times = 0, crossing = 0;
+            for (size_t i = 0; i < n; i++) {
+                float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+                if (cx <= L || cx >= X1 || b[i].y1 > Y0 + 1 || b[i].y0 < Y0 - 6 * em ||
+                    inside_tables(tables, ntables, s, cx, cy))
+                    continue;
+                for (int k = 1; k < tb->ncols; k++) {
+                    float x = tb->col_x[k] / s;
+                    crossing |= b[i].x0 < x - 0.5f && b[i].x1 > x + 0.5f;
+                }
+                times += (b[i].flags & RUN_TIME) != 0;
+                band_top = fminf(band_top, b[i].y0);
+            }
+            if (times >= 2 && !crossing) T = band_top - 2;
+        }
         if (T < Y0) {
             /* a rule drawn across the table a little above the text closes the row */
             float best = T;
@@ -1065,7 +1098,7 @@ static int borderless_rules(collector *c, const img_table *tables, size_t ntable
     }
     if (outside < 12) return 0; /* runs of text: a title and a line or two are no table */
     size_t before = c->nrules;
-    text_grid(c, X0 - 2, Y0 - 2, X1 + 2, Y1 + 2, b, n, 1);
+    text_grid(c, X0 - 2, Y0 - 2, X1 + 2, Y1 + 2, b, n, 1, NULL, 0);
     return c->nrules > before + 4; /* more than the outline: rows or columns */
 }
 
@@ -1226,24 +1259,30 @@ static float median_size(const cbox *b, size_t n)
     return em;
 }
 
+/* Whether run i is a day heading (a run naming days and nothing else, set across). */
+static int is_day_heading(const cbox *b, size_t i)
+{
+    return (b[i].flags & (RUN_DAY | RUN_TIME)) == RUN_DAY && !b[i].rotated;
+}
+
 /* Lists side by side among the runs of in[] (see above): writes up to max blocks, left
- * to right within each line of headings, and returns the count. em: the page's text
- * size. */
-static int find_list_blocks(const cbox *b, size_t n, const unsigned char *in, float em,
-                            list_block *out, int max)
+ * to right within each line of headings, and returns the count. A heading of aside[]
+ * (may be NULL: runs of another table) counts as a neighbour, so one list of in[] beside
+ * a list held elsewhere is found too, but gives no block. em: the page's text size. */
+static int find_list_blocks(const cbox *b, size_t n, const unsigned char *in,
+                            const unsigned char *aside, float em, list_block *out, int max)
 {
     size_t heads[MAX_LIST_BLOCKS];
     int nout = 0;
     unsigned char *done = calloc(n ? n : 1, 1);
     if (!done) return 0;
     for (size_t h = 0; h < n; h++) {
-        if (!in[h] || done[h] || (b[h].flags & (RUN_DAY | RUN_TIME)) != RUN_DAY || b[h].rotated)
-            continue;
+        if (!in[h] || done[h] || !is_day_heading(b, h)) continue;
         /* the day headings on h's line, left to right */
         float cy = (b[h].y0 + b[h].y1) / 2;
         size_t nh = 0;
         for (size_t i = 0; i < n && nh < MAX_LIST_BLOCKS; i++) {
-            if (!in[i] || (b[i].flags & (RUN_DAY | RUN_TIME)) != RUN_DAY || b[i].rotated ||
+            if (!(in[i] || (aside && aside[i])) || !is_day_heading(b, i) ||
                 fabsf((b[i].y0 + b[i].y1) / 2 - cy) > 0.6f * em)
                 continue;
             done[i] = 1;
@@ -1257,6 +1296,8 @@ static int find_list_blocks(const cbox *b, size_t n, const unsigned char *in, fl
         if (nh < 2 || nout + (int)nh > max) continue;
         /* the lists run down to their lowest time (a footer below them is no list's) */
         float top = b[heads[0]].y0, span = (b[heads[nh - 1]].x1 - b[heads[0]].x0) / (float)(nh - 1);
+        for (size_t k = 1; k < nh; k++)
+            top = fminf(top, b[heads[k]].y0);
         float lo = b[heads[0]].x0 - span, hi = b[heads[nh - 1]].x1 + span, bottom = top;
         for (size_t i = 0; i < n; i++) {
             float cx = (b[i].x0 + b[i].x1) / 2;
@@ -1277,6 +1318,7 @@ static int find_list_blocks(const cbox *b, size_t n, const unsigned char *in, fl
         blk[nh - 1].hi = hi;
         for (size_t k = 0; ok && k < nh; k++) {
             list_block *q = &blk[k];
+            if (!in[heads[k]]) continue; /* a neighbour's */
             q->x0 = INFINITY, q->x1 = -INFINITY, q->top = top, q->bottom = top;
             for (size_t i = 0; i < n; i++) {
                 float cx = (b[i].x0 + b[i].x1) / 2, my = (b[i].y0 + b[i].y1) / 2;
@@ -1290,14 +1332,15 @@ static int find_list_blocks(const cbox *b, size_t n, const unsigned char *in, fl
         }
         if (!ok) continue;
         for (size_t k = 0; k < nh; k++)
-            out[nout++] = blk[k];
+            if (in[heads[k]]) out[nout++] = blk[k];
     }
     free(done);
     return nout;
 }
 
-/* Lists side by side in the text outside every table become a table each (text_grid
- * over each block). Returns whether rules were added. */
+/* Lists side by side in the text outside every table, or one beside a list a table
+ * holds, become a table each (text_grid over each block). Returns whether rules were
+ * added. */
 static int list_rules(collector *c, const img_table *tables, size_t ntables, float s, const cbox *b,
                       size_t n, float em)
 {
@@ -1307,11 +1350,17 @@ static int list_rules(collector *c, const img_table *tables, size_t ntables, flo
     for (size_t i = 0; i < n; i++)
         in[i] =
             !inside_tables(tables, ntables, s, (b[i].x0 + b[i].x1) / 2, (b[i].y0 + b[i].y1) / 2);
-    int nb = find_list_blocks(b, n, in, em, blk, MAX_LIST_BLOCKS);
+    /* the headings of lists the tables hold are neighbours */
+    unsigned char *aside = malloc(n ? n : 1);
+    for (size_t i = 0; aside && i < n; i++)
+        aside[i] = !in[i];
+    int nb = aside ? find_list_blocks(b, n, in, aside, em, blk, MAX_LIST_BLOCKS) : 0;
     free(in);
+    free(aside);
     size_t before = c->nrules;
     for (int k = 0; k < nb; k++)
-        text_grid(c, blk[k].x0 - 2, blk[k].top - 2, blk[k].x1 + 2, blk[k].bottom + 2, b, n, 0);
+        text_grid(c, blk[k].x0 - 2, blk[k].top - 2, blk[k].x1 + 2, blk[k].bottom + 2, b, n, 0, NULL,
+                  0);
     return c->nrules > before;
 }
 
@@ -1373,7 +1422,7 @@ static ap_status split_lists(img_table **tables, size_t *ntables, float s, const
         for (size_t i = 0; i < n; i++)
             in[i] = inside_tables(tb, 1, s, (b[i].x0 + b[i].x1) / 2, (b[i].y0 + b[i].y1) / 2);
         list_block blk[MAX_LIST_BLOCKS];
-        int nb = find_list_blocks(b, n, in, em, blk, MAX_LIST_BLOCKS);
+        int nb = find_list_blocks(b, n, in, NULL, em, blk, MAX_LIST_BLOCKS);
         if (nb < 2) continue;
         /* each block's columns: from the last edge in the strip on its left to the first
          * edge in the strip on its right */
@@ -1982,7 +2031,8 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
          * tables): rows and columns from its text */
         for (size_t p = 0; p < c.npanels; p++)
             text_grid(&c, c.panels[p].x0 - c.page.x0, c.panels[p].y0 - c.page.y0,
-                      c.panels[p].x1 - c.page.x0, c.panels[p].y1 - c.page.y0, boxes, nboxes, 0);
+                      c.panels[p].x1 - c.page.x0, c.panels[p].y1 - c.page.y0, boxes, nboxes, 0,
+                      NULL, 0);
         close_row_tables(&c);
         if ((st = rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) {
             free(boxes);

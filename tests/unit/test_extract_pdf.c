@@ -7,10 +7,13 @@
  * strokes gives the same answer. The same timetable as a 150 dpi picture on the page (a
  * scan) is read by OCR at the picture's own resolution. Two lists side by side keep their
  * own days, whether on coloured panels, as plain text, inside one frame around both, or
- * ruled in rows drawn one cell at a time, and the footer's unlabelled header fields are
- * read. Hostile and broken files are refused with a
- * clear status within bounded time: garbage after "%PDF", a truncated file, a page tree claiming
- * 10,000 pages, and a real 60-page document. */
+ * ruled in rows drawn one cell at a time, or as plain text beside a panelled one, and the
+ * footer's unlabelled header fields are read. A grid ruled in rows with one column rule
+ * (after the day names) gets its other columns from the gaps in each column's text, a
+ * word set down a Break column across every day keeping it one cell; a grid of coloured
+ * cells with its times standing 45 points above them keeps the times as its header. Hostile and
+ * broken files are refused with a clear status within bounded time: garbage after "%PDF", a
+ * truncated file, a page tree claiming 10,000 pages, and a real 60-page document. */
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <math.h>
@@ -246,8 +249,16 @@ static void test_scanned(void **state)
  * (a fill the size of a cell that holds a list); as plain text with nothing behind it;
  * inside one frame drawn around the title and both lists; the first on a panel and the
  * second under a boxed heading, ruled in rows only, each row's rule drawn in pieces, one
- * per cell. */
-enum { LISTS_PANELS, LISTS_COMPACT, LISTS_PLAIN, LISTS_FRAMED, LISTS_PIECES, LISTS_STYLES };
+ * per cell; the first on a panel and the second as plain text beside it. */
+enum {
+    LISTS_PANELS,
+    LISTS_COMPACT,
+    LISTS_PLAIN,
+    LISTS_FRAMED,
+    LISTS_PIECES,
+    LISTS_BESIDE,
+    LISTS_STYLES
+};
 
 static char *draw_lists(int style, size_t *len)
 {
@@ -270,7 +281,8 @@ static char *draw_lists(int style, size_t *len)
     }
     for (int l = 0; l < 2; l++) {
         double x0 = 40 + l * 400, w = compact ? 330 : 360;
-        if (style <= LISTS_COMPACT || (style == LISTS_PIECES && l == 0)) {
+        if (style <= LISTS_COMPACT ||
+            ((style == LISTS_PIECES || style == LISTS_BESIDE) && l == 0)) {
             cairo_set_source_rgb(cr, l ? 0.85 : 0.98, l ? 0.92 : 0.85, l ? 0.98 : 0.8);
             cairo_rectangle(cr, x0, top, w, height);
             cairo_fill(cr);
@@ -341,6 +353,96 @@ static void test_lists_side_by_side(void **state)
         assert_string_equal(d.class_name ? d.class_name : "(none)", "Year 3");
         assert_string_equal(d.term ? d.term : "(none)", "Autumn 1");
         assert_int_equal(d.year, 2023);
+        tt_doc_free(&d);
+        free(pdf);
+    }
+}
+
+/* Days as rows in two styles the lattice alone does not cut (A4 landscape, points):
+ *   - ruled in rows only, row rules stopping at a grey Break column (text set down the
+ *     page) and one column rule, after the day names: the other columns come from the
+ *     gaps in each column's text, and Break stays one cell down every day;
+ *   - no rule at all, every lesson a coloured cell, the times 45 points above the cells
+ *     (a tall header row with no rule): the times are still the header row.
+ *              9:00-10:00 | 10:00-11:00 | 11:00-11:15 | 11:15-12:15 | 12:15-1:00pm
+ *   Monday     Maths      | English     |      B      | Science     | Art
+ *   Tuesday    Music      | History     |      r ...  | PE          | Drama
+ *   Wednesday  Reading    | Writing     |             | Geography   | French */
+static const char *const grid_names[3][4] = {{"Maths", "English", "Science", "Art"},
+                                             {"Music", "History", "PE", "Drama"},
+                                             {"Reading", "Writing", "Geography", "French"}};
+static const int grid_times[6] = {9 * 60, 10 * 60, 11 * 60, 11 * 60 + 15, 12 * 60 + 15, 13 * 60};
+
+static char *draw_grid(int fills, size_t *len)
+{
+    static const double xs[] = {60, 160, 280, 400, 490, 610, 730};
+    static const double ys[] = {100, 160, 220, 280};
+    static const char *const times[] = {"9:00-10:00", "10:00-11:00", "11:00-11:15", "11:15-12:15",
+                                        "12:15-1:00pm"};
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday"};
+    sbuf b = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_line_width(cr, 1);
+    cairo_set_source_rgb(cr, 0.7, 0.7, 0.7);
+    cairo_rectangle(cr, xs[3], ys[0], xs[4] - xs[3], ys[3] - ys[0]);
+    cairo_fill(cr);
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; fills && k < 5; k++) {
+            if (k == 2) continue;
+            cairo_set_source_rgb(cr, 0.8 + 0.04 * k, 0.9, 0.95 - 0.05 * r);
+            cairo_rectangle(cr, xs[k + 1], ys[r], xs[k + 2] - xs[k + 1], ys[r + 1] - ys[r]);
+            cairo_fill(cr);
+        }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    if (!fills) {
+        for (int r = 0; r < 4; r++) {
+            rule(cr, 0, xs[0], ys[r], xs[3], ys[r]);
+            rule(cr, 0, xs[4], ys[r], xs[6], ys[r]);
+        }
+        rule(cr, 0, xs[1], ys[0], xs[1], ys[3]);
+    }
+    for (int k = 0; k < 5; k++)
+        text(cr, times[k], "Sans 8", (xs[k + 1] + xs[k + 2]) / 2, fills ? ys[0] - 45 : ys[0] - 12,
+             0);
+    for (int r = 0; r < 3; r++) {
+        double y = (ys[r] + ys[r + 1]) / 2;
+        text(cr, days[r], "Sans Bold 11", (xs[0] + xs[1]) / 2, y, 0);
+        for (int k = 0, e = 0; k < 5; k++)
+            if (k != 2) text(cr, grid_names[r][e++], "Sans 11", (xs[k + 1] + xs[k + 2]) / 2, y, 0);
+    }
+    text(cr, "Break", "Sans Bold 12", (xs[3] + xs[4]) / 2, (ys[0] + ys[3]) / 2, -90);
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    char *data = sbuf_take(&b, len);
+    assert_non_null(data);
+    return data;
+}
+
+static void test_grid_styles(void **state)
+{
+    (void)state;
+    for (int fills = 0; fills <= 1; fills++) {
+        size_t len = 0;
+        char *pdf = draw_grid(fills, &len);
+        tt_doc d;
+        ap_error e = {0};
+        ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
+        if (st != AP_OK) fail_msg("extract: %s", e.msg);
+        if (d.nblocks != 15) {
+            for (size_t i = 0; i < d.nblocks; i++)
+                print_message("  %d %s\n", d.blocks[i].day, d.blocks[i].name);
+            fail_msg("fills %d: %zu blocks, wanted 15", fills, d.nblocks);
+        }
+        for (int day = 0; day < 3; day++) {
+            for (int k = 0, ev = 0; k < 5; k++) {
+                const char *name = k == 2 ? "Break" : grid_names[day][ev++];
+                check(&d, day, name, grid_times[k], grid_times[k + 1], NULL);
+            }
+        }
         tt_doc_free(&d);
         free(pdf);
     }
@@ -427,8 +529,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_born_digital),       cmocka_unit_test(test_scanned),
-        cmocka_unit_test(test_lists_side_by_side), cmocka_unit_test(test_broken_files),
-        cmocka_unit_test(test_huge_page_count),
+        cmocka_unit_test(test_lists_side_by_side), cmocka_unit_test(test_grid_styles),
+        cmocka_unit_test(test_broken_files),       cmocka_unit_test(test_huge_page_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
