@@ -3,6 +3,7 @@
 #include "document/grid.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,12 @@ int tt_line_continues(const tt_line *prev, const tt_line *next)
     if (!islower((unsigned char)s[0])) return 0;
     size_t wn = strcspn(s, " ");
     if (is_small_word(s, wn)) return 0;
+    /* a word goes on in the type it started in: another colour, or (where the reader
+     * gives exact type sizes) another size, starts something else */
+    if ((prev->ink & next->ink & TT_INK_KNOWN) && prev->ink != next->ink) return 0;
+    if ((prev->flags & next->flags & TT_LINE_EXACT) &&
+        fabsf(prev->height - next->height) > 0.08f * fmaxf(prev->height, next->height))
+        return 0;
     return prev->width >= 0.72f || wn <= 2;
 }
 

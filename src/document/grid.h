@@ -6,8 +6,9 @@
  * (merged cells cover several) and holds its text as lines, top to bottom, as a reader of
  * the cell's orientation sees them. Line heights and widths are relative to the cell
  * (height in the reader's pixels or points, width as a fraction of the cell's inner
- * width), which is all the interpreter needs to tell a title from notes and a word broken
- * by the cell's width from two words.
+ * width); born-digital readers also give each line's colour and mark its height as the
+ * exact type size. That is all the interpreter needs to tell a title from notes and a
+ * word broken by the cell's width from two words.
  *
  * Ownership: a page owns everything below it; tt_page_free frees it all. */
 #ifndef AP_GRID_H
@@ -18,11 +19,19 @@
 #include "core/status.h"
 #include "document/timetable.h"
 
+#define TT_INK_KNOWN (1u << 24) /* tt_line.ink holds a colour */
+#define TT_LINE_EXACT                                                                              \
+    (1u << 0) /* height is the type size the document sets (born-digital                           \
+                 text): any difference between lines is real */
+
 typedef struct tt_line {
     char *text;       /* UTF-8, never NULL */
     float confidence; /* 0..100 */
     float height;     /* text height, reader units (comparable within one cell) */
     float width;      /* fraction of the cell's inner width the line fills, 0..1 */
+    unsigned ink;     /* TT_INK_KNOWN | 0xRRGGBB: the colour the line is set in; 0 when the
+                         reader cannot tell (OCR) */
+    unsigned flags;   /* TT_LINE_* */
 } tt_line;
 
 typedef struct tt_cell {
@@ -51,7 +60,8 @@ typedef struct tt_page {
     size_t nfree;
 } tt_page;
 
-/* Appends a line to a list (text copied). AP_ERR_NOMEM. */
+/* Appends a line to a list (text copied; ink and flags 0, for the caller to set).
+ * AP_ERR_NOMEM. */
 ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence, float height,
                        float width);
 void tt_lines_free(tt_line *lines, size_t n);
@@ -63,8 +73,9 @@ void tt_page_free(tt_page *page); /* frees the contents, not page */
 char *tt_cell_text(const tt_cell *cell);
 
 /* Whether next continues the word that prev ends with (a word broken by the cell's
- * width): prev ends in a letter, next starts lower-case, and either prev fills the cell
- * or next's first word is a fragment too short to be a word of its own. */
+ * width): prev ends in a letter, next starts lower-case in the same colour and (exact
+ * sizes known) the same size, and either prev fills the cell or next's first word is a
+ * fragment too short to be a word of its own. */
 int tt_line_continues(const tt_line *prev, const tt_line *next);
 
 /* Turns the pages into timeblocks, header fields and warnings, appended to doc.

@@ -269,16 +269,20 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
     ci->days = days_in(all, &only);
     ci->day_label = only && n == 0;
 
-    /* Title vs notes: the tallest line's height sets the title size; after the title,
-     * a line clearly smaller or opening with '(' starts the notes. */
+    /* Title vs notes: the tallest line sets the title's size and colour. After the
+     * title, the notes start at the first line clearly smaller (under 0.78 of the
+     * title's height, or under 0.92 where both heights are the document's own type
+     * sizes) or set in another colour, else at the first line opening with '('. */
     float tallest = 0;
+    const tt_line *title_line = NULL;
     for (size_t i = 0; i < cell->nlines; i++) {
         int tn = find_times(cell->lines[i].text, t, MAX_TIMES);
         size_t len = strlen(cell->lines[i].text);
         int time_only = tn && (t[tn - 1].to - t[0].from) * 10 >= len * 7;
-        if (!time_only && cell->lines[i].height > tallest) tallest = cell->lines[i].height;
+        if (!time_only && cell->lines[i].height > tallest)
+            tallest = cell->lines[i].height, title_line = &cell->lines[i];
     }
-    size_t split = cell->nlines;
+    size_t split = cell->nlines, paren = cell->nlines;
     int seen_title = 0;
     for (size_t i = 0; i < cell->nlines; i++) {
         const tt_line *l = &cell->lines[i];
@@ -288,13 +292,19 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
         /* the tail of a word broken by the cell's width, or a stray mark, is no note */
         int fragment =
             (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) || count_letters(l->text) < 3;
-        if (seen_title && !fragment &&
-            (l->text[0] == '(' || (tallest > 0 && l->height < 0.78f * tallest))) {
-            split = i;
-            break;
+        if (seen_title && !fragment && title_line) {
+            int exact = (l->flags & title_line->flags & TT_LINE_EXACT) != 0;
+            int smaller = l->height < (exact ? 0.92f : 0.78f) * tallest;
+            int other_ink = (l->ink & title_line->ink & TT_INK_KNOWN) && l->ink != title_line->ink;
+            if (smaller || other_ink) {
+                split = i;
+                break;
+            }
+            if (l->text[0] == '(' && paren == cell->nlines) paren = i;
         }
         seen_title = 1;
     }
+    if (split == cell->nlines) split = paren;
     tt_cell head = *cell, tail = *cell;
     head.nlines = split;
     tail.lines = cell->lines + split;

@@ -204,7 +204,8 @@ typedef struct walk {
 /* One paragraph's lines, being built: w:br starts a new one. */
 typedef struct para_text {
     sbuf line;
-    int size; /* largest run size in the line, half-points */
+    int size;     /* largest run size in the line, half-points */
+    unsigned ink; /* 0xRRGGBB of the first run of that size (w:color; auto is black) */
     tt_line *lines;
     size_t nlines;
 } para_text;
@@ -230,14 +231,31 @@ static void para_flush(para_text *p, float cell_w_pt)
              * character) that only says whether a line fills its cell. */
             float width = cell_w_pt > 0 ? (float)chars * size_pt * 0.5f / cell_w_pt : 0;
             if (width > 1) width = 1;
-            if (tt_lines_add(&p->lines, &p->nlines, s + a, 100.0f, size_pt, width) != AP_OK)
+            if (tt_lines_add(&p->lines, &p->nlines, s + a, 100.0f, size_pt, width) != AP_OK) {
                 p->line.oom = true;
+            } else {
+                p->lines[p->nlines - 1].ink = TT_INK_KNOWN | p->ink;
+                p->lines[p->nlines - 1].flags = TT_LINE_EXACT;
+            }
         }
     }
     bool oom = p->line.oom;
     sbuf_free(&p->line);
     p->line.oom = oom;
     p->size = 0;
+    p->ink = 0;
+}
+
+/* A run's colour from its w:color (w:val="RRGGBB"); "auto", absent or malformed is black,
+ * the colour Word shows for them on a white page. */
+static unsigned run_color(const xmlNode *color)
+{
+    xmlChar *v = color ? xmlGetProp(color, (const xmlChar *)"val") : NULL;
+    unsigned rgb = 0;
+    if (v && strlen((const char *)v) == 6 && strspn((const char *)v, "0123456789abcdefABCDEF") == 6)
+        rgb = (unsigned)strtoul((const char *)v, NULL, 16);
+    xmlFree(v);
+    return rgb;
 }
 
 /* Appends the text under node (a paragraph's content) to p. */
@@ -252,6 +270,7 @@ static void para_collect(walk *w, const xmlNode *node, para_text *p, float cell_
         if (is_w(c, "r")) {
             const xmlNode *rpr = child_w(c, "rPr");
             int size = (int)attr_long(child_w(rpr, "sz"), "val", 1, 3276, DOCX_DEFAULT_SZ);
+            unsigned ink = run_color(child_w(rpr, "color"));
             int had_text = 0;
             for (const xmlNode *k = c->children; k; k = k->next) {
                 if (is_w(k, "t")) {
@@ -274,7 +293,7 @@ static void para_collect(walk *w, const xmlNode *node, para_text *p, float cell_
                 } else if (is_w(k, "br") || is_w(k, "cr")) {
                     para_flush(p, cell_w);
                 }
-                if (had_text && size > p->size) p->size = size;
+                if (had_text && size > p->size) p->size = size, p->ink = ink;
             }
         } else if (is_wrapper(c)) {
             para_collect(w, c, p, cell_w, depth + 1);
@@ -544,10 +563,13 @@ static ap_status add_heading_row(tt_table *t, const tt_line *lines, size_t n)
         .ncols = t->ncols,
         .confidence = 100.0f,
         .bbox = {.page = 1, .x = t->bbox.x, .y = t->row_pos[0], .w = t->bbox.w, .h = height}};
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (tt_lines_add(&c->lines, &c->nlines, lines[i].text, lines[i].confidence, lines[i].height,
                          lines[i].width) != AP_OK)
             return AP_ERR_NOMEM;
+        c->lines[c->nlines - 1].ink = lines[i].ink;
+        c->lines[c->nlines - 1].flags = lines[i].flags;
+    }
     return AP_OK;
 }
 

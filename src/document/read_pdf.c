@@ -1577,6 +1577,7 @@ typedef struct piece {
     float u0, u1;    /* extent along the reading direction */
     float v;         /* baseline position across it (grows line by line) */
     float size;      /* largest character size, points */
+    unsigned ink;    /* TT_INK_KNOWN | 0xRRGGBB of its first character, 0 when empty */
     int rotation;    /* 0, 90 (reads upwards), 270 (reads downwards) */
     size_t order;    /* position in the content, for a stable sort */
     char *text;
@@ -1719,6 +1720,7 @@ static ap_status text_pieces(const fz_stext_page *sp, const cell_map *m, pieces 
                 if (ch->c < 0x20 || ch->c == 0xfffd) continue;
                 put_utf8(&text, ch->c);
                 if (ch->c != ' ') {
+                    if (!cur.ink) cur.ink = TT_INK_KNOWN | ((unsigned)ch->color & 0xffffffu);
                     float a = ch->quad.ul.x * along.x + ch->quad.ul.y * along.y;
                     float z = ch->quad.lr.x * along.x + ch->quad.lr.y * along.y;
                     cur.u0 = fminf(cur.u0, fminf(a, z));
@@ -1763,11 +1765,15 @@ static ap_status pieces_to_lines(piece *ps, size_t n, float inner, tt_line **lin
         qsort(ps + i, j - i, sizeof *ps, cmp_u);
         sbuf b = {0};
         float u0 = INFINITY, u1 = -INFINITY, height = 0;
+        unsigned ink = 0;
+        size_t most = 0;
         for (size_t k = i; k < j; k++) {
             size_t len = strlen(ps[k].text);
             while (len && ps[k].text[len - 1] == ' ')
                 len--;
             if (!len) continue;
+            if (len > most)
+                most = len, ink = ps[k].ink; /* the line's colour: its longest piece's */
             if (b.len && b.data[b.len - 1] != ' ' && ps[k].u0 - u1 > 0.15f * size)
                 sbuf_puts(&b, " ");
             sbuf_append(&b, ps[k].text, len);
@@ -1783,6 +1789,8 @@ static ap_status pieces_to_lines(piece *ps, size_t n, float inner, tt_line **lin
         ap_status st = tt_lines_add(lines, nlines, b.data, 100.0f, height, width);
         sbuf_free(&b);
         if (st != AP_OK) return st;
+        (*lines)[*nlines - 1].ink = ink;
+        (*lines)[*nlines - 1].flags = TT_LINE_EXACT;
     }
     return AP_OK;
 }

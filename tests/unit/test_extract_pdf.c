@@ -11,7 +11,9 @@
  * footer's unlabelled header fields are read. A grid ruled in rows with one column rule
  * (after the day names) gets its other columns from the gaps in each column's text, a
  * word set down a Break column across every day keeping it one cell; a grid of coloured
- * cells with its times standing 45 points above them keeps the times as its header. Hostile and
+ * cells with its times standing 45 points above them keeps the times as its header; a note
+ * told from its name by colour alone, and a lower-case one only a little smaller, are
+ * notes. Hostile and
  * broken files are refused with a clear status within bounded time: garbage after "%PDF", a
  * truncated file, a page tree claiming 10,000 pages, and a real 60-page document. */
 #include <cairo-pdf.h>
@@ -364,6 +366,8 @@ static void test_lists_side_by_side(void **state)
  *     gaps in each column's text, and Break stays one cell down every day;
  *   - no rule at all, every lesson a coloured cell, the times 45 points above the cells
  *     (a tall header row with no rule): the times are still the header row.
+ * Monday's Science has a note in the title's size and another colour, Tuesday's Drama a
+ * lower-case note in slightly smaller type.
  *              9:00-10:00 | 10:00-11:00 | 11:00-11:15 | 11:15-12:15 | 12:15-1:00pm
  *   Monday     Maths      | English     |      B      | Science     | Art
  *   Tuesday    Music      | History     |      r ...  | PE          | Drama
@@ -371,6 +375,8 @@ static void test_lists_side_by_side(void **state)
 static const char *const grid_names[3][4] = {{"Maths", "English", "Science", "Art"},
                                              {"Music", "History", "PE", "Drama"},
                                              {"Reading", "Writing", "Geography", "French"}};
+static const char *const grid_notes[3][4] = {
+    {NULL, NULL, "Room 12", NULL}, {NULL, NULL, NULL, "bring kit"}, {NULL, NULL, NULL, NULL}};
 static const int grid_times[6] = {9 * 60, 10 * 60, 11 * 60, 11 * 60 + 15, 12 * 60 + 15, 13 * 60};
 
 static char *draw_grid(int fills, size_t *len)
@@ -408,8 +414,17 @@ static char *draw_grid(int fills, size_t *len)
     for (int r = 0; r < 3; r++) {
         double y = (ys[r] + ys[r + 1]) / 2;
         text(cr, days[r], "Sans Bold 11", (xs[0] + xs[1]) / 2, y, 0);
-        for (int k = 0, e = 0; k < 5; k++)
-            if (k != 2) text(cr, grid_names[r][e++], "Sans 11", (xs[k + 1] + xs[k + 2]) / 2, y, 0);
+        for (int k = 0, e = 0; k < 5; k++) {
+            if (k == 2) continue;
+            const char *note = grid_notes[r][e];
+            double x = (xs[k + 1] + xs[k + 2]) / 2;
+            text(cr, grid_names[r][e++], "Sans 11", x, note ? y - 8 : y, 0);
+            if (!note) continue;
+            /* Monday's note only by its colour, Tuesday's a little smaller, lower-case */
+            if (r == 0) cairo_set_source_rgb(cr, 0.12, 0.3, 0.6);
+            text(cr, note, r == 0 ? "Sans 11" : "Sans 9.5", x, y + 8, 0);
+            cairo_set_source_rgb(cr, 0, 0, 0);
+        }
     }
     text(cr, "Break", "Sans Bold 12", (xs[3] + xs[4]) / 2, (ys[0] + ys[3]) / 2, -90);
     cairo_show_page(cr);
@@ -439,8 +454,9 @@ static void test_grid_styles(void **state)
         }
         for (int day = 0; day < 3; day++) {
             for (int k = 0, ev = 0; k < 5; k++) {
-                const char *name = k == 2 ? "Break" : grid_names[day][ev++];
-                check(&d, day, name, grid_times[k], grid_times[k + 1], NULL);
+                const char *name = k == 2 ? "Break" : grid_names[day][ev];
+                const char *note = k == 2 ? NULL : grid_notes[day][ev++];
+                check(&d, day, name, grid_times[k], grid_times[k + 1], note);
             }
         }
         tt_doc_free(&d);
