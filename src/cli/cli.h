@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
+#include "document/extract.h"
 #include "train/train.h"
 
 int cli_ocr(int argc, char **argv);
@@ -23,6 +24,22 @@ int cli_pipeline(int argc, char **argv);
 extern const cfg_key cli_train_keys[];
 extern const size_t cli_train_nkeys;
 int cli_train_fill(const cfg *c, train_opts *o);
+
+/* The cell reader of `aipipe extract` and `aipipe eval --run`. cli_ocr_defaults sets o's
+ * mode and model from EXTRACT_OCR_ENGINE and EXTRACT_OCR_MODEL (the keys /infer/document
+ * reads), else CLI_OCR_MODE_DEFAULT and TT_OCR_MODEL_DEFAULT; returns 2 after a usage
+ * message for a bad name, else 0. cli_ocr_flag takes argv[*i] when it is --ocr-engine NAME
+ * or --ocr-model DIR (advancing *i past the value): 1 taken, 0 not one of them, 2 bad
+ * usage (message printed). */
+#define CLI_OCR_MODE_DEFAULT TT_OCR_TESSERACT
+int cli_ocr_defaults(const char *cmd, tt_extract_options *o);
+int cli_ocr_flag(const char *cmd, int argc, char **argv, int *i, tt_extract_options *o);
+#define CLI_OCR_USAGE                                                                              \
+    "  --ocr-engine E  what reads the cells: tesseract, fine_tuned_ocr (aipipe's CRNN)\n"          \
+    "                  or auto (the CRNN, Tesseract again for a cell it reads doubtfully);\n"      \
+    "                  env EXTRACT_OCR_ENGINE\n"                                                   \
+    "  --ocr-model DIR the CRNN's model directory (default " TT_OCR_MODEL_DEFAULT ", env\n"        \
+    "                  EXTRACT_OCR_MODEL); without a model, Tesseract reads every cell\n"
 
 /* Prints "aipipe CMD: message" and a pointer to --help on stderr; returns 2. */
 int cli_die_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

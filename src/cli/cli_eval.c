@@ -33,7 +33,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: aipipe eval --gold DIR|FILE --pred DIR|FILE [--json] [--verbose]\n"
-            "       aipipe eval --gold DIR|FILE --run [--json] [--verbose]\n\n"
+            "       aipipe eval --gold DIR|FILE --run [--ocr-engine E] [--ocr-model DIR] [--json]\n"
+            "                   [--verbose]\n\n"
             "Scores timetable extraction against gold JSON files with the metric of EVAL.md:\n"
             "timeblocks matched one-to-one within a day by name similarity >= 0.8; name_f1,\n"
             "strict_f1 (start and end within 5 minutes of gold) and meta (teacher, className,\n"
@@ -43,7 +44,7 @@ static void usage(FILE *out)
             "                   scores as an empty prediction), or one file for one gold file\n"
             "  --run            extract each gold file's document (its \"source\" next to it,\n"
             "                   else NAME.png/.jpg/.pdf/.docx/...) and score the result\n"
-            "  --json           print the figures as JSON instead of a table\n"
+            "  --json           print the figures as JSON instead of a table\n" CLI_OCR_USAGE
             "  --verbose        also list unmatched and time-wrong timeblocks per document\n\n"
             "Exit codes: 0 scored, 1 a document could not be read, scored or extracted (it\n"
             "counts as an empty prediction), 2 bad arguments.\n");
@@ -190,7 +191,7 @@ static char *find_document(const char *gold_dir, const char *stem, const tt_doc 
 /* Fills r's prediction (from a file or by extraction) and scores it. Returns 0, or 1
  * when the row had to be scored as empty for a reason worth failing the run over. */
 static int score_row(eval_row *r, const char *gold_dir, const char *pred_arg, int pred_is_dir,
-                     int run, int verbose)
+                     int run, const tt_extract_options *xo, int verbose)
 {
     int failed = 0;
     ap_error err = {0};
@@ -200,7 +201,7 @@ static int score_row(eval_row *r, const char *gold_dir, const char *pred_arg, in
             r->missing = 1;
             snprintf(r->error, sizeof r->error, "no document found for %s", r->name);
             failed = 1;
-        } else if (tt_extract_file(r->pred_path, &r->pred, &err) != AP_OK) {
+        } else if (tt_extract_file_opts(r->pred_path, xo, &r->pred, &err) != AP_OK) {
             snprintf(r->error, sizeof r->error, "extraction failed: %s", err.msg);
             tt_doc_free(&r->pred);
             failed = 1;
@@ -417,6 +418,8 @@ int cli_eval(int argc, char **argv)
     size_t nnames = 0;
     eval_row *rows = NULL;
     char *gold_dir = NULL;
+    tt_extract_options xo = {0};
+    if (cli_ocr_defaults("eval", &xo) != 0) return 2;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -424,6 +427,9 @@ int cli_eval(int argc, char **argv)
             usage(stdout);
             return 0;
         }
+        int taken = cli_ocr_flag("eval", argc, argv, &i, &xo);
+        if (taken == 2) return 2;
+        if (taken) continue;
         if ((strcmp(a, "--gold") == 0 || strcmp(a, "--pred") == 0) && i + 1 >= argc)
             return cli_die_usage("eval", "%s needs a value", a);
         if (strcmp(a, "--gold") == 0)
@@ -481,7 +487,7 @@ int cli_eval(int argc, char **argv)
             fprintf(stderr, "aipipe eval: gold %s\n", err.msg);
             goto out;
         }
-        failed |= score_row(r, gold_dir, pred_arg, pred_is_dir, run, verbose);
+        failed |= score_row(r, gold_dir, pred_arg, pred_is_dir, run, &xo, verbose);
         if (r->error[0]) fprintf(stderr, "aipipe eval: %s: %s\n", r->name, r->error);
         ev_counts_add(&pooled, &r->counts);
     }

@@ -15,7 +15,9 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: aipipe extract FILE [--format json|csv|ics] [--debug-dir DIR]\n"
-            "                           [--threads N] [--language LANG] [--tessdata-dir DIR]\n\n"
+            "                           [--threads N] [--language LANG] [--tessdata-dir DIR]\n"
+            "                           [--ocr-engine tesseract|fine_tuned_ocr|auto] [--ocr-model "
+            "DIR]\n\n"
             "Reads a teacher's timetable (png, jpeg, tiff, webp, ...) and prints every\n"
             "timeblock: day, name as printed, start, end, notes.\n\n"
             "  --format json   the EVAL.md JSON with confidence, bbox and warnings (default)\n"
@@ -26,7 +28,7 @@ static void usage(FILE *out)
             "                  top-to-bottom, grey empty) into DIR; for images also\n"
             "                  perspective.png (the table or paper outline: green when the\n"
             "                  photo was flattened by it, red when left)\n"
-            "  --threads N     cells read in parallel (default 2)\n"
+            "  --threads N     cells read in parallel (default 2)\n" CLI_OCR_USAGE
             "Exit codes: 0 ok, 1 the file could not be read, 2 bad arguments.\n");
 }
 
@@ -102,12 +104,17 @@ int cli_extract(int argc, char **argv)
     const char *file = NULL, *format = "json", *debug_dir = NULL, *language = "eng",
                *tessdata = NULL;
     int threads = 2;
+    tt_extract_options opts = {0};
+    if (cli_ocr_defaults("extract", &opts) != 0) return 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
         }
+        int taken = cli_ocr_flag("extract", argc, argv, &i, &opts);
+        if (taken == 2) return 2;
+        if (taken) continue;
         int takes_value = strcmp(a, "--format") == 0 || strcmp(a, "--debug-dir") == 0 ||
                           strcmp(a, "--threads") == 0 || strcmp(a, "--language") == 0 ||
                           strcmp(a, "--tessdata-dir") == 0;
@@ -147,11 +154,16 @@ int cli_extract(int argc, char **argv)
     ap_error err = {0};
     tt_doc doc = {0};
     ocr_options ocr = {.engine = "tesseract", .language = language, .datapath = tessdata};
-    tt_extract_options opts = {.ocr = &ocr, .threads = threads, .debug_dir = debug_dir};
+    tt_extract_stats stats = {0};
+    opts.ocr = &ocr, opts.threads = threads, opts.debug_dir = debug_dir, opts.stats = &stats;
     if (tt_extract_file_opts(file, &opts, &doc, &err) != AP_OK) {
         fprintf(stderr, "aipipe extract: %s: %s\n", file, err.msg);
         return 1;
     }
+    log_debug("extract: %zu cells read: %zu by the CRNN (%s), %zu by Tesseract (%s), "
+              "%zu of those after a doubtful CRNN reading",
+              stats.cells, stats.crnn_cells, stats.crnn_version, stats.cells - stats.crnn_cells,
+              stats.tesseract_version, stats.fallback_cells);
     int rc = 0;
     if (strcmp(format, "csv") == 0) {
         print_csv(&doc);

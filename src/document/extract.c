@@ -12,6 +12,15 @@
 #include "document/readers.h"
 #include "vision/image.h"
 
+const char *const tt_ocr_mode_names[3] = {"tesseract", "fine_tuned_ocr", "auto"};
+
+int tt_ocr_mode_from_name(const char *s)
+{
+    for (int i = 0; i < 3; i++)
+        if (s && strcmp(s, tt_ocr_mode_names[i]) == 0) return i;
+    return -1;
+}
+
 /* Borrowed engines are capped by threads; without any, the reader opens its own. */
 static size_t engines_to_use(const tt_extract_options *opts)
 {

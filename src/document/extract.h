@@ -24,17 +24,51 @@
 #define TT_EXTRACT_MAX_PIXELS  ((size_t)60000000) /* pixels of one decoded page */
 #define TT_PDF_MAX_PAGES       50                 /* a PDF with more pages is refused */
 
+/* Which engine reads the text of cells (and of the blocks outside the tables). */
+typedef enum tt_ocr_mode {
+    TT_OCR_TESSERACT = 0, /* Tesseract (the engine of tt_extract_options.ocr) */
+    TT_OCR_CRNN,          /* aipipe's own CRNN ("fine_tuned_ocr", from ocr_model) */
+    /* the CRNN; Tesseract again for a cell the CRNN reads with low confidence or as text
+     * no timetable prints (see read_raster.c) */
+    TT_OCR_AUTO,
+} tt_ocr_mode;
+
+/* Where the CRNN model is looked for when ocr_model is NULL (relative: to the working
+ * directory, which is the repository root for the bench scripts and `make run`). */
+#define TT_OCR_MODEL_DEFAULT "models/ocr-base"
+
+/* What read the cells of one call (tt_extract_options.stats), summed over its pages. */
+typedef struct tt_extract_stats {
+    size_t cells;               /* cells and free-text blocks with ink */
+    size_t crnn_cells;          /* of them, read by the CRNN and kept */
+    size_t fallback_cells;      /* read by the CRNN, then again by Tesseract (auto) */
+    char crnn_version[96];      /* the CRNN's model version when it read any cell, else "" */
+    char tesseract_version[96]; /* Tesseract's when it read any cell, else "" */
+} tt_extract_stats;
+
 typedef struct tt_extract_options {
     /* Engines to read cells with, borrowed: engines[i] is used only by worker i, never by
-     * two threads at once. When nengines is 0, the call opens `threads` engines from
-     * ocr (or tesseract/eng when ocr is NULL) and closes them before returning. */
+     * two threads at once. Each worker uses the borrowed engine of the kind its mode needs
+     * (a "fine_tuned_ocr" engine as the CRNN, any other as Tesseract) and opens what it
+     * lacks: the CRNN from ocr_model; Tesseract from ocr (or tesseract/eng when ocr is
+     * NULL), in TT_OCR_AUTO only at the first cell that needs it. What a worker opens is
+     * closed before the call returns. When nengines is 0, `threads` workers run. */
     ocr_engine **engines;
     size_t nengines;
     const ocr_options *ocr;
-    int threads;           /* worker threads reading cells; 0 means 2; capped at the engines */
-    const char *debug_dir; /* when set, images of lines, cells and rotations are written here */
-    int timeout_ms;        /* per OCR call; 0: none */
+    tt_ocr_mode ocr_mode;
+    /* The CRNN's model directory; NULL: TT_OCR_MODEL_DEFAULT. When it cannot be loaded,
+     * Tesseract reads the cells (logged once per page), never an error. */
+    const char *ocr_model;
+    int threads;             /* worker threads reading cells; 0 means 2; capped at the engines */
+    const char *debug_dir;   /* when set, images of lines, cells and rotations are written here */
+    int timeout_ms;          /* per OCR call; 0: none */
+    tt_extract_stats *stats; /* when set, filled with what read the cells */
 } tt_extract_options;
+
+/* The mode named by s ("tesseract", "fine_tuned_ocr", "auto"); -1 for another name. */
+int tt_ocr_mode_from_name(const char *s);
+extern const char *const tt_ocr_mode_names[3];
 
 /* Extracts the timetable of the file at path (its format sniffed from the bytes), with
  * default options. On AP_OK *out holds the document (caller frees with tt_doc_free; a

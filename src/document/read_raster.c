@@ -7,7 +7,12 @@
  * of ink outside the tables, becomes a job.
  * Workers take jobs from a shared counter, crop tight around the ink, choose the reading
  * direction and OCR the crop as one block. Each job writes only its own slot, so the
- * workers share nothing but the counter and the first error. */
+ * workers share nothing but the counter, the table of readings and the first error.
+ *
+ * Readers (tt_ocr_mode): each worker holds the CRNN, Tesseract, or both. In auto mode a
+ * job is read by the CRNN first (about a tenth of Tesseract's time per line) and read
+ * again by Tesseract only when reading_doubtful says so; the worker opens its Tesseract
+ * at the first such job, so a page the CRNN reads well never pays Tesseract's start-up. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,13 +22,18 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/testable.h"
 #include "document/readers.h"
+#include "document/timeparse.h"
 #include "vision/image.h"
 #include "vision/perspective.h"
 #include "vision/table.h"
 #include "vision/whitespace.h"
 
 #define MAX_JOBS 4000 /* cells plus free-text blocks in one page */
+/* Auto mode: a CRNN word less sure than this (its least sure character, percent) sends
+ * its cell to Tesseract. */
+#define TT_CRNN_DOUBT 80.0f
 
 typedef struct job {
     int x, y, w, h; /* region of the page */
@@ -32,9 +42,15 @@ typedef struct job {
     float confidence;
     int rotation;
     int inked;
-    int reads; /* OCR calls spent (directions tried, pieces) */
-    float ms;  /* CPU time spent reading, ms */
+    int reads;    /* OCR calls spent (directions tried, pieces) */
+    int reader;   /* READ_CRNN or READ_TESSERACT: what made the kept reading */
+    int fallback; /* the CRNN's reading was doubtful and Tesseract read it again */
+    float least;  /* the lowest word confidence of the kept reading, 0..100 */
+    float ms;     /* CPU time spent reading, ms */
 } job;
+
+/* The two readers a worker may hold (seen entries are keyed by the reader too). */
+enum { READ_TESSERACT = 0, READ_CRNN = 1 };
 
 /* Readings already made on this page, keyed by the ink they were made from: a cell whose
  * ink is pixel for pixel the ink of one already read (a subject repeated across the week,
@@ -47,6 +63,7 @@ typedef struct job {
 typedef struct seen {
     PIX *ink;       /* the key: 1 bpp, the region read */
     int directions; /* a whole cell (reading directions tried) or a piece of a line */
+    int reader;     /* READ_*: which engine read it */
     int ready;      /* result, rotation and scale are set */
     ocr_result result;
     int rotation;
@@ -62,7 +79,11 @@ typedef struct work {
     size_t njobs;
     atomic_size_t next;
     int timeout_ms;
-    const ocr_options *ocr; /* for the engines a worker opens itself */
+    const ocr_options *ocr; /* for the Tesseract engines a worker opens itself */
+    tt_ocr_mode mode;
+    const char *model;                       /* the CRNN's model directory */
+    atomic_int model_missing;                /* a worker could not load it (logged once) */
+    char crnn_version[96], tess_version[96]; /* of the engines the workers held */
     pthread_mutex_t lock;
     pthread_cond_t posted_cond;
     int posted;
@@ -78,6 +99,14 @@ typedef struct worker_arg {
     work *w;
     ocr_engine *engine; /* borrowed, or NULL: the worker opens and closes its own */
 } worker_arg;
+
+/* A worker's engines: the CRNN (NULL in Tesseract mode, or without a model) and Tesseract
+ * (NULL until needed in auto mode), each borrowed or the worker's own. */
+typedef struct worker_engines {
+    ocr_engine *crnn, *tess;
+    ocr_engine *own_crnn, *own_tess;
+    int tess_failed; /* auto: Tesseract could not be opened; the CRNN's readings stand */
+} worker_engines;
 
 static int imax(int a, int b)
 {
@@ -289,6 +318,7 @@ static ap_status words_to_lines(const ocr_result *r, int inner_w, job *jb)
         if (ntall < 64) heights[ntall++] = (float)w->height;
         conf += w->confidence;
         nwords++;
+        if (w->confidence < jb->least) jb->least = w->confidence;
     }
     return st;
 }
@@ -493,7 +523,7 @@ static float upright_ratio(PIX *ink, int x, int y, int w, int h)
  * another worker is making. Returns its index, ready; or claims a new entry for the caller
  * (*claimed = 1; it must call seen_fill, and the entry owns key from now on); or -1 when
  * the table is full (the caller reads without it). key is freed on a hit. */
-static long seen_claim(work *wk, PIX **key, int directions, int *claimed)
+static long seen_claim(work *wk, PIX **key, int directions, int reader, int *claimed)
 {
     long found = -1;
     *claimed = 0;
@@ -501,8 +531,8 @@ static long seen_claim(work *wk, PIX **key, int directions, int *claimed)
     for (size_t i = 0; i < wk->nseen && found < 0; i++) {
         seen *e = &wk->seen[i];
         l_int32 same = 0;
-        if (e->directions != directions || pixGetWidth(e->ink) != pixGetWidth(*key) ||
-            pixGetHeight(e->ink) != pixGetHeight(*key))
+        if (e->directions != directions || e->reader != reader ||
+            pixGetWidth(e->ink) != pixGetWidth(*key) || pixGetHeight(e->ink) != pixGetHeight(*key))
             continue;
         if (pixEqual(e->ink, *key, &same) == 0 && same) found = (long)i;
     }
@@ -513,7 +543,7 @@ static long seen_claim(work *wk, PIX **key, int directions, int *claimed)
         pixDestroy(key);
     } else if (wk->seen && wk->nseen < MAX_SEEN) {
         found = (long)wk->nseen++;
-        wk->seen[found] = (seen){.ink = *key, .directions = directions};
+        wk->seen[found] = (seen){.ink = *key, .directions = directions, .reader = reader};
         *key = NULL;
         *claimed = 1;
     }
@@ -539,9 +569,9 @@ static void seen_fill(work *wk, long idx, ocr_result *result, int rotation, floa
  * set) is tried in the reading directions its ink allows; a piece of a line is read
  * upright. On AP_OK *res points at the reading (in the page's table of readings, or in
  * *own, which the caller frees) with its direction and the scale it was read at. */
-static ap_status read_region(work *wk, ocr_engine *engine, PIX *crop, PIX *ink, int x, int y, int w,
-                             int h, int directions, job *jb, const ocr_result **res, int *rot_out,
-                             float *scale_out, ocr_result *own, ap_error *err)
+static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop, PIX *ink, int x,
+                             int y, int w, int h, int directions, job *jb, const ocr_result **res,
+                             int *rot_out, float *scale_out, ocr_result *own, ap_error *err)
 {
     ap_status st = AP_OK;
     PIX *tight = NULL, *turned = NULL, *key = NULL;
@@ -552,7 +582,7 @@ static ap_status read_region(work *wk, ocr_engine *engine, PIX *crop, PIX *ink, 
     BOX *b = boxCreate(x, y, w, h);
     if (b) key = pixClipRectangle(ink, b, NULL);
     boxDestroy(&b);
-    if (key) idx = seen_claim(wk, &key, directions, &claimed);
+    if (key) idx = seen_claim(wk, &key, directions, reader, &claimed);
     if (idx >= 0 && !claimed) {
         const seen *e = &wk->seen[idx];
         *res = &e->result, *rot_out = e->rotation, *scale_out = e->scale;
@@ -629,8 +659,8 @@ out:
     return st;
 }
 
-/* Reads one job: tight crop, pieces or reading direction, OCR. */
-static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
+/* Reads one job with one engine: tight crop, pieces or reading direction, OCR. */
+static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb, ap_error *err)
 {
     ap_status st = AP_OK;
     PIX *crop = NULL, *ink = NULL;
@@ -663,8 +693,8 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
         if (nseg > 1) {
             double conf = 0;
             for (int k = 0; k < nseg && st == AP_OK; k++) {
-                st = read_region(wk, engine, crop, ink, starts[k], by, ends[k] - starts[k], bh, 0,
-                                 jb, &r, &rot, &scale, &own, err);
+                st = read_region(wk, engine, reader, crop, ink, starts[k], by, ends[k] - starts[k],
+                                 bh, 0, jb, &r, &rot, &scale, &own, err);
                 if (st == AP_OK && words_to_lines(r, (int)((float)cell_w * scale), jb) != AP_OK)
                     st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
                 if (st == AP_OK) conf += r->confidence;
@@ -674,7 +704,8 @@ static ap_status read_job(work *wk, ocr_engine *engine, job *jb, ap_error *err)
             goto out;
         }
     }
-    st = read_region(wk, engine, crop, ink, bx, by, bw, bh, 1, jb, &r, &rot, &scale, &own, err);
+    st = read_region(wk, engine, reader, crop, ink, bx, by, bw, bh, 1, jb, &r, &rot, &scale, &own,
+                     err);
     if (st != AP_OK) goto out;
     jb->rotation = rot;
     jb->confidence = r->confidence;
@@ -699,23 +730,152 @@ static void record_failure(work *wk, ap_status st, const ap_error *e)
     pthread_mutex_unlock(&wk->lock);
 }
 
+/* Whether a line holds what no printed timetable does and a misread time does: a digit
+ * between two letters ("S0kum", O read as 0), a letter between two digits ("8S0"), or a
+ * ':' or '.' between digits (a space allowed on either side) outside every time notation
+ * ("9: 35am", "1:051:40"). Names with numbers ("Y5", "Room 12", "5B", "Daily 5: Station
+ * 1") and times of any notation pass. */
+TESTABLE int tt_line_implausible(const char *s)
+{
+    size_t n = strlen(s);
+    tp_match m[16];
+    size_t nm = tp_find_all(s, n, 0, m, 16);
+    if (nm > 16) nm = 16;
+#define ISDIGIT(c) ((c) >= '0' && (c) <= '9')
+#define ISALPHA(c) ((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z'))
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i], prev = i ? s[i - 1] : ' ', next = s[i + 1];
+        if (ISDIGIT(c) && ISALPHA(prev) && ISALPHA(next)) return 1;
+        if (ISALPHA(c) && ISDIGIT(prev) && ISDIGIT(next)) return 1;
+        if (c != ':' && c != '.') continue;
+        char left = prev == ' ' && i > 1 ? s[i - 2] : prev;
+        char right = next == ' ' ? s[i + 2] : next; /* s[i + 2] exists: next is no NUL */
+        if (!ISDIGIT(left) || !ISDIGIT(right)) continue;
+        int inside = 0;
+        for (size_t k = 0; k < nm && !inside; k++)
+            inside = i >= m[k].begin && i < m[k].end_byte;
+        if (!inside) return 1;
+    }
+#undef ISDIGIT
+#undef ISALPHA
+    return 0;
+}
+
+/* Auto mode: whether the CRNN's reading of a job is worth a second reading by Tesseract:
+ * ink but no text, a word read with low confidence (a glyph the model does not know, a
+ * font far from its training), or a line tt_line_implausible refuses. */
+static int reading_doubtful(const job *jb)
+{
+    if (jb->inked && jb->nlines == 0) return 1;
+    if (jb->nlines && jb->least < TT_CRNN_DOUBT) return 1;
+    for (size_t i = 0; i < jb->nlines; i++)
+        if (tt_line_implausible(jb->lines[i].text)) return 1;
+    return 0;
+}
+
+static void job_reset(job *jb)
+{
+    tt_lines_free(jb->lines, jb->nlines);
+    jb->lines = NULL;
+    jb->nlines = 0;
+    jb->confidence = 0;
+    jb->rotation = 0;
+    jb->least = 100.0f;
+}
+
+static ap_status open_tesseract(work *wk, ocr_engine **out, ap_error *err)
+{
+    static const ocr_options dflt = {.engine = "tesseract", .language = "eng"};
+    return ocr_engine_open(wk->ocr ? wk->ocr : &dflt, out, err);
+}
+
+/* Reads one job with the worker's engines: the CRNN when it has one (and, in auto mode,
+ * Tesseract again when that reading is doubtful), else Tesseract. */
+static ap_status read_job(work *wk, worker_engines *rd, job *jb, ap_error *err)
+{
+    job_reset(jb);
+    if (!rd->crnn) {
+        jb->reader = READ_TESSERACT;
+        return read_job_with(wk, rd->tess, READ_TESSERACT, jb, err);
+    }
+    jb->reader = READ_CRNN;
+    ap_status st = read_job_with(wk, rd->crnn, READ_CRNN, jb, err);
+    if (st != AP_OK || wk->mode != TT_OCR_AUTO || rd->tess_failed || !reading_doubtful(jb))
+        return st;
+    if (!rd->tess) {
+        ap_error e = {0};
+        if (open_tesseract(wk, &rd->own_tess, &e) != AP_OK) {
+            log_warn("extract: no fallback reader (%s); the CRNN's readings stand", e.msg);
+            rd->tess_failed = 1;
+            return AP_OK;
+        }
+        rd->tess = rd->own_tess;
+    }
+    /* Tesseract's reading replaces the CRNN's unless it finds no text where the CRNN did. */
+    job first = *jb;
+    jb->lines = NULL, jb->nlines = 0;
+    job_reset(jb);
+    st = read_job_with(wk, rd->tess, READ_TESSERACT, jb, err);
+    if (st == AP_OK && jb->nlines == 0 && first.nlines) {
+        tt_lines_free(jb->lines, jb->nlines);
+        first.reads = jb->reads;
+        *jb = first;
+        jb->fallback = 1;
+        return AP_OK;
+    }
+    tt_lines_free(first.lines, first.nlines);
+    jb->reader = READ_TESSERACT;
+    jb->fallback = 1;
+    return st;
+}
+
+/* Sets up a worker's engines (see tt_extract_options): the borrowed one in the slot of
+ * its kind, the CRNN opened when the mode wants it (a model that does not load leaves the
+ * worker on Tesseract), Tesseract opened now unless auto mode can leave it for later. */
+static ap_status reader_open(work *wk, ocr_engine *borrowed, worker_engines *rd, ap_error *err)
+{
+    memset(rd, 0, sizeof *rd);
+    if (borrowed && strcmp(ocr_engine_name(borrowed), "fine_tuned_ocr") == 0)
+        rd->crnn = borrowed;
+    else
+        rd->tess = borrowed;
+    if (wk->mode == TT_OCR_TESSERACT) rd->crnn = NULL;
+    if (wk->mode != TT_OCR_TESSERACT && !rd->crnn) {
+        ocr_options co = {.engine = "fine_tuned_ocr", .datapath = wk->model};
+        ap_error e = {0};
+        if (ocr_engine_open(&co, &rd->own_crnn, &e) == AP_OK)
+            rd->crnn = rd->own_crnn;
+        else if (atomic_exchange(&wk->model_missing, 1) == 0)
+            log_info("extract: no OCR model (%s); cells are read by Tesseract", e.msg);
+    }
+    if (!rd->crnn && !rd->tess) {
+        ap_status st = open_tesseract(wk, &rd->own_tess, err);
+        if (st != AP_OK) return st;
+        rd->tess = rd->own_tess;
+    }
+    return AP_OK;
+}
+
+static void reader_close(worker_engines *rd)
+{
+    ocr_engine_close(rd->own_crnn);
+    ocr_engine_close(rd->own_tess);
+    memset(rd, 0, sizeof *rd);
+}
+
 static void *worker_main(void *arg)
 {
     worker_arg *a = arg;
     work *wk = a->w;
-    ocr_engine *own = NULL, *engine = a->engine;
+    worker_engines rd;
     ap_error e = {0};
-    if (!engine) {
-        static const ocr_options dflt = {.engine = "tesseract", .language = "eng"};
-        ap_status st = ocr_engine_open(wk->ocr ? wk->ocr : &dflt, &own, &e);
-        if (st != AP_OK) record_failure(wk, st, &e);
-        engine = own;
-    }
+    ap_status opened = reader_open(wk, a->engine, &rd, &e);
+    if (opened != AP_OK) record_failure(wk, opened, &e);
     pthread_mutex_lock(&wk->lock);
     while (!wk->posted)
         pthread_cond_wait(&wk->posted_cond, &wk->lock);
     pthread_mutex_unlock(&wk->lock);
-    while (engine) {
+    while (opened == AP_OK) {
         size_t i = atomic_fetch_add(&wk->next, 1);
         if (i >= wk->njobs) break;
         pthread_mutex_lock(&wk->lock);
@@ -724,13 +884,20 @@ static void *worker_main(void *arg)
         if (failed) break;
         struct timespec t0, t1;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-        ap_status st = read_job(wk, engine, &wk->jobs[i], &e);
+        ap_status st = read_job(wk, &rd, &wk->jobs[i], &e);
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
         wk->jobs[i].ms = (float)((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
                                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
         if (st != AP_OK) record_failure(wk, st, &e);
     }
-    ocr_engine_close(own);
+    /* engine versions for the caller's stats, from the engines that read something */
+    pthread_mutex_lock(&wk->lock);
+    if (rd.crnn && !*wk->crnn_version)
+        snprintf(wk->crnn_version, sizeof wk->crnn_version, "%s", ocr_engine_version(rd.crnn));
+    if (rd.tess && !*wk->tess_version)
+        snprintf(wk->tess_version, sizeof wk->tess_version, "%s", ocr_engine_version(rd.tess));
+    pthread_mutex_unlock(&wk->lock);
+    reader_close(&rd);
     return NULL;
 }
 
@@ -853,20 +1020,43 @@ static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table 
     snprintf(path, sizeof path, "%s/cells.tsv", dir);
     FILE *f = fopen(path, "w");
     if (!f) return;
-    fprintf(f, "table\trow\tcol\tnrows\tncols\trotation\tconfidence\treads\tms\tlines\n");
+    fprintf(f, "table\trow\tcol\tnrows\tncols\trotation\tconfidence\tleast\treader\treads\tms\t"
+               "lines\n");
     size_t ji = 0;
     for (size_t t = 0; t < ntables; t++)
         for (size_t c = 0; c < tables[t].ncells && ji < ncell_jobs; c++, ji++) {
             const img_cell *cell = &tables[t].cells[c];
             const job *j = &jobs[ji];
-            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%.0f\t", t, cell->row, cell->col,
-                    cell->nrows, cell->ncols, j->rotation, j->confidence, j->reads, j->ms);
+            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%s\t%d\t%.0f\t", t, cell->row,
+                    cell->col, cell->nrows, cell->ncols, j->rotation, j->confidence, j->least,
+                    j->reader == READ_CRNN ? "crnn"
+                    : j->fallback          ? "crnn>tess"
+                                           : "tess",
+                    j->reads, j->ms);
             for (size_t k = 0; k < j->nlines; k++)
                 fprintf(f, "%s%s [h%.0f w%.2f]", k ? " / " : "", j->lines[k].text,
                         j->lines[k].height, j->lines[k].width);
             fputc('\n', f);
         }
     fclose(f);
+}
+
+/* Adds what read the page's jobs to stats. */
+static void tally(tt_extract_stats *stats, const work *wk)
+{
+    size_t tess = 0;
+    for (size_t i = 0; i < wk->njobs; i++) {
+        const job *jb = &wk->jobs[i];
+        if (!jb->inked) continue;
+        stats->cells++;
+        stats->crnn_cells += jb->reader == READ_CRNN;
+        stats->fallback_cells += jb->fallback;
+        tess += jb->reader == READ_TESSERACT;
+    }
+    if (stats->crnn_cells && !*stats->crnn_version)
+        snprintf(stats->crnn_version, sizeof stats->crnn_version, "%s", wk->crnn_version);
+    if (tess && !*stats->tesseract_version)
+        snprintf(stats->tesseract_version, sizeof stats->tesseract_version, "%s", wk->tess_version);
 }
 
 /* tt_read_raster's body, for a decoded page (pix, borrowed) or an encoded one (data,
@@ -887,6 +1077,9 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     crew workers = {0};
     wk.timeout_ms = opts ? opts->timeout_ms : 0;
     wk.ocr = opts ? opts->ocr : NULL;
+    wk.mode = opts ? opts->ocr_mode : TT_OCR_TESSERACT;
+    wk.model = opts && opts->ocr_model ? opts->ocr_model : TT_OCR_MODEL_DEFAULT;
+    atomic_init(&wk.model_missing, 0);
     atomic_init(&wk.next, 0);
     if (pthread_mutex_init(&wk.lock, NULL) != 0)
         return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a mutex");
@@ -944,6 +1137,7 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
 
     if (opts && opts->debug_dir)
         write_debug(opts->debug_dir, grey, lines, tables, ntables, jobs, ncell_jobs);
+    if (opts && opts->stats) tally(opts->stats, &wk);
 
     /* Move the results into the page. */
     if (ntables && !(page->tables = calloc(ntables, sizeof *page->tables))) {

@@ -879,26 +879,38 @@ ap_status nn_ctc(float *restrict losses, float *restrict dlogits, const float *r
 
 /* ---- decoding ---- */
 
-void nn_greedy_decode(int *out, int *n, float *conf, const float *logits, int T, int K, int cap)
+void nn_greedy_decode_frames(int *out, float *probs, int *frames, int *n, const float *logits,
+                             int T, int K, int cap)
 {
     int count = 0, prev = 0;
-    double confsum = 0.0;
     for (int t = 0; t < T; t++) {
         const float *z = logits + (size_t)t * K;
         int best = 0;
         for (int k = 1; k < K; k++)
             if (z[k] > z[best]) best = k;
         if (best != 0 && best != prev && count < cap) {
+            /* softmax of the winner, relative to it so that no exp overflows */
             double s = 0.0;
             for (int k = 0; k < K; k++)
                 s += exp((double)z[k] - z[best]);
-            confsum += 1.0 / s;
+            if (probs) probs[count] = (float)(1.0 / s);
+            if (frames) frames[count] = t;
             out[count++] = best;
         }
         prev = best;
     }
     *n = count;
-    *conf = count ? (float)(confsum / count) : 0.0f;
+}
+
+void nn_greedy_decode(int *out, int *n, float *conf, const float *logits, int T, int K, int cap)
+{
+    float probs[NN_DECODE_MAX];
+    if (cap > NN_DECODE_MAX) cap = NN_DECODE_MAX;
+    nn_greedy_decode_frames(out, probs, NULL, n, logits, T, K, cap);
+    double confsum = 0.0;
+    for (int i = 0; i < *n; i++)
+        confsum += probs[i];
+    *conf = *n ? (float)(confsum / *n) : 0.0f;
 }
 
 /* Prefix beam search (Hannun et al. 2014): each prefix carries the log probability of the

@@ -113,6 +113,13 @@ ap_status nn_ctc(float *restrict losses, float *restrict dlogits, const float *r
  * (greedy: mean over emitted characters of their frame probability; beam: the best
  * beam's probability normalised per frame). */
 void nn_greedy_decode(int *out, int *n, float *conf, const float *logits, int T, int K, int cap);
+/* Greedy decoding that keeps, for each emitted class i, its frame probability probs[i]
+ * and the frame frames[i] it was emitted at (either may be NULL): where each character
+ * stands on the line and how sure the model was of it. nn_greedy_decode reads at most
+ * NN_DECODE_MAX classes. */
+#define NN_DECODE_MAX 1024
+void nn_greedy_decode_frames(int *out, float *probs, int *frames, int *n, const float *logits,
+                             int T, int K, int cap);
 ap_status nn_beam_decode(int *out, int *n, float *conf, const float *logits, int T, int K, int cap,
                          int beam);
 

@@ -3,8 +3,10 @@
  * ocr_options.datapath is the model: a directory holding model.safetensors (what `aipipe
  * train` writes) or the .safetensors file itself. A line or word image is read as one
  * line; a block or page is first cut into text lines by its horizontal ink profile (cells
- * hold one to three lines), each read separately and returned as one "word" with its box.
- * Greedy CTC decoding; the confidence is the mean probability of the emitted characters.
+ * hold one to three lines), each read separately. Greedy CTC decoding; each line's
+ * characters are cut into words at spaces, boxed where the model emitted them, with the
+ * probability of the word's least sure character as its confidence (the result's is the
+ * mean over words).
  * One handle owns one model arena (batch 1): handles are not shared between threads. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,27 +68,10 @@ static ap_status crnn_open(const ocr_options *opts, void **impl, char *version, 
     return AP_OK;
 }
 
-/* Reads one line image: text (caller frees) and confidence 0..100. */
-static ap_status read_line(crnn_engine *e, PIX *pix, char **text, float *conf, ap_error *err)
-{
-    int width;
-    const nn_crnn_config *c = nn_crnn_cfg(e->model);
-    ap_status st = nn_image_from_pix(e->input, &width, pix, c->height, CRNN_MAX_WIDTH, err);
-    if (st != AP_OK) return st;
-    const float *logits = nn_crnn_forward(e->model, e->input, 1, width, NULL, 0, 0);
-    int cls[CRNN_MAX_CHARS], n;
-    float p;
-    nn_greedy_decode(cls, &n, &p, logits, width / 4, c->nclasses, CRNN_MAX_CHARS);
-    char *s = malloc(4 * CRNN_MAX_CHARS + 1);
-    if (!s) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
-    nn_charset_decode(&e->cs, cls, n, s, 4 * CRNN_MAX_CHARS + 1);
-    *text = s;
-    *conf = 100.0f * p;
-    return AP_OK;
-}
-
-/* Cuts a block into line boxes by rows holding ink; returns the count (at most max). */
-static int find_lines(PIX *grey, BOX **boxes, int max)
+/* How ink is told from paper in a grey image: *mid halfway between its darkest and
+ * lightest grey, *dark when the ink is the dark side (ink is the minority, so a light
+ * page's mean lies nearer the bright end). Returns 0 for an image without contrast. */
+static int ink_level(PIX *grey, int *mid, int *dark)
 {
     int w = pixGetWidth(grey), h = pixGetHeight(grey), wpl = pixGetWpl(grey), lo = 255, hi = 0;
     l_uint32 *data = pixGetData(grey);
@@ -96,14 +81,147 @@ static int find_lines(PIX *grey, BOX **boxes, int max)
             int v = GET_DATA_BYTE(data + y * wpl, x);
             lo = v < lo ? v : lo, hi = v > hi ? v : hi, sum += v;
         }
-    if (hi - lo < 40) return 0; /* blank */
-    int mid = (lo + hi) / 2, dark_ink = sum / ((long)w * h) >= mid, n = 0, start = -1, gap = 0;
-    int min_gap = h / 40 + 1;
+    if (hi - lo < 40) return 0;
+    *mid = (lo + hi) / 2;
+    *dark = sum / ((long)w * h) >= *mid;
+    return 1;
+}
+
+/* The bounding box of the ink inside [x0, x1) x [y0, y1) of grey, written back into the
+ * bounds. Returns 0 (bounds untouched) when there is none. */
+static int ink_extent(PIX *grey, int mid, int dark, int *x0, int *y0, int *x1, int *y1)
+{
+    l_uint32 *data = pixGetData(grey);
+    int wpl = pixGetWpl(grey), ex0 = *x1, ey0 = *y1, ex1 = *x0, ey1 = *y0;
+    for (int y = *y0; y < *y1; y++)
+        for (int x = *x0; x < *x1; x++) {
+            int v = GET_DATA_BYTE(data + y * wpl, x);
+            if (dark ? v < mid : v > mid) {
+                if (x < ex0) ex0 = x;
+                if (x + 1 > ex1) ex1 = x + 1;
+                if (y < ey0) ey0 = y;
+                if (y + 1 > ey1) ey1 = y + 1;
+            }
+        }
+    if (ex1 <= ex0 || ey1 <= ey0) return 0;
+    *x0 = ex0, *y0 = ey0, *x1 = ex1, *y1 = ey1;
+    return 1;
+}
+
+/* The box to read for the ink rows [y0, y1) of grey: the ink's own extent with margins
+ * like the training crops' (pango's line box, a few pixels and up to 0.3 of its height). A line
+ * centred in a wide cell would otherwise leave a margin the model never saw, where it reads phantom
+ * marks ("18:35" for "8:35"). NULL when the rows hold no ink. */
+static BOX *line_box(PIX *grey, int mid, int dark, int y0, int y1)
+{
+    int w = pixGetWidth(grey), h = pixGetHeight(grey), x0 = 0, x1 = w;
+    if (!ink_extent(grey, mid, dark, &x0, &y0, &x1, &y1)) return NULL;
+    int pad = (y1 - y0) / 4 + 2; /* the ink about two thirds of the height, as in training */
+    y0 = y0 - pad > 0 ? y0 - pad : 0;
+    y1 = y1 + pad < h ? y1 + pad : h;
+    x0 = x0 - pad > 0 ? x0 - pad : 0;
+    x1 = x1 + pad < w ? x1 + pad : w;
+    return boxCreate(x0, y0, x1 - x0, y1 - y0);
+}
+
+/* Reads one line (box of the engine's grey image) and appends its words to out: runs of
+ * characters between spaces, each as sure as its least sure character (the way a
+ * Tesseract word's confidence follows its worst character) and boxed around its ink,
+ * found where the model emitted its characters (a frame is 4 input columns and lies
+ * within its glyph, so the search reaches half a glyph either side). The line's text is
+ * appended to out->text. */
+static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, BOX *box, ocr_result *out,
+                           size_t *cap, ap_error *err)
+{
+    const nn_crnn_config *c = nn_crnn_cfg(e->model);
+    int bx, by, bw, bh, width;
+    boxGetGeometry(box, &bx, &by, &bw, &bh);
+    PIX *sub = pixClipRectangle(grey, box, NULL);
+    if (!sub) return ap_fail(err, AP_ERR_PROCESSING, "crop failed");
+    ap_status st = nn_image_from_pix(e->input, &width, sub, c->height, CRNN_MAX_WIDTH, err);
+    pixDestroy(&sub);
+    if (st != AP_OK) return st;
+    /* the columns nn_image_from_pix filled before padding: bw scaled to the model's height */
+    double used = (double)bw * c->height / bh;
+    if (used < 4) used = 4;
+    if (used > CRNN_MAX_WIDTH) used = CRNN_MAX_WIDTH;
+    double to_line = (double)bw / used;    /* input column -> pixel of the line */
+    int frames_used = ((int)used + 3) / 4; /* the bigru head reads only the line's frames */
+    if (frames_used > width / 4) frames_used = width / 4;
+    if (frames_used < 1) frames_used = 1;
+    const float *logits = nn_crnn_forward(e->model, e->input, 1, width, &frames_used, 0, 0);
+    int cls[CRNN_MAX_CHARS], frames[CRNN_MAX_CHARS], n;
+    float probs[CRNN_MAX_CHARS];
+    nn_greedy_decode_frames(cls, probs, frames, &n, logits, frames_used, c->nclasses,
+                            CRNN_MAX_CHARS);
+    int half = c->height / 4, line_started = 0; /* half a glyph, in input columns */
+    char chars[CRNN_MAX_CHARS][8];
+    for (int i = 0; i < n; i++)
+        nn_charset_decode(&e->cs, &cls[i], 1, chars[i], sizeof chars[i]);
+    for (int i = 0; i < n;) {
+        if (chars[i][0] == ' ') {
+            i++;
+            continue;
+        }
+        int j = i;
+        float least = 1.0f;
+        char word[4 * CRNN_MAX_CHARS + 1];
+        size_t wl = 0;
+        for (; j < n && chars[j][0] != ' '; j++) {
+            if (probs[j] < least) least = probs[j];
+            size_t cl = strlen(chars[j]);
+            if (wl + cl < sizeof word) memcpy(word + wl, chars[j], cl), wl += cl;
+        }
+        word[wl] = '\0';
+        double f0 = 4.0 * frames[i] - half, f1 = 4.0 * frames[j - 1] + 4 + half;
+        int x0 = bx + (int)((f0 < 0 ? 0 : f0) * to_line);
+        int x1 = bx + (int)((f1 > used ? used : f1) * to_line) + 1;
+        int y0 = by, y1 = by + bh;
+        if (x1 > bx + bw) x1 = bx + bw;
+        if (x1 <= x0) x1 = x0 + 1;
+        ink_extent(grey, mid, dark, &x0, &y0, &x1, &y1);
+        if (out->nwords == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 8;
+            ocr_word *grown = realloc(out->words, ncap * sizeof *grown);
+            if (!grown) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
+            out->words = grown;
+            *cap = ncap;
+        }
+        size_t tl = out->text ? strlen(out->text) : 0;
+        char *text = malloc(wl + 1), *all = realloc(out->text, tl + wl + 2);
+        if (all) out->text = all;
+        if (!text || !all) {
+            free(text);
+            return ap_fail(err, AP_ERR_NOMEM, "out of memory");
+        }
+        memcpy(text, word, wl + 1);
+        /* the line's first word follows a newline, unless it opens the text */
+        if (tl) all[tl++] = line_started ? ' ' : '\n';
+        line_started = 1;
+        memcpy(all + tl, word, wl + 1);
+        ocr_word *w = &out->words[out->nwords++];
+        *w = (ocr_word){.text = text,
+                        .confidence = 100.0f * least,
+                        .left = x0,
+                        .top = y0,
+                        .width = x1 - x0,
+                        .height = y1 - y0};
+        i = j;
+    }
+    return AP_OK;
+}
+
+/* Cuts a block into line boxes by rows holding ink; returns the count (at most max). */
+static int find_lines(PIX *grey, int mid, int dark, BOX **boxes, int max)
+{
+    int w = pixGetWidth(grey), h = pixGetHeight(grey), wpl = pixGetWpl(grey);
+    l_uint32 *data = pixGetData(grey);
+    int n = 0, start = -1, gap = 0, min_gap = h / 40 + 1;
     for (int y = 0; y <= h; y++) {
         int ink = 0;
         for (int x = 0; y < h && x < w; x++) {
             int v = GET_DATA_BYTE(data + y * wpl, x);
-            ink += dark_ink ? v < mid : v > mid;
+            ink += dark ? v < mid : v > mid;
         }
         int row_has = y < h && ink > 0 && ink < w * 9 / 10; /* a full-width rule is not text */
         if (row_has) {
@@ -112,9 +230,8 @@ static int find_lines(PIX *grey, BOX **boxes, int max)
         } else if (start >= 0 && (++gap > min_gap || y == h)) {
             int end = y - gap + 1;
             if (end - start >= 4 && n < max) {
-                int pad = (end - start) / 6 + 1, y0 = start - pad > 0 ? start - pad : 0;
-                int y1 = end + pad < h ? end + pad : h;
-                boxes[n++] = boxCreate(0, y0, w, y1 - y0);
+                BOX *b = line_box(grey, mid, dark, start, end);
+                if (b) boxes[n++] = b;
             }
             start = -1;
             gap = 0;
@@ -128,52 +245,27 @@ static ap_status crnn_recognize(void *impl, PIX *pix, const ocr_params *params, 
 {
     crnn_engine *e = impl;
     BOX *boxes[16];
-    int n = 0;
+    int n = 0, mid = 128, dark = 1;
     ap_status st = AP_OK;
     PIX *grey = pixConvertTo8(pix, 0);
     if (!grey) return ap_fail(err, AP_ERR_PROCESSING, "image conversion failed");
-    if (params && (params->layout == OCR_LAYOUT_BLOCK || params->layout == OCR_LAYOUT_PAGE))
-        n = find_lines(grey, boxes, 16);
-    else
-        boxes[n++] = boxCreate(0, 0, pixGetWidth(grey), pixGetHeight(grey));
-    out->words = calloc((size_t)(n ? n : 1), sizeof *out->words);
-    size_t cap = 1, len = 0;
-    out->text = calloc(1, 1);
-    if (!out->words || !out->text) st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
-    float confsum = 0;
-    for (int i = 0; i < n && st == AP_OK; i++) {
-        PIX *sub = pixClipRectangle(grey, boxes[i], NULL);
-        char *text = NULL;
-        float conf = 0;
-        st = sub ? read_line(e, sub, &text, &conf, err)
-                 : ap_fail(err, AP_ERR_PROCESSING, "crop failed");
-        pixDestroy(&sub);
-        if (st != AP_OK) break;
-        if (!*text) {
-            free(text);
-            continue;
-        }
-        size_t tl = strlen(text);
-        char *grown = realloc(out->text, cap + tl + 1);
-        if (!grown) {
-            free(text);
-            st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
-            break;
-        }
-        out->text = grown;
-        cap += tl + 1;
-        if (len) out->text[len++] = '\n';
-        memcpy(out->text + len, text, tl + 1);
-        len += tl;
-        ocr_word *w = &out->words[out->nwords++];
-        w->text = text;
-        w->confidence = conf;
-        boxGetGeometry(boxes[i], &w->left, &w->top, &w->width, &w->height);
-        confsum += conf;
-    }
+    if (!ink_level(grey, &mid, &dark))
+        n = 0; /* blank */
+    else if (params && (params->layout == OCR_LAYOUT_BLOCK || params->layout == OCR_LAYOUT_PAGE))
+        n = find_lines(grey, mid, dark, boxes, 16);
+    else if ((boxes[0] = line_box(grey, mid, dark, 0, pixGetHeight(grey))))
+        n = 1;
+    size_t cap = 0;
+    for (int i = 0; i < n && st == AP_OK; i++)
+        st = read_line(e, grey, mid, dark, boxes[i], out, &cap, err);
+    if (st == AP_OK && !out->text && !(out->text = calloc(1, 1)))
+        st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++)
         boxDestroy(&boxes[i]);
     pixDestroy(&grey);
+    float confsum = 0;
+    for (size_t i = 0; i < out->nwords; i++)
+        confsum += out->words[i].confidence;
     out->confidence = out->nwords ? confsum / (float)out->nwords : 0.0f;
     return st;
 }

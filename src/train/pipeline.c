@@ -581,7 +581,11 @@ static ap_status evaluate_model(const pl_ctx *ctx, const char *model_dir, const 
     if (st == AP_OK) st = list_heldout(heldout, &names, &n, err);
     if (st == AP_OK && n == 0)
         st = ap_fail(err, AP_ERR_NOT_FOUND, "%s: no held-out documents", heldout);
-    tt_extract_options xo = {.engines = engines, .nengines = (size_t)threads, .threads = threads};
+    /* the model alone, as it would serve: no Tesseract behind a CRNN */
+    tt_extract_options xo = {.engines = engines,
+                             .nengines = (size_t)threads,
+                             .threads = threads,
+                             .ocr_mode = crnn ? TT_OCR_CRNN : TT_OCR_TESSERACT};
     for (size_t i = 0; st == AP_OK && i < n; i++) {
         static const char *const exts[] = {"png", "jpg", "pdf", "docx"};
         char gold_path[PATH_MAX], doc_path[PATH_MAX] = "";

@@ -1,0 +1,61 @@
+"""Proves: `aipipe extract --ocr-engine auto|fine_tuned_ocr` without a model where
+--ocr-model points (or EXTRACT_OCR_MODEL) still extracts, with Tesseract, the same
+timeblocks as --ocr-engine tesseract, says so in a log line, and exits 0 (no model is never
+an error); `aipipe eval --run` takes the same flags; a bad engine name, by flag or by
+EXTRACT_OCR_ENGINE, exits 2."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import BIN, SHARED_DATA  # noqa: E402
+
+DATA = os.environ.get("AIPIPE_SHARED_DATA", SHARED_DATA)
+PAGE = "Teacher Timetable Example 1.1"
+
+
+def run(*args, env=None, check=True):
+    e = dict(os.environ)
+    e.pop("EXTRACT_OCR_ENGINE", None)
+    e.pop("EXTRACT_OCR_MODEL", None)
+    e.update(env or {})
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=600, env=e)
+    if check and p.returncode != 0:
+        raise AssertionError(f"aipipe {' '.join(args)} exited {p.returncode}: {p.stderr}")
+    return p
+
+
+def blocks(out):
+    return [(b["day"], b["name"], b["startTime"], b["endTime"])
+            for b in json.loads(out)["timeblocks"]]
+
+
+def main():
+    assert run("extract", "x.png", "--ocr-engine", "crnn", check=False).returncode == 2
+    assert run("extract", "x.png", env={"EXTRACT_OCR_ENGINE": "x"}, check=False).returncode == 2
+    assert run("extract", "x.png", "--ocr-model", check=False).returncode == 2
+    assert "--ocr-engine" in run("extract", "--help").stdout
+    assert "--ocr-engine" in run("eval", "--help").stdout
+    if not os.path.isdir(DATA):
+        print(f"skip: no shared data at {DATA}")
+        return 0
+    page = os.path.join(DATA, PAGE + ".png")
+    want = blocks(run("extract", page, "--ocr-engine", "tesseract").stdout)
+    assert len(want) > 20, want
+    missing = "/nonexistent/aipipe-ocr-model"
+    p = run("extract", page, "--ocr-engine", "auto", "--ocr-model", missing)
+    assert blocks(p.stdout) == want
+    assert "no OCR model" in p.stderr, p.stderr
+    p = run("extract", page, env={"EXTRACT_OCR_ENGINE": "fine_tuned_ocr",
+                                  "EXTRACT_OCR_MODEL": missing})
+    assert blocks(p.stdout) == want
+    p = run("eval", "--gold", os.path.join(DATA, PAGE + ".json"), "--run", "--json",
+            "--ocr-engine", "auto", "--ocr-model", missing)
+    assert json.loads(p.stdout)["pooled"]["name_f1"] >= 0.95, p.stdout
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+/* Proves: how the raster extractor chooses the reader of each cell (tt_extract_options
+ * ocr_mode). With no CRNN model, every mode reads with Tesseract and succeeds. With a
+ * CRNN model (built here with a fixed output, so no training is involved): fine_tuned_ocr
+ * reads every cell with it and never opens Tesseract; auto keeps a confident reading
+ * without opening Tesseract, and sends a cell the CRNN reads as nothing, or with low
+ * confidence, to Tesseract, whose reading then gives the right timeblocks. Also the rule
+ * that calls a reading implausible (misread times) against names and times of many
+ * notations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "document/extract.h"
+#include "nn/crnn.h"
+#include "vision/image.h"
+
+#include "test_draw.h"
+
+int tt_line_implausible(const char *s); /* TESTABLE in read_raster.c */
+
+static void test_implausible(void **state)
+{
+    (void)state;
+    static const char *const fine[] = {
+        "Maths",
+        "8:50am-9:35am",
+        "9.00 - 9.30",
+        "Y5",
+        "Room 12",
+        "5B",
+        "Set 2",
+        "1-1.15pm",
+        "12-1pm",
+        "10:30",
+        "Year 5.",
+        "Teacher: Miss Joynes",
+        "Term: Autumn 2 2024",
+        "0900-1000",
+        "Daily 5: Station 1",
+        "(practical or TTRS)",
+        "Lunch (12-1pm)",
+        "",
+    };
+    static const char *const misread[] = {
+        "S:S0kum-9: 35am", /* "8:50am-9:35am" */
+        "9: 35am",         /* a clock with a space inside */
+        "1:051:40",        /* a range without its dash */
+        "Ma7hs",           /* a digit between letters */
+        "8S0",             /* a letter between digits */
+    };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+        if (tt_line_implausible(fine[i])) fail_msg("'%s' called implausible", fine[i]);
+    for (size_t i = 0; i < sizeof misread / sizeof misread[0]; i++)
+        if (!tt_line_implausible(misread[i])) fail_msg("'%s' not called implausible", misread[i]);
+}
+
+/* A small timetable: days as rows, header times. */
+static PIX *draw_timetable(void)
+{
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(560, 260, &s);
+    int xs[4] = {20, 150, 330, 520}, ys[4] = {20, 90, 170, 250};
+    for (int i = 0; i < 4; i++) {
+        rule(cr, 20, ys[i], 520, ys[i]);
+        rule(cr, xs[i], 20, xs[i], 250);
+    }
+    text(cr, "9:00 - 10:00", 240, 55, 0);
+    text(cr, "10:00 - 11:00", 425, 55, 0);
+    text(cr, "Monday", 85, 130, 0);
+    text(cr, "Tuesday", 85, 210, 0);
+    text(cr, "Maths", 240, 130, 0);
+    text(cr, "Science", 425, 130, 0);
+    text(cr, "English", 240, 210, 0);
+    text(cr, "Music", 425, 210, 0);
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    return pix;
+}
+
+/* Writes a CRNN model into dir whose output does not depend on the image: every frame's
+ * logits are the head's bias, which puts `gap` above the rest on class `winner` (0, the
+ * CTC blank, reads every line as nothing; 1 with a gap of 20 reads "a" surely, with a
+ * gap of 0.5 at a probability of 0.35). */
+static void write_model(const char *dir, int winner, float gap)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    mkdir(dir, 0755);
+    nn_crnn_config c = {.height = 16,
+                        .conv = {2, 2, 4, 4},
+                        .dim = 8,
+                        .blocks = 1,
+                        .kernel = 3,
+                        .nclasses = 4,
+                        .dropout = 0};
+    nn_crnn *m;
+    ap_error err;
+    assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
+    nn_crnn_init(m, 1);
+    nn_tensor *w = nn_crnn_find(m, "head.weight"), *b = nn_crnn_find(m, "head.bias");
+    assert_non_null(w);
+    assert_non_null(b);
+    memset(w->data, 0, w->n * sizeof *w->data);
+    for (size_t k = 0; k < b->n; k++)
+        b->data[k] = (int)k == winner ? gap : 0.0f;
+    const char *k[] = {"charset"}, *v[] = {"ab1"};
+    assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
+    nn_crnn_free(m);
+}
+
+static void remove_model(const char *dir)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+static int has_block(const tt_doc *d, int day, const char *name, int start, int end)
+{
+    for (size_t i = 0; i < d->nblocks; i++) {
+        const tt_block *b = &d->blocks[i];
+        if (b->day == day && strcmp(b->name, name) == 0 && b->start == start && b->end == end)
+            return 1;
+    }
+    return 0;
+}
+
+/* The four lessons of draw_timetable, as Tesseract reads them. */
+static void check_lessons(const tt_doc *d)
+{
+    assert_true(has_block(d, 0, "Maths", 540, 600));
+    assert_true(has_block(d, 0, "Science", 600, 660));
+    assert_true(has_block(d, 1, "English", 540, 600));
+    assert_true(has_block(d, 1, "Music", 600, 660));
+}
+
+static ap_status run(PIX *pix, tt_ocr_mode mode, const char *model, tt_extract_stats *stats,
+                     tt_doc *d)
+{
+    memset(stats, 0, sizeof *stats);
+    tt_extract_options o = {.threads = 2, .ocr_mode = mode, .ocr_model = model, .stats = stats};
+    ap_error err = {0};
+    return tt_extract_image(pix, &o, d, &err);
+}
+
+static void test_no_model(void **state)
+{
+    (void)state;
+    PIX *pix = draw_timetable();
+    tt_extract_stats st;
+    tt_doc d;
+    for (int mode = TT_OCR_TESSERACT; mode <= TT_OCR_AUTO; mode++) {
+        ap_status s = run(pix, (tt_ocr_mode)mode, "/nonexistent/aipipe-model", &st, &d);
+        if (s == AP_ERR_MODEL_NOT_FOUND) { /* no Tesseract language data here */
+            pixDestroy(&pix);
+            skip();
+        }
+        assert_int_equal(s, AP_OK);
+        check_lessons(&d);
+        assert_true(st.cells >= 8);
+        assert_int_equal(st.crnn_cells, 0);
+        assert_int_equal(st.fallback_cells, 0);
+        assert_string_equal(st.crnn_version, "");
+        assert_true(strncmp(st.tesseract_version, "tesseract-", 10) == 0);
+        tt_doc_free(&d);
+    }
+    pixDestroy(&pix);
+}
+
+static void test_with_model(void **state)
+{
+    (void)state;
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/aipipe_cell_reader_%ld", (long)getpid());
+    PIX *pix = draw_timetable();
+    tt_extract_stats st;
+    tt_doc d;
+
+    /* A sure reading ("a" in every cell): kept in auto, Tesseract never opened. */
+    write_model(dir, 1, 20.0f);
+    for (int mode = TT_OCR_CRNN; mode <= TT_OCR_AUTO; mode++) {
+        assert_int_equal(run(pix, (tt_ocr_mode)mode, dir, &st, &d), AP_OK);
+        assert_true(st.cells >= 8);
+        assert_int_equal(st.crnn_cells, st.cells);
+        assert_int_equal(st.fallback_cells, 0);
+        assert_true(strncmp(st.crnn_version, "crnn-ctc-v1-", 12) == 0);
+        assert_string_equal(st.tesseract_version, "");
+        assert_false(has_block(&d, 0, "Maths", 540, 600));
+        tt_doc_free(&d);
+    }
+    /* Tesseract mode ignores the model. */
+    assert_int_equal(run(pix, TT_OCR_TESSERACT, dir, &st, &d), AP_OK);
+    assert_int_equal(st.crnn_cells, 0);
+    check_lessons(&d);
+    tt_doc_free(&d);
+
+    /* Nothing read where there is ink, then no confidence: auto asks Tesseract for every
+     * cell; fine_tuned_ocr keeps the CRNN's readings. */
+    for (int variant = 0; variant < 2; variant++) {
+        remove_model(dir);
+        write_model(dir, variant == 0 ? 0 : 1, variant == 0 ? 20.0f : 0.5f);
+        assert_int_equal(run(pix, TT_OCR_AUTO, dir, &st, &d), AP_OK);
+        assert_true(st.cells >= 8);
+        assert_int_equal(st.fallback_cells, st.cells);
+        assert_int_equal(st.crnn_cells, 0);
+        assert_true(strncmp(st.tesseract_version, "tesseract-", 10) == 0);
+        check_lessons(&d);
+        tt_doc_free(&d);
+        assert_int_equal(run(pix, TT_OCR_CRNN, dir, &st, &d), AP_OK);
+        assert_int_equal(st.crnn_cells, st.cells);
+        assert_int_equal(st.fallback_cells, 0);
+        assert_string_equal(st.tesseract_version, "");
+        tt_doc_free(&d);
+    }
+    remove_model(dir);
+    pixDestroy(&pix);
+}
+
+static void test_mode_names(void **state)
+{
+    (void)state;
+    assert_int_equal(tt_ocr_mode_from_name("tesseract"), TT_OCR_TESSERACT);
+    assert_int_equal(tt_ocr_mode_from_name("fine_tuned_ocr"), TT_OCR_CRNN);
+    assert_int_equal(tt_ocr_mode_from_name("auto"), TT_OCR_AUTO);
+    assert_int_equal(tt_ocr_mode_from_name("crnn"), -1);
+    assert_int_equal(tt_ocr_mode_from_name(NULL), -1);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tt_ocr_mode_from_name(tt_ocr_mode_names[i]), i);
+}
+
+int main(void)
+{
+    img_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_implausible),
+        cmocka_unit_test(test_mode_names),
+        cmocka_unit_test(test_no_model),
+        cmocka_unit_test(test_with_model),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
