@@ -58,7 +58,7 @@ typedef struct tt_extract_options {
     const ocr_options *ocr;
     tt_ocr_mode ocr_mode;
     /* The CRNN's model directory; NULL: TT_OCR_MODEL_DEFAULT. When it cannot be loaded,
-     * Tesseract reads the cells (logged once per page), never an error. */
+     * Tesseract reads the cells (logged once per process), never an error. */
     const char *ocr_model;
     int threads;             /* worker threads reading cells; 0 means 2; capped at the engines */
     const char *debug_dir;   /* when set, images of lines, cells and rotations are written here */

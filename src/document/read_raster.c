@@ -32,8 +32,13 @@
 
 #define MAX_JOBS 4000 /* cells plus free-text blocks in one page */
 /* Auto mode: a CRNN word less sure than this (its least sure character, percent) sends
- * its cell to Tesseract. */
-#define TT_CRNN_DOUBT 80.0f
+ * its cell to Tesseract. Correct readings often come at 60-80 (the least sure character
+ * of a long line), so a higher bar sends many cells to Tesseract for nothing; measured
+ * in docs/BENCHMARKS.md ("Timetable extraction"). */
+#define TT_CRNN_DOUBT 70.0f
+/* Waiting doubtful jobs that make a second worker open its own Tesseract (about the
+ * work of one Tesseract start-up, ~140 ms). */
+#define DEFER_OPEN_MIN 8
 
 typedef struct job {
     int x, y, w, h; /* region of the page */
@@ -77,12 +82,12 @@ typedef struct work {
     PIX *grey;
     job *jobs;
     size_t njobs;
-    atomic_size_t next;
+    size_t next;      /* the next job to read (under lock) */
+    size_t nfinished; /* jobs read once (under lock) */
     int timeout_ms;
     const ocr_options *ocr; /* for the Tesseract engines a worker opens itself */
     tt_ocr_mode mode;
     const char *model;                       /* the CRNN's model directory */
-    atomic_int model_missing;                /* a worker could not load it (logged once) */
     char crnn_version[96], tess_version[96]; /* of the engines the workers held */
     pthread_mutex_t lock;
     pthread_cond_t posted_cond;
@@ -91,8 +96,16 @@ typedef struct work {
     ap_error error;
     seen *seen; /* MAX_SEEN entries, or NULL: no reuse */
     size_t nseen;
-    size_t seen_hits;         /* readings reused */
-    pthread_cond_t seen_cond; /* an entry became ready, or a worker failed */
+    size_t seen_hits; /* readings reused */
+    /* Auto mode: jobs the CRNN read doubtfully, waiting for a worker holding Tesseract
+     * (MAX_JOBS entries; pushed and taken under lock). One worker claims the first
+     * Tesseract; the others queue their doubtful jobs for it rather than each paying
+     * Tesseract's start-up, unless more than DEFER_OPEN_MIN are waiting. */
+    size_t *deferred;
+    size_t ndeferred, ntaken;
+    int tess_claimed;
+    /* an entry became ready, a job was deferred or finished, or a worker failed */
+    pthread_cond_t seen_cond;
 } work;
 
 typedef struct worker_arg {
@@ -598,6 +611,10 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
      * text sideways (or upright text that reads badly) need a second reading. */
     float letters = directions ? upright_ratio(ink, x, y, w, h) : 1.0f;
     int upright = letters >= 1.05f, sideways = letters <= 0.95f;
+    /* Ink twice as wide as high is upright text whatever its letters look like (old-style
+     * figures and "am"/"pm" make wide pieces): text turned sideways would need four
+     * lines side by side. */
+    if (directions && w >= 2 * h) upright = 1, sideways = 0;
     if (upright) tall = 0;
     if (sideways) tall = 1;
     int order_tall[3] = {90, 270, 0}, order_wide[3] = {0, 90, 270};
@@ -773,6 +790,19 @@ static int reading_doubtful(const job *jb)
     return 0;
 }
 
+/* How good a job's reading looks by its text alone, for choosing between the CRNN's and
+ * Tesseract's: any text beats none, and fewer implausible lines beat more. Equal ranks go
+ * to Tesseract, the reader of last resort: so the CRNN's reading stands only where
+ * Tesseract's is visibly worse (a clock it breaks that the CRNN reads whole). */
+static long reading_rank(const job *jb)
+{
+    if (!jb->nlines) return 0;
+    long implausible = 0;
+    for (size_t i = 0; i < jb->nlines; i++)
+        implausible += tt_line_implausible(jb->lines[i].text);
+    return 1000 - implausible;
+}
+
 static void job_reset(job *jb)
 {
     tt_lines_free(jb->lines, jb->nlines);
@@ -783,16 +813,20 @@ static void job_reset(job *jb)
     jb->least = 100.0f;
 }
 
+/* Said once per process: a service without a model would otherwise log it per request. */
+static atomic_int model_missing_logged;
+
 static ap_status open_tesseract(work *wk, ocr_engine **out, ap_error *err)
 {
     static const ocr_options dflt = {.engine = "tesseract", .language = "eng"};
     return ocr_engine_open(wk->ocr ? wk->ocr : &dflt, out, err);
 }
 
-/* Reads one job with the worker's engines: the CRNN when it has one (and, in auto mode,
- * Tesseract again when that reading is doubtful), else Tesseract. */
-static ap_status read_job(work *wk, worker_engines *rd, job *jb, ap_error *err)
+/* Reads one job with the worker's engines: the CRNN when it has one, else Tesseract.
+ * *doubtful is set when auto mode wants Tesseract to read it again (read_fallback). */
+static ap_status read_job(work *wk, worker_engines *rd, job *jb, int *doubtful, ap_error *err)
 {
+    *doubtful = 0;
     job_reset(jb);
     if (!rd->crnn) {
         jb->reader = READ_TESSERACT;
@@ -800,23 +834,30 @@ static ap_status read_job(work *wk, worker_engines *rd, job *jb, ap_error *err)
     }
     jb->reader = READ_CRNN;
     ap_status st = read_job_with(wk, rd->crnn, READ_CRNN, jb, err);
-    if (st != AP_OK || wk->mode != TT_OCR_AUTO || rd->tess_failed || !reading_doubtful(jb))
-        return st;
-    if (!rd->tess) {
+    *doubtful = st == AP_OK && wk->mode == TT_OCR_AUTO && reading_doubtful(jb);
+    return st;
+}
+
+/* Reads a job the CRNN read doubtfully again with Tesseract (opened now if the worker has
+ * none) and keeps the better reading by its text (reading_rank); the CRNN's confidences
+ * and Tesseract's do not compare. Without Tesseract the CRNN's reading stands. */
+static ap_status read_fallback(work *wk, worker_engines *rd, job *jb, ap_error *err)
+{
+    if (!rd->tess && !rd->tess_failed) {
         ap_error e = {0};
-        if (open_tesseract(wk, &rd->own_tess, &e) != AP_OK) {
+        if (open_tesseract(wk, &rd->own_tess, &e) == AP_OK) {
+            rd->tess = rd->own_tess;
+        } else {
             log_warn("extract: no fallback reader (%s); the CRNN's readings stand", e.msg);
             rd->tess_failed = 1;
-            return AP_OK;
         }
-        rd->tess = rd->own_tess;
     }
-    /* Tesseract's reading replaces the CRNN's unless it finds no text where the CRNN did. */
+    if (!rd->tess) return AP_OK;
     job first = *jb;
     jb->lines = NULL, jb->nlines = 0;
     job_reset(jb);
-    st = read_job_with(wk, rd->tess, READ_TESSERACT, jb, err);
-    if (st == AP_OK && jb->nlines == 0 && first.nlines) {
+    ap_status st = read_job_with(wk, rd->tess, READ_TESSERACT, jb, err);
+    if (st == AP_OK && reading_rank(&first) > reading_rank(jb)) {
         tt_lines_free(jb->lines, jb->nlines);
         first.reads = jb->reads;
         *jb = first;
@@ -845,7 +886,7 @@ static ap_status reader_open(work *wk, ocr_engine *borrowed, worker_engines *rd,
         ap_error e = {0};
         if (ocr_engine_open(&co, &rd->own_crnn, &e) == AP_OK)
             rd->crnn = rd->own_crnn;
-        else if (atomic_exchange(&wk->model_missing, 1) == 0)
+        else if (atomic_exchange(&model_missing_logged, 1) == 0)
             log_info("extract: no OCR model (%s); cells are read by Tesseract", e.msg);
     }
     if (!rd->crnn && !rd->tess) {
@@ -876,19 +917,53 @@ static void *worker_main(void *arg)
         pthread_cond_wait(&wk->posted_cond, &wk->lock);
     pthread_mutex_unlock(&wk->lock);
     while (opened == AP_OK) {
-        size_t i = atomic_fetch_add(&wk->next, 1);
-        if (i >= wk->njobs) break;
+        /* The next thing to do: a deferred job when this worker holds Tesseract (or many
+         * wait), else a new job; with neither, wait while other workers may still defer
+         * jobs, and stop when no more can come or the rest is a holder's. */
+        size_t i = SIZE_MAX;
+        int again = 0;
         pthread_mutex_lock(&wk->lock);
-        int failed = wk->status != AP_OK;
+        for (;;) {
+            if (wk->status != AP_OK) break;
+            size_t waiting = wk->ndeferred - wk->ntaken;
+            if (waiting && (rd.tess || rd.tess_failed || waiting > DEFER_OPEN_MIN)) {
+                i = wk->deferred[wk->ntaken++];
+                again = 1;
+                break;
+            }
+            if (wk->next < wk->njobs) {
+                i = wk->next++;
+                break;
+            }
+            if (wk->nfinished == wk->njobs && (!waiting || !(rd.tess || rd.tess_failed))) break;
+            pthread_cond_wait(&wk->seen_cond, &wk->lock);
+        }
         pthread_mutex_unlock(&wk->lock);
-        if (failed) break;
+        if (i == SIZE_MAX) break;
+        job *jb = &wk->jobs[i];
         struct timespec t0, t1;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-        ap_status st = read_job(wk, &rd, &wk->jobs[i], &e);
+        int doubtful = 0;
+        ap_status st =
+            again ? read_fallback(wk, &rd, jb, &e) : read_job(wk, &rd, jb, &doubtful, &e);
+        if (st == AP_OK && doubtful) {
+            /* read it again now when this worker holds Tesseract or is the first to need
+             * one; else leave it to a worker that does */
+            int now = rd.tess || rd.tess_failed;
+            pthread_mutex_lock(&wk->lock);
+            if (!now && (!wk->tess_claimed || !wk->deferred)) now = wk->tess_claimed = 1;
+            if (!now) wk->deferred[wk->ndeferred++] = i;
+            pthread_mutex_unlock(&wk->lock);
+            if (now) st = read_fallback(wk, &rd, jb, &e);
+        }
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-        wk->jobs[i].ms = (float)((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        jb->ms += (float)((double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
         if (st != AP_OK) record_failure(wk, st, &e);
+        pthread_mutex_lock(&wk->lock);
+        if (!again) wk->nfinished++;
+        pthread_cond_broadcast(&wk->seen_cond);
+        pthread_mutex_unlock(&wk->lock);
     }
     /* engine versions for the caller's stats, from the engines that read something */
     pthread_mutex_lock(&wk->lock);
@@ -1079,8 +1154,7 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     wk.ocr = opts ? opts->ocr : NULL;
     wk.mode = opts ? opts->ocr_mode : TT_OCR_TESSERACT;
     wk.model = opts && opts->ocr_model ? opts->ocr_model : TT_OCR_MODEL_DEFAULT;
-    atomic_init(&wk.model_missing, 0);
-    atomic_init(&wk.next, 0);
+    wk.next = 0;
     if (pthread_mutex_init(&wk.lock, NULL) != 0)
         return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a mutex");
     if (pthread_cond_init(&wk.posted_cond, NULL) != 0) {
@@ -1093,6 +1167,8 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
         return ap_fail(err, AP_ERR_INTERNAL, "extract: cannot create a condition variable");
     }
     wk.seen = calloc(MAX_SEEN, sizeof *wk.seen); /* without it, every cell is read */
+    /* without it, each worker reads its doubtful jobs again itself */
+    if (wk.mode == TT_OCR_AUTO) wk.deferred = calloc(MAX_JOBS, sizeof *wk.deferred);
     crew_start(&workers, &wk, engines, nengines, opts ? opts->threads : 0);
 
     if (!pix) {
@@ -1204,6 +1280,7 @@ out:
         ocr_result_free(&wk.seen[i].result);
     }
     free(wk.seen);
+    free(wk.deferred);
     for (size_t i = 0; jobs && i < njobs; i++)
         tt_lines_free(jobs[i].lines, jobs[i].nlines);
     free(jobs);

@@ -20,6 +20,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/signals.h"
+#include "document/extract.h"
 #include "serve/serve_internal.h"
 #include "vision/image.h"
 
@@ -60,6 +61,13 @@ static const cfg_key serve_keys[] = {
      "OCR language model"},
     {"ocr.tessdata_dir", "TESSDATA_DIR", "tessdata-dir", CFG_STRING, "", 0, 0, NULL,
      "Tesseract model directory; empty: the system's"},
+    {"extract.ocr_engine", "EXTRACT_OCR_ENGINE", "extract-ocr-engine", CFG_ENUM, "auto", 0, 0,
+     "tesseract|fine_tuned_ocr|auto",
+     "what reads the cells of /infer/document: the model's engine, aipipe's CRNN, or the CRNN "
+     "with the model's engine for cells it reads doubtfully"},
+    {"extract.ocr_model", "EXTRACT_OCR_MODEL", "extract-ocr-model", CFG_STRING,
+     TT_OCR_MODEL_DEFAULT, 0, 0, NULL,
+     "the CRNN's model directory; without a model the model's engine reads cells"},
     {"models.cache_dir", "MODEL_CACHE_DIR", "model-cache-dir", CFG_STRING, "./var/models", 0, 0,
      NULL, "local model cache directory (created at start-up)"},
     {"models.storage_type", "MODEL_STORAGE_TYPE", "model-storage-type", CFG_ENUM, "local", 0, 0,

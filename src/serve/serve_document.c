@@ -2,7 +2,10 @@
  *
  * The request borrows one OCR engine from the current model's pool (waiting like
  * /infer/ocr does) and, when more are idle at that moment, up to one per core more, so a
- * lone request reads its cells on every core while a busy service gives each request one. */
+ * lone request reads its cells on every core while a busy service gives each request one.
+ * extract.ocr_engine chooses what reads the cells (the model's engine, aipipe's CRNN from
+ * extract.ocr_model, or auto: the CRNN with the borrowed engines for doubtful cells); the
+ * answer's engine and model_version name the readers that read cells. */
 #include <string.h>
 #include <unistd.h>
 
@@ -54,10 +57,15 @@ ap_status serve_handle_document(void *ctx, const http_request *req, http_respons
         cores > 0 && cores < MAX_ENGINES_PER_REQUEST ? (size_t)cores : MAX_ENGINES_PER_REQUEST;
     if ((st = serve_take_engines(sc, model, engines, max, &nengines, resp)) != AP_OK) goto out;
     double left_ms = (sc->request_timeout_s - (http_now() - started)) * 1e3;
+    tt_extract_stats stats = {0};
+    int mode = tt_ocr_mode_from_name(cfg_str(sc->cfg, "extract.ocr_engine"));
     tt_extract_options opts = {.engines = engines,
                                .nengines = nengines,
                                .threads = (int)nengines,
-                               .timeout_ms = left_ms < 1 ? 1 : (int)left_ms};
+                               .timeout_ms = left_ms < 1 ? 1 : (int)left_ms,
+                               .ocr_mode = mode < 0 ? TT_OCR_TESSERACT : (tt_ocr_mode)mode,
+                               .ocr_model = cfg_str(sc->cfg, "extract.ocr_model"),
+                               .stats = &stats};
     st = tt_extract_bytes(in.data, in.len, &opts, &doc, &err);
     for (size_t i = 0; i < nengines; i++)
         ap_pool_put(model->pool, engines[i]);
@@ -75,8 +83,15 @@ ap_status serve_handle_document(void *ctx, const http_request *req, http_respons
         goto out;
     }
     double seconds = http_now() - started;
-    json_object_set_new(body, "engine", json_string(model->engine_name));
-    json_object_set_new(body, "model_version", json_string(model->version));
+    /* the readers of the cells: the CRNN, the model's engine, or both ("a+b") */
+    char engine[160], version[400];
+    int crnn = stats.crnn_cells > 0, other = stats.cells > stats.crnn_cells || !crnn;
+    snprintf(engine, sizeof engine, "%s%s%s", crnn ? "fine_tuned_ocr" : "",
+             crnn && other ? "+" : "", other ? model->engine_name : "");
+    snprintf(version, sizeof version, "%s%s%s", crnn ? stats.crnn_version : "",
+             crnn && other ? "+" : "", other ? model->version : "");
+    json_object_set_new(body, "engine", json_string(engine));
+    json_object_set_new(body, "model_version", json_string(version));
     json_object_set_new(body, "processing_time", json_real(seconds));
     record_features(sc, req, &in, model, &doc, seconds, body);
     http_reply_json(resp, 200, body);

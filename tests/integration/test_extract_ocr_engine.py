@@ -2,14 +2,16 @@
 --ocr-model points (or EXTRACT_OCR_MODEL) still extracts, with Tesseract, the same
 timeblocks as --ocr-engine tesseract, says so in a log line, and exits 0 (no model is never
 an error); `aipipe eval --run` takes the same flags; a bad engine name, by flag or by
-EXTRACT_OCR_ENGINE, exits 2."""
+EXTRACT_OCR_ENGINE, exits 2. `aipipe serve` with extract.ocr_engine auto and no model
+answers /infer/document from the model's Tesseract engines and names them in engine and
+model_version; a bad extract.ocr_engine stops it at start-up with exit 2."""
 import json
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BIN, SHARED_DATA  # noqa: E402
+from harness import BIN, SHARED_DATA, Server  # noqa: E402
 
 DATA = os.environ.get("AIPIPE_SHARED_DATA", SHARED_DATA)
 PAGE = "Teacher Timetable Example 1.1"
@@ -53,6 +55,19 @@ def main():
     p = run("eval", "--gold", os.path.join(DATA, PAGE + ".json"), "--run", "--json",
             "--ocr-engine", "auto", "--ocr-model", missing)
     assert json.loads(p.stdout)["pooled"]["name_f1"] >= 0.95, p.stdout
+
+    p = run("serve", "--port", "0", env={"EXTRACT_OCR_ENGINE": "crnn"}, check=False)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    server = Server(env={"EXTRACT_OCR_ENGINE": "auto", "EXTRACT_OCR_MODEL": missing,
+                         "ALLOWED_IMAGE_DIRS": DATA, "RATE_LIMIT_INFERENCE": "0"})
+    try:
+        status, _, doc = server.json("POST", "/infer/document", {"image_path": page})
+        assert status == 200, doc
+        assert blocks(json.dumps(doc)) == want
+        assert doc["engine"] == "tesseract", doc["engine"]
+        assert doc["model_version"].startswith("tesseract-"), doc["model_version"]
+    finally:
+        assert server.stop() == 0
     print("ok")
     return 0
 
