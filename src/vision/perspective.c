@@ -17,7 +17,7 @@
  *
  * The homography is solved in double precision on normalised coordinates (Hartley), and
  * the warp maps every output pixel back into the input (bilinear), so nothing is left
- * unfilled. Every size is bounded: the analysis copy by WORK_DIM, the output by twice the
+ * unfilled. Every size is bounded: the analysis copy by WORK_DIM, the output by the
  * input's pixels. */
 #include "vision/perspective.h"
 
@@ -244,6 +244,9 @@ static double find_table(PIX *work, persp_quad *q)
         l_int32 bx, by, bw, bh;
         boxaGetBoxGeometry(boxes, i, &bx, &by, &bw, &bh);
         if (bw * 10 < w * 3 || bh * 10 < h * 2) continue;
+        /* touching the border: a desk strip too thin for the closing, or a table cut by
+         * the frame, whose outline is not all there */
+        if (bx <= 0 || by <= 0 || bx + bw >= w || by + bh >= h) continue;
         if ((double)bw * bh > best_area) best_area = (double)bw * bh, best = i;
     }
     if (best < 0) goto out;
@@ -308,17 +311,20 @@ void persp_find(PIX *grey, persp_outline *out)
     int longest = w > h ? w : h;
     float f = longest > WORK_DIM ? (float)WORK_DIM / (float)longest : 1.0f;
     PIX *scaled = f < 1.0f ? pixScale(grey, f, f) : pixClone(grey);
-    /* a 3x3 mean: sensor noise and JPEG blocks would otherwise break runs and steps */
-    PIX *work = scaled ? pixBlockconv(scaled, 1, 1) : NULL;
-    pixDestroy(&scaled);
-    if (!work) {
+    /* For the paper's edge, a 3x3 mean: sensor noise and JPEG blocks would otherwise
+     * break the dark runs and steps. Rules are left sharp: reduced to a pixel, a mean
+     * would fade them into the paper. */
+    PIX *smooth = scaled ? pixBlockconv(scaled, 1, 1) : NULL;
+    if (!smooth) {
+        pixDestroy(&scaled);
         out->reason = "out of memory";
         return;
     }
-    double sx = (double)w / pixGetWidth(work), sy = (double)h / pixGetHeight(work);
-    out->table_support = find_table(work, &out->table);
-    out->page_support = find_page(work, &out->page);
-    pixDestroy(&work);
+    double sx = (double)w / pixGetWidth(scaled), sy = (double)h / pixGetHeight(scaled);
+    out->table_support = find_table(scaled, &out->table);
+    out->page_support = find_page(smooth, &out->page);
+    pixDestroy(&scaled);
+    pixDestroy(&smooth);
     quad_scale(&out->table, sx, sy);
     quad_scale(&out->page, sx, sy);
     double dt = -1, dp = -1;
@@ -523,30 +529,40 @@ static PIX *correct(PIX *grey, persp_outline *o)
 {
     int w = pixGetWidth(grey), h = pixGetHeight(grey);
     const persp_quad *q = o->use == 1 ? &o->table : &o->page;
-    /* The rectangle keeps the outline's longer sides, so no detail is lost. */
+    /* The rectangle keeps the outline's longer sides, so no detail is lost, unless the
+     * output would then hold more pixels than the input: it is scaled down to that. */
     double rw = fmax(hypot(q->x[1] - q->x[0], q->y[1] - q->y[0]),
                      hypot(q->x[2] - q->x[3], q->y[2] - q->y[3]));
     double rh = fmax(hypot(q->x[3] - q->x[0], q->y[3] - q->y[0]),
                      hypot(q->x[2] - q->x[1], q->y[2] - q->y[1]));
-    persp_quad rect = {{0, rw, rw, 0}, {0, 0, rh, rh}};
-    double fwd[9], inv[9];
-    if (persp_homography(q, &rect, fwd) != 0) return NULL;
     /* What the output shows: the paper when its edge was seen, else the whole image. */
     persp_quad image = {{0, w, w, 0}, {0, 0, h, h}};
     const persp_quad *content = o->has_page ? &o->page : &image;
-    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-    for (int i = 0; i < 4; i++) {
-        double u, v;
-        if (map_point(fwd, content->x[i], content->y[i], &u, &v) != 0) return NULL;
-        x0 = fmin(x0, u), y0 = fmin(y0, v), x1 = fmax(x1, u), y1 = fmax(y1, v);
+    persp_quad rect;
+    double fwd[9], inv[9], x0 = 0, y0 = 0, ow = 0, oh = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        rect = (persp_quad){{0, rw, rw, 0}, {0, 0, rh, rh}};
+        if (persp_homography(q, &rect, fwd) != 0) return NULL;
+        double x1 = -INFINITY, y1 = -INFINITY;
+        x0 = INFINITY, y0 = INFINITY;
+        for (int i = 0; i < 4; i++) {
+            double u, v;
+            if (map_point(fwd, content->x[i], content->y[i], &u, &v) != 0) return NULL;
+            x0 = fmin(x0, u), y0 = fmin(y0, v), x1 = fmax(x1, u), y1 = fmax(y1, v);
+        }
+        x0 = floor(x0), y0 = floor(y0);
+        ow = ceil(x1) - x0, oh = ceil(y1) - y0;
+        if (ow < 1 || oh < 1 || ow > 2.0 * w || oh > 2.0 * h) {
+            o->reason = "the corrected page would be out of proportion";
+            return NULL;
+        }
+        if (ow * oh <= (double)w * h) break;
+        double k = sqrt((double)w * h / (ow * oh)) * 0.999;
+        rw *= k, rh *= k;
     }
-    double ow = ceil(x1 - x0), oh = ceil(y1 - y0);
-    if (ow < 1 || oh < 1 || ow > 2.0 * w || oh > 2.0 * h || ow * oh > 2.0 * w * h) {
-        o->reason = "the corrected page would be too large";
-        return NULL;
-    }
+    if (ow * oh > (double)w * h) return NULL;
     for (int i = 0; i < 4; i++)
-        rect.x[i] -= floor(x0), rect.y[i] -= floor(y0);
+        rect.x[i] -= x0, rect.y[i] -= y0;
     if (persp_homography(&rect, q, inv) != 0) return NULL;
     return warp_generic(grey, inv, (int)ow, (int)oh, o->has_page ? &o->page : NULL);
 }

@@ -46,7 +46,7 @@ PIX *persp_warp(PIX *grey, const double inverse_h[9], int w, int h);
 /* The perspective normalisation of the raster path: when persp_find decides to correct,
  * grey (8 bpp, borrowed) mapped so that the outline is an upright rectangle of the same
  * size, on a white page cut to the paper when the paper's edge was seen; otherwise a
- * clone. The output has at most twice the input's pixels. When debug_dir is not NULL,
+ * clone. The output has at most the input's pixels. When debug_dir is not NULL,
  * DIR/perspective.png shows the outlines found (green: used, red: left). Caller frees;
  * NULL only when out of memory. *outline, when not NULL, receives the decision. */
 PIX *persp_correct(PIX *grey, const char *debug_dir, persp_outline *outline);

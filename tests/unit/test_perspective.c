@@ -137,9 +137,9 @@ static void test_corrected_rules_straight(void **state)
     assert_non_null(flat);
     assert_ptr_not_equal(flat, photo);
     assert_int_equal(o.use, 1);
-    /* bounded: at most twice the input's pixels */
+    /* bounded: at most the input's pixels */
     assert_true((double)pixGetWidth(flat) * pixGetHeight(flat) <=
-                2.0 * pixGetWidth(photo) * pixGetHeight(photo));
+                (double)pixGetWidth(photo) * pixGetHeight(photo));
     /* the outline now meets at right angles */
     persp_outline again;
     persp_find(flat, &again);
