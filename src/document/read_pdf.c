@@ -635,9 +635,10 @@ static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float
         int any = 0;
         for (size_t i = 0; i < n; i++) {
             float cy = (b[i].y0 + b[i].y1) / 2, cx = (b[i].x0 + b[i].x1) / 2;
-            /* a word set down the page is ink in every row it runs through */
+            /* a word set down the page is ink in every row it runs through; one running
+             * past X0 or X1 is a cell's that spans this stretch's side, not its text */
             int in_row = b[i].rotated ? b[i].y0 < y1 && b[i].y1 > y0 : cy > y0 && cy < y1;
-            if (!in_row || cx <= X0 || cx >= X1) continue;
+            if (!in_row || cx <= X0 || cx >= X1 || b[i].x0 < X0 - 1 || b[i].x1 > X1 + 1) continue;
             any = 1;
             int a = (int)floorf(b[i].x0 - X0) - 1, z = (int)ceilf(b[i].x1 - X0) + 1;
             for (int x = a < 0 ? 0 : a; x < z && x < width; x++)
@@ -2067,7 +2068,11 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
             ntables = 0;
             st = rule_tables(&c, &tables, &ntables, &s, err);
         }
-        if (st == AP_OK && !c.oom && split_merged(&c, tables, ntables, s, boxes, nboxes)) {
+        /* a second round: a cell split into rows may now be parted across too (a text
+         * crossing the line in one row kept the cell of all the rows whole) */
+        for (int round = 0; round < 2 && st == AP_OK && !c.oom &&
+                            split_merged(&c, tables, ntables, s, boxes, nboxes);
+             round++) {
             img_tables_free(tables, ntables);
             tables = NULL;
             ntables = 0;

@@ -366,34 +366,49 @@ static void test_lists_side_by_side(void **state)
  *     gaps in each column's text, and Break stays one cell down every day;
  *   - no rule at all, every lesson a coloured cell, the times 45 points above the cells
  *     (a tall header row with no rule): the times are still the header row.
+ *   - a frame, and inside it only the header row's cells ruled, the body bare (but for
+ *     the Break column's fill), Tuesday's PE running over the last period too: rows and
+ *     columns come from the text, the header's rules kept as the columns' edges.
  * Monday's Science has a note in the title's size and another colour, Tuesday's Drama a
  * lower-case note in slightly smaller type.
  *              9:00-10:00 | 10:00-11:00 | 11:00-11:15 | 11:15-12:15 | 12:15-1:00pm
  *   Monday     Maths      | English     |      B      | Science     | Art
  *   Tuesday    Music      | History     |      r ...  | PE          | Drama
  *   Wednesday  Reading    | Writing     |             | Geography   | French */
-static const char *const grid_names[3][4] = {{"Maths", "English", "Science", "Art"},
+static const char *const grid_names[4][4] = {{"Maths", "English", "Science", "Art"},
                                              {"Music", "History", "PE", "Drama"},
-                                             {"Reading", "Writing", "Geography", "French"}};
-static const char *const grid_notes[3][4] = {
-    {NULL, NULL, "Room 12", NULL}, {NULL, NULL, NULL, "bring kit"}, {NULL, NULL, NULL, NULL}};
+                                             {"Reading", "Writing", "Geography", "French"},
+                                             {"Spelling", "Computing", "Phonics", "Singing"}};
+static const char *const grid_notes[4][4] = {{NULL, NULL, "Room 12", NULL},
+                                             {NULL, NULL, NULL, "bring kit"},
+                                             {NULL, NULL, NULL, NULL},
+                                             {NULL, NULL, NULL, NULL}};
 static const int grid_times[6] = {9 * 60, 10 * 60, 11 * 60, 11 * 60 + 15, 12 * 60 + 15, 13 * 60};
 
-static char *draw_grid(int fills, size_t *len)
+enum { GRID_ROWS, GRID_FILLS, GRID_HEADER_RULED, GRID_STYLES };
+
+/* Whether Tuesday's PE runs on over the last period too (GRID_HEADER_RULED). */
+static int pe_spans(int style, int r, int k)
 {
+    return style == GRID_HEADER_RULED && r == 1 && k >= 3;
+}
+
+static char *draw_grid(int style, size_t *len)
+{
+    int fills = style == GRID_FILLS;
     static const double xs[] = {60, 160, 280, 400, 490, 610, 730};
-    static const double ys[] = {100, 160, 220, 280};
+    static const double ys[] = {100, 160, 220, 280, 340};
     static const char *const times[] = {"9:00-10:00", "10:00-11:00", "11:00-11:15", "11:15-12:15",
                                         "12:15-1:00pm"};
-    static const char *const days[] = {"Monday", "Tuesday", "Wednesday"};
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
     sbuf b = {0};
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
     cairo_t *cr = cairo_create(s);
     cairo_set_line_width(cr, 1);
     cairo_set_source_rgb(cr, 0.7, 0.7, 0.7);
-    cairo_rectangle(cr, xs[3], ys[0], xs[4] - xs[3], ys[3] - ys[0]);
+    cairo_rectangle(cr, xs[3], ys[0], xs[4] - xs[3], ys[4] - ys[0]);
     cairo_fill(cr);
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < 4; r++)
         for (int k = 0; fills && k < 5; k++) {
             if (k == 2) continue;
             cairo_set_source_rgb(cr, 0.8 + 0.04 * k, 0.9, 0.95 - 0.05 * r);
@@ -401,23 +416,29 @@ static char *draw_grid(int fills, size_t *len)
             cairo_fill(cr);
         }
     cairo_set_source_rgb(cr, 0, 0, 0);
-    if (!fills) {
-        for (int r = 0; r < 4; r++) {
+    if (style == GRID_ROWS) {
+        for (int r = 0; r < 5; r++) {
             rule(cr, 0, xs[0], ys[r], xs[3], ys[r]);
             rule(cr, 0, xs[4], ys[r], xs[6], ys[r]);
         }
-        rule(cr, 0, xs[1], ys[0], xs[1], ys[3]);
+        rule(cr, 0, xs[1], ys[0], xs[1], ys[4]);
+    } else if (style == GRID_HEADER_RULED) { /* a frame; inside it the header's cells alone */
+        cairo_rectangle(cr, xs[0], ys[0] - 30, xs[6] - xs[0], ys[4] - ys[0] + 30);
+        cairo_stroke(cr);
+        rule(cr, 0, xs[1], ys[0], xs[6], ys[0]);
+        for (int k = 1; k <= 6; k++)
+            rule(cr, 0, xs[k], ys[0] - 30, xs[k], ys[0]);
     }
     for (int k = 0; k < 5; k++)
         text(cr, times[k], "Sans 8", (xs[k + 1] + xs[k + 2]) / 2, fills ? ys[0] - 45 : ys[0] - 12,
              0);
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < 4; r++) {
         double y = (ys[r] + ys[r + 1]) / 2;
         text(cr, days[r], "Sans Bold 11", (xs[0] + xs[1]) / 2, y, 0);
         for (int k = 0, e = 0; k < 5; k++) {
-            if (k == 2) continue;
-            const char *note = grid_notes[r][e];
-            double x = (xs[k + 1] + xs[k + 2]) / 2;
+            if (k == 2 || (pe_spans(style, r, k) && k == 4)) continue;
+            const char *note = pe_spans(style, r, k) ? NULL : grid_notes[r][e];
+            double x = pe_spans(style, r, k) ? xs[k + 2] : (xs[k + 1] + xs[k + 2]) / 2;
             text(cr, grid_names[r][e++], "Sans 11", x, note ? y - 8 : y, 0);
             if (!note) continue;
             /* Monday's note only by its colour, Tuesday's a little smaller, lower-case */
@@ -426,7 +447,7 @@ static char *draw_grid(int fills, size_t *len)
             cairo_set_source_rgb(cr, 0, 0, 0);
         }
     }
-    text(cr, "Break", "Sans Bold 12", (xs[3] + xs[4]) / 2, (ys[0] + ys[3]) / 2, -90);
+    text(cr, "Break", "Sans Bold 12", (xs[3] + xs[4]) / 2, (ys[0] + ys[4]) / 2, -90);
     cairo_show_page(cr);
     cairo_destroy(cr);
     cairo_surface_finish(s);
@@ -440,20 +461,26 @@ static char *draw_grid(int fills, size_t *len)
 static void test_grid_styles(void **state)
 {
     (void)state;
-    for (int fills = 0; fills <= 1; fills++) {
+    for (int style = 0; style < GRID_STYLES; style++) {
         size_t len = 0;
-        char *pdf = draw_grid(fills, &len);
+        char *pdf = draw_grid(style, &len);
         tt_doc d;
         ap_error e = {0};
         ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
         if (st != AP_OK) fail_msg("extract: %s", e.msg);
-        if (d.nblocks != 15) {
+        size_t want = style == GRID_HEADER_RULED ? 19 : 20;
+        if (d.nblocks != want) {
             for (size_t i = 0; i < d.nblocks; i++)
                 print_message("  %d %s\n", d.blocks[i].day, d.blocks[i].name);
-            fail_msg("fills %d: %zu blocks, wanted 15", fills, d.nblocks);
+            fail_msg("style %d: %zu blocks, wanted %zu", style, d.nblocks, want);
         }
-        for (int day = 0; day < 3; day++) {
+        for (int day = 0; day < 4; day++) {
             for (int k = 0, ev = 0; k < 5; k++) {
+                if (pe_spans(style, day, k)) { /* one block over the last two periods */
+                    if (k == 3)
+                        check(&d, day, grid_names[day][2], grid_times[3], grid_times[5], NULL);
+                    continue;
+                }
                 const char *name = k == 2 ? "Break" : grid_names[day][ev];
                 const char *note = k == 2 ? NULL : grid_notes[day][ev++];
                 check(&d, day, name, grid_times[k], grid_times[k + 1], note);
