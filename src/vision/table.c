@@ -12,6 +12,8 @@
  *   6. neighbouring lattice units whose shared edge is less than half drawn are one cell. */
 #include "vision/table.h"
 
+#include "vision/fill.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,24 +343,126 @@ out:
     return st;
 }
 
-ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
-                          ap_error *err)
+/* Gap between two boxes {x, y, w, h} along one axis (0 when they overlap). */
+static int box_gap(const l_int32 *a, const l_int32 *b, int axis)
+{
+    int a0 = a[axis], a1 = a[axis] + a[axis + 2], b0 = b[axis], b1 = b[axis] + b[axis + 2];
+    return imax(0, imax(b0 - a1, a0 - b1));
+}
+
+/* The outlines of the tables the rules make: rules that meet (a row rule and a column
+ * rule at most tol apart) or continue each other (pieces of one rule) are one table, and
+ * a table drawn inside another's outline belongs to it. Two tables printed side by side,
+ * or a framed title over a table, share no rule and stay apart however close they are.
+ * Caller frees; NULL when out of memory. */
+static BOXA *group_rules(BOXA *hboxes, BOXA *vboxes, int tol)
+{
+    int nh = boxaGetCount(hboxes), n = nh + boxaGetCount(vboxes);
+    l_int32 *g = malloc((size_t)(n ? n : 1) * 4 * sizeof *g);
+    int *parent = malloc((size_t)(n ? n : 1) * sizeof *parent);
+    l_int32 *outline = malloc((size_t)(n ? n : 1) * 4 * sizeof *outline);
+    BOXA *groups = NULL;
+    if (!g || !parent || !outline) goto out;
+    for (int i = 0; i < n; i++) {
+        l_int32 *b = &g[4 * i];
+        boxaGetBoxGeometry(i < nh ? hboxes : vboxes, i < nh ? i : i - nh, &b[0], &b[1], &b[2],
+                           &b[3]);
+        parent[i] = i;
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            const l_int32 *a = &g[4 * i], *b = &g[4 * j];
+            int gx = box_gap(a, b, 0), gy = box_gap(a, b, 1), same = (i < nh) == (j < nh);
+            int along = i < nh ? gx : gy, across = i < nh ? gy : gx;
+            if (same ? across <= 1 && along <= tol : gx <= tol && gy <= tol) uf_union(parent, i, j);
+        }
+    /* Each group's outline, then groups nested in another's outline join it. */
+    for (int i = 0; i < n; i++)
+        outline[4 * i] = -1;
+    for (int i = 0; i < n; i++) {
+        int r = uf_find(parent, i);
+        l_int32 *o = &outline[4 * r], *b = &g[4 * i];
+        if (o[0] < 0) {
+            memcpy(o, b, 4 * sizeof *o);
+            continue;
+        }
+        int x1 = imax(o[0] + o[2], b[0] + b[2]), y1 = imax(o[1] + o[3], b[1] + b[3]);
+        o[0] = imin(o[0], b[0]), o[1] = imin(o[1], b[1]);
+        o[2] = x1 - o[0], o[3] = y1 - o[1];
+    }
+    /* roots, listed in g (no longer needed) to keep the pass over groups, not rules */
+    int *roots = (int *)g, nroots = 0;
+    for (int i = 0; i < n; i++)
+        if (parent[i] == i) roots[nroots++] = i;
+    for (int a = 0; a < nroots; a++)
+        for (int b = 0; b < nroots; b++) {
+            int i = roots[a], j = roots[b];
+            if (i == j || parent[i] != i || parent[j] != j) continue;
+            const l_int32 *oa = &outline[4 * i], *ob = &outline[4 * j];
+            if (ob[0] >= oa[0] - tol && ob[1] >= oa[1] - tol &&
+                ob[0] + ob[2] <= oa[0] + oa[2] + tol && ob[1] + ob[3] <= oa[1] + oa[3] + tol)
+                parent[j] = i; /* inside i's outline, which therefore does not grow */
+        }
+    if (!(groups = boxaCreate(8))) goto out;
+    for (int i = 0; i < n; i++) {
+        if (parent[i] != i) continue;
+        const l_int32 *o = &outline[4 * i];
+        BOX *b = boxCreate(o[0], o[1], o[2], o[3]);
+        if (!b || boxaAddBox(groups, b, L_INSERT) != 0) {
+            boxDestroy(&b);
+            boxaDestroy(&groups);
+            goto out;
+        }
+    }
+out:
+    free(g);
+    free(parent);
+    free(outline);
+    return groups;
+}
+
+/* img_find_tables' body: the fill edges are given (borrowed), or found here when NULL. */
+static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_table **tables,
+                                     size_t *ntables, PIX **lines_out, ap_error *err)
 {
     ap_status st;
-    PIX *bin = NULL, *hruns = NULL, *vruns = NULL;
+    PIX *bin = NULL, *hruns = NULL, *vruns = NULL, *hown = NULL, *vown = NULL;
     rule_params p = params_for(pixGetWidth(grey), pixGetHeight(grey));
     *tables = NULL;
     *ntables = 0;
     if (lines_out) *lines_out = NULL;
+    if (!hfill || !vfill) {
+        if (!img_fill_edges(grey, NULL, &hown, &vown))
+            return ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
+        hfill = hown, vfill = vown;
+    }
     if (!(bin = img_binarize_rules(grey)) || !(hruns = rule_runs(bin, 1, &p)) ||
-        !(vruns = rule_runs(bin, 0, &p)))
+        !(vruns = rule_runs(bin, 0, &p))) {
         st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
-    else
+    } else {
+        /* The edges of cell fills bound cells as rules do. */
+        pixOr(hruns, hruns, hfill);
+        pixOr(vruns, vruns, vfill);
         st = img_tables_from_runs(hruns, vruns, tables, ntables, lines_out, err);
+    }
     pixDestroy(&bin);
     pixDestroy(&hruns);
     pixDestroy(&vruns);
+    pixDestroy(&hown);
+    pixDestroy(&vown);
     return st;
+}
+
+ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
+                          ap_error *err)
+{
+    return find_tables_generic(grey, NULL, NULL, tables, ntables, lines_out, err);
+}
+
+ap_status img_find_tables_filled(PIX *grey, PIX *hfill, PIX *vfill, img_table **tables,
+                                 size_t *ntables, PIX **lines_out, ap_error *err)
+{
+    return find_tables_generic(grey, hfill, vfill, tables, ntables, lines_out, err);
 }
 
 ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_t *ntables,
@@ -366,7 +470,7 @@ ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_
 {
     ap_status st = AP_OK;
     PIX *hmask = NULL, *vmask = NULL;
-    PIX *all = NULL, *grown = NULL;
+    PIX *all = NULL;
     BOXA *hboxes = NULL, *vboxes = NULL, *outlines = NULL;
     img_table *out = NULL;
     size_t nout = 0;
@@ -379,10 +483,8 @@ ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_
         st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
         goto out;
     }
-    if (!(all = pixOr(NULL, hmask, vmask)) ||
-        !(grown = pixDilateBrick(NULL, all, 2 * p.tol + 1, 2 * p.tol + 1)) ||
-        !(outlines = pixConnComp(grown, NULL, 8))) {
-        st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
+    if (!(all = pixOr(NULL, hmask, vmask)) || !(outlines = group_rules(hboxes, vboxes, p.tol))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
         goto out;
     }
     /* Largest first, so that callers meet the main table first. */
@@ -401,20 +503,12 @@ ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_
         BOX *b = boxaGetBox(outlines, i, L_CLONE);
         l_int32 x, y, w, h;
         boxGetGeometry(b, &x, &y, &w, &h);
-        /* The dilation grew the outline; shrink it back to the rules. */
-        BOX *tight =
-            boxCreate(x + p.tol, y + p.tol, imax(1, w - 2 * p.tol - 1), imax(1, h - 2 * p.tol - 1));
-        boxDestroy(&b);
-        if (!tight) {
-            st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
-            goto out;
-        }
         if (w < 4 * p.hlen || h < 2 * p.vlen) {
-            boxDestroy(&tight);
+            boxDestroy(&b);
             continue;
         }
-        st = build_table(tight, hboxes, vboxes, hmask, vmask, &p, &out[nout], err);
-        boxDestroy(&tight);
+        st = build_table(b, hboxes, vboxes, hmask, vmask, &p, &out[nout], err);
+        boxDestroy(&b);
         if (st != AP_OK) {
             nout++;
             goto out;
@@ -439,7 +533,6 @@ out:
     pixDestroy(&hmask);
     pixDestroy(&vmask);
     pixDestroy(&all);
-    pixDestroy(&grown);
     boxaDestroy(&hboxes);
     boxaDestroy(&vboxes);
     boxaDestroy(&outlines);

@@ -10,7 +10,8 @@
  * Rules are dark thin runs, long compared with text strokes: a run survives an opening
  * with a long structuring element, solid fills are removed by their thickness, and a short
  * run counts only when it meets a rule of the other direction (underlines and dashes in
- * text do not). */
+ * text do not). The edges of cell fills (vision/fill) count as rules: a table shaded
+ * cell by cell, or with a shaded column and no rule, is cut where its shades change. */
 #ifndef AP_VISION_TABLE_H
 #define AP_VISION_TABLE_H
 
@@ -45,6 +46,10 @@ PIX *img_binarize_rules(PIX *grey);
  * AP_ERR_NOMEM; AP_ERR_PROCESSING when Leptonica fails. */
 ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                           ap_error *err);
+/* As img_find_tables, with the edges of the page's fills (vision/fill's img_fill_edges
+ * of grey; borrowed, not NULL) already found by the caller. */
+ap_status img_find_tables_filled(PIX *grey, PIX *hfill, PIX *vfill, img_table **tables,
+                                 size_t *ntables, PIX **lines_out, ap_error *err);
 void img_tables_free(img_table *tables, size_t ntables);
 
 /* The lattice stage of img_find_tables on its own, for readers that know their rules

@@ -1,13 +1,17 @@
 /* whitespace: rules left to whitespace (see whitespace.h for the model).
  *
- * Works on three masks of the page: the rules vision/table kept, the text ink (dark
- * pixels that are not rules) and the virtual rules drawn here. A region is a connected
+ * Works on masks of the page (struct ws): the rules vision/table kept (printed rules and
+ * the edges of fills), the text ink (pixels clearly darker than their background, rules
+ * removed), the fills, and the virtual rules drawn here, kept apart from the printed ones
+ * until the region is done so that they can be taken back. A region is a connected
  * group of kept rules; its lattice is the matching table's, or the region's outline when
  * the rules made no lattice (a frame). Positions are page pixels throughout. */
 #include "vision/whitespace.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "vision/fill.h"
 
 #define MAX_POS  (IMG_TABLE_MAX_LINES + 2)
 #define RULE_GAP 3 /* pixels kept clear of a rule when its band is measured */
@@ -21,23 +25,58 @@ static int imin(int a, int b)
     return a < b ? a : b;
 }
 
+/* A virtual rule drawn in one band: a column rule at x = at from y = from to to, or a row
+ * rule at y = at from x = from to to. */
+typedef struct vseg {
+    int at, from, to;
+} vseg;
+
+typedef struct rect {
+    int x0, y0, x1, y1;
+} rect;
+
+typedef struct ws {
+    PIX *text;  /* text ink */
+    PIX *gaps;  /* text ink less lines of text set sideways: where row gaps are sought */
+    PIX *fill;  /* cell fills (vision/fill) */
+    PIX *hfill; /* edges of the fills, horizontal and vertical */
+    PIX *vfill;
+    PIX *hmask;    /* kept horizontal rules */
+    PIX *vmask;    /* kept vertical rules */
+    PIX *vrows;    /* virtual row rules of the region in hand */
+    PIX *vcols;    /* virtual column rules of the region in hand */
+    BOXA *upward;  /* lines of text set sideways, each one cell's */
+    vseg *rowsegs; /* what vrows and vcols hold, to be checked and taken back */
+    vseg *colsegs;
+    int nrowsegs, ncolsegs;
+    int th; /* median height of the text's pieces, the unit of every gap */
+} ws;
+
+#define MAX_SEGS 4096
+
+static void add_seg(vseg *segs, int *n, int at, int from, int to)
+{
+    if (*n < MAX_SEGS) segs[(*n)++] = (vseg){at, from, to};
+}
+
 static int cmp_int(const void *a, const void *b)
 {
     int x = *(const int *)a, y = *(const int *)b;
     return (x > y) - (x < y);
 }
 
-/* Text ink: clearly darker than the page's median, rules (grown a little) and specks
- * removed; *height gets the median height of its pieces (letters, or a few joined), the
- * unit every gap is measured in. One pass of connected components serves both. Caller
- * frees; NULL on failure. */
-static PIX *text_mask(PIX *grey, PIX *lines, int *height)
+/* Text ink: clearly darker than its own background (the page, or a cell's fill, however
+ * dark), rules (grown a little) and specks removed; *height gets the median height of
+ * its pieces (letters, or a few joined), the unit every gap is measured in. One pass of
+ * connected components serves both. Caller frees; NULL on failure. */
+static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height)
 {
-    l_uint32 median = 255;
     *height = 12;
-    if (pixGetRankValue(grey, 4, 0.5f, &median) != 0) median = 255;
-    PIX *bin = pixThresholdToBinary(grey, imax(40, (int)(median & 0xff) - 70));
+    PIX *diff = pixSubtractGray(NULL, bg, grey); /* how much darker than the background */
+    PIX *bin = diff ? pixThresholdToBinary(diff, 70) : NULL;
+    pixDestroy(&diff);
     if (!bin) return NULL;
+    pixInvert(bin, bin);
     if (lines) {
         PIX *grown = pixDilateBrick(NULL, lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1);
         if (grown) pixSubtract(bin, bin, grown);
@@ -139,23 +178,74 @@ static void add_support(void *ctx, int start, int end)
         c->support[i]++;
 }
 
-/* Rows: in each band between row rules, the gaps across the whole region, when the band
- * holds at least two (at least three lines of text one above the other). Adds the rows'
- * positions to rows (kept sorted) and draws them into hmask. */
-static void find_rows(PIX *text, PIX *hmask, int x0, int x1, int *rows, int *nrows, int th)
+/* Whether the rule at pos (a column when vertical) is the edge of a fill along at least
+ * a third of the region's extent from lo to hi. Only such rules are extended: a printed
+ * rule that stops has stopped at a merged cell. */
+static int fill_edge(PIX *edges, int pos, int lo, int hi, int vertical)
+{
+    BOX *b = vertical ? boxCreate(pos - RULE_GAP, lo, 2 * RULE_GAP + 1, hi - lo)
+                      : boxCreate(lo, pos - RULE_GAP, hi - lo, 2 * RULE_GAP + 1);
+    NUMA *n = b ? (vertical ? pixCountByRow(edges, b) : pixCountByColumn(edges, b)) : NULL;
+    boxDestroy(&b);
+    int along = 0, len = n ? numaGetCount(n) : 0;
+    for (int i = 0; i < len; i++) {
+        l_int32 v = 0;
+        numaGetIValue(n, i, &v);
+        along += v > 0;
+    }
+    numaDestroy(&n);
+    return len && along * 3 >= len;
+}
+
+/* Lines of text set sideways (a "Lunch" or "Registration" turned up the page in a cell
+ * merged down the days): letters joined along the page across less than one and a half
+ * text heights (a word space) make a piece at least three text heights long, three times
+ * as long as wide and no wider than two and a half text heights (one line of text,
+ * descenders and all). Their word spaces are no row gaps, and no virtual row rule may
+ * cross them. Caller frees; NULL on failure. */
+static BOXA *sideways_lines(PIX *text, int th)
+{
+    BOXA *found = boxaCreate(8);
+    PIX *joined = pixCloseBrick(NULL, text, 1, (th * 3 / 2) | 1);
+    BOXA *parts = joined ? pixConnCompBB(joined, 8) : NULL;
+    for (int i = 0; found && parts && i < boxaGetCount(parts); i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
+        if (h >= 3 * th && h >= 3 * w && 2 * w <= 5 * th) {
+            BOX *b = boxCreate(x, y, w, h);
+            if (b) boxaAddBox(found, b, L_INSERT);
+        }
+    }
+    boxaDestroy(&parts);
+    pixDestroy(&joined);
+    return found;
+}
+
+/* Rows: in each band between row rules, the gaps across the whole region (lines of text
+ * set sideways aside), when the band holds at least two (at least three lines of text
+ * one above the other). Adds the rows' positions to rows (kept sorted) and draws them
+ * into w->vrows. */
+static void find_rows(ws *w, int x0, int x1, int *rows, int *nrows)
 {
     int found[MAX_POS], n0 = *nrows;
     for (int r = 0; r + 1 < n0; r++) {
         int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP, len = 0;
-        int *counts = profile(text, x0 + RULE_GAP, ya, x1 - x0 - 2 * RULE_GAP, yb - ya, 0, &len);
+        int *counts = profile(w->gaps, x0 + RULE_GAP, ya, x1 - x0 - 2 * RULE_GAP, yb - ya, 0, &len);
         if (!counts) continue;
         row_ctx ctx = {.ys = found, .max = MAX_POS, .base = ya};
-        int min_gap = imax(3, th * 6 / 10);
-        if (interior_gaps(counts, len, min_gap, NULL, NULL) >= 2) {
+        int min_gap = imax(3, w->th * 6 / 10);
+        int ngaps = interior_gaps(counts, len, min_gap, NULL, NULL), wide = 0;
+        /* One gap is a cell's two lines, unless it is wide and the band ends at the edge
+         * of a fill (rows set apart by space alone between shaded break rows). */
+        if (ngaps == 1 && (fill_edge(w->hfill, rows[r], x0, x1, 0) ||
+                           fill_edge(w->hfill, rows[r + 1], x0, x1, 0)))
+            wide = interior_gaps(counts, len, w->th * 3 / 2, NULL, NULL) == 1;
+        if (ngaps >= 2 || wide) {
             interior_gaps(counts, len, min_gap, add_row, &ctx);
             for (int k = 0; k < ctx.n && *nrows < MAX_POS; k++) {
                 rows[(*nrows)++] = found[k];
-                pixRasterop(hmask, x0, found[k] - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
+                pixRasterop(w->vrows, x0, found[k] - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
+                add_seg(w->rowsegs, &w->nrowsegs, found[k], x0, x1);
             }
         }
         free(counts);
@@ -163,22 +253,83 @@ static void find_rows(PIX *text, PIX *hmask, int x0, int x1, int *rows, int *nro
     qsort(rows, (size_t)*nrows, sizeof *rows, cmp_int);
 }
 
-/* Columns: in each column of the lattice that spans most of the region, the gaps wider
- * than a word space that line up in most bands; each is drawn into vmask in the bands
- * where it is free of ink. Returns the number of segments drawn. */
-static int find_cols(PIX *text, PIX *vmask, const int *rows, int nrows, int ca, int cb, int th)
+/* Pieces of text in a band's ink counts: runs of inked columns apart by at least
+ * min_gap. Fills starts/ends (at most max) and returns the count. */
+static int band_pieces(const int *counts, int n, int min_gap, int *starts, int *ends, int max)
 {
-    int width = cb - ca - 2 * RULE_GAP, drawn = 0, inked = 0, nbands = nrows - 1;
+    int pieces = 0, gap = min_gap;
+    for (int i = 0; i < n; i++) {
+        if (!counts[i]) {
+            gap++;
+            continue;
+        }
+        if (gap >= min_gap) {
+            if (pieces < max) starts[pieces] = i;
+            pieces++;
+        }
+        if (pieces <= max) ends[pieces - 1] = i + 1;
+        gap = 0;
+    }
+    return pieces;
+}
+
+/* Whether a band whose ink counts are given is one cell merged across the columns that
+ * most bands keep apart (a "Lunchtime" row across every day), perhaps beside its row's
+ * label: at most two pieces of text, one of them across a column gap xs (positions in
+ * the counts' frame). Such a band is cut only between its pieces. */
+static int merged_band(const int *counts, int n, int min_gap, const int *xs, int nxs, int *starts,
+                       int *ends)
+{
+    int pieces = band_pieces(counts, n, min_gap, starts, ends, 2);
+    if (pieces < 1 || pieces > 2) return 0;
+    for (int p = 0; p < pieces; p++)
+        for (int k = 0; k < nxs; k++)
+            if (xs[k] > starts[p] && xs[k] < ends[p]) return 1;
+    return 0;
+}
+
+/* Whether x (in the counts' frame) is free of ink for min_gap around it. */
+static int free_at(const int *counts, int n, int x, int min_gap)
+{
+    for (int k = imax(0, x - min_gap / 2); k < imin(n, x + min_gap / 2); k++)
+        if (counts[k]) return 0;
+    return 1;
+}
+
+/* Which of the gaps xs (ascending) may carry a rule in a band, as a mask of bits (at most
+ * the first 64 gaps are considered): those free of ink for min_gap around them; in a
+ * merged band, only the first free one after its first piece (the row's label ends there,
+ * and the merged cell runs from there over every column). */
+static unsigned long long cuts(const int *counts, int n, const int *xs, int nxs, int min_gap,
+                               int merged, const int *ends)
+{
+    unsigned long long mask = 0;
+    for (int k = 0; k < nxs && k < 64; k++) {
+        if (!free_at(counts, n, xs[k], min_gap)) continue;
+        if (merged && xs[k] < ends[0]) continue;
+        mask |= 1ull << k;
+        if (merged) break;
+    }
+    return mask;
+}
+
+/* Columns: in each column of the lattice that spans most of the region, the gaps wider
+ * than a word space that line up in most bands; each is drawn into w->vcols in the bands
+ * where it is free of ink. Returns the number of segments drawn. */
+static int find_cols(ws *w, const int *rows, int nrows, int ca, int cb)
+{
+    int width = cb - ca - 2 * RULE_GAP, drawn = 0, inked = 0, nbands = nrows - 1, th = w->th;
     if (width < 4 * th || nbands < 1) return 0;
     int *support = calloc((size_t)width, sizeof *support);
     int **bands = calloc((size_t)nbands, sizeof *bands); /* ink per column, per band */
     int *has_ink = calloc((size_t)nbands, sizeof *has_ink);
-    if (!support || !bands || !has_ink) goto out;
+    int *mids = calloc((size_t)width, sizeof *mids);
+    if (!support || !bands || !has_ink || !mids) goto out;
     col_ctx ctx = {.support = support};
     int min_gap = imax(4, th * 6 / 5);
     for (int r = 0; r < nbands; r++) {
         int len = 0, ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP;
-        int *counts = profile(text, ca + RULE_GAP, ya, width, yb - ya, 1, &len);
+        int *counts = profile(w->text, ca + RULE_GAP, ya, width, yb - ya, 1, &len);
         if (!counts || len != width) {
             free(counts);
             continue;
@@ -189,7 +340,7 @@ static int find_cols(PIX *text, PIX *vmask, const int *rows, int nrows, int ca, 
         interior_gaps(counts, len, min_gap, add_support, &ctx);
         bands[r] = counts;
     }
-    int need = imax(2, (inked * 6 + 9) / 10);
+    int need = imax(2, (inked * 6 + 9) / 10), nmids = 0;
     for (int i = 0; i < width;) {
         if (support[i] < need) {
             i++;
@@ -200,20 +351,24 @@ static int find_cols(PIX *text, PIX *vmask, const int *rows, int nrows, int ca, 
         int j = i;
         while (j < width && support[j] >= need)
             j++;
-        int mid = (i + j) / 2, x = ca + RULE_GAP + mid;
-        for (int r = 0; r < nbands; r++) {
-            /* Only across text: a band without any (the space between two tables that
-             * were found as one region) gets no rule that would join them. */
-            if (!bands[r] || !has_ink[r]) continue;
-            int free_here = 1;
-            for (int k = imax(0, mid - min_gap / 2); k < imin(width, mid + min_gap / 2); k++)
-                free_here &= bands[r][k] == 0;
-            if (!free_here) continue;
-            pixRasterop(vmask, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL, 0,
-                        0);
+        mids[nmids++] = (i + j) / 2;
+        i = j;
+    }
+    for (int r = 0; r < nbands; r++) {
+        /* Only across text: a band without any (the space between two tables that were
+         * found as one region) gets no rule that would join them. */
+        if (!bands[r] || !has_ink[r]) continue;
+        int starts[2], ends[2];
+        int merged = merged_band(bands[r], width, min_gap, mids, nmids, starts, ends);
+        unsigned long long allowed = cuts(bands[r], width, mids, nmids, min_gap, merged, ends);
+        for (int m = 0; m < nmids && m < 64; m++) {
+            if (!(allowed >> m & 1)) continue;
+            int x = ca + RULE_GAP + mids[m];
+            pixRasterop(w->vcols, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL,
+                        0, 0);
+            add_seg(w->colsegs, &w->ncolsegs, x, rows[r], rows[r + 1]);
             drawn++;
         }
-        i = j;
     }
 out:
     for (int r = 0; bands && r < nbands; r++)
@@ -221,7 +376,177 @@ out:
     free(bands);
     free(has_ink);
     free(support);
+    free(mids);
     return drawn;
+}
+
+static int has_text(PIX *text, int x, int y, int w, int h);
+static int next_rule(PIX *mask, PIX *also, int x, int y, int dx, int dy, int limit);
+
+/* Column rules that are the edges of fills and stop short of the header (a break
+ * column shaded from the header down, the header's times still standing above it) go on
+ * through the header band where their line is free of ink. Only the header: further
+ * down, a rule that stops has stopped at a merged cell. Returns the number of segments
+ * drawn. */
+static int extend_cols(ws *w, const int *rows, int nrows, const int *cols, int ncols)
+{
+    int x0 = cols[0], x1 = cols[ncols - 1], drawn = 0, min_gap = imax(4, w->th * 6 / 5);
+    int xs[MAX_POS], nxs = 0;
+    for (int c = 1; c + 1 < ncols; c++)
+        xs[nxs++] = cols[c] - x0 - RULE_GAP;
+    for (int r = 0; r + 1 < nrows && r < 1 && nxs; r++) {
+        int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP, len = 0;
+        if (yb - ya < w->th) continue;
+        int *counts = profile(w->text, x0 + RULE_GAP, ya, x1 - x0 - 2 * RULE_GAP, yb - ya, 1, &len);
+        if (!counts) continue;
+        int inked = 0;
+        for (int i = 0; i < len && !inked; i++)
+            inked = counts[i] != 0;
+        int starts[2], ends[2];
+        int merged = inked && merged_band(counts, len, min_gap, xs, nxs, starts, ends);
+        /* the rule's place is known: only its own line need be clear */
+        unsigned long long allowed = cuts(counts, len, xs, nxs, imax(2, w->th / 2), merged, ends);
+        for (int k = 0; inked && k < nxs && k < 64; k++) {
+            int x = cols[k + 1];
+            if (!fill_edge(w->vfill, x, rows[0], rows[nrows - 1], 1)) continue;
+            /* already drawn along most of the band: nothing to extend */
+            BOX *b = boxCreate(x - RULE_GAP, ya, 2 * RULE_GAP + 1, yb - ya);
+            NUMA *cover = b ? pixCountByRow(w->vmask, b) : NULL;
+            boxDestroy(&b);
+            int covered = 0, n = cover ? numaGetCount(cover) : 0;
+            for (int i = 0; i < n; i++) {
+                l_int32 v = 0;
+                numaGetIValue(cover, i, &v);
+                covered += v > 0;
+            }
+            numaDestroy(&cover);
+            if (!n || covered * 2 >= n) continue;
+            if (!(allowed >> k & 1)) continue;
+            pixRasterop(w->vmask, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL,
+                        0, 0);
+            drawn++;
+        }
+        free(counts);
+    }
+    return drawn;
+}
+
+/* Row rules that are the edges of fills (rows shaded in turn) and stop at a column go on
+ * through it where their line is free of ink, as virtual rules: take_back judges them, so
+ * that a column shaded down the rows and labelled once stays one cell, while a column of
+ * times beside the shaded rows is cut as they are. Returns the number of pieces drawn. */
+static int extend_rows(ws *w, const int *rows, int nrows, int x0, int x1)
+{
+    int drawn = 0, half = imax(2, w->th / 2);
+    for (int k = 1; k + 1 < nrows; k++) {
+        int y = rows[k];
+        if (!fill_edge(w->hfill, y, x0, x1, 0)) continue;
+        for (int a = x0 + RULE_GAP; a < x1;) {
+            int b = next_rule(w->vmask, w->vcols, a, y, 1, 0, x1);
+            int len = b - a - RULE_GAP;
+            if (len > w->th) {
+                BOX *box = boxCreate(a, y - RULE_GAP, len, 2 * RULE_GAP + 1);
+                NUMA *cover = box ? pixCountByColumn(w->hmask, box) : NULL;
+                boxDestroy(&box);
+                int covered = 0, n = cover ? numaGetCount(cover) : 0;
+                for (int i = 0; i < n; i++) {
+                    l_int32 v = 0;
+                    numaGetIValue(cover, i, &v);
+                    covered += v > 0;
+                }
+                numaDestroy(&cover);
+                if (n && covered * 2 < n && !has_text(w->text, a, y - half, len, 2 * half + 1)) {
+                    pixRasterop(w->vrows, a, y - 1, b - a, 2, PIX_SET, NULL, 0, 0);
+                    add_seg(w->rowsegs, &w->nrowsegs, y, a, b);
+                    drawn++;
+                }
+            }
+            a = b + RULE_GAP;
+        }
+    }
+    return drawn;
+}
+
+/* Whether the rectangle holds text ink. */
+static int has_text(PIX *text, int x, int y, int w, int h)
+{
+    if (w <= 0 || h <= 0) return 0;
+    BOX *b = boxCreate(x, y, w, h);
+    l_int32 count = 0;
+    if (b) pixCountPixelsInRect(text, b, &count, NULL);
+    boxDestroy(&b);
+    return count > 0;
+}
+
+/* Whether most of the line from (x, y) along length pixels (across when horizontal,
+ * else down) lies in a fill. */
+static int in_fill(PIX *fill, int x, int y, int length, int horizontal)
+{
+    if (length <= 0) return 0;
+    BOX *b = horizontal ? boxCreate(x, y, length, 1) : boxCreate(x, y, 1, length);
+    l_int32 count = 0;
+    if (b) pixCountPixelsInRect(fill, b, &count, NULL);
+    boxDestroy(&b);
+    return count * 2 >= length;
+}
+
+/* First position from (x, y) stepping by dx, dy where mask (or also) has ink, or the
+ * limit. */
+static int next_rule(PIX *mask, PIX *also, int x, int y, int dx, int dy, int limit)
+{
+    int pos = dx ? x : y;
+    for (;;) {
+        pos += dx ? dx : dy;
+        if ((dx > 0 || dy > 0) ? pos >= limit : pos <= limit) return limit;
+        int px = dx ? pos : x, py = dx ? y : pos;
+        l_uint32 a = 0, b = 0;
+        pixGetPixel(mask, px, py, &a);
+        if (also) pixGetPixel(also, px, py, &b);
+        if (a || b) return pos;
+    }
+}
+
+/* Takes back the virtual rules that cut a cell merged across them: a row rule across a
+ * line of text set sideways, and a rule inside a fill that leaves the fill's text on one
+ * side only (a break column shaded down every day and labelled once is one cell; a shaded
+ * column labelled on every day is one cell per day). Each row rule is judged piece by
+ * piece between the column rules that cross it, each column rule band by band between
+ * its neighbours. */
+static void take_back(ws *w, int x0, int y0, int x1, int y1)
+{
+    int g = RULE_GAP;
+    for (int i = 0; i < w->nrowsegs; i++) {
+        const vseg *s = &w->rowsegs[i];
+        int y = s->at;
+        for (int a = s->from; a < s->to;) {
+            int b = next_rule(w->vmask, w->vcols, a, y, 1, 0, s->to);
+            int cut = 0;
+            for (int k = 0; k < boxaGetCount(w->upward) && !cut; k++) {
+                l_int32 bx, by, bw, bh;
+                boxaGetBoxGeometry(w->upward, k, &bx, &by, &bw, &bh);
+                cut = bx + bw / 2 > a && bx + bw / 2 < b && by < y && by + bh > y;
+            }
+            if (!cut && in_fill(w->fill, a, y, b - a, 1)) {
+                int above = next_rule(w->hmask, w->vrows, (a + b) / 2, y - g, 0, -1, y0);
+                int below = next_rule(w->hmask, w->vrows, (a + b) / 2, y + g, 0, 1, y1);
+                cut = !has_text(w->text, a + g, above + g, b - a - 2 * g, y - above - 2 * g) ||
+                      !has_text(w->text, a + g, y + g, b - a - 2 * g, below - y - 2 * g);
+            }
+            if (cut) pixRasterop(w->vrows, a + 1, y - 2, b - a - 1, 4, PIX_CLR, NULL, 0, 0);
+            a = b + 1;
+        }
+    }
+    for (int i = 0; i < w->ncolsegs; i++) {
+        const vseg *s = &w->colsegs[i];
+        int x = s->at, ym = (s->from + s->to) / 2;
+        if (!in_fill(w->fill, x, s->from + g, s->to - s->from - 2 * g, 0)) continue;
+        int left = next_rule(w->vmask, w->vcols, x - g, ym, -1, 0, x0);
+        int right = next_rule(w->vmask, w->vcols, x + g, ym, 1, 0, x1);
+        int h = s->to - s->from - 2 * g;
+        if (!has_text(w->text, left + g, s->from + g, x - left - 2 * g, h) ||
+            !has_text(w->text, x + g, s->from + g, right - x - 2 * g, h))
+            pixRasterop(w->vcols, x - 2, s->from - 1, 4, s->to - s->from + 3, PIX_CLR, NULL, 0, 0);
+    }
 }
 
 /* Positions of the rules in mask that run along at least half the region (rows when
@@ -254,11 +579,13 @@ static int long_rules(PIX *mask, int x0, int y0, int x1, int y1, int across, int
 
 /* A table printed without any rule: the run of text lines, from the first to the last,
  * that hold three or more pieces set apart by more than a word space (a title or a
- * footer line is one piece). Its outline is drawn as a frame, and its rows and columns
- * are found inside as for a ruled frame. Returns the number of rules drawn. */
-static int borderless(PIX *text, PIX *hmask, PIX *vmask, int th)
+ * footer line is one piece). Fills *x0.. with its outline; returns 0 when there is none.
+ * The caller draws it as a frame and finds rows and columns inside as for a ruled one. */
+static int borderless(const ws *pg, int *fx0, int *fy0, int *fx1, int *fy1)
 {
-    int w = pixGetWidth(text), h = pixGetHeight(text), len = 0, drawn = 0;
+    PIX *text = pg->gaps;
+    int th = pg->th;
+    int w = pixGetWidth(text), h = pixGetHeight(text), len = 0;
     int *rows_ink = profile(text, 0, 0, w, h, 0, &len);
     int top = -1, bottom = -1, left = w, right = -1, lines = 0, min_gap = imax(4, th * 6 / 5);
     for (int y = 0; rows_ink && y < len;) {
@@ -292,22 +619,16 @@ static int borderless(PIX *text, PIX *hmask, PIX *vmask, int th)
     free(rows_ink);
     if (lines < 3) return 0;
     int pad = imax(3, th / 2);
-    int x0 = imax(0, left - pad), x1 = imin(w - 1, right + pad);
-    int y0 = imax(0, top - pad), y1 = imin(h - 1, bottom + pad);
-    pixRasterop(hmask, x0, y0, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
-    pixRasterop(hmask, x0, y1 - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
-    pixRasterop(vmask, x0, y0, 2, y1 - y0 + 1, PIX_SET, NULL, 0, 0);
-    pixRasterop(vmask, x1 - 1, y0, 2, y1 - y0 + 1, PIX_SET, NULL, 0, 0);
-    int rows[MAX_POS] = {y0, y1}, nrows = 2;
-    find_rows(text, hmask, x0, x1, rows, &nrows, th);
-    drawn += nrows - 2;
-    drawn += find_cols(text, vmask, rows, nrows, x0, x1, th);
-    return drawn;
+    *fx0 = imax(0, left - pad), *fx1 = imin(w - 1, right + pad);
+    *fy0 = imax(0, top - pad), *fy1 = imin(h - 1, bottom + pad);
+    return 1;
 }
 
 /* Joins boxes (in place) one above the other, at most gap apart, that share at least half
- * of the narrower one's width: the rows of a table whose column rules were never drawn. */
-static void join_stacked(BOXA *boxes, int gap)
+ * of the narrower one's width, when one of them is a lone row rule (no taller than
+ * thin): the rows of a table whose column rules were never drawn. Two framed boxes (a
+ * framed title over a table, tables one above the other) stay apart. */
+static void join_stacked(BOXA *boxes, int gap, int thin)
 {
     for (int changed = 1; changed;) {
         changed = 0;
@@ -319,7 +640,7 @@ static void join_stacked(BOXA *boxes, int gap)
                 boxaGetBoxGeometry(boxes, j, &bx, &by, &bw, &bh);
                 int overlap = imin(ax + aw, bx + bw) - imax(ax, bx);
                 int apart = imax(ay, by) - imin(ay + ah, by + bh);
-                if (overlap * 2 < imin(aw, bw) || apart > gap) continue;
+                if (overlap * 2 < imin(aw, bw) || apart > gap || imin(ah, bh) > thin) continue;
                 int x0 = imin(ax, bx), y0 = imin(ay, by);
                 BOX *joined =
                     boxCreate(x0, y0, imax(ax + aw, bx + bw) - x0, imax(ay + ah, by + bh) - y0);
@@ -331,25 +652,95 @@ static void join_stacked(BOXA *boxes, int gap)
     }
 }
 
+/* Moves the region's virtual rules, as they stand after take_back, into the kept rules,
+ * and forgets them. */
+static void commit_virtual(ws *w)
+{
+    pixOr(w->hmask, w->hmask, w->vrows);
+    pixOr(w->vmask, w->vmask, w->vcols);
+    pixClearAll(w->vrows);
+    pixClearAll(w->vcols);
+    w->nrowsegs = w->ncolsegs = 0;
+}
+
+/* Finds and draws the rules a region (its outline x0..y1, rules on it) leaves to
+ * whitespace. Returns the number of virtual rules drawn and kept. */
+static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
+{
+    int rows[MAX_POS], cols[MAX_POS], th = w->th;
+    int nrows = long_rules(w->hmask, x0, y0, x1, y1, 1, rows);
+    int ncols = long_rules(w->vmask, x0, y0, x1, y1, 0, cols);
+    /* Pieces of a row rule cut apart by a cell merged down the rows (too short for
+     * vision/table to keep on their own) rejoin their row. */
+    if (nrows > 2) {
+        BOX *rb2 = boxCreate(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+        PIX *area = rb2 ? pixClipRectangle(grey, rb2, NULL) : NULL;
+        PIX *dark = area ? img_binarize_rules(area) : NULL;
+        PIX *pieces = dark ? pixOpenBrick(NULL, dark, 3 * th / 2, 1) : NULL;
+        for (int k = 1; pieces && k + 1 < nrows; k++)
+            pixRasterop(w->hmask, x0, rows[k] - 2, x1 - x0 + 1, 5, PIX_SRC | PIX_DST, pieces, 0,
+                        rows[k] - 2 - y0);
+        boxDestroy(&rb2);
+        pixDestroy(&area);
+        pixDestroy(&dark);
+        pixDestroy(&pieces);
+    }
+    int before = nrows;
+    find_rows(w, cols[0], cols[ncols - 1], rows, &nrows);
+    int drawn = nrows - before;
+    for (int c = 0; c + 1 < ncols; c++)
+        if (cols[c + 1] - cols[c] >= 8 * th)
+            drawn += find_cols(w, rows, nrows, cols[c], cols[c + 1]);
+    drawn += extend_cols(w, rows, nrows, cols, ncols);
+    int nlong = long_rules(w->hmask, x0, y0, x1, y1, 1, cols);
+    drawn += extend_rows(w, cols, nlong, x0, x1);
+    take_back(w, x0, y0, x1, y1);
+    commit_virtual(w);
+    return drawn;
+}
+
 ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                                  ap_error *err)
 {
-    PIX *lines = NULL, *text = NULL, *hmask = NULL, *vmask = NULL, *grown = NULL;
+    PIX *lines = NULL, *grown = NULL, *bg = NULL;
     BOXA *regions = NULL;
-    int rows[MAX_POS], cols[MAX_POS];
+    ws w = {0};
+    rect done[IMG_MAX_TABLES]; /* the regions worked on */
+    int ndone = 0;
+    *tables = NULL;
+    *ntables = 0;
     if (lines_out) *lines_out = NULL;
-    ap_status st = img_find_tables(grey, tables, ntables, &lines, err);
+    ap_status st;
+    if (!(bg = img_background(grey)) || !(w.fill = img_fill_mask(bg)) ||
+        !img_fill_edges(grey, bg, &w.hfill, &w.vfill)) {
+        st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
+        goto out;
+    }
+    st = img_find_tables_filled(grey, w.hfill, w.vfill, tables, ntables, &lines, err);
     if (st != AP_OK || !lines) goto out;
     /* Without text or rules to measure, the tables stand as found. */
-    int th = 12, drawn = 0;
-    if (!(text = text_mask(grey, lines, &th)) || !(hmask = pixOpenBrick(NULL, lines, 9, 1)) ||
-        !(vmask = pixOpenBrick(NULL, lines, 1, 9)))
+    int drawn = 0;
+    w.rowsegs = malloc(MAX_SEGS * sizeof *w.rowsegs);
+    w.colsegs = malloc(MAX_SEGS * sizeof *w.colsegs);
+    if (!w.rowsegs || !w.colsegs || !(w.text = text_mask(grey, bg, lines, &w.th)) ||
+        !(w.hmask = pixOpenBrick(NULL, lines, 9, 1)) ||
+        !(w.vmask = pixOpenBrick(NULL, lines, 1, 9)) || !(w.vrows = pixCreateTemplate(lines)) ||
+        !(w.vcols = pixCreateTemplate(lines)) || !(w.upward = sideways_lines(w.text, w.th)) ||
+        !(w.gaps = pixCopy(NULL, w.text)))
         goto out;
+    int th = w.th;
+    for (int k = 0; k < boxaGetCount(w.upward); k++) {
+        l_int32 bx, by, bw, bh;
+        boxaGetBoxGeometry(w.upward, k, &bx, &by, &bw, &bh);
+        /* with a margin: serifs and accents left out of the joined line */
+        pixRasterop(w.gaps, bx - th / 3, by - th / 3, bw + 2 * (th / 3), bh + 2 * (th / 3), PIX_CLR,
+                    NULL, 0, 0);
+    }
     /* A region: rules that touch, or rows ruled one under another (no column rule joins
      * them in a row-only table). */
     if (!(grown = pixDilateBrick(NULL, lines, 7, 7)) || !(regions = pixConnCompBB(grown, 8)))
         goto out;
-    join_stacked(regions, 20 * th);
+    join_stacked(regions, 20 * th, imax(12, th));
     for (int i = 0; i < boxaGetCount(regions); i++) {
         l_int32 rx, ry, rw, rh;
         boxaGetBoxGeometry(regions, i, &rx, &ry, &rw, &rh);
@@ -367,37 +758,33 @@ ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
         boxDestroy(&rb);
         pixDestroy(&part);
         if (x1 - x0 < 10 * th || y1 - y0 < 3 * th) continue;
-        int nrows = long_rules(hmask, x0, y0, x1, y1, 1, rows);
-        int ncols = long_rules(vmask, x0, y0, x1, y1, 0, cols);
-        /* Pieces of a row rule cut apart by a cell merged down the rows (too short for
-         * vision/table to keep on their own) rejoin their row. */
-        if (nrows > 2) {
-            BOX *rb2 = boxCreate(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
-            PIX *area = rb2 ? pixClipRectangle(grey, rb2, NULL) : NULL;
-            PIX *dark = area ? img_binarize_rules(area) : NULL;
-            PIX *pieces = dark ? pixOpenBrick(NULL, dark, 3 * th, 1) : NULL;
-            for (int k = 1; pieces && k + 1 < nrows; k++)
-                pixRasterop(hmask, x0, rows[k] - 2, x1 - x0 + 1, 5, PIX_SRC | PIX_DST, pieces, 0,
-                            rows[k] - 2 - y0);
-            boxDestroy(&rb2);
-            pixDestroy(&area);
-            pixDestroy(&dark);
-            pixDestroy(&pieces);
-        }
-        int before = nrows;
-        find_rows(text, hmask, cols[0], cols[ncols - 1], rows, &nrows, th);
-        drawn += nrows - before;
-        for (int c = 0; c + 1 < ncols; c++)
-            if (cols[c + 1] - cols[c] >= 8 * th)
-                drawn += find_cols(text, vmask, rows, nrows, cols[c], cols[c + 1], th);
+        drawn += spaced_region(&w, grey, x0, y0, x1, y1);
+        if (ndone < IMG_MAX_TABLES) done[ndone++] = (rect){x0, y0, x1, y1};
     }
-    /* No table at all: perhaps one printed without rules. */
-    if (!drawn && *ntables == 0) drawn = borderless(text, hmask, vmask, th);
+    /* A table printed without rules, unless the tables found cover most of it (fills
+     * inside it, a break column shaded down the days, are tables of their own). */
+    int fx0, fy0, fx1, fy1;
+    if (borderless(&w, &fx0, &fy0, &fx1, &fy1)) {
+        long area = (long)(fx1 - fx0) * (fy1 - fy0), covered = 0;
+        for (size_t t = 0; t < *ntables + (size_t)ndone; t++) {
+            const img_table *tb = t < *ntables ? &(*tables)[t] : NULL;
+            rect r = tb ? (rect){tb->x, tb->y, tb->x + tb->w, tb->y + tb->h} : done[t - *ntables];
+            long ox = imin(fx1, r.x1) - imax(fx0, r.x0), oy = imin(fy1, r.y1) - imax(fy0, r.y0);
+            if (ox > 0 && oy > 0) covered += ox * oy;
+        }
+        if (covered * 10 < area * 6) {
+            pixRasterop(w.hmask, fx0, fy0, fx1 - fx0 + 1, 2, PIX_SET, NULL, 0, 0);
+            pixRasterop(w.hmask, fx0, fy1 - 1, fx1 - fx0 + 1, 2, PIX_SET, NULL, 0, 0);
+            pixRasterop(w.vmask, fx0, fy0, 2, fy1 - fy0 + 1, PIX_SET, NULL, 0, 0);
+            pixRasterop(w.vmask, fx1 - 1, fy0, 2, fy1 - fy0 + 1, PIX_SET, NULL, 0, 0);
+            drawn += 4 + spaced_region(&w, grey, fx0, fy0, fx1, fy1);
+        }
+    }
     if (drawn) {
         img_table *redone = NULL;
         size_t nredone = 0;
         PIX *relines = NULL;
-        if (img_tables_from_runs(hmask, vmask, &redone, &nredone, &relines, err) == AP_OK) {
+        if (img_tables_from_runs(w.hmask, w.vmask, &redone, &nredone, &relines, err) == AP_OK) {
             img_tables_free(*tables, *ntables);
             *tables = redone, *ntables = nredone;
             pixDestroy(&lines);
@@ -410,9 +797,19 @@ out:
         lines = NULL;
     }
     pixDestroy(&lines);
-    pixDestroy(&text);
-    pixDestroy(&hmask);
-    pixDestroy(&vmask);
+    pixDestroy(&bg);
+    pixDestroy(&w.text);
+    pixDestroy(&w.gaps);
+    pixDestroy(&w.fill);
+    pixDestroy(&w.hfill);
+    pixDestroy(&w.vfill);
+    pixDestroy(&w.hmask);
+    pixDestroy(&w.vmask);
+    pixDestroy(&w.vrows);
+    pixDestroy(&w.vcols);
+    boxaDestroy(&w.upward);
+    free(w.rowsegs);
+    free(w.colsegs);
     pixDestroy(&grown);
     boxaDestroy(&regions);
     return st;

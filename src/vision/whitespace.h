@@ -11,7 +11,21 @@
  *      rows of a column that spans most of the region.
  * A virtual rule is drawn only where its gap is free of ink, so a cell whose text crosses
  * it (a lesson over two periods) stays one merged cell, exactly as with a partly drawn
- * printed rule. Every size comes from the median height of the text's pieces. */
+ * printed rule. Every size comes from the median height of the text's pieces.
+ *
+ * Merged cells the gaps alone would cut are kept whole:
+ *   - a line of text set sideways (a break labelled up the page) is no row gap, and no
+ *     virtual row rule crosses it;
+ *   - inside a fill (vision/fill), a virtual rule stands only with the fill's text on
+ *     both sides of it: a column shaded down every day and labelled once is one cell;
+ *   - a band holding at most two pieces of text, one across a column gap that most bands
+ *     keep (a "Lunchtime" row across every day, beside its time), is cut only once, after
+ *     its first piece.
+ * The edges of fills that stop short of the header row or the first column go on through
+ * it where their line is free of ink (a shaded break column's time above it). Text is ink
+ * darker than its own background, so fills are not text. A table printed with no rule is
+ * framed by its text lines even when a few fills inside it made small tables of their
+ * own. */
 #ifndef AP_VISION_WHITESPACE_H
 #define AP_VISION_WHITESPACE_H
 

@@ -1,7 +1,9 @@
 /* Proves: the raster path on grids drawn here with cairo and pango. Lattice detection
  * finds rules drawn in one row only (a split cell), merges cells across columns and rows
  * where a rule is missing, ignores an underline inside a cell and a solid grey fill,
- * and finds two tables side by side. End to end, tt_extract_image reads a small timetable
+ * and finds two tables side by side; tables a few pixels apart that share no rule (side
+ * by side, or under a framed title) stay apart, and the edges of shaded cells bound cells
+ * where no rule is printed. End to end, tt_extract_image reads a small timetable
  * (days as rows, header times, a merged cell over both days with text set bottom-to-top)
  * into the right timeblocks on two threads. */
 #include <cairo.h>
@@ -75,6 +77,85 @@ static void test_lattice(void **state)
     assert_int_equal(cell_at(t, 3, 1)->ncols, 1);
     assert_int_equal(small->nrows, 2);
     assert_int_equal(small->ncols, 2);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+    pixDestroy(&pix);
+}
+
+/* Three ruled tables 12 pixels apart (10 between their strokes), under a framed title 10
+ * pixels above them: no rule of one meets a rule of another, so each is a table of its
+ * own. */
+static void test_close_tables_apart(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(900, 460, &s);
+    rule(cr, 40, 30, 860, 30);
+    rule(cr, 40, 90, 860, 90);
+    rule(cr, 40, 30, 40, 90);
+    rule(cr, 860, 30, 860, 90);
+    for (int k = 0; k < 3; k++) {
+        double x0 = 40 + k * 280, x1 = x0 + 268;
+        for (int i = 0; i < 5; i++)
+            rule(cr, x0, 100 + 80 * i, x1, 100 + 80 * i);
+        rule(cr, x0, 100, x0, 420);
+        rule(cr, x0 + 90, 100, x0 + 90, 420);
+        rule(cr, x1, 100, x1, 420);
+    }
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *grey = pixConvertTo8(pix, 0);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables(grey, &tables, &n, NULL, &err), AP_OK);
+    /* the title's frame holds one cell, which is no table; it joins none of the three */
+    assert_int_equal(n, 3);
+    int panels = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_true(tables[i].y > 95);
+        panels++;
+        assert_true(tables[i].w < 280);
+        assert_int_equal(tables[i].nrows, 4);
+        assert_int_equal(tables[i].ncols, 2);
+    }
+    assert_int_equal(panels, 3);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+    pixDestroy(&pix);
+}
+
+/* A table printed without rules whose cells are shaded: the edges of the fills are its
+ * rules (a light pastel, no darker than the lightest a generator or a teacher picks). */
+static void test_fill_edges_are_rules(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(700, 400, &s);
+    int xs[4] = {60, 260, 460, 640}, ys[4] = {60, 170, 280, 370};
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++) {
+            /* a checkerboard of white and pale blue (0xdce9f5) */
+            if ((r + c) % 2)
+                cairo_set_source_rgb(cr, 1, 1, 1);
+            else
+                cairo_set_source_rgb(cr, 0xdc / 255.0, 0xe9 / 255.0, 0xf5 / 255.0);
+            cairo_rectangle(cr, xs[c], ys[r], xs[c + 1] - xs[c], ys[r + 1] - ys[r]);
+            cairo_fill(cr);
+        }
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *grey = pixConvertTo8(pix, 0);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables(grey, &tables, &n, NULL, &err), AP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(tables[0].nrows, 3);
+    assert_int_equal(tables[0].ncols, 3);
+    assert_int_equal(tables[0].ncells, 9);
     img_tables_free(tables, n);
     pixDestroy(&grey);
     pixDestroy(&pix);
@@ -156,6 +237,8 @@ int main(void)
     img_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lattice),
+        cmocka_unit_test(test_close_tables_apart),
+        cmocka_unit_test(test_fill_edges_are_rules),
         cmocka_unit_test(test_extract_drawn_timetable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,10 @@
  * table (rows ruled, no column rule) is cut into its columns, and a lesson whose text
  * crosses a column gap stays one merged cell; a frame around a list whose rows are set
  * apart by space alone is cut into rows and columns; a fully ruled grid whose cells hold
- * two lines of text is left as printed (a heading over its subtitle is no row gap). */
+ * two lines of text is left as printed (a heading over its subtitle is no row gap). In a
+ * table printed with no rule at all, a shaded break column labelled once, sideways, stays
+ * one cell down every day while the rows are found across it, and a row merged across
+ * every day ("Lunchtime") stays one cell beside its time. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -131,12 +134,106 @@ static void test_ruled_grid_unchanged(void **state)
     pixDestroy(&grey);
 }
 
+/* The cell of t whose rectangle holds the point. */
+static const img_cell *cell_covering(const img_table *t, int x, int y)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        const img_cell *c = &t->cells[i];
+        if (x >= c->x && x < c->x + c->w && y >= c->y && y < c->y + c->h) return c;
+    }
+    fail_msg("no cell covers (%d, %d)", x, y);
+    return NULL;
+}
+
+static void test_borderless_shaded_column(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(900, 420, &s);
+    /* the break column, shaded grey (0xbfbfbf) from the header down */
+    cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
+    cairo_rectangle(cr, 520, 100, 70, 265);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    const char *times[4] = {"9:00", "10:00", "12:00", "1:00"};
+    int xs[4] = {250, 420, 555, 720};
+    for (int c = 0; c < 4; c++)
+        text(cr, times[c], xs[c], 70, 0);
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    for (int r = 0; r < 4; r++) {
+        double cy = 135 + 70 * r;
+        text(cr, days[r], 100, cy, 0);
+        text(cr, r % 2 ? "Maths" : "Art", 250, cy, 0);
+        text(cr, r % 2 ? "Music" : "Phonics", 420, cy, 0);
+        text(cr, r % 2 ? "PE" : "Science", 720, cy, 0);
+    }
+    text(cr, "Lunchtime", 555, 245, -90); /* across the middle two rows */
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 5); /* the header and four days, across the break */
+    const img_cell *lunch = cell_covering(t, 555, 245);
+    assert_int_equal(lunch->row, 1);
+    assert_int_equal(lunch->nrows, 4);
+    assert_int_equal(cell_covering(t, 555, 70)->nrows, 1); /* its time, above it */
+    for (int r = 0; r < 4; r++) {
+        assert_int_equal(cell_covering(t, 100, 135 + 70 * r)->nrows, 1);
+        assert_int_equal(cell_covering(t, 720, 135 + 70 * r)->nrows, 1);
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
+static void test_borderless_merged_row(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(900, 380, &s);
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    int xs[4] = {260, 420, 580, 740};
+    for (int c = 0; c < 4; c++)
+        text(cr, days[c], xs[c], 50, 0);
+    const char *times[4] = {"9:00", "10:00", "11:00", "12:00"};
+    for (int r = 0; r < 4; r++) {
+        double cy = 120 + 70 * r;
+        text(cr, times[r], 100, cy, 0);
+        if (r == 2) {
+            text(cr, "Lunchtime", 500, cy, 0); /* across every day */
+            continue;
+        }
+        for (int c = 0; c < 4; c++)
+            text(cr, (r + c) % 2 ? "Maths" : "Art", xs[c], cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 5);
+    assert_int_equal(t->ncols, 5);
+    const img_cell *lunch = cell_covering(t, 500, 260);
+    assert_int_equal(lunch->col, 1);
+    assert_int_equal(lunch->ncols, 4);
+    assert_int_equal(cell_covering(t, 100, 260)->ncols, 1); /* its time stays apart */
+    assert_int_equal(cell_covering(t, 420, 120)->ncols, 1);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_only),
         cmocka_unit_test(test_frame_only_list),
         cmocka_unit_test(test_ruled_grid_unchanged),
+        cmocka_unit_test(test_borderless_shaded_column),
+        cmocka_unit_test(test_borderless_merged_row),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,122 @@
+/* fill: edges of cell fills (see fill.h for the model). Sizes come from the page size,
+ * as in vision/table, so that no constant depends on one resolution. */
+#include "vision/fill.h"
+
+#include <stdlib.h>
+
+#define FILL_STEP  14 /* grey levels between a fill and its neighbour (pastels are ~20) */
+#define FILL_REACH 2  /* pixels either side of an edge that are compared */
+
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+PIX *img_background(PIX *grey)
+{
+    /* Wider than the strokes of large bold type and than any rule; narrower than a
+     * cell. Closing keeps what is light and fills in what is dark and thin. */
+    int size = imax(9, imin(pixGetWidth(grey), pixGetHeight(grey)) / 100) | 1;
+    return pixCloseGray(grey, size, size);
+}
+
+PIX *img_fill_mask(PIX *bg)
+{
+    /* The page is the commonest background level: a table of fills in several shades
+     * may cover more of the page than its own colour, but no one shade does. */
+    int page = 255;
+    NUMA *hist = pixGetGrayHistogram(bg, 2);
+    l_float32 peak = 0;
+    l_int32 at = 255;
+    if (hist && numaGetMax(hist, &peak, &at) == 0 && peak > 0) page = at;
+    numaDestroy(&hist);
+    int lo = page - FILL_STEP, hi = page + FILL_STEP;
+    /* below lo, or above hi: two thresholds, one inverted */
+    PIX *dark = pixThresholdToBinary(bg, imax(1, lo));
+    PIX *light = hi < 255 ? pixThresholdToBinary(bg, hi + 1) : NULL;
+    PIX *mask = NULL;
+    if (!dark) goto out;
+    if (light) {
+        pixInvert(light, light);
+        pixOr(dark, dark, light);
+    }
+    mask = pixRemoveBorderConnComps(dark, 8);
+out:
+    pixDestroy(&dark);
+    pixDestroy(&light);
+    return mask;
+}
+
+/* Marks in edges the steps of bg across one direction (across x for vertical edges):
+ * where the difference over 2 * FILL_REACH pixels is at least FILL_STEP, is largest
+ * among its neighbours, and a fill lies on one side. */
+static void mark_steps(PIX *bg, PIX *fill, PIX *edges, int vertical)
+{
+    int w = pixGetWidth(bg), h = pixGetHeight(bg), r = FILL_REACH;
+    int wpl = pixGetWpl(bg), fwpl = pixGetWpl(fill), ewpl = pixGetWpl(edges);
+    const l_uint32 *data = pixGetData(bg), *fdata = pixGetData(fill);
+    l_uint32 *edata = pixGetData(edges);
+#define BG(x, y)   ((int)GET_DATA_BYTE(data + (size_t)(y) * (size_t)wpl, (x)))
+#define FILL(x, y) GET_DATA_BIT(fdata + (size_t)(y) * (size_t)fwpl, (x))
+#define STEP(x, y)                                                                                 \
+    (vertical ? abs(BG((x) + r, y) - BG((x)-r, y)) : abs(BG(x, (y) + r) - BG(x, (y)-r)))
+    if (vertical) {
+        for (int y = 0; y < h; y++)
+            for (int x = r + 1; x + r + 1 < w; x++) {
+                int d = STEP(x, y);
+                if (d < FILL_STEP || d < STEP(x - 1, y) || d <= STEP(x + 1, y)) continue;
+                if (!FILL(x + r, y) && !FILL(x - r, y)) continue;
+                SET_DATA_BIT(edata + (size_t)y * (size_t)ewpl, x);
+            }
+    } else {
+        for (int y = r + 1; y + r + 1 < h; y++)
+            for (int x = 0; x < w; x++) {
+                int d = STEP(x, y);
+                if (d < FILL_STEP || d < STEP(x, y - 1) || d <= STEP(x, y + 1)) continue;
+                if (!FILL(x, y + r) && !FILL(x, y - r)) continue;
+                SET_DATA_BIT(edata + (size_t)y * (size_t)ewpl, x);
+            }
+    }
+#undef BG
+#undef FILL
+#undef STEP
+}
+
+int img_fill_edges(PIX *grey, PIX *given_bg, PIX **hedges, PIX **vedges)
+{
+    int ok = 0;
+    /* vision/table keeps rules from h / 70 (at least 15 pixels): an edge must be half as
+     * long again, as a fill's edge is less sure than a printed rule */
+    int min_len = imax(15, pixGetHeight(grey) / 70) * 3 / 2;
+    PIX *bg = NULL, *fill = NULL, *marks[2] = {NULL, NULL};
+    *hedges = *vedges = NULL;
+    if (!(bg = given_bg ? pixClone(given_bg) : img_background(grey)) || !(fill = img_fill_mask(bg)))
+        goto out;
+    for (int d = 0; d < 2; d++) {
+        if (!(marks[d] = pixCreateTemplate(fill))) goto out;
+        mark_steps(bg, fill, marks[d], d);
+        /* A blurred or slightly slanted edge wanders by a pixel: widen it across before
+         * keeping the long runs. */
+        PIX *wide = d ? pixDilateBrick(NULL, marks[d], 3, 1) : pixDilateBrick(NULL, marks[d], 1, 3);
+        PIX *runs =
+            wide ? (d ? pixOpenBrick(NULL, wide, 1, min_len) : pixOpenBrick(NULL, wide, min_len, 1))
+                 : NULL;
+        pixDestroy(&wide);
+        if (!runs) goto out;
+        pixDestroy(&marks[d]);
+        marks[d] = runs;
+    }
+    *hedges = marks[0], *vedges = marks[1];
+    marks[0] = marks[1] = NULL;
+    ok = 1;
+out:
+    pixDestroy(&bg);
+    pixDestroy(&fill);
+    pixDestroy(&marks[0]);
+    pixDestroy(&marks[1]);
+    return ok;
+}

@@ -1,0 +1,31 @@
+/* fill: the edges of cell fills (a shaded break column, a coloured header row, a tinted
+ * table with no rule at all), which bound cells exactly as printed rules do.
+ *
+ * The background is the page with its text and rules taken out (a grey closing wider
+ * than any stroke). A fill is background that differs clearly from the page's own and
+ * does not touch the image's border (the grey around a screenshot's page is no fill);
+ * its edges are where the background steps, on the side of a fill: between a fill and
+ * the page, or between two fills of different shade. Edges come out as thin runs of
+ * ink, so that vision/table keeps, groups and cuts them as it does printed rules. */
+#ifndef AP_VISION_FILL_H
+#define AP_VISION_FILL_H
+
+#include <leptonica/allheaders.h>
+
+/* The background of grey (8 bpp): grey closed with a square wide enough to remove text
+ * and rules. Caller frees; NULL on failure. */
+PIX *img_background(PIX *grey);
+
+/* Fill pixels (1 bpp) of the background bg (from img_background): clearly off the page's
+ * own background, in a region that does not touch the image's border. Caller frees;
+ * NULL on failure. */
+PIX *img_fill_mask(PIX *bg);
+
+/* Horizontal (*hedges) and vertical (*vedges) edges of the fills of grey (8 bpp), each a
+ * 1 bpp image of grey's size holding runs three pixels wide and at least a little
+ * longer than the shortest rule vision/table keeps. bg is grey's background
+ * (img_background), or NULL to have it made here. Caller frees both. Returns 0 on
+ * failure (both NULL). */
+int img_fill_edges(PIX *grey, PIX *bg, PIX **hedges, PIX **vedges);
+
+#endif
