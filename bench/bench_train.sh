@@ -3,8 +3,10 @@
 # crops, per-line inference time, LoRA on a domain set, student speed/CER, training
 # GFLOP/s vs this machine's OpenBLAS sgemm GFLOP/s.
 # Usage: bench/bench_train.sh [BUILD_DIR] [WORK_DIR]   (env: DOCS, STEPS, LORA_STEPS,
-# DISTILL_STEPS, N_EVAL, THREADS, AUGMENT). Results go to WORK_DIR/results.txt; figures are
-# copied by hand into docs/BENCHMARKS.md.
+# DISTILL_STEPS, N_EVAL, THREADS, AUGMENT, HEAD=conv|bigru). Results go to
+# WORK_DIR/results.txt; figures are copied by hand into docs/BENCHMARKS.md. The two heads
+# side by side: run it twice with HEAD=conv and HEAD=bigru and different WORK_DIRs (the
+# data are the same: datagen seed 7).
 #
 # Sets, all from one `aipipe datagen --lines` run (docs/DATAGEN.md):
 #   upright  the first N_EVAL upright lines of test.jsonl: documents never trained on, their
@@ -22,9 +24,16 @@ WORK=${2:-/tmp/aipipe-bench-train}
 BIN=$BUILD/aipipe
 DOCS=${DOCS:-150}; STEPS=${STEPS:-8000}; LORA_STEPS=${LORA_STEPS:-300}
 DISTILL_STEPS=${DISTILL_STEPS:-5000}; N_EVAL=${N_EVAL:-300}; THREADS=${THREADS:-1}
-AUGMENT=${AUGMENT:-true}
-MODEL=(--conv 16,32,64,96 --dim 160 --blocks 3 --batch 16 --lr 0.003 --warmup 100
+AUGMENT=${AUGMENT:-true}; HEAD=${HEAD:-conv}
+MODEL=(--conv 16,32,64,96 --head "$HEAD" --dim 160 --blocks 3 --batch 16 --lr 0.003 --warmup 100
        --threads "$THREADS" --augment "$AUGMENT")
+# LoRA rank 4 on the projection, each block's mixing layer and the output layer (12-14k
+# adapter parameters with either head; the bigru's on its input-side matrices)
+if [ "$HEAD" = bigru ]; then
+  TARGETS=proj,head; for b in 0 1 2; do TARGETS+=",blocks.$b.gru.fwd.ih,blocks.$b.gru.bwd.ih"; done
+else
+  TARGETS=proj,blocks.0.conv,blocks.1.conv,blocks.2.conv,head
+fi
 mkdir -p "$WORK"; R=$WORK/results.txt; : > "$R"
 
 cc -O2 -o "$WORK/sgemm" bench/sgemm_gflops.c $(pkg-config --cflags --libs openblas)
@@ -58,8 +67,9 @@ PY
 
 "$BIN" train ocr --data "$WORK/dg" --out "$WORK/base" --steps "$STEPS" "${MODEL[@]}" \
   2>&1 | tee "$WORK/base.log" | grep -E "samples/s|done" | tee -a "$R"
-echo "base on upright test lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/upright/lines" --eval-samples "$N_EVAL")" | tee -a "$R"
-echo "base on domain test lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/domain/lines" --eval-samples "$N_EVAL")" | tee -a "$R"
+# batch 1 at one thread, as the fine_tuned_ocr engine reads; cpu_ms_per_line is load-proof
+echo "base on upright test lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/upright/lines" --eval-samples "$N_EVAL" --threads 1)" | tee -a "$R"
+echo "base on domain test lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/domain/lines" --eval-samples "$N_EVAL" --threads 1)" | tee -a "$R"
 
 # Tesseract on the same crops (single line mode, one thread)
 tess() {
@@ -91,7 +101,7 @@ tess "$WORK/upright/lines/test.jsonl" "upright test" | tee -a "$R"
 tess "$WORK/domain/lines/test.jsonl" "domain test" | tee -a "$R"
 
 "$BIN" train lora --base "$WORK/base" --data "$WORK/domain" --out "$WORK/lora" --steps "$LORA_STEPS" \
-  --rank 4 --alpha 8 --targets proj,blocks.0.conv,blocks.1.conv,blocks.2.conv,head --merge --batch 16 \
+  --rank 4 --alpha 8 --targets "$TARGETS" --merge --batch 16 \
   --lr 0.003 --warmup 30 --threads "$THREADS" --augment "$AUGMENT" \
   2>&1 | grep -E "trained parameters|done" | tee -a "$R"
 echo "lora merged on domain test lines: $("$BIN" train eval --base "$WORK/lora/merged" --data "$WORK/domain/lines" --eval-samples "$N_EVAL")" | tee -a "$R"
