@@ -1180,7 +1180,8 @@ static void find_panels(collector *c, const cbox *b, size_t n)
  * (or, outside every table, not read at all). They are told apart by their headings: two
  * or more day headings on one line, each over a block that holds its own column of times
  * (a time with its event's name beside it on the same line, in most of the block's
- * rows), and a strip free of text running down between each two blocks. A grid with days
+ * rows), and a strip free of text running down between each two blocks (the one nearest
+ * half way between their headings). A grid with days
  * as columns has times in one column only, and in-cell times stand above or below the
  * name, not beside it: neither is taken for lists. */
 
@@ -1198,14 +1199,17 @@ static int cmp_cbox_x(const void *a, const void *b)
     return (x->x0 > y->x0) - (x->x0 < y->x0);
 }
 
-/* The widest strip in (lo, hi) that no run of in[] with its middle in [y0, y1] crosses;
- * *a, *z its ends. Returns its width (0 when none). */
-static float widest_gap(const cbox *b, size_t n, const unsigned char *in, float lo, float hi,
-                        float y0, float y1, float *a, float *z)
+/* The strip in (lo, hi) at least min_w wide that no run of in[] with its middle in
+ * [y0, y1] crosses, the one whose middle is nearest the middle of (lo, hi) (lists of one
+ * width centre their headings over them, so the strip between two lists lies about half
+ * way between their headings; a wider strip inside a list, between its names and its
+ * times, lies off to one side); *a, *z its ends. Returns whether there is one. */
+static int middle_gap(const cbox *b, size_t n, const unsigned char *in, float lo, float hi,
+                      float y0, float y1, float min_w, float *a, float *z)
 {
     cbox *v = malloc((n ? n : 1) * sizeof *v);
     size_t m = 0;
-    float best = 0, at = lo;
+    float at = lo, mid = (lo + hi) / 2, best = INFINITY;
     if (!v) return 0;
     for (size_t i = 0; i < n; i++) {
         float cy = (b[i].y0 + b[i].y1) / 2;
@@ -1214,11 +1218,12 @@ static float widest_gap(const cbox *b, size_t n, const unsigned char *in, float 
     qsort(v, m, sizeof *v, cmp_cbox_x);
     for (size_t i = 0; i <= m; i++) {
         float next = i < m ? fmaxf(v[i].x0, lo) : hi;
-        if (next - at > best) best = next - at, *a = at, *z = next;
+        if (next - at >= min_w && fabsf((at + next) / 2 - mid) < best)
+            best = fabsf((at + next) / 2 - mid), *a = at, *z = next;
         if (i < m) at = fmaxf(at, fminf(v[i].x1, hi));
     }
     free(v);
-    return best;
+    return isfinite(best);
 }
 
 /* Whether block [x0, x1] below y (down to y1) holds its own column of times: three or
@@ -1310,7 +1315,7 @@ static int find_list_blocks(const cbox *b, size_t n, const unsigned char *in,
         for (size_t k = 0; ok && k + 1 < nh; k++) {
             float l = (b[heads[k]].x0 + b[heads[k]].x1) / 2;
             float r = (b[heads[k + 1]].x0 + b[heads[k + 1]].x1) / 2, a = 0, z = 0;
-            ok = widest_gap(b, n, in, l, r, top, bottom, &a, &z) >= 0.8f * em;
+            ok = middle_gap(b, n, in, l, r, top, bottom, 0.8f * em, &a, &z);
             blk[k].hi = z;
             blk[k + 1].lo = a;
         }

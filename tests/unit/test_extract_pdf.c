@@ -251,7 +251,9 @@ static void test_scanned(void **state)
  * (a fill the size of a cell that holds a list); as plain text with nothing behind it;
  * inside one frame drawn around the title and both lists; the first on a panel and the
  * second under a boxed heading, ruled in rows only, each row's rule drawn in pieces, one
- * per cell; the first on a panel and the second as plain text beside it. */
+ * per cell; the first on a panel and the second as plain text beside it; as plain text
+ * set so close that the strip between the lists is narrower than the one inside each,
+ * between its names and its times. */
 enum {
     LISTS_PANELS,
     LISTS_COMPACT,
@@ -259,6 +261,7 @@ enum {
     LISTS_FRAMED,
     LISTS_PIECES,
     LISTS_BESIDE,
+    LISTS_TIGHT,
     LISTS_STYLES
 };
 
@@ -282,7 +285,8 @@ static char *draw_lists(int style, size_t *len)
         rule(cr, 0, 20, 50, 822, 50);
     }
     for (int l = 0; l < 2; l++) {
-        double x0 = 40 + l * 400, w = compact ? 330 : 360;
+        int tight = style == LISTS_TIGHT;
+        double x0 = tight ? 40 + l * 385 : 40 + l * 400, w = compact ? 330 : tight ? 380 : 360;
         if (style <= LISTS_COMPACT ||
             ((style == LISTS_PIECES || style == LISTS_BESIDE) && l == 0)) {
             cairo_set_source_rgb(cr, l ? 0.85 : 0.98, l ? 0.92 : 0.85, l ? 0.98 : 0.8);
@@ -300,8 +304,8 @@ static char *draw_lists(int style, size_t *len)
         text(cr, l ? "Tuesday" : "Monday, Wednesday", "Sans 10", x0 + w / 2, top + 38, 0);
         for (int i = 0; i < 5; i++) {
             double y = top + 75 + i * pitch;
-            text(cr, names[l][i], "Sans 11", x0 + w * 0.3, y, 0);
-            text(cr, times[i], "Sans 9", x0 + w * 0.78, y, 0);
+            text(cr, names[l][i], "Sans 11", x0 + w * (tight ? 0.15 : 0.3), y, 0);
+            text(cr, times[i], "Sans 9", x0 + w * (tight ? 0.9 : 0.78), y, 0);
             if (style != LISTS_PIECES || l == 0) continue;
             /* the rule over each row, one piece per cell; and one under the last */
             cairo_set_line_width(cr, 0.5);
