@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,9 +126,33 @@ static ap_status load_image(const char *path, int rotation, int height, int max_
     return st;
 }
 
-/* Loads manifest dir/name (at most limit lines; 0: all) at the model's height. */
+/* Labels of text for scoring only: a character outside the model's charset becomes class
+ * cs->n + 1, which the model never emits, so it counts as an error instead of dropping the
+ * line (a narrow-charset model would otherwise be scored on the lines it can spell only).
+ * Returns the length, or -1 for malformed UTF-8 or more than cap characters. */
+static int encode_scored(const nn_charset *cs, const char *text, int *labels, int cap)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    int n = 0;
+    while (*s) {
+        int k = *s < 0x80 ? 1 : (*s & 0xe0) == 0xc0 ? 2 : (*s & 0xf0) == 0xe0 ? 3 : 4;
+        char one[5] = {0};
+        for (int i = 0; i < k; i++) {
+            if (!s[i] || (i && (s[i] & 0xc0) != 0x80)) return -1;
+            one[i] = (char)s[i];
+        }
+        if (n >= cap) return -1;
+        int cls;
+        labels[n++] = nn_charset_encode(cs, one, &cls, 1) == 1 ? cls : cs->n + 1;
+        s += k;
+    }
+    return n;
+}
+
+/* Loads manifest dir/name (at most limit lines; 0: all) at the model's height. scored: the
+ * labels are for scoring only (encode_scored), so no line is skipped for its characters. */
 static ap_status dataset_load(dataset *d, const char *dir, const char *name, const nn_charset *cs,
-                              int height, int max_width, size_t limit, ap_error *err)
+                              int height, int max_width, size_t limit, bool scored, ap_error *err)
 {
     memset(d, 0, sizeof *d);
     char p[4096];
@@ -170,7 +195,8 @@ static ap_status dataset_load(dataset *d, const char *dir, const char *name, con
             snprintf(ip, sizeof ip, "%s", img);
         else if (snprintf(ip, sizeof ip, "%s/%s", dir, img) > 0 && access(ip, R_OK) != 0)
             snprintf(ip, sizeof ip, "%s/../%s", dir, img);
-        ln.len = nn_charset_encode(cs, text, ln.label, MAX_LABEL);
+        ln.len = scored ? encode_scored(cs, text, ln.label, MAX_LABEL)
+                        : nn_charset_encode(cs, text, ln.label, MAX_LABEL);
         if (ln.len < 0 || load_image(ip, rot, height, max_width, buf, &ln.width, &e2) != AP_OK) {
             d->skipped++;
             json_decref(o);
@@ -644,11 +670,12 @@ ap_status train_run(const train_opts *o, ap_error *err)
     if ((st = nn_charset_parse(&cs, j.charset, err)) != AP_OK) goto out;
     const nn_crnn_config *c = nn_crnn_cfg(j.model);
     int H = c->height, K = c->nclasses, B = o->batch, maxw = nn_crnn_max_width(j.model);
-    if ((st = dataset_load(&train, dir, "train.jsonl", &cs, H, maxw, 0, err)) != AP_OK) goto out;
+    if ((st = dataset_load(&train, dir, "train.jsonl", &cs, H, maxw, 0, false, err)) != AP_OK)
+        goto out;
     char vp[4096];
     snprintf(vp, sizeof vp, "%s/val.jsonl", dir);
-    if (access(vp, R_OK) != 0 ||
-        dataset_load(&val, dir, "val.jsonl", &cs, H, maxw, (size_t)o->eval_samples, err) != AP_OK) {
+    if (access(vp, R_OK) != 0 || dataset_load(&val, dir, "val.jsonl", &cs, H, maxw,
+                                              (size_t)o->eval_samples, false, err) != AP_OK) {
         dataset_free(&val);
         val = train; /* no validation split: measure on the training lines (said in the log) */
         val.v = NULL;
@@ -935,7 +962,7 @@ ap_status train_eval_cer(const char *model_path, const char *data, int max_sampl
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         if (access(p, R_OK) != 0) continue;
         st = dataset_load(&d, dir, names[i], &cs, nn_crnn_cfg(m)->height, 512, (size_t)max_samples,
-                          err);
+                          true, err);
         break;
     }
     if (st == AP_OK && !d.v) st = ap_fail(err, AP_ERR_NOT_FOUND, "%s: no manifest", dir);

@@ -9,7 +9,8 @@
 - `aipipe train distill` trains a smaller student from a teacher;
 - `--head bigru` trains the recurrent head (bit-identical at 1 and 2 threads, with
   augmentation), names it in the model card and takes LoRA adapters on its GRU matrices;
-- `aipipe train eval` scores a model; bad arguments exit 2."""
+- `aipipe train eval` scores a model, characters outside its charset as errors (not
+  skipped); bad arguments exit 2."""
 import json
 import os
 import shutil
@@ -147,6 +148,20 @@ def main():
         p = run(["train", "eval", "--base", full, "--data", data, "--eval-samples", "5"])
         r = json.loads(p.stdout)
         assert 0 <= r["cer"] and r["ms_per_line"] > 0
+
+        # a character the model cannot emit is scored as an error, not skipped: a line of
+        # four of them costs at least four edits
+        charset = set(open(os.path.join(data, "lines", "charset.txt"), encoding="utf-8").read().split("\n"))
+        alien = next(c for c in "\u00a7\u00b6\u00bf\u00a5" if c not in charset)
+        e = json.loads(open(os.path.join(data, "lines", "test.jsonl"), encoding="utf-8").readline())
+        odd = os.path.join(tmp, "odd", "lines")
+        os.makedirs(odd)
+        e["image"] = os.path.join(data, e["image"])
+        e["text"] = alien * 4
+        with open(os.path.join(odd, "test.jsonl"), "w", encoding="utf-8") as f:
+            f.write(json.dumps(e) + "\n")
+        p = run(["train", "eval", "--base", full, "--data", odd, "--eval-samples", "5"])
+        assert json.loads(p.stdout)["cer"] >= 1.0, p.stdout
 
         run(["train", "ocr", "--out", full], expect=2)
         run(["train", "nope"], expect=2)
