@@ -659,7 +659,9 @@ static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float
         }
     }
     if (rows_with_text < 2) goto out;
-    /* runs of x free in at least 60% of the rows with text, with text on both sides */
+    /* runs of x free in at least 60% of the rows with text, with text on both sides, two
+     * points wide or more: runs already join the words of a phrase (char_boxes), so a
+     * narrow strip between runs (a row number close to its time) is a gutter too */
     int need = (rows_with_text * 3 + 4) / 5;
     int first_ink = -1, last_ink = -1;
     for (int x = 0; x < width; x++)
@@ -678,7 +680,7 @@ static int find_gutters(const cbox *b, size_t n, float X0, float X1, const float
             parted = parts[x] > parted ? parts[x] : parted;
             x++;
         }
-        if (x - a < 4 || !parted) continue;
+        if (x - a < 2 || !parted) continue;
         /* a gutter in the middle of each stretch free in the most rows, where text in
          * two rows or more stands between two such stretches (a narrow column: a
          * rotated word under its rotated time); text of one row there is a cell that
