@@ -26,14 +26,37 @@ PIX *img_background(PIX *grey)
 
 PIX *img_fill_mask(PIX *bg)
 {
-    /* The page is the commonest background level: a table of fills in several shades
-     * may cover more of the page than its own colour, but no one shade does. */
-    int page = 255;
-    NUMA *hist = pixGetGrayHistogram(bg, 2);
+    /* The page's own level: the commonest level of the whole image or of its margins,
+     * whichever is lighter. A table of fills in several shades may cover more of the
+     * page than its colour does (no one shade does), a list on one shade may cover most
+     * of it (its margins are still the page), and a screenshot's margins are the
+     * window's grey, darker than its page. */
+    int page = 0, w = pixGetWidth(bg), h = pixGetHeight(bg);
+    int mw = imax(2, w / 50), mh = imax(2, h / 50);
+    BOX *parts[5] = {NULL, boxCreate(0, 0, w, mh), boxCreate(0, h - mh, w, mh),
+                     boxCreate(0, 0, mw, h), boxCreate(w - mw, 0, mw, h)};
+    NUMA *margins = NULL;
+    for (int i = 0; i < 5; i++) {
+        NUMA *hist = i ? (parts[i] ? pixGetGrayHistogramInRect(bg, parts[i], 1) : NULL)
+                       : pixGetGrayHistogram(bg, 2);
+        l_float32 peak = 0;
+        l_int32 at = 255;
+        if (i == 0) {
+            if (hist && numaGetMax(hist, &peak, &at) == 0 && peak > 0) page = at;
+        } else if (hist) {
+            if (!margins)
+                margins = numaCopy(hist);
+            else
+                numaArithOp(margins, margins, hist, L_ARITH_ADD);
+        }
+        numaDestroy(&hist);
+        boxDestroy(&parts[i]);
+    }
     l_float32 peak = 0;
-    l_int32 at = 255;
-    if (hist && numaGetMax(hist, &peak, &at) == 0 && peak > 0) page = at;
-    numaDestroy(&hist);
+    l_int32 at = 0;
+    if (margins && numaGetMax(margins, &peak, &at) == 0 && peak > 0) page = imax(page, at);
+    numaDestroy(&margins);
+    if (!page) page = 255;
     int lo = page - FILL_STEP, hi = page + FILL_STEP;
     /* below lo, or above hi: two thresholds, one inverted */
     PIX *dark = pixThresholdToBinary(bg, imax(1, lo));
