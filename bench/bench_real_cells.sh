@@ -14,9 +14,11 @@
 #    direction, splits it into text lines by its ink profile (engine independent; see the
 #    tool's header) and reads every line crop with the model and with Tesseract (psm 7,
 #    OMP_THREAD_LIMIT=1, C API in the same process, so no process start is timed).
-# 3. Each cell gets its gold text: the gold timeblocks of the cell's days whose start is
-#    closest to the extracted one (ties: the most similar name), the most frequent
-#    (name, notes) among them; the reference is the name, then the notes when there are any.
+# 3. Each cell gets its gold text: among the gold timeblocks of the days the extractor gives
+#    the cell, the one whose name (and notes) is most like what either engine read in the
+#    cell (the better of the two, so neither engine is favoured; ties: the start closest to
+#    the extracted one). Times come from the extractor and can be off, so they only break
+#    ties. The reference is the name, then the notes when there are any.
 # 4. The reference is cut at character positions into consecutive pieces, one per line
 #    crop in reading order (spaces at a piece's ends dropped; a piece may be empty: a line
 #    holding text outside the gold, such as a time printed in the cell, is not scored). The
@@ -64,22 +66,28 @@ def minutes(t):
     h, m = t.split(":")
     return int(h) * 60 + int(m)
 
-def gold_of(blocks, gold):
-    """The (name, notes) of the gold blocks the extractor's blocks of one cell stand for."""
-    votes = collections.Counter()
-    for b in blocks:
-        cands = [g for g in gold if g["day"] == b["day"]]
-        if not cands: continue
-        s = minutes(b.get("startTime"))
-        def key(g):
-            gs = minutes(g.get("startTime"))
-            dt = abs(gs - s) if gs is not None and s is not None else 24 * 60
-            a, c = norm(g["name"]), norm(b.get("name") or "")
-            sim = 1 - ed(a, c) / max(len(a), len(c), 1)
-            return (dt, -sim)
-        g = min(cands, key=key)
-        votes[(g["name"], g.get("notes"))] += 1
-    return votes.most_common(1)[0][0] if votes else None
+def sim(a, b):
+    a, b = norm(a), norm(b)
+    return 1 - ed(a, b) / max(len(a), len(b), 1)
+
+def gold_of(blocks, gold, lines):
+    """The (name, notes) of the gold block a cell shows: among the gold blocks of the days the
+    extractor gives the cell, the one whose text is most like what either engine read in
+    the cell (the better of the two similarities, so neither engine is favoured); ties go
+    to the start closest to the extracted one."""
+    days = {b["day"] for b in blocks}
+    s = min((minutes(b.get("startTime")) for b in blocks if b.get("startTime")), default=None)
+    reads = [" ".join(o[e] for o in lines) for e in ("model", "tesseract")]
+    best, key = None, None
+    for g in gold:
+        if g["day"] not in days: continue
+        ref = g["name"] + (" " + g["notes"] if g.get("notes") else "")
+        gs = minutes(g.get("startTime"))
+        dt = abs(gs - s) if gs is not None and s is not None else 24 * 60
+        k = (max(sim(r, ref) for r in reads), -dt)
+        if key is None or k > key:
+            best, key = (g["name"], g.get("notes")), k
+    return best
 
 def align(ref, lines):
     """Cuts ref into len(lines) consecutive pieces minimising the summed edit distance of
@@ -127,7 +135,7 @@ for p in sorted(os.listdir(work)):
         ms["model"].append(o["model_ms"]); ms["tesseract"].append(o["tesseract_ms"])
     for box, ls in lines.items():
         ls.sort(key=lambda o: o["line"])
-        g = gold_of(cells.get(box, []), gold)
+        g = gold_of(cells.get(box, []), gold, ls)
         if not g:
             tot["cells_without_gold"] += 1
             continue
