@@ -36,9 +36,10 @@
  * of a long line), so a higher bar sends many cells to Tesseract for nothing; measured
  * in docs/BENCHMARKS.md ("Timetable extraction"). */
 #define TT_CRNN_DOUBT 70.0f
-/* Waiting doubtful jobs that make a second worker open its own Tesseract (about the
- * work of one Tesseract start-up, ~140 ms). */
-#define DEFER_OPEN_MIN 8
+/* Waiting doubtful jobs that make a second worker open its own Tesseract: a queue that
+ * long (~15 ms each) outweighs a second start-up (~140 ms CPU). With 8, both workers
+ * opened one on the real timetables (0.71-0.91 s CPU against 0.64-0.76 s with one). */
+#define DEFER_OPEN_MIN 24
 
 typedef struct job {
     int x, y, w, h; /* region of the page */
