@@ -31,7 +31,8 @@ int cli_train_fill(const cfg *c, train_opts *o);
  * message for a bad name, else 0. cli_ocr_flag takes argv[*i] when it is --ocr-engine NAME
  * or --ocr-model DIR (advancing *i past the value): 1 taken, 0 not one of them, 2 bad
  * usage (message printed). */
-#define CLI_OCR_MODE_DEFAULT TT_OCR_AUTO
+/* tesseract: with models/ocr-base, auto reads the real timetables worse (docs/BENCHMARKS.md) */
+#define CLI_OCR_MODE_DEFAULT TT_OCR_TESSERACT
 int cli_ocr_defaults(const char *cmd, tt_extract_options *o);
 int cli_ocr_flag(const char *cmd, int argc, char **argv, int *i, tt_extract_options *o);
 #define CLI_OCR_USAGE                                                                              \

@@ -749,7 +749,8 @@ static void record_failure(work *wk, ap_status st, const ap_error *e)
 }
 
 /* Whether a line holds what no printed timetable does and a misread time does: a digit
- * between two letters ("S0kum", O read as 0), a letter between two digits ("8S0"), or a
+ * between two letters ("S0kum", O read as 0), a letter between two digits ("8S0"), an O,
+ * o, l or I touching a digit or a clock's separator ("1O", "9:OO"), or a
  * ':' or '.' between digits (a space allowed on either side) outside every time notation
  * ("9: 35am", "1:051:40"). Names with numbers ("Y5", "Room 12", "5B", "Daily 5: Station
  * 1") and times of any notation pass. */
@@ -765,6 +766,14 @@ TESTABLE int tt_line_implausible(const char *s)
         char c = s[i], prev = i ? s[i - 1] : ' ', next = s[i + 1];
         if (ISDIGIT(c) && ISALPHA(prev) && ISALPHA(next)) return 1;
         if (ISALPHA(c) && ISDIGIT(prev) && ISDIGIT(next)) return 1;
+        /* a letter that looks like a digit, touching one or a clock's separator ("1O",
+         * "9:OO") */
+        if (c == 'O' || c == 'o' || c == 'l' || c == 'I') {
+            char p2 = i > 1 ? s[i - 2] : ' ', n2 = next ? s[i + 2] : '\0';
+            if (ISDIGIT(prev) || ISDIGIT(next) || ((prev == ':' || prev == '.') && ISDIGIT(p2)) ||
+                ((next == ':' || next == '.') && ISDIGIT(n2)))
+                return 1;
+        }
         if (c != ':' && c != '.') continue;
         char left = prev == ' ' && i > 1 ? s[i - 2] : prev;
         char right = next == ' ' ? s[i + 2] : next; /* s[i + 2] exists: next is no NUL */

@@ -53,6 +53,8 @@ static void test_implausible(void **state)
         "1:051:40",        /* a range without its dash */
         "Ma7hs",           /* a digit between letters */
         "8S0",             /* a letter between digits */
+        "9:OO-9:15",       /* O read for 0 */
+        "1O",              /* a row number 10 */
     };
     for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
         if (tt_line_implausible(fine[i])) fail_msg("'%s' called implausible", fine[i]);
