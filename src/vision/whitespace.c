@@ -381,6 +381,7 @@ out:
 }
 
 static int has_text(PIX *text, int x, int y, int w, int h);
+static int rule_cover(PIX *mask, int x, int y, int w, int h, int by_row, int *n);
 static int next_rule(PIX *mask, PIX *also, int x, int y, int dx, int dy, int limit);
 
 /* Column rules that are the edges of fills and stop short of the header (a break
@@ -410,16 +411,8 @@ static int extend_cols(ws *w, const int *rows, int nrows, const int *cols, int n
             int x = cols[k + 1];
             if (!fill_edge(w->vfill, x, rows[0], rows[nrows - 1], 1)) continue;
             /* already drawn along most of the band: nothing to extend */
-            BOX *b = boxCreate(x - RULE_GAP, ya, 2 * RULE_GAP + 1, yb - ya);
-            NUMA *cover = b ? pixCountByRow(w->vmask, b) : NULL;
-            boxDestroy(&b);
-            int covered = 0, n = cover ? numaGetCount(cover) : 0;
-            for (int i = 0; i < n; i++) {
-                l_int32 v = 0;
-                numaGetIValue(cover, i, &v);
-                covered += v > 0;
-            }
-            numaDestroy(&cover);
+            int n = 0,
+                covered = rule_cover(w->vmask, x - RULE_GAP, ya, 2 * RULE_GAP + 1, yb - ya, 1, &n);
             if (!n || covered * 2 >= n) continue;
             if (!(allowed >> k & 1)) continue;
             pixRasterop(w->vmask, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL,
@@ -445,16 +438,8 @@ static int extend_rows(ws *w, const int *rows, int nrows, int x0, int x1)
             int b = next_rule(w->vmask, w->vcols, a, y, 1, 0, x1);
             int len = b - a - RULE_GAP;
             if (len > w->th) {
-                BOX *box = boxCreate(a, y - RULE_GAP, len, 2 * RULE_GAP + 1);
-                NUMA *cover = box ? pixCountByColumn(w->hmask, box) : NULL;
-                boxDestroy(&box);
-                int covered = 0, n = cover ? numaGetCount(cover) : 0;
-                for (int i = 0; i < n; i++) {
-                    l_int32 v = 0;
-                    numaGetIValue(cover, i, &v);
-                    covered += v > 0;
-                }
-                numaDestroy(&cover);
+                int n = 0,
+                    covered = rule_cover(w->hmask, a, y - RULE_GAP, len, 2 * RULE_GAP + 1, 0, &n);
                 if (n && covered * 2 < n && !has_text(w->text, a, y - half, len, 2 * half + 1)) {
                     pixRasterop(w->vrows, a, y - 1, b - a, 2, PIX_SET, NULL, 0, 0);
                     add_seg(w->rowsegs, &w->nrowsegs, y, a, b);
@@ -468,6 +453,24 @@ static int extend_rows(ws *w, const int *rows, int nrows, int x0, int x1)
 }
 
 /* Whether the rectangle holds text ink. */
+/* How many of the box's rows (by_row) or columns hold a rule pixel; *n gets how many
+ * rows or columns the box has inside the mask (0 when out of memory). */
+static int rule_cover(PIX *mask, int x, int y, int w, int h, int by_row, int *n)
+{
+    BOX *box = boxCreate(x, y, w, h);
+    NUMA *cover = box ? (by_row ? pixCountByRow(mask, box) : pixCountByColumn(mask, box)) : NULL;
+    boxDestroy(&box);
+    int covered = 0;
+    *n = cover ? numaGetCount(cover) : 0;
+    for (int i = 0; i < *n; i++) {
+        l_int32 v = 0;
+        numaGetIValue(cover, i, &v);
+        covered += v > 0;
+    }
+    numaDestroy(&cover);
+    return covered;
+}
+
 static int has_text(PIX *text, int x, int y, int w, int h)
 {
     if (w <= 0 || h <= 0) return 0;
