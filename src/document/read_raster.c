@@ -425,6 +425,18 @@ one:
     return 1;
 }
 
+/* The boxes of the pieces of ink (8-connected) inside the rectangle; NULL when out of
+ * memory. Caller frees. */
+static BOXA *ink_pieces(PIX *ink, int x, int y, int w, int h)
+{
+    BOX *b = boxCreate(x, y, w, h);
+    PIX *part = b ? pixClipRectangle(ink, b, NULL) : NULL;
+    BOXA *parts = part ? pixConnComp(part, NULL, 8) : NULL;
+    pixDestroy(&part);
+    boxDestroy(&b);
+    return parts;
+}
+
 /* The scale that brings the text in the rectangle of ink to the size Tesseract reads
  * best (glyphs about 26 pixels high): small print is read far better enlarged, and large
  * print is read faster reduced. The median height of the ink's pieces stands for the
@@ -432,9 +444,7 @@ one:
 static float text_scale(PIX *ink, int x, int y, int w, int h)
 {
     float scale = 1.0f;
-    BOX *b = boxCreate(x, y, w, h);
-    PIX *part = b ? pixClipRectangle(ink, b, NULL) : NULL;
-    BOXA *parts = part ? pixConnComp(part, NULL, 8) : NULL;
+    BOXA *parts = ink_pieces(ink, x, y, w, h);
     NUMA *heights = parts ? numaCreate(0) : NULL;
     if (heights) {
         int n = boxaGetCount(parts);
@@ -453,8 +463,6 @@ static float text_scale(PIX *ink, int x, int y, int w, int h)
     }
     numaDestroy(&heights);
     boxaDestroy(&parts);
-    pixDestroy(&part);
-    boxDestroy(&b);
     return scale;
 }
 
@@ -508,9 +516,7 @@ static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float *
 static float upright_ratio(PIX *ink, int x, int y, int w, int h)
 {
     float ratio = 1.0f;
-    BOX *b = boxCreate(x, y, w, h);
-    PIX *part = b ? pixClipRectangle(ink, b, NULL) : NULL;
-    BOXA *parts = part ? pixConnComp(part, NULL, 8) : NULL;
+    BOXA *parts = ink_pieces(ink, x, y, w, h);
     NUMA *ratios = parts ? numaCreate(0) : NULL;
     if (ratios) {
         int n = boxaGetCount(parts);
@@ -528,8 +534,6 @@ static float upright_ratio(PIX *ink, int x, int y, int w, int h)
     }
     numaDestroy(&ratios);
     boxaDestroy(&parts);
-    pixDestroy(&part);
-    boxDestroy(&b);
     return ratio;
 }
 
