@@ -159,9 +159,13 @@ def sentinel(root, name, master_name, master_port, quorum=2):
 
 
 def cluster(root, nodes=6, node_timeout=2000):
-    """3 masters + 3 replicas; returns the node procs once cluster_state is ok everywhere."""
+    """3 masters + 3 replicas; returns the node procs once cluster_state is ok everywhere.
+    A replica refuses to fail over once its master has been gone longer than
+    validity-factor x node-timeout; on a loaded machine the first elections can take that
+    long and the replica then never takes over, so the factor is 0 (always try)."""
     procs = [redis(root, f"node{i}", ["cluster-enabled yes", "cluster-config-file nodes.conf",
                                       f"cluster-node-timeout {node_timeout}",
+                                      "cluster-replica-validity-factor 0",
                                       "cluster-require-full-coverage no"], bus=True)
              for i in range(nodes)]
     addrs = [f"127.0.0.1:{p.port}" for p in procs]

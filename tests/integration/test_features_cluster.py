@@ -185,6 +185,19 @@ class Cluster(unittest.TestCase):
         st, body = self.read(e, "word_count,cell_count")
         self.assertEqual((st, body["features"]), (200, {"word_count": 21, "cell_count": 22}))
 
+    def cluster_view(self):
+        """What each live node thinks of the cluster, and the server's last log lines: the
+        failure message of a failover that did not complete."""
+        out = []
+        for n in self.nodes:
+            if n.alive:
+                try:
+                    out.append(f"--- {n.port} CLUSTER NODES\n" + rs.resp(n.port, "CLUSTER", "NODES"))
+                except (OSError, RuntimeError) as e:
+                    out.append(f"--- {n.port}: {e}")
+                out.append(f"--- {n.port} log\n" + n.tail()[-800:])
+        return "\n".join(out + ["--- aipipe serve log"] + self.server.log[-15:])
+
     def test_d_failover(self):
         victim = self.masters()[1]
         e = self.entity_on(victim, "fo")
@@ -195,7 +208,7 @@ class Cluster(unittest.TestCase):
         killed = time.time()
         # Reads of the dead master's slots resume once its replica is promoted.
         self.assertTrue(wait_until(lambda: self.read(e, "word_count")[0] == 200, 180),
-                        "reads did not resume after the failover")
+                        "reads did not resume after the failover\n" + self.cluster_view())
         self.assertEqual(self.read(e, "word_count")[1]["features"], {"word_count": 31})
         self.assertTrue(wait_until(lambda: self.write(e, word_count=32) == 200, 120))
         resumed = time.time() - killed
