@@ -355,7 +355,12 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
         st = dg_render_pdf(&page, path, err);
         if (st != AP_OK) goto out;
     } else if (fmt == DG_FMT_DOCX) {
-        if ((st = dg_docx_write(&page, path, err)) != AP_OK) goto out;
+        void *docx = NULL;
+        size_t docx_len = 0;
+        if ((st = dg_docx_build(&page, &docx, &docx_len, err)) == AP_OK)
+            st = write_file(path, docx, docx_len, err);
+        free(docx);
+        if (st != AP_OK) goto out;
     }
 
     json_t *j = tt_doc_to_json(&gold, 0);

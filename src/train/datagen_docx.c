@@ -198,12 +198,37 @@ static ap_status zip_put(zip_t *za, const char *name, const void *data, size_t l
     return AP_OK;
 }
 
-ap_status dg_docx_write(const dg_page *pg, const char *path, ap_error *err)
+/* The bytes an in-memory source holds, copied into a new buffer. */
+static ap_status take_bytes(zip_source_t *mem, void **out, size_t *outlen, ap_error *err)
+{
+    zip_stat_t zs;
+    if (zip_source_stat(mem, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE) ||
+        zip_source_open(mem) != 0)
+        return ap_fail(err, AP_ERR_PROCESSING, "datagen: docx: %s",
+                       zip_error_strerror(zip_source_error(mem)));
+    ap_status st = AP_OK;
+    char *buf = malloc(zs.size ? zs.size : 1);
+    if (!buf)
+        st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (docx)");
+    else if (zip_source_read(mem, buf, zs.size) != (zip_int64_t)zs.size)
+        st = ap_fail(err, AP_ERR_PROCESSING, "datagen: docx: short read of the archive");
+    zip_source_close(mem);
+    if (st != AP_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *outlen = zs.size;
+    return AP_OK;
+}
+
+ap_status dg_docx_build(const dg_page *pg, void **out, size_t *outlen, ap_error *err)
 {
     ap_status st = AP_OK;
     sbuf b = {0};
     char *doc = NULL;
     size_t doclen = 0;
+    zip_source_t *mem = NULL;
     zip_t *za = NULL;
     const dg_style *s = &pg->style;
     bool landscape = pg->w > pg->h;
@@ -238,26 +263,32 @@ ap_status dg_docx_write(const dg_page *pg, const char *path, ap_error *err)
         st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (docx)");
         goto out;
     }
-    int zerr = 0;
-    if (!(za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr))) {
-        zip_error_t ze;
-        zip_error_init_with_code(&ze, zerr);
-        st = ap_fail(err, AP_ERR_IO, "%s: %s", path, zip_error_strerror(&ze));
+    /* The archive is built in memory: libzip's file source decides by stat() whether a
+     * path may be written, which once failed here with "Read-only archive". */
+    zip_error_t ze;
+    zip_error_init(&ze);
+    if (!(mem = zip_source_buffer_create(NULL, 0, 0, &ze)) ||
+        !(za = zip_open_from_source(mem, ZIP_TRUNCATE, &ze))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "datagen: docx: %s", zip_error_strerror(&ze));
         zip_error_fini(&ze);
         goto out;
     }
+    zip_error_fini(&ze);
+    zip_source_keep(mem); /* zip_close frees the archive, not the bytes it wrote */
     if ((st = zip_put(za, "[Content_Types].xml", content_types, sizeof content_types - 1, err)) !=
             AP_OK ||
         (st = zip_put(za, "_rels/.rels", rels, sizeof rels - 1, err)) != AP_OK ||
         (st = zip_put(za, "word/document.xml", doc, doclen, err)) != AP_OK)
         goto out;
     if (zip_close(za) != 0) {
-        st = ap_fail(err, AP_ERR_IO, "%s: %s", path, zip_strerror(za));
+        st = ap_fail(err, AP_ERR_NOMEM, "datagen: docx: %s", zip_strerror(za));
         goto out;
     }
     za = NULL;
+    st = take_bytes(mem, out, outlen, err);
 out:
     if (za) zip_discard(za);
+    zip_source_free(mem);
     sbuf_free(&b);
     free(doc);
     return st;

@@ -5,7 +5,7 @@
  *   dg_render_*      dg_page -> a raster surface (PNG/JPEG) or a PDF, recording
  *                    each drawn text line's box and transcription for the line crops
  *   dg_degrade       raster -> degraded raster (seeded, photometric and geometric)
- *   dg_docx_write    dg_page -> a DOCX whose Word table has the same cells
+ *   dg_docx_build    dg_page -> a DOCX whose Word table has the same cells
  * Invariant: the gold is decided in dg_model_build alone; rendering never changes it, so
  * font metrics (which depend on the fonts a machine has) cannot change a gold answer. */
 #ifndef AP_DATAGEN_INTERNAL_H
@@ -223,6 +223,7 @@ ap_status dg_degrade_page(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *er
 ap_status dg_degrade_line(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *err);
 
 /* ---- DOCX */
-ap_status dg_docx_write(const dg_page *page, const char *path, ap_error *err);
+/* The DOCX file's bytes (malloc'd, the caller frees them). */
+ap_status dg_docx_build(const dg_page *page, void **out, size_t *outlen, ap_error *err);
 
 #endif
