@@ -108,20 +108,34 @@ static int ink_extent(PIX *grey, int mid, int dark, int *x0, int *y0, int *x1, i
     return 1;
 }
 
-/* The box to read for the ink rows [y0, y1) of grey: the ink's own extent with margins
+/* A line to read: box, a part of the engine's grey image, and the paper margins to add
+ * around it where the image ends before the margin the model expects. */
+typedef struct line_crop {
+    BOX *box;
+    int left, top, right, bottom;
+} line_crop;
+
+/* The line to read for the ink rows [y0, y1) of grey: the ink's own extent with margins
  * like the training crops' (pango's line box, a few pixels and up to 0.3 of its height). A line
  * centred in a wide cell would otherwise leave a margin the model never saw, where it reads phantom
- * marks ("18:35" for "8:35"). NULL when the rows hold no ink. */
-static BOX *line_box(PIX *grey, int mid, int dark, int y0, int y1)
+ * marks ("18:35" for "8:35"); ink cut close by its cell or crop gets the missing margin as
+ * paper (with its first letter at the image's edge the model dropped it: "pecialty"). Returns
+ * 0 when the rows hold no ink. */
+static int line_box(PIX *grey, int mid, int dark, int y0, int y1, line_crop *out)
 {
     int w = pixGetWidth(grey), h = pixGetHeight(grey), x0 = 0, x1 = w;
-    if (!ink_extent(grey, mid, dark, &x0, &y0, &x1, &y1)) return NULL;
+    if (!ink_extent(grey, mid, dark, &x0, &y0, &x1, &y1)) return 0;
     int pad = (y1 - y0) / 4 + 2; /* the ink about two thirds of the height, as in training */
+    out->top = y0 - pad < 0 ? pad - y0 : 0;
+    out->bottom = y1 + pad > h ? y1 + pad - h : 0;
+    out->left = x0 - pad < 0 ? pad - x0 : 0;
+    out->right = x1 + pad > w ? x1 + pad - w : 0;
     y0 = y0 - pad > 0 ? y0 - pad : 0;
     y1 = y1 + pad < h ? y1 + pad : h;
     x0 = x0 - pad > 0 ? x0 - pad : 0;
     x1 = x1 + pad < w ? x1 + pad : w;
-    return boxCreate(x0, y0, x1 - x0, y1 - y0);
+    out->box = boxCreate(x0, y0, x1 - x0, y1 - y0);
+    return out->box != NULL;
 }
 
 /* Reads one line (box of the engine's grey image) and appends its words to out: runs of
@@ -130,14 +144,28 @@ static BOX *line_box(PIX *grey, int mid, int dark, int y0, int y1)
  * found where the model emitted its characters (a frame is 4 input columns and lies
  * within its glyph, so the search reaches half a glyph either side). The line's text is
  * appended to out->text. */
-static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, BOX *box, ocr_result *out,
-                           size_t *cap, ap_error *err)
+static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, const line_crop *lc,
+                           ocr_result *out, size_t *cap, ap_error *err)
 {
     const nn_crnn_config *c = nn_crnn_cfg(e->model);
     int bx, by, bw, bh, width;
-    boxGetGeometry(box, &bx, &by, &bw, &bh);
-    PIX *sub = pixClipRectangle(grey, box, NULL);
+    boxGetGeometry(lc->box, &bx, &by, &bw, &bh);
+    PIX *sub = pixClipRectangle(grey, lc->box, NULL);
     if (!sub) return ap_fail(err, AP_ERR_PROCESSING, "crop failed");
+    if (lc->left || lc->top || lc->right || lc->bottom) {
+        /* the paper's grey is the far side of the ink's from mid */
+        l_int32 lo = 0, hi = 255;
+        pixGetExtremeValue(sub, 1, L_SELECT_MIN, NULL, NULL, NULL, &lo);
+        pixGetExtremeValue(sub, 1, L_SELECT_MAX, NULL, NULL, NULL, &hi);
+        PIX *padded = pixAddBorderGeneral(sub, lc->left, lc->right, lc->top, lc->bottom,
+                                          (l_uint32)(dark ? hi : lo));
+        pixDestroy(&sub);
+        if (!padded) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
+        sub = padded;
+        /* from here the line's box is the padded one, reaching outside grey */
+        bx -= lc->left, by -= lc->top;
+        bw += lc->left + lc->right, bh += lc->top + lc->bottom;
+    }
     ap_status st = nn_image_from_pix(e->input, &width, sub, c->height, CRNN_MAX_WIDTH, err);
     pixDestroy(&sub);
     if (st != AP_OK) return st;
@@ -178,6 +206,12 @@ static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, BOX *bo
         int x1 = bx + (int)((f1 > used ? used : f1) * to_line) + 1;
         int y0 = by, y1 = by + bh;
         if (x1 > bx + bw) x1 = bx + bw;
+        /* the word's box lies in grey even where the line was padded */
+        int gw = pixGetWidth(grey), gh = pixGetHeight(grey);
+        x0 = x0 < 0 ? 0 : x0 >= gw ? gw - 1 : x0;
+        x1 = x1 > gw ? gw : x1;
+        y0 = y0 < 0 ? 0 : y0;
+        y1 = y1 > gh ? gh : y1;
         if (x1 <= x0) x1 = x0 + 1;
         ink_extent(grey, mid, dark, &x0, &y0, &x1, &y1);
         if (out->nwords == *cap) {
@@ -212,7 +246,7 @@ static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, BOX *bo
 }
 
 /* Cuts a block into line boxes by rows holding ink; returns the count (at most max). */
-static int find_lines(PIX *grey, int mid, int dark, BOX **boxes, int max)
+static int find_lines(PIX *grey, int mid, int dark, line_crop *lines, int max)
 {
     int w = pixGetWidth(grey), h = pixGetHeight(grey), wpl = pixGetWpl(grey);
     l_uint32 *data = pixGetData(grey);
@@ -230,8 +264,7 @@ static int find_lines(PIX *grey, int mid, int dark, BOX **boxes, int max)
         } else if (start >= 0 && (++gap > min_gap || y == h)) {
             int end = y - gap + 1;
             if (end - start >= 4 && n < max) {
-                BOX *b = line_box(grey, mid, dark, start, end);
-                if (b) boxes[n++] = b;
+                if (line_box(grey, mid, dark, start, end, &lines[n])) n++;
             }
             start = -1;
             gap = 0;
@@ -244,7 +277,7 @@ static ap_status crnn_recognize(void *impl, PIX *pix, const ocr_params *params, 
                                 ap_error *err)
 {
     crnn_engine *e = impl;
-    BOX *boxes[16];
+    line_crop lines[16];
     int n = 0, mid = 128, dark = 1;
     ap_status st = AP_OK;
     PIX *grey = pixConvertTo8(pix, 0);
@@ -252,16 +285,16 @@ static ap_status crnn_recognize(void *impl, PIX *pix, const ocr_params *params, 
     if (!ink_level(grey, &mid, &dark))
         n = 0; /* blank */
     else if (params && (params->layout == OCR_LAYOUT_BLOCK || params->layout == OCR_LAYOUT_PAGE))
-        n = find_lines(grey, mid, dark, boxes, 16);
-    else if ((boxes[0] = line_box(grey, mid, dark, 0, pixGetHeight(grey))))
+        n = find_lines(grey, mid, dark, lines, 16);
+    else if (line_box(grey, mid, dark, 0, pixGetHeight(grey), &lines[0]))
         n = 1;
     size_t cap = 0;
     for (int i = 0; i < n && st == AP_OK; i++)
-        st = read_line(e, grey, mid, dark, boxes[i], out, &cap, err);
+        st = read_line(e, grey, mid, dark, &lines[i], out, &cap, err);
     if (st == AP_OK && !out->text && !(out->text = calloc(1, 1)))
         st = ap_fail(err, AP_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++)
-        boxDestroy(&boxes[i]);
+        boxDestroy(&lines[i].box);
     pixDestroy(&grey);
     float confsum = 0;
     for (size_t i = 0; i < out->nwords; i++)

@@ -2,7 +2,8 @@
  * the conv head or the bigru head (its version names the bigru head), reads a line image
  * and a two-line block (one word per line found, boxes inside the image, confidences in
  * 0..100) without depending on the model being trained, and refuses a missing or corrupt
- * model with AP_ERR_MODEL_NOT_FOUND. */
+ * model with AP_ERR_MODEL_NOT_FOUND; a line whose ink touches the image's edges reads as
+ * the same ink with the margin training crops have (the missing margin is added as paper). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,6 +77,60 @@ static void run_engine(nn_crnn_head head)
     assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_ERR_MODEL_NOT_FOUND);
 }
 
+/* A bar pattern 12 rows high at (ox, oy) of a w x h page (ink 10 on paper 240). */
+static PIX *bars(int w, int h, int ox, int oy)
+{
+    PIX *pix = pixCreate(w, h, 8);
+    pixSetAllArbitrary(pix, 240);
+    for (int x = 0; x < 90; x++)
+        for (int y = 0; y < 12; y++)
+            if (x % 7 < 2 || (x % 13 == 5 && y > 6)) pixSetPixel(pix, ox + x, oy + y, 10);
+    return pix;
+}
+
+static void test_tight_crop(void **state)
+{
+    (void)state;
+    char dir[64], path[96];
+    snprintf(dir, sizeof dir, "/tmp/aipipe_ocr_tight_%ld", (long)getpid());
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
+                        .nclasses = 4};
+    nn_crnn *m;
+    ap_error err;
+    assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
+    nn_crnn_init(m, 3);
+    nn_crnn_find(m, "head.bias")->data[0] = -4.0f; /* emit characters, not blanks */
+    const char *k[] = {"charset"}, *v[] = {"ab1"};
+    assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
+    nn_crnn_free(m);
+    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
+    ocr_engine *e;
+    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    /* the engine's margin for 12 rows of ink is 12 / 4 + 2 = 5 pixels */
+    PIX *tight = bars(90, 12, 0, 0), *wide = bars(100, 22, 5, 5);
+    ocr_params lp = {.layout = OCR_LAYOUT_LINE};
+    ocr_result rt = {0}, rw = {0};
+    assert_int_equal(ocr_recognize(e, tight, &lp, &rt, &err), AP_OK);
+    assert_int_equal(ocr_recognize(e, wide, &lp, &rw, &err), AP_OK);
+    assert_true(rw.nwords > 0);
+    assert_string_equal(rt.text, rw.text);
+    assert_int_equal(rt.nwords, rw.nwords);
+    assert_float_equal(rt.confidence, rw.confidence, 1e-4);
+    for (size_t i = 0; i < rt.nwords; i++) { /* boxes stay inside the tight image */
+        assert_true(rt.words[i].left >= 0 && rt.words[i].left + rt.words[i].width <= 90);
+        assert_true(rt.words[i].top >= 0 && rt.words[i].top + rt.words[i].height <= 12);
+    }
+    ocr_result_free(&rt);
+    ocr_result_free(&rw);
+    pixDestroy(&tight);
+    pixDestroy(&wide);
+    ocr_engine_close(e);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_engine(void **state)
 {
     (void)state;
@@ -85,6 +140,7 @@ static void test_engine(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_engine)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_engine),
+                                       cmocka_unit_test(test_tight_crop)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
