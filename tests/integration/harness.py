@@ -1,8 +1,10 @@
 """Shared helpers of the integration tests: start the real `aipipe` binary on a free
 loopback port, speak HTTP to it, render test images. Standard library only."""
+import atexit
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -18,6 +20,19 @@ CONVERT_IMAGE = os.path.join(BUILD_DIR, "tests", "convert_image")
 SHARED_DATA = os.path.join(SOURCE_DIR, "..", "shared", "data", "timetables")
 
 
+_scratch_root = None
+
+
+def _scratch_dir():
+    """A fresh directory under one per-process temp dir that is removed at exit, however
+    the servers using it ended (killed ones included)."""
+    global _scratch_root
+    if _scratch_root is None:
+        _scratch_root = tempfile.mkdtemp(prefix="aipipe-fs-")
+        atexit.register(shutil.rmtree, _scratch_root, True)
+    return tempfile.mkdtemp(dir=_scratch_root)
+
+
 class Server:
     """`aipipe <command>` on 127.0.0.1 with --port 0; the port is read from its
     'listening' log line. Use as a context manager; stop() sends SIGTERM."""
@@ -26,10 +41,10 @@ class Server:
         self.log = []
         full_env = dict(os.environ)
         full_env.update({"LOG_FORMAT": "json", "HOST": "127.0.0.1"})
-        # Each server gets its own embedded feature store file (the store locks its file).
-        full_env["FEATURE_STORE_PATH"] = os.path.join(
-            tempfile.mkdtemp(prefix="aipipe-fs-"), "features.aof")
         full_env.update(env or {})
+        # Each server gets its own embedded feature store file (the store locks its file).
+        if "FEATURE_STORE_PATH" not in (env or {}):
+            full_env["FEATURE_STORE_PATH"] = os.path.join(_scratch_dir(), "features.aof")
         self.proc = subprocess.Popen([BIN, command, "--port", "0", *args], env=full_env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      cwd=cwd or tempfile.gettempdir(), text=True)

@@ -7,6 +7,7 @@ and a missing bucket exits 1."""
 import hashlib
 import os
 import subprocess
+import shutil
 import sys
 import tempfile
 
@@ -32,8 +33,7 @@ def tree(root):
     return out
 
 
-def main():
-    work = tempfile.mkdtemp(prefix="aipipe-art-")
+def main(work):
     src = os.path.join(work, "src")
     os.makedirs(os.path.join(src, "model", "sub"))
     big = os.urandom(9 * 1024 * 1024 + 12345)  # over the 8 MiB threshold: 2 parts
@@ -93,4 +93,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    work = tempfile.mkdtemp(prefix="aipipe-art-")
+    try:
+        main(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

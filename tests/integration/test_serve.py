@@ -289,7 +289,7 @@ class Lifecycle(unittest.TestCase):
         head, _, payload = reply.partition(b"\r\n\r\n")
         self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
         self.assertIn("Registration", json.loads(payload)["text"])
-        self.assertEqual(srv.proc.wait(60), 0)
+        self.assertEqual(srv.stop(), 0)
         with self.assertRaises(OSError):
             socket.create_connection(("127.0.0.1", srv.port), timeout=2)
 
