@@ -1155,7 +1155,7 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
                                      const tt_extract_options *opts, tt_page *page, ap_error *err)
 {
     ap_status st = AP_OK;
-    PIX *decoded = NULL, *grey8 = NULL, *grey = NULL, *lines = NULL;
+    PIX *decoded = NULL, *grey8 = NULL, *grey = NULL, *lines = NULL, *rgb = NULL;
     img_table *tables = NULL;
     size_t ntables = 0, njobs = 0, ncell_jobs = 0;
     job *jobs = NULL;
@@ -1197,6 +1197,7 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     }
     /* a photographed page flattened first (a clone when it is not one) */
     PIX *flat = persp_correct(grey8, opts ? opts->debug_dir : NULL, NULL);
+    int flattened = flat != grey8;
     pixDestroy(&grey8);
     grey8 = flat;
     float angle = 0;
@@ -1204,8 +1205,17 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
         st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
         goto out;
     }
-    st = img_find_tables_spaced(grey, &tables, &ntables, opts && opts->debug_dir ? &lines : NULL,
-                                err);
+    /* The colour, turned as the grey was, tells apart fills of one grey; a flattened
+     * photo's colour is left out (its grey alone is warped). */
+    if (!flattened && (pixGetDepth(pix) == 32 || pixGetColormap(pix))) {
+        PIX *rgb0 = pixConvertTo32(pix);
+        rgb = !rgb0 || grey == grey8 ? pixClone(rgb0)
+                                     : pixRotate(rgb0, (float)(M_PI / 180.0) * angle,
+                                                 L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
+        pixDestroy(&rgb0);
+    }
+    st = img_find_tables_coloured(grey, rgb, &tables, &ntables,
+                                  opts && opts->debug_dir ? &lines : NULL, err);
     if (st != AP_OK) goto out;
 
     if (!(jobs = calloc(MAX_JOBS, sizeof *jobs))) {
@@ -1302,6 +1312,7 @@ out:
     pixDestroy(&decoded);
     pixDestroy(&grey8);
     pixDestroy(&grey);
+    pixDestroy(&rgb);
     pixDestroy(&lines);
     if (st != AP_OK) tt_page_free(page);
     return st;

@@ -702,8 +702,44 @@ static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
     return drawn;
 }
 
+/* Adds to w's fills and fill edges those of one channel of a colour page: two pastels
+ * of one grey (lavender and grey) differ in their blue. Returns 0 on failure. */
+static int add_channel_fills(ws *w, PIX *rgb, int channel)
+{
+    PIX *chan = pixGetRGBComponent(rgb, channel);
+    PIX *bg = chan ? img_background(chan) : NULL, *mask = bg ? img_fill_mask(bg) : NULL;
+    PIX *h = NULL, *v = NULL;
+    int ok = mask && img_fill_edges(chan, bg, &h, &v);
+    if (ok) {
+        pixOr(w->fill, w->fill, mask);
+        pixOr(w->hfill, w->hfill, h);
+        pixOr(w->vfill, w->vfill, v);
+    }
+    pixDestroy(&chan);
+    pixDestroy(&bg);
+    pixDestroy(&mask);
+    pixDestroy(&h);
+    pixDestroy(&v);
+    return ok;
+}
+
+/* Whether rgb holds colour worth its channels: more than a trace of pixels whose
+ * channels differ clearly (a grey page saved as RGB has none). */
+static int has_colour(PIX *rgb)
+{
+    l_float32 pixfract = 0, colorfract = 0;
+    if (pixColorFraction(rgb, 20, 250, 20, 4, &pixfract, &colorfract) != 0) return 0;
+    return pixfract * colorfract > 0.002f;
+}
+
 ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                                  ap_error *err)
+{
+    return img_find_tables_coloured(grey, NULL, tables, ntables, lines_out, err);
+}
+
+ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size_t *ntables,
+                                   PIX **lines_out, ap_error *err)
 {
     PIX *lines = NULL, *grown = NULL, *bg = NULL;
     BOXA *regions = NULL;
@@ -718,6 +754,14 @@ ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
         !img_fill_edges(grey, bg, &w.hfill, &w.vfill)) {
         st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
         goto out;
+    }
+    if (rgb && pixGetDepth(rgb) == 32 && pixGetWidth(rgb) == pixGetWidth(grey) &&
+        pixGetHeight(rgb) == pixGetHeight(grey) && has_colour(rgb)) {
+        for (int c = COLOR_RED; c <= COLOR_BLUE; c++)
+            if (!add_channel_fills(&w, rgb, c)) {
+                st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
+                goto out;
+            }
     }
     st = img_find_tables_filled(grey, w.hfill, w.vfill, tables, ntables, &lines, err);
     if (st != AP_OK || !lines) goto out;

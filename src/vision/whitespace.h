@@ -39,4 +39,10 @@
 ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                                  ap_error *err);
 
+/* As img_find_tables_spaced, with the page's colour: rgb (32 bpp, the same size and
+ * geometry as grey, borrowed; NULL for none) adds the fills and fill edges of each
+ * channel, so that neighbouring fills of different colour but one grey stay apart. */
+ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size_t *ntables,
+                                   PIX **lines_out, ap_error *err);
+
 #endif

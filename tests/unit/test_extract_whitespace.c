@@ -5,7 +5,8 @@
  * two lines of text is left as printed (a heading over its subtitle is no row gap). In a
  * table printed with no rule at all, a shaded break column labelled once, sideways, stays
  * one cell down every day while the rows are found across it, and a row merged across
- * every day ("Lunchtime") stays one cell beside its time. */
+ * every day ("Lunchtime") stays one cell beside its time. Cells shaded in pastels of one
+ * grey, touching and with no rule, are told apart by their colour. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -226,6 +227,47 @@ static void test_borderless_merged_row(void **state)
     pixDestroy(&grey);
 }
 
+static void test_pastels_of_one_grey(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(560, 300, &s);
+    /* grey, lavender and green all come out near 217 in grey: only the colour steps */
+    const double shades[3][3] = {{0.85, 0.85, 0.85}, {0.88, 0.815, 0.94}, {0.78, 0.90, 0.78}};
+    const char *names[3] = {"Assembly", "Spelling", "Geography"};
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++) {
+            const double *rgb = shades[(r + c) % 3];
+            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            cairo_rectangle(cr, 100 + 110 * c, 60 + 60 * r, 110, 60);
+            cairo_fill(cr);
+        }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++)
+            text(cr, names[(r + 2 * c) % 3], 155 + 110 * c, 90 + 60 * r, 0);
+    cairo_destroy(cr);
+    PIX *rgb = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *grey = pixConvertTo8(rgb, 0);
+    assert_non_null(grey);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    /* the grey alone: the words nearly fill their cells, no column gap shows */
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    assert_true(n == 0 || tables[0].ncols < 3);
+    img_tables_free(tables, n);
+    assert_int_equal(img_find_tables_coloured(grey, rgb, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 3);
+    assert_int_equal(t->ncols, 3);
+    assert_int_equal(t->ncells, 9);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+    pixDestroy(&rgb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_ruled_grid_unchanged),
         cmocka_unit_test(test_borderless_shaded_column),
         cmocka_unit_test(test_borderless_merged_row),
+        cmocka_unit_test(test_pastels_of_one_grey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
