@@ -1,6 +1,7 @@
 #include "vision/image.h"
 
 #include <stdint.h>
+#include <string.h>
 
 void img_init(void)
 {
@@ -49,6 +50,67 @@ static PIX *normalise(PIX *pix)
     return out ? normalise(out) : NULL;
 }
 
+static unsigned get16(const unsigned char *p, int big_endian)
+{
+    return big_endian ? (unsigned)p[0] << 8 | p[1] : (unsigned)p[1] << 8 | p[0];
+}
+
+static uint32_t get32(const unsigned char *p, int big_endian)
+{
+    return big_endian ? (uint32_t)get16(p, 1) << 16 | get16(p + 2, 1)
+                      : (uint32_t)get16(p + 2, 0) << 16 | get16(p, 0);
+}
+
+/* The Orientation tag (1-8) of the Exif block of IFD0 (tiff, len bytes); 1 when absent
+ * or malformed. Every offset is checked against len. */
+static int tiff_orientation(const unsigned char *tiff, size_t len)
+{
+    if (len < 8 || !((tiff[0] == 'I' && tiff[1] == 'I') || (tiff[0] == 'M' && tiff[1] == 'M')))
+        return 1;
+    int be = tiff[0] == 'M';
+    uint32_t ifd = get32(tiff + 4, be);
+    if (get16(tiff + 2, be) != 42 || ifd > len - 2) return 1;
+    unsigned n = get16(tiff + ifd, be);
+    for (unsigned i = 0; i < n && ifd + 2 + 12 * ((size_t)i + 1) <= len; i++) {
+        const unsigned char *e = tiff + ifd + 2 + 12 * (size_t)i;
+        /* 0x0112 Orientation: one SHORT, held in the first half of the value field */
+        if (get16(e, be) == 0x0112 && get16(e + 2, be) == 3 && get32(e + 4, be) == 1) {
+            unsigned o = get16(e + 8, be);
+            return o >= 1 && o <= 8 ? (int)o : 1;
+        }
+    }
+    return 1;
+}
+
+/* The Exif Orientation of a JPEG (1-8; 1, the stored way up, when there is none): phone
+ * cameras store the sensor's rows and say in this tag how to turn them for display. The
+ * markers before the image data are walked within len; nothing is trusted. */
+static int jpeg_orientation(const unsigned char *data, size_t len)
+{
+    size_t pos = 2; /* after SOI */
+    while (pos + 4 <= len && data[pos] == 0xFF) {
+        unsigned marker = data[pos + 1], seglen = get16(data + pos + 2, 1);
+        if (marker == 0xDA || marker == 0xD9 || seglen < 2 || pos + 2 + seglen > len) break;
+        const unsigned char *body = data + pos + 4;
+        if (marker == 0xE1 && seglen >= 8 && memcmp(body, "Exif\0\0", 6) == 0)
+            return tiff_orientation(body + 6, seglen - 8);
+        pos += 2 + seglen;
+    }
+    return 1;
+}
+
+/* pix turned as Exif orientation o asks (2-8 mirror and/or rotate); consumes pix. */
+static PIX *apply_orientation(PIX *pix, int o)
+{
+    static const int quads[9] = {0, 0, 0, 2, 0, 1, 1, 1, 3};        /* clockwise quarter turns */
+    static const int flip[9] = {0, 0, 'h', 0, 'v', 'h', 0, 'v', 0}; /* after the turn */
+    PIX *turned = quads[o] ? pixRotateOrth(pix, quads[o]) : pixClone(pix);
+    pixDestroy(&pix);
+    if (turned && flip[o] == 'h') pixFlipLR(turned, turned);
+    if (turned && flip[o] == 'v') pixFlipTB(turned, turned);
+    return turned;
+}
+
 ap_status img_decode(const unsigned char *data, size_t len, size_t max_pixels, PIX **out,
                      img_info *info, ap_error *err)
 {
@@ -76,6 +138,8 @@ ap_status img_decode(const unsigned char *data, size_t len, size_t max_pixels, P
         return ap_fail(err, AP_ERR_TOO_LARGE, "image exceeds the limit of %zu pixels", max_pixels);
     }
     pix = normalise(pix);
+    int orientation = format == IFF_JFIF_JPEG ? jpeg_orientation(data, len) : 1;
+    if (pix && orientation != 1) pix = apply_orientation(pix, orientation);
     if (!pix) return ap_fail(err, AP_ERR_NOMEM, "out of memory converting the image");
     l_int32 xres = pixGetXRes(pix);
     if (xres < 70) {

@@ -5,7 +5,7 @@
  * bomb is refused without allocating its pixels. The result is normalised to what the
  * OCR engines and the vision code expect: 8-bit grey or 32-bit RGB, no colour map, no
  * alpha (blended onto white), a resolution of at least 70 dpi (300 when the file says
- * nothing). */
+ * nothing), turned the way a JPEG's Exif Orientation says it is shown (phone photos). */
 #ifndef AP_IMAGE_H
 #define AP_IMAGE_H
 
