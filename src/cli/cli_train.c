@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "nn/charlm.h"
 #include "nn/nn.h"
 #include "train/train.h"
 
@@ -70,6 +71,16 @@ const cfg_key cli_train_keys[] = {
      "softmax temperature"},
     {"distill.weight", NULL, "distill-weight", CFG_STRING, "0.5", 0, 0, NULL,
      "weight of the soft loss"},
+    {"lm.order", NULL, "lm-order", CFG_INT, "4", 1, 7, NULL,
+     "lm: characters per n-gram, the predicted one included"},
+    {"lm.min_count", NULL, "lm-min-count", CFG_INT, "2", 1, 1000000, NULL,
+     "lm: n-grams of 3+ characters seen fewer times are dropped"},
+    {"decode.beam", NULL, "beam", CFG_INT, "0", 0, 256, NULL,
+     "eval: beam width (0: greedy decoding); lm: the width the engine uses (0: 8)"},
+    {"decode.lm", NULL, "lm", CFG_STRING, "", 0, 0, NULL,
+     "eval: character prior for the beam search (a train lm file)"},
+    {"decode.lm_weight", NULL, "lm-weight", CFG_STRING, "0.4", 0, 0, NULL,
+     "eval, lm: weight of the prior's log probability (lm: the weight the engine uses)"},
     {"pipeline", NULL, NULL, CFG_SECTION, "", 0, 0, NULL, "aipipe pipeline's settings"},
 };
 #define NKEYS (sizeof cli_train_keys / sizeof cli_train_keys[0])
@@ -98,7 +109,11 @@ static void usage(FILE *out)
         "                            [--dropout P] [--targets a,b] [--merge]\n"
         "       aipipe train distill --teacher MODEL --data DIR --out DIR [--steps N]\n"
         "       aipipe train merge   --base MODEL --adapter DIR --out DIR\n"
-        "       aipipe train eval    --base MODEL --data DIR [--eval-samples N] [--threads N]\n\n"
+        "       aipipe train eval    --base MODEL --data DIR [--eval-samples N] [--threads N]\n"
+        "                            [--beam N [--lm FILE] [--lm-weight W]]\n"
+        "       aipipe train lm      --base MODEL --data DIR [--out FILE] [--lm-order N]\n"
+        "                            (a character prior from DIR's train.jsonl; default\n"
+        "                            FILE: MODEL/lm.safetensors, where fine_tuned_ocr finds it)\n\n"
         "Settings: configs/training.yaml (or --config FILE), the environment, then flags.\n"
         "MODEL is a model directory or a .safetensors file.\n"
         "  --config FILE  YAML settings file\n  --resume       continue from OUT's checkpoint\n");
@@ -161,7 +176,7 @@ int cli_train(int argc, char **argv)
         o.mode = TRAIN_LORA;
     else if (strcmp(sub, "distill") == 0)
         o.mode = TRAIN_DISTILL;
-    else if (strcmp(sub, "merge") != 0 && strcmp(sub, "eval") != 0)
+    else if (strcmp(sub, "merge") != 0 && strcmp(sub, "eval") != 0 && strcmp(sub, "lm") != 0)
         return cli_die_usage("train", "unknown job '%s'", sub);
     /* valueless flags, taken out before the table-driven parser sees argv */
     char **args = calloc((size_t)argc, sizeof *args);
@@ -201,15 +216,52 @@ int cli_train(int argc, char **argv)
         if (rc) fprintf(stderr, "aipipe train merge: %s\n", err.msg);
         goto out;
     }
+    if (strcmp(sub, "lm") == 0) {
+        if (!*base || !*data) {
+            rc = cli_die_usage("train", "lm needs --base MODEL and --data DIR");
+            goto out;
+        }
+        char path[4096];
+        if (*outd)
+            snprintf(path, sizeof path, "%s", outd);
+        else
+            snprintf(path, sizeof path, "%s/lm.safetensors", base);
+        train_decoder use = {.beam = (int)cfg_int(c, "decode.beam")};
+        if (!use.beam) use.beam = 8;
+        if (parse_float(cfg_str(c, "decode.lm_weight"), 0, 100, &use.weight)) {
+            rc = cli_die_usage("train", "--lm-weight: a number in 0..100");
+            goto out;
+        }
+        rc = train_lm(base, data, path, (int)cfg_int(c, "lm.order"),
+                      (int)cfg_int(c, "lm.min_count"), &use, &err) == AP_OK
+                 ? 0
+                 : 1;
+        if (rc) fprintf(stderr, "aipipe train lm: %s\n", err.msg);
+        goto out;
+    }
     if (strcmp(sub, "eval") == 0) {
         double cer, ms, cpu_ms;
         if (!*base || !*data) {
             rc = cli_die_usage("train", "eval needs --base MODEL and --data DIR");
             goto out;
         }
+        train_decoder dec = {.beam = (int)cfg_int(c, "decode.beam")};
+        nn_lm *lm = NULL;
+        if (parse_float(cfg_str(c, "decode.lm_weight"), 0, 100, &dec.weight)) {
+            rc = cli_die_usage("train", "--lm-weight: a number in 0..100");
+            goto out;
+        }
+        if (*cfg_str(c, "decode.lm") &&
+            nn_lm_load(cfg_str(c, "decode.lm"), NULL, &lm, &err) != AP_OK) {
+            fprintf(stderr, "aipipe train eval: %s\n", err.msg);
+            goto out;
+        }
+        dec.lm = lm;
         nn_set_threads((int)cfg_int(c, "train.threads"));
-        if (train_eval_cer(base, data, (int)cfg_int(c, "train.eval_samples"), &cer, &ms, &cpu_ms,
-                           &err) != AP_OK) {
+        ap_status est = train_eval_cer_decoded(base, data, (int)cfg_int(c, "train.eval_samples"),
+                                               &dec, &cer, &ms, &cpu_ms, &err);
+        nn_lm_free(lm);
+        if (est != AP_OK) {
             fprintf(stderr, "aipipe train eval: %s\n", err.msg);
             goto out;
         }

@@ -3,7 +3,9 @@
  * ocr_options.datapath is the model: a directory holding model.safetensors (what `aipipe
  * train` writes) or the .safetensors file itself. A line or word image is read as one
  * line; a block or page is first cut into text lines by its horizontal ink profile (cells
- * hold one to three lines), each read separately. Greedy CTC decoding; each line's
+ * hold one to three lines), each read separately. Decoding: greedy, or, when the model's
+ * directory holds lm.safetensors (`aipipe train lm`, src/nn/charlm.h), a beam search with
+ * that character prior at the width and weight the file names; each line's
  * characters are cut into words at spaces, boxed where the model emitted them, with the
  * probability of the word's least sure character as its confidence (the result's is the
  * mean over words).
@@ -11,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "nn/charlm.h"
 #include "nn/crnn.h"
 #include "nn/nn.h"
 #include "ocr/ocr.h"
@@ -23,6 +28,9 @@ typedef struct crnn_engine {
     nn_crnn *model;
     nn_charset cs;
     float *input; /* height x CRNN_MAX_WIDTH */
+    nn_lm *lm;    /* the character prior beside the model, or NULL: greedy decoding */
+    int beam;
+    float weight;
 } crnn_engine;
 
 static void crnn_close(void *impl)
@@ -31,8 +39,34 @@ static void crnn_close(void *impl)
     if (!e) return;
     nn_crnn_free(e->model);
     nn_charset_free(&e->cs);
+    nn_lm_free(e->lm);
     free(e->input);
     free(e);
+}
+
+/* Loads MODEL_DIR/lm.safetensors (the directory of a .safetensors path) when it exists,
+ * counted over the model's charset, with the beam width and weight it names. */
+static ap_status open_prior(crnn_engine *e, const char *datapath, const char *charset,
+                            ap_error *err)
+{
+    char path[4096];
+    struct stat sb;
+    if (stat(datapath, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(path, sizeof path, "%s/lm.safetensors", datapath);
+    } else {
+        const char *slash = strrchr(datapath, '/');
+        int dl = slash ? (int)(slash - datapath) : 1;
+        snprintf(path, sizeof path, "%.*s/lm.safetensors", dl, slash ? datapath : ".");
+    }
+    if (access(path, F_OK) != 0) return AP_OK;
+    ap_status st = nn_lm_load(path, charset, &e->lm, err);
+    if (st != AP_OK) return st;
+    const char *w = nn_lm_meta(e->lm, "weight"), *b = nn_lm_meta(e->lm, "beam");
+    e->weight = w ? strtof(w, NULL) : 0.4f;
+    e->beam = b ? atoi(b) : 8;
+    if (!(e->weight >= 0 && e->weight <= 100) || e->beam < 1 || e->beam > 256)
+        return ap_fail(err, AP_ERR_INVALID, "%s: weight or beam out of range", path);
+    return AP_OK;
 }
 
 static ap_status crnn_open(const ocr_options *opts, void **impl, char *version, size_t vsize,
@@ -47,6 +81,7 @@ static ap_status crnn_open(const ocr_options *opts, void **impl, char *version, 
     char *charset = NULL;
     ap_status st = nn_crnn_load(opts->datapath, 1, CRNN_MAX_WIDTH, &e->model, &charset, err);
     if (st == AP_OK) st = nn_charset_parse(&e->cs, charset, err);
+    if (st == AP_OK) st = open_prior(e, opts->datapath, charset, err);
     free(charset);
     if (st == AP_OK) {
         e->input = malloc(sizeof(float) * (size_t)nn_crnn_cfg(e->model)->height * CRNN_MAX_WIDTH);
@@ -61,9 +96,9 @@ static ap_status crnn_open(const ocr_options *opts, void **impl, char *version, 
     nn_set_threads(1); /* one cell is far too small to split across cores */
     /* the head is named when it is not the original conv one */
     nn_crnn_head head = nn_crnn_cfg(e->model)->head;
-    snprintf(version, vsize, "crnn-ctc-v1-%s%s%zup",
+    snprintf(version, vsize, "crnn-ctc-v1-%s%s%zup%s",
              head == NN_HEAD_CONV ? "" : nn_crnn_head_name(head), head == NN_HEAD_CONV ? "" : "-",
-             nn_crnn_nparams(e->model));
+             nn_crnn_nparams(e->model), e->lm ? "-lm" : "");
     *impl = e;
     return AP_OK;
 }
@@ -180,8 +215,15 @@ static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, const l
     const float *logits = nn_crnn_forward(e->model, e->input, 1, width, &frames_used, 0, 0);
     int cls[CRNN_MAX_CHARS], frames[CRNN_MAX_CHARS], n;
     float probs[CRNN_MAX_CHARS];
-    nn_greedy_decode_frames(cls, probs, frames, &n, logits, frames_used, c->nclasses,
-                            CRNN_MAX_CHARS);
+    if (e->lm) {
+        float conf;
+        st = nn_lm_beam_decode(cls, probs, frames, &n, &conf, logits, frames_used, c->nclasses,
+                               CRNN_MAX_CHARS, e->beam, e->lm, e->weight);
+        if (st != AP_OK) return ap_fail(err, st, "out of memory");
+    } else {
+        nn_greedy_decode_frames(cls, probs, frames, &n, logits, frames_used, c->nclasses,
+                                CRNN_MAX_CHARS);
+    }
     int half = c->height / 4, line_started = 0; /* half a glyph, in input columns */
     char chars[CRNN_MAX_CHARS][8];
     for (int i = 0; i < n; i++)

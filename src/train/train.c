@@ -28,6 +28,7 @@
 
 #include "core/log.h"
 #include "core/upload.h"
+#include "nn/charlm.h"
 #include "nn/nn.h"
 #include "nn/safetensors.h"
 #include "vision/image.h"
@@ -331,7 +332,8 @@ static int make_augmented_batch(float *images, int *tlen, const int **labels, in
 
 /* ---- evaluation ---- */
 
-static double eval_cer(nn_crnn *m, const dataset *d, int max_samples, double *seconds)
+static double eval_cer_with(nn_crnn *m, const dataset *d, int max_samples, double *seconds,
+                            const train_decoder *dec)
 {
     int B = nn_crnn_max_batch(m), H = nn_crnn_cfg(m)->height, K = nn_crnn_cfg(m)->nclasses;
     size_t n = d->n < (size_t)max_samples ? d->n : (size_t)max_samples;
@@ -350,8 +352,12 @@ static double eval_cer(nn_crnn *m, const dataset *d, int max_samples, double *se
         for (int b = 0; b < nb; b++) {
             int out[MAX_LABEL], no;
             float conf;
-            nn_greedy_decode(out, &no, &conf, logits + (size_t)b * (W / 4) * K, tlen[b], K,
-                             MAX_LABEL);
+            const float *z = logits + (size_t)b * (W / 4) * K;
+            if (dec && dec->beam > 0)
+                nn_lm_beam_decode(out, NULL, NULL, &no, &conf, z, tlen[b], K, MAX_LABEL, dec->beam,
+                                  dec->lm, dec->weight);
+            else
+                nn_greedy_decode(out, &no, &conf, z, tlen[b], K, MAX_LABEL);
             errs += nn_edit_distance(out, no, labels[b], llen[b]);
             total += llen[b];
         }
@@ -361,6 +367,11 @@ static double eval_cer(nn_crnn *m, const dataset *d, int max_samples, double *se
         *seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     free(images);
     return total ? (double)errs / (double)total : 0.0;
+}
+
+static double eval_cer(nn_crnn *m, const dataset *d, int max_samples, double *seconds)
+{
+    return eval_cer_with(m, d, max_samples, seconds, NULL);
 }
 
 /* ---- the trained vector: all parameters, or the LoRA adapters ---- */
@@ -947,6 +958,14 @@ out:
 ap_status train_eval_cer(const char *model_path, const char *data, int max_samples, double *cer,
                          double *ms_per_line, double *cpu_ms_per_line, ap_error *err)
 {
+    return train_eval_cer_decoded(model_path, data, max_samples, NULL, cer, ms_per_line,
+                                  cpu_ms_per_line, err);
+}
+
+ap_status train_eval_cer_decoded(const char *model_path, const char *data, int max_samples,
+                                 const train_decoder *dec, double *cer, double *ms_per_line,
+                                 double *cpu_ms_per_line, ap_error *err)
+{
     nn_crnn *m = NULL;
     char *charset = NULL, dir[3072];
     nn_charset cs = {0};
@@ -968,7 +987,7 @@ ap_status train_eval_cer(const char *model_path, const char *data, int max_sampl
     if (st == AP_OK && !d.v) st = ap_fail(err, AP_ERR_NOT_FOUND, "%s: no manifest", dir);
     if (st != AP_OK) goto out;
     double secs, cpu0 = cpu_s();
-    *cer = eval_cer(m, &d, max_samples, &secs);
+    *cer = eval_cer_with(m, &d, max_samples, &secs, dec);
     if (ms_per_line) *ms_per_line = 1000.0 * secs / (double)d.n;
     if (cpu_ms_per_line) *cpu_ms_per_line = 1000.0 * (cpu_s() - cpu0) / (double)d.n;
 out:
@@ -976,5 +995,68 @@ out:
     nn_charset_free(&cs);
     free(charset);
     nn_crnn_free(m);
+    return st;
+}
+
+ap_status train_lm(const char *model_path, const char *data, const char *out, int order,
+                   int min_count, const train_decoder *use, ap_error *err)
+{
+    nn_crnn *m = NULL;
+    char *charset = NULL, dir[3072], p[4096];
+    nn_charset cs = {0};
+    nn_lm *lm = NULL;
+    unsigned char *buf = NULL;
+    size_t len, lines = 0, skipped = 0;
+    ap_status st = nn_crnn_load(model_path, 1, 16, &m, &charset, err);
+    if (st != AP_OK) return st;
+    int K = nn_crnn_cfg(m)->nclasses;
+    nn_crnn_free(m);
+    if ((st = nn_charset_parse(&cs, charset, err)) != AP_OK) goto out;
+    if ((st = nn_lm_new(K, order, &lm, err)) != AP_OK) goto out;
+    data_dir(dir, sizeof dir, data);
+    snprintf(p, sizeof p, "%s/train.jsonl", dir);
+    if ((st = upload_read_file(p, MAX_MANIFEST, &buf, &len, err)) != AP_OK) goto out;
+    uint64_t hash = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        hash = (hash ^ buf[i]) * 1099511628211ull;
+    for (size_t i = 0; i < len && st == AP_OK;) {
+        size_t e = i;
+        while (e < len && buf[e] != '\n')
+            e++;
+        json_error_t je;
+        json_t *o = json_loadb((const char *)buf + i, e - i, 0, &je);
+        const char *text = json_string_value(json_object_get(o, "text"));
+        int cls[MAX_LABEL];
+        int n = text ? nn_charset_encode(&cs, text, cls, MAX_LABEL) : -1;
+        if (n > 0) {
+            st = nn_lm_add(lm, cls, n, err);
+            lines++;
+        } else if (o) {
+            skipped++; /* a character the model cannot emit, or an over-long line */
+        }
+        json_decref(o);
+        i = e + 1;
+    }
+    if (st == AP_OK && !lines) st = ap_fail(err, AP_ERR_INVALID, "%s: no text lines", p);
+    if (st == AP_OK) st = nn_lm_finish(lm, min_count, err);
+    if (st == AP_OK) {
+        char hs[40], ls[32], mc[16], ws[32], bs[16];
+        snprintf(hs, sizeof hs, "fnv1a64:%016llx", (unsigned long long)hash);
+        snprintf(ls, sizeof ls, "%zu", lines);
+        snprintf(mc, sizeof mc, "%d", min_count);
+        snprintf(ws, sizeof ws, "%g", use->weight);
+        snprintf(bs, sizeof bs, "%d", use->beam);
+        const char *k[] = {"corpus_hash", "corpus_lines", "min_count", "weight", "beam"};
+        const char *v[] = {hs, ls, mc, ws, bs};
+        st = nn_lm_save(lm, out, charset, k, v, 5, err);
+        if (st == AP_OK)
+            log_info("train lm: %zu lines (%zu skipped), %zu n-grams of order %d -> %s", lines,
+                     skipped, nn_lm_ngrams(lm), order, out);
+    }
+out:
+    free(buf);
+    nn_lm_free(lm);
+    nn_charset_free(&cs);
+    free(charset);
     return st;
 }

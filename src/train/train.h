@@ -62,4 +62,25 @@ ap_status train_merge(const char *base, const char *adapter, const char *out, ap
 ap_status train_eval_cer(const char *model_path, const char *data, int max_samples, double *cer,
                          double *ms_per_line, double *cpu_ms_per_line, ap_error *err);
 
+/* How train_eval_cer_decoded decodes: beam 0 greedy; beam >= 1 prefix beam search of that
+ * width with lm (may be NULL) as a prior at weight (charlm.h). */
+typedef struct nn_lm nn_lm;
+typedef struct train_decoder {
+    int beam;
+    const nn_lm *lm;
+    float weight;
+} train_decoder;
+ap_status train_eval_cer_decoded(const char *model_path, const char *data, int max_samples,
+                                 const train_decoder *dec, double *cer, double *ms_per_line,
+                                 double *cpu_ms_per_line, ap_error *err);
+
+/* Counts a character n-gram prior (charlm.h) of the given order over the text of DATA's
+ * train.jsonl (the generator's lines the model learnt from) in the classes of the model at
+ * model_path, dropping grams of 3 characters or more seen fewer than min_count times, and
+ * saves it to out (conventionally MODEL_DIR/lm.safetensors). Lines holding a character the
+ * model cannot emit are skipped. use: the beam width and weight the fine_tuned_ocr engine
+ * is to decode with (metadata "beam", "weight"; chosen on generated held-out lines). */
+ap_status train_lm(const char *model_path, const char *data, const char *out, int order,
+                   int min_count, const train_decoder *use, ap_error *err);
+
 #endif

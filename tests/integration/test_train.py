@@ -10,7 +10,9 @@
 - `--head bigru` trains the recurrent head (bit-identical at 1 and 2 threads, with
   augmentation), names it in the model card and takes LoRA adapters on its GRU matrices;
 - `aipipe train eval` scores a model, characters outside its charset as errors (not
-  skipped); bad arguments exit 2."""
+  skipped); bad arguments exit 2;
+- `aipipe train lm` counts a character prior from the data's lines into MODEL/lm.safetensors
+  (its order, beam and weight in the metadata), and `train eval --beam --lm` decodes with it."""
 import json
 import os
 import shutil
@@ -162,6 +164,17 @@ def main():
             f.write(json.dumps(e) + "\n")
         p = run(["train", "eval", "--base", full, "--data", odd, "--eval-samples", "5"])
         assert json.loads(p.stdout)["cer"] >= 1.0, p.stdout
+
+        run(["train", "lm", "--base", full, "--data", data])
+        lm = os.path.join(full, "lm.safetensors")
+        meta = header(lm)["__metadata__"]
+        assert (meta["order"], meta["beam"], meta["weight"]) == ("4", "8", "0.4"), meta
+        assert int(meta["corpus_lines"]) > 0 and meta["corpus_hash"].startswith("fnv1a64:"), meta
+        p = run(["train", "eval", "--base", full, "--data", data, "--eval-samples", "5",
+                 "--beam", "4", "--lm", lm, "--lm-weight", "0.5"])
+        assert 0 <= json.loads(p.stdout)["cer"], p.stdout
+        run(["train", "lm", "--base", full], expect=2)
+        os.remove(lm)
 
         run(["train", "ocr", "--out", full], expect=2)
         run(["train", "nope"], expect=2)

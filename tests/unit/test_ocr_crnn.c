@@ -3,7 +3,9 @@
  * and a two-line block (one word per line found, boxes inside the image, confidences in
  * 0..100) without depending on the model being trained, and refuses a missing or corrupt
  * model with AP_ERR_MODEL_NOT_FOUND; a line whose ink touches the image's edges reads as
- * the same ink with the margin training crops have (the missing margin is added as paper). */
+ * the same ink with the margin training crops have (the missing margin is added as paper);
+ * a character prior (lm.safetensors) beside the model is loaded and named in the version,
+ * and one counted over another charset makes the model fail to open. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "nn/charlm.h"
 #include "nn/crnn.h"
 #include "ocr/ocr.h"
 
@@ -124,9 +127,31 @@ static void test_tight_crop(void **state)
     }
     ocr_result_free(&rt);
     ocr_result_free(&rw);
+    ocr_engine_close(e);
+
+    /* a prior beside the model: beam search with it; over another charset: refused */
+    char lmpath[96];
+    snprintf(lmpath, sizeof lmpath, "%s/lm.safetensors", dir);
+    nn_lm *lm;
+    assert_int_equal(nn_lm_new(4, 3, &lm, &err), AP_OK);
+    const int line[] = {1, 3, 2, 1};
+    assert_int_equal(nn_lm_add(lm, line, 4, &err), AP_OK);
+    assert_int_equal(nn_lm_finish(lm, 1, &err), AP_OK);
+    assert_int_equal(nn_lm_save(lm, lmpath, "ab1", NULL, NULL, 0, &err), AP_OK);
+    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    assert_non_null(strstr(ocr_engine_version(e), "-lm"));
+    assert_int_equal(ocr_recognize(e, wide, &lp, &rw, &err), AP_OK);
+    assert_non_null(rw.text);
+    for (size_t i = 0; i < rw.nwords; i++)
+        assert_true(rw.words[i].confidence >= 0 && rw.words[i].confidence <= 100);
+    ocr_result_free(&rw);
+    ocr_engine_close(e);
+    assert_int_equal(nn_lm_save(lm, lmpath, "ab2", NULL, NULL, 0, &err), AP_OK);
+    assert_int_not_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    nn_lm_free(lm);
+    unlink(lmpath);
     pixDestroy(&tight);
     pixDestroy(&wide);
-    ocr_engine_close(e);
     unlink(path);
     rmdir(dir);
 }
