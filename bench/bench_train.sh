@@ -19,6 +19,9 @@
 #            LoRA trains on those of val.jsonl and is scored on those of test.jsonl
 #            (timetable kinds only, as upright), so neither the base nor the adapter has
 #            seen the scored lines.
+#   val      the first 500 upright lines of val.jsonl (every kind): where the weight of the
+#            character prior (`aipipe train lm`, counted from train.jsonl's text) is chosen;
+#            the test sets are then decoded with it (beam 8).
 # On a machine shared with other work the wall-clock GFLOP/s measure the neighbours too:
 # the trainer and sgemm_gflops also print GFLOP per CPU-second, the load-independent figure.
 set -euo pipefail
@@ -67,6 +70,7 @@ subset("test.jsonl", f"{work}/upright/lines/test.jsonl", lambda o: o["kind"] != 
 subset("test.jsonl", f"{work}/text/lines/test.jsonl", lambda o: o["kind"] == "text", n)
 subset("val.jsonl", f"{work}/domain/lines/train.jsonl", lambda o: o["font"] in held, 0)
 subset("test.jsonl", f"{work}/domain/lines/test.jsonl", lambda o: o["font"] in held and o["kind"] != "text", n)
+subset("val.jsonl", f"{work}/val/lines/test.jsonl", lambda o: True, 500)
 PY
 
 "$BIN" train ocr --data "$WORK/dg" --out "$WORK/base" --steps "$STEPS" "${MODEL[@]}" \
@@ -75,6 +79,16 @@ PY
 echo "base on upright test lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/upright/lines" --eval-samples "$N_EVAL" --threads 1)" | tee -a "$R"
 echo "base on domain test lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/domain/lines" --eval-samples "$N_EVAL" --threads 1)" | tee -a "$R"
 echo "base on text test lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/text/lines" --eval-samples "$N_EVAL" --threads 1)" | tee -a "$R"
+
+# the character prior beside the model (base/lm.safetensors, weight 0.4 in its metadata):
+# the weight's sweep on the val lines, then the test sets read with it
+"$BIN" train lm --base "$WORK/base" --data "$WORK/dg" 2>&1 | tee -a "$R"
+for w in 0.2 0.3 0.4 0.5 0.7; do
+  echo "base + prior at weight $w on val lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/val/lines" --eval-samples 500 --threads 1 --beam 8 --lm "$WORK/base/lm.safetensors" --lm-weight "$w")" | tee -a "$R"
+done
+for set in upright domain text; do
+  echo "base + prior (beam 8, weight 0.4) on $set test lines: $("$BIN" train eval --base "$WORK/base" --data "$WORK/$set/lines" --eval-samples "$N_EVAL" --threads 1 --beam 8 --lm "$WORK/base/lm.safetensors" --lm-weight 0.4)" | tee -a "$R"
+done
 
 # Tesseract on the same crops (single line mode, one thread)
 tess() {

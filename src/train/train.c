@@ -974,6 +974,11 @@ ap_status train_eval_cer_decoded(const char *model_path, const char *data, int m
     ap_status st = nn_crnn_load(model_path, 1, 512, &m, &charset, err);
     if (st != AP_OK) return st;
     if ((st = nn_charset_parse(&cs, charset, err)) != AP_OK) goto out;
+    if (dec && dec->lm && nn_lm_nclasses(dec->lm) != nn_crnn_cfg(m)->nclasses) {
+        st = ap_fail(err, AP_ERR_INVALID, "the prior was counted for a model of %d classes, not %d",
+                     nn_lm_nclasses(dec->lm), nn_crnn_cfg(m)->nclasses);
+        goto out;
+    }
     data_dir(dir, sizeof dir, data);
     const char *names[] = {"test.jsonl", "val.jsonl", "train.jsonl"};
     for (int i = 0; i < 3; i++) {
