@@ -30,12 +30,39 @@ static const char *format_name(int format)
     }
 }
 
+/* Drops the alpha channel of a 32-bit RGBA image in place when every pixel is opaque
+ * (screenshots and most PNGs carry one that way): blending such an image over white gives
+ * exactly its RGB, and the general blend costs about as much as decoding the page. Returns
+ * whether it did. */
+static int drop_opaque_alpha(PIX *pix)
+{
+    l_uint32 *data = pixGetData(pix);
+    int w = pixGetWidth(pix), h = pixGetHeight(pix), wpl = pixGetWpl(pix);
+    l_uint32 all = 0xff;
+    for (int y = 0; y < h && all == 0xff; y++) {
+        const l_uint32 *line = data + (size_t)y * (size_t)wpl;
+        for (int x = 0; x < w; x++)
+            all &= line[x];
+    }
+    if ((all & 0xff) != 0xff) return 0;
+    /* the blend leaves the alpha byte 0 */
+    for (int y = 0; y < h; y++) {
+        l_uint32 *line = data + (size_t)y * (size_t)wpl;
+        for (int x = 0; x < w; x++)
+            line[x] &= 0xffffff00;
+    }
+    pixSetSpp(pix, 3);
+    return 1;
+}
+
 /* Brings any decoded depth to 8-bit grey or 32-bit RGB without alpha. Consumes pix. */
 static PIX *normalise(PIX *pix)
 {
     PIX *out = NULL;
     if (pixGetColormap(pix))
         out = pixRemoveColormap(pix, REMOVE_CMAP_BASED_ON_SRC);
+    else if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4 && drop_opaque_alpha(pix))
+        return pix;
     else if (pixGetDepth(pix) == 32 && pixGetSpp(pix) == 4)
         out = pixAlphaBlendUniform(pix, 0xffffff00);
     else if (pixGetDepth(pix) == 16)
