@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "vision/morph.h"
+
 #define FILL_STEP  14 /* grey levels between a fill and its neighbour (pastels are ~20) */
 #define FILL_REACH 2  /* pixels either side of an edge that are compared */
 
@@ -21,7 +23,7 @@ PIX *img_background(PIX *grey)
     /* Wider than the strokes of large bold type and than any rule; narrower than a
      * cell. Closing keeps what is light and fills in what is dark and thin. */
     int size = imax(9, imin(pixGetWidth(grey), pixGetHeight(grey)) / 100) | 1;
-    return pixCloseGray(grey, size, size);
+    return img_close_grey(grey, size, size);
 }
 
 PIX *img_fill_mask(PIX *bg)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "vision/morph.h"
 
 #define WORK_DIM 1000 /* longest side of the analysis copy */
 #define SAMPLES  96   /* scan lines per side */
@@ -223,7 +224,7 @@ static double find_table(PIX *work, persp_quad *q)
 {
     int w = pixGetWidth(work), h = pixGetHeight(work);
     double support = 0;
-    PIX *bg = pixCloseGray(work, 15, 15), *ink = NULL;
+    PIX *bg = img_close_grey(work, 15, 15), *ink = NULL;
     PIXA *parts = NULL;
     BOXA *boxes = NULL;
     if (!bg || !(ink = pixCreate(w, h, 1))) goto out;

@@ -1,6 +1,8 @@
 /* Proves: the shortcuts taken for speed in vision/ give exactly what the general
  * Leptonica operations give. An opaque RGBA PNG decodes to the same RGB as blending it
- * over white, and one with translucent pixels is still blended. */
+ * over white, and one with translucent pixels is still blended. img_close_grey equals
+ * pixCloseGray on random and on blocky images, for odd and even sizes, windows larger
+ * than the image and one-pixel images. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <cmocka.h>
 
 #include "vision/image.h"
+#include "vision/morph.h"
 
 /* A w x h RGBA image of pseudo-random colours; alpha 255 except at (1, 1) when
  * translucent. */
@@ -66,11 +69,57 @@ static void test_decode_alpha(void **state)
     }
 }
 
+/* A w x h grey image: random levels, or blocks of a few levels (text-like strokes). */
+static PIX *grey(int w, int h, unsigned seed, int blocky)
+{
+    PIX *pix = pixCreate(w, h, 8);
+    assert_non_null(pix);
+    unsigned state = seed;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            state = state * 1103515245u + 12345u;
+            l_uint32 v = (state >> 16) & 0xff;
+            if (blocky) v = ((x / 7 + y / 5) % 3 == 0) ? 40 : (v < 20 ? 120 : 230);
+            pixSetPixel(pix, x, y, v);
+        }
+    return pix;
+}
+
+static void test_close_grey(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {5, 3}, {40, 1}, {1, 33}, {64, 48}, {203, 97}, {13, 200}};
+    const int sizes[][2] = {{1, 1}, {3, 3}, {15, 15}, {4, 6}, {21, 5}, {1, 9}, {31, 31}};
+    unsigned seed = 7;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+            for (int blocky = 0; blocky < 2; blocky++) {
+                PIX *src = grey(dims[d][0], dims[d][1], seed++, blocky);
+                PIX *want = pixCloseGray(src, sizes[k][0], sizes[k][1]);
+                PIX *got = img_close_grey(src, sizes[k][0], sizes[k][1]);
+                assert_non_null(want);
+                assert_non_null(got);
+                l_int32 same = 0;
+                assert_int_equal(pixEqual(got, want, &same), 0);
+                if (!same)
+                    fail_msg("%dx%d image, %dx%d closing differs", dims[d][0], dims[d][1],
+                             sizes[k][0], sizes[k][1]);
+                pixDestroy(&src);
+                pixDestroy(&want);
+                pixDestroy(&got);
+            }
+    PIX *bin = pixCreate(8, 8, 1);
+    assert_null(img_close_grey(bin, 3, 3));
+    assert_null(img_close_grey(NULL, 3, 3));
+    pixDestroy(&bin);
+}
+
 int main(void)
 {
     img_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_alpha),
+        cmocka_unit_test(test_close_grey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
