@@ -40,17 +40,6 @@ static void usage(FILE *out)
     fprintf(out, "\nflags:\n  --help     this text\n  --version  print the version\n");
 }
 
-/* libgomp reads OMP_THREAD_LIMIT once, when it is loaded with Tesseract, before main runs.
- * One thread per OCR call is 4-8x faster on small machines (see src/ocr/ocr_tesseract.c),
- * so when the variable is unset, set it and start again. */
-static void limit_openmp(char **argv)
-{
-    if (getenv("OMP_THREAD_LIMIT")) return;
-    setenv("OMP_THREAD_LIMIT", "1", 1);
-    execv("/proc/self/exe", argv);
-    /* exec failed: go on with the slower default */
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -64,7 +53,6 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
-            limit_openmp(argv);
             return commands[i].run(argc - 1, argv + 1);
         }
     fprintf(stderr, "aipipe: unknown command '%s' (see 'aipipe --help')\n", argv[1]);

@@ -1,14 +1,36 @@
 /* The Tesseract engine: Tesseract 5's LSTM recogniser through its C API.
  *
  * One TessBaseAPI per engine handle. Tesseract's own OpenMP threading is 4-8x slower on
- * small machines than one thread per request, so the process runs with OMP_THREAD_LIMIT=1
- * (set by main before libgomp starts) and parallelises across requests and cells. */
+ * small machines than one thread per request, so every recognition runs on the calling
+ * thread alone (one_thread) and aipipe parallelises across requests and cells. */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tesseract/capi.h>
 #include <time.h>
 
 #include "ocr/ocr.h"
+
+static void (*set_max_active_levels)(int);
+static pthread_once_t openmp_found = PTHREAD_ONCE_INIT;
+
+static void find_openmp(void)
+{
+    *(void **)&set_max_active_levels = dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
+}
+
+/* Makes Tesseract's OpenMP loops run on the calling thread only: with no active parallel
+ * level allowed, a parallel region is a team of one, as under OMP_THREAD_LIMIT=1 (which
+ * libgomp reads only when it is loaded, before main). libgomp keeps this limit per
+ * thread, so it is set before every recognition; it is looked up at run time, as
+ * Tesseract's dependency, so that aipipe does not link OpenMP itself (a Tesseract built
+ * without OpenMP has none to limit). */
+static void one_thread(void)
+{
+    pthread_once(&openmp_found, find_openmp);
+    if (set_max_active_levels) set_max_active_levels(0);
+}
 
 static double now_ms(void)
 {
@@ -107,6 +129,7 @@ static ap_status tess_recognize(void *impl, PIX *pix, const ocr_params *params, 
      * light text on a dark ground: wasted work when the caller has normalised the image. */
     TessBaseAPISetVariable(api, "tessedit_do_invert",
                            params && (params->flags & OCR_DARK_ON_LIGHT) ? "0" : "1");
+    one_thread();
     TessBaseAPISetImage2(api, pix);
     int timeout = params ? params->timeout_ms : 0;
     ETEXT_DESC *monitor = NULL;
