@@ -111,7 +111,7 @@ static void mark_steps(PIX *bg, PIX *fill, PIX *edges, int vertical)
 #undef STEP
 }
 
-int img_fill_edges(PIX *grey, PIX *given_bg, PIX **hedges, PIX **vedges)
+int img_fill_edges(PIX *grey, PIX *given_bg, PIX *given_fill, PIX **hedges, PIX **vedges)
 {
     int ok = 0;
     /* vision/table keeps rules from h / 70 (at least 15 pixels): an edge must be half as
@@ -119,7 +119,8 @@ int img_fill_edges(PIX *grey, PIX *given_bg, PIX **hedges, PIX **vedges)
     int min_len = imax(15, pixGetHeight(grey) / 70) * 3 / 2;
     PIX *bg = NULL, *fill = NULL, *marks[2] = {NULL, NULL};
     *hedges = *vedges = NULL;
-    if (!(bg = given_bg ? pixClone(given_bg) : img_background(grey)) || !(fill = img_fill_mask(bg)))
+    if (!(bg = given_bg ? pixClone(given_bg) : img_background(grey)) ||
+        !(fill = given_bg && given_fill ? pixClone(given_fill) : img_fill_mask(bg)))
         goto out;
     for (int d = 0; d < 2; d++) {
         if (!(marks[d] = pixCreateTemplate(fill))) goto out;

@@ -24,8 +24,8 @@ PIX *img_fill_mask(PIX *bg);
 /* Horizontal (*hedges) and vertical (*vedges) edges of the fills of grey (8 bpp), each a
  * 1 bpp image of grey's size holding runs three pixels wide and at least a little
  * longer than the shortest rule vision/table keeps. bg is grey's background
- * (img_background), or NULL to have it made here. Caller frees both. Returns 0 on
- * failure (both NULL). */
-int img_fill_edges(PIX *grey, PIX *bg, PIX **hedges, PIX **vedges);
+ * (img_background) and fill its fill mask (img_fill_mask of bg), each NULL to have it
+ * made here. Caller frees both. Returns 0 on failure (both NULL). */
+int img_fill_edges(PIX *grey, PIX *bg, PIX *fill, PIX **hedges, PIX **vedges);
 
 #endif

@@ -432,7 +432,7 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
     *ntables = 0;
     if (lines_out) *lines_out = NULL;
     if (!hfill || !vfill) {
-        if (!img_fill_edges(grey, NULL, &hown, &vown))
+        if (!img_fill_edges(grey, NULL, NULL, &hown, &vown))
             return ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
         hfill = hown, vfill = vown;
     }

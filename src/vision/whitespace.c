@@ -709,7 +709,7 @@ static int add_channel_fills(ws *w, PIX *rgb, int channel)
     PIX *chan = pixGetRGBComponent(rgb, channel);
     PIX *bg = chan ? img_background(chan) : NULL, *mask = bg ? img_fill_mask(bg) : NULL;
     PIX *h = NULL, *v = NULL;
-    int ok = mask && img_fill_edges(chan, bg, &h, &v);
+    int ok = mask && img_fill_edges(chan, bg, mask, &h, &v);
     if (ok) {
         pixOr(w->fill, w->fill, mask);
         pixOr(w->hfill, w->hfill, h);
@@ -751,7 +751,7 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     if (lines_out) *lines_out = NULL;
     ap_status st;
     if (!(bg = img_background(grey)) || !(w.fill = img_fill_mask(bg)) ||
-        !img_fill_edges(grey, bg, &w.hfill, &w.vfill)) {
+        !img_fill_edges(grey, bg, w.fill, &w.hfill, &w.vfill)) {
         st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
         goto out;
     }
