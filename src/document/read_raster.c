@@ -148,30 +148,49 @@ static int is_picture(PIX *ink, int bw, int bh)
     return picture;
 }
 
-/* The rectangle of ink in crop: pixels darker (or, on a dark fill, lighter) than the
- * crop's median by a clear margin. Returns 0 when there is too little ink to be text. */
-static int ink_box(PIX *crop, int *bx, int *by, int *bw, int *bh, PIX **ink_out)
+/* The ink in crop that is not a speck: pixels darker (or, on a dark fill, lighter) than
+ * the crop's median by more than delta. NULL when out of memory. */
+static PIX *ink_mask(PIX *crop, int median, int delta)
 {
-    l_int32 median = 255;
-    int found = 0;
     PIX *ink = NULL;
-    if (pixGetRankValue(crop, 1, 0.5f, (l_uint32 *)&median) != 0) goto out;
-    median &= 0xff;
     if (median >= 96) {
-        ink = pixThresholdToBinary(crop, imax(40, median - 70));
+        ink = pixThresholdToBinary(crop, imax(40, median - delta));
     } else {
         /* light text on a dark fill: invert so ink is 1 */
-        PIX *t = pixThresholdToBinary(crop, imin(215, median + 70));
+        PIX *t = pixThresholdToBinary(crop, imin(215, median + delta));
         if (t) ink = pixInvert(NULL, t);
         pixDestroy(&t);
     }
-    if (!ink) goto out;
+    if (!ink) return NULL;
     /* Specks and bits of rule at the border are not text. */
     PIX *clean = pixSelectBySize(ink, 3, 3, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
     if (clean) {
         pixDestroy(&ink);
         ink = clean;
     }
+    return ink;
+}
+
+/* Text contrast: ink must differ from the crop's median by this much. */
+#define INK_DELTA 70
+/* Faint ink: blur and small type leave thin strokes (a colon, a dash, the side of a 0)
+ * only a little off the paper. Sensor noise (sigma up to about 8) stays under this. */
+#define FAINT_DELTA 35
+
+/* The rectangle of ink in crop: pixels clearly off the crop's median (INK_DELTA), grown
+ * by the faint ink (FAINT_DELTA) around it, at most about a glyph's width on each side,
+ * so that the thin strokes of small or blurred text are not cut off. *faint_out gets the
+ * faint ink inside that rectangle (the gaps between words are judged on it: a dash or a
+ * colon too faint to be ink still joins its neighbours). Returns 0 when there is too
+ * little ink to be text. */
+static int ink_box(PIX *crop, int *bx, int *by, int *bw, int *bh, PIX **ink_out, PIX **faint_out)
+{
+    l_int32 median = 255;
+    int found = 0;
+    PIX *ink = NULL, *faint = NULL;
+    if (pixGetRankValue(crop, 1, 0.5f, (l_uint32 *)&median) != 0) goto out;
+    median &= 0xff;
+    if (!(ink = ink_mask(crop, median, INK_DELTA))) goto out;
     BOX *b = NULL;
     l_int32 count = 0;
     pixCountPixels(ink, &count, NULL);
@@ -179,11 +198,31 @@ static int ink_box(PIX *crop, int *bx, int *by, int *bw, int *bh, PIX **ink_out)
     boxGetGeometry(b, bx, by, bw, bh);
     boxDestroy(&b);
     found = *bw >= 3 && *bh >= 6 && !is_picture(ink, *bw, *bh);
+    if (!found || !faint_out) goto out;
+    PIX *all = ink_mask(crop, median, FAINT_DELTA);
+    int W = pixGetWidth(crop), H = pixGetHeight(crop), g = imax(3, imin(*bh, 16) * 3 / 4);
+    int gx = imax(0, *bx - g), gy = imax(0, *by - g);
+    int gw = imin(W, *bx + *bw + g) - gx, gh = imin(H, *by + *bh + g) - gy;
+    if (all && (faint = pixCreate(W, H, 1)))
+        pixRasterop(faint, gx, gy, gw, gh, PIX_SRC, all, gx, gy);
+    pixDestroy(&all);
+    l_int32 fx, fy, fw, fh;
+    if (faint && pixClipToForeground(faint, NULL, &b) == 0 && b) {
+        boxGetGeometry(b, &fx, &fy, &fw, &fh);
+        boxDestroy(&b);
+        int x1 = imax(*bx + *bw, fx + fw), y1 = imax(*by + *bh, fy + fh);
+        *bx = imin(*bx, fx), *by = imin(*by, fy);
+        *bw = x1 - *bx, *bh = y1 - *by;
+    }
 out:
     if (ink_out && found)
         *ink_out = ink;
     else
         pixDestroy(&ink);
+    if (faint_out && found)
+        *faint_out = faint;
+    else
+        pixDestroy(&faint);
     return found;
 }
 
@@ -685,7 +724,7 @@ out:
 static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb, ap_error *err)
 {
     ap_status st = AP_OK;
-    PIX *crop = NULL, *ink = NULL;
+    PIX *crop = NULL, *ink = NULL, *faint = NULL;
     ocr_result own = {0};
     BOX *box = boxCreate(jb->x, jb->y, jb->w, jb->h);
     if (!box || !(crop = pixClipRectangle(wk->grey, box, NULL))) goto out;
@@ -699,7 +738,7 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
     if (!trimmed) goto out;
     pixDestroy(&crop);
     crop = trimmed;
-    if (!ink_box(crop, &bx, &by, &bw, &bh, &ink)) goto out;
+    if (!ink_box(crop, &bx, &by, &bw, &bh, &ink, &faint)) goto out;
     jb->inked = 1;
     int cell_w = x1 - x0, cell_h = y1 - y0;
     int tall = bh > bw * 5 / 4;
@@ -711,7 +750,7 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
          * column rule was never drawn) are read one by one: Tesseract reads such a gap
          * badly, and no gap inside a phrase is wider than its text is high. */
         int starts[MAX_SEGMENTS], ends[MAX_SEGMENTS];
-        int nseg = ink_segments(ink, bx, bw, imax(15, bh), starts, ends);
+        int nseg = ink_segments(faint ? faint : ink, bx, bw, imax(15, bh), starts, ends);
         if (nseg > 1) {
             double conf = 0;
             for (int k = 0; k < nseg && st == AP_OK; k++) {
@@ -738,6 +777,7 @@ out:
     boxDestroy(&box);
     pixDestroy(&crop);
     pixDestroy(&ink);
+    pixDestroy(&faint);
     return st;
 }
 
