@@ -16,11 +16,13 @@
  *      feeds the header fields (document/header.h).
  * Nothing here knows a school, a subject or a layout: only days, times and geometry. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/sbuf.h"
+#include "core/testable.h"
 #include "document/grid.h"
 #include "document/header.h"
 #include "document/timeparse.h"
@@ -57,6 +59,104 @@ static void fix_nines(char *s)
             k++;
         if (s[k] >= '0' && s[k] <= '9') s[i] = '9';
     }
+}
+
+/* The digit a letter or mark stands for when OCR reads a small or blurred digit as its
+ * look-alike ("to:15" for 10:15, "B15" for 8:15, "O9" for 09), or -1. S and $ are left
+ * out: they stand for 5 and 8 alike. */
+static int digit_lookalike(unsigned char c)
+{
+    static const char *const like[10] = {"OoDQ", "lI|!tf", "Zz", "", "", "", "Gb", "", "B&@", "gq"};
+    for (int d = 0; d < 10 && c; d++)
+        if (strchr(like[d], c)) return d;
+    return -1;
+}
+
+static int is_digit_c(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A clock from d[0, n) (three digits H MM or four HH MM); -1 when it is none. */
+static int digits_clock(const char *d, size_t n)
+{
+    int h = n == 3 ? d[0] - '0' : (d[0] - '0') * 10 + (d[1] - '0');
+    int m = (d[n - 2] - '0') * 10 + (d[n - 1] - '0');
+    return (n == 3 || n == 4) && h <= 23 && m <= 59 ? h * 100 + m : -1;
+}
+
+/* OCR of small or blurred print loses a clock's colon and a range's dash ("815-840",
+ * "1045. 1105", "08 45 - / 09 45") and reads digits as their look-alikes. A cell whose
+ * text is nothing but six to eight digits (look-alikes among digits counted), marks and
+ * spaces between them, and an am/pm at the end, is a range when its digits split into
+ * two clocks of three or four digits in exactly one way (at a break in the print, when
+ * it is in pieces). Writes "H:MM-H:MM" and the am/pm to out (cap >= 32) and returns
+ * 1, else 0. Only for OCR text: born-digital text is exact. */
+TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = strlen(text), nd = 0;
+    char d[9];
+    unsigned breaks = 0; /* bit k: a break in the print just before digit k */
+    int last_digit = -1, in_run = 0;
+    if (cap < 32) return 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = is_digit_c(s[i]) ? s[i] - '0' : -1;
+        if (v < 0 && digit_lookalike(s[i]) >= 0) {
+            /* a look-alike counts inside a run of print that holds a real digit */
+            size_t a = i, b = i;
+            int real = 0;
+            while (a > 0 && (is_digit_c(s[a - 1]) || digit_lookalike(s[a - 1]) >= 0 ||
+                             s[a - 1] == ':' || s[a - 1] == '.'))
+                a--;
+            while (b + 1 < n && (is_digit_c(s[b + 1]) || digit_lookalike(s[b + 1]) >= 0 ||
+                                 s[b + 1] == ':' || s[b + 1] == '.'))
+                b++;
+            for (size_t k = a; k <= b && !real; k++)
+                real = is_digit_c(s[k]);
+            if (real) v = digit_lookalike(s[i]);
+        }
+        if (v >= 0) {
+            if (nd >= 8) return 0;
+            if (!in_run && nd > 0) breaks |= 1u << nd;
+            d[nd++] = (char)('0' + v);
+            last_digit = (int)i;
+            in_run = 1;
+            continue;
+        }
+        in_run = 0;
+        if (isalpha(s[i])) break; /* only an am/pm may follow, checked below */
+        if (s[i] >= 0x80 || strchr(" \t\n\r:.,;-~=_'\"()[]", s[i])) continue;
+        return 0;
+    }
+    if (nd < 6) return 0;
+    /* what follows the last digit: marks, then at most an am/pm */
+    size_t i = (size_t)last_digit + 1;
+    while (i < n && (s[i] == ' ' || s[i] == '.' || s[i] == ']' || s[i] == ')' || s[i] == '|'))
+        i++;
+    const char *mark = "";
+    if (i < n) {
+        int c = tolower(s[i]);
+        if ((c != 'a' && c != 'p') || i + 1 >= n || tolower(s[i + 1]) != 'm') return 0;
+        mark = c == 'a' ? "am" : "pm";
+        for (i += 2; i < n; i++)
+            if (isalnum(s[i])) return 0;
+    }
+    int found = 0, best_start = -1, best_end = -1;
+    for (size_t p = 3; p <= 4; p++) {
+        if (nd - p < 3 || nd - p > 4) continue;
+        int a = digits_clock(d, p), b = digits_clock(d + p, nd - p);
+        if (a < 0 || b < 0) continue;
+        /* print in pieces splits between pieces ("12 13 14" is no 1:21-3:14) */
+        if (breaks && !((breaks >> p) & 1u)) continue;
+        found++, best_start = a, best_end = b;
+    }
+    if (found != 1) return 0;
+    snprintf(out, cap, "%d:%02d-%d:%02d%s", best_start / 100, best_start % 100, best_end / 100,
+             best_end % 100, mark);
+    tp_match m;
+    return tp_is_time_only(out, strlen(out), 0, &m) && (m.flags & TP_RANGE) &&
+           !(m.flags & TP_INVERTED);
 }
 
 static int find_times(const char *s, tnote *out, int max)
@@ -259,6 +359,16 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
     fix_nines(all);
     tnote t[MAX_TIMES];
     int n = find_times(all, t, MAX_TIMES);
+    int ocr_text = !cell->nlines || !(cell->lines[0].flags & TT_LINE_EXACT);
+    char repaired[64];
+    if (ocr_text && (n == 0 || (n == 1 && t[0].end == TT_NO_TIME)) &&
+        tt_ocr_range_repair(all, repaired, sizeof repaired)) {
+        /* nothing but a time: no name, no notes */
+        n = find_times(repaired, t, MAX_TIMES);
+        ci->ntimes = n, ci->start = t[0].start, ci->end = t[0].end, ci->guessed = t[0].guessed;
+        if ((ci->name = strdup(""))) st = AP_OK;
+        goto out;
+    }
     ci->ntimes = n;
     if (n) {
         ci->start = t[0].start;

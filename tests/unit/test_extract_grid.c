@@ -237,6 +237,83 @@ static void test_no_timetable(void **state)
     tt_page_free(&page);
 }
 
+int tt_ocr_range_repair(const char *text, char *out, size_t cap); /* TESTABLE */
+
+/* OCR of small print: the colon and the dash lost, digits read as look-alikes. Only a cell
+ * holding nothing else is taken, and only when its digits split one way. */
+static void test_ocr_range_repair(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want; /* want NULL: not a range */
+    } cases[] = {
+        {"815-840", "8:15-8:40"},
+        {"1045. 1105", "10:45-11:05"},
+        {"935.1010", "9:35-10:10"},
+        {"915 935", "9:15-9:35"},
+        {"08 45 - 09 45", "8:45-9:45"},
+        {"B15 - 8:40am", "8:15-8:40am"},
+        {"to:15 - 10:30am", "10:15-10:30am"},
+        {"12 40 - 110", "12:40-1:10"},
+        {"1200-1230 pm", "12:00-12:30pm"},
+        {"815840", "8:15-8:40"},     /* 3 + 3: the only split */
+        {"1010115", NULL},           /* 10:10-1:15 or 1:01-0:115: two ways */
+        {"1275-145", NULL},          /* minutes over 59 */
+        {"1105-1045", NULL},         /* backwards */
+        {"Room 101 - 102", NULL},    /* a word */
+        {"Year 10 1045-1105", NULL}, /* more than a time */
+        {"8:15", NULL},              /* too few digits */
+        {"0800-1000 Maths", NULL},   /* a name after it */
+        {"Gold 815-840", NULL},      /* look-alikes only next to digits, and a word */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64] = "";
+        int ok = tt_ocr_range_repair(cases[i].in, out, sizeof out);
+        if (!cases[i].want && ok) fail_msg("'%s' read as '%s'", cases[i].in, out);
+        if (cases[i].want && (!ok || strcmp(out, cases[i].want) != 0))
+            fail_msg("'%s': got %d '%s', want '%s'", cases[i].in, ok, out, cases[i].want);
+    }
+}
+
+/* Header times OCR read without their colons give the columns their times; the same
+ * text from a born-digital reader (exact lines) is taken as printed, which holds no
+ * time notation. */
+static void test_ocr_header_times(void **state)
+{
+    (void)state;
+    for (int exact = 0; exact < 2; exact++) {
+        tt_page page = {.number = 1};
+        page.tables = calloc(1, sizeof *page.tables);
+        page.ntables = 1;
+        tt_table *t = &page.tables[0];
+        lattice(t, 3, 3);
+        add_cell(t, 0, 0, 1, 1, "");
+        add_cell(t, 0, 1, 1, 1, "900-9:45");
+        add_cell(t, 0, 2, 1, 1, "945 1030");
+        add_cell(t, 1, 0, 1, 1, "Monday");
+        add_cell(t, 1, 1, 1, 1, "Maths");
+        add_cell(t, 1, 2, 1, 1, "Art");
+        add_cell(t, 2, 0, 1, 1, "Tuesday");
+        add_cell(t, 2, 1, 1, 1, "Music");
+        add_cell(t, 2, 2, 1, 1, "PE");
+        for (size_t i = 0; exact && i < t->ncells; i++)
+            for (size_t k = 0; k < t->cells[i].nlines; k++)
+                t->cells[i].lines[k].flags |= TT_LINE_EXACT;
+        tt_doc d;
+        interpret(&page, &d);
+        if (!exact) {
+            check(&d, 0, "Maths", HM(9, 0), HM(9, 45));
+            check(&d, 0, "Art", HM(9, 45), HM(10, 30));
+            check(&d, 1, "PE", HM(9, 45), HM(10, 30));
+        } else {
+            for (size_t i = 0; i < d.nblocks; i++) /* no notation as printed: no times */
+                assert_int_equal(d.blocks[i].start, TT_NO_TIME);
+        }
+        tt_doc_free(&d);
+        tt_page_free(&page);
+    }
+}
+
 static void test_broken_words(void **state)
 {
     (void)state;
@@ -259,7 +336,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days_as_rows),           cmocka_unit_test(test_days_as_columns),
         cmocka_unit_test(test_list_with_heading_days), cmocka_unit_test(test_no_timetable),
-        cmocka_unit_test(test_broken_words),
+        cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
+        cmocka_unit_test(test_ocr_header_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
