@@ -26,6 +26,7 @@
 #include "document/readers.h"
 #include "document/timeparse.h"
 #include "vision/image.h"
+#include "vision/morph.h"
 #include "vision/perspective.h"
 #include "vision/table.h"
 #include "vision/whitespace.h"
@@ -1090,7 +1091,7 @@ static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables,
                     PIX_CLR, NULL, 0, 0);
     /* Join letters into words and words into lines. */
     int gap = imax(15, W / 80);
-    if (!(joined = pixCloseBrick(NULL, bin, gap, imax(3, H / 300)))) goto out;
+    if (!(joined = img_close_brick(bin, gap, imax(3, H / 300)))) goto out;
     if (!(blocks = pixConnComp(joined, NULL, 8))) goto out;
     int n = boxaGetCount(blocks);
     for (int i = 0; i < n && njobs < MAX_JOBS; i++) {

@@ -127,10 +127,9 @@ int img_fill_edges(PIX *grey, PIX *given_bg, PIX *given_fill, PIX **hedges, PIX 
         mark_steps(bg, fill, marks[d], d);
         /* A blurred or slightly slanted edge wanders by a pixel: widen it across before
          * keeping the long runs. */
-        PIX *wide = d ? pixDilateBrick(NULL, marks[d], 3, 1) : pixDilateBrick(NULL, marks[d], 1, 3);
+        PIX *wide = d ? img_dilate_brick(marks[d], 3, 1) : img_dilate_brick(marks[d], 1, 3);
         PIX *runs =
-            wide ? (d ? pixOpenBrick(NULL, wide, 1, min_len) : pixOpenBrick(NULL, wide, min_len, 1))
-                 : NULL;
+            wide ? (d ? img_open_brick(wide, 1, min_len) : img_open_brick(wide, min_len, 1)) : NULL;
         pixDestroy(&wide);
         if (!runs) goto out;
         pixDestroy(&marks[d]);

@@ -10,6 +10,7 @@
  *      runs across it;
  *   5. connected groups of rules are tables; their rule positions, clustered, the lattice;
  *   6. neighbouring lattice units whose shared edge is less than half drawn are one cell. */
+#include "vision/morph.h"
 #include "vision/table.h"
 
 #include "vision/fill.h"
@@ -60,19 +61,19 @@ static PIX *rule_runs(PIX *bin, int horizontal, const rule_params *p)
     PIX *runs = NULL, *thick = NULL;
     int len = horizontal ? p->hlen : p->vlen;
     /* Close small gaps first so that a broken scanned rule is still one run. */
-    PIX *closed = horizontal ? pixCloseBrick(NULL, bin, 5, 1) : pixCloseBrick(NULL, bin, 1, 5);
+    PIX *closed = horizontal ? img_close_brick(bin, 5, 1) : img_close_brick(bin, 1, 5);
     if (!closed) goto out;
-    runs = horizontal ? pixOpenBrick(NULL, closed, len, 1) : pixOpenBrick(NULL, closed, 1, len);
+    runs = horizontal ? img_open_brick(closed, len, 1) : img_open_brick(closed, 1, len);
     if (!runs) goto out;
-    thick = horizontal ? pixOpenBrick(NULL, runs, 1, p->thick + 1)
-                       : pixOpenBrick(NULL, runs, p->thick + 1, 1);
+    thick =
+        horizontal ? img_open_brick(runs, 1, p->thick + 1) : img_open_brick(runs, p->thick + 1, 1);
     if (!thick) {
         pixDestroy(&runs);
         goto out;
     }
     /* A solid fill's top and bottom (left and right) stay: they are where its cell's
      * rules run, merged into the fill by the binarisation. */
-    PIX *core = horizontal ? pixErodeBrick(NULL, thick, 1, 3) : pixErodeBrick(NULL, thick, 3, 1);
+    PIX *core = horizontal ? img_erode_brick(thick, 1, 3) : img_erode_brick(thick, 3, 1);
     PIX *edge = core ? pixSubtract(NULL, thick, core) : NULL;
     pixDestroy(&core);
     if (!edge) {

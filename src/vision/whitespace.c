@@ -6,6 +6,7 @@
  * until the region is done so that they can be taken back. A region is a connected
  * group of kept rules; its lattice is the matching table's, or the region's outline when
  * the rules made no lattice (a frame). Positions are page pixels throughout. */
+#include "vision/morph.h"
 #include "vision/whitespace.h"
 
 #include <stdlib.h>
@@ -78,7 +79,7 @@ static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height)
     if (!bin) return NULL;
     pixInvert(bin, bin);
     if (lines) {
-        PIX *grown = pixDilateBrick(NULL, lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1);
+        PIX *grown = img_dilate_brick(lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1);
         if (grown) pixSubtract(bin, bin, grown);
         pixDestroy(&grown);
     }
@@ -206,7 +207,7 @@ static int fill_edge(PIX *edges, int pos, int lo, int hi, int vertical)
 static BOXA *sideways_lines(PIX *text, int th)
 {
     BOXA *found = boxaCreate(8);
-    PIX *joined = pixCloseBrick(NULL, text, 1, (th * 3 / 2) | 1);
+    PIX *joined = img_close_brick(text, 1, (th * 3 / 2) | 1);
     BOXA *parts = joined ? pixConnCompBB(joined, 8) : NULL;
     for (int i = 0; found && parts && i < boxaGetCount(parts); i++) {
         l_int32 x, y, w, h;
@@ -679,7 +680,7 @@ static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
         BOX *rb2 = boxCreate(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
         PIX *area = rb2 ? pixClipRectangle(grey, rb2, NULL) : NULL;
         PIX *dark = area ? img_binarize_rules(area) : NULL;
-        PIX *pieces = dark ? pixOpenBrick(NULL, dark, 3 * th / 2, 1) : NULL;
+        PIX *pieces = dark ? img_open_brick(dark, 3 * th / 2, 1) : NULL;
         for (int k = 1; pieces && k + 1 < nrows; k++)
             pixRasterop(w->hmask, x0, rows[k] - 2, x1 - x0 + 1, 5, PIX_SRC | PIX_DST, pieces, 0,
                         rows[k] - 2 - y0);
@@ -770,10 +771,9 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     w.rowsegs = malloc(MAX_SEGS * sizeof *w.rowsegs);
     w.colsegs = malloc(MAX_SEGS * sizeof *w.colsegs);
     if (!w.rowsegs || !w.colsegs || !(w.text = text_mask(grey, bg, lines, &w.th)) ||
-        !(w.hmask = pixOpenBrick(NULL, lines, 9, 1)) ||
-        !(w.vmask = pixOpenBrick(NULL, lines, 1, 9)) || !(w.vrows = pixCreateTemplate(lines)) ||
-        !(w.vcols = pixCreateTemplate(lines)) || !(w.upward = sideways_lines(w.text, w.th)) ||
-        !(w.gaps = pixCopy(NULL, w.text)))
+        !(w.hmask = img_open_brick(lines, 9, 1)) || !(w.vmask = img_open_brick(lines, 1, 9)) ||
+        !(w.vrows = pixCreateTemplate(lines)) || !(w.vcols = pixCreateTemplate(lines)) ||
+        !(w.upward = sideways_lines(w.text, w.th)) || !(w.gaps = pixCopy(NULL, w.text)))
         goto out;
     int th = w.th;
     for (int k = 0; k < boxaGetCount(w.upward); k++) {
@@ -785,8 +785,7 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     }
     /* A region: rules that touch, or rows ruled one under another (no column rule joins
      * them in a row-only table). */
-    if (!(grown = pixDilateBrick(NULL, lines, 7, 7)) || !(regions = pixConnCompBB(grown, 8)))
-        goto out;
+    if (!(grown = img_dilate_brick(lines, 7, 7)) || !(regions = pixConnCompBB(grown, 8))) goto out;
     join_stacked(regions, 20 * th, imax(12, th));
     for (int i = 0; i < boxaGetCount(regions); i++) {
         l_int32 rx, ry, rw, rh;

@@ -2,7 +2,9 @@
  * Leptonica operations give. An opaque RGBA PNG decodes to the same RGB as blending it
  * over white, and one with translucent pixels is still blended. img_close_grey equals
  * pixCloseGray on random and on blocky images, for odd and even sizes, windows larger
- * than the image and one-pixel images. */
+ * than the image and one-pixel images. The binary bricks (erode, dilate, open, close)
+ * equal Leptonica's on random images of several densities and widths around multiples
+ * of 32, for line, square and odd/even bricks, bricks wider than the image included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,12 +116,66 @@ static void test_close_grey(void **state)
     pixDestroy(&bin);
 }
 
+/* A w x h binary image with about density percent of its pixels set, in short runs. */
+static PIX *binary(int w, int h, unsigned seed, int density)
+{
+    PIX *pix = pixCreate(w, h, 1);
+    assert_non_null(pix);
+    unsigned state = seed;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w;) {
+            state = state * 1103515245u + 12345u;
+            int on = (int)((state >> 16) % 100) < density, run = 1 + (int)((state >> 8) % 40);
+            for (int k = 0; k < run && x < w; k++, x++)
+                if (on) pixSetPixel(pix, x, y, 1);
+        }
+    return pix;
+}
+
+static void test_binary_bricks(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {31, 7}, {32, 40}, {33, 33}, {95, 64}, {200, 150}, {5, 90}};
+    const int sizes[][2] = {{1, 1}, {2, 1}, {1, 2},  {3, 1},  {1, 3},   {30, 1}, {1, 30},
+                            {5, 5}, {9, 1}, {64, 3}, {4, 70}, {100, 1}, {7, 6},  {33, 2}};
+    PIX *(*mine[4])(PIX *, int, int) = {img_erode_brick, img_dilate_brick, img_open_brick,
+                                        img_close_brick};
+    PIX *(*theirs[4])(PIX *, PIX *, l_int32, l_int32) = {pixErodeBrick, pixDilateBrick,
+                                                         pixOpenBrick, pixCloseBrick};
+    const char *names[4] = {"erode", "dilate", "open", "close"};
+    unsigned seed = 99;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int density = 20; density <= 80; density += 30) {
+            PIX *src = binary(dims[d][0], dims[d][1], seed++, density);
+            for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+                for (int op = 0; op < 4; op++) {
+                    PIX *want = theirs[op](NULL, src, sizes[k][0], sizes[k][1]);
+                    PIX *got = mine[op](src, sizes[k][0], sizes[k][1]);
+                    assert_non_null(want);
+                    assert_non_null(got);
+                    l_int32 same = 0;
+                    assert_int_equal(pixEqual(got, want, &same), 0);
+                    if (!same)
+                        fail_msg("%s %dx%d on %dx%d (%d%%) differs", names[op], sizes[k][0],
+                                 sizes[k][1], dims[d][0], dims[d][1], density);
+                    pixDestroy(&want);
+                    pixDestroy(&got);
+                }
+            pixDestroy(&src);
+        }
+    PIX *grey8 = pixCreate(8, 8, 8);
+    assert_null(img_open_brick(grey8, 3, 1));
+    assert_null(img_erode_brick(NULL, 3, 1));
+    pixDestroy(&grey8);
+}
+
 int main(void)
 {
     img_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_alpha),
         cmocka_unit_test(test_close_grey),
+        cmocka_unit_test(test_binary_bricks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
