@@ -27,6 +27,7 @@ static const cfg_key pipeline_keys[] = {
     {"pipeline.data.jobs", NULL, "jobs", CFG_INT, "2", 1, 64, NULL, "prepare-data: datagen threads"},
     {"pipeline.train.mode", "TRAIN_MODE", "mode", CFG_ENUM, "base", 0, 0, "base|ocr|lora|distill", "train: base (= ocr, from scratch), lora (fine-tune), distill (student)"},
     {"pipeline.train.base_model", NULL, "base-model", CFG_STRING, "", 0, 0, NULL, "train: lora's base or distill's teacher: a directory or models:/NAME/STAGE (default models:/MODEL/Production)"},
+    {"pipeline.train.prior", NULL, "prior", CFG_BOOL, "true", 0, 0, NULL, "train: count a character prior into the model (aipipe train lm: lm.order, lm.min_count, decode.beam, decode.lm_weight)"},
     {"pipeline.evaluate.lines", NULL, "eval-lines", CFG_INT, "500", 1, 10000000, NULL, "evaluate: test line crops scored for CER"},
     {"pipeline.evaluate.threads", NULL, "eval-threads", CFG_INT, "2", 1, 16, NULL, "evaluate: extraction threads"},
     {"pipeline.register.model_name", "MODEL_NAME", "model-name", CFG_STRING, "timetable-ocr", 0, 0, NULL, "register: the registered model"},
@@ -163,6 +164,15 @@ int cli_pipeline(int argc, char **argv)
                                                 : DG_DEGRADE_LIGHT;
     o.jobs = (int)cfg_int(c, "pipeline.data.jobs");
     o.base_model = cfg_str(c, "pipeline.train.base_model");
+    o.prior_order = cfg_bool(c, "pipeline.train.prior") ? (int)cfg_int(c, "lm.order") : 0;
+    o.prior_min_count = (int)cfg_int(c, "lm.min_count");
+    o.prior_beam = (int)cfg_int(c, "decode.beam") ? (int)cfg_int(c, "decode.beam") : 8;
+    char *wend;
+    o.prior_weight = strtof(cfg_str(c, "decode.lm_weight"), &wend);
+    if (*wend || !(o.prior_weight >= 0 && o.prior_weight <= 100)) {
+        rc = cli_die_usage("pipeline", "--lm-weight: a number in 0..100");
+        goto out;
+    }
     o.eval_lines = (int)cfg_int(c, "pipeline.evaluate.lines");
     o.eval_threads = (int)cfg_int(c, "pipeline.evaluate.threads");
     o.model_name = cfg_str(c, "pipeline.register.model_name");

@@ -26,6 +26,7 @@
 #include "core/sbuf.h"
 #include "document/eval.h"
 #include "document/extract.h"
+#include "nn/charlm.h"
 #include "ocr/ocr.h"
 #include "registry/artifact.h"
 #include "registry/client.h"
@@ -196,6 +197,9 @@ static ap_status compute_hashes(pl_ctx *ctx, ap_error *err)
                 /* named only when not conv: fingerprints of earlier runs stay valid */
                 t->model.head == NN_HEAD_CONV ? "" : " head=",
                 t->model.head == NN_HEAD_CONV ? "" : nn_crnn_head_name(t->model.head));
+            if (o->prior_order > 0)
+                sbuf_printf(&b, "prior=%d,%d,%d,%.9g\n", o->prior_order, o->prior_min_count,
+                            o->prior_beam, (double)o->prior_weight);
             break;
         case PL_EVALUATE:
             sbuf_printf(&b, "eval_lines=%d\n", o->eval_lines);
@@ -565,9 +569,21 @@ static ap_status evaluate_model(const pl_ctx *ctx, const char *model_dir, const 
         (st = path_join(heldout, sizeof heldout, err, "%s/data/heldout", o->work_dir)))
         return st;
     bool crnn = strcmp(engine, "fine_tuned_ocr") == 0;
-    if (crnn) {
-        st = train_eval_cer(model_dir, lines, o->eval_lines, &out->cer, &out->ms_per_line, NULL,
-                            err);
+    if (crnn) { /* decoded as the engine serves it: with the model's prior when it has one */
+        char lmp[PATH_MAX];
+        nn_lm *lm = NULL;
+        train_decoder dec = {0};
+        if ((st = path_join(lmp, sizeof lmp, err, "%s/lm.safetensors", model_dir)) != AP_OK)
+            return st;
+        if (exists(lmp)) {
+            if ((st = nn_lm_load(lmp, NULL, &lm, err)) != AP_OK) return st;
+            const char *w = nn_lm_meta(lm, "weight"), *b = nn_lm_meta(lm, "beam");
+            dec = (train_decoder){
+                .beam = b ? atoi(b) : 8, .lm = lm, .weight = w ? strtof(w, NULL) : 0.4f};
+        }
+        st = train_eval_cer_decoded(model_dir, lines, o->eval_lines, lm ? &dec : NULL, &out->cer,
+                                    &out->ms_per_line, NULL, err);
+        nn_lm_free(lm);
         if (st != AP_OK) return st;
     }
     int threads = o->eval_threads > 0 ? o->eval_threads : 1;
@@ -779,6 +795,14 @@ static ap_status step_train(pl_ctx *ctx, json_t *outputs, ap_error *err)
     if (t.mode == TRAIN_LORA) {
         if ((st = path_join(model, sizeof model, err, "%s/merged", out)) != AP_OK) return st;
         if ((st = rm_rf(model, err)) != AP_OK || (st = train_merge(base, out, model, err)) != AP_OK)
+            return st;
+    }
+    if (o->prior_order > 0) {
+        char lm[PATH_MAX];
+        train_decoder use = {.beam = o->prior_beam, .weight = o->prior_weight};
+        if ((st = path_join(lm, sizeof lm, err, "%s/lm.safetensors", model)) != AP_OK ||
+            (st = train_lm(model, data, lm, o->prior_order, o->prior_min_count, &use, err)) !=
+                AP_OK)
             return st;
     }
     static const char *const modes[] = {"base", "lora", "distill"};

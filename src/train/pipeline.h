@@ -66,6 +66,11 @@ typedef struct pl_options {
     train_opts train;
     const char *base_model; /* lora: the base, distill: the teacher: a model directory or
                                a models:/ URI (needs the registry) */
+    /* train: a character prior (`aipipe train lm`, charlm.h) counted over the training
+     * lines into the model directory after training, so the model serves and is scored
+     * with it; prior_order 0: none */
+    int prior_order, prior_min_count, prior_beam;
+    float prior_weight;
     /* evaluate */
     int eval_lines;   /* test line crops scored for CER (at most) */
     int eval_threads; /* extraction worker threads */

@@ -8,7 +8,7 @@ artifact root), that `aipipe pipeline run`:
 - refuses a step whose predecessor is not done (exit 1) and bad arguments (exit 2);
 - with a registry records one parent run with the five steps as child runs
   (mlflow.parentRunId), the trainer's params and metrics, the evaluation metrics, the model
-  as artifacts, and a model version tagged with its metrics, promoted to Production when
+  (with the character prior counted after training) as artifacts, and a model version tagged with its metrics, promoted to Production when
   there is none;
 - `--step register` again creates no second version;
 - a candidate that does not beat Production on the same held-out sets (1 training step,
@@ -88,6 +88,7 @@ def main():
         p = pipeline(local, base_env)
         assert p.stderr.count("skipped: no registry") == 2, p.stderr[-2000:]
         for f in ("run/params.json", "run/metrics.jsonl", "model/model.safetensors",
+                  "model/lm.safetensors",
                   "data/heldout/doc_0001.json", "state/evaluate.done", "state/promote.done"):
             assert os.path.exists(os.path.join(local, f)), f
         ev = json.load(open(os.path.join(local, "state", "evaluate.done")))["outputs"]
@@ -157,6 +158,7 @@ def main():
             assert "metric.strict_f1" in t1 and t1["engine"] == "fine_tuned_ocr", t1
             uploaded = [f for _, _, fs in os.walk(art) for f in fs]
             assert "model.safetensors" in uploaded and "checksums.sha256" in uploaded, uploaded
+            assert "lm.safetensors" in uploaded, uploaded  # the character prior travels too
             assert "checkpoint.safetensors" not in uploaded, uploaded
 
             # the workflow's last step again: nothing new
