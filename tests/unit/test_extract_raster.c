@@ -5,7 +5,8 @@
  * by side, or under a framed title) stay apart, and the edges of shaded cells bound cells
  * where no rule is printed. End to end, tt_extract_image reads a small timetable
  * (days as rows, header times, a merged cell over both days with text set bottom-to-top)
- * into the right timeblocks on two threads. */
+ * into the right timeblocks on two threads, and a page turned by a quarter, a half or
+ * three quarters into the same timeblocks as upright. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -232,6 +233,63 @@ static void test_extract_drawn_timetable(void **state)
     pixDestroy(&pix);
 }
 
+/* A three-day week: days as rows, times in the header, one subject a cell. */
+static const char *const week_days[3] = {"Monday", "Tuesday", "Wednesday"};
+static const char *const week_names[3][3] = {{"Maths", "English", "Science"},
+                                             {"Music", "Reading", "Art"},
+                                             {"Spelling", "History", "Drama"}};
+
+static PIX *draw_week(void)
+{
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(760, 420, &s);
+    int xs[5] = {20, 200, 380, 560, 740}, ys[5] = {20, 100, 200, 300, 400};
+    for (int i = 0; i < 5; i++) {
+        rule(cr, 20, ys[i], 740, ys[i]);
+        rule(cr, xs[i], 20, xs[i], 400);
+    }
+    const char *header[3] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    for (int c = 0; c < 3; c++)
+        text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 60, 0);
+    for (int r = 0; r < 3; r++) {
+        double cy = (ys[r + 1] + ys[r + 2]) / 2.0;
+        text(cr, week_days[r], 110, cy, 0);
+        for (int c = 0; c < 3; c++)
+            text(cr, week_names[r][c], (xs[c + 1] + xs[c + 2]) / 2.0, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    return pix;
+}
+
+/* A page scanned sideways or upside down reads as the upright one: no timetable, text
+ * read with little confidence, or days running backwards send it round again. */
+static void test_turned_pages(void **state)
+{
+    (void)state;
+    PIX *upright = draw_week();
+    for (int quarters = 0; quarters < 4; quarters++) {
+        PIX *pix = quarters ? pixRotateOrth(upright, quarters) : pixClone(upright);
+        tt_doc d;
+        ap_error err = {0};
+        tt_extract_options opts = {.threads = 2};
+        ap_status st = tt_extract_image(pix, &opts, &d, &err);
+        pixDestroy(&pix);
+        if (st == AP_ERR_MODEL_NOT_FOUND) {
+            pixDestroy(&upright);
+            skip();
+        }
+        assert_int_equal(st, AP_OK);
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 3; c++)
+                check_block(&d, r, week_names[r][c], 540 + 60 * c, 600 + 60 * c);
+        assert_int_equal(d.nblocks, 9);
+        tt_doc_free(&d);
+    }
+    pixDestroy(&upright);
+}
+
 int main(void)
 {
     img_init();
@@ -240,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_close_tables_apart),
         cmocka_unit_test(test_fill_edges_are_rules),
         cmocka_unit_test(test_extract_drawn_timetable),
+        cmocka_unit_test(test_turned_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
