@@ -66,7 +66,7 @@ static void fix_nines(char *s)
  * out: they stand for 5 and 8 alike. */
 static int digit_lookalike(unsigned char c)
 {
-    static const char *const like[10] = {"OoDQ", "lI|!tf", "Zz", "", "", "", "Gb", "", "B&@", "gq"};
+    static const char *const like[10] = {"OoDQ", "lI!tf", "Zz", "", "", "", "Gb", "", "B&@", "gq"};
     for (int d = 0; d < 10 && c; d++)
         if (strchr(like[d], c)) return d;
     return -1;
@@ -97,8 +97,9 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
     const unsigned char *s = (const unsigned char *)text;
     size_t n = strlen(text), nd = 0;
     char d[9];
-    unsigned breaks = 0; /* bit k: a break in the print just before digit k */
-    int last_digit = -1, in_run = 0;
+    unsigned breaks = 0;      /* bit k: a break in the print just before digit k */
+    char mark_after[9] = {0}; /* 'a' or 'p': an am/pm printed just after digit k - 1 */
+    int in_run = 0;
     if (cap < 32) return 0;
     for (size_t i = 0; i < n; i++) {
         int v = is_digit_c(s[i]) ? s[i] - '0' : -1;
@@ -120,40 +121,45 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
             if (nd >= 8) return 0;
             if (!in_run && nd > 0) breaks |= 1u << nd;
             d[nd++] = (char)('0' + v);
-            last_digit = (int)i;
             in_run = 1;
             continue;
         }
         in_run = 0;
-        if (isalpha(s[i])) break; /* only an am/pm may follow, checked below */
-        if (s[i] >= 0x80 || strchr(" \t\n\r:.,;-~=_'\"()[]", s[i])) continue;
+        int c = tolower(s[i]);
+        if (c == 'a' || c == 'p') {
+            /* an am/pm after a clock: "am", "a.m.", "AM" (and nothing glued after it) */
+            size_t j = i + 1;
+            if (j < n && s[j] == '.') j++;
+            if (nd == 0 || j >= n || tolower(s[j]) != 'm') return 0;
+            j++;
+            if (j < n && s[j] == '.') j++;
+            if (j < n && isalnum(s[j])) return 0;
+            mark_after[nd] = (char)c;
+            i = j - 1;
+            continue;
+        }
+        if (s[i] >= 0x80 || strchr(" \t\n\r:.,;-~=_'\"()[]|", s[i])) continue;
         return 0;
     }
     if (nd < 6) return 0;
-    /* what follows the last digit: marks, then at most an am/pm */
-    size_t i = (size_t)last_digit + 1;
-    while (i < n && (s[i] == ' ' || s[i] == '.' || s[i] == ']' || s[i] == ')' || s[i] == '|'))
-        i++;
-    const char *mark = "";
-    if (i < n) {
-        int c = tolower(s[i]);
-        if ((c != 'a' && c != 'p') || i + 1 >= n || tolower(s[i + 1]) != 'm') return 0;
-        mark = c == 'a' ? "am" : "pm";
-        for (i += 2; i < n; i++)
-            if (isalnum(s[i])) return 0;
-    }
     int found = 0, best_start = -1, best_end = -1;
+    size_t split = 0;
     for (size_t p = 3; p <= 4; p++) {
         if (nd - p < 3 || nd - p > 4) continue;
         int a = digits_clock(d, p), b = digits_clock(d + p, nd - p);
         if (a < 0 || b < 0) continue;
         /* print in pieces splits between pieces ("12 13 14" is no 1:21-3:14) */
         if (breaks && !((breaks >> p) & 1u)) continue;
-        found++, best_start = a, best_end = b;
+        found++, best_start = a, best_end = b, split = p;
     }
     if (found != 1) return 0;
-    snprintf(out, cap, "%d:%02d-%d:%02d%s", best_start / 100, best_start % 100, best_end / 100,
-             best_end % 100, mark);
+    /* an am/pm anywhere but after a clock is no time's */
+    for (size_t k = 0; k <= nd; k++)
+        if (mark_after[k] && k != split && k != nd) return 0;
+    const char *ma = mark_after[split] == 'a' ? "am" : mark_after[split] == 'p' ? "pm" : "";
+    const char *mb = mark_after[nd] == 'a' ? "am" : mark_after[nd] == 'p' ? "pm" : "";
+    snprintf(out, cap, "%d:%02d%s-%d:%02d%s", best_start / 100, best_start % 100, ma,
+             best_end / 100, best_end % 100, mb);
     tp_match m;
     return tp_is_time_only(out, strlen(out), 0, &m) && (m.flags & TP_RANGE) &&
            !(m.flags & TP_INVERTED);
