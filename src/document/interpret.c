@@ -62,10 +62,12 @@ static void fix_nines(char *s)
 }
 
 /* The digit a letter or mark stands for when OCR reads a small or blurred digit as its
- * look-alike ("to:15" for 10:15, "B15" for 8:15, "O9" for 09), or -1. S and $ are left
- * out: they stand for 5 and 8 alike. */
+ * look-alike ("to:15" for 10:15, "B15" for 8:15, "O9" for 09), or -1. S, s and $ stand
+ * for 5 and 8 alike: DIGIT_5_OR_8, which digits_clock settles by position. */
+#define DIGIT_5_OR_8 10
 static int digit_lookalike(unsigned char c)
 {
+    if (c == 'S' || c == 's' || c == '$') return DIGIT_5_OR_8;
     static const char *const like[10] = {"OoDQ", "lI!tf", "Zz", "", "", "", "Gb", "", "B&@", "gq"};
     for (int d = 0; d < 10 && c; d++)
         if (strchr(like[d], c)) return d;
@@ -77,12 +79,27 @@ static int is_digit_c(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-/* A clock from d[0, n) (three digits H MM or four HH MM); -1 when it is none. */
+/* A clock from d[0, n) (three digits H MM or four HH MM), as hours * 100 + minutes; -1
+ * when it is none. 'S' in d is an S or a $ that OCR read for a 5 or an 8: where a minute's
+ * tens stand it can only be 5, where a one-digit hour stands it is the school day's 8;
+ * elsewhere it is either, and no clock. */
 static int digits_clock(const char *d, size_t n)
 {
-    int h = n == 3 ? d[0] - '0' : (d[0] - '0') * 10 + (d[1] - '0');
-    int m = (d[n - 2] - '0') * 10 + (d[n - 1] - '0');
-    return (n == 3 || n == 4) && h <= 23 && m <= 59 ? h * 100 + m : -1;
+    char c[4];
+    if (n != 3 && n != 4) return -1;
+    for (size_t k = 0; k < n; k++) {
+        c[k] = d[k];
+        if (c[k] != 'S') continue;
+        if (k == n - 2)
+            c[k] = '5';
+        else if (n == 3 && k == 0)
+            c[k] = '8';
+        else
+            return -1;
+    }
+    int h = n == 3 ? c[0] - '0' : (c[0] - '0') * 10 + (c[1] - '0');
+    int m = (c[n - 2] - '0') * 10 + (c[n - 1] - '0');
+    return h <= 23 && m <= 59 ? h * 100 + m : -1;
 }
 
 /* OCR of small or blurred print loses a clock's colon and a range's dash ("815-840",
@@ -120,7 +137,7 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
         if (v >= 0) {
             if (nd >= 8) return 0;
             if (!in_run && nd > 0) breaks |= 1u << nd;
-            d[nd++] = (char)('0' + v);
+            d[nd++] = v == DIGIT_5_OR_8 ? 'S' : (char)('0' + v);
             in_run = 1;
             continue;
         }
@@ -367,7 +384,9 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
     int n = find_times(all, t, MAX_TIMES);
     int ocr_text = !cell->nlines || !(cell->lines[0].flags & TT_LINE_EXACT);
     char repaired[64];
-    if (ocr_text && (n == 0 || (n == 1 && t[0].end == TT_NO_TIME)) &&
+    /* a cell that is one notation as read needs no repair; any other may be a range
+     * OCR broke ("9 10am-10 25am" reads as 10am-10) */
+    if (ocr_text && !tp_is_time_only(all, strlen(all), 0, NULL) &&
         tt_ocr_range_repair(all, repaired, sizeof repaired)) {
         /* nothing but a time: no name, no notes */
         n = find_times(repaired, t, MAX_TIMES);
