@@ -622,6 +622,26 @@ static int borderless(const ws *pg, int *fx0, int *fy0, int *fx1, int *fy1)
     }
     free(rows_ink);
     if (lines < 3) return 0;
+    /* Lines of text set sideways (left out of gaps) that reach into the frame are its
+     * own: a header's times set up the page rise above the header's other text. */
+    for (int k = 0; k < boxaGetCount(pg->upward); k++) {
+        l_int32 bx, by, bw, bh;
+        boxaGetBoxGeometry(pg->upward, k, &bx, &by, &bw, &bh);
+        if (bx + bw <= left || bx > right || by + bh <= top || by > bottom) continue;
+        left = imin(left, bx), right = imax(right, bx + bw - 1);
+        top = imin(top, by), bottom = imax(bottom, by + bh);
+    }
+    /* So are fills mostly inside it: a break column shaded below the last day's text. */
+    BOXA *fills = pixConnCompBB(pg->fill, 8);
+    for (int k = 0; fills && k < boxaGetCount(fills); k++) {
+        l_int32 bx, by, bw, bh;
+        boxaGetBoxGeometry(fills, k, &bx, &by, &bw, &bh);
+        long ox = imin(right, bx + bw) - imax(left, bx), oy = imin(bottom, by + bh) - imax(top, by);
+        if (ox <= 0 || oy <= 0 || ox * oy * 2 < (long)bw * bh) continue;
+        left = imin(left, bx), right = imax(right, bx + bw - 1);
+        top = imin(top, by), bottom = imax(bottom, by + bh);
+    }
+    boxaDestroy(&fills);
     int pad = imax(3, th / 2);
     *fx0 = imax(0, left - pad), *fx1 = imin(w - 1, right + pad);
     *fy0 = imax(0, top - pad), *fy1 = imin(h - 1, bottom + pad);
@@ -704,17 +724,28 @@ static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
 }
 
 /* Adds to w's fills and fill edges those of one channel of a colour page: two pastels
- * of one grey (lavender and grey) differ in their blue. Returns 0 on failure. */
-static int add_channel_fills(ws *w, PIX *rgb, int channel)
+ * of one grey (lavender and grey) differ in their blue. Only edges away from what the
+ * grey already bounds count (htaken, vtaken: the grey's edges and dark runs of each
+ * direction, grown across): a fill's edge a few pixels beside its printed rule would
+ * make a second, thin row or column. Returns 0 on failure. */
+static int add_channel_fills(ws *w, PIX *rgb, int channel, PIX *htaken, PIX *vtaken, int min_len)
 {
     PIX *chan = pixGetRGBComponent(rgb, channel);
     PIX *bg = chan ? img_background(chan) : NULL, *mask = bg ? img_fill_mask(bg) : NULL;
     PIX *h = NULL, *v = NULL;
     int ok = mask && img_fill_edges(chan, bg, mask, &h, &v);
     if (ok) {
-        pixOr(w->fill, w->fill, mask);
-        pixOr(w->hfill, w->hfill, h);
-        pixOr(w->vfill, w->vfill, v);
+        pixSubtract(h, h, htaken);
+        pixSubtract(v, v, vtaken);
+        PIX *hl = pixOpenBrick(NULL, h, min_len, 1), *vl = pixOpenBrick(NULL, v, 1, min_len);
+        ok = hl && vl;
+        if (ok) {
+            pixOr(w->fill, w->fill, mask);
+            pixOr(w->hfill, w->hfill, hl);
+            pixOr(w->vfill, w->vfill, vl);
+        }
+        pixDestroy(&hl);
+        pixDestroy(&vl);
     }
     pixDestroy(&chan);
     pixDestroy(&bg);
@@ -758,11 +789,29 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     }
     if (rgb && pixGetDepth(rgb) == 32 && pixGetWidth(rgb) == pixGetWidth(grey) &&
         pixGetHeight(rgb) == pixGetHeight(grey) && has_colour(rgb)) {
-        for (int c = COLOR_RED; c <= COLOR_BLUE; c++)
-            if (!add_channel_fills(&w, rgb, c)) {
-                st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
-                goto out;
-            }
+        /* as vision/fill's shortest edge, and vision/table's rule thickness */
+        int min_len = imax(15, pixGetHeight(grey) / 70) * 3 / 2;
+        int near = imax(5, imin(pixGetWidth(grey), pixGetHeight(grey)) / 180);
+        PIX *dark = img_binarize_rules(grey), *taken[2] = {NULL, NULL};
+        for (int d = 0; dark && d < 2; d++) {
+            PIX *runs =
+                d ? pixOpenBrick(NULL, dark, 1, min_len) : pixOpenBrick(NULL, dark, min_len, 1);
+            if (runs) pixOr(runs, runs, d ? w.vfill : w.hfill);
+            taken[d] = !runs ? NULL
+                       : d   ? pixDilateBrick(NULL, runs, 2 * near + 1, 1)
+                             : pixDilateBrick(NULL, runs, 1, 2 * near + 1);
+            pixDestroy(&runs);
+        }
+        int ok = taken[0] && taken[1];
+        for (int c = COLOR_RED; ok && c <= COLOR_BLUE; c++)
+            ok = add_channel_fills(&w, rgb, c, taken[0], taken[1], min_len);
+        pixDestroy(&dark);
+        pixDestroy(&taken[0]);
+        pixDestroy(&taken[1]);
+        if (!ok) {
+            st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
+            goto out;
+        }
     }
     st = img_find_tables_filled(grey, w.hfill, w.vfill, tables, ntables, &lines, err);
     if (st != AP_OK || !lines) goto out;

@@ -24,8 +24,9 @@
  * The edges of fills that stop short of the header row or the first column go on through
  * it where their line is free of ink (a shaded break column's time above it). Text is ink
  * darker than its own background, so fills are not text. A table printed with no rule is
- * framed by its text lines even when a few fills inside it made small tables of their
- * own. */
+ * framed by its text lines (with the lines set sideways and the fills that reach into
+ * it) even when a few fills inside it made small tables of their own. On a colour page
+ * the fills of each channel count too, away from the edges and rules the grey has. */
 #ifndef AP_VISION_WHITESPACE_H
 #define AP_VISION_WHITESPACE_H
 
