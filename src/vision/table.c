@@ -104,6 +104,51 @@ static int end_meets(const l_int32 *a, int horizontal, int at_start, const l_int
     return ex < b[0] + b[2] && b[0] < ex + ew && ey < b[1] + b[3] && b[1] < ey + eh;
 }
 
+/* Whether run i (of n, geo as {x, y, w, h}, horizontal when d is 0) is a piece of a long
+ * rule cut apart by a cell merged across its line (a "Registration" cell merged down
+ * every day cuts the row rules between the days): at least min_len long, in a gap of the
+ * line of a long run (kept: the runs of a fifth of the page), and long runs on either
+ * side of that line (the table's frame or other rows) each span both of them and the
+ * stretch between; its outer end is anchored (a rule across it meets it there) or lies at
+ * the end of those runs (the edge of a table with no frame at the side). Rules of two
+ * tables set side by side line up too, but no rule spans both tables; a letter's stroke
+ * is shorter than min_len, or ends nowhere. */
+static int bridged(const l_int32 *geo, const unsigned char *kept, int n, int i, int d, int tol,
+                   int min_len, int anchored)
+{
+    const l_int32 *a = &geo[4 * i];
+    if (a[d ? 3 : 2] < min_len) return 0;
+    int along = d ? 1 : 0, across = d ? 0 : 1; /* coordinate indices along and across */
+    int amid = a[across] + a[across + 2] / 2;
+    /* beside a kept rule (a letter's stroke next to it) is not on a gap in its line */
+    for (int j = 0; j < n; j++) {
+        const l_int32 *b = &geo[4 * j];
+        if (kept[j] && abs(b[across] + b[across + 2] / 2 - amid) <= tol &&
+            a[along] < b[along] + b[along + 2] && b[along] < a[along] + a[along + 2])
+            return 0;
+    }
+    for (int j = 0; j < n; j++) {
+        const l_int32 *b = &geo[4 * j];
+        if (!kept[j] || abs(b[across] + b[across + 2] / 2 - amid) > tol) continue;
+        int lo = imin(a[along], b[along]);
+        int hi = imax(a[along] + a[along + 2], b[along] + b[along + 2]);
+        int before = 0, after = 0;
+        for (int k = 0; k < n && !(before && after); k++) {
+            const l_int32 *c = &geo[4 * k];
+            if (!kept[k] || c[along] > lo + tol || c[along] + c[along + 2] < hi - tol) continue;
+            /* the piece's outer end is held: by a rule across it, or by the frame's edge */
+            if (!anchored && abs(c[along] - a[along]) > tol &&
+                abs(c[along] + c[along + 2] - a[along] - a[along + 2]) > tol)
+                continue;
+            int cmid = c[across] + c[across + 2] / 2;
+            if (cmid < amid - tol) before = 1;
+            if (cmid > amid + tol) after = 1;
+        }
+        if (before && after) return 1;
+    }
+    return 0;
+}
+
 /* Keeps the runs that are rules. Long runs (a fifth of the page) are rules; from them,
  * a shorter run is a rule when rules across it meet both its ends, and so on until
  * nothing changes: a rule ends where it meets other rules, while an underline or a
@@ -115,7 +160,7 @@ static int keep_rules(PIX *hruns, PIX *vruns, const rule_params *p, PIX **hmask,
     int ok = 0;
     BOXA *all[2] = {pixConnComp(hruns, NULL, 8), pixConnComp(vruns, NULL, 8)};
     l_int32 *geo[2] = {NULL, NULL};
-    unsigned char *kept[2] = {NULL, NULL};
+    unsigned char *kept[2] = {NULL, NULL}, *is_long[2] = {NULL, NULL};
     int n[2] = {0, 0};
     *hmask = *vmask = NULL;
     *hboxes = *vboxes = NULL;
@@ -131,6 +176,8 @@ static int keep_rules(PIX *hruns, PIX *vruns, const rule_params *p, PIX **hmask,
             boxaGetBoxGeometry(all[d], i, &g[0], &g[1], &g[2], &g[3]);
             kept[d][i] = (d == 0 ? g[2] : g[3]) >= long_len;
         }
+        if (!(is_long[d] = malloc((size_t)(n[d] ? n[d] : 1)))) goto out;
+        memcpy(is_long[d], kept[d], (size_t)n[d]);
     }
     for (int changed = 1, rounds = 0; changed && rounds < 8; rounds++) {
         changed = 0;
@@ -143,7 +190,9 @@ static int keep_rules(PIX *hruns, PIX *vruns, const rule_params *p, PIX **hmask,
                     start |= end_meets(&geo[d][4 * i], d == 0, 1, &geo[1 - d][4 * j], p->tol);
                     end |= end_meets(&geo[d][4 * i], d == 0, 0, &geo[1 - d][4 * j], p->tol);
                 }
-                if (start && end) kept[d][i] = 1, changed = 1;
+                if ((start && end) || bridged(geo[d], is_long[d], n[d], i, d, p->tol,
+                                              2 * (d ? p->vlen : p->hlen), start || end))
+                    kept[d][i] = 1, changed = 1;
             }
     }
     PIX *masks[2] = {pixCreateTemplate(hruns), pixCreateTemplate(vruns)};
@@ -167,6 +216,7 @@ out:
         boxaDestroy(&all[d]);
         free(geo[d]);
         free(kept[d]);
+        free(is_long[d]);
     }
     if (!ok) {
         pixDestroy(hmask);

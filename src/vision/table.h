@@ -10,7 +10,9 @@
  * Rules are dark thin runs, long compared with text strokes: a run survives an opening
  * with a long structuring element, solid fills are removed by their thickness, and a short
  * run counts only when it meets a rule of the other direction (underlines and dashes in
- * text do not). The edges of cell fills (vision/fill) count as rules: a table shaded
+ * text do not), or when it lies in a gap of a long rule's line, held at its outer end,
+ * with long rules on either side spanning both (a row rule cut apart by a cell merged
+ * down every day). The edges of cell fills (vision/fill) count as rules: a table shaded
  * cell by cell, or with a shaded column and no rule, is cut where its shades change. */
 #ifndef AP_VISION_TABLE_H
 #define AP_VISION_TABLE_H

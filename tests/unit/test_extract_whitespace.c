@@ -6,7 +6,9 @@
  * table printed with no rule at all, a shaded break column labelled once, sideways, stays
  * one cell down every day while the rows are found across it, and a row merged across
  * every day ("Lunchtime") stays one cell beside its time. Cells shaded in pastels of one
- * grey, touching and with no rule, are told apart by their colour. */
+ * grey, touching and with no rule, are told apart by their colour. Row rules cut apart
+ * by a cell merged down every day, in a table with no column rule, still part the days
+ * beside it. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -268,6 +270,48 @@ static void test_pastels_of_one_grey(void **state)
     pixDestroy(&rgb);
 }
 
+static void test_rows_cut_by_merged_cell(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(900, 420, &s);
+    int ys[6] = {40, 100, 170, 240, 310, 380};
+    rule(cr, 40, ys[0], 860, ys[0]);
+    rule(cr, 40, ys[1], 860, ys[1]);
+    rule(cr, 40, ys[5], 860, ys[5]);
+    for (int r = 2; r < 5; r++) { /* stopped either side of the merged cell */
+        rule(cr, 40, ys[r], 170, ys[r]);
+        rule(cr, 240, ys[r], 860, ys[r]);
+    }
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    const char *times[3] = {"8:45", "9:00", "10:00"};
+    int xs[3] = {205, 420, 680};
+    for (int c = 0; c < 3; c++)
+        text(cr, times[c], xs[c], 70, 0);
+    for (int r = 0; r < 4; r++) {
+        double cy = (ys[r + 1] + ys[r + 2]) / 2.0;
+        text(cr, days[r], 105, cy, 0);
+        text(cr, r % 2 ? "Maths" : "Phonics", 420, cy, 0);
+        text(cr, r % 2 ? "Science" : "Art", 680, cy, 0);
+    }
+    text(cr, "Registration", 205, 240, -90);
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 5);
+    const img_cell *reg = cell_covering(t, 205, 240);
+    assert_int_equal(reg->row, 1);
+    assert_int_equal(reg->nrows, 4);
+    for (int r = 0; r < 4; r++)
+        assert_int_equal(cell_covering(t, 105, (ys[r + 1] + ys[r + 2]) / 2)->nrows, 1);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_borderless_shaded_column),
         cmocka_unit_test(test_borderless_merged_row),
         cmocka_unit_test(test_pastels_of_one_grey),
+        cmocka_unit_test(test_rows_cut_by_merged_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
