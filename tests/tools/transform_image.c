@@ -29,6 +29,7 @@ static PIX *add_noise(PIX *src, double sigma)
 {
     PIX *pix = pixConvertTo32(src);
     if (!pix) return NULL;
+    pixSetSpp(pix, 3); /* the values below carry no alpha */
     srand(7);
     l_uint32 *data = pixGetData(pix);
     int n = pixGetWpl(pix) * pixGetHeight(pix);
