@@ -361,7 +361,11 @@ static int find_cols(ws *w, const int *rows, int nrows, int ca, int cb)
         if (!bands[r] || !has_ink[r]) continue;
         int starts[2], ends[2];
         int merged = merged_band(bands[r], width, min_gap, mids, nmids, starts, ends);
-        unsigned long long allowed = cuts(bands[r], width, mids, nmids, min_gap, merged, ends);
+        /* The header's times are often wider than the lessons under them and close up
+         * to their column's edge: there the place is known from the bands below and
+         * only its own line, a little more than a word space, need be clear. */
+        int clear = r == 0 ? imax(2, th * 2 / 3) : min_gap;
+        unsigned long long allowed = cuts(bands[r], width, mids, nmids, clear, merged, ends);
         for (int m = 0; m < nmids && m < 64; m++) {
             if (!(allowed >> m & 1)) continue;
             int x = ca + RULE_GAP + mids[m];

@@ -8,7 +8,9 @@
  *      between two rules holds several such gaps (one gap is a heading over its subtitle,
  *      or a cell's two lines, and is left alone);
  *   2. columns: gaps between pieces of text wider than a word space that line up in most
- *      rows of a column that spans most of the region.
+ *      rows of a column that spans most of the region (in the first band, the header,
+ *      whose times run close to their column's edge, a little more than a word space
+ *      clear at the gap's known place is enough).
  * A virtual rule is drawn only where its gap is free of ink, so a cell whose text crosses
  * it (a lesson over two periods) stays one merged cell, exactly as with a partly drawn
  * printed rule. Every size comes from the median height of the text's pieces.
