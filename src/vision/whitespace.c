@@ -741,7 +741,7 @@ static int add_channel_fills(ws *w, PIX *rgb, int channel, PIX *htaken, PIX *vta
     if (ok) {
         pixSubtract(h, h, htaken);
         pixSubtract(v, v, vtaken);
-        PIX *hl = pixOpenBrick(NULL, h, min_len, 1), *vl = pixOpenBrick(NULL, v, 1, min_len);
+        PIX *hl = img_open_brick(h, min_len, 1), *vl = img_open_brick(v, 1, min_len);
         ok = hl && vl;
         if (ok) {
             pixOr(w->fill, w->fill, mask);
@@ -798,12 +798,11 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
         int near = imax(5, imin(pixGetWidth(grey), pixGetHeight(grey)) / 180);
         PIX *dark = img_binarize_rules(grey), *taken[2] = {NULL, NULL};
         for (int d = 0; dark && d < 2; d++) {
-            PIX *runs =
-                d ? pixOpenBrick(NULL, dark, 1, min_len) : pixOpenBrick(NULL, dark, min_len, 1);
+            PIX *runs = d ? img_open_brick(dark, 1, min_len) : img_open_brick(dark, min_len, 1);
             if (runs) pixOr(runs, runs, d ? w.vfill : w.hfill);
             taken[d] = !runs ? NULL
-                       : d   ? pixDilateBrick(NULL, runs, 2 * near + 1, 1)
-                             : pixDilateBrick(NULL, runs, 1, 2 * near + 1);
+                       : d   ? img_dilate_brick(runs, 2 * near + 1, 1)
+                             : img_dilate_brick(runs, 1, 2 * near + 1);
             pixDestroy(&runs);
         }
         int ok = taken[0] && taken[1];
