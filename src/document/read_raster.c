@@ -41,13 +41,16 @@
  * long (~15 ms each) outweighs a second start-up (~140 ms CPU). With 8, both workers
  * opened one on the real timetables (0.71-0.91 s CPU against 0.64-0.76 s with one). */
 #define DEFER_OPEN_MIN 24
-/* A reading of fewer blocks than this, or of blocks less sure than this on average, is
- * poor (read_oriented). Upright timetables give dozens of blocks at 0.9 and more; pages
- * turned the wrong way gave 0-3 blocks, at 0.35-0.82. A poor reading is tried again turned
- * only when more than ORIENT_SIDEWAYS_SHARE of its characters were read sideways or they
- * were read less sure than ORIENT_MIN_CONFIDENCE: the real pages turned gave 49-100%
- * sideways or 27-58% sure; poor readings of upright generated pages 0-23% and 34-96%. */
+/* A reading of fewer blocks than ORIENT_MIN_BLOCKS, or than ORIENT_MIN_YIELD per cell
+ * holding text, or of blocks less sure than ORIENT_MIN_CONFIDENCE on average, is poor
+ * (read_oriented). Upright timetables give dozens of blocks at 0.9 and more, most cells
+ * one each (header and day cells none); pages turned the wrong way gave 0-6 blocks from
+ * 60-180 cells with text. A poor reading is tried again turned only when more than
+ * ORIENT_SIDEWAYS_SHARE of its characters were read sideways or they were read less sure
+ * than ORIENT_MIN_CONFIDENCE: the real pages turned gave 49-100% sideways or 27-58% sure;
+ * poor readings of upright generated pages 0-23% and 34-96%. */
 #define ORIENT_MIN_BLOCKS     5
+#define ORIENT_MIN_YIELD      0.25f /* blocks per cell with text */
 #define ORIENT_MIN_CONFIDENCE 0.6f
 #define ORIENT_SIDEWAYS_SHARE 0.4
 
@@ -1428,7 +1431,12 @@ static int page_poor(const tt_page *page, float *confidence)
     if (tt_grid_interpret(page, 1, &doc, &e) != AP_OK) return 1;
     for (size_t i = 0; i < doc.nblocks; i++)
         *confidence += doc.blocks[i].confidence;
+    size_t written = 0; /* cells with text */
+    for (size_t t = 0; t < page->ntables; t++)
+        for (size_t c = 0; c < page->tables[t].ncells; c++)
+            written += page->tables[t].cells[c].nlines > 0;
     int poor = doc.nblocks < ORIENT_MIN_BLOCKS ||
+               (float)doc.nblocks < ORIENT_MIN_YIELD * (float)written ||
                *confidence < ORIENT_MIN_CONFIDENCE * (float)doc.nblocks || runs_backwards(&doc);
     tt_doc_free(&doc);
     return poor;
@@ -1455,10 +1463,10 @@ static int text_looks_turned(const tt_page *page)
     return all > 0 && (sideways > ORIENT_SIDEWAYS_SHARE * all || sure < ORIENT_MIN_CONFIDENCE * all);
 }
 
-/* Reads the page as it comes and, when that reading is poor, turned by a quarter, three
- * quarters and a half (the likelier scans first) until a reading is not poor; the best
- * reading is kept (not poor first, then the most confidence). Upright pages are read
- * once. */
+/* Reads the page as it comes and, when that reading is poor and its text looks turned,
+ * turned by a quarter, three quarters and a half as well; the best reading is kept (not
+ * poor first, then the most confidence: a page read upside down can still give a few
+ * confident blocks). Upright pages are read once. */
 static ap_status read_oriented(PIX *pix, const unsigned char *data, size_t len,
                                ocr_engine **engines, size_t nengines,
                                const tt_extract_options *opts, tt_page *page, ap_error *err)
@@ -1470,10 +1478,10 @@ static ap_status read_oriented(PIX *pix, const unsigned char *data, size_t len,
     if (!pix) pix = decoded;
     float best;
     int poor = page_poor(page, &best);
-    if (poor && !text_looks_turned(page)) poor = 0; /* nothing better to be had by turning */
+    int retry = poor && text_looks_turned(page);
     static const int quarters[3] = {1, 3, 2};
     int turned_by = 0;
-    for (int i = 0; i < 3 && pix && poor; i++) {
+    for (int i = 0; i < 3 && pix && retry; i++) {
         PIX *turned = pixRotateOrth(pix, quarters[i]);
         tt_page alt;
         ap_error e = {0};
