@@ -12,7 +12,6 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "document/extract.h"
-#include "vision/image.h"
 
 static void usage(FILE *out)
 {
@@ -153,7 +152,6 @@ int cli_extract(int argc, char **argv)
         }
     }
 
-    img_init();
 #ifdef __GLIBC__
     /* One document, then exit: keep freed memory for the next page-sized buffer rather
      * than handing it back to the kernel and faulting it in again (glibc maps every

@@ -53,7 +53,6 @@ int cli_ocr(int argc, char **argv)
     }
     if (!file) return cli_die_usage("ocr", "no FILE given");
 
-    img_init();
     ap_error err = {0};
     unsigned char *data = NULL;
     size_t len = 0;

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "registry/registry.h"
 #include "serve/serve.h"
+#include "vision/image.h"
 
 typedef struct command {
     const char *name;
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
         printf("aipipe %s\n", AIPIPE_VERSION);
         return 0;
     }
+    img_init(); /* every command may touch images: Leptonica reports through ap_error only */
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             return commands[i].run(argc - 1, argv + 1);
