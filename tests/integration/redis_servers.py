@@ -173,9 +173,19 @@ def cluster(root, nodes=6, node_timeout=2000):
                     "--cluster-yes"], check=True, capture_output=True, timeout=120)
     ok = wait_until(lambda: all("cluster_state:ok" in resp(p.port, "CLUSTER", "INFO")
                                 for p in procs), 60)
+    # Every replica done with its first full sync: a replica still loading it holds none of
+    # the data written meanwhile, and would be promoted empty.
+    ok = ok and wait_until(lambda: all(replica_synced(p.port) for p in procs), 60)
     if not ok:
         raise RuntimeError("cluster did not converge")
     return procs
+
+
+def replica_synced(port):
+    """True for a master, or a replica whose link to its master is up and not syncing."""
+    info = resp(port, "INFO", "replication")
+    return "role:master" in info or ("master_link_status:up" in info and
+                                     "master_sync_in_progress:0" in info)
 
 
 _dirs = []

@@ -203,6 +203,13 @@ class Cluster(unittest.TestCase):
         e = self.entity_on(victim, "fo")
         self.assertEqual(self.write(e, word_count=31), 200)
         self.assertGreaterEqual(rs.resp(victim, "WAIT", 1, 5000), 1)
+        # The write is on the replica that will take over (read there, READONLY), so the
+        # test measures the failover, not replication racing the kill.
+        replica = next(int(line.split()[1].split("@")[0].rsplit(":", 1)[1])
+                       for line in rs.resp(victim, "CLUSTER", "REPLICAS", self.node_id(victim)))
+        self.assertTrue(rs.wait_until(lambda: resp_many(replica, [
+            ("READONLY",), ("HGET", key(e), "word_count")])[1] is not None, 30),
+            "the write did not reach the replica\n" + self.cluster_view())
         node = next(n for n in self.nodes if n.port == victim)
         node.kill9()
         killed = time.time()
