@@ -19,6 +19,8 @@ typedef struct clock_tok {
     int marker;  /* MARK_* printed on this clock */
     int four;    /* printed as HHMM */
     int ocr_sep; /* ',' or ';' separated the minutes */
+    int hours;   /* "hrs"/"h" followed: a 24-hour clock said so ("0900hrs") */
+    int word;    /* "noon" or "midday" without a number */
     size_t end;  /* byte just past the clock (and its am/pm) */
 } clock_tok;
 
@@ -82,17 +84,54 @@ static int parse_marker(const unsigned char *s, size_t n, size_t i, size_t *end)
     return mark;
 }
 
-/* A clock at i (s[i] is a digit). ocr_ok allows ',' and ';' as minute separators. */
+/* Length of the word w (lower case) at i, matched without case and not followed by a
+ * letter ("noon" but not "noonday"); 0 when it is not there. */
+static size_t match_word(const unsigned char *s, size_t n, size_t i, const char *w)
+{
+    size_t len = strlen(w), k = 0;
+    while (k < len && i + k < n && lower(s[i + k]) == w[k])
+        k++;
+    if (k < len || (i + len < n && is_alpha(s[i + len]))) return 0;
+    return len;
+}
+
+/* "noon" or "midday" at i: its length, or 0. */
+static size_t match_noon(const unsigned char *s, size_t n, size_t i)
+{
+    size_t len = match_word(s, n, i, "noon");
+    return len ? len : match_word(s, n, i, "midday");
+}
+
+/* "hrs", "hr" or "h" at i (24-hour clocks: "0900hrs", "14.30 h"): its length, or 0. */
+static size_t match_hours(const unsigned char *s, size_t n, size_t i)
+{
+    static const char *const words[] = {"hrs", "hr", "h"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        size_t len = match_word(s, n, i, words[w]);
+        if (len) return len;
+    }
+    return 0;
+}
+
+/* A clock at i: a number (s[i] is a digit) or the word "noon"/"midday". ocr_ok allows ','
+ * and ';' as minute separators. */
 static int parse_clock(const unsigned char *s, size_t n, size_t i, int ocr_ok, clock_tok *t)
 {
     size_t j = i;
+    *t = (clock_tok){0};
+    if ((j = match_noon(s, n, i)) > 0) {
+        *t = (clock_tok){.h = 12, .has_min = 1, .marker = MARK_PM, .word = 1, .end = i + j};
+        return 1;
+    }
+    j = i;
     while (j < n && is_digit(s[j]) && j - i < 5)
         j++;
     size_t digits = j - i;
-    *t = (clock_tok){0};
     if (digits == 1 || digits == 2) {
         t->h = digits == 1 ? s[i] - '0' : (s[i] - '0') * 10 + (s[i + 1] - '0');
-        int sep = j < n && (s[j] == ':' || s[j] == '.' || (ocr_ok && (s[j] == ',' || s[j] == ';')));
+        /* 'h' is the separator of French and other European notations ("9h30") */
+        int sep = j < n && (s[j] == ':' || s[j] == '.' || lower(s[j]) == 'h' ||
+                            (ocr_ok && (s[j] == ',' || s[j] == ';')));
         /* exactly two minute digits: "9.305" is not 9:30 */
         if (sep && j + 2 < n && is_digit(s[j + 1]) && is_digit(s[j + 2]) &&
             !(j + 3 < n && is_digit(s[j + 3]))) {
@@ -110,12 +149,18 @@ static int parse_clock(const unsigned char *s, size_t n, size_t i, int ocr_ok, c
         return 0;
     }
     if (t->h > 23 || t->m > 59) return 0;
-    size_t k = skip_inline_ws(s, n, j), mend = 0;
+    size_t k = skip_inline_ws(s, n, j), mend = 0, len;
     int mark = parse_marker(s, n, k, &mend);
     if (mark != MARK_NONE && !t->four) {
         if (t->h == 0) return 0; /* "0am" is not a clock anyone prints */
         if (t->h <= 12) t->marker = mark;
         j = mend; /* "13:00pm": the pm is swallowed but says nothing */
+    } else if (t->h == 12 && t->m == 0 && (len = match_noon(s, n, k)) > 0) {
+        t->marker = MARK_PM; /* "12 noon", "12.00 midday" */
+        j = k + len;
+    } else if ((len = match_hours(s, n, k)) > 0) {
+        t->hours = 1;
+        j = k + len;
     }
     t->end = j;
     return 1;
@@ -211,6 +256,12 @@ static int is_bare(const clock_tok *t)
     return !t->has_min && t->marker == MARK_NONE;
 }
 
+/* May a clock start at s[i]? A digit, or the first letter of "noon"/"midday". */
+static int clock_start(const unsigned char *s, size_t n, size_t i)
+{
+    return is_digit(s[i]) || match_noon(s, n, i) > 0;
+}
+
 /* Start and end of a range from its two clocks (see the header for the rules). */
 static void range_minutes(const clock_tok *a, const clock_tok *b, tp_match *m)
 {
@@ -271,8 +322,8 @@ static int parse_at(const unsigned char *s, size_t n, size_t i, unsigned opts, t
         size_t k = skip_ws(s, n, a.end), c_end;
         if (parse_connector(s, n, k, &c_end)) {
             k = skip_ws(s, n, c_end);
-            if (k < n && is_digit(s[k]) && parse_clock(s, n, k, 1, &b) && end_ok(s, n, b.end, &b) &&
-                a.four == b.four) {
+            if (k < n && clock_start(s, n, k) && parse_clock(s, n, k, 1, &b) &&
+                end_ok(s, n, b.end, &b) && (a.four == b.four || a.word || b.word)) {
                 int bare_both = is_bare(&a) && is_bare(&b);
                 int years = a.four && a.h >= 19 && a.h <= 20 && b.h >= 19 && b.h <= 20;
                 tp_match m = {.begin = i, .end_byte = b.end};
@@ -281,6 +332,8 @@ static int parse_at(const unsigned char *s, size_t n, size_t i, unsigned opts, t
                     if (a.marker || b.marker) m.flags |= TP_AMPM_PRINTED;
                     if (a.ocr_sep || b.ocr_sep) m.flags |= TP_OCR_SEP;
                     if (is_bare(&a) || is_bare(&b)) m.flags |= TP_BARE;
+                    /* noon is no guess: the other side's half follows from it */
+                    if ((a.word || b.word) && !(m.flags & TP_INVERTED)) m.flags &= ~TP_PM_GUESSED;
                     /* A bare side that only reads as a backwards range was a number
                      * next to a time ("Room 5 - 10:00"), not a range. */
                     if (!((m.flags & TP_INVERTED) && (m.flags & TP_BARE))) {
@@ -291,7 +344,11 @@ static int parse_at(const unsigned char *s, size_t n, size_t i, unsigned opts, t
             }
         }
     }
-    if (!parse_clock(s, n, i, 0, &a) || a.four || is_bare(&a) || !end_ok(s, n, a.end, &a)) return 0;
+    /* A lone four-digit number is a time only with "hrs"; a lone "noon" or "midday" is
+     * more often part of a name ("Midday meal") than a time. */
+    if (!parse_clock(s, n, i, 0, &a) || (a.four && !a.hours) || a.word || is_bare(&a) ||
+        !end_ok(s, n, a.end, &a))
+        return 0;
     unsigned f = a.marker ? TP_AMPM_PRINTED : 0;
     int start = a.marker ? clock_minutes(&a, a.marker) : school_minutes(&a, &f);
     *out = (tp_match){.start = start, .end = TP_NO_TIME, .flags = f, .begin = i, .end_byte = a.end};
@@ -303,7 +360,7 @@ bool tp_find(const char *text, size_t len, size_t from, unsigned opts, tp_match 
     const unsigned char *s = (const unsigned char *)text;
     if (!text) return false;
     for (size_t i = from; i < len; i++) {
-        if (is_digit(s[i]) && parse_at(s, len, i, opts, out)) return true;
+        if (clock_start(s, len, i) && parse_at(s, len, i, opts, out)) return true;
     }
     return false;
 }
@@ -345,7 +402,7 @@ bool tp_is_time_only(const char *text, size_t len, unsigned opts, tp_match *out)
     tp_match m;
     if (!text) return false;
     size_t i = skip_filler(s, len, 0);
-    if (i >= len || !is_digit(s[i]) || !parse_at(s, len, i, opts, &m)) return false;
+    if (i >= len || !clock_start(s, len, i) || !parse_at(s, len, i, opts, &m)) return false;
     if (skip_filler(s, len, m.end_byte) != len) return false;
     if (out) *out = m;
     return true;

@@ -1,5 +1,6 @@
 /* timeparse: time notations printed in timetables ("9:00", "9.00", "9 - 9.30", "10am",
- * "10.30a.m.", "1-1.15pm", "12-1pm", "0900-1000", "9:00 to 10:00", ...) found in text and
+ * "10.30a.m.", "1-1.15pm", "12-1pm", "0900-1000", "9:00 to 10:00", "12 noon", "9h30",
+ * "1300hrs", ...) found in text and
  * turned into minutes after midnight, with the byte span they occupy so that the extractor
  * can both read a header cell's times and strip in-cell times out of an event's name.
  *
@@ -7,6 +8,9 @@
  * - A clock is H or HH, then optionally ':' or '.' and exactly two minute digits, then
  *   optionally am/pm ("am", "a.m.", "AM", "a.m", with or without a space before it).
  *   Hours 0-23, minutes 0-59; am/pm on an hour over 12 is ignored ("13:00pm" is 13:00).
+ * - The minute separator may also be 'h' ("9h30", European). "12 noon", "12.00 midday"
+ *   are 12:00 pm; the words "noon" and "midday" alone are a clock only as one side of a
+ *   range ("noon - 1pm", "11:30 to noon"), since alone they begin names ("Midday meal").
  * - A single clock is a time only with minutes or am/pm: a bare "10" is a room, a year
  *   group or a lesson number far more often than an hour.
  * - A range is clock, connector, clock. Connectors: '-', the Unicode hyphens and dashes
@@ -15,7 +19,8 @@
  *   am/pm on at least one side ("9 - 9.30", "12-1pm"); two bare hours ("9-10") only with
  *   TP_ALLOW_BARE, because "Year 5-6" reads the same.
  * - "0900-1000" (four digits each side) is a range; four-digit pairs that both look like
- *   years (1900-2099) are not. A lone "0900" is not (a year, a room, a phone prefix).
+ *   years (1900-2099) are not. A lone "0900" is not (a year, a room, a phone prefix),
+ *   unless "hrs", "hr" or "h" follows it ("0900hrs").
  * - OCR noise: ',' or ';' read for ':' / '.' is accepted inside a range ("9,00-9,30") but
  *   not for a single clock, where "3,45" is more likely a number. No spaces inside a clock.
  * - Never a time: a clock glued to a letter, a digit or a currency sign before it ("Y5",

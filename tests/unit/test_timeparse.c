@@ -208,6 +208,17 @@ static void test_listed_notations(void **state)
         {"9:00Maths", H(9, 0), TP_NO_TIME},
         {"2:15 PM", H(14, 15), TP_NO_TIME},
         {"10.30a.m.-11.00", H(10, 30), H(11, 0)},
+        {"12 noon", H(12, 0), TP_NO_TIME},
+        {"12.00 Noon", H(12, 0), TP_NO_TIME},
+        {"12 noon - 1pm", H(12, 0), H(13, 0)},
+        {"12 midday-1.15", H(12, 0), H(13, 15)},
+        {"Noon - 1:00", H(12, 0), H(13, 0)},
+        {"11:30 to noon", H(11, 30), H(12, 0)},
+        {"9h30", H(9, 30), TP_NO_TIME},
+        {"09h00-10h15", H(9, 0), H(10, 15)},
+        {"1300hrs", H(13, 0), TP_NO_TIME},
+        {"0900 hrs - 1000 hrs", H(9, 0), H(10, 0)},
+        {"14.30h", H(14, 30), TP_NO_TIME},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tp_match m;
@@ -239,6 +250,9 @@ static void test_flags(void **state)
 
     assert_true(tp_find("9,00-9,30", 9, 0, 0, &m));
     assert_true(m.flags & TP_OCR_SEP);
+
+    assert_true(tp_find("11:30 - noon", 12, 0, 0, &m)); /* noon settles the half of the day */
+    assert_false(tp_ampm_guessed(&m));
 
     assert_true(tp_find("10:00-9:00", 10, 0, 0, &m)); /* read, but marked suspect */
     assert_true(m.flags & TP_INVERTED);
@@ -315,6 +329,13 @@ static void test_negatives(void **state)
         "11:5",
         "100:00",
         "1:000",
+        "Noon",
+        "Midday meal",
+        "Lunch at noon",
+        "9h",
+        "3 hrs",
+        "1300",
+        "noonday",
     };
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
         check_none(never[i], 0);
@@ -390,6 +411,8 @@ static void test_strip(void **state)
         {"  Guided   Reading  ", "Guided Reading"},
         {"English 9:00-10:00 \xE2\x80\x93 Phonics 10:00-10:30", "English Phonics"},
         {"9:00", ""},
+        {"Lunch 12 noon - 1pm", "Lunch"},
+        {"Midday meal 12:00-1:00", "Midday meal"},
         {"", ""},
         {"a\x01"
          "b 9:00",
