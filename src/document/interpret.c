@@ -199,12 +199,8 @@ static int find_times(const char *s, tnote *out, int max)
 
 /* ---- days ---- */
 
-static const char *const day_abbrevs[7][6] = {
-    {"mon", "mo", NULL},         {"tue", "tues", "tu", NULL},
-    {"wed", "weds", "we", NULL}, {"thu", "thur", "thurs", "th", NULL},
-    {"fri", "fr", NULL},         {"sat", "sa", NULL},
-    {"sun", "su", NULL},
-};
+/* Two-letter abbreviations, which only a day axis makes days ("Mo", "Tu", ...). */
+static const char *const day_pairs[7] = {"mo", "tu", "we", "th", "fr", "sa", "su"};
 
 static int edit_distance_le1(const char *a, size_t na, const char *b, size_t nb)
 {
@@ -247,13 +243,11 @@ static int day_of_word(const char *w, size_t n)
             return -1;
         }
     }
-    for (int d = 0; d < 7; d++) {
-        size_t dn = strlen(tt_day_names[d]);
-        if (n == dn && strncasecmp(w, tt_day_names[d], n) == 0) return d;
-        if (n >= 5 && edit_distance_le1(w, n, tt_day_names[d], dn)) return d;
-        for (int k = 0; day_abbrevs[d][k]; k++)
-            if (strlen(day_abbrevs[d][k]) == n && strncasecmp(w, day_abbrevs[d][k], n) == 0)
-                return d;
+    int d = tt_day_from_word(w, n);
+    if (d >= 0) return d;
+    for (d = 0; d < 7; d++) {
+        if (n == 2 && strncasecmp(w, day_pairs[d], 2) == 0) return d;
+        if (n >= 5 && edit_distance_le1(w, n, tt_day_names[d], strlen(tt_day_names[d]))) return d;
     }
     return -1;
 }

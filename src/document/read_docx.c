@@ -507,28 +507,6 @@ out:
     free(s);
 }
 
-/* Whether text names a weekday (a full name or a usual abbreviation as a word). */
-static int names_day(const char *text)
-{
-    static const char *const names[] = {
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
-        "tues",   "wed",     "thu",       "thur",     "thurs",  "fri",      "sat",    "sun"};
-    for (const char *p = text; *p;) {
-        if (!isalpha((unsigned char)*p)) {
-            p++;
-            continue;
-        }
-        const char *q = p;
-        while (isalpha((unsigned char)*q))
-            q++;
-        size_t n = (size_t)(q - p);
-        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-            if (strlen(names[k]) == n && strncasecmp(p, names[k], n) == 0) return 1;
-        p = q;
-    }
-    return 0;
-}
-
 /* A table's heading: the paragraphs just above it (after the previous table) that name
  * days ("Daily Schedule" / "Monday - Wednesday") say which days a list of times is for,
  * as a heading row inside a drawn table would. They become a first row spanning the
@@ -538,7 +516,7 @@ static ap_status add_heading_row(tt_table *t, const tt_line *lines, size_t n)
 {
     int any = 0;
     for (size_t i = 0; i < n; i++)
-        any |= names_day(lines[i].text);
+        any |= tt_text_names_day(lines[i].text, strlen(lines[i].text));
     if (!any || t->ncols == 0 || !t->row_pos) return AP_OK;
     tt_cell *cells = realloc(t->cells, (t->ncells + 1) * sizeof *cells);
     int *rows = realloc(t->row_pos, (size_t)(t->nrows + 2) * sizeof *rows);

@@ -1477,38 +1477,10 @@ static ap_status split_lists(img_table **tables, size_t *ntables, float s, const
     return st;
 }
 
-/* Whether text names a weekday: a word that is a day's full English name or one of its
- * usual abbreviations (Mon, Tue, Tues, Wed, Thu, Thur, Thurs, Fri, Sat, Sun), any case. */
-static int names_day(const char *text, size_t len)
-{
-    static const char *const words[] = {
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
-        "tues",   "wed",     "thu",       "thur",     "thurs",  "fri",      "sat",    "sun"};
-    for (size_t i = 0; i < len;) {
-        if (!isalpha((unsigned char)text[i])) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        char w[12];
-        while (j < len && isalpha((unsigned char)text[j])) {
-            if (j - i < sizeof w - 1) w[j - i] = (char)tolower((unsigned char)text[j]);
-            j++;
-        }
-        if (j - i < sizeof w - 1) {
-            w[j - i] = 0;
-            for (size_t k = 0; k < sizeof words / sizeof *words; k++)
-                if (strcmp(w, words[k]) == 0) return 1;
-        }
-        i = j;
-    }
-    return 0;
-}
-
 /* The flags of a run whose text is buf[0, len). */
 static unsigned run_flags(const char *buf, size_t len)
 {
-    return (names_day(buf, len) ? RUN_DAY : 0) |
+    return (tt_text_names_day(buf, len) ? RUN_DAY : 0) |
            (tp_is_time_only(buf, len, 0, NULL) ? RUN_TIME : 0);
 }
 

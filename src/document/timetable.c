@@ -1,5 +1,6 @@
 #include "document/timetable.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,32 @@ int tt_day_from_name(const char *name)
     for (int d = 0; name && d < 7; d++)
         if (strcasecmp(name, tt_day_names[d]) == 0) return d;
     return -1;
+}
+
+int tt_day_from_word(const char *w, size_t n)
+{
+    static const char *const abbrevs[7][4] = {
+        {"mon"}, {"tue", "tues"}, {"wed", "weds"}, {"thu", "thur", "thurs"},
+        {"fri"}, {"sat"},         {"sun"},
+    };
+    for (int d = 0; d < 7; d++) {
+        if (strlen(tt_day_names[d]) == n && strncasecmp(w, tt_day_names[d], n) == 0) return d;
+        for (int k = 0; k < 4 && abbrevs[d][k]; k++)
+            if (strlen(abbrevs[d][k]) == n && strncasecmp(w, abbrevs[d][k], n) == 0) return d;
+    }
+    return -1;
+}
+
+bool tt_text_names_day(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && isalpha((unsigned char)text[j]))
+            j++;
+        if (j > i && tt_day_from_word(text + i, j - i) >= 0) return true;
+        i = j > i ? j : i + 1;
+    }
+    return false;
 }
 
 ap_status tt_set_str(char **field, const char *value)

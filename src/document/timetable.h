@@ -42,6 +42,11 @@ typedef struct tt_doc {
 extern const char *const tt_day_names[7];
 /* Index of a full English day name (case-insensitive), or -1. */
 int tt_day_from_name(const char *name);
+/* The day that the word w[0, n) names, as a full name or a usual abbreviation (Mon, Tue,
+ * Tues, Wed, Weds, Thu, Thur, Thurs, Fri, Sat, Sun; any case), or -1. */
+int tt_day_from_word(const char *w, size_t n);
+/* Whether any word of text[0, len) names a day (tt_day_from_word). */
+bool tt_text_names_day(const char *text, size_t len);
 
 /* Appends a block; name and notes are copied (notes may be NULL). AP_ERR_NOMEM. */
 ap_status tt_doc_add(tt_doc *doc, int day, const char *name, int start, int end, const char *notes,

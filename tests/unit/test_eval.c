@@ -384,9 +384,30 @@ static void test_f1_helper(void **state)
     assert_f1(ev_f1(3, 4, 5), 6.0 / 9);
 }
 
+/* The day words every reader shares (timetable.c). */
+static void test_day_words(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *word;
+        int day;
+    } cases[] = {{"Monday", 0}, {"MON", 0},    {"tues", 1},        {"Tue", 1},
+                 {"Weds", 2},   {"wed", 2},    {"Thur", 3},        {"thu", 3},
+                 {"THURS", 3},  {"Fri", 4},    {"sat", 5},         {"Sunday", 6},
+                 {"Mo", -1},    {"Monda", -1}, {"Wednesdays", -1}, {"", -1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(tt_day_from_word(cases[i].word, strlen(cases[i].word)), cases[i].day);
+    assert_true(tt_text_names_day("Week 1: Mon-Fri", 15));
+    assert_true(tt_text_names_day("THURSDAY", 8));
+    assert_false(tt_text_names_day("Monument", 8));
+    assert_false(tt_text_names_day("Maths 9:00", 10));
+    assert_false(tt_text_names_day("Mon", 2)); /* reads len bytes only */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_day_words),
         cmocka_unit_test(test_exact_match),
         cmocka_unit_test(test_wrong_time),
         cmocka_unit_test(test_similarity_boundary),
