@@ -46,6 +46,45 @@ ap_status tt_extract_image(PIX *pix, const tt_extract_options *opts, tt_doc *out
     return st;
 }
 
+/* A Word document without tables: its largest picture read as a page (a screenshot or a
+ * scan pasted into Word), the document's own paragraphs kept ahead of the picture's free
+ * text for the header fields. *page stays as it is when there is no picture, when it does
+ * not decode (a document is not refused for a broken logo), or when it holds no table; a
+ * picture past the size bounds (a bomb) refuses the document, as a bomb image would. */
+static ap_status docx_picture_page(const unsigned char *data, size_t len,
+                                   const tt_extract_options *opts, tt_page *page, ap_error *err)
+{
+    unsigned char *picture = NULL;
+    size_t picture_len = 0;
+    tt_page pic = {0};
+    ap_status st = tt_docx_picture(data, len, TT_EXTRACT_MAX_FILE, &picture, &picture_len, err);
+    if (st != AP_OK || !picture) goto out;
+    st = tt_read_raster_encoded(picture, picture_len, opts ? opts->engines : NULL,
+                                engines_to_use(opts), opts, &pic, err);
+    if (st == AP_ERR_UNSUPPORTED || st == AP_ERR_INVALID) st = AP_OK; /* no picture after all */
+    if (st != AP_OK || pic.ntables == 0) goto out;
+    tt_line *lines = realloc(page->free_text, (page->nfree + pic.nfree + 1) * sizeof *lines);
+    if (!lines) {
+        st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+        goto out;
+    }
+    memcpy(lines + page->nfree, pic.free_text, pic.nfree * sizeof *lines);
+    page->free_text = lines;
+    page->nfree += pic.nfree;
+    free(pic.free_text); /* its lines now belong to page */
+    pic.free_text = NULL;
+    pic.nfree = 0;
+    free(page->tables);
+    page->tables = pic.tables;
+    page->ntables = pic.ntables;
+    pic.tables = NULL;
+    pic.ntables = 0;
+out:
+    tt_page_free(&pic);
+    free(picture);
+    return st;
+}
+
 ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extract_options *opts,
                            tt_doc *out, ap_error *err)
 {
@@ -71,6 +110,7 @@ ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extra
     if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0) {
         tt_page page;
         ap_status st = tt_read_docx(data, len, &page, err);
+        if (st == AP_OK && page.ntables == 0) st = docx_picture_page(data, len, opts, &page, err);
         if (st == AP_OK) st = tt_grid_interpret(&page, 1, out, err);
         tt_page_free(&page);
         if (st != AP_OK) tt_doc_free(out);

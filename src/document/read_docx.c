@@ -14,6 +14,9 @@
  * Positions are in points, from the grid widths and row heights, so proportional splits
  * work as on a drawn page.
  *
+ * A document without tables may hold the timetable as a picture (a screenshot or a scan
+ * pasted into Word): tt_docx_picture hands its largest picture to the raster reader.
+ *
  * Hostile input: the zip is opened from memory with libzip's consistency checks; the
  * entry count is bounded; document.xml's declared size and compression ratio are checked
  * before a byte is inflated, and inflating stops at the declared size (a bomb is refused,
@@ -48,67 +51,67 @@
 
 /* ---- the zip ---- */
 
-/* Inflates word/document.xml into *xml (caller frees, NUL-terminated) after checking the
- * archive's entry count and the entry's size and ratio. */
-static ap_status read_document_xml(const unsigned char *data, size_t len, char **xml,
-                                   size_t *xml_len, ap_error *err)
+/* Opens the archive in data (borrowed) with libzip's consistency checks and the entry
+ * bound. */
+static ap_status zip_open_memory(const unsigned char *data, size_t len, zip_t **out, ap_error *err)
 {
-    ap_status st = AP_OK;
     zip_error_t zerr;
-    zip_source_t *src = NULL;
-    zip_t *za = NULL;
-    zip_file_t *zf = NULL;
-    char *buf = NULL;
-    *xml = NULL;
-    *xml_len = 0;
+    zip_source_t *src;
+    *out = NULL;
     zip_error_init(&zerr);
     if (!(src = zip_source_buffer_create(data, len, 0, &zerr))) {
-        st = ap_fail(err, AP_ERR_NOMEM, "docx: out of memory");
-        goto out;
+        zip_error_fini(&zerr);
+        return ap_fail(err, AP_ERR_NOMEM, "docx: out of memory");
     }
-    if (!(za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr))) {
+    zip_t *za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+    if (!za) {
         zip_source_free(src);
-        st = ap_fail(err, AP_ERR_INVALID, "docx: not a readable zip archive: %s",
-                     zip_error_strerror(&zerr));
-        goto out;
+        ap_status st = ap_fail(err, AP_ERR_INVALID, "docx: not a readable zip archive: %s",
+                               zip_error_strerror(&zerr));
+        zip_error_fini(&zerr);
+        return st;
     }
+    zip_error_fini(&zerr);
     zip_int64_t entries = zip_get_num_entries(za, 0);
     if (entries < 0 || entries > DOCX_MAX_ENTRIES) {
-        st = ap_fail(err, AP_ERR_TOO_LARGE, "docx: %lld entries in the archive; at most %d",
-                     (long long)entries, DOCX_MAX_ENTRIES);
-        goto out;
+        zip_discard(za);
+        return ap_fail(err, AP_ERR_TOO_LARGE, "docx: %lld entries in the archive; at most %d",
+                       (long long)entries, DOCX_MAX_ENTRIES);
     }
-    zip_int64_t idx = zip_name_locate(za, "word/document.xml", 0);
-    if (idx < 0) {
-        st = ap_fail(err, AP_ERR_INVALID,
-                     "docx: not a Word document (the archive has no word/document.xml)");
-        goto out;
-    }
+    *out = za;
+    return AP_OK;
+}
+
+/* Inflates entry idx into *buf (caller frees, NUL-terminated) after checking its declared
+ * size against max and, when ratio_bound, its compression ratio: a bomb is refused before
+ * a byte is inflated, and inflating stops one byte past the declared size. */
+static ap_status zip_inflate(zip_t *za, zip_int64_t idx, zip_uint64_t max, int ratio_bound,
+                             char **buf_out, size_t *len_out, ap_error *err)
+{
+    ap_status st = AP_OK;
+    const char *name = zip_get_name(za, (zip_uint64_t)idx, 0);
+    zip_file_t *zf = NULL;
+    char *buf = NULL;
     zip_stat_t sb;
+    *buf_out = NULL;
+    *len_out = 0;
+    if (!name) name = "?";
     zip_stat_init(&sb);
     if (zip_stat_index(za, (zip_uint64_t)idx, 0, &sb) != 0 || !(sb.valid & ZIP_STAT_SIZE) ||
-        !(sb.valid & ZIP_STAT_COMP_SIZE)) {
-        st = ap_fail(err, AP_ERR_INVALID, "docx: word/document.xml: %s", zip_strerror(za));
-        goto out;
-    }
-    if (sb.size > DOCX_MAX_XML) {
-        st = ap_fail(err, AP_ERR_TOO_LARGE,
-                     "docx: word/document.xml inflates to %llu bytes; at most %llu",
-                     (unsigned long long)sb.size, (unsigned long long)DOCX_MAX_XML);
-        goto out;
-    }
-    if (sb.size > DOCX_RATIO_FROM && sb.size / (sb.comp_size ? sb.comp_size : 1) > DOCX_MAX_RATIO) {
-        st = ap_fail(err, AP_ERR_TOO_LARGE,
-                     "docx: word/document.xml inflates %llu times (%llu to %llu bytes): "
-                     "refused as a decompression bomb",
-                     (unsigned long long)(sb.size / (sb.comp_size ? sb.comp_size : 1)),
-                     (unsigned long long)sb.comp_size, (unsigned long long)sb.size);
-        goto out;
-    }
-    if (!(zf = zip_fopen_index(za, (zip_uint64_t)idx, 0))) {
-        st = ap_fail(err, AP_ERR_INVALID, "docx: word/document.xml: %s", zip_strerror(za));
-        goto out;
-    }
+        !(sb.valid & ZIP_STAT_COMP_SIZE))
+        return ap_fail(err, AP_ERR_INVALID, "docx: %s: %s", name, zip_strerror(za));
+    if (sb.size > max)
+        return ap_fail(err, AP_ERR_TOO_LARGE, "docx: %s inflates to %llu bytes; at most %llu",
+                       name, (unsigned long long)sb.size, (unsigned long long)max);
+    zip_uint64_t ratio = sb.size / (sb.comp_size ? sb.comp_size : 1);
+    if (ratio_bound && sb.size > DOCX_RATIO_FROM && ratio > DOCX_MAX_RATIO)
+        return ap_fail(err, AP_ERR_TOO_LARGE,
+                       "docx: %s inflates %llu times (%llu to %llu bytes): refused as a "
+                       "decompression bomb",
+                       name, (unsigned long long)ratio, (unsigned long long)sb.comp_size,
+                       (unsigned long long)sb.size);
+    if (!(zf = zip_fopen_index(za, (zip_uint64_t)idx, 0)))
+        return ap_fail(err, AP_ERR_INVALID, "docx: %s: %s", name, zip_strerror(za));
     /* One byte more than declared: an entry that inflates past its declared size is
      * caught here instead of being trusted. */
     size_t cap = (size_t)sb.size + 1, got = 0;
@@ -119,26 +122,80 @@ static ap_status read_document_xml(const unsigned char *data, size_t len, char *
     for (;;) {
         zip_int64_t n = zip_fread(zf, buf + got, cap - got);
         if (n < 0) {
-            st = ap_fail(err, AP_ERR_INVALID, "docx: word/document.xml: %s", zip_file_strerror(zf));
+            st = ap_fail(err, AP_ERR_INVALID, "docx: %s: %s", name, zip_file_strerror(zf));
             goto out;
         }
         if (n == 0) break;
         got += (size_t)n;
         if (got >= cap) {
-            st = ap_fail(err, AP_ERR_INVALID,
-                         "docx: word/document.xml inflates past its declared size");
+            st = ap_fail(err, AP_ERR_INVALID, "docx: %s inflates past its declared size", name);
             goto out;
         }
     }
     buf[got] = '\0';
-    *xml = buf;
-    *xml_len = got;
+    *buf_out = buf;
+    *len_out = got;
     buf = NULL;
 out:
     free(buf);
-    if (zf) zip_fclose(zf);
-    if (za) zip_discard(za);
-    zip_error_fini(&zerr);
+    zip_fclose(zf);
+    return st;
+}
+
+/* Inflates word/document.xml into *xml (caller frees, NUL-terminated). */
+static ap_status read_document_xml(const unsigned char *data, size_t len, char **xml,
+                                   size_t *xml_len, ap_error *err)
+{
+    zip_t *za;
+    ap_status st = zip_open_memory(data, len, &za, err);
+    if (st != AP_OK) return st;
+    zip_int64_t idx = zip_name_locate(za, "word/document.xml", 0);
+    if (idx < 0)
+        st = ap_fail(err, AP_ERR_INVALID,
+                     "docx: not a Word document (the archive has no word/document.xml)");
+    else
+        st = zip_inflate(za, idx, DOCX_MAX_XML, 1, xml, xml_len, err);
+    zip_discard(za);
+    return st;
+}
+
+/* Whether an archive entry is a picture of a kind the raster reader decodes. */
+static int is_picture(const char *name)
+{
+    static const char *const exts[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff",
+                                       ".bmp", ".gif", ".webp"};
+    size_t n = strlen(name);
+    if (strncmp(name, "word/media/", 11) != 0) return 0;
+    for (size_t k = 0; k < sizeof exts / sizeof exts[0]; k++) {
+        size_t e = strlen(exts[k]);
+        if (n > 11 + e && strcasecmp(name + n - e, exts[k]) == 0) return 1;
+    }
+    return 0;
+}
+
+ap_status tt_docx_picture(const unsigned char *data, size_t len, size_t max,
+                          unsigned char **picture, size_t *picture_len, ap_error *err)
+{
+    zip_t *za;
+    *picture = NULL;
+    *picture_len = 0;
+    ap_status st = zip_open_memory(data, len, &za, err);
+    if (st != AP_OK) return st;
+    zip_int64_t best = -1;
+    zip_uint64_t best_size = 0;
+    zip_int64_t entries = zip_get_num_entries(za, 0);
+    for (zip_int64_t i = 0; i < entries; i++) {
+        zip_stat_t sb;
+        zip_stat_init(&sb);
+        if (zip_stat_index(za, (zip_uint64_t)i, 0, &sb) != 0 || !(sb.valid & ZIP_STAT_NAME) ||
+            !(sb.valid & ZIP_STAT_SIZE) || !is_picture(sb.name))
+            continue;
+        if (sb.size > best_size) best = i, best_size = sb.size;
+    }
+    /* Pictures are compressed already, so no ratio bound: max bounds the memory, and the
+     * raster reader bounds the pixels. */
+    if (best >= 0) st = zip_inflate(za, best, max, 0, (char **)picture, picture_len, err);
+    zip_discard(za);
     return st;
 }
 

@@ -46,4 +46,10 @@ ap_status tt_read_pdf(const unsigned char *data, size_t len, ocr_engine **engine
  * compression ratio) passes the bounds, before it is inflated; AP_ERR_NOMEM. */
 ap_status tt_read_docx(const unsigned char *data, size_t len, tt_page *page, ap_error *err);
 
+/* The largest picture a Word document holds (word/media/, a kind the raster reader
+ * decodes), inflated into *picture (caller frees; NULL with *picture_len 0 when there is
+ * none). Archive errors as tt_read_docx; AP_ERR_TOO_LARGE for a picture over max bytes. */
+ap_status tt_docx_picture(const unsigned char *data, size_t len, size_t max,
+                          unsigned char **picture, size_t *picture_len, ap_error *err);
+
 #endif
