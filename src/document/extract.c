@@ -68,7 +68,7 @@ static ap_status docx_picture_page(const unsigned char *data, size_t len,
         st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
         goto out;
     }
-    memcpy(lines + page->nfree, pic.free_text, pic.nfree * sizeof *lines);
+    if (pic.nfree) memcpy(lines + page->nfree, pic.free_text, pic.nfree * sizeof *lines);
     page->free_text = lines;
     page->nfree += pic.nfree;
     free(pic.free_text); /* its lines now belong to page */

@@ -13,7 +13,8 @@
  *      are one line, lines ordered the way a reader of the text's direction sees them;
  *      text outside every table is the page's free text (titles, "Teacher: ...");
  *   4. a page with (almost) no text but with drawing, or with text but no ruled table and
- *      a page-sized image (a scan, perhaps with an invisible OCR layer), is rendered
+ *      a page-sized image (a scan, perhaps with an invisible OCR layer), or with a
+ *      picture of a fifth of the page and text that names no day and no time, is rendered
  *      and takes the raster path: at the resolution of the image that covers the most of
  *      the page (its pixels map 1:1), at 200 dpi when no image covers most of it, with
  *      fewer pixels for huge pages.
@@ -2081,14 +2082,22 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
     size_t nchars = 0;
     if ((st = text_pieces(text, &m, &ps, &nchars, err)) != AP_OK) goto out;
     size_t printable = 0;
-    for (size_t i = 0; i < ps.n; i++)
-        for (const char *p = ps.v[i].text; *p; p++)
+    int axis_text = 0; /* a day or a time is printed as text */
+    tp_match tm;
+    for (size_t i = 0; i < ps.n; i++) {
+        const char *t = ps.v[i].text;
+        for (const char *p = t; *p; p++)
             printable += *p != ' ';
+        axis_text = axis_text || tt_text_names_day(t, strlen(t)) || tp_find(t, strlen(t), 0, 0, &tm);
+    }
 
     /* A scan: (almost) no text but something drawn, or text but no ruled table over a
-     * page-sized image (an invisible OCR layer): read the picture instead. */
+     * page-sized image (an invisible OCR layer), or a picture of a fifth of the page or
+     * more beside text that names no day and no time (a screenshot of a timetable under
+     * a title): read the picture instead. */
     int scanned = (printable < PDF_MIN_TEXT && (c.image_area > 0 || c.paths >= 4)) ||
-                  (ntables == 0 && c.image_area * 2 > c.page_area);
+                  (ntables == 0 && c.image_area * 2 > c.page_area) ||
+                  (ntables == 0 && !axis_text && c.image_best * 5 > c.page_area);
     if (scanned) {
         float scale = 1;
         /* the scan's own resolution when an image covers most of the page */

@@ -4,7 +4,7 @@ Born-digital PDFs and DOCX files that `aipipe datagen` writes (with exact gold) 
 every block carries confidence 1.0 and a bbox on its page); a scanned PDF (a datagen JPEG
 wrapped in a PDF written here, no text layer) is rendered at the picture's own resolution
 and read by OCR as well as the JPEG itself (within 0.03), and so is the JPEG pasted into a
-DOCX without a table; a DOCX whose only picture is junk is read as holding no timetable.
+DOCX without a table, or under a title into a PDF page (within 0.05); a DOCX whose only picture is junk is read as holding no timetable.
 Hostile files exit 1 with a message that names the reason, each in
 well under the time limit: garbage after %PDF, a PDF with 10,000 real pages, a zip bomb
 posing as a DOCX (64 MiB of XML deflated to ~64 KiB) or as its picture (80 MiB), a zip
@@ -106,6 +106,27 @@ def many_pages_pdf(n):
     return pdf_file(objs)
 
 
+def pasted_pdf(jpeg, title):
+    """One page as a word processor exports a picture pasted under a title: the JPEG at
+    150 dpi covering under half of the page, and the title as real text."""
+    w, h = jpeg_size(jpeg)
+    iw, ih = w * 72 / 150, h * 72 / 150
+    pw, ph = iw * 1.4, ih * 1.6
+    content = (b"BT /F1 14 Tf %.2f %.2f Td (%s) Tj ET " % (iw * 0.2, ph - 40, title.encode())
+               + b"q %.2f 0 0 %.2f %.2f %.2f cm /Im0 Do Q" % (iw, ih, iw * 0.2, ih * 0.3))
+    return pdf_file([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.2f %.2f] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im0 5 0 R >> /Font << /F1 6 0 R >> >> >>" % (pw, ph),
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+        b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % (w, h, len(jpeg))
+        + jpeg + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])
+
+
 def word_file(paragraphs, media):
     """A minimal DOCX: the paragraphs as text, no table, and the media entries as given
     (name -> bytes), as Word writes a picture pasted into a document."""
@@ -174,6 +195,18 @@ def main():
               f"jpg strict_f1 {as_jpg['strict_f1']:.3f}")
         # rendered at the picture's own resolution: as good as the JPEG (0.838 both)
         assert as_pdf["strict_f1"] >= as_jpg["strict_f1"] - 0.03, (as_pdf, as_jpg)
+
+        # The same JPEG pasted under a title and exported as a PDF: the page has text, but
+        # no day and no time in it, so the picture is read.
+        with open(os.path.join(tmp, "pasted.pdf"), "wb") as f:
+            f.write(pasted_pdf(jpeg, "Class Timetable - Teacher: Mrs Okafor"))
+        doc = json.loads(run("extract", os.path.join(tmp, "pasted.pdf")).stdout)
+        assert doc["teacher"] == "Mrs Okafor", doc
+        with open(os.path.join(pred, "doc_0001.json"), "w") as f:
+            json.dump(doc, f)
+        as_pasted = score(d, pred)
+        print(f"pasted into pdf: strict_f1 {as_pasted['strict_f1']:.3f}")
+        assert as_pasted["strict_f1"] >= as_jpg["strict_f1"] - 0.05, (as_pasted, as_jpg)
 
         # The same JPEG pasted into a Word document without a table (beside a smaller
         # logo): read from the largest picture, the document's own paragraph giving the
