@@ -12,7 +12,8 @@
  *      squares over those (text above the table, a corner cell without rules, a shadow
  *      over part of an edge are outvoted); a side is accepted when enough scan lines
  *      agree with it, and corners are where neighbouring sides meet;
- *   4. decide: the table when it is a clear outline, else the page; correct only when
+ *   4. decide: the table when it is a clear outline (the page instead when it is larger
+ *      and agrees with the table), else the page; correct only when
  *      the outline is convex, large, and its corners are clearly not right angles.
  *
  * The homography is solved in double precision on normalised coordinates (Hartley), and
@@ -44,6 +45,11 @@
 #define MAX_ANGLE_DEV_DEG  25.0
 #define MIN_DISTORTION_DEG 0.5
 #define PAGE_MARGIN        3.0 /* pixels inside the paper's edge made white with the desk */
+/* The page is used instead of a table it agrees with when it is this much larger; the
+ * table's corners, mapped by the page's homography, are then within AGREE_DEG of right
+ * angles (fitting puts a corner a pixel or two off: ~0.3 degrees on a narrow table). */
+#define PAGE_OVER_TABLE 1.5
+#define AGREE_DEG       1.0
 
 enum { TOP, RIGHT, BOTTOM, LEFT };
 
@@ -296,6 +302,23 @@ static int quad_plausible(const persp_quad *q, int w, int h, double share, doubl
     return quad_area(q) >= share * w * h;
 }
 
+static int map_point(const double h[9], double x, double y, double *u, double *v);
+
+/* Whether the homography that makes page a rectangle also makes table one (its corners
+ * within AGREE_DEG of right angles): both outlines are of the same flat sheet. */
+static int page_agrees(const persp_quad *page, const persp_quad *table)
+{
+    double rw = hypot(page->x[1] - page->x[0], page->y[1] - page->y[0]);
+    double rh = hypot(page->x[3] - page->x[0], page->y[3] - page->y[0]);
+    persp_quad rect = {{0, rw, rw, 0}, {0, 0, rh, rh}}, mapped;
+    double h[9];
+    if (persp_homography(page, &rect, h) != 0) return 0;
+    for (int i = 0; i < 4; i++)
+        if (map_point(h, table->x[i], table->y[i], &mapped.x[i], &mapped.y[i]) != 0) return 0;
+    double d = quad_distortion(&mapped);
+    return d >= 0 && d <= AGREE_DEG;
+}
+
 void persp_find(PIX *grey, persp_outline *out)
 {
     memset(out, 0, sizeof *out);
@@ -334,8 +357,18 @@ void persp_find(PIX *grey, persp_outline *out)
     out->has_page = out->page_support >= MIN_SUPPORT_PAGE &&
                     quad_plausible(&out->page, w, h, MIN_SHARE_PAGE, &dp);
     /* The table is the closer evidence for its own rules: when it is a rectangle, the
-     * page is left even if the paper's outline says otherwise. */
-    if (out->has_table) {
+     * page is left even if the paper's outline says otherwise. But a homography fitted
+     * to one narrow table holds poorly at the far side of the page (a second table
+     * beside it stays slanted): when the paper's outline is larger and agrees with the
+     * table (it makes the table a rectangle too), the page is the better-conditioned
+     * evidence for the same plane. */
+    if (out->has_table && out->has_page && dp >= MIN_DISTORTION_DEG &&
+        quad_area(&out->page) >= PAGE_OVER_TABLE * quad_area(&out->table) &&
+        page_agrees(&out->page, &out->table)) {
+        out->distortion = dp;
+        out->use = 2;
+        out->reason = "page outline, agreeing with the table's";
+    } else if (out->has_table) {
         out->distortion = dt;
         out->use = dt >= MIN_DISTORTION_DEG ? 1 : 0;
         out->reason = out->use ? "table outline" : "table outline is a rectangle";

@@ -8,7 +8,10 @@
  *
  * Outlines looked for: the table (the outer quadrilateral of the largest connected piece
  * of ruled ink: a grid or a frame), else the page (paper against a darker background such
- * as a desk). The page is changed only when the evidence is clear (see persp_correct);
+ * as a desk); when both are seen and agree (the page's homography makes the table a
+ * rectangle too), the larger page, whose homography holds across the whole sheet (a
+ * second table beside the first included). The page is changed only when the evidence
+ * is clear (see persp_correct);
  * a scan or a screenshot comes back as it went in. */
 #ifndef AP_VISION_PERSPECTIVE_H
 #define AP_VISION_PERSPECTIVE_H

@@ -113,7 +113,8 @@ static void test_recovers_corners(void **state)
     persp_find(photo, &o);
     assert_true(o.has_table);
     assert_true(o.has_page);
-    assert_int_equal(o.use, 1); /* the table is the closer evidence */
+    /* the paper's outline agrees with the table's and is larger: the page is used */
+    assert_int_equal(o.use, 2);
     assert_true(o.distortion > 1.0);
     /* the table's outer corners are the outer edges of its 2-pixel rules */
     double tx[4] = {col_x[0] - 1, col_x[5] + 1, col_x[5] + 1, col_x[0] - 1};
@@ -136,7 +137,7 @@ static void test_corrected_rules_straight(void **state)
     PIX *flat = persp_correct(photo, NULL, &o);
     assert_non_null(flat);
     assert_ptr_not_equal(flat, photo);
-    assert_int_equal(o.use, 1);
+    assert_int_equal(o.use, 2);
     /* bounded: at most the input's pixels */
     assert_true((double)pixGetWidth(flat) * pixGetHeight(flat) <=
                 (double)pixGetWidth(photo) * pixGetHeight(photo));
@@ -206,6 +207,80 @@ static void test_page_outline(void **state)
     pixDestroy(&photo);
     pixDestroy(&page);
     pixDestroy(&pix);
+}
+
+/* Two narrow ruled tables side by side (a week's schedules printed in panels), as 8 bpp
+ * grey; the left one a little taller, so that it is the largest piece of ink. When
+ * trapezoid is set, the left table is drawn keystoned on the paper itself (narrower at
+ * the top) and the right one shorter, so that paper and the largest table disagree
+ * about the plane. */
+static PIX *draw_panels(int trapezoid)
+{
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(PAGE_W, PAGE_H, &s);
+    const double px[2][3] = {{70, 160, 400}, {500, 590, 830}};
+    for (int t = 0; t < 2; t++) {
+        double top = t ? (trapezoid ? 250 : 120) : 100, bottom = 590;
+        double in = trapezoid && t == 0 ? 40 : 0; /* top corners moved inwards */
+        for (int i = 0; i < 7; i++) {
+            double y = top + (bottom - top) * i / 6, k = (bottom - y) / (bottom - top);
+            rule(cr, px[t][0] + in * k, y, px[t][2] - in * k, y);
+            if (i < 6) text(cr, "Maths", (px[t][1] + px[t][2]) / 2, y + 30, 0);
+        }
+        for (int i = 0; i < 3; i++) {
+            double xt = px[t][i] + (i == 0 ? in : i == 2 ? -in : in * 0.25);
+            rule(cr, xt, top, px[t][i], bottom);
+        }
+    }
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *grey = pixConvertTo8(pix, 0);
+    pixDestroy(&pix);
+    assert_non_null(grey);
+    return grey;
+}
+
+/* A homography fitted to one narrow table holds poorly on the far side of the page: the
+ * paper's outline, larger and agreeing with the table, is used, and both panels come out
+ * with straight rules (each found with its three columns, not split by a slant). */
+static void test_page_preferred_to_narrow_table(void **state)
+{
+    (void)state;
+    PIX *page = draw_panels(0), *photo = photograph(page);
+    persp_outline o;
+    PIX *flat = persp_correct(photo, NULL, &o);
+    assert_true(o.has_table);
+    assert_true(o.has_page);
+    assert_int_equal(o.use, 2);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables(flat, &tables, &n, NULL, &err), AP_OK);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(tables[i].ncols, 2);
+        assert_int_equal(tables[i].nrows, 6);
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&flat);
+    pixDestroy(&photo);
+    pixDestroy(&page);
+}
+
+/* When the paper's outline would leave the table slanted (the table is not printed
+ * square on it), the table is the closer evidence and the paper is not used. */
+static void test_disagreeing_page_left(void **state)
+{
+    (void)state;
+    PIX *page = draw_panels(1), *photo = photograph(page);
+    persp_outline o;
+    persp_find(photo, &o);
+    assert_true(o.has_table);
+    assert_true(o.has_page);
+    assert_int_equal(o.use, 1);
+    pixDestroy(&photo);
+    pixDestroy(&page);
 }
 
 static void test_flat_and_rotated_untouched(void **state)
@@ -335,6 +410,8 @@ int main(void)
         cmocka_unit_test(test_corrected_rules_straight),   cmocka_unit_test(test_page_outline),
         cmocka_unit_test(test_flat_and_rotated_untouched), cmocka_unit_test(test_hostile_sizes),
         cmocka_unit_test(test_extract_photographed),
+        cmocka_unit_test(test_page_preferred_to_narrow_table),
+        cmocka_unit_test(test_disagreeing_page_left),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
