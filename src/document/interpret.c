@@ -418,12 +418,15 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
         int tn = find_times(l->text, t, MAX_TIMES);
         size_t len = strlen(l->text);
         if (tn && (t[tn - 1].to - t[0].from) * 10 >= len * 7) continue;
-        /* the tail of a word broken by the cell's width, or a stray mark, is no note */
-        int fragment =
-            (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) || count_letters(l->text) < 3;
+        int exact = title_line && (l->flags & title_line->flags & TT_LINE_EXACT) != 0;
+        int smaller = l->height < (exact ? 0.92f : 0.78f) * tallest;
+        /* the tail of a word broken by the cell's width, or a stray mark, is no note; a
+         * short code in smaller type is ("Maths" over a small "Rm 12" or "E4"), where the
+         * sizes are the document's own (OCR's box of a short piece such as "s" or "on" is
+         * low without being smaller type) */
+        int fragment = (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) ||
+                       (count_letters(l->text) < 3 && !(exact && smaller));
         if (seen_title && !fragment && title_line) {
-            int exact = (l->flags & title_line->flags & TT_LINE_EXACT) != 0;
-            int smaller = l->height < (exact ? 0.92f : 0.78f) * tallest;
             int other_ink = (l->ink & title_line->ink & TT_INK_KNOWN) && l->ink != title_line->ink;
             if (smaller || other_ink) {
                 split = i;

@@ -331,13 +331,48 @@ static void test_broken_words(void **state)
     tt_lines_free(c.lines, c.nlines);
 }
 
+/* A short code in smaller type under the title (a room) is a note when the sizes are the
+ * document's own; from OCR, where a short piece's box is low without being smaller type
+ * (the "s" of "Math"/"s"), it stays in the name. */
+static void test_small_codes(void **state)
+{
+    (void)state;
+    for (int exact = 0; exact < 2; exact++) {
+        tt_page page = {.number = 1};
+        page.tables = calloc(1, sizeof *page.tables);
+        page.ntables = 1;
+        tt_table *t = &page.tables[0];
+        lattice(t, 3, 3);
+        add_cell(t, 0, 0, 1, 1, "");
+        add_cell(t, 0, 1, 1, 1, "9:00-10:00");
+        add_cell(t, 0, 2, 1, 1, "10:00-11:00");
+        add_cell(t, 1, 0, 1, 1, "Monday");
+        add_cell(t, 1, 1, 1, 1, "Maths|~E4|~JKS");
+        add_cell(t, 1, 2, 1, 1, "Science|~Lab 2");
+        add_cell(t, 2, 0, 1, 1, "Tuesday");
+        add_cell(t, 2, 1, 1, 1, "Music");
+        add_cell(t, 2, 2, 1, 1, "PE");
+        for (size_t i = 0; exact && i < t->ncells; i++)
+            for (size_t k = 0; k < t->cells[i].nlines; k++)
+                t->cells[i].lines[k].flags |= TT_LINE_EXACT;
+        tt_doc d;
+        interpret(&page, &d);
+        const tt_block *b = find(&d, 0, exact ? "Maths" : "Maths E4");
+        if (exact) assert_string_equal(b->notes, "E4 JKS");
+        b = find(&d, 0, "Science");
+        assert_string_equal(b->notes, "Lab 2");
+        tt_doc_free(&d);
+        tt_page_free(&page);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days_as_rows),           cmocka_unit_test(test_days_as_columns),
         cmocka_unit_test(test_list_with_heading_days), cmocka_unit_test(test_no_timetable),
         cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
-        cmocka_unit_test(test_ocr_header_times),
+        cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
