@@ -1464,9 +1464,9 @@ static int text_looks_turned(const tt_page *page)
 }
 
 /* Reads the page as it comes and, when that reading is poor and its text looks turned,
- * turned by a quarter, three quarters and a half as well; the best reading is kept (not
- * poor first, then the most confidence: a page read upside down can still give a few
- * confident blocks). Upright pages are read once. */
+ * turned by a quarter, three quarters and a half as well; a turned reading replaces it
+ * only when it is not poor (then the most confident of those: a page read upside down can
+ * still give a few confident blocks). Upright pages are read once. */
 static ap_status read_oriented(PIX *pix, const unsigned char *data, size_t len,
                                ocr_engine **engines, size_t nengines,
                                const tt_extract_options *opts, tt_page *page, ap_error *err)
@@ -1489,7 +1489,10 @@ static ap_status read_oriented(PIX *pix, const unsigned char *data, size_t len,
             read_raster_generic(turned, NULL, 0, engines, nengines, opts, &alt, NULL, &e) == AP_OK) {
             float conf;
             int alt_poor = page_poor(&alt, &conf);
-            if (alt_poor < poor || (alt_poor == poor && conf > best)) {
+            /* a poor turned reading is no evidence that the page is turned: an upright
+             * page that reads poorly (a hand-drawn face, a blurred scan) can read as
+             * more, equally poor, blocks turned */
+            if (!alt_poor && (poor || conf > best)) {
                 turned_by = 90 * quarters[i];
                 tt_page_free(page);
                 *page = alt;
