@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/nn.h"
 #include "nn/safetensors.h"
 
 typedef struct lm_table {
@@ -26,6 +27,10 @@ struct nn_lm {
     double discount[NN_LM_MAX_ORDER];
     lm_table grams, ctx;
     nn_st_file *file; /* the loaded file, for its metadata */
+    /* Per class, the class it cannot be told from by its glyph alone (0 O o; 1 l I |):
+     * the prior chooses among them, so decoding's confidence counts them as one. Each
+     * class its own unless the charset is known (nn_lm_load). */
+    int alike[NN_LM_MAX_CLASSES];
 };
 
 /* ---- tables ---- */
@@ -107,6 +112,8 @@ ap_status nn_lm_new(int nclasses, int order, nn_lm **out, ap_error *err)
     nn_lm *lm = calloc(1, sizeof *lm);
     if (!lm) return ap_fail(err, AP_ERR_NOMEM, "out of memory");
     lm->order = order, lm->nclasses = nclasses;
+    for (int k = 0; k < nclasses; k++)
+        lm->alike[k] = k;
     *out = lm;
     return AP_OK;
 }
@@ -315,6 +322,19 @@ ap_status nn_lm_load(const char *path, const char *charset, nn_lm **out, ap_erro
         goto fail;
     }
     if ((st = nn_lm_new((int)ncp + 1, (int)order, &lm, err)) != AP_OK) goto fail;
+    /* look-alike glyphs: each group's members point at its first member in the charset */
+    static const char *const groups[] = {"0Oo", "1lI|"};
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        int first = -1, k = 1;
+        for (const unsigned char *s = (const unsigned char *)cs; *s; s++) {
+            if ((*s & 0xC0) == 0x80) continue;
+            if (*s < 0x80 && strchr(groups[g], *s)) {
+                if (first < 0) first = k;
+                lm->alike[k] = first;
+            }
+            k++;
+        }
+    }
     size_t cols = (size_t)order + 1;
     data = malloc(sizeof(float) * ((size_t)rows * cols + 1));
     float disc[NN_LM_MAX_ORDER];
@@ -521,8 +541,28 @@ ap_status nn_lm_beam_decode(int *out, float *probs, int *frames, int *n, float *
             out[i] = b->seq[i];
             if (probs) probs[i] = b->prob[i];
             if (frames) frames[i] = b->frame[i];
-            sum += b->prob[i];
         }
+        /* A prefix records a class's probability at the frame where it was extended,
+         * often the edge of its glyph (1e-3) when its parent then left the beam: the best
+         * alignment of the kept text says where each class stands and how sure the model
+         * is of it there (the search's own frames stay when it cannot be made). */
+        if ((probs || frames) && b->len) {
+            float *ap = malloc(sizeof(float) * (size_t)b->len);
+            int *af = malloc(sizeof(int) * (size_t)b->len);
+            st = ap && af
+                     ? nn_ctc_align(ap, af, b->seq, b->len, logits, T, K, lm ? lm->alike : NULL)
+                     : AP_ERR_NOMEM;
+            if (st == AP_OK) {
+                if (probs) memcpy(probs, ap, sizeof(float) * (size_t)b->len);
+                if (frames) memcpy(frames, af, sizeof(int) * (size_t)b->len);
+            }
+            if (st == AP_ERR_INVALID) st = AP_OK;
+            free(ap);
+            free(af);
+            if (st != AP_OK) goto out;
+        }
+        for (int i = 0; i < b->len; i++)
+            sum += probs ? probs[i] : b->prob[i];
         *n = b->len;
         *conf = b->len ? (float)(sum / b->len) : 0.0f;
     }

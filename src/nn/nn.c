@@ -913,6 +913,111 @@ void nn_greedy_decode(int *out, int *n, float *conf, const float *logits, int T,
     *conf = *n ? (float)(confsum / *n) : 0.0f;
 }
 
+ap_status nn_ctc_align(float *probs, int *frames, const int *seq, int n, const float *logits, int T,
+                       int K, const int *alike)
+{
+    if (n == 0) return AP_OK;
+    /* states: 2i + 1 is class i, the even ones the blanks around them; a path needs a
+     * frame per class plus one between each pair of equal neighbours */
+    int need = n;
+    for (int i = 1; i < n; i++)
+        need += seq[i] == seq[i - 1];
+    if (n < 0 || T < need) return AP_ERR_INVALID;
+    int S = 2 * n + 1;
+    double *score = malloc(sizeof(double) * (size_t)S * 2);
+    double *lp = malloc(sizeof(double) * (size_t)T * (size_t)K); /* (T, K) log probabilities */
+    double *seen = malloc(sizeof(double) * (size_t)T);   /* the likeliest character per frame */
+    unsigned char *from = malloc((size_t)S * (size_t)T); /* back step per (t, s): 0, 1, 2 */
+    int *state = malloc(sizeof(int) * (size_t)T);
+    ap_status st = AP_OK;
+    if (!score || !lp || !seen || !from || !state) {
+        st = AP_ERR_NOMEM;
+        goto out;
+    }
+    /* softmax per frame (max-shifted so that no exp overflows); a class's probability
+     * includes its look-alikes' */
+    for (int t = 0; t < T; t++) {
+        const float *z = logits + (size_t)t * K;
+        double *row = lp + (size_t)t * K, mx = z[0], sum = 0.0;
+        for (int k = 1; k < K; k++)
+            mx = fmax(mx, z[k]);
+        for (int k = 0; k < K; k++)
+            sum += row[k] = exp(z[k] - mx);
+        seen[t] = 0.0;
+        for (int k = 0; k < K; k++) {
+            row[k] /= sum;
+            if (k) seen[t] = fmax(seen[t], row[k]);
+        }
+        /* a group's sum lands on its representative, then every member takes it */
+        if (alike)
+            for (int k = 1; k < K; k++)
+                if (alike[k] > 0 && alike[k] < k) row[alike[k]] += row[k];
+        for (int k = K - 1; k >= 0; k--) {
+            int rep = alike && k && alike[k] > 0 && alike[k] < k ? alike[k] : k;
+            row[k] = rep == k ? row[k] : row[rep];
+        }
+        for (int k = 0; k < K; k++)
+            row[k] = log(fmax(row[k], 1e-30));
+    }
+    double *cur = score, *prev = score + S;
+    for (int s = 0; s < S; s++)
+        cur[s] = -INFINITY;
+    cur[0] = lp[0];
+    cur[1] = lp[seq[0]];
+    for (int t = 1; t < T; t++) {
+        double *tmp = prev;
+        prev = cur, cur = tmp;
+        const double *row = lp + (size_t)t * K;
+        for (int s = 0; s < S; s++) {
+            double best = prev[s];
+            unsigned char step = 0;
+            if (s >= 1 && prev[s - 1] > best) best = prev[s - 1], step = 1;
+            /* a class may follow the previous class directly unless it is the same one */
+            if ((s & 1) && s >= 3 && seq[s / 2] != seq[s / 2 - 1] && prev[s - 2] > best)
+                best = prev[s - 2], step = 2;
+            cur[s] = best + row[s & 1 ? seq[s / 2] : 0];
+            from[(size_t)t * S + s] = step;
+        }
+    }
+    /* the path ends in the last class or the blank after it; walked back into state */
+    int s = cur[S - 1] >= cur[S - 2] ? S - 1 : S - 2;
+    for (int t = T - 1; t >= 0; t--) {
+        state[t] = s;
+        if (t > 0) s -= from[(size_t)t * S + s];
+    }
+    /* per class: its peak over its frames, and the most any character was seen inside the
+     * blanks on either side of it (in score, free now; n < S) */
+    double *peak = score, *other = score + S;
+    for (int i = 0; i < n; i++) {
+        peak[i] = 0.0, other[i] = 0.0;
+        if (frames) frames[i] = 0;
+    }
+    for (int t = 0; t < T; t++) {
+        s = state[t];
+        if (s & 1) {
+            int i = s / 2;
+            peak[i] = fmax(peak[i], exp(lp[(size_t)t * K + seq[i]]));
+            if (frames && (t == 0 || state[t - 1] != s)) frames[i] = t;
+            continue;
+        }
+        /* A character seen inside a run of blanks, away from the glyphs either side (whose
+         * edges fade into the blank), is one the text leaves out: "1:35" kept where the
+         * model half saw "11:35". Doubt on both neighbours. */
+        if (t == 0 || t == T - 1 || state[t - 1] != s || state[t + 1] != s) continue;
+        if (s / 2 - 1 >= 0) other[s / 2 - 1] = fmax(other[s / 2 - 1], seen[t]);
+        if (s / 2 < n) other[s / 2] = fmax(other[s / 2], seen[t]);
+    }
+    for (int i = 0; probs && i < n; i++)
+        probs[i] = (float)fmin(peak[i], 1.0 - other[i]);
+out:
+    free(score);
+    free(lp);
+    free(seen);
+    free(from);
+    free(state);
+    return st;
+}
+
 /* Prefix beam search (Hannun et al. 2014): each prefix carries the log probability of the
  * alignments that end in a blank (pb) and in its last class (pnb), because "a" + "a" only
  * extends the prefix after a blank. Prefixes are identified by a 64-bit hash of their

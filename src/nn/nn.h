@@ -122,6 +122,21 @@ void nn_greedy_decode_frames(int *out, float *probs, int *frames, int *n, const 
                              int T, int K, int cap);
 ap_status nn_beam_decode(int *out, int *n, float *conf, const float *logits, int T, int K, int cap,
                          int beam);
+/* The best CTC alignment (Viterbi) of the classes seq[0..n) over logits (T, K): for each
+ * class, frames[i] gets the first frame the alignment gives it and probs[i] its highest
+ * frame probability over the frames it holds (either may be NULL). A decoder's own
+ * emission frames are a by-product of its search (a beam search may record a class at the
+ * edge of its glyph, where it is 1e-3 likely); this says where each character of the text
+ * it chose stands and how sure the model is of it there. alike (K entries, or NULL: each
+ * class its own) names for each class the lowest class of its group of glyphs that cannot
+ * be told apart (0 and O; a class not in a group names itself): a group's probabilities
+ * count as one, the text's choice among them being a prior's.
+ * A character the model sees inside the blanks either side of a class (one the text
+ * leaves out) lowers that class's probability to at most 1 minus how sure the model
+ * was of it. AP_ERR_INVALID when n classes cannot fit in T frames (nothing written),
+ * AP_ERR_NOMEM. */
+ap_status nn_ctc_align(float *probs, int *frames, const int *seq, int n, const float *logits, int T,
+                       int K, const int *alike);
 
 /* ---- optimisation ---- */
 typedef struct nn_adamw {

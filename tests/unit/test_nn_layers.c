@@ -2,6 +2,9 @@
  * differences of L = sum(out * R) for a random R, accumulated in double); the layout
  * permutations are exact adjoints; CTC's loss and gradient equal a brute-force sum over
  * all K^T alignments on tiny cases; the beam search finds the most probable labelling;
+ * the best alignment of a text puts each character on its own frames with its peak
+ * probability, counts look-alike classes as one, and doubts a character beside blanks
+ * where the model saw one the text leaves out;
  * AdamW, the schedule, clipping and the edit distance match hand-computed values; a GRU
  * direction's backward through time matches finite differences in both directions with
  * padded samples, and a padded sample's outputs equal those it gets alone, unpadded.
@@ -464,6 +467,52 @@ static void test_decode(void **state)
 }
 
 /* ---- optimisation ---- */
+/* Frames of probabilities over K = 4 classes (0 blank), one row per frame, as logits. */
+static void frames_logits(float *z, const float (*p)[4], int T)
+{
+    for (int t = 0; t < T; t++)
+        for (int k = 0; k < 4; k++)
+            z[t * 4 + k] = logf(p[t][k] > 0 ? p[t][k] : 1e-9f);
+}
+
+static void test_ctc_align(void **state)
+{
+    (void)state;
+    float z[8 * 4], probs[4];
+    int frames[4];
+    /* "12": 1 on frames 1-2 (peak 0.9), 2 on frame 4 (0.8) */
+    const float a[6][4] = {{1, 0, 0, 0}, {.1f, .6f, .3f, 0}, {.1f, .9f, 0, 0},
+                           {1, 0, 0, 0}, {.2f, 0, .8f, 0},   {1, 0, 0, 0}};
+    frames_logits(z, a, 6);
+    int seq[2] = {1, 2};
+    assert_int_equal(nn_ctc_align(probs, frames, seq, 2, z, 6, 4, NULL), AP_OK);
+    assert_int_equal(frames[0], 1);
+    assert_int_equal(frames[1], 4);
+    assert_true(fabsf(probs[0] - 0.9f) < 1e-4f && fabsf(probs[1] - 0.8f) < 1e-4f);
+    /* classes 1 and 3 alike: "3" where the frames say 1 is as sure as 1 and 3 together */
+    int alike[4] = {0, 1, 2, 1}, seq3[2] = {3, 2};
+    assert_int_equal(nn_ctc_align(probs, frames, seq3, 2, z, 6, 4, alike), AP_OK);
+    assert_true(fabsf(probs[0] - 0.9f) < 1e-4f);
+    assert_int_equal(nn_ctc_align(probs, NULL, seq3, 2, z, 6, 4, NULL), AP_OK);
+    assert_true(probs[0] < 0.01f);
+    /* "11" needs a blank between its two 1s; read as one "1", the second (0.4 inside the
+     * blanks after it) leaves the one kept at most 0.6 sure */
+    const float b[8][4] = {{1, 0, 0, 0},     {0, 1, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0},
+                           {.6f, .4f, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}};
+    frames_logits(z, b, 8);
+    int one[2] = {1, 2}, two[3] = {1, 1, 2};
+    assert_int_equal(nn_ctc_align(probs, frames, one, 2, z, 8, 4, NULL), AP_OK);
+    assert_true(probs[0] < 0.61f && probs[1] < 0.61f);
+    assert_int_equal(frames[1], 7);
+    assert_int_equal(nn_ctc_align(probs, frames, two, 3, z, 8, 4, NULL), AP_OK);
+    assert_int_equal(frames[0], 1);
+    assert_int_equal(frames[1], 4);
+    assert_true(probs[0] > 0.99f && fabsf(probs[1] - 0.4f) < 1e-4f);
+    /* too many classes for the frames: "11" needs three */
+    assert_int_equal(nn_ctc_align(probs, frames, two, 2, z, 2, 4, NULL), AP_ERR_INVALID);
+    assert_int_equal(nn_ctc_align(probs, frames, two, 0, z, 8, 4, NULL), AP_OK);
+}
+
 static void test_optim(void **state)
 {
     (void)state;
@@ -496,7 +545,7 @@ int main(void)
         cmocka_unit_test(test_layernorm),    cmocka_unit_test(test_gru),
         cmocka_unit_test(test_adjoints),     cmocka_unit_test(test_ctc_brute_force),
         cmocka_unit_test(test_ctc_long),     cmocka_unit_test(test_decode),
-        cmocka_unit_test(test_optim),
+        cmocka_unit_test(test_ctc_align),    cmocka_unit_test(test_optim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
