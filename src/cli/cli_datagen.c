@@ -15,8 +15,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: aipipe datagen --count N --seed S --out DIR [--formats png,jpg,pdf,docx]\n"
             "                      [--lines] [--degrade none|light|heavy]\n"
-            "                      [--layout mixed|grid-rows|grid-cols|lists] [--jobs N]\n"
-            "                      [--contact-sheet FILE.png] [--quiet]\n\n"
+            "                      [--layout mixed|grid-rows|grid-cols|lists] [--oldstyle P]\n"
+            "                      [--jobs N] [--contact-sheet FILE.png] [--quiet]\n\n"
             "Draws N synthetic teacher timetables into DIR (doc_0001.png, ...) and, beside each,\n"
             "its gold JSON (doc_0001.json, the format of EVAL.md). The same seed gives the same\n"
             "documents and the same gold bytes, whatever --jobs is.\n\n"
@@ -28,6 +28,8 @@ static void usage(FILE *out)
             "                     manifests (JSONL) and charset.txt\n"
             "  --degrade LEVEL    scan and photo damage for png/jpg: none (default), light, heavy\n"
             "  --layout FAMILY    force one layout family (default mixed)\n"
+            "  --oldstyle P       P%% of documents print old-style figures (OpenType onum) in the\n"
+            "                     families that have them (default 0)\n"
             "  --jobs N           worker threads (default: the number of CPUs, at most %d)\n"
             "  --contact-sheet F  also write a PNG of the first 12 documents side by side\n"
             "  --quiet            no progress lines on stderr\n\n"
@@ -78,7 +80,8 @@ int cli_datagen(int argc, char **argv)
         bool takes = strcmp(a, "--count") == 0 || strcmp(a, "--seed") == 0 ||
                      strcmp(a, "--out") == 0 || strcmp(a, "--formats") == 0 ||
                      strcmp(a, "--degrade") == 0 || strcmp(a, "--layout") == 0 ||
-                     strcmp(a, "--jobs") == 0 || strcmp(a, "--contact-sheet") == 0;
+                     strcmp(a, "--jobs") == 0 || strcmp(a, "--contact-sheet") == 0 ||
+                     strcmp(a, "--oldstyle") == 0;
         if (!takes) return cli_die_usage("datagen", "unexpected argument '%s'", a);
         if (i + 1 >= argc) return cli_die_usage("datagen", "%s needs a value", a);
         const char *val = argv[++i];
@@ -116,6 +119,12 @@ int cli_datagen(int argc, char **argv)
                     "datagen", "--layout must be mixed, grid-rows, grid-cols or lists, not '%s'",
                     val);
             o.layout = (dg_layout)k;
+        } else if (strcmp(a, "--oldstyle") == 0) {
+            if (!parse_u64(val, 0, 100, &v))
+                return cli_die_usage(
+                    "datagen", "--oldstyle must be a whole percentage from 0 to 100, not '%s'",
+                    val);
+            o.oldstyle = (int)v;
         } else if (strcmp(a, "--jobs") == 0) {
             if (!parse_u64(val, 1, DG_MAX_JOBS, &v))
                 return cli_die_usage("datagen",

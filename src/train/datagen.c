@@ -292,6 +292,12 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
     if ((st = dg_model_build(o->seed, i, o->layout, &jb->fonts, &page, &gold, err)) != AP_OK)
         goto out;
     built = true;
+    if (o->oldstyle > 0) {
+        /* its own stream, so that documents without old-style figures stay as they were */
+        dg_rng orng;
+        dg_rng_seed(&orng, o->seed, (uint64_t)i | (1ull << 60));
+        page.style.oldstyle = dg_rng_range(&orng, 0, 99) < o->oldstyle;
+    }
     dg_rng rr, fr;
     dg_rng_seed(&rr, o->seed, (uint64_t)i | (1ull << 62));
     dg_rng_seed(&fr, o->seed, (uint64_t)i | (1ull << 61));
@@ -478,7 +484,7 @@ ap_status dg_generate(const dg_options *o, ap_error *err)
     ap_status st = AP_OK;
     if (!o || !o->out_dir || !*o->out_dir || o->count < 1 || o->count > DG_MAX_COUNT ||
         o->jobs < 1 || o->jobs > DG_MAX_JOBS || (o->formats & ~0xfu) || !o->formats ||
-        o->layout < 0 || o->layout >= DG_LAYOUT_COUNT)
+        o->layout < 0 || o->layout >= DG_LAYOUT_COUNT || o->oldstyle < 0 || o->oldstyle > 100)
         return ap_fail(err, AP_ERR_INVALID, "datagen: invalid options");
     job *jb = calloc(1, sizeof *jb);
     if (!jb) return ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory");

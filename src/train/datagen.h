@@ -42,6 +42,7 @@ typedef struct dg_options {
     bool lines;          /* also write text-line crops, manifests and the charset */
     dg_degrade degrade;  /* for raster formats */
     dg_layout layout;
+    int oldstyle;              /* percent of documents drawn with old-style figures, 0..100 */
     int jobs;                  /* worker threads, 1..DG_MAX_JOBS */
     bool progress;             /* progress lines on stderr */
     const char *contact_sheet; /* when set: also write a PNG of the first 12 documents */

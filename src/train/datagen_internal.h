@@ -140,7 +140,8 @@ typedef struct dg_style {
     dg_borders borders;
     double line_w;
     uint32_t line_rgb, page_rgb, ink_rgb, hilite_rgb;
-    bool window; /* drawn inside a word processor's window (a screenshot) */
+    bool window;   /* drawn inside a word processor's window (a screenshot) */
+    bool oldstyle; /* figures old-style (OpenType onum), in the families that have them */
 } dg_style;
 
 typedef struct dg_page {

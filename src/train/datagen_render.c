@@ -85,8 +85,8 @@ static void lines_push(dg_lines *l, const dg_linebox *b)
 }
 
 /* Builds the markup of parts at base size `size`; false when out of memory. */
-static bool build_markup(const part *parts, int nparts, double size, GString *out, int *ends,
-                         dg_kind *kinds, int *nk)
+static bool build_markup(const part *parts, int nparts, double size, bool oldstyle, GString *out,
+                         int *ends, dg_kind *kinds, int *nk)
 {
     g_string_truncate(out, 0);
     int plain = 0;
@@ -102,9 +102,10 @@ static bool build_markup(const part *parts, int nparts, double size, GString *ou
             snprintf(bg, sizeof bg, " background=\"#%06x\"", parts[i].bg);
         char *esc = g_markup_escape_text(parts[i].text, -1);
         if (!esc) return false;
-        g_string_append_printf(out, "<span size=\"%d\" foreground=\"#%06x\"%s%s>%s</span>",
+        g_string_append_printf(out, "<span size=\"%d\" foreground=\"#%06x\"%s%s%s>%s</span>",
                                (int)(size * parts[i].scale * PANGO_SCALE), parts[i].ink, bg,
-                               parts[i].bold ? " weight=\"bold\"" : "", esc);
+                               parts[i].bold ? " weight=\"bold\"" : "",
+                               oldstyle ? " font_features=\"onum\"" : "", esc);
         g_free(esc);
         plain += (int)strlen(parts[i].text);
         ends[*nk] = plain;
@@ -154,7 +155,9 @@ static void draw_text(rctx *rc, double x, double y, double w, double h, const pa
     PangoRectangle logical = {0};
     size = floor(size * 4 + 0.5) / 4;
     for (int iter = 0; iter < 12; iter++) {
-        if (!build_markup(parts, nparts, size, markup, ends, kinds, &nk)) goto out;
+        if (!build_markup(parts, nparts, size, rc->pg && rc->pg->style.oldstyle, markup, ends,
+                          kinds, &nk))
+            goto out;
         if (nk == 0) goto out;
         pango_layout_set_markup(lay, markup->str, -1);
         pango_layout_get_extents(lay, NULL, &logical);

@@ -11,7 +11,9 @@
   the gold name;
 - --lines writes crops, train/val/test manifests with held-out fonts kept out of train,
   and a charset covering every transcription;
-- degraded JPEG/PNG output decodes; bad arguments exit 2 with a message naming the flag.
+- degraded JPEG/PNG output decodes; bad arguments exit 2 with a message naming the flag;
+- --oldstyle 100 leaves every gold byte as it was and redraws the figures of documents in
+  a family that has old-style ones (their line crops differ, same texts).
 Small counts only: the suite runs twice, once under ASan."""
 import json
 import os
@@ -214,6 +216,30 @@ def test_degraded(tmp):
             check(head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8"), f"{level}: {src} is PNG or JPEG")
 
 
+def test_oldstyle(tmp):
+    a = gen(os.path.join(tmp, "lining"), "--lines", count=6, seed=21)
+    b = gen(os.path.join(tmp, "oldstyle"), "--lines", "--oldstyle", "100", count=6, seed=21)
+    check(golds(a) == golds(b), "--oldstyle: the same documents")
+    for g in golds(a):
+        with open(os.path.join(a, g), "rb") as x, open(os.path.join(b, g), "rb") as y:
+            check(x.read() == y.read(), f"--oldstyle: {g}'s gold unchanged")
+    onum = {"Noto Sans", "Noto Serif", "Carlito", "Open Sans", "Roboto", "Lato", "TeX Gyre Heros",
+            "TeX Gyre Termes", "TeX Gyre Pagella", "Linux Libertine O", "Linux Biolinum O"}
+    la = [json.loads(l) for l in open(os.path.join(a, "lines", "train.jsonl"), encoding="utf-8")]
+    lb = [json.loads(l) for l in open(os.path.join(b, "lines", "train.jsonl"), encoding="utf-8")]
+    check([x["text"] for x in la] == [x["text"] for x in lb], "--oldstyle: the same line texts")
+    redrawn = checked = 0
+    for x, y in zip(la, lb):
+        if x["font"] not in onum or not re.search(r"[3-9]", x["text"]):
+            continue
+        checked += 1
+        with open(os.path.join(a, x["image"]), "rb") as f, open(os.path.join(b, y["image"]), "rb") as g:
+            redrawn += f.read() != g.read()
+    check(redrawn > 0, f"--oldstyle: figures redrawn ({redrawn} of {checked} lines)")
+    r = run(["datagen", "--count", "1", "--seed", "1", "--out", os.path.join(tmp, "x"), "--oldstyle", "101"])
+    check(r.returncode == 2 and "--oldstyle" in r.stderr, "--oldstyle 101 refused")
+
+
 def test_bad_args(tmp):
     out = os.path.join(tmp, "bad")
     cases = [
@@ -246,7 +272,8 @@ def test_bad_args(tmp):
 def main():
     tmp = tempfile.mkdtemp(prefix="aipipe-datagen-")
     try:
-        for t in (test_bad_args, test_determinism, test_families_pdf, test_docx, test_degraded, test_lines_and_ocr):
+        for t in (test_bad_args, test_determinism, test_families_pdf, test_docx, test_degraded, test_oldstyle,
+                  test_lines_and_ocr):
             t(tmp)
             print(f"{t.__name__}: done", file=sys.stderr)
     finally:
