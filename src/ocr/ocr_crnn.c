@@ -143,6 +143,31 @@ static int ink_extent(PIX *grey, int mid, int dark, int *x0, int *y0, int *x1, i
     return 1;
 }
 
+/* Drops an underline (or a rule) from the bottom of the ink box [x0, x1) x [y0, *y1) of
+ * grey: rows inked across nearly all of the box's width are no glyph's, and a word's box
+ * that took them in would look a size larger than its letters (an underlined note read
+ * as a title). Leaves at least half the box. */
+static void drop_underline(PIX *grey, int mid, int dark, int x0, int y0, int x1, int *y1)
+{
+    l_uint32 *data = pixGetData(grey);
+    int wpl = pixGetWpl(grey), w = x1 - x0, bottom = *y1;
+    if (w < 8) return;
+    while (bottom - y0 > (*y1 - y0) / 2) {
+        const l_uint32 *row = data + (bottom - 1) * wpl;
+        int ink = 0;
+        for (int x = x0; x < x1; x++) {
+            int v = GET_DATA_BYTE(row, x);
+            ink += dark ? v < mid : v > mid;
+        }
+        if (ink * 10 < w * 9) break;
+        bottom--;
+    }
+    if (bottom == *y1) return;
+    int ex0 = x0, ey0 = y0, ex1 = x1, ey1 = bottom;
+    /* the glyphs above it, down to where the rule began */
+    *y1 = ink_extent(grey, mid, dark, &ex0, &ey0, &ex1, &ey1) ? ey1 : bottom;
+}
+
 /* A line to read: box, a part of the engine's grey image, and the paper margins to add
  * around it where the image ends before the margin the model expects. */
 typedef struct line_crop {
@@ -255,7 +280,8 @@ static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, const l
         y0 = y0 < 0 ? 0 : y0;
         y1 = y1 > gh ? gh : y1;
         if (x1 <= x0) x1 = x0 + 1;
-        ink_extent(grey, mid, dark, &x0, &y0, &x1, &y1);
+        if (ink_extent(grey, mid, dark, &x0, &y0, &x1, &y1))
+            drop_underline(grey, mid, dark, x0, y0, x1, &y1);
         if (out->nwords == *cap) {
             size_t ncap = *cap ? *cap * 2 : 8;
             ocr_word *grown = realloc(out->words, ncap * sizeof *grown);
