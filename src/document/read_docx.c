@@ -10,7 +10,8 @@
  *   - a cell's paragraphs are its lines (w:br and w:cr break lines too); a line's height
  *     is its largest run size (w:sz, half-points), which is what tells a title from notes;
  *     w:textDirection btLr (reads upwards) is rotation 90, tbRl (downwards) 270;
- *   - paragraphs outside the tables are the free text (titles, "Teacher: ...").
+ *   - paragraphs outside the tables are the free text (titles, "Teacher: ...");
+ *   - text boxes anchored in a paragraph are read like the body where they stand.
  * Positions are in points, from the grid widths and row heights, so proportional splits
  * work as on a drawn page.
  *
@@ -612,6 +613,35 @@ static ap_status add_heading_row(tt_table *t, const tt_line *lines, size_t n)
 
 /* The body's content in order: paragraphs to free text, tables to tables. *y: a running
  * vertical position in points, for the boxes; *since: free lines since the last table. */
+static void read_body(walk *w, const xmlNode *node, tt_page *page, int *y, size_t *since,
+                      int depth);
+
+/* Text boxes anchored in a paragraph's runs (w:drawing ... wps:txbx, or VML's w:pict ...
+ * v:textbox) hold paragraphs and tables like the body: titles and whole timetables are
+ * often set in them. Of an mc:AlternateContent only the first choice is read, since its
+ * fallback repeats the same box. */
+static void read_text_boxes(walk *w, const xmlNode *node, tt_page *page, int *y, size_t *since,
+                            int depth)
+{
+    if (depth > DOCX_MAX_DEPTH) {
+        w->too_deep = 1;
+        return;
+    }
+    for (const xmlNode *c = node->children; c && w->st == AP_OK; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (is_w(c, "txbxContent")) {
+            read_body(w, c, page, y, since, depth + 1);
+        } else if (strcmp((const char *)c->name, "AlternateContent") == 0) {
+            const xmlNode *k = c->children;
+            while (k && k->type != XML_ELEMENT_NODE)
+                k = k->next;
+            if (k) read_text_boxes(w, k, page, y, since, depth + 1);
+        } else {
+            read_text_boxes(w, c, page, y, since, depth + 1);
+        }
+    }
+}
+
 static void read_body(walk *w, const xmlNode *node, tt_page *page, int *y, size_t *since, int depth)
 {
     if (depth > DOCX_MAX_DEPTH) {
@@ -624,6 +654,7 @@ static void read_body(walk *w, const xmlNode *node, tt_page *page, int *y, size_
             paragraph_lines(w, c, 0, &page->free_text, &page->nfree);
             for (size_t i = before; i < page->nfree; i++)
                 *y += (int)(page->free_text[i].height * 1.2f);
+            read_text_boxes(w, c, page, y, since, depth + 1);
         } else if (is_w(c, "tbl")) {
             if (page->ntables >= DOCX_MAX_TABLES) continue;
             tt_table *grown = realloc(page->tables, (page->ntables + 1) * sizeof *grown);

@@ -5,7 +5,8 @@
  * for the tail of a broken word, a note told by its colour alone, a paragraph of header
  * fields before the table) is read into
  * exactly the right timeblocks and fields; a list schedule headed by a paragraph naming
- * a day range applies to those days. Hostile and broken archives are refused with a clear
+ * a day range applies to those days; a title and a table in a text box (with Word's VML
+ * fallback repeating it) are read once. Hostile and broken archives are refused with a clear
  * status and message, within bounded memory: a broken zip, a zip without
  * word/document.xml, a decompression bomb (2 MiB of XML that deflates to a few KiB), XML
  * nested 5,000 deep, an XXE attempt (an external entity in a DTD) and an entity bomb. */
@@ -211,6 +212,58 @@ static void test_list_heading(void **state)
     free(xml);
 }
 
+/* A title and the timetable set in a text box, as Word writes one: the drawing's
+ * mc:AlternateContent holds the box (wps:txbx) and a VML fallback repeating it. */
+static void test_text_boxes(void **state)
+{
+    (void)state;
+    sbuf box = {0};
+    sbuf_puts(&box, "<w:txbxContent>");
+    sbuf_puts(&box, P("Teacher: Mrs Okafor"));
+    sbuf_puts(&box, "<w:tbl><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"3000\"/>"
+                    "<w:gridCol w:w=\"3000\"/></w:tblGrid><w:tr>");
+    tc(&box, 2000, "", "<w:p/>");
+    tc(&box, 3000, "", P("9:00-10:00"));
+    tc(&box, 3000, "", P("10:00-11:00"));
+    sbuf_puts(&box, "</w:tr>");
+    const char *rows[][3] = {{"Monday", "Maths", "Art"}, {"Tuesday", "Music", "PE"}};
+    for (int i = 0; i < 2; i++) {
+        sbuf_puts(&box, "<w:tr>");
+        for (int k = 0; k < 3; k++)
+            tc(&box, k ? 3000 : 2000, "", P(rows[i][k]));
+        sbuf_puts(&box, "</w:tr>");
+    }
+    sbuf_puts(&box, "</w:tbl></w:txbxContent>");
+    char *content = sbuf_take(&box, NULL);
+    assert_non_null(content);
+    sbuf b = {0};
+    sbuf_printf(&b,
+                "<w:document xmlns:w=\"" W_NS "\" "
+                "xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\" "
+                "xmlns:wps=\"http://schemas.microsoft.com/office/word/2010/wordprocessingShape\" "
+                "xmlns:v=\"urn:schemas-microsoft-com:vml\"><w:body><w:p><w:r>"
+                "<mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wps:wsp><wps:txbx>"
+                "%s</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape>"
+                "<v:textbox>%s</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent>"
+                "</w:r></w:p></w:body></w:document>",
+                content, content);
+    char *xml = sbuf_take(&b, NULL);
+    assert_non_null(xml);
+    size_t len = 0;
+    unsigned char *docx = make_zip(&len, "word/document.xml", xml, NULL);
+    tt_doc d;
+    ap_error e = {0};
+    if (extract(docx, len, &d, &e) != AP_OK) fail_msg("extract: %s", e.msg);
+    assert_int_equal(d.nblocks, 4); /* once, not again from the fallback */
+    check(&d, 0, "Maths", 9 * 60, 10 * 60, NULL);
+    check(&d, 1, "PE", 10 * 60, 11 * 60, NULL);
+    assert_string_equal(d.teacher, "Mrs Okafor");
+    tt_doc_free(&d);
+    free(docx);
+    free(xml);
+    free(content);
+}
+
 static void expect_refused(const char *what, const unsigned char *data, size_t len, ap_status want,
                            const char *words)
 {
@@ -293,6 +346,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timetable),
         cmocka_unit_test(test_list_heading),
+        cmocka_unit_test(test_text_boxes),
         cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
