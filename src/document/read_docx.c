@@ -11,7 +11,8 @@
  *     is its largest run size (w:sz, half-points), which is what tells a title from notes;
  *     w:textDirection btLr (reads upwards) is rotation 90, tbRl (downwards) 270;
  *   - paragraphs outside the tables are the free text (titles, "Teacher: ...");
- *   - text boxes anchored in a paragraph are read like the body where they stand.
+ *   - text boxes anchored in a paragraph, and the cells of a frame (a table of at most
+ *     2 x 2 cells boxing a table), are read like the body where they stand.
  * Positions are in points, from the grid widths and row heights, so proportional splits
  * work as on a drawn page.
  *
@@ -642,6 +643,25 @@ static void read_text_boxes(walk *w, const xmlNode *node, tt_page *page, int *y,
     }
 }
 
+/* Whether tbl is a frame around a table: at most 2 x 2 cells, one of them holding a table
+ * (a title boxed together with the timetable). A frame's cells are read like the body;
+ * tables nested in a real timetable's cells (a split cell) stay lines of their cell. */
+static int is_frame(const xmlNode *tbl)
+{
+    int rows = 0, nested = 0;
+    for (const xmlNode *tr = tbl->children; tr; tr = tr->next) {
+        if (!is_w(tr, "tr")) continue;
+        int cells = 0;
+        for (const xmlNode *tc = tr->children; tc; tc = tc->next) {
+            if (!is_w(tc, "tc")) continue;
+            cells++;
+            nested |= child_w(tc, "tbl") != NULL;
+        }
+        if (++rows > 2 || cells > 2) return 0;
+    }
+    return nested;
+}
+
 static void read_body(walk *w, const xmlNode *node, tt_page *page, int *y, size_t *since, int depth)
 {
     if (depth > DOCX_MAX_DEPTH) {
@@ -649,7 +669,12 @@ static void read_body(walk *w, const xmlNode *node, tt_page *page, int *y, size_
         return;
     }
     for (const xmlNode *c = node->children; c && w->st == AP_OK; c = c->next) {
-        if (is_w(c, "p")) {
+        if (is_w(c, "tbl") && is_frame(c)) {
+            for (const xmlNode *tr = c->children; tr && w->st == AP_OK; tr = tr->next)
+                if (is_w(tr, "tr"))
+                    for (const xmlNode *tc = tr->children; tc && w->st == AP_OK; tc = tc->next)
+                        if (is_w(tc, "tc")) read_body(w, tc, page, y, since, depth + 2);
+        } else if (is_w(c, "p")) {
             size_t before = page->nfree;
             paragraph_lines(w, c, 0, &page->free_text, &page->nfree);
             for (size_t i = before; i < page->nfree; i++)

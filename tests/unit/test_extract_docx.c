@@ -6,7 +6,8 @@
  * fields before the table) is read into
  * exactly the right timeblocks and fields; a list schedule headed by a paragraph naming
  * a day range applies to those days; a title and a table in a text box (with Word's VML
- * fallback repeating it) are read once. Hostile and broken archives are refused with a clear
+ * fallback repeating it) are read once, and so are a title and a table boxed in a 1 x 1
+ * frame table. Hostile and broken archives are refused with a clear
  * status and message, within bounded memory: a broken zip, a zip without
  * word/document.xml, a decompression bomb (2 MiB of XML that deflates to a few KiB), XML
  * nested 5,000 deep, an XXE attempt (an external entity in a DTD) and an entity bomb. */
@@ -264,6 +265,45 @@ static void test_text_boxes(void **state)
     free(content);
 }
 
+/* A title and the timetable boxed in a 1 x 1 frame table are read as the title and the
+ * timetable. */
+static void test_frame(void **state)
+{
+    (void)state;
+    sbuf b = {0};
+    sbuf_puts(&b, "<w:document xmlns:w=\"" W_NS "\"><w:body><w:tbl><w:tblGrid>"
+                  "<w:gridCol w:w=\"8000\"/></w:tblGrid><w:tr><w:tc>");
+    sbuf_puts(&b, P("Teacher: Mr Lewis"));
+    sbuf_puts(&b, "<w:tbl><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"3000\"/>"
+                  "<w:gridCol w:w=\"3000\"/></w:tblGrid><w:tr>");
+    tc(&b, 2000, "", "<w:p/>");
+    tc(&b, 3000, "", P("9:00-10:00"));
+    tc(&b, 3000, "", P("10:00-11:00"));
+    sbuf_puts(&b, "</w:tr>");
+    const char *rows[][3] = {{"Monday", "Maths", "Art"}, {"Tuesday", "Music", "PE"}};
+    for (int i = 0; i < 2; i++) {
+        sbuf_puts(&b, "<w:tr>");
+        for (int k = 0; k < 3; k++)
+            tc(&b, k ? 3000 : 2000, "", P(rows[i][k]));
+        sbuf_puts(&b, "</w:tr>");
+    }
+    sbuf_puts(&b, "</w:tbl><w:p/></w:tc></w:tr></w:tbl></w:body></w:document>");
+    char *xml = sbuf_take(&b, NULL);
+    assert_non_null(xml);
+    size_t len = 0;
+    unsigned char *docx = make_zip(&len, "word/document.xml", xml, NULL);
+    tt_doc d;
+    ap_error e = {0};
+    if (extract(docx, len, &d, &e) != AP_OK) fail_msg("extract: %s", e.msg);
+    assert_int_equal(d.nblocks, 4);
+    check(&d, 0, "Maths", 9 * 60, 10 * 60, NULL);
+    check(&d, 1, "PE", 10 * 60, 11 * 60, NULL);
+    assert_string_equal(d.teacher, "Mr Lewis");
+    tt_doc_free(&d);
+    free(docx);
+    free(xml);
+}
+
 static void expect_refused(const char *what, const unsigned char *data, size_t len, ap_status want,
                            const char *words)
 {
@@ -347,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_timetable),
         cmocka_unit_test(test_list_heading),
         cmocka_unit_test(test_text_boxes),
+        cmocka_unit_test(test_frame),
         cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
