@@ -227,27 +227,36 @@ out:
     return ok;
 }
 
-static int cmp_int(const void *a, const void *b)
+/* A rule's place across its direction and its length along it. */
+typedef struct rule_pos {
+    int at, len;
+} rule_pos;
+
+static int cmp_rule_pos(const void *a, const void *b)
 {
-    int x = *(const int *)a, y = *(const int *)b;
+    int x = ((const rule_pos *)a)->at, y = ((const rule_pos *)b)->at;
     return (x > y) - (x < y);
 }
 
-/* Clusters positions (sorted in place) into rule positions at most tol apart; adds the
+/* Clusters rule places (sorted in place) into rule positions at most tol apart, each the
+ * mean of its rules weighted by their length: a fill's short edge a few pixels off a
+ * long printed rule (a thin cell shaded beside it) does not move the rule. Adds the
  * outline edges lo and hi when no rule lies near them. Returns the count written to out
  * (at most max), or -1 when there are too many. */
-static int cluster_positions(int *pos, int n, int tol, int lo, int hi, int *out, int max)
+static int cluster_positions(rule_pos *pos, int n, int tol, int lo, int hi, int *out, int max)
 {
-    qsort(pos, (size_t)n, sizeof *pos, cmp_int);
+    qsort(pos, (size_t)n, sizeof *pos, cmp_rule_pos);
     int m = 0;
-    if (n == 0 || pos[0] - lo > 2 * tol) out[m++] = lo;
+    if (n == 0 || pos[0].at - lo > 2 * tol) out[m++] = lo;
     for (int i = 0; i < n;) {
         int j = i;
-        long sum = 0;
-        while (j < n && pos[j] - pos[i] <= 2 * tol)
-            sum += pos[j++];
+        long sum = 0, weight = 0;
+        while (j < n && pos[j].at - pos[i].at <= 2 * tol) {
+            sum += (long)pos[j].at * pos[j].len, weight += pos[j].len;
+            j++;
+        }
         if (m >= max) return -1;
-        out[m++] = (int)(sum / (j - i));
+        out[m++] = weight > 0 ? (int)((sum + weight / 2) / weight) : pos[i].at;
         i = j;
     }
     if (hi - out[m - 1] > 2 * tol) {
@@ -313,7 +322,8 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
                              const rule_params *p, img_table *t, ap_error *err)
 {
     ap_status st = AP_OK;
-    int *pos = NULL, *parent = NULL;
+    rule_pos *pos = NULL;
+    int *parent = NULL;
     l_int32 tx, ty, tw, th;
     boxGetGeometry(box, &tx, &ty, &tw, &th);
     int nh = boxaGetCount(hboxes), nv = boxaGetCount(vboxes);
@@ -331,7 +341,7 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(hboxes, i, &x, &y, &w, &h);
         if (y + h / 2 >= ty && y + h / 2 < ty + th && x + w / 2 >= tx && x + w / 2 < tx + tw)
-            pos[n++] = y + h / 2;
+            pos[n++] = (rule_pos){y + h / 2, w};
     }
     int rows = cluster_positions(pos, n, p->tol, ty, ty + th - 1, t->row_y, IMG_TABLE_MAX_LINES);
     n = 0;
@@ -339,7 +349,7 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(vboxes, i, &x, &y, &w, &h);
         if (y + h / 2 >= ty && y + h / 2 < ty + th && x + w / 2 >= tx && x + w / 2 < tx + tw)
-            pos[n++] = x + w / 2;
+            pos[n++] = (rule_pos){x + w / 2, h};
     }
     int cols = cluster_positions(pos, n, p->tol, tx, tx + tw - 1, t->col_x, IMG_TABLE_MAX_LINES);
     if (rows < 2 || cols < 2) goto out; /* not a lattice: t->ncells stays 0 */
@@ -473,8 +483,13 @@ out:
 }
 
 /* img_find_tables' body: the fill edges are given (borrowed), or found here when NULL. */
+static ap_status tables_from_runs_generic(PIX *hruns, PIX *vruns, img_table **tables,
+                                          size_t *ntables, PIX **lines_out, PIX **hlines,
+                                          PIX **vlines, ap_error *err);
+
 static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_table **tables,
-                                     size_t *ntables, PIX **lines_out, ap_error *err)
+                                     size_t *ntables, PIX **lines_out, PIX **hlines, PIX **vlines,
+                                     ap_error *err)
 {
     ap_status st;
     PIX *bin = NULL, *hruns = NULL, *vruns = NULL, *hown = NULL, *vown = NULL;
@@ -482,6 +497,8 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
     *tables = NULL;
     *ntables = 0;
     if (lines_out) *lines_out = NULL;
+    if (hlines) *hlines = NULL;
+    if (vlines) *vlines = NULL;
     if (!hfill || !vfill) {
         if (!img_fill_edges(grey, NULL, NULL, &hown, &vown))
             return ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
@@ -494,7 +511,8 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
         /* The edges of cell fills bound cells as rules do. */
         pixOr(hruns, hruns, hfill);
         pixOr(vruns, vruns, vfill);
-        st = img_tables_from_runs(hruns, vruns, tables, ntables, lines_out, err);
+        st =
+            tables_from_runs_generic(hruns, vruns, tables, ntables, lines_out, hlines, vlines, err);
     }
     pixDestroy(&bin);
     pixDestroy(&hruns);
@@ -507,17 +525,24 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
 ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                           ap_error *err)
 {
-    return find_tables_generic(grey, NULL, NULL, tables, ntables, lines_out, err);
+    return find_tables_generic(grey, NULL, NULL, tables, ntables, lines_out, NULL, NULL, err);
 }
 
 ap_status img_find_tables_filled(PIX *grey, PIX *hfill, PIX *vfill, img_table **tables,
-                                 size_t *ntables, PIX **lines_out, ap_error *err)
+                                 size_t *ntables, PIX **hlines, PIX **vlines, ap_error *err)
 {
-    return find_tables_generic(grey, hfill, vfill, tables, ntables, lines_out, err);
+    return find_tables_generic(grey, hfill, vfill, tables, ntables, NULL, hlines, vlines, err);
 }
 
 ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_t *ntables,
                                PIX **lines_out, ap_error *err)
+{
+    return tables_from_runs_generic(hruns, vruns, tables, ntables, lines_out, NULL, NULL, err);
+}
+
+static ap_status tables_from_runs_generic(PIX *hruns, PIX *vruns, img_table **tables,
+                                          size_t *ntables, PIX **lines_out, PIX **hlines,
+                                          PIX **vlines, ap_error *err)
 {
     ap_status st = AP_OK;
     PIX *hmask = NULL, *vmask = NULL;
@@ -528,6 +553,8 @@ ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_
     *tables = NULL;
     *ntables = 0;
     if (lines_out) *lines_out = NULL;
+    if (hlines) *hlines = NULL;
+    if (vlines) *vlines = NULL;
     rule_params p = params_for(pixGetWidth(hruns), pixGetHeight(hruns));
 
     if (!keep_rules(hruns, vruns, &p, &hmask, &vmask, &hboxes, &vboxes)) {
@@ -572,6 +599,14 @@ ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_
     if (lines_out) {
         *lines_out = all;
         all = NULL;
+    }
+    if (hlines) {
+        *hlines = hmask;
+        hmask = NULL;
+    }
+    if (vlines) {
+        *vlines = vmask;
+        vmask = NULL;
     }
 out:
     if (st != AP_OK) {

@@ -562,7 +562,17 @@ static void take_back(ws *w, int x0, int y0, int x1, int y1)
 static int long_rules(PIX *mask, int x0, int y0, int x1, int y1, int across, int *pos)
 {
     int n = 0, len = 0, extent = across ? x1 - x0 : y1 - y0;
-    int *counts = profile(mask, x0, y0, x1 - x0, y1 - y0, !across, &len);
+    /* A rule is counted a few pixels either side of its line: the edges of the cells of
+     * one shaded column step by a pixel or two from row to row. */
+    BOX *box = boxCreate(x0, y0, x1 - x0, y1 - y0);
+    PIX *part = box ? pixClipRectangle(mask, box, NULL) : NULL;
+    PIX *wide = !part    ? NULL
+                : across ? img_dilate_brick(part, 1, 2 * RULE_GAP - 1)
+                         : img_dilate_brick(part, 2 * RULE_GAP - 1, 1);
+    boxDestroy(&box);
+    pixDestroy(&part);
+    int *counts = wide ? profile(wide, 0, 0, x1 - x0, y1 - y0, !across, &len) : NULL;
+    pixDestroy(&wide);
     pos[n++] = across ? y0 : x0;
     for (int i = 0; counts && i < len;) {
         if (counts[i] * 2 < extent) {
@@ -816,14 +826,16 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
             goto out;
         }
     }
-    st = img_find_tables_filled(grey, w.hfill, w.vfill, tables, ntables, &lines, err);
-    if (st != AP_OK || !lines) goto out;
+    /* The kept rules of each direction as they were kept: opening the union again would
+     * take a row rule drawn thick beside a fill's edge for a run down the page, and one
+     * such piece joins every column rule that meets it (the lattice loses its columns). */
+    st = img_find_tables_filled(grey, w.hfill, w.vfill, tables, ntables, &w.hmask, &w.vmask, err);
+    if (st != AP_OK || !w.hmask || !w.vmask || !(lines = pixOr(NULL, w.hmask, w.vmask))) goto out;
     /* Without text or rules to measure, the tables stand as found. */
     int drawn = 0;
     w.rowsegs = malloc(MAX_SEGS * sizeof *w.rowsegs);
     w.colsegs = malloc(MAX_SEGS * sizeof *w.colsegs);
     if (!w.rowsegs || !w.colsegs || !(w.text = text_mask(grey, bg, lines, &w.th)) ||
-        !(w.hmask = img_open_brick(lines, 9, 1)) || !(w.vmask = img_open_brick(lines, 1, 9)) ||
         !(w.vrows = pixCreateTemplate(lines)) || !(w.vcols = pixCreateTemplate(lines)) ||
         !(w.upward = sideways_lines(w.text, w.th)) || !(w.gaps = pixCopy(NULL, w.text)))
         goto out;

@@ -3,7 +3,8 @@
  * where a rule is missing, ignores an underline inside a cell and a solid grey fill,
  * and finds two tables side by side; tables a few pixels apart that share no rule (side
  * by side, or under a framed title) stay apart, and the edges of shaded cells bound cells
- * where no rule is printed. End to end, tt_extract_image reads a small timetable
+ * where no rule is printed; short rules a few pixels off a long one do not move its
+ * lattice line. End to end, tt_extract_image reads a small timetable
  * (days as rows, header times, a merged cell over both days with text set bottom-to-top)
  * into the right timeblocks on two threads, and a page turned by a quarter, a half or
  * three quarters into the same timeblocks as upright. */
@@ -127,6 +128,40 @@ static void test_close_tables_apart(void **state)
     pixDestroy(&pix);
 }
 
+/* Thin cells ruled a few pixels under a long row rule (a short slot squeezed under a
+ * lesson in two columns): their short rules fall in the long rule's cluster, and must not
+ * pull its lattice line off the long rule, or the cells beside them lose their row. */
+static void test_short_rules_beside_long_one(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(900, 420, &s);
+    int ys[4] = {50, 150, 250, 350}, xs[5] = {50, 250, 450, 650, 850};
+    for (int i = 0; i < 4; i++)
+        rule(cr, xs[0], ys[i], xs[4], ys[i]);
+    for (int i = 0; i < 5; i++)
+        rule(cr, xs[i], ys[0], xs[i], ys[3]);
+    rule(cr, xs[1], 159, xs[2], 159);
+    rule(cr, xs[3], 160, xs[4], 160);
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *grey = pixConvertTo8(pix, 0);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables(grey, &tables, &n, NULL, &err), AP_OK);
+    assert_int_equal(n, 1);
+    const img_table *t = &tables[0];
+    assert_int_equal(t->ncols, 4);
+    assert_in_range(t->row_y[1], 148, 154);
+    assert_int_equal(cell_at(t, 0, 0)->nrows, 1);
+    assert_int_equal(cell_at(t, 1, 0)->nrows, 1);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+    pixDestroy(&pix);
+}
+
 /* A table printed without rules whose cells are shaded: the edges of the fills are its
  * rules (a light pastel, no darker than the lightest a generator or a teacher picks). */
 static void test_fill_edges_are_rules(void **state)
@@ -235,9 +270,8 @@ static void test_extract_drawn_timetable(void **state)
 
 /* A three-day week: days as rows, times in the header, one subject a cell. */
 static const char *const week_days[3] = {"Monday", "Tuesday", "Wednesday"};
-static const char *const week_names[3][3] = {{"Maths", "English", "Science"},
-                                             {"Music", "Reading", "Art"},
-                                             {"Spelling", "History", "Drama"}};
+static const char *const week_names[3][3] = {
+    {"Maths", "English", "Science"}, {"Music", "Reading", "Art"}, {"Spelling", "History", "Drama"}};
 
 static PIX *draw_week(void)
 {
@@ -296,6 +330,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lattice),
         cmocka_unit_test(test_close_tables_apart),
+        cmocka_unit_test(test_short_rules_beside_long_one),
         cmocka_unit_test(test_fill_edges_are_rules),
         cmocka_unit_test(test_extract_drawn_timetable),
         cmocka_unit_test(test_turned_pages),

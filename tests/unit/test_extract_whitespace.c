@@ -8,7 +8,8 @@
  * every day ("Lunchtime") stays one cell beside its time. Cells shaded in pastels of one
  * grey, touching and with no rule, are told apart by their colour. Row rules cut apart
  * by a cell merged down every day, in a table with no column rule, still part the days
- * beside it. */
+ * beside it. A grid shaded every other row, whose printed rules and fill edges lie side
+ * by side as thick as a short run is long, keeps every column once rules are drawn in. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -312,6 +313,47 @@ static void test_rows_cut_by_merged_cell(void **state)
     pixDestroy(&grey);
 }
 
+static void test_zebra_rows_thick_rules(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(1500, 1440, &s); /* a page's size: rules 6 pixels thick */
+    int xs[6] = {40, 300, 560, 820, 1080, 1460}, ys[7] = {40, 140, 240, 340, 440, 540, 640};
+    /* every other row shaded up to its rules: the fill's edges lie beside the printed
+     * rule, which together are as thick as a short piece of column rule is long */
+    cairo_set_source_rgb(cr, 0.82, 0.82, 0.82);
+    for (int r = 1; r < 6; r += 2) {
+        cairo_rectangle(cr, xs[0], ys[r], xs[5] - xs[0], ys[r + 1] - ys[r]);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 6);
+    for (int i = 0; i < 7; i++)
+        rule(cr, xs[0], ys[i], xs[5], ys[i]);
+    for (int i = 0; i < 6; i++)
+        rule(cr, xs[i], ys[0], xs[i], ys[6]);
+    for (int r = 0; r < 6; r++) {
+        double cy = (ys[r] + ys[r + 1]) / 2.0;
+        for (int c = 0; c < 4; c++)
+            text(cr, (r + c) % 2 ? "Maths" : "Art", (xs[c] + xs[c + 1]) / 2.0, cy, 0);
+        /* the last column is two, set apart by space alone */
+        text(cr, r % 2 ? "Music" : "Phonics", 1170, cy, 0);
+        text(cr, r % 2 ? "9:00" : "10:30", 1370, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 6);
+    assert_int_equal(t->ncols, 6);
+    assert_int_equal(t->ncells, 36);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_borderless_merged_row),
         cmocka_unit_test(test_pastels_of_one_grey),
         cmocka_unit_test(test_rows_cut_by_merged_cell),
+        cmocka_unit_test(test_zebra_rows_thick_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
