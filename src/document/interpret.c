@@ -276,6 +276,30 @@ static unsigned days_in(const char *text, int *only)
     unsigned mask = 0;
     int words = 0, day_words = 0, prev_day = -1;
     size_t prev_end = 0;
+    /* A day name set in wide letter-spacing comes back from OCR in pieces ("TUE SDAY",
+     * "WEDNES DAY"): a cell of nothing but letters and spaces whose letters, run
+     * together, spell one full day name is that day. Six letters at least, so that two
+     * abbreviations ("Mon Wed") are never read as one. */
+    char joined[16];
+    size_t nj = 0;
+    int spaced = 0, other = 0;
+    for (const char *p = text; *p && !other; p++) {
+        if (!isalpha((unsigned char)*p)) {
+            other = *p != ' ';
+            spaced |= nj > 0;
+        } else if (nj + 1 < sizeof joined) {
+            joined[nj++] = *p;
+        } else {
+            other = 1;
+        }
+    }
+    if (!other && spaced && nj >= 6) {
+        int d = day_of_word(joined, nj);
+        if (d >= 0) {
+            *only = 1;
+            return 1u << d;
+        }
+    }
     for (const char *p = text; *p;) {
         if (!isalpha((unsigned char)*p)) {
             p++;

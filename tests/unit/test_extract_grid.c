@@ -5,7 +5,8 @@
  * every day repeated per day, a word spelled one letter per day row, notes by type size
  * and parentheses, words broken by the cell width rejoined, a list schedule whose heading
  * names its days (single times ending at the next start), header fields from free text,
- * and a table without times giving no blocks and a warning. */
+ * and a table without times giving no blocks and a warning; day names OCR read in
+ * pieces ("TUE SDAY") still name their day. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -314,6 +315,35 @@ static void test_ocr_header_times(void **state)
     }
 }
 
+/* Day names set in wide letter-spacing come back from OCR in pieces: still days. */
+static void test_spaced_day_names(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    page.tables = calloc(1, sizeof *page.tables);
+    page.ntables = 1;
+    tt_table *t = &page.tables[0];
+    lattice(t, 4, 3);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "9:00 - 10:00");
+    add_cell(t, 0, 2, 1, 1, "10:00 - 11:00");
+    const char *days[3] = {"MONDAY", "TUE SDAY", "WEDNES DAY"};
+    const char *names[3][2] = {{"Maths", "Art"}, {"PE", "Music"}, {"RE", "Drama"}};
+    for (int r = 0; r < 3; r++) {
+        add_cell(t, r + 1, 0, 1, 1, days[r]);
+        add_cell(t, r + 1, 1, 1, 1, names[r][0]);
+        add_cell(t, r + 1, 2, 1, 1, names[r][1]);
+    }
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 1, "PE", HM(9, 0), HM(10, 0));
+    check(&d, 1, "Music", HM(10, 0), HM(11, 0));
+    check(&d, 2, "Drama", HM(10, 0), HM(11, 0));
+    assert_int_equal(d.nblocks, 6);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 static void test_broken_words(void **state)
 {
     (void)state;
@@ -373,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_list_with_heading_days), cmocka_unit_test(test_no_timetable),
         cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
         cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
+        cmocka_unit_test(test_spaced_day_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
