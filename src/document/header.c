@@ -121,10 +121,13 @@ static int word_is(const char *s, const word *w, const char *const *list, size_t
 /* ---- separators and words ---- */
 
 /* Length of the separator at s[i], or 0: | ; , tab, a middle dot, a bullet, an en or em
- * dash, a dash or slash with a space on each side, two spaces or more. */
+ * dash, a colon before a space (labels are read first), a dash with a space on either
+ * side (OCR drops one: "1A- Term 2", "Joynes -Summer 1"), a slash with a space on each
+ * side, two spaces or more. */
 static size_t sep_at(const char *s, size_t i, size_t len)
 {
     unsigned char c = (unsigned char)s[i];
+    int space_before = i > 0 && s[i - 1] == ' ', space_after = i + 1 < len && s[i + 1] == ' ';
     if (c == '|' || c == ';' || c == ',' || c == '\t') return 1;
     if (c == ' ' && i + 1 < len && s[i + 1] == ' ') {
         size_t k = i;
@@ -132,8 +135,9 @@ static size_t sep_at(const char *s, size_t i, size_t len)
             k++;
         return k - i;
     }
-    if ((c == '-' || c == '/') && i > 0 && s[i - 1] == ' ' && i + 1 < len && s[i + 1] == ' ')
-        return 1;
+    if (c == ':' && (i + 1 == len || space_after)) return 1;
+    if (c == '-' && (space_before || space_after) && i > 0 && i + 1 < len) return 1;
+    if (c == '/' && space_before && space_after) return 1;
     if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] == 0xb7) return 2;
     if (c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80) {
         unsigned char d = (unsigned char)s[i + 2];
@@ -473,14 +477,21 @@ static ap_status read_labels(const char *s, size_t len, unsigned char *taken, hl
     return AP_OK;
 }
 
+/* Whether s[0, n) holds one of the bytes of set. */
+static int strpbrk_n(const char *s, size_t n, const char *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strchr(set, s[i])) return 1;
+    return 0;
+}
+
 /* Segment [a, b) of the words, as a whole, is a class by itself: a code or one or two
  * capitalised words, nothing taken from it. */
 static int lone_class(const char *s, const word *w, size_t a, size_t b)
 {
-    if (b - a == 1 && is_class_code(s, &w[a])) {
-        for (size_t i = w[a].from; i < w[a].to; i++)
-            if (isdigit((unsigned char)s[i])) return 1;
-    }
+    if (b - a == 1 && is_class_code(s, &w[a]) &&
+        strpbrk_n(s + w[a].from, w[a].to - w[a].from, "0123456789"))
+        return 1;
     if (b - a > 2 || w[b - 1].to - w[a].from > 24) return 0;
     for (size_t i = a; i < b; i++)
         if (!is_name_word(s, &w[i]) || memchr(s + w[i].from, '.', w[i].to - w[i].from)) return 0;
@@ -505,12 +516,22 @@ static ap_status read_line(const char *s, size_t len, hline *h)
         while (b < n && w[b].seg == w[a].seg)
             untouched &= !w[b++].used;
         found f;
-        int year;
-        if (find_teacher(s, w, a, b, &f)) st = set_val(h, F_TEACHER, s, f.from, f.to, 0);
+        int year, named = 0; /* a teacher or a term in this segment */
+        if (find_teacher(s, w, a, b, &f)) st = set_val(h, F_TEACHER, s, f.from, f.to, 0), named = 1;
         if (find_year(s, w, a, b, &year)) set_year(h, year, 0);
-        if (st == AP_OK && find_term(s, w, a, b, &f)) st = set_val(h, F_TERM, s, f.from, f.to, 0);
+        if (st == AP_OK && find_term(s, w, a, b, &f))
+            st = set_val(h, F_TERM, s, f.from, f.to, 0), named = 1;
         if (st == AP_OK && find_class(s, w, a, b, &f)) st = set_val(h, F_CLASS, s, f.from, f.to, 0);
         if (st != AP_OK) return st;
+        /* One numbered code left beside a teacher or a term, with no separator between
+         * them: "6H Dr Nowak", "4B Autumn 2". */
+        size_t left = b, nleft = 0;
+        for (size_t i = a; i < b; i++)
+            if (!w[i].used) left = i, nleft++;
+        if (named && nleft == 1 && is_class_code(s, &w[left]) &&
+            strpbrk_n(s + w[left].from, w[left].to - w[left].from, "0123456789") &&
+            (st = set_val(h, F_CLASS, s, w[left].from, w[left].to, 0)) != AP_OK)
+            return st;
         for (size_t i = a; i < b; i++)
             untouched &= !w[i].used;
         if (untouched && lone_class(s, w, a, b)) {

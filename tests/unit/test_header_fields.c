@@ -92,6 +92,12 @@ static void test_unlabelled(void **state)
         /* the line with the most fields is the header; a note elsewhere is not */
         {"Reading with Mrs Patel\nOakfield Primary School\n6H · Mr Kowalski · Spring Term 2026",
          "Mr Kowalski", "6H", "Spring Term", 2026},
+        /* separators as OCR reads them: a colon, a dash that lost a space, none at all */
+        {"6H: Ms O'Brien : Term 2 2022", "Ms O'Brien", "6H", "Term 2", 2022},
+        {"2EJ - Ms Joynes -Summer 1 2022", "Ms Joynes", "2EJ", "Summer 1", 2022},
+        {"1A- Term 2 2023", NULL, "1A", "Term 2", 2023},
+        {"6H Dr Nowak\nSpring 2 2019", "Dr Nowak", "6H", "Spring 2", 2019},
+        {"Mrs A Smith-Jones\nRoom 12 Mr Khan", "Mrs A Smith-Jones", NULL, NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         check(&cases[i]);
