@@ -27,9 +27,10 @@ static void usage(FILE *out)
             "  --format ics    an iCalendar file of weekly repeating events\n"
             "  --debug-dir DIR write lines.png (rules found) and cells.png (cells, coloured by\n"
             "                  reading direction: green upright, red bottom-to-top, blue\n"
-            "                  top-to-bottom, grey empty) into DIR; for images also\n"
-            "                  perspective.png (the table or paper outline: green when the\n"
-            "                  photo was flattened by it, red when left)\n"
+            "                  top-to-bottom, grey empty; text outside the tables orange)\n"
+            "                  into DIR, with cells.tsv (what was read in each); for images\n"
+            "                  also perspective.png (the table or paper outline: green when\n"
+            "                  the photo was flattened by it, red when left)\n"
             "  --threads N     cells read in parallel (default 2)\n" CLI_OCR_USAGE
             "Exit codes: 0 ok, 1 the file could not be read, 2 bad arguments.\n");
 }

@@ -1153,8 +1153,24 @@ out:
     return njobs;
 }
 
+/* One cells.tsv row's reading columns: how a job was read and its lines. */
+static void debug_reading(FILE *f, const job *j)
+{
+    fprintf(f, "%d\t%.0f\t%.0f\t%s\t%d\t%.0f\t", j->rotation, j->confidence, j->least,
+            j->reader == READ_CRNN ? "crnn"
+            : j->fallback          ? "crnn>tess"
+                                   : "tess",
+            j->reads, j->ms);
+    for (size_t k = 0; k < j->nlines; k++)
+        fprintf(f, "%s%s [h%.0f w%.2f]", k ? " / " : "", j->lines[k].text, j->lines[k].height,
+                j->lines[k].width);
+    fputc('\n', f);
+}
+
+/* lines.png, cells.png (cells and, in orange, the text blocks outside the tables) and
+ * cells.tsv (what was read in each; the blocks outside as table "free"). */
 static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table *tables,
-                        size_t ntables, const job *jobs, size_t ncell_jobs)
+                        size_t ntables, const job *jobs, size_t ncell_jobs, size_t njobs)
 {
     char path[1024];
     if (lines) {
@@ -1182,6 +1198,11 @@ static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table 
         pixRenderBoxArb(overlay, b, 2, r, g, bl);
         boxDestroy(&b);
     }
+    for (size_t i = ncell_jobs; i < njobs; i++) {
+        BOX *b = boxCreate(jobs[i].x, jobs[i].y, jobs[i].w, jobs[i].h);
+        if (b) pixRenderBoxArb(overlay, b, 2, 255, 140, 0);
+        boxDestroy(&b);
+    }
     snprintf(path, sizeof path, "%s/cells.png", dir);
     pixWrite(path, overlay, IFF_PNG);
     pixDestroy(&overlay);
@@ -1195,18 +1216,14 @@ static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table 
     for (size_t t = 0; t < ntables; t++)
         for (size_t c = 0; c < tables[t].ncells && ji < ncell_jobs; c++, ji++) {
             const img_cell *cell = &tables[t].cells[c];
-            const job *j = &jobs[ji];
-            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%s\t%d\t%.0f\t", t, cell->row,
-                    cell->col, cell->nrows, cell->ncols, j->rotation, j->confidence, j->least,
-                    j->reader == READ_CRNN ? "crnn"
-                    : j->fallback          ? "crnn>tess"
-                                           : "tess",
-                    j->reads, j->ms);
-            for (size_t k = 0; k < j->nlines; k++)
-                fprintf(f, "%s%s [h%.0f w%.2f]", k ? " / " : "", j->lines[k].text,
-                        j->lines[k].height, j->lines[k].width);
-            fputc('\n', f);
+            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t", t, cell->row, cell->col, cell->nrows,
+                    cell->ncols);
+            debug_reading(f, &jobs[ji]);
         }
+    for (size_t i = ncell_jobs; i < njobs; i++) {
+        fprintf(f, "free\t-\t-\t-\t-\t");
+        debug_reading(f, &jobs[i]);
+    }
     fclose(f);
 }
 
@@ -1317,7 +1334,7 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     if ((st = crew_finish(&workers, &wk, engines, nengines, err)) != AP_OK) goto out;
 
     if (opts && opts->debug_dir)
-        write_debug(opts->debug_dir, grey, lines, tables, ntables, jobs, ncell_jobs);
+        write_debug(opts->debug_dir, grey, lines, tables, ntables, jobs, ncell_jobs, njobs);
     if (opts && opts->stats) tally(opts->stats, &wk);
 
     /* Move the results into the page. */
