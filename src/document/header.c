@@ -426,11 +426,24 @@ static int label_at(const char *s, size_t i, size_t len, size_t *after)
         if (q < len && isalpha((unsigned char)s[q])) continue;
         while (q < len && s[q] == ' ')
             q++;
-        if (q >= len || s[q] != ':') continue;
+        /* OCR reads a colon right after the label as a semicolon ("CLASS;") */
+        if (q >= len || !(s[q] == ':' || (s[q] == ';' && q == i + n))) continue;
         *after = q + 1;
         return (int)k;
     }
     return -1;
+}
+
+/* Whether line s[0, len) is one label and nothing after it ("Teacher:", "  Class : "). */
+static int label_only(const char *s, size_t len)
+{
+    size_t i = 0, after;
+    while (i < len && s[i] == ' ')
+        i++;
+    if (label_at(s, i, len, &after) < 0) return 0;
+    while (after < len && s[after] == ' ')
+        after++;
+    return after == len;
 }
 
 /* Labelled fields of line s[0, len): each value is read and its bytes marked in taken. */
@@ -554,8 +567,9 @@ ap_status tt_header_fields(const char *text, tt_doc *doc)
     ap_status st = AP_OK;
     hline *lines = calloc(TT_HEADER_MAX_LINES, sizeof *lines);
     const char **starts = calloc(TT_HEADER_MAX_LINES, sizeof *starts);
+    char **joined = calloc(TT_HEADER_MAX_LINES, sizeof *joined); /* label lines + values */
     size_t nl = 0;
-    if (!lines || !starts) {
+    if (!lines || !starts || !joined) {
         st = AP_ERR_NOMEM;
         goto out;
     }
@@ -564,8 +578,26 @@ ap_status tt_header_fields(const char *text, tt_doc *doc)
         size_t len = eol ? (size_t)(eol - p) : strlen(p);
         if (len > TT_HEADER_MAX_LINE) len = TT_HEADER_MAX_LINE;
         starts[nl] = p;
-        if ((st = read_line(p, len, &lines[nl++])) != AP_OK) goto out;
         p = eol ? eol + 1 : NULL;
+        /* A label alone on its line takes the next line as its value (label and value in
+         * two cells of a header table, or OCR's two blocks): "Teacher:" / "Mrs Hall". */
+        const char *next = p;
+        size_t next_len = next ? strcspn(next, "\n") : 0;
+        if (next_len && next_len + len < TT_HEADER_MAX_LINE && label_only(starts[nl], len)) {
+            if (!(joined[nl] = malloc(len + next_len + 2))) {
+                st = AP_ERR_NOMEM;
+                goto out;
+            }
+            memcpy(joined[nl], starts[nl], len);
+            joined[nl][len] = ' ';
+            memcpy(joined[nl] + len + 1, next, next_len);
+            joined[nl][len + 1 + next_len] = '\0';
+            starts[nl] = joined[nl];
+            len += next_len + 1;
+            p = next[next_len] ? next + next_len + 1 : NULL;
+        }
+        if ((st = read_line(starts[nl], len, &lines[nl])) != AP_OK) goto out;
+        nl++;
     }
     /* A line holding one class code beside a line naming a teacher or a term is the
      * class: "Miss Joynes" over "2EJ" over "Autumn 2". */
@@ -599,10 +631,13 @@ ap_status tt_header_fields(const char *text, tt_doc *doc)
             goto out;
     }
 out:
-    for (size_t i = 0; i < nl; i++)
+    for (size_t i = 0; lines && i < nl; i++)
         for (int f = 0; f < 3; f++)
             free(lines[i].val[f]);
+    for (size_t i = 0; joined && i < TT_HEADER_MAX_LINES; i++)
+        free(joined[i]);
     free(lines);
     free(starts);
+    free(joined);
     return st;
 }

@@ -60,6 +60,9 @@ static void test_labelled(void **state)
         {"Name: Jo Smith   Class: Hedgehogs", NULL, "Hedgehogs", NULL, 0},
         /* a label wins over an unlabelled wording earlier on the page */
         {"Mr Stone · Year 6\nTeacher: Mrs Hall", "Mrs Hall", "Year 6", NULL, 0},
+        /* a label alone on its line: its value is the next line (two cells, or OCR) */
+        {"Teacher:\nMrs Hall\nCLASS;\n4B", "Mrs Hall", "4B", NULL, 0},
+        {"Teacher:\nClass: 3P", NULL, "3P", NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         check(&cases[i]);
