@@ -341,7 +341,8 @@ typedef struct cinfo {
     int start, end;
     int guessed; /* am/pm guessed */
     int ntimes;
-    unsigned days; /* day names mentioned */
+    int times[MAX_TIMES][2]; /* every time in the text, in reading order: start, end */
+    unsigned days;           /* day names mentioned */
     int day_label; /* holds nothing but day names */
     int letters;   /* letters in name */
     float confidence;
@@ -418,6 +419,8 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
         ci->end = t[0].end;
         ci->guessed = t[0].guessed;
     }
+    for (int k = 0; k < n; k++)
+        ci->times[k][0] = t[k].start, ci->times[k][1] = t[k].end;
     int only = 0;
     ci->days = days_in(all, &only);
     ci->day_label = only && n == 0;
@@ -585,6 +588,17 @@ static int lowest_day(unsigned mask)
 }
 
 /* Days as rows: labels in column label_col. */
+/* Whether a cell's times follow one another: each starts no earlier than the one
+ * before it ends (or starts, for a single time). */
+static int times_ascend(const cinfo *ci)
+{
+    for (int k = 1; k < ci->ntimes; k++) {
+        int prev = ci->times[k - 1][1] != TT_NO_TIME ? ci->times[k - 1][1] : ci->times[k - 1][0];
+        if (ci->times[k][0] < prev) return 0;
+    }
+    return 1;
+}
+
 static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
 {
     ap_status st = AP_ERR_NOMEM;
@@ -629,6 +643,16 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
         if (c->row + c->nrows > first_row || c->col < data_col || !ci[i].ntimes) continue;
         int c0 = c->col, c1 = c->col + c->ncols;
         int s = ci[i].start, e = ci[i].end;
+        if (ci[i].guessed) cx->guessed_ampm = 1;
+        /* One time per column, in order, where a header cell spans columns that no rule
+         * divides ("9.15 - 10.05   10.05 - 10.50" over two columns). */
+        if (c->ncols >= 2 && ci[i].ntimes == c->ncols && times_ascend(&ci[i])) {
+            for (int k = 0; k < c->ncols; k++) {
+                bstart[c0 + k] = ci[i].times[k][0];
+                if (ci[i].times[k][1] != TT_NO_TIME) bend[c0 + k + 1] = ci[i].times[k][1];
+            }
+            continue;
+        }
         if (e == TT_NO_TIME) {
             bstart[c0] = s;
             continue;
@@ -640,7 +664,6 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
             if (k < c1) bstart[k] = tm;
             if (k > c0) bend[k] = tm;
         }
-        if (ci[i].guessed) cx->guessed_ampm = 1;
     }
     /* A header with a single time ends where the next one starts. */
     for (size_t k = 1; k < nc; k++)

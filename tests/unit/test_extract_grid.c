@@ -396,6 +396,35 @@ static void test_small_codes(void **state)
     }
 }
 
+/* A header cell over two columns that no rule divides, holding one range per column:
+ * each column takes its own range, not a share of the first. */
+static void test_header_spanning_columns(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    page.tables = calloc(1, sizeof *page.tables);
+    page.ntables = 1;
+    tt_table *t = &page.tables[0];
+    lattice(t, 3, 4);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "8:30-9:15");
+    add_cell(t, 0, 2, 1, 2, "9.15 - 10.05 10.05 - 10.50");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 1, 1, "Library");
+    add_cell(t, 1, 2, 1, 1, "Maths");
+    add_cell(t, 1, 3, 1, 1, "Spelling");
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 2, 1, 1, 1, "Writing");
+    add_cell(t, 2, 2, 1, 2, "PE");
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "Maths", HM(9, 15), HM(10, 5));
+    check(&d, 0, "Spelling", HM(10, 5), HM(10, 50));
+    check(&d, 1, "PE", HM(9, 15), HM(10, 50));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_list_with_heading_days), cmocka_unit_test(test_no_timetable),
         cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
         cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
+        cmocka_unit_test(test_header_spanning_columns),
         cmocka_unit_test(test_spaced_day_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
