@@ -30,7 +30,8 @@ static void usage(FILE *out)
             "                  top-to-bottom, grey empty; text outside the tables orange)\n"
             "                  into DIR, with cells.tsv (what was read in each); for images\n"
             "                  also perspective.png (the table or paper outline: green when\n"
-            "                  the photo was flattened by it, red when left)\n"
+            "                  the photo was flattened by it, red when left); a page read\n"
+            "                  again turned writes each turn's into DIR/turned-90, -180, -270\n"
             "  --threads N     cells read in parallel (default 2)\n" CLI_OCR_USAGE
             "Exit codes: 0 ok, 1 the file could not be read, 2 bad arguments.\n");
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "core/testable.h"
 #include "document/readers.h"
@@ -1529,8 +1530,17 @@ static ap_status read_oriented(PIX *pix, const unsigned char *data, size_t len,
         PIX *turned = pixRotateOrth(pix, quarters[i]);
         tt_page alt;
         ap_error e = {0};
-        if (turned &&
-            read_raster_generic(turned, NULL, 0, engines, nengines, opts, &alt, NULL, &e) == AP_OK) {
+        /* Each turn's debug images go to a folder of their own (DIR/turned-90, ...), so
+         * that DIR keeps the upright reading's. */
+        tt_extract_options o = opts ? *opts : (tt_extract_options){0};
+        char sub[1024];
+        if (opts && opts->debug_dir) {
+            snprintf(sub, sizeof sub, "%s/turned-%d", opts->debug_dir, 90 * quarters[i]);
+            ap_error me = {0};
+            o.debug_dir = files_mkdir_p(sub, &me) == AP_OK ? sub : NULL;
+        }
+        if (turned && read_raster_generic(turned, NULL, 0, engines, nengines, opts ? &o : NULL,
+                                          &alt, NULL, &e) == AP_OK) {
             float conf;
             int alt_poor = page_poor(&alt, &conf);
             /* a poor turned reading is no evidence that the page is turned: an upright
