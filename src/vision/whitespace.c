@@ -665,12 +665,24 @@ static int borderless(const ws *pg, int *fx0, int *fy0, int *fx1, int *fy1)
 /* Joins boxes (in place) one above the other, at most gap apart, that share at least half
  * of the narrower one's width, when one of them is a lone row rule (no taller than
  * thin): the rows of a table whose column rules were never drawn. Two framed boxes (a
- * framed title over a table, tables one above the other) stay apart. */
-static void join_stacked(BOXA *boxes, int gap, int thin)
+ * framed title over a table, tables one above the other) stay apart, and a lone rule
+ * joins a framed box only when it runs across most of the frame: the first row rule of
+ * one of two lists side by side under a framed title is no row of the title. Returns 0
+ * when out of memory (the boxes are left as they are). */
+static int join_stacked(BOXA *boxes, int gap, int thin)
 {
+    int n = boxaGetCount(boxes);
+    /* framed: a box as found, not a lone rule and not rules joined here */
+    unsigned char *framed = malloc((size_t)(n ? n : 1));
+    if (!framed) return 0;
+    for (int i = 0; i < n; i++) {
+        l_int32 bh = 0;
+        boxaGetBoxGeometry(boxes, i, NULL, NULL, NULL, &bh);
+        framed[i] = bh > thin;
+    }
     for (int changed = 1; changed;) {
         changed = 0;
-        int n = boxaGetCount(boxes);
+        n = boxaGetCount(boxes);
         for (int i = 0; i < n && !changed; i++)
             for (int j = i + 1; j < n && !changed; j++) {
                 l_int32 ax, ay, aw, ah, bx, by, bw, bh;
@@ -679,15 +691,24 @@ static void join_stacked(BOXA *boxes, int gap, int thin)
                 int overlap = imin(ax + aw, bx + bw) - imax(ax, bx);
                 int apart = imax(ay, by) - imin(ay + ah, by + bh);
                 if (overlap * 2 < imin(aw, bw) || apart > gap || imin(ah, bh) > thin) continue;
+                if ((framed[i] && overlap * 4 < aw * 3) || (framed[j] && overlap * 4 < bw * 3))
+                    continue;
                 int x0 = imin(ax, bx), y0 = imin(ay, by);
                 BOX *joined =
                     boxCreate(x0, y0, imax(ax + aw, bx + bw) - x0, imax(ay + ah, by + bh) - y0);
-                if (!joined) return;
+                if (!joined) {
+                    free(framed);
+                    return 0;
+                }
                 boxaReplaceBox(boxes, i, joined);
                 boxaRemoveBox(boxes, j);
+                memmove(&framed[j], &framed[j + 1], (size_t)(n - j - 1));
+                framed[i] = 0;
                 changed = 1;
             }
     }
+    free(framed);
+    return 1;
 }
 
 /* Moves the region's virtual rules, as they stand after take_back, into the kept rules,
@@ -735,6 +756,131 @@ static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
     take_back(w, x0, y0, x1, y1);
     commit_virtual(w);
     return drawn;
+}
+
+/* Whether any of mask's pixels lie in the rectangle. */
+static int any_in(PIX *mask, int x, int y, int w, int h)
+{
+    return has_text(mask, x, y, w, h);
+}
+
+/* A column of labels printed just left of a region, outside its rules and fills (the
+ * times of a table whose shaded cells are its only rules): text within four text heights
+ * of the region's left edge, apart from anything further left by two text heights, in
+ * most of the region's rows and across none of its row rules, with no rule of its own.
+ * Draws its frame and the region's row rules across it; *nx0 gets the new left edge.
+ * Returns the number of rules drawn (0: none found, *nx0 untouched). */
+static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
+{
+    int th = w->th, g = RULE_GAP, rows[MAX_POS], len = 0, drawn = 0;
+    int nrows = long_rules(w->hmask, x0, y0, x1, y1, 1, rows);
+    int lo = imax(0, x0 - 30 * th);
+    if (nrows < 4 || x0 - g - lo < 2 * th) return 0;
+    int *ink = profile(w->text, lo, y0 + g, x0 - g - lo, y1 - y0 - 2 * g, 1, &len);
+    if (!ink) return 0;
+    int i = len - 1, gap = 0;
+    while (i >= 0 && !ink[i] && len - 1 - i < 4 * th)
+        i--;
+    int right = lo + i + 1, left = right;
+    for (; i >= 0; i--) {
+        if (ink[i]) {
+            gap = 0, left = lo + i;
+        } else if (++gap >= 2 * th) {
+            break;
+        }
+    }
+    int found = i >= 0 || lo == 0;
+    if (right <= lo || !ink[right - 1 - lo]) found = 0;
+    free(ink);
+    if (!found || right - left < th) return 0;
+    /* most rows labelled, no label across a row rule, no rule of another table */
+    int bands = 0, labelled = 0;
+    for (int r = 0; r + 1 < nrows; r++) {
+        if (rows[r + 1] - rows[r] < th) continue;
+        bands++;
+        labelled +=
+            has_text(w->text, left, rows[r] + g, right - left, rows[r + 1] - rows[r] - 2 * g);
+    }
+    for (int r = 1; r + 1 < nrows; r++)
+        if (has_text(w->text, left, rows[r] - 1, right - left, 3)) return 0;
+    if (bands < 3 || labelled * 10 < bands * 6) return 0;
+    int pad = imax(3, th / 2), nx = imax(0, left - pad);
+    if (any_in(w->hmask, nx, y0 - g, x0 - g - nx, y1 - y0 + 2 * g) ||
+        any_in(w->vmask, nx, y0 - g, x0 - g - nx, y1 - y0 + 2 * g))
+        return 0;
+    for (int r = 0; r < nrows; r++, drawn++)
+        pixRasterop(w->hmask, nx, rows[r] - 1, x0 - nx + 1, 2, PIX_SET, NULL, 0, 0);
+    pixRasterop(w->vmask, nx, y0 - 1, 2, y1 - y0 + 2, PIX_SET, NULL, 0, 0);
+    *nx0 = nx;
+    return drawn + 1;
+}
+
+/* A header line printed just above a region, outside its rules and fills (the days over
+ * a table whose shaded cells are its only rules): the text lines within two text heights
+ * above its top edge (lines closer than a text height apart are one header), no wider
+ * than the region, with at least three pieces each inside one column of the region, in
+ * three columns and half of them at least, and no rule of their own. Draws its frame and
+ * the region's column rules up through it where their line is free of text; *ny0 gets
+ * the new top. Returns the number of rules drawn (0: none found, *ny0 untouched). */
+static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
+{
+    int th = w->th, g = RULE_GAP, cols[MAX_POS], len = 0, drawn = 0;
+    int ncols = long_rules(w->vmask, x0, y0, x1, y1, 0, cols);
+    int lo = imax(0, y0 - 12 * th);
+    if (ncols < 4 || y0 - g - lo < 2 * th) return 0;
+    int *ink = profile(w->text, x0 + g, lo, x1 - x0 - 2 * g, y0 - g - lo, 0, &len);
+    if (!ink) return 0;
+    int i = len - 1, gap = 0;
+    while (i >= 0 && !ink[i] && len - 1 - i < 2 * th)
+        i--;
+    int bottom = lo + i + 1, top = bottom;
+    for (; i >= 0; i--) {
+        if (ink[i]) {
+            gap = 0, top = lo + i;
+        } else if (++gap >= th) {
+            break;
+        }
+    }
+    int found = i >= 0 && bottom > lo && ink[bottom - 1 - lo];
+    free(ink);
+    if (!found || bottom - top < th / 2) return 0;
+    /* no wider than the region: a title line is not its header */
+    int side = 10 * th;
+    if (has_text(w->text, imax(0, x0 - side), top, imin(x0, side), bottom - top) ||
+        has_text(w->text, x1 + 1, top, side, bottom - top))
+        return 0;
+    int n = 0, starts[MAX_POS], ends[MAX_POS];
+    int *across = profile(w->text, x0, top, x1 - x0, bottom - top, 1, &n);
+    if (!across) return 0;
+    int pieces = band_pieces(across, n, imax(4, th * 6 / 5), starts, ends, MAX_POS);
+    free(across);
+    if (pieces < 3 || pieces > MAX_POS) return 0;
+    unsigned char used[MAX_POS] = {0};
+    int inside = 0, columns = 0, wide = 0;
+    for (int p = 0; p < pieces; p++)
+        for (int c = 0; c + 1 < ncols; c++)
+            if (x0 + starts[p] >= cols[c] - g && x0 + ends[p] <= cols[c + 1] + g) {
+                inside++;
+                columns += !used[c];
+                used[c] = 1;
+                break;
+            }
+    for (int c = 0; c + 1 < ncols; c++)
+        wide += cols[c + 1] - cols[c] >= 2 * th;
+    if (inside < pieces || columns < 3 || columns * 2 < wide) return 0;
+    int pad = imax(3, th / 2), ny = imax(0, top - pad);
+    if (any_in(w->hmask, x0 + g, ny, x1 - x0 - 2 * g, y0 - g - ny) ||
+        any_in(w->vmask, x0 - g, ny, x1 - x0 + 2 * g, y0 - g - ny))
+        return 0;
+    pixRasterop(w->hmask, x0, ny - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
+    for (int c = 0; c < ncols; c++) {
+        int x = cols[c];
+        if (c > 0 && c + 1 < ncols && has_text(w->text, x - 1, ny, 3, y0 - ny)) continue;
+        pixRasterop(w->vmask, x - 1, ny - 1, 2, y0 - ny + 2, PIX_SET, NULL, 0, 0);
+        drawn++;
+    }
+    *ny0 = ny;
+    return drawn + 1;
 }
 
 /* Adds to w's fills and fill edges those of one channel of a colour page: two pastels
@@ -850,7 +996,7 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     /* A region: rules that touch, or rows ruled one under another (no column rule joins
      * them in a row-only table). */
     if (!(grown = img_dilate_brick(lines, 7, 7)) || !(regions = pixConnCompBB(grown, 8))) goto out;
-    join_stacked(regions, 20 * th, imax(12, th));
+    if (!join_stacked(regions, 20 * th, imax(12, th))) goto out;
     for (int i = 0; i < boxaGetCount(regions); i++) {
         l_int32 rx, ry, rw, rh;
         boxaGetBoxGeometry(regions, i, &rx, &ry, &rw, &rh);
@@ -869,6 +1015,10 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
         pixDestroy(&part);
         if (x1 - x0 < 10 * th || y1 - y0 < 3 * th) continue;
         drawn += spaced_region(&w, grey, x0, y0, x1, y1);
+        /* labels and header printed outside the region's rules, the labels first: the
+         * header's corner lies above them */
+        drawn += attach_labels(&w, x0, y0, x1, y1, &x0);
+        drawn += attach_header(&w, x0, y0, x1, y1, &y0);
         if (ndone < IMG_MAX_TABLES) done[ndone++] = (rect){x0, y0, x1, y1};
     }
     /* A table printed without rules, unless the tables found cover most of it (fills

@@ -28,7 +28,15 @@
  * darker than its own background, so fills are not text. A table printed with no rule is
  * framed by its text lines (with the lines set sideways and the fills that reach into
  * it) even when a few fills inside it made small tables of their own. On a colour page
- * the fills of each channel count too, away from the edges and rules the grey has. */
+ * the fills of each channel count too, away from the edges and rules the grey has.
+ *
+ * Regions: rules that touch, and row rules one under another (a row-only table); a lone
+ * row rule joins a framed box (a title's frame) only when it runs across most of it, so
+ * lists side by side under a framed title stay apart. A column of labels just left of a
+ * region and a header line just above it, printed outside its rules and fills (times
+ * and days beside a table of shaded cells), are the region's when they line up with its
+ * rows (labels in most rows, none across a row rule) or its columns (three pieces or
+ * more, each inside one column) and hold no rule of their own. */
 #ifndef AP_VISION_WHITESPACE_H
 #define AP_VISION_WHITESPACE_H
 

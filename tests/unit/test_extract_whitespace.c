@@ -1,15 +1,17 @@
-/* Proves: vision/whitespace finds the rules a table leaves to whitespace. A row-only
- * table (rows ruled, no column rule) is cut into its columns, and a lesson whose text
- * crosses a column gap stays one merged cell; a frame around a list whose rows are set
- * apart by space alone is cut into rows and columns; a fully ruled grid whose cells hold
- * two lines of text is left as printed (a heading over its subtitle is no row gap). In a
- * table printed with no rule at all, a shaded break column labelled once, sideways, stays
- * one cell down every day while the rows are found across it, and a row merged across
- * every day ("Lunchtime") stays one cell beside its time. Cells shaded in pastels of one
- * grey, touching and with no rule, are told apart by their colour. Row rules cut apart
- * by a cell merged down every day, in a table with no column rule, still part the days
- * beside it. A grid shaded every other row, whose printed rules and fill edges lie side
- * by side as thick as a short run is long, keeps every column once rules are drawn in. */
+/* Proves: vision/whitespace finds the rules a table leaves to whitespace. A row-only table
+ * (rows ruled, no column rule) is cut into its columns, and a lesson whose text crosses a
+ * column gap stays one merged cell; a frame around a list whose rows are set apart by
+ * space alone is cut into rows and columns; a fully ruled grid whose cells hold two lines
+ * of text is left as printed (a heading over its subtitle is no row gap). In a table
+ * printed with no rule at all, a shaded break column labelled once, sideways, stays one
+ * cell down every day while the rows are found across it, and a row merged across every
+ * day ("Lunchtime") stays one cell beside its time. Cells shaded in pastels of one grey,
+ * touching and with no rule, are told apart by their colour. Row rules cut apart by a cell
+ * merged down every day, in a table with no column rule, still part the days beside it. A
+ * grid shaded every other row, whose printed rules and fill edges lie side by side as
+ * thick as a short run is long, keeps every column once rules are drawn in. Lists ruled in
+ * rows side by side under a framed title stay two tables; days above and times left of a
+ * table of shaded cells are its header and label column. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -354,6 +356,94 @@ static void test_zebra_rows_thick_rules(void **state)
     pixDestroy(&grey);
 }
 
+/* Two lists side by side under a framed title, ruled in rows only, with rows of different
+ * heights: each is a table of its own, and the title's frame joins neither. */
+static void test_lists_under_framed_title(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(1000, 420, &s);
+    rule(cr, 40, 30, 960, 30);
+    rule(cr, 40, 90, 960, 90);
+    rule(cr, 40, 30, 40, 90);
+    rule(cr, 960, 30, 960, 90);
+    text(cr, "Weekly Timetable", 500, 60, 0);
+    const char *names[5] = {"Phonics", "Maths", "Break", "English", "Science"};
+    const char *times[5] = {"9:00", "9:30", "10:30", "10:45", "12:00"};
+    for (int i = 0; i < 6; i++) {
+        rule(cr, 50, 110 + 50 * i, 480, 110 + 50 * i);
+        rule(cr, 520, 110 + 56 * i, 950, 110 + 56 * i);
+    }
+    for (int r = 0; r < 5; r++) {
+        text(cr, names[r], 180, 135 + 50 * r, 0);
+        text(cr, times[r], 400, 135 + 50 * r, 0);
+        text(cr, names[4 - r], 650, 138 + 56 * r, 0);
+        text(cr, times[r], 870, 138 + 56 * r, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    int lists = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tables[i].y < 100) continue; /* the title's frame, if it stands as a table */
+        lists++;
+        assert_true(tables[i].w < 460);
+        assert_int_equal(tables[i].nrows, 5);
+        assert_int_equal(tables[i].ncols, 2);
+    }
+    assert_int_equal(lists, 2);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
+/* A table whose shaded cells are its only rules, its days printed above the shading and
+ * its times left of it: the header and the label column are the table's. */
+static void test_header_outside_fills(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(1000, 460, &s);
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    const char *times[4] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00", "1:00 - 2:00"};
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) {
+            double shade = (r + c) % 2 ? 0.85 : 0.75;
+            cairo_set_source_rgb(cr, shade, shade, shade);
+            cairo_rectangle(cr, 200 + 190 * c, 100 + 80 * r, 190, 80);
+            cairo_fill(cr);
+        }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int c = 0; c < 4; c++)
+        text(cr, days[c], 295 + 190 * c, 75, 0);
+    for (int r = 0; r < 4; r++) {
+        text(cr, times[r], 110, 140 + 80 * r, 0);
+        for (int c = 0; c < 4; c++)
+            text(cr, (r + c) % 2 ? "Maths" : "Art", 295 + 190 * c, 140 + 80 * r, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 5);
+    assert_int_equal(t->ncols, 5);
+    const img_cell *day = cell_covering(t, 295, 75);
+    assert_int_equal(day->row, 0);
+    assert_int_equal(day->col, 1);
+    assert_int_equal(day->ncols, 1);
+    const img_cell *time = cell_covering(t, 110, 220);
+    assert_int_equal(time->row, 2);
+    assert_int_equal(time->col, 0);
+    assert_int_equal(cell_covering(t, 295 + 190 * 3, 140 + 80 * 3)->col, 4);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +455,8 @@ int main(void)
         cmocka_unit_test(test_pastels_of_one_grey),
         cmocka_unit_test(test_rows_cut_by_merged_cell),
         cmocka_unit_test(test_zebra_rows_thick_rules),
+        cmocka_unit_test(test_lists_under_framed_title),
+        cmocka_unit_test(test_header_outside_fills),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
