@@ -514,6 +514,18 @@ static int next_rule(PIX *mask, PIX *also, int x, int y, int dx, int dy, int lim
     }
 }
 
+/* Whether the cell of the band from ya to yb (rules) that holds column x has text. The
+ * cell runs to the column rules of its own band: a heading merged across the columns
+ * (a shaded list's title over its first row) reaches over the row rule's piece below it
+ * and holds its text beside that piece, not over it. */
+static int cell_has_text(ws *w, int x, int ya, int yb, int x0, int x1)
+{
+    int g = RULE_GAP, ym = (ya + yb) / 2;
+    int left = next_rule(w->vmask, w->vcols, x, ym, -1, 0, x0);
+    int right = next_rule(w->vmask, w->vcols, x, ym, 1, 0, x1);
+    return has_text(w->text, left + g, ya + g, right - left - 2 * g, yb - ya - 2 * g);
+}
+
 /* Takes back the virtual rules that cut a cell merged across them: a row rule across a
  * line of text set sideways, and a rule inside a fill that leaves the fill's text on one
  * side only (a break column shaded down every day and labelled once is one cell; a shaded
@@ -523,6 +535,18 @@ static int next_rule(PIX *mask, PIX *also, int x, int y, int dx, int dy, int lim
 static void take_back(ws *w, int x0, int y0, int x1, int y1)
 {
     int g = RULE_GAP;
+    /* columns first: a row rule's cells reach to the column rules that stay */
+    for (int i = 0; i < w->ncolsegs; i++) {
+        const vseg *s = &w->colsegs[i];
+        int x = s->at, ym = (s->from + s->to) / 2;
+        if (!in_fill(w->fill, x, s->from + g, s->to - s->from - 2 * g, 0)) continue;
+        int left = next_rule(w->vmask, w->vcols, x - g, ym, -1, 0, x0);
+        int right = next_rule(w->vmask, w->vcols, x + g, ym, 1, 0, x1);
+        int h = s->to - s->from - 2 * g;
+        if (!has_text(w->text, left + g, s->from + g, x - left - 2 * g, h) ||
+            !has_text(w->text, x + g, s->from + g, right - x - 2 * g, h))
+            pixRasterop(w->vcols, x - 2, s->from - 1, 4, s->to - s->from + 3, PIX_CLR, NULL, 0, 0);
+    }
     for (int i = 0; i < w->nrowsegs; i++) {
         const vseg *s = &w->rowsegs[i];
         int y = s->at;
@@ -537,23 +561,12 @@ static void take_back(ws *w, int x0, int y0, int x1, int y1)
             if (!cut && in_fill(w->fill, a, y, b - a, 1)) {
                 int above = next_rule(w->hmask, w->vrows, (a + b) / 2, y - g, 0, -1, y0);
                 int below = next_rule(w->hmask, w->vrows, (a + b) / 2, y + g, 0, 1, y1);
-                cut = !has_text(w->text, a + g, above + g, b - a - 2 * g, y - above - 2 * g) ||
-                      !has_text(w->text, a + g, y + g, b - a - 2 * g, below - y - 2 * g);
+                cut = !cell_has_text(w, (a + b) / 2, above, y, x0, x1) ||
+                      !cell_has_text(w, (a + b) / 2, y, below, x0, x1);
             }
             if (cut) pixRasterop(w->vrows, a + 1, y - 2, b - a - 1, 4, PIX_CLR, NULL, 0, 0);
             a = b + 1;
         }
-    }
-    for (int i = 0; i < w->ncolsegs; i++) {
-        const vseg *s = &w->colsegs[i];
-        int x = s->at, ym = (s->from + s->to) / 2;
-        if (!in_fill(w->fill, x, s->from + g, s->to - s->from - 2 * g, 0)) continue;
-        int left = next_rule(w->vmask, w->vcols, x - g, ym, -1, 0, x0);
-        int right = next_rule(w->vmask, w->vcols, x + g, ym, 1, 0, x1);
-        int h = s->to - s->from - 2 * g;
-        if (!has_text(w->text, left + g, s->from + g, x - left - 2 * g, h) ||
-            !has_text(w->text, x + g, s->from + g, right - x - 2 * g, h))
-            pixRasterop(w->vcols, x - 2, s->from - 1, 4, s->to - s->from + 3, PIX_CLR, NULL, 0, 0);
     }
 }
 

@@ -11,7 +11,8 @@
  * grid shaded every other row, whose printed rules and fill edges lie side by side as
  * thick as a short run is long, keeps every column once rules are drawn in. Lists ruled in
  * rows side by side under a framed title stay two tables; days above and times left of a
- * table of shaded cells are its header and label column. */
+ * table of shaded cells are its header and label column; a shaded list's title over its
+ * first row stays one cell. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -444,6 +445,54 @@ static void test_header_outside_fills(void **state)
     pixDestroy(&grey);
 }
 
+/* A framed list shaded in alternate rows, its title and subtitle on the first row's shade:
+ * the title is one cell across the list, apart from the first row's number, time and
+ * name below it. */
+static void test_shaded_list_title(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(600, 460, &s);
+    int ys[6] = {40, 160, 220, 280, 340, 400};
+    for (int r = 0; r < 5; r++) {
+        double shade = r % 2 ? 0.93 : 0.84;
+        cairo_set_source_rgb(cr, shade, shade, shade);
+        cairo_rectangle(cr, 40, ys[r], 520, ys[r + 1] - ys[r]);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    rule(cr, 40, 40, 560, 40);
+    rule(cr, 40, 400, 560, 400);
+    rule(cr, 40, 40, 40, 400);
+    rule(cr, 560, 40, 560, 400);
+    text(cr, "Our Day", 300, 60, 0);
+    text(cr, "Mon/Wed", 300, 95, 0);
+    const char *times[5] = {"8:35-9:35", "9:40-9:55", "9:55-10:35", "10:35-10:50", "10:50-11:35"};
+    const char *names[5] = {"Drama", "Maths", "Spelling", "Break", "Spanish"};
+    for (int r = 0; r < 5; r++) {
+        double cy = r ? (ys[r] + ys[r + 1]) / 2.0 : 135;
+        char num[4];
+        snprintf(num, sizeof num, "%d", r + 1);
+        text(cr, num, 60, cy, 0);
+        text(cr, times[r], 170, cy, 0);
+        text(cr, names[r], 420, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    const img_cell *title = cell_covering(t, 300, 60), *first = cell_covering(t, 60, 135);
+    assert_true(title != first);
+    assert_true(first->y > 100);
+    assert_true(cell_covering(t, 170, 135) != first);
+    assert_true(cell_covering(t, 420, 135) != cell_covering(t, 170, 135));
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_zebra_rows_thick_rules),
         cmocka_unit_test(test_lists_under_framed_title),
         cmocka_unit_test(test_header_outside_fills),
+        cmocka_unit_test(test_shaded_list_title),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
