@@ -28,7 +28,9 @@
 #include "document/timeparse.h"
 #include "vision/image.h"
 #include "vision/morph.h"
+#include "vision/noise.h"
 #include "vision/perspective.h"
+#include "vision/resolution.h"
 #include "vision/table.h"
 #include "vision/whitespace.h"
 
@@ -59,6 +61,8 @@
 #define ORIENT_MIN_YIELD      0.25f /* blocks per cell with text */
 #define ORIENT_MIN_CONFIDENCE 0.6f
 #define ORIENT_SIDEWAYS_SHARE 0.4
+/* A page of small print is enlarged to at most this many pixels (vision/resolution). */
+#define RASTER_MAX_UPSCALED ((size_t)16000000)
 
 typedef struct job {
     int x, y, w, h; /* region of the page */
@@ -1246,6 +1250,54 @@ static void tally(tt_extract_stats *stats, const work *wk)
         snprintf(stats->tesseract_version, sizeof stats->tesseract_version, "%s", wk->tess_version);
 }
 
+/* The page's grey (*grey_out) and its colour (*colour_out, 32 bpp; NULL when the page
+ * has none or it is left out), both of one size, normalised before its structure is
+ * sought: grain smoothed away (vision/noise), then small print enlarged
+ * (vision/resolution); a clean page of ordinary print comes back as it is. A grainy
+ * page's colour is left out: its smoothed grey carries its fills (the real pages under
+ * noise read the same without the colour), and smoothing three channels would triple
+ * the filter's time. Caller frees both; AP_ERR_PROCESSING or AP_ERR_NOMEM on failure,
+ * with both NULL. */
+static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, ap_error *err)
+{
+    *grey_out = *colour_out = NULL;
+    PIX *grey = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0), *colour = NULL;
+    if (!grey) return ap_fail(err, AP_ERR_PROCESSING, "extract: cannot convert the page to grey");
+    int has_colour = pixGetDepth(pix) == 32 || pixGetColormap(pix) != NULL;
+    /* a colour-mapped grey is read by its map elsewhere: left as it is */
+    int plain = pixGetColormap(grey) == NULL;
+    float grain = plain ? img_noise_sigma(grey) : 0;
+    if (grain >= IMG_NOISY_SIGMA) {
+        PIX *smooth = img_denoise(grey, grain);
+        pixDestroy(&grey);
+        if (!(grey = smooth)) goto nomem;
+        has_colour = 0;
+        log_debug("extract: grain of %.1f grey levels smoothed", grain);
+    }
+    if (has_colour &&
+        !(colour = pixGetDepth(pix) == 32 ? pixClone(pix) : pixConvertTo32(pix)))
+        goto nomem;
+    float upscale = plain ? img_page_upscale(grey, RASTER_MAX_UPSCALED) : 1.0f;
+    if (upscale > 1.0f) {
+        PIX *big = img_upscale(grey, upscale);
+        pixDestroy(&grey);
+        if (!(grey = big)) goto nomem;
+        if (colour) {
+            big = img_upscale(colour, upscale);
+            pixDestroy(&colour);
+            if (!(colour = big)) goto nomem;
+        }
+        log_debug("extract: small print, page enlarged %.2f times", upscale);
+    }
+    *grey_out = grey;
+    *colour_out = colour;
+    return AP_OK;
+nomem:
+    pixDestroy(&grey);
+    pixDestroy(&colour);
+    return ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+}
+
 /* tt_read_raster's body, for a decoded page (pix, borrowed) or an encoded one (data,
  * decoded here once the workers have started, so that their engines load meanwhile). */
 static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t len,
@@ -1255,6 +1307,7 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
 {
     ap_status st = AP_OK;
     PIX *decoded = NULL, *grey8 = NULL, *grey = NULL, *lines = NULL, *rgb = NULL;
+    PIX *colour = NULL; /* the page's colour, normalised as grey8 was; NULL without one */
     img_table *tables = NULL;
     size_t ntables = 0, njobs = 0, ncell_jobs = 0;
     job *jobs = NULL;
@@ -1289,11 +1342,7 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
             goto out;
         pix = decoded;
     }
-    grey8 = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0);
-    if (!grey8) {
-        st = ap_fail(err, AP_ERR_PROCESSING, "extract: cannot convert the page to grey");
-        goto out;
-    }
+    if ((st = normalise_page(pix, &grey8, &colour, err)) != AP_OK) goto out;
     /* a photographed page flattened first (a clone when it is not one) */
     PIX *flat = persp_correct(grey8, opts ? opts->debug_dir : NULL, NULL);
     int flattened = flat != grey8;
@@ -1306,13 +1355,10 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     }
     /* The colour, turned as the grey was, tells apart fills of one grey; a flattened
      * photo's colour is left out (its grey alone is warped). */
-    if (!flattened && (pixGetDepth(pix) == 32 || pixGetColormap(pix))) {
-        PIX *rgb0 = pixConvertTo32(pix);
-        rgb = !rgb0 || grey == grey8 ? pixClone(rgb0)
-                                     : pixRotate(rgb0, (float)(M_PI / 180.0) * angle,
-                                                 L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
-        pixDestroy(&rgb0);
-    }
+    if (!flattened && colour)
+        rgb = grey == grey8 ? pixClone(colour)
+                            : pixRotate(colour, (float)(M_PI / 180.0) * angle, L_ROTATE_AREA_MAP,
+                                        L_BRING_IN_WHITE, 0, 0);
     st = img_find_tables_coloured(grey, rgb, &tables, &ntables,
                                   opts && opts->debug_dir ? &lines : NULL, err);
     if (st != AP_OK) goto out;
@@ -1413,6 +1459,7 @@ out:
     pixDestroy(&grey8);
     pixDestroy(&grey);
     pixDestroy(&rgb);
+    pixDestroy(&colour);
     pixDestroy(&lines);
     if (st != AP_OK) tt_page_free(page);
     return st;
