@@ -213,28 +213,52 @@ static void test_list_heading(void **state)
     free(xml);
 }
 
+/* A teacher's paragraph and a 2-day, 2-period table, as wrapped by the next tests. */
+static void small_timetable(sbuf *b, const char *teacher)
+{
+    sbuf_printf(b, "%s<w:tbl><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"3000\"/>"
+                   "<w:gridCol w:w=\"3000\"/></w:tblGrid><w:tr>",
+                P(teacher));
+    tc(b, 2000, "", "<w:p/>");
+    tc(b, 3000, "", P("9:00-10:00"));
+    tc(b, 3000, "", P("10:00-11:00"));
+    sbuf_puts(b, "</w:tr>");
+    const char *rows[][3] = {{"Monday", "Maths", "Art"}, {"Tuesday", "Music", "PE"}};
+    for (int i = 0; i < 2; i++) {
+        sbuf_puts(b, "<w:tr>");
+        for (int k = 0; k < 3; k++)
+            tc(b, k ? 3000 : 2000, "", P(rows[i][k]));
+        sbuf_puts(b, "</w:tr>");
+    }
+    sbuf_puts(b, "</w:tbl>");
+}
+
+/* Extracts document.xml (freed here) and checks small_timetable's four blocks, once each. */
+static void check_small_timetable(char *xml, const char *teacher)
+{
+    assert_non_null(xml);
+    size_t len = 0;
+    unsigned char *docx = make_zip(&len, "word/document.xml", xml, NULL);
+    tt_doc d;
+    ap_error e = {0};
+    if (extract(docx, len, &d, &e) != AP_OK) fail_msg("extract: %s", e.msg);
+    assert_int_equal(d.nblocks, 4);
+    check(&d, 0, "Maths", 9 * 60, 10 * 60, NULL);
+    check(&d, 1, "PE", 10 * 60, 11 * 60, NULL);
+    assert_string_equal(d.teacher, teacher);
+    tt_doc_free(&d);
+    free(docx);
+    free(xml);
+}
+
 /* A title and the timetable set in a text box, as Word writes one: the drawing's
- * mc:AlternateContent holds the box (wps:txbx) and a VML fallback repeating it. */
+ * mc:AlternateContent holds the box (wps:txbx) and a VML fallback repeating it, which
+ * must not be read again. */
 static void test_text_boxes(void **state)
 {
     (void)state;
     sbuf box = {0};
-    sbuf_puts(&box, "<w:txbxContent>");
-    sbuf_puts(&box, P("Teacher: Mrs Okafor"));
-    sbuf_puts(&box, "<w:tbl><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"3000\"/>"
-                    "<w:gridCol w:w=\"3000\"/></w:tblGrid><w:tr>");
-    tc(&box, 2000, "", "<w:p/>");
-    tc(&box, 3000, "", P("9:00-10:00"));
-    tc(&box, 3000, "", P("10:00-11:00"));
-    sbuf_puts(&box, "</w:tr>");
-    const char *rows[][3] = {{"Monday", "Maths", "Art"}, {"Tuesday", "Music", "PE"}};
-    for (int i = 0; i < 2; i++) {
-        sbuf_puts(&box, "<w:tr>");
-        for (int k = 0; k < 3; k++)
-            tc(&box, k ? 3000 : 2000, "", P(rows[i][k]));
-        sbuf_puts(&box, "</w:tr>");
-    }
-    sbuf_puts(&box, "</w:tbl></w:txbxContent>");
+    small_timetable(&box, "Teacher: Mrs Okafor");
     char *content = sbuf_take(&box, NULL);
     assert_non_null(content);
     sbuf b = {0};
@@ -244,25 +268,13 @@ static void test_text_boxes(void **state)
                 "xmlns:wps=\"http://schemas.microsoft.com/office/word/2010/wordprocessingShape\" "
                 "xmlns:v=\"urn:schemas-microsoft-com:vml\"><w:body><w:p><w:r>"
                 "<mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wps:wsp><wps:txbx>"
-                "%s</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape>"
-                "<v:textbox>%s</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent>"
+                "<w:txbxContent>%s</w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>"
+                "<mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>%s</w:txbxContent>"
+                "</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent>"
                 "</w:r></w:p></w:body></w:document>",
                 content, content);
-    char *xml = sbuf_take(&b, NULL);
-    assert_non_null(xml);
-    size_t len = 0;
-    unsigned char *docx = make_zip(&len, "word/document.xml", xml, NULL);
-    tt_doc d;
-    ap_error e = {0};
-    if (extract(docx, len, &d, &e) != AP_OK) fail_msg("extract: %s", e.msg);
-    assert_int_equal(d.nblocks, 4); /* once, not again from the fallback */
-    check(&d, 0, "Maths", 9 * 60, 10 * 60, NULL);
-    check(&d, 1, "PE", 10 * 60, 11 * 60, NULL);
-    assert_string_equal(d.teacher, "Mrs Okafor");
-    tt_doc_free(&d);
-    free(docx);
-    free(xml);
     free(content);
+    check_small_timetable(sbuf_take(&b, NULL), "Mrs Okafor");
 }
 
 /* A title and the timetable boxed in a 1 x 1 frame table are read as the title and the
@@ -273,35 +285,9 @@ static void test_frame(void **state)
     sbuf b = {0};
     sbuf_puts(&b, "<w:document xmlns:w=\"" W_NS "\"><w:body><w:tbl><w:tblGrid>"
                   "<w:gridCol w:w=\"8000\"/></w:tblGrid><w:tr><w:tc>");
-    sbuf_puts(&b, P("Teacher: Mr Lewis"));
-    sbuf_puts(&b, "<w:tbl><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"3000\"/>"
-                  "<w:gridCol w:w=\"3000\"/></w:tblGrid><w:tr>");
-    tc(&b, 2000, "", "<w:p/>");
-    tc(&b, 3000, "", P("9:00-10:00"));
-    tc(&b, 3000, "", P("10:00-11:00"));
-    sbuf_puts(&b, "</w:tr>");
-    const char *rows[][3] = {{"Monday", "Maths", "Art"}, {"Tuesday", "Music", "PE"}};
-    for (int i = 0; i < 2; i++) {
-        sbuf_puts(&b, "<w:tr>");
-        for (int k = 0; k < 3; k++)
-            tc(&b, k ? 3000 : 2000, "", P(rows[i][k]));
-        sbuf_puts(&b, "</w:tr>");
-    }
-    sbuf_puts(&b, "</w:tbl><w:p/></w:tc></w:tr></w:tbl></w:body></w:document>");
-    char *xml = sbuf_take(&b, NULL);
-    assert_non_null(xml);
-    size_t len = 0;
-    unsigned char *docx = make_zip(&len, "word/document.xml", xml, NULL);
-    tt_doc d;
-    ap_error e = {0};
-    if (extract(docx, len, &d, &e) != AP_OK) fail_msg("extract: %s", e.msg);
-    assert_int_equal(d.nblocks, 4);
-    check(&d, 0, "Maths", 9 * 60, 10 * 60, NULL);
-    check(&d, 1, "PE", 10 * 60, 11 * 60, NULL);
-    assert_string_equal(d.teacher, "Mr Lewis");
-    tt_doc_free(&d);
-    free(docx);
-    free(xml);
+    small_timetable(&b, "Teacher: Mr Lewis");
+    sbuf_puts(&b, "<w:p/></w:tc></w:tr></w:tbl></w:body></w:document>");
+    check_small_timetable(sbuf_take(&b, NULL), "Mr Lewis");
 }
 
 static void expect_refused(const char *what, const unsigned char *data, size_t len, ap_status want,

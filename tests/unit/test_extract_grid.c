@@ -58,6 +58,24 @@ static void lattice(tt_table *t, int nrows, int ncols)
         t->col_pos[i] = 100 * i;
 }
 
+/* Every line of the table as text with its own sizes (PDF, DOCX), not OCR. */
+static void mark_exact(tt_table *t)
+{
+    for (size_t i = 0; i < t->ncells; i++)
+        for (size_t k = 0; k < t->cells[i].nlines; k++)
+            t->cells[i].lines[k].flags |= TT_LINE_EXACT;
+}
+
+/* The page's only table, with an evenly spaced lattice. */
+static tt_table *one_table(tt_page *page, int nrows, int ncols)
+{
+    page->tables = calloc(1, sizeof *page->tables);
+    assert_non_null(page->tables);
+    page->ntables = 1;
+    lattice(&page->tables[0], nrows, ncols);
+    return &page->tables[0];
+}
+
 static const tt_block *find(const tt_doc *d, int day, const char *name)
 {
     for (size_t i = 0; i < d->nblocks; i++)
@@ -151,10 +169,7 @@ static void test_days_as_columns(void **state)
     tt_table rows;
     build_rows(&rows);
     tt_page page = {.number = 1};
-    page.tables = calloc(1, sizeof *page.tables);
-    page.ntables = 1;
-    tt_table *t = &page.tables[0];
-    lattice(t, rows.ncols, rows.nrows);
+    tt_table *t = one_table(&page, rows.ncols, rows.nrows);
     for (size_t i = 0; i < rows.ncells; i++) {
         tt_cell c = rows.cells[i];
         int r = c.row, nr = c.nrows;
@@ -178,10 +193,7 @@ static void test_list_with_heading_days(void **state)
 {
     (void)state;
     tt_page page = {.number = 1};
-    page.tables = calloc(1, sizeof *page.tables);
-    page.ntables = 1;
-    tt_table *t = &page.tables[0];
-    lattice(t, 5, 3);
+    tt_table *t = one_table(&page, 5, 3);
     add_cell(t, 0, 0, 1, 3, "Daily Schedule|~Monday, Tuesday and Thursday");
     add_cell(t, 1, 0, 1, 1, "1");
     add_cell(t, 1, 1, 1, 1, "8:35");
@@ -221,10 +233,7 @@ static void test_no_timetable(void **state)
 {
     (void)state;
     tt_page page = {.number = 1};
-    page.tables = calloc(1, sizeof *page.tables);
-    page.ntables = 1;
-    tt_table *t = &page.tables[0];
-    lattice(t, 2, 2);
+    tt_table *t = one_table(&page, 2, 2);
     add_cell(t, 0, 0, 1, 1, "Name");
     add_cell(t, 0, 1, 1, 1, "Room");
     add_cell(t, 1, 0, 1, 1, "Teacher: Ms Lee");
@@ -284,10 +293,7 @@ static void test_ocr_header_times(void **state)
     (void)state;
     for (int exact = 0; exact < 2; exact++) {
         tt_page page = {.number = 1};
-        page.tables = calloc(1, sizeof *page.tables);
-        page.ntables = 1;
-        tt_table *t = &page.tables[0];
-        lattice(t, 3, 3);
+        tt_table *t = one_table(&page, 3, 3);
         add_cell(t, 0, 0, 1, 1, "");
         add_cell(t, 0, 1, 1, 1, "900-9:45");
         add_cell(t, 0, 2, 1, 1, "945 1030");
@@ -297,9 +303,7 @@ static void test_ocr_header_times(void **state)
         add_cell(t, 2, 0, 1, 1, "Tuesday");
         add_cell(t, 2, 1, 1, 1, "Music");
         add_cell(t, 2, 2, 1, 1, "PE");
-        for (size_t i = 0; exact && i < t->ncells; i++)
-            for (size_t k = 0; k < t->cells[i].nlines; k++)
-                t->cells[i].lines[k].flags |= TT_LINE_EXACT;
+        if (exact) mark_exact(t);
         tt_doc d;
         interpret(&page, &d);
         if (!exact) {
@@ -320,10 +324,7 @@ static void test_spaced_day_names(void **state)
 {
     (void)state;
     tt_page page = {.number = 1};
-    page.tables = calloc(1, sizeof *page.tables);
-    page.ntables = 1;
-    tt_table *t = &page.tables[0];
-    lattice(t, 4, 3);
+    tt_table *t = one_table(&page, 4, 3);
     add_cell(t, 0, 0, 1, 1, "");
     add_cell(t, 0, 1, 1, 1, "9:00 - 10:00");
     add_cell(t, 0, 2, 1, 1, "10:00 - 11:00");
@@ -369,10 +370,7 @@ static void test_small_codes(void **state)
     (void)state;
     for (int exact = 0; exact < 2; exact++) {
         tt_page page = {.number = 1};
-        page.tables = calloc(1, sizeof *page.tables);
-        page.ntables = 1;
-        tt_table *t = &page.tables[0];
-        lattice(t, 3, 3);
+        tt_table *t = one_table(&page, 3, 3);
         add_cell(t, 0, 0, 1, 1, "");
         add_cell(t, 0, 1, 1, 1, "9:00-10:00");
         add_cell(t, 0, 2, 1, 1, "10:00-11:00");
@@ -382,9 +380,7 @@ static void test_small_codes(void **state)
         add_cell(t, 2, 0, 1, 1, "Tuesday");
         add_cell(t, 2, 1, 1, 1, "Music");
         add_cell(t, 2, 2, 1, 1, "PE");
-        for (size_t i = 0; exact && i < t->ncells; i++)
-            for (size_t k = 0; k < t->cells[i].nlines; k++)
-                t->cells[i].lines[k].flags |= TT_LINE_EXACT;
+        if (exact) mark_exact(t);
         tt_doc d;
         interpret(&page, &d);
         const tt_block *b = find(&d, 0, exact ? "Maths" : "Maths E4");
@@ -402,10 +398,7 @@ static void test_header_spanning_columns(void **state)
 {
     (void)state;
     tt_page page = {.number = 1};
-    page.tables = calloc(1, sizeof *page.tables);
-    page.ntables = 1;
-    tt_table *t = &page.tables[0];
-    lattice(t, 3, 4);
+    tt_table *t = one_table(&page, 3, 4);
     add_cell(t, 0, 0, 1, 1, "");
     add_cell(t, 0, 1, 1, 1, "8:30-9:15");
     add_cell(t, 0, 2, 1, 2, "9.15 - 10.05 10.05 - 10.50");
