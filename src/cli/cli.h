@@ -31,8 +31,10 @@ int cli_train_fill(const cfg *c, train_opts *o);
  * message for a bad name, else 0. cli_ocr_flag takes argv[*i] when it is --ocr-engine NAME
  * or --ocr-model DIR (advancing *i past the value): 1 taken, 0 not one of them, 2 bad
  * usage (message printed). */
-/* tesseract: with models/ocr-base, auto reads the real timetables worse (docs/BENCHMARKS.md) */
-#define CLI_OCR_MODE_DEFAULT TT_OCR_TESSERACT
+/* auto: with models/ocr-base (fine-tuned on old-style figures) it reads the real timetables
+ * as Tesseract does, the generated scans better, in about half the time (docs/BENCHMARKS.md,
+ * "Round 4"); without a model it is Tesseract */
+#define CLI_OCR_MODE_DEFAULT TT_OCR_AUTO
 int cli_ocr_defaults(const char *cmd, tt_extract_options *o);
 int cli_ocr_flag(const char *cmd, int argc, char **argv, int *i, tt_extract_options *o);
 #define CLI_OCR_USAGE                                                                              \
