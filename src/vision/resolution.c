@@ -12,13 +12,13 @@
 
 #include "vision/morph.h"
 
-#define BG_SIZE        15  /* closing that erases text strokes, not the paper */
-#define INK_DIFF       48  /* grey levels darker than the paper around it */
-#define MIN_PIECES     20  /* fewer text pieces tell nothing about the print */
-#define MIN_PIECE_H    4   /* shorter pieces are specks, rules seen edge-on, dots */
-#define MAX_PIECE_H    200 /* taller ones are rules and pictures */
-#define MAX_ASPECT     3   /* longer side over shorter of a piece that is letters */
-#define MIN_DIM        32  /* smaller images are left alone */
+#define BG_SIZE     15  /* closing that erases text strokes, not the paper */
+#define INK_DIFF    48  /* grey levels darker than the paper around it */
+#define MIN_PIECES  20  /* fewer text pieces tell nothing about the print */
+#define MIN_PIECE_H 4   /* shorter pieces are specks, rules seen edge-on, dots */
+#define MAX_PIECE_H 200 /* taller ones are rules and pictures */
+#define MAX_ASPECT  3   /* longer side over shorter of a piece that is letters */
+#define MIN_DIM     32  /* smaller images are left alone */
 /* Print under RES_MIN_TEXT_HEIGHT pixels is enlarged towards RES_TARGET_TEXT_HEIGHT, but
  * a page no further than to RES_SHORT_SIDE pixels on its short side: the rest of vision/
  * is drawn for pages of 1000-2200 pixels (A4 at 120-190 dpi), where print of 8-13 pixels
@@ -55,8 +55,7 @@ int img_text_height(PIX *grey)
             if (b - v >= INK_DIFF && v * 4 < b * 3) SET_DATA_BIT(li, x);
         }
     }
-    if (!(parts = pixConnCompBB(ink, 8)) || !(heights = numaCreate(0)) ||
-        !(widths = numaCreate(0)))
+    if (!(parts = pixConnCompBB(ink, 8)) || !(heights = numaCreate(0)) || !(widths = numaCreate(0)))
         goto out;
     for (int i = 0; i < boxaGetCount(parts); i++) {
         l_int32 bx, by, bw, bh;
