@@ -27,6 +27,28 @@ PIX *img_background(PIX *grey)
     return img_close_grey(grey, size, size);
 }
 
+int img_ink_delta(PIX *diff, int lo, int hi)
+{
+    int side = imin(pixGetWidth(diff), pixGetHeight(diff));
+    NUMA *hist = pixGetGrayHistogram(diff, imax(1, side / 500)); /* sampled on big pages */
+    int delta = hi;
+    l_float32 total = 0;
+    if (!hist || numaGetSum(hist, &total) != 0 || total <= 0) goto out;
+    int q[3] = {-1, -1, -1};
+    double cum = 0;
+    for (int i = 0; i < 256 && q[2] < 0; i++) {
+        l_float32 v = 0;
+        numaGetFValue(hist, i, &v);
+        cum += v;
+        for (int k = 0; k < 3; k++)
+            if (q[k] < 0 && cum >= total * (k + 1) / 4.0) q[k] = i;
+    }
+    delta = imax(lo, imin(hi, (int)(q[1] + 3.0 * (q[2] - q[0]) / 1.35 + 0.5)));
+out:
+    numaDestroy(&hist);
+    return delta;
+}
+
 PIX *img_fill_mask(PIX *bg)
 {
     /* The page's own level: the commonest level of the whole image or of its margins,

@@ -16,6 +16,13 @@
  * and rules. Caller frees; NULL on failure. */
 PIX *img_background(PIX *grey);
 
+/* How far below its background (diff: the background minus the grey, 8 bpp) a pixel must
+ * lie to be ink: the paper's own level (the median of diff, most of a page or a cell being
+ * background) plus three deviations of its noise (the interquartile range / 1.35), kept
+ * within [lo, hi]. A clean page gives lo; a noisy scan, whose paper sits off its closing
+ * and spreads, more. hi when the histogram cannot be made. */
+int img_ink_delta(PIX *diff, int lo, int hi);
+
 /* Fill pixels (1 bpp) of the background bg (from img_background): clearly off the page's
  * own background, in a region that does not touch the image's border. Caller frees;
  * NULL on failure. */

@@ -2,6 +2,8 @@
  *
  * Steps, each sized from the page so that no constant depends on one resolution:
  *   1. binarise dark ink (fills are lighter than rules, and what is not is removed in 3);
+ *      ink lighter than that but clearly darker than its own background, outside fills
+ *      (a rule a blurred or shrunk scan lightened), adds its thin runs only;
  *   2. open with a long horizontal / vertical bar: what survives is a run of ink at least
  *      that long (rules, and a few long text strokes);
  *   3. subtract what survives an opening across the run by more than a rule's thickness
@@ -18,6 +20,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* How far a rule lighter than 160 must stand below its background (img_ink_delta): on
+ * white paper 160 itself is 95 below. */
+#define RULE_DELTA_MIN 40
+#define RULE_DELTA_MAX 95
 
 /* Geometry derived from the page size. */
 typedef struct rule_params {
@@ -53,6 +60,50 @@ static rule_params params_for(int w, int h)
     p.thick = imax(5, imin(w, h) / 180);
     p.tol = imax(3, p.thick);
     return p;
+}
+
+/* Ink of grey clearly darker than its own background (the page's closing, in which a
+ * fill around a rule is background too) but lighter than img_binarize_rules takes: a scan
+ * shrunk or blurred lightens thin rules (a 1-pixel black rule under a 3 x 3 blur is 170,
+ * a grey one paper-light). 1 bpp, caller frees; NULL on failure. */
+static PIX *faint_ink(PIX *grey)
+{
+    PIX *bg = img_background(grey);
+    PIX *diff = bg ? pixSubtractGray(NULL, bg, grey) : NULL;
+    PIX *faint =
+        diff ? pixThresholdToBinary(diff, img_ink_delta(diff, RULE_DELTA_MIN, RULE_DELTA_MAX))
+             : NULL;
+    if (faint) pixInvert(faint, faint);
+    /* Inside a fill its edges bound the cells already (vision/fill), and the print on
+     * it is what stands off its grey: sideways words there would leave their strokes. */
+    PIX *fill = faint ? img_fill_mask(bg) : NULL;
+    if (fill) pixSubtract(faint, faint, fill);
+    pixDestroy(&fill);
+    pixDestroy(&bg);
+    pixDestroy(&diff);
+    return faint;
+}
+
+/* Thin runs of faint ink (faint_ink) at least len long in one direction: everything as
+ * thick as a rule is left out, edges included, since what is faint and thick is blurred
+ * print (a word in bold type), never a solid fill's border, which the dark ink holds. */
+static PIX *thin_runs(PIX *faint, int horizontal, const rule_params *p)
+{
+    int len = horizontal ? p->hlen : p->vlen;
+    PIX *closed = horizontal ? img_close_brick(faint, 5, 1) : img_close_brick(faint, 1, 5);
+    PIX *runs = closed
+                    ? (horizontal ? img_open_brick(closed, len, 1) : img_open_brick(closed, 1, len))
+                    : NULL;
+    PIX *thick = runs ? (horizontal ? img_open_brick(runs, 1, p->thick + 1)
+                                    : img_open_brick(runs, p->thick + 1, 1))
+                      : NULL;
+    if (thick)
+        pixSubtract(runs, runs, thick);
+    else
+        pixDestroy(&runs);
+    pixDestroy(&closed);
+    pixDestroy(&thick);
+    return runs;
 }
 
 /* Runs of ink at least len long in one direction, no thicker than p->thick across it. */
@@ -493,6 +544,7 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
 {
     ap_status st;
     PIX *bin = NULL, *hruns = NULL, *vruns = NULL, *hown = NULL, *vown = NULL;
+    PIX *faint = NULL, *hthin = NULL, *vthin = NULL;
     rule_params p = params_for(pixGetWidth(grey), pixGetHeight(grey));
     *tables = NULL;
     *ntables = 0;
@@ -505,9 +557,20 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
         hfill = hown, vfill = vown;
     }
     if (!(bin = img_binarize_rules(grey)) || !(hruns = rule_runs(bin, 1, &p)) ||
-        !(vruns = rule_runs(bin, 0, &p))) {
+        !(vruns = rule_runs(bin, 0, &p)) || !(faint = faint_ink(grey)) ||
+        !(hthin = thin_runs(faint, 1, &p)) || !(vthin = thin_runs(faint, 0, &p))) {
         st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
     } else {
+        /* Rules a blurred or shrunk scan lightened: only where no dark rule runs, so
+         * that a dark rule's faint halo does not move its line. */
+        PIX *hnear = img_dilate_brick(hruns, 1, 2 * p.thick + 1);
+        PIX *vnear = img_dilate_brick(vruns, 2 * p.thick + 1, 1);
+        if (hnear) pixSubtract(hthin, hthin, hnear);
+        if (vnear) pixSubtract(vthin, vthin, vnear);
+        pixDestroy(&hnear);
+        pixDestroy(&vnear);
+        pixOr(hruns, hruns, hthin);
+        pixOr(vruns, vruns, vthin);
         /* The edges of cell fills bound cells as rules do. */
         pixOr(hruns, hruns, hfill);
         pixOr(vruns, vruns, vfill);
@@ -515,6 +578,9 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
             tables_from_runs_generic(hruns, vruns, tables, ntables, lines_out, hlines, vlines, err);
     }
     pixDestroy(&bin);
+    pixDestroy(&faint);
+    pixDestroy(&hthin);
+    pixDestroy(&vthin);
     pixDestroy(&hruns);
     pixDestroy(&vruns);
     pixDestroy(&hown);
