@@ -195,13 +195,60 @@ static PIX *ink_mask(PIX *crop, int median, int delta)
     return ink;
 }
 
-/* Text contrast: ink must differ from the crop's median by this much. */
-#define INK_DELTA 70
+/* Text contrast: ink must differ from the crop's median by INK_DELTA, or by half the
+ * contrast of the crop's darkest ink when that is less (a page shrunk and blurred keeps a
+ * light typeface's strokes only 40-80 levels off the paper, and at 70 such a cell reads as
+ * empty or in specks), but never by less than INK_DELTA_MIN or INK_NOISE_SIGMAS deviations
+ * of the crop's noise, so that sensor noise is not ink. */
+#define INK_DELTA        70
+#define INK_DELTA_MIN    24
+#define INK_NOISE_SIGMAS 4
+/* The darkest ink: the level that this share of the crop, and at least INK_MIN_PIXELS
+ * pixels, are darker than (a short word in a wide cell is a few hundred pixels). */
+#define INK_DARK_SHARE 0.002
+#define INK_MIN_PIXELS 12
 /* Faint ink: blur and small type leave thin strokes (a colon, a dash, the side of a 0)
  * only a little off the paper. Sensor noise (sigma up to about 8) stays under this. */
 #define FAINT_DELTA 35
 
-/* The rectangle of ink in crop: pixels clearly off the crop's median (INK_DELTA), grown
+/* The median grey of crop (8 bpp: the paper or the cell's fill) in *median, and in *delta
+ * how far off it ink must be (see INK_DELTA). *noise, when not NULL, gets the crop's noise:
+ * a standard deviation estimated from the quartile on the paper's side of the median (ink
+ * may fill a quarter of a tight cell and more, never half of it). Returns 0 when the
+ * histogram cannot be made. */
+TESTABLE int tt_crop_levels(PIX *crop, int *median, int *delta, float *noise)
+{
+    NUMA *hist = pixGetGrayHistogram(crop, 1);
+    l_float32 total = 0;
+    int q[3] = {-1, -1, -1}, lo = -1, hi = -1;
+    if (!hist || numaGetSum(hist, &total) != 0 || total <= 0) {
+        numaDestroy(&hist);
+        return 0;
+    }
+    double dark = total * INK_DARK_SHARE > INK_MIN_PIXELS ? total * INK_DARK_SHARE : INK_MIN_PIXELS;
+    double cum = 0;
+    for (int i = 0; i < 256; i++) {
+        l_float32 v = 0;
+        numaGetFValue(hist, i, &v);
+        cum += v;
+        if (lo < 0 && cum >= dark) lo = i;
+        if (hi < 0 && cum >= total - dark) hi = i;
+        for (int k = 0; k < 3; k++)
+            if (q[k] < 0 && cum >= total * (k + 1) / 4.0) q[k] = i;
+    }
+    numaDestroy(&hist);
+    if (hi < 0) hi = 255;
+    int light_on_dark = q[1] < 96; /* as ink_mask tells it */
+    double sigma = (light_on_dark ? q[1] - q[0] : q[2] - q[1]) / 0.674;
+    int contrast = light_on_dark ? hi - q[1] : q[1] - lo;
+    *median = q[1];
+    if (noise) *noise = (float)sigma;
+    int floor = imax(INK_DELTA_MIN, (int)(INK_NOISE_SIGMAS * sigma + 0.5));
+    *delta = imax(floor, imin(INK_DELTA, contrast / 2));
+    return 1;
+}
+
+/* The rectangle of ink in crop: pixels clearly off the crop's median (tt_crop_levels), grown
  * by the faint ink (FAINT_DELTA) around it, at most about a glyph's width on each side,
  * so that the thin strokes of small or blurred text are not cut off. *faint_out gets the
  * faint ink inside that rectangle (the gaps between words are judged on it: a dash or a
@@ -209,12 +256,11 @@ static PIX *ink_mask(PIX *crop, int median, int delta)
  * little ink to be text. */
 static int ink_box(PIX *crop, int *bx, int *by, int *bw, int *bh, PIX **ink_out, PIX **faint_out)
 {
-    l_int32 median = 255;
+    int median = 255, delta = INK_DELTA;
     int found = 0;
     PIX *ink = NULL, *faint = NULL;
-    if (pixGetRankValue(crop, 1, 0.5f, (l_uint32 *)&median) != 0) goto out;
-    median &= 0xff;
-    if (!(ink = ink_mask(crop, median, INK_DELTA))) goto out;
+    if (!tt_crop_levels(crop, &median, &delta, NULL)) goto out;
+    if (!(ink = ink_mask(crop, median, delta))) goto out;
     BOX *b = NULL;
     l_int32 count = 0;
     pixCountPixels(ink, &count, NULL);

@@ -1,0 +1,170 @@
+/* Proves: how much darker than the paper ink must be, on clean and on degraded pages.
+ * A cell's ink bar (tt_crop_levels) stays at 70 levels for black print, comes down to
+ * half the contrast of faint print (grey type, or thin strokes a shrunk and blurred
+ * scan left 40-80 levels off the paper), and never under four deviations of the cell's
+ * noise; the page-wide bar of faint rules (img_ink_delta) follows the page's noise.
+ * End to end, a timetable printed in light grey, shrunk and blurred as a poor scan is,
+ * still gives every lesson. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "document/extract.h"
+#include "vision/fill.h"
+#include "vision/image.h"
+
+#include "test_draw.h"
+
+int tt_crop_levels(PIX *crop, int *median, int *delta, float *noise); /* read_raster.c */
+
+/* A w x h grey crop of paper level `paper` holding a block of ink of level `ink` over
+ * a sixth of it, with uniform noise of +-amp (deterministic). */
+static PIX *crop_of(int w, int h, int paper, int ink, int amp)
+{
+    PIX *p = pixCreate(w, h, 8);
+    assert_non_null(p);
+    uint32_t r = 12345;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int v = (x > w / 3 && x < w / 2 && y > h / 4 && y < 3 * h / 4) ? ink : paper;
+            if (amp) {
+                r = r * 1103515245u + 12345u;
+                v += (int)((r >> 16) % (uint32_t)(2 * amp + 1)) - amp;
+            }
+            pixSetPixel(p, x, y, (l_uint32)(v < 0 ? 0 : v > 255 ? 255 : v));
+        }
+    return p;
+}
+
+static void test_cell_ink_bar(void **state)
+{
+    (void)state;
+    int median = 0, delta = 0;
+    float noise = -1;
+    /* black print on white: the usual bar */
+    PIX *p = crop_of(120, 40, 255, 0, 0);
+    assert_true(tt_crop_levels(p, &median, &delta, &noise));
+    assert_int_equal(median, 255);
+    assert_int_equal(delta, 70);
+    assert_true(noise < 1.0f);
+    pixDestroy(&p);
+    /* faint print 60 levels off a tinted paper: half its contrast */
+    p = crop_of(120, 40, 230, 170, 0);
+    assert_true(tt_crop_levels(p, &median, &delta, NULL));
+    assert_int_equal(median, 230);
+    assert_int_equal(delta, 30);
+    pixDestroy(&p);
+    /* the same under noise of +-14 (sigma about 8): the bar stays above the noise */
+    p = crop_of(120, 40, 230, 170, 14);
+    assert_true(tt_crop_levels(p, &median, &delta, &noise));
+    assert_true(noise > 5.0f && noise < 13.0f);
+    assert_true(delta >= 4 * noise - 1 && delta <= 55);
+    pixDestroy(&p);
+    /* light print on a dark fill: measured upwards */
+    p = crop_of(120, 40, 40, 250, 0);
+    assert_true(tt_crop_levels(p, &median, &delta, NULL));
+    assert_int_equal(median, 40);
+    assert_int_equal(delta, 70);
+    pixDestroy(&p);
+}
+
+static void test_page_ink_bar(void **state)
+{
+    (void)state;
+    /* a clean page's difference from its background is 0 but for the print */
+    PIX *diff = crop_of(600, 400, 0, 200, 0);
+    int clean = img_ink_delta(diff, 40, 70);
+    pixDestroy(&diff);
+    /* a noisy scan's paper sits some levels off its closing, and spreads */
+    diff = crop_of(600, 400, 14, 200, 14);
+    int noisy = img_ink_delta(diff, 40, 70);
+    pixDestroy(&diff);
+    diff = crop_of(600, 400, 30, 200, 30);
+    int very = img_ink_delta(diff, 40, 70);
+    pixDestroy(&diff);
+    assert_int_equal(clean, 40);
+    assert_true(noisy > 40 && noisy <= 55);
+    assert_int_equal(very, 70);
+}
+
+/* Days as rows, times in the header, one subject a cell, every stroke in light grey. */
+static const char *const days[3] = {"Monday", "Tuesday", "Wednesday"};
+static const char *const names[3][3] = {
+    {"Maths", "English", "Science"}, {"Music", "Reading", "Art"}, {"Spelling", "History", "Drama"}};
+
+static PIX *draw_faint_week(void)
+{
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(760, 420, &s);
+    cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
+    int xs[5] = {20, 200, 380, 560, 740}, ys[5] = {20, 100, 200, 300, 400};
+    for (int i = 0; i < 5; i++) {
+        rule(cr, 20, ys[i], 740, ys[i]);
+        rule(cr, xs[i], 20, xs[i], 400);
+    }
+    const char *header[3] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    for (int c = 0; c < 3; c++)
+        text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 60, 0);
+    for (int r = 0; r < 3; r++) {
+        double cy = (ys[r + 1] + ys[r + 2]) / 2.0;
+        text(cr, days[r], 110, cy, 0);
+        for (int c = 0; c < 3; c++)
+            text(cr, names[r][c], (xs[c + 1] + xs[c + 2]) / 2.0, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    /* a poor scan: grey, shrunk, blurred by a 3 x 3 box */
+    PIX *grey = pixConvertTo8(pix, 0);
+    PIX *small = grey ? pixScale(grey, 0.8f, 0.8f) : NULL;
+    PIX *blurred = small ? pixBlockconv(small, 1, 1) : NULL;
+    pixDestroy(&pix);
+    pixDestroy(&grey);
+    pixDestroy(&small);
+    assert_non_null(blurred);
+    return blurred;
+}
+
+static void test_faint_blurred_page(void **state)
+{
+    (void)state;
+    PIX *pix = draw_faint_week();
+    tt_doc d;
+    ap_error err = {0};
+    tt_extract_options opts = {.threads = 2};
+    ap_status st = tt_extract_image(pix, &opts, &d, &err);
+    pixDestroy(&pix);
+    if (st == AP_ERR_MODEL_NOT_FOUND) skip();
+    assert_int_equal(st, AP_OK);
+    int found = 0;
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++)
+            for (size_t i = 0; i < d.nblocks; i++)
+                if (d.blocks[i].day == r && strcmp(d.blocks[i].name, names[r][c]) == 0 &&
+                    d.blocks[i].start == 540 + 60 * c && d.blocks[i].end == 600 + 60 * c) {
+                    found++;
+                    break;
+                }
+    if (found < 9)
+        for (size_t i = 0; i < d.nblocks; i++)
+            print_message("  got day %d '%s' %d-%d\n", d.blocks[i].day, d.blocks[i].name,
+                          d.blocks[i].start, d.blocks[i].end);
+    assert_int_equal(found, 9);
+    tt_doc_free(&d);
+}
+
+int main(void)
+{
+    img_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cell_ink_bar),
+        cmocka_unit_test(test_page_ink_bar),
+        cmocka_unit_test(test_faint_blurred_page),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
