@@ -81,8 +81,9 @@ static int is_digit_c(unsigned char c)
 
 /* A clock from d[0, n) (three digits H MM or four HH MM), as hours * 100 + minutes; -1
  * when it is none. 'S' in d is an S or a $ that OCR read for a 5 or an 8: where a minute's
- * tens stand it can only be 5, where a one-digit hour stands it is the school day's 8;
- * elsewhere it is either, and no clock. */
+ * tens stand it can only be 5, where a minute's units stand a timetable's 5 (lessons keep
+ * to five minutes; x:x8 is no school clock), where a one-digit hour stands the school
+ * day's 8; elsewhere it is either, and no clock. */
 static int digits_clock(const char *d, size_t n)
 {
     char c[4];
@@ -90,7 +91,7 @@ static int digits_clock(const char *d, size_t n)
     for (size_t k = 0; k < n; k++) {
         c[k] = d[k];
         if (c[k] != 'S') continue;
-        if (k == n - 2)
+        if (k == n - 2 || k == n - 1)
             c[k] = '5';
         else if (n == 3 && k == 0)
             c[k] = '8';
@@ -102,13 +103,28 @@ static int digits_clock(const char *d, size_t n)
     return h <= 23 && m <= 59 ? h * 100 + m : -1;
 }
 
+/* A clock or an hour alone from d[0, n): one or two digits are the hour ("10" of
+ * "10-10 40am"; a lone S the school day's 8), three or four digits_clock. */
+static int digits_clock_or_hour(const char *d, size_t n)
+{
+    if (n == 1) return (d[0] == 'S' ? 8 : d[0] - '0') * 100;
+    if (n == 2) {
+        if (d[0] == 'S' || d[1] == 'S') return -1;
+        int h = (d[0] - '0') * 10 + (d[1] - '0');
+        return h <= 23 ? h * 100 : -1;
+    }
+    return digits_clock(d, n);
+}
+
 /* OCR of small or blurred print loses a clock's colon and a range's dash ("815-840",
  * "1045. 1105", "08 45 - / 09 45") and reads digits as their look-alikes. A cell whose
  * text is nothing but six to eight digits (look-alikes among digits counted), marks and
  * spaces between them, and an am/pm at the end, is a range when its digits split into
  * two clocks of three or four digits in exactly one way (at a break in the print, when
- * it is in pieces). Writes "H:MM-H:MM" and the am/pm to out (cap >= 32) and returns
- * 1, else 0. Only for OCR text: born-digital text is exact. */
+ * it is in pieces). When one dash parts five digits or more, the range is split there,
+ * and either side may be an hour alone ("10-10 40AM", "9 O5-10AM"). Writes "H:MM-H:MM"
+ * and the am/pm to out (cap >= 32) and returns 1, else 0. Only for OCR text: born-digital
+ * text is exact. */
 TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -117,6 +133,7 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
     unsigned breaks = 0;      /* bit k: a break in the print just before digit k */
     char mark_after[9] = {0}; /* 'a' or 'p': an am/pm printed just after digit k - 1 */
     int in_run = 0;
+    int dash_at = -1, dashes = 0; /* the digit a dash stands before, and how many stand */
     if (cap < 32) return 0;
     for (size_t i = 0; i < n; i++) {
         int v = is_digit_c(s[i]) ? s[i] - '0' : -1;
@@ -155,13 +172,22 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
             i = j - 1;
             continue;
         }
+        int dash = s[i] == '-' || s[i] == '~' ||
+                   (s[i] == 0xe2 && i + 2 < n && s[i + 1] == 0x80 &&
+                    (s[i + 2] == 0x93 || s[i + 2] == 0x94));
+        if (dash && nd > 0 && dash_at != (int)nd) dash_at = (int)nd, dashes++;
         if (s[i] >= 0x80 || strchr(" \t\n\r:.,;-~=_'\"()[]|", s[i])) continue;
         return 0;
     }
-    if (nd < 6) return 0;
     int found = 0, best_start = -1, best_end = -1;
     size_t split = 0;
-    for (size_t p = 3; p <= 4; p++) {
+    if (nd >= 5 && dashes == 1 && dash_at < (int)nd) {
+        int a = digits_clock_or_hour(d, (size_t)dash_at);
+        int b = digits_clock_or_hour(d + dash_at, nd - (size_t)dash_at);
+        if (a >= 0 && b >= 0) found = 1, best_start = a, best_end = b, split = (size_t)dash_at;
+    }
+    if (!found && nd < 6) return 0;
+    for (size_t p = 3; p <= 4 && !(found && split == (size_t)dash_at); p++) {
         if (nd - p < 3 || nd - p > 4) continue;
         int a = digits_clock(d, p), b = digits_clock(d + p, nd - p);
         if (a < 0 || b < 0) continue;

@@ -275,6 +275,15 @@ static void test_ocr_range_repair(void **state)
         {"8:15", NULL},              /* too few digits */
         {"0800-1000 Maths", NULL},   /* a name after it */
         {"Gold 815-840", NULL},      /* look-alikes only next to digits, and a word */
+        /* one dash parts the clocks: either may be an hour alone */
+        {"10-10 40AM", "10:00-10:40am"},
+        {"9 O5-10AM", "9:05-10:00am"},
+        {"10 4O-10 5SAM", "10:40-10:55am"}, /* S where a minute's units stand: 5 */
+        {"1:30 \xe2\x80\x93 2 15pm", "1:30-2:15pm"},
+        {"9-10", NULL},     /* too few digits to need a repair */
+        {"1-2 3-4", NULL},  /* two dashes */
+        {"12345-6", NULL},  /* no clock of five digits */
+        {"11 20-10", NULL}, /* backwards */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[64] = "";
