@@ -93,29 +93,12 @@ static void test_page_ink_bar(void **state)
 }
 
 /* Days as rows, times in the header, one subject a cell, every stroke in light grey. */
-static const char *const days[3] = {"Monday", "Tuesday", "Wednesday"};
-static const char *const names[3][3] = {
-    {"Maths", "English", "Science"}, {"Music", "Reading", "Art"}, {"Spelling", "History", "Drama"}};
-
 static PIX *draw_faint_week(void)
 {
     cairo_surface_t *s;
     cairo_t *cr = canvas(760, 420, &s);
     cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
-    int xs[5] = {20, 200, 380, 560, 740}, ys[5] = {20, 100, 200, 300, 400};
-    for (int i = 0; i < 5; i++) {
-        rule(cr, 20, ys[i], 740, ys[i]);
-        rule(cr, xs[i], 20, xs[i], 400);
-    }
-    const char *header[3] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
-    for (int c = 0; c < 3; c++)
-        text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 60, 0);
-    for (int r = 0; r < 3; r++) {
-        double cy = (ys[r + 1] + ys[r + 2]) / 2.0;
-        text(cr, days[r], 110, cy, 0);
-        for (int c = 0; c < 3; c++)
-            text(cr, names[r][c], (xs[c + 1] + xs[c + 2]) / 2.0, cy, 0);
-    }
+    draw_week_grid(cr);
     cairo_destroy(cr);
     PIX *pix = to_pix(s);
     cairo_surface_destroy(s);
@@ -145,7 +128,7 @@ static void test_faint_blurred_page(void **state)
     for (int r = 0; r < 3; r++)
         for (int c = 0; c < 3; c++)
             for (size_t i = 0; i < d.nblocks; i++)
-                if (d.blocks[i].day == r && strcmp(d.blocks[i].name, names[r][c]) == 0 &&
+                if (d.blocks[i].day == r && strcmp(d.blocks[i].name, week_name(r, c)) == 0 &&
                     d.blocks[i].start == 540 + 60 * c && d.blocks[i].end == 600 + 60 * c) {
                     found++;
                     break;

@@ -66,6 +66,42 @@ static inline void text(cairo_t *cr, const char *s, double cx, double cy, double
     g_object_unref(layout);
 }
 
+/* The week the drawing tests draw: three days as rows, three hours (9:00-12:00) as
+ * columns, one subject a cell. */
+static inline const char *week_day(int r)
+{
+    static const char *const days[3] = {"Monday", "Tuesday", "Wednesday"};
+    return days[r];
+}
+
+static inline const char *week_name(int r, int c)
+{
+    static const char *const names[3][3] = {{"Maths", "English", "Science"},
+                                            {"Music", "Reading", "Art"},
+                                            {"Spelling", "History", "Drama"}};
+    return names[r][c];
+}
+
+/* The week's rules and text on a 760 x 420 canvas, in cr's current colour: rows at y 20,
+ * 100, 200, 300, 400 and columns at x 20, 200, 380, 560, 740 (day labels in the first). */
+static inline void draw_week_grid(cairo_t *cr)
+{
+    int xs[5] = {20, 200, 380, 560, 740}, ys[5] = {20, 100, 200, 300, 400};
+    for (int i = 0; i < 5; i++) {
+        rule(cr, 20, ys[i], 740, ys[i]);
+        rule(cr, xs[i], 20, xs[i], 400);
+    }
+    const char *header[3] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
+    for (int c = 0; c < 3; c++)
+        text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 60, 0);
+    for (int r = 0; r < 3; r++) {
+        double cy = (ys[r + 1] + ys[r + 2]) / 2.0;
+        text(cr, week_day(r), 110, cy, 0);
+        for (int c = 0; c < 3; c++)
+            text(cr, week_name(r, c), (xs[c + 1] + xs[c + 2]) / 2.0, cy, 0);
+    }
+}
+
 static inline const img_cell *cell_at(const img_table *t, int row, int col)
 {
     for (size_t i = 0; i < t->ncells; i++)

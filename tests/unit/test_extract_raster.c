@@ -269,28 +269,11 @@ static void test_extract_drawn_timetable(void **state)
 }
 
 /* A three-day week: days as rows, times in the header, one subject a cell. */
-static const char *const week_days[3] = {"Monday", "Tuesday", "Wednesday"};
-static const char *const week_names[3][3] = {
-    {"Maths", "English", "Science"}, {"Music", "Reading", "Art"}, {"Spelling", "History", "Drama"}};
-
 static PIX *draw_week(void)
 {
     cairo_surface_t *s;
     cairo_t *cr = canvas(760, 420, &s);
-    int xs[5] = {20, 200, 380, 560, 740}, ys[5] = {20, 100, 200, 300, 400};
-    for (int i = 0; i < 5; i++) {
-        rule(cr, 20, ys[i], 740, ys[i]);
-        rule(cr, xs[i], 20, xs[i], 400);
-    }
-    const char *header[3] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
-    for (int c = 0; c < 3; c++)
-        text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 60, 0);
-    for (int r = 0; r < 3; r++) {
-        double cy = (ys[r + 1] + ys[r + 2]) / 2.0;
-        text(cr, week_days[r], 110, cy, 0);
-        for (int c = 0; c < 3; c++)
-            text(cr, week_names[r][c], (xs[c + 1] + xs[c + 2]) / 2.0, cy, 0);
-    }
+    draw_week_grid(cr);
     cairo_destroy(cr);
     PIX *pix = to_pix(s);
     cairo_surface_destroy(s);
@@ -317,7 +300,7 @@ static void test_turned_pages(void **state)
         assert_int_equal(st, AP_OK);
         for (int r = 0; r < 3; r++)
             for (int c = 0; c < 3; c++)
-                check_block(&d, r, week_names[r][c], 540 + 60 * c, 600 + 60 * c);
+                check_block(&d, r, week_name(r, c), 540 + 60 * c, 600 + 60 * c);
         assert_int_equal(d.nblocks, 9);
         tt_doc_free(&d);
     }

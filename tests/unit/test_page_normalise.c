@@ -26,18 +26,12 @@
 
 #include "test_draw.h"
 
-static const char *days[3] = {"Monday", "Tuesday", "Wednesday"};
-static const char *names[3][3] = {{"Maths", "English", "Science"},
-                                  {"Music", "Reading", "Art"},
-                                  {"Spelling", "History", "Drama"}};
-
 /* A week of three days as rows and three hours as columns, ruled, in 32 bpp colour;
  * with shaded, the day column and the middle hour's cells are shaded grey. */
 static PIX *draw_week_generic(int shaded)
 {
     cairo_surface_t *s;
     cairo_t *cr = canvas(760, 420, &s);
-    int xs[5] = {20, 200, 380, 560, 740}, ys[5] = {20, 100, 200, 300, 400};
     if (shaded) {
         cairo_set_source_rgb(cr, 0.78, 0.78, 0.78);
         cairo_rectangle(cr, 20, 100, 180, 300);
@@ -45,19 +39,7 @@ static PIX *draw_week_generic(int shaded)
         cairo_fill(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
     }
-    for (int i = 0; i < 5; i++) {
-        rule(cr, 20, ys[i], 740, ys[i]);
-        rule(cr, xs[i], 20, xs[i], 400);
-    }
-    const char *header[3] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00"};
-    for (int c = 0; c < 3; c++)
-        text(cr, header[c], (xs[c + 1] + xs[c + 2]) / 2.0, 60, 0);
-    for (int r = 0; r < 3; r++) {
-        double cy = (ys[r + 1] + ys[r + 2]) / 2.0;
-        text(cr, days[r], 110, cy, 0);
-        for (int c = 0; c < 3; c++)
-            text(cr, names[r][c], (xs[c + 1] + xs[c + 2]) / 2.0, cy, 0);
-    }
+    draw_week_grid(cr);
     cairo_destroy(cr);
     PIX *pix = to_pix(s);
     cairo_surface_destroy(s);
@@ -204,7 +186,7 @@ static int week_right(PIX *pix)
         for (int c = 0; c < 3; c++)
             for (size_t i = 0; i < d.nblocks; i++) {
                 const tt_block *b = &d.blocks[i];
-                if (b->day == r && strcmp(b->name, names[r][c]) == 0 && b->start == 540 + 60 * c &&
+                if (b->day == r && strcmp(b->name, week_name(r, c)) == 0 && b->start == 540 + 60 * c &&
                     b->end == 600 + 60 * c) {
                     right++;
                     break;
