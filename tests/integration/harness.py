@@ -23,19 +23,25 @@ SHARED_DATA = os.path.join(SOURCE_DIR, "..", "shared", "data", "timetables")
 _scratch_root = None
 
 
-def _scratch_dir():
-    """A fresh directory under one per-process temp dir that is removed at exit, however
-    the servers using it ended (killed ones included)."""
+def _scratch_root_dir():
+    """One per-process temp dir, removed at exit however the servers using it ended
+    (killed ones included)."""
     global _scratch_root
     if _scratch_root is None:
         _scratch_root = tempfile.mkdtemp(prefix="aipipe-fs-")
         atexit.register(shutil.rmtree, _scratch_root, True)
-    return tempfile.mkdtemp(dir=_scratch_root)
+    return _scratch_root
+
+
+def _scratch_dir():
+    """A fresh directory under the per-process temp dir."""
+    return tempfile.mkdtemp(dir=_scratch_root_dir())
 
 
 class Server:
     """`aipipe <command>` on 127.0.0.1 with --port 0; the port is read from its
-    'listening' log line. Use as a context manager; stop() sends SIGTERM."""
+    'listening' log line. Use as a context manager; stop() sends SIGTERM. It runs in the
+    per-process scratch dir unless cwd is given, so its default var/ goes with it."""
 
     def __init__(self, command="serve", args=(), env=None, cwd=None):
         self.log = []
@@ -47,7 +53,7 @@ class Server:
             full_env["FEATURE_STORE_PATH"] = os.path.join(_scratch_dir(), "features.aof")
         self.proc = subprocess.Popen([BIN, command, "--port", "0", *args], env=full_env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     cwd=cwd or tempfile.gettempdir(), text=True)
+                                     cwd=cwd or _scratch_root_dir(), text=True)
         self.port = None
         self._ready = threading.Event()
         threading.Thread(target=self._read_log, daemon=True).start()
