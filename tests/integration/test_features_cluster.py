@@ -205,8 +205,13 @@ class Cluster(unittest.TestCase):
         self.assertGreaterEqual(rs.resp(victim, "WAIT", 1, 5000), 1)
         # The write is on the replica that will take over (read there, READONLY), so the
         # test measures the failover, not replication racing the kill.
-        replica = next(int(line.split()[1].split("@")[0].rsplit(":", 1)[1])
-                       for line in rs.resp(victim, "CLUSTER", "REPLICAS", self.node_id(victim)))
+        # The master may know its replica by replication (WAIT) before its cluster table
+        # lists it (seen once in CI): wait for the listing.
+        listed = []
+        self.assertTrue(rs.wait_until(lambda: listed.extend(
+            rs.resp(victim, "CLUSTER", "REPLICAS", self.node_id(victim))) or listed, 30),
+            "the master lists no replica\n" + self.cluster_view())
+        replica = int(listed[0].split()[1].split("@")[0].rsplit(":", 1)[1])
         self.assertTrue(rs.wait_until(lambda: resp_many(replica, [
             ("READONLY",), ("HGET", key(e), "word_count")])[1] is not None, 30),
             "the write did not reach the replica\n" + self.cluster_view())
