@@ -123,7 +123,8 @@ static int word_is(const char *s, const word *w, const char *const *list, size_t
 /* Length of the separator at s[i], or 0: | ; , tab, a middle dot, a bullet, an en or em
  * dash, a colon before a space (labels are read first), a dash with a space on either
  * side (OCR drops one: "1A- Term 2", "Joynes -Summer 1"), a slash with a space on each
- * side, two spaces or more. */
+ * side, a '+' or '*' with a space on each side (OCR's reading of a small middle dot or
+ * bullet), two spaces or more. */
 static size_t sep_at(const char *s, size_t i, size_t len)
 {
     unsigned char c = (unsigned char)s[i];
@@ -137,7 +138,7 @@ static size_t sep_at(const char *s, size_t i, size_t len)
     }
     if (c == ':' && (i + 1 == len || space_after)) return 1;
     if (c == '-' && (space_before || space_after) && i > 0 && i + 1 < len) return 1;
-    if (c == '/' && space_before && space_after) return 1;
+    if ((c == '/' || c == '+' || c == '*') && space_before && space_after) return 1;
     if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] == 0xb7) return 2;
     if (c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80) {
         unsigned char d = (unsigned char)s[i + 2];

@@ -23,6 +23,7 @@
 
 #include "core/files.h"
 #include "core/log.h"
+#include "core/sbuf.h"
 #include "core/testable.h"
 #include "document/readers.h"
 #include "document/timeparse.h"
@@ -61,6 +62,8 @@
 #define ORIENT_MIN_YIELD      0.25f /* blocks per cell with text */
 #define ORIENT_MIN_CONFIDENCE 0.6f
 #define ORIENT_SIDEWAYS_SHARE 0.4
+/* Paper kept around each block of text outside the tables, in pixels. */
+#define FREE_MARGIN 4
 /* A page of small print is enlarged to at most this many pixels (vision/resolution). */
 #define RASTER_MAX_UPSCALED ((size_t)16000000)
 
@@ -1166,6 +1169,26 @@ static ap_status crew_finish(crew *c, work *wk, ocr_engine **engines, size_t nen
     return AP_OK;
 }
 
+/* Whether the ink of bin in box b (of height h) is solid: areas that survive erosion by a
+ * third of the block's height, as a picture's or a bar's do and no letter's strokes do.
+ * Short bold words ("6H") fill half their box, so density alone cannot tell them. */
+static int solid_ink(PIX *bin, BOX *b, int h)
+{
+    PIX *clip = pixClipRectangle(bin, b, NULL);
+    int k = imax(3, h / 3);
+    PIX *core = clip ? img_erode_brick(clip, k, k) : NULL;
+    l_int32 area = 0, left = 0;
+    int solid = 1;
+    if (core) {
+        pixCountPixels(clip, &area, NULL);
+        pixCountPixels(core, &left, NULL);
+        solid = left > area / 10;
+    }
+    pixDestroy(&clip);
+    pixDestroy(&core);
+    return solid;
+}
+
 /* Blocks of ink outside the tables: titles and header fields. Pictures (dense ink) and
  * specks are left out. Appends jobs; returns the new count. */
 static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables, job *jobs,
@@ -1190,9 +1213,10 @@ static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables,
         if (w < 20 || h < 8 || h > H / 6) continue;
         BOX *b = boxaGetBox(blocks, i, L_CLONE);
         pixCountPixelsInRect(bin, b, &count, NULL);
+        int solid = (double)count > 0.45 * w * h && solid_ink(bin, b, h);
         boxDestroy(&b);
-        if ((double)count > 0.45 * w * h) continue; /* a picture or a solid bar */
-        int m = 4;
+        if (solid) continue; /* a picture or a bar */
+        int m = FREE_MARGIN;
         int x0 = imax(0, x - m), y0 = imax(0, y - m);
         jobs[njobs++] =
             (job){.x = x0, .y = y0, .w = imin(W, x + w + m) - x0, .h = imin(H, y + h + m) - y0};
@@ -1202,6 +1226,92 @@ out:
     pixDestroy(&joined);
     boxaDestroy(&blocks);
     return njobs;
+}
+
+/* Whether one-line blocks a and b sit on one text line: each one's middle lies within the
+ * other's height. */
+static int same_text_line(const job *a, const job *b)
+{
+    int ma = a->y + a->h / 2, mb = b->y + b->h / 2;
+    return ma >= b->y && ma < b->y + b->h && mb >= a->y && mb < a->y + a->h;
+}
+
+/* Whether block b, right of a on one text line, is only a word space away: closer than
+ * the text is high (widely spaced type is cut into words; a header's fields stand further
+ * apart). Blocks carry FREE_MARGIN on each side. */
+static int word_gap(const job *a, const job *b)
+{
+    int gap = b->x - (a->x + a->w) + 2 * FREE_MARGIN;
+    return gap < imax(a->h, b->h) - 2 * FREE_MARGIN;
+}
+
+static int by_top(const void *pa, const void *pb)
+{
+    const job *a = *(const job *const *)pa, *b = *(const job *const *)pb;
+    return (a->y > b->y) - (a->y < b->y);
+}
+
+static int by_left(const void *pa, const void *pb)
+{
+    const job *a = *(const job *const *)pa, *b = *(const job *const *)pb;
+    return (a->x > b->x) - (a->x < b->x);
+}
+
+/* The free blocks' lines into page->free_text, top to bottom. One-line blocks on one text
+ * line are joined left to right, with two spaces, which the header reader takes for a
+ * separator: a header spaced out in print ("Class:  6H     Term: Autumn 2") is cut into
+ * blocks, and a label needs its value on its own line. Blocks a word space apart are
+ * joined with one space (widely spaced type). AP_OK or AP_ERR_NOMEM. */
+static ap_status free_text_lines(job *blocks, size_t n, tt_page *page)
+{
+    ap_status st = AP_OK;
+    job **order = malloc((n ? n : 1) * sizeof *order), **row = malloc((n ? n : 1) * sizeof *row);
+    unsigned char *used = calloc(n ? n : 1, 1);
+    sbuf text = {0};
+    if (!order || !row || !used) {
+        st = AP_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = &blocks[i];
+    qsort(order, n, sizeof *order, by_top);
+    for (size_t i = 0; i < n && st == AP_OK; i++) {
+        const job *jb = order[i];
+        if (used[i] || !jb->nlines) continue;
+        if (jb->nlines > 1) {
+            for (size_t k = 0; k < jb->nlines && st == AP_OK; k++) {
+                const tt_line *l = &jb->lines[k];
+                st = tt_lines_add(&page->free_text, &page->nfree, l->text, l->confidence,
+                                  l->height, l->width);
+            }
+            continue;
+        }
+        size_t nrow = 0;
+        for (size_t j = i; j < n; j++)
+            if (!used[j] && order[j]->nlines == 1 && same_text_line(jb, order[j])) {
+                used[j] = 1;
+                row[nrow++] = order[j];
+            }
+        qsort(row, nrow, sizeof *row, by_left);
+        float confidence = 100, height = 0;
+        text.len = 0;
+        for (size_t k = 0; k < nrow; k++) {
+            const tt_line *l = &row[k]->lines[0];
+            if (k) sbuf_puts(&text, word_gap(row[k - 1], row[k]) ? " " : "  ");
+            sbuf_puts(&text, l->text);
+            confidence = fminf(confidence, l->confidence);
+            height = fmaxf(height, l->height);
+        }
+        if (text.oom) st = AP_ERR_NOMEM;
+        else st = tt_lines_add(&page->free_text, &page->nfree, text.data ? text.data : "",
+                               confidence, height, nrow == 1 ? row[0]->lines[0].width : 1);
+    }
+out:
+    sbuf_free(&text);
+    free(order);
+    free(row);
+    free(used);
+    return st;
 }
 
 /* One cells.tsv row's reading columns: how a job was read and its lines. */
@@ -1468,16 +1578,10 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
             jb->nlines = 0;
         }
     }
-    for (size_t i = ncell_jobs; i < njobs; i++)
-        for (size_t k = 0; k < jobs[i].nlines; k++) {
-            const tt_line *l = &jobs[i].lines[k];
-            st = tt_lines_add(&page->free_text, &page->nfree, l->text, l->confidence, l->height,
-                              l->width);
-            if (st != AP_OK) {
-                st = ap_fail(err, st, "extract: out of memory");
-                goto out;
-            }
-        }
+    if ((st = free_text_lines(jobs + ncell_jobs, njobs - ncell_jobs, page)) != AP_OK) {
+        st = ap_fail(err, st, "extract: out of memory");
+        goto out;
+    }
     log_debug("extract: skew %.2f deg, %zu tables, %zu cells, %zu free blocks, %zu readings "
               "reused",
               angle, ntables, ncell_jobs, njobs - ncell_jobs, wk.seen_hits);

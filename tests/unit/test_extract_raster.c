@@ -268,6 +268,45 @@ static void test_extract_drawn_timetable(void **state)
     pixDestroy(&pix);
 }
 
+/* Header fields printed apart on one line above the week: each a block of its own, the
+ * class a short bold code whose ink fills half its box (no picture), read in order. */
+static void test_header_spaced_out(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(760, 520, &s);
+    text(cr, "Class:", 60, 40, 0);
+    PangoLayout *layout = pango_cairo_create_layout(cr);
+    PangoFontDescription *font = pango_font_description_from_string("Sans Bold 17");
+    pango_layout_set_font_description(layout, font);
+    pango_layout_set_text(layout, "6H", -1);
+    cairo_move_to(cr, 115, 28);
+    pango_cairo_show_layout(cr, layout);
+    pango_font_description_free(font);
+    g_object_unref(layout);
+    text(cr, "Term: Autumn 2 2019", 330, 40, 0);
+    text(cr, "Teacher: Mrs Kowalski", 600, 40, 0);
+    cairo_translate(cr, 0, 100);
+    draw_week_grid(cr);
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+
+    tt_doc d;
+    ap_error err = {0};
+    tt_extract_options opts = {.threads = 2};
+    ap_status st = tt_extract_image(pix, &opts, &d, &err);
+    pixDestroy(&pix);
+    if (st == AP_ERR_MODEL_NOT_FOUND) skip();
+    assert_int_equal(st, AP_OK);
+    assert_string_equal(d.class_name ? d.class_name : "(none)", "6H");
+    assert_string_equal(d.teacher ? d.teacher : "(none)", "Mrs Kowalski");
+    assert_string_equal(d.term ? d.term : "(none)", "Autumn 2");
+    assert_int_equal(d.year, 2019);
+    assert_int_equal(d.nblocks, 9);
+    tt_doc_free(&d);
+}
+
 /* A three-day week: days as rows, times in the header, one subject a cell. */
 static PIX *draw_week(void)
 {
@@ -317,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_fill_edges_are_rules),
         cmocka_unit_test(test_extract_drawn_timetable),
         cmocka_unit_test(test_turned_pages),
+        cmocka_unit_test(test_header_spaced_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

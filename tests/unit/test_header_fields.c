@@ -100,6 +100,12 @@ static void test_unlabelled(void **state)
         {"2EJ - Ms Joynes -Summer 1 2022", "Ms Joynes", "2EJ", "Summer 1", 2022},
         {"1A- Term 2 2023", NULL, "1A", "Term 2", 2023},
         {"6H Dr Nowak\nSpring 2 2019", "Dr Nowak", "6H", "Spring 2", 2019},
+        /* a small middle dot read as '+' or '*' */
+        {"2EJ + Mrs Nowak + Spring 2 2022", "Mrs Nowak", "2EJ", "Spring 2", 2022},
+        {"4B * Mr Ahmed * Autumn 1", "Mr Ahmed", "4B", "Autumn 1", 0},
+        /* fields printed apart on one line, joined by the raster reader with two spaces */
+        {"Class: 6H  Term: Autumn 2 2019  Teacher: Mrs Kowalski", "Mrs Kowalski", "6H",
+         "Autumn 2", 2019},
         {"Mrs A Smith-Jones\nRoom 12 Mr Khan", "Mrs A Smith-Jones", NULL, NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
