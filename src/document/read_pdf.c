@@ -1042,14 +1042,15 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
             if (text && !across) T = r->y;
         }
         /* a header row of times standing apart above the table, neither ruled nor near
-         * (a tall header row with its times centred in it): text within 6 em above the
-         * table, each run inside one of its columns, times in two columns or more */
+         * (a tall header row with its times centred in it): text reaching within 6 em
+         * above the table (all of it: a time set up the page may start higher), each run
+         * inside one of its columns, times in two columns or more */
         if (T == Y0 && !top_drawn) {
             float band_top = Y0;
             int times = 0, crossing = 0;
             for (size_t i = 0; i < n; i++) {
                 float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
-                if (cx <= L || cx >= X1 || b[i].y1 > Y0 + 1 || b[i].y0 < Y0 - 6 * em ||
+                if (cx <= L || cx >= X1 || b[i].y1 > Y0 + 1 || b[i].y1 < Y0 - 6 * em ||
                     inside_tables(tables, ntables, s, cx, cy))
                     continue;
                 for (int k = 1; k < tb->ncols; k++) {

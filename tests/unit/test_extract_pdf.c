@@ -11,7 +11,8 @@
  * footer's unlabelled header fields are read. A grid ruled in rows with one column rule
  * (after the day names) gets its other columns from the gaps in each column's text, a
  * word set down a Break column across every day keeping it one cell; a grid of coloured
- * cells with its times standing 45 points above them keeps the times as its header; a note
+ * cells with its times standing 45 points above them (one set bottom-to-top, reaching
+ * further up) keeps the times as its header; a note
  * told from its name by colour alone, and a lower-case one only a little smaller, are
  * notes. Hostile and
  * broken files are refused with a clear status within bounded time: garbage after "%PDF", a
@@ -433,9 +434,11 @@ static char *draw_grid(int style, size_t *len)
         for (int k = 1; k <= 6; k++)
             rule(cr, 0, xs[k], ys[0] - 30, xs[k], ys[0]);
     }
+    /* with fills, the last time is set bottom-to-top, reaching past 6 em above the cells
+     * (no neighbour on its right to take its end from) */
     for (int k = 0; k < 5; k++)
-        text(cr, times[k], "Sans 8", (xs[k + 1] + xs[k + 2]) / 2, fills ? ys[0] - 45 : ys[0] - 12,
-             0);
+        text(cr, times[k], "Sans 8", (xs[k + 1] + xs[k + 2]) / 2,
+             fills ? ys[0] - (k == 4 ? 70 : 45) : ys[0] - 12, fills && k == 4 ? -90 : 0);
     for (int r = 0; r < 4; r++) {
         double y = (ys[r] + ys[r + 1]) / 2;
         text(cr, days[r], "Sans Bold 11", (xs[0] + xs[1]) / 2, y, 0);
