@@ -724,9 +724,36 @@ out:
     return ngut;
 }
 
+/* Whether any text's centre lies in [x0, x1] x [y0, y1]. */
+static int text_in(const cbox *b, size_t n, float x0, float x1, float y0, float y1)
+{
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cx > x0 && cx < x1 && cy > y0 && cy < y1) return 1;
+    }
+    return 0;
+}
+
+/* Whether text in the row [y0, y1] of the stretch [X0, X1] lies on both sides of x. */
+static int text_both_sides(const cbox *b, size_t n, float x, float X0, float X1, float y0,
+                           float y1)
+{
+    int left = 0, right = 0;
+    for (size_t i = 0; i < n && !(left && right); i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cy <= y0 || cy >= y1 || cx <= X0 || cx >= X1) continue;
+        left |= cx < x;
+        right |= cx > x;
+    }
+    return left && right;
+}
+
 /* Column rules for the columns [k0, k1) of a table that has none there: each gutter
  * becomes a rule in the rows it does not cross, unless one coloured cell spans it there
- * (a Break row stays one). */
+ * (a Break row stays one). Inside one drawn column (k1 == k0 + 1), a gutter that does not
+ * part the first row's text (one header time over the column) is no column's edge: it
+ * splits only the rows where it parts text from the text up to the next gutters (split
+ * cells), and a cell whose text stands on one side of it is still the whole column's. */
 static void gutter_rules(collector *c, const img_table *tb, float s, const cbox *b, size_t n,
                          int k0, int k1)
 {
@@ -741,12 +768,25 @@ static void gutter_rules(collector *c, const img_table *tb, float s, const cbox 
     for (int k = 0; k <= tb->ncols; k++)
         col_x[k] = tb->col_x[k] / s;
     int ngut = find_gutters(b, n, X0, X1, row_y, nrows, col_x, tb->ncols, gut);
-    for (int g = 0; g < ngut; g++)
+    int head = -1; /* the first row holding text here */
+    for (int r = 0; r < nrows && head < 0; r++)
+        if (text_in(b, n, X0, X1, row_y[r], row_y[r + 1])) head = r;
+    for (int g = 0; g < ngut; g++) {
+        float lo = X0, hi = X1; /* the neighbouring gutters */
+        for (int k = 0; k < ngut; k++) {
+            if (gut[k] < gut[g] && gut[k] > lo) lo = gut[k];
+            if (gut[k] > gut[g] && gut[k] < hi) hi = gut[k];
+        }
+        /* a gutter parting the first row's text (the header's times) is a column's edge */
+        int edge = k1 > k0 + 1 ||
+                   (head >= 0 && text_both_sides(b, n, gut[g], lo, hi, row_y[head], row_y[head + 1]));
         for (int r = 0; r < nrows; r++) {
             float y0 = row_y[r], y1 = row_y[r + 1];
-            if (!in_fill(c, 1, gut[g], 0, (y0 + y1) / 2) && !crosses_v(b, n, gut[g], y0, y1))
+            if (!in_fill(c, 1, gut[g], 0, (y0 + y1) / 2) && !crosses_v(b, n, gut[g], y0, y1) &&
+                (edge || text_both_sides(b, n, gut[g], lo, hi, y0, y1)))
                 add_rule(c, gut[g], y0, gut[g], y1, 0.5f, 0);
         }
+    }
 out:
     free(row_y);
     free(col_x);
@@ -1128,10 +1168,76 @@ static int parts_cell(const cbox *b, size_t n, int horizontal, float at, float x
     return after - before > need;
 }
 
+/* Whether the text of [x0, x1] x [y0, y1] left and right of x (boxes whose centre lies
+ * there) is a block of its own: two lines or more, or a word set up or down the page. */
+static int side_block(const cbox *b, size_t n, float x0, float y0, float x1, float y1)
+{
+    float top = INFINITY;
+    int lines = 0;
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cx <= x0 || cx >= x1 || cy <= y0 || cy >= y1) continue;
+        if (b[i].rotated) return 1;
+        if (!lines || fabsf(cy - top) > 0.6f * b[i].size) lines++;
+        top = cy;
+    }
+    return lines >= 2;
+}
+
+/* Where the line parting two blocks of text side by side in [x0, x1] x [y0, y1] (parted
+ * at gap) runs when each block is centred in its own part, as timetables set text: both
+ * blocks put it at the same place (within an em) inside the gap; else the gap's middle.
+ * The place decides the parts' times where no time is printed. */
+static float centred_split(const cbox *b, size_t n, float x0, float y0, float x1, float y1,
+                           float gap)
+{
+    float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY}, size = 0;
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cx <= x0 || cx >= x1 || cy <= y0 || cy >= y1) continue;
+        int right = cx > gap;
+        lo[right] = fminf(lo[right], b[i].x0);
+        hi[right] = fmaxf(hi[right], b[i].x1);
+        size = fmaxf(size, b[i].size);
+    }
+    float from_left = lo[0] + hi[0] - x0, from_right = lo[1] + hi[1] - x1;
+    float at = (from_left + from_right) / 2;
+    return fabsf(from_left - from_right) < size && at > hi[0] && at < lo[1] ? at : gap;
+}
+
+/* Where a one-row cell holds two blocks of text side by side, each of two lines or more
+ * or set sideways ("PE / ICT suite" beside "Outdoor Learning / bring kit"), parted by a
+ * gap of an em or more that no text crosses: x of the gap's middle, or NAN. One line
+ * beside another ("Maths   Rm 4") is one cell's name and note. */
+static float side_by_side(const cbox *b, size_t n, float x0, float y0, float x1, float y1)
+{
+    float best = NAN, widest = 0;
+    for (size_t i = 0; i < n; i++) {
+        float cy = (b[i].y0 + b[i].y1) / 2, cx = (b[i].x0 + b[i].x1) / 2;
+        if (cx <= x0 || cx >= x1 || cy <= y0 || cy >= y1) continue;
+        /* the gap right of box i: to the nearest box starting right of it */
+        float next = INFINITY;
+        int crossed = 0;
+        for (size_t j = 0; j < n && !crossed; j++) {
+            float jy = (b[j].y0 + b[j].y1) / 2, jx = (b[j].x0 + b[j].x1) / 2;
+            if (jx <= x0 || jx >= x1 || jy <= y0 || jy >= y1) continue;
+            crossed = b[j].x0 < b[i].x1 + 0.5f && b[j].x1 > b[i].x1 + 0.5f;
+            if (b[j].x0 >= b[i].x1) next = fminf(next, b[j].x0);
+        }
+        float gap = next - b[i].x1;
+        if (crossed || !isfinite(next) || gap < b[i].size || gap <= widest) continue;
+        float at = (b[i].x1 + next) / 2;
+        if (side_block(b, n, x0, y0, at, y1) && side_block(b, n, at, y0, x1, y1))
+            widest = gap, best = at;
+    }
+    return isnan(best) ? best : centred_split(b, n, x0, y0, x1, y1, best);
+}
+
 /* A cell merged only because no rule parts it (a label column or header row beside a
  * ruled body, a column whose row rules are not drawn) is split where its text is parted
  * in step with the lattice: at each inner lattice line that parts_cell accepts and no
- * coloured cell spans. Returns whether rules were added. */
+ * coloured cell spans; and where a one-row cell holds two blocks side by side
+ * (side_by_side). Returns whether rules were added. */
 static int split_merged(collector *c, const img_table *tables, size_t ntables, float s,
                         const cbox *b, size_t n)
 {
@@ -1152,6 +1258,8 @@ static int split_merged(collector *c, const img_table *tables, size_t ntables, f
                 if (!in_fill(c, 1, x, 0, (y0 + y1) / 2) && parts_cell(b, n, 0, x, x0, y0, x1, y1))
                     add_rule(c, x, y0, x, y1, 0.5f, 0);
             }
+            float x = ic->nrows == 1 ? side_by_side(b, n, x0, y0, x1, y1) : NAN;
+            if (!isnan(x)) add_rule(c, x, y0, x, y1, 0.5f, 0);
         }
     }
     return c->nrules > before;

@@ -498,6 +498,62 @@ static void test_grid_styles(void **state)
     }
 }
 
+/* A ruled grid whose Monday 9-10 cell holds two blocks side by side with no rule between
+ * them, each centred in its part: "PE" over "Hall" and "Music" over "Room 4" (a 2:1 split),
+ * while Tuesday's "Art" fills the hour; and a rotated word with a time beside a two-line
+ * block in the next column's Monday cell. Each block is a cell of its own, timed by where
+ * the parts meet; Tuesday's cells stay whole. */
+static void test_split_cells_side_by_side(void **state)
+{
+    (void)state;
+    static const double xs[] = {60, 160, 400, 640}, ys[] = {100, 140, 220, 300};
+    sbuf buf = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    for (int i = 0; i < 4; i++) {
+        rule(cr, 0, xs[0], ys[i], xs[3], ys[i]);
+        rule(cr, 0, xs[i], ys[0], xs[i], ys[3]);
+    }
+    text(cr, "9:00-10:00", "Sans 11", (xs[1] + xs[2]) / 2, 120, 0);
+    text(cr, "10:00-11:00", "Sans 11", (xs[2] + xs[3]) / 2, 120, 0);
+    text(cr, "Monday", "Sans Bold 12", 110, 180, 0);
+    text(cr, "Tuesday", "Sans Bold 12", 110, 260, 0);
+    double third = (xs[2] - xs[1]) / 3; /* PE takes 40 minutes, Music 20 */
+    text(cr, "PE", "Sans 12", xs[1] + third, 172, 0);
+    text(cr, "Hall", "Sans 9", xs[1] + third, 190, 0);
+    text(cr, "Music", "Sans 12", xs[2] - third / 2, 172, 0);
+    text(cr, "Room 4", "Sans 9", xs[2] - third / 2, 190, 0);
+    text(cr, "10:00-10:30", "Sans 8", xs[2] + 12, 180, -90);
+    text(cr, "Choir", "Sans 12", xs[2] + 28, 180, -90);
+    text(cr, "10:30-11:00", "Sans 10", (xs[2] + xs[3]) / 2 + 30, 170, 0);
+    text(cr, "Drama", "Sans 12", (xs[2] + xs[3]) / 2 + 30, 188, 0);
+    text(cr, "Art", "Sans 12", (xs[1] + xs[2]) / 2, 260, 0);
+    text(cr, "Maths", "Sans 12", (xs[2] + xs[3]) / 2, 260, 0);
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t len = 0;
+    char *pdf = sbuf_take(&buf, &len);
+    assert_non_null(pdf);
+    tt_doc d;
+    ap_error e = {0};
+    ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
+    if (st != AP_OK) fail_msg("extract: %s", e.msg);
+    check(&d, 0, "PE", 9 * 60, 9 * 60 + 40, "Hall");
+    check(&d, 0, "Music", 9 * 60 + 40, 10 * 60, "Room 4");
+    check(&d, 0, "Choir", 10 * 60, 10 * 60 + 30, NULL);
+    check(&d, 0, "Drama", 10 * 60 + 30, 11 * 60, NULL);
+    check(&d, 1, "Art", 9 * 60, 10 * 60, NULL);
+    check(&d, 1, "Maths", 10 * 60, 11 * 60, NULL);
+    assert_int_equal(d.nblocks, 6);
+    tt_doc_free(&d);
+    free(pdf);
+}
+
 static void expect_refused(const char *what, const char *data, size_t len, ap_status want,
                            const char *words)
 {
@@ -580,6 +636,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_born_digital),       cmocka_unit_test(test_scanned),
         cmocka_unit_test(test_lists_side_by_side), cmocka_unit_test(test_grid_styles),
+        cmocka_unit_test(test_split_cells_side_by_side),
         cmocka_unit_test(test_broken_files),       cmocka_unit_test(test_huge_page_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
