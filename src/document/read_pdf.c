@@ -1081,13 +1081,13 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
             }
             if (text && !across) T = r->y;
         }
-        /* a header row of times standing apart above the table, neither ruled nor near
-         * (a tall header row with its times centred in it): text reaching within 6 em
-         * above the table (all of it: a time set up the page may start higher), each run
-         * inside one of its columns, times in two columns or more */
+        /* a header row of times or days standing apart above the table, neither ruled
+         * nor near (a tall header row with its times centred in it): text reaching within
+         * 6 em above the table (all of it: a time set up the page may start higher), each
+         * run inside one of its columns, times or day names in two columns or more */
         if (T == Y0 && !top_drawn) {
             float band_top = Y0;
-            int times = 0, crossing = 0;
+            int times = 0, days = 0, crossing = 0;
             for (size_t i = 0; i < n; i++) {
                 float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
                 if (cx <= L || cx >= X1 || b[i].y1 > Y0 + 1 || b[i].y1 < Y0 - 6 * em ||
@@ -1098,9 +1098,10 @@ static void text_rules(collector *c, const img_table *tables, size_t ntables, fl
                     crossing |= b[i].x0 < x - 0.5f && b[i].x1 > x + 0.5f;
                 }
                 times += (b[i].flags & RUN_TIME) != 0;
+                days += (b[i].flags & RUN_DAY) != 0;
                 band_top = fminf(band_top, b[i].y0);
             }
-            if (times >= 2 && !crossing) T = band_top - 2;
+            if ((times >= 2 || days >= 2) && !crossing) T = band_top - 2;
         }
         if (T < Y0) {
             /* a rule drawn across the table a little above the text closes the row */

@@ -12,7 +12,9 @@
  * (after the day names) gets its other columns from the gaps in each column's text, a
  * word set down a Break column across every day keeping it one cell; a grid of coloured
  * cells with its times standing 45 points above them (one set bottom-to-top, reaching
- * further up) keeps the times as its header; a note
+ * further up) keeps the times as its header, and day names standing above coloured
+ * cells are theirs; two blocks side by side in one ruled cell are two cells, timed by
+ * where their centring parts them; a note
  * told from its name by colour alone, and a lower-case one only a little smaller, are
  * notes. Hostile and
  * broken files are refused with a clear status within bounded time: garbage after "%PDF", a
@@ -554,6 +556,52 @@ static void test_split_cells_side_by_side(void **state)
     free(pdf);
 }
 
+/* Days as columns on coloured cells, their names standing 2.5 em above the cells, the
+ * times left of them: the names are the header row, each over its own column. */
+static void test_days_standing_apart(void **state)
+{
+    (void)state;
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday"};
+    static const char *const names[2][3] = {{"Maths", "Art", "Music"},
+                                            {"Reading", "Science", "Drama"}};
+    static const char *const times[] = {"9:00-10:00", "10:00-11:00"};
+    sbuf buf = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    for (int r = 0; r < 2; r++)
+        for (int k = 0; k < 3; k++) {
+            cairo_set_source_rgb(cr, 0.85, 0.9 - 0.05 * k, 0.95 - 0.1 * r);
+            cairo_rectangle(cr, 200 + 150 * k, 150 + 80 * r, 150, 80);
+            cairo_fill(cr);
+        }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int k = 0; k < 3; k++)
+        text(cr, days[k], "Sans Bold 11", 275 + 150 * k, 112, 0);
+    for (int r = 0; r < 2; r++) {
+        text(cr, times[r], "Sans 10", 130, 190 + 80 * r, 0);
+        for (int k = 0; k < 3; k++)
+            text(cr, names[r][k], "Sans 11", 275 + 150 * k, 190 + 80 * r, 0);
+    }
+    cairo_show_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t len = 0;
+    char *pdf = sbuf_take(&buf, &len);
+    assert_non_null(pdf);
+    tt_doc d;
+    ap_error e = {0};
+    ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
+    if (st != AP_OK) fail_msg("extract: %s", e.msg);
+    for (int k = 0; k < 3; k++)
+        for (int r = 0; r < 2; r++)
+            check(&d, k, names[r][k], (9 + r) * 60, (10 + r) * 60, NULL);
+    assert_int_equal(d.nblocks, 6);
+    tt_doc_free(&d);
+    free(pdf);
+}
+
 static void expect_refused(const char *what, const char *data, size_t len, ap_status want,
                            const char *words)
 {
@@ -637,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_born_digital),       cmocka_unit_test(test_scanned),
         cmocka_unit_test(test_lists_side_by_side), cmocka_unit_test(test_grid_styles),
         cmocka_unit_test(test_split_cells_side_by_side),
+        cmocka_unit_test(test_days_standing_apart),
         cmocka_unit_test(test_broken_files),       cmocka_unit_test(test_huge_page_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
