@@ -16,6 +16,9 @@
 
 #define MAX_POS  (IMG_TABLE_MAX_LINES + 2)
 #define RULE_GAP 3 /* pixels kept clear of a rule when its band is measured */
+/* How much darker than its background a faint stroke is (text_mask): a thin dash or a
+ * light serif's hairline that a blurred or JPEG page leaves between 35 and 70. */
+#define FAINT_DARKER 35
 
 static int imax(int a, int b)
 {
@@ -38,6 +41,7 @@ typedef struct rect {
 
 typedef struct ws {
     PIX *text;  /* text ink */
+    PIX *faint; /* text ink with the faint strokes beside it: where column gaps are sought */
     PIX *gaps;  /* text ink less lines of text set sideways: where row gaps are sought */
     PIX *fill;  /* cell fills (vision/fill) */
     PIX *hfill; /* edges of the fills, horizontal and vertical */
@@ -69,18 +73,33 @@ static int cmp_int(const void *a, const void *b)
 /* Text ink: clearly darker than its own background (the page, or a cell's fill, however
  * dark), rules (grown a little) and specks removed; *height gets the median height of
  * its pieces (letters, or a few joined), the unit every gap is measured in. One pass of
- * connected components serves both. Caller frees; NULL on failure. */
-static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height)
+ * connected components serves both. *faint_out (caller frees) gets the same ink with
+ * the faint strokes beside it: a blurred or JPEG page keeps the thin dash of "10:25-10:40"
+ * or a light face's hairlines only faintly, and without them the space either side of
+ * the dash looks like a gap between columns. Only strokes within a text height of clear
+ * ink along its line count, so that noise on a grey page is no text. Caller frees; NULL on
+ * failure. */
+static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_out)
 {
     *height = 12;
+    *faint_out = NULL;
     PIX *diff = pixSubtractGray(NULL, bg, grey); /* how much darker than the background */
     PIX *bin = diff ? pixThresholdToBinary(diff, 70) : NULL;
+    PIX *faint = diff ? pixThresholdToBinary(diff, FAINT_DARKER) : NULL;
     pixDestroy(&diff);
-    if (!bin) return NULL;
+    if (!bin || !faint) {
+        pixDestroy(&bin);
+        pixDestroy(&faint);
+        return NULL;
+    }
     pixInvert(bin, bin);
+    pixInvert(faint, faint);
     if (lines) {
         PIX *grown = img_dilate_brick(lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1);
-        if (grown) pixSubtract(bin, bin, grown);
+        if (grown) {
+            pixSubtract(bin, bin, grown);
+            pixSubtract(faint, faint, grown);
+        }
         pixDestroy(&grown);
     }
     BOXA *parts = pixConnCompBB(bin, 8);
@@ -100,6 +119,17 @@ static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height)
         *height = (int)mid;
     numaDestroy(&heights);
     boxaDestroy(&parts);
+    PIX *near = img_dilate_brick(bin, 2 * *height + 1, 3);
+    if (near) {
+        pixAnd(faint, faint, near);
+        pixOr(faint, faint, bin);
+        *faint_out = faint;
+        faint = NULL;
+    } else {
+        pixDestroy(&bin);
+    }
+    pixDestroy(&near);
+    pixDestroy(&faint);
     return bin;
 }
 
@@ -330,7 +360,7 @@ static int find_cols(ws *w, const int *rows, int nrows, int ca, int cb)
     int min_gap = imax(4, th * 6 / 5);
     for (int r = 0; r < nbands; r++) {
         int len = 0, ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP;
-        int *counts = profile(w->text, ca + RULE_GAP, ya, width, yb - ya, 1, &len);
+        int *counts = profile(w->faint, ca + RULE_GAP, ya, width, yb - ya, 1, &len);
         if (!counts || len != width) {
             free(counts);
             continue;
@@ -994,7 +1024,7 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     int drawn = 0;
     w.rowsegs = malloc(MAX_SEGS * sizeof *w.rowsegs);
     w.colsegs = malloc(MAX_SEGS * sizeof *w.colsegs);
-    if (!w.rowsegs || !w.colsegs || !(w.text = text_mask(grey, bg, lines, &w.th)) ||
+    if (!w.rowsegs || !w.colsegs || !(w.text = text_mask(grey, bg, lines, &w.th, &w.faint)) ||
         !(w.vrows = pixCreateTemplate(lines)) || !(w.vcols = pixCreateTemplate(lines)) ||
         !(w.upward = sideways_lines(w.text, w.th)) || !(w.gaps = pixCopy(NULL, w.text)))
         goto out;
@@ -1072,6 +1102,7 @@ out:
     pixDestroy(&lines);
     pixDestroy(&bg);
     pixDestroy(&w.text);
+    pixDestroy(&w.faint);
     pixDestroy(&w.gaps);
     pixDestroy(&w.fill);
     pixDestroy(&w.hfill);

@@ -12,7 +12,8 @@
  * thick as a short run is long, keeps every column once rules are drawn in. Lists ruled in
  * rows side by side under a framed title stay two tables; days above and times left of a
  * table of shaded cells are its header and label column; a shaded list's title over its
- * first row stays one cell. */
+ * first row stays one cell. A time whose dash is printed faintly ("10:05 - 10:50" on a
+ * blurred page) stays one cell: the space either side of the dash is no column gap. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -493,6 +494,55 @@ static void test_shaded_list_title(void **state)
     pixDestroy(&grey);
 }
 
+/* A list ruled in rows whose times print their dash faintly (a light face on a blurred
+ * page keeps a thin dash only as light grey): the space either side of the dash is no
+ * gap between columns, and each time stays one cell beside its number and its name. */
+static void test_faint_dash_in_times(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(620, 420, &s);
+    int ys[6] = {40, 110, 180, 250, 320, 390};
+    for (int i = 0; i < 6; i++)
+        rule(cr, 40, ys[i], 580, ys[i]);
+    const char *starts[5] = {"8:40", "9:10", "9:25", "10:05", "10:50"};
+    const char *ends[5] = {"9:10", "9:25", "10:05", "10:50", "11:30"};
+    const char *names[5] = {"Registration", "Phonics", "Maths", "Break", "English"};
+    for (int r = 0; r < 5; r++) {
+        double cy = (ys[r] + ys[r + 1]) / 2.0;
+        char num[4];
+        snprintf(num, sizeof num, "%d", r + 1);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        text(cr, num, 65, cy, 0);
+        text(cr, starts[r], 140, cy, 0);
+        text(cr, ends[r], 210, cy, 0);
+        text(cr, names[r], 430, cy, 0);
+        /* the dash: one pixel of light grey, 64 below the paper */
+        cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
+        cairo_set_line_width(cr, 1);
+        rule(cr, 169, floor(cy) + 0.5, 180, floor(cy) + 0.5);
+        cairo_set_line_width(cr, 2);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 5);
+    assert_int_equal(t->ncols, 3);
+    for (int r = 0; r < 5; r++) {
+        int cy = (ys[r] + ys[r + 1]) / 2;
+        const img_cell *time = cell_covering(t, 140, cy);
+        assert_true(time == cell_covering(t, 210, cy));
+        assert_true(time != cell_covering(t, 65, cy));
+        assert_true(time != cell_covering(t, 430, cy));
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_lists_under_framed_title),
         cmocka_unit_test(test_header_outside_fills),
         cmocka_unit_test(test_shaded_list_title),
+        cmocka_unit_test(test_faint_dash_in_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
