@@ -11,7 +11,9 @@
  *      a cell runs from its left edge to its right edge unless it prints its own times,
  *      or a neighbour in the same day prints the time they share;
  *   4. without a day axis but with a column of times, each row is an event and the days
- *      come from a heading that names them ("Monday, Tuesday, Thursday");
+ *      come from the heading above it that names them ("Monday, Tuesday, Thursday");
+ *      the rows under a heading run in time order, which places the times OCR could
+ *      not read;
  *   5. anything else is not a timetable: its text, with the text outside the tables,
  *      feeds the header fields (document/header.h).
  * Nothing here knows a school, a subject or a layout: only days, times and geometry. */
@@ -296,11 +298,14 @@ static int joins_range(const char *s, size_t from, size_t to)
 
 /* Reads the day names of text. *only: every word is a day name. Returns a mask of days
  * (bit d); a lone T or S sets bit 7 or 8 to be resolved by position. Two day names
- * joined as a range name every day between them. */
-static unsigned days_in(const char *text, int *only)
+ * joined as a range name every day between them. *named gets the days that words of
+ * three letters or more name ("Mon", "Thursday"): a list's heading among other text
+ * names its days so, while "th" or "M" there may be the rest of a word OCR broke. */
+static unsigned days_in(const char *text, int *only, unsigned *named)
 {
+    *named = 0;
     unsigned mask = 0;
-    int words = 0, day_words = 0, prev_day = -1;
+    int words = 0, day_words = 0, prev_day = -1, prev_named = 0;
     size_t prev_end = 0;
     /* A day name set in wide letter-spacing comes back from OCR in pieces ("TUE SDAY",
      * "WEDNES DAY"): a cell of nothing but letters and spaces whose letters, run
@@ -323,9 +328,11 @@ static unsigned days_in(const char *text, int *only)
         int d = day_of_word(joined, nj);
         if (d >= 0) {
             *only = 1;
+            *named = 1u << d;
             return 1u << d;
         }
     }
+    int digits = strpbrk(text, "0123456789") != NULL;
     for (const char *p = text; *p;) {
         if (!isalpha((unsigned char)*p)) {
             p++;
@@ -337,15 +344,21 @@ static unsigned days_in(const char *text, int *only)
         size_t n = (size_t)(q - p);
         words++;
         int d = day_of_word(p, n);
-        /* A lone letter names a day only when the cell holds nothing else. */
-        if (d >= 0 && (n > 1 || !q[0] || !q[strspn(q, " .,/&-")])) {
+        /* A lone letter names a day only when the cell holds nothing else: no word
+         * after it and no figure anywhere ("S: 20m" is a time OCR broke). */
+        int lone_ok = !digits && (!q[0] || !q[strspn(q, " .,/&-")]);
+        if (n == 1 && !lone_ok) d = -1;
+        if (d >= 0) {
             mask |= 1u << d;
+            if (n >= 3) *named |= 1u << d;
             day_words++;
             if (n > 1 && prev_day >= 0 && prev_day < d &&
                 joins_range(text, prev_end, (size_t)(p - text)))
-                for (int k = prev_day; k < d; k++)
+                for (int k = prev_day; k < d; k++) {
                     mask |= 1u << k;
-            if (n > 1) prev_day = d, prev_end = (size_t)(q - text);
+                    if (n >= 3 && prev_named) *named |= 1u << k;
+                }
+            if (n > 1) prev_day = d, prev_end = (size_t)(q - text), prev_named = n >= 3;
         } else if (d == -2 || d == -3) {
             mask |= d == -2 ? 1u << 7 : 1u << 8;
             day_words++;
@@ -369,7 +382,10 @@ typedef struct cinfo {
     int ntimes;
     int times[MAX_TIMES][2]; /* every time in the text, in reading order: start, end */
     unsigned days;           /* day names mentioned */
+    unsigned named_days;     /* those named by words of three letters or more */
     int day_label; /* holds nothing but day names */
+    int end_only;  /* one time, after a dash: a range whose start OCR could not read */
+    int start_only; /* one time, before a dash: a range whose end OCR could not read */
     int letters;   /* letters in name */
     float confidence;
 } cinfo;
@@ -395,6 +411,28 @@ static char *trim_copy(const char *s, size_t from, size_t to)
     if (to - from == 3 && (unsigned char)s[from] == 0xe2) return NULL;
     if (to <= from) return NULL;
     return strndup(s + from, to - from);
+}
+
+/* Whether a dash stands just before s[at] (spaces aside): "45 - 10:05am" is a range
+ * whose start OCR could not read. */
+static int after_dash(const char *s, size_t at)
+{
+    while (at > 0 && s[at - 1] == ' ')
+        at--;
+    if (at > 0 && (s[at - 1] == '-' || s[at - 1] == '~')) return 1;
+    return at >= 3 && (unsigned char)s[at - 3] == 0xe2 && (unsigned char)s[at - 2] == 0x80 &&
+           ((unsigned char)s[at - 1] == 0x93 || (unsigned char)s[at - 1] == 0x94);
+}
+
+/* Whether a dash stands just after s[at - 1] (spaces aside): "8:45 - 9Ram". */
+static int before_dash(const char *s, size_t at)
+{
+    size_t n = strlen(s);
+    while (at < n && s[at] == ' ')
+        at++;
+    if (at < n && (s[at] == '-' || s[at] == '~')) return 1;
+    return at + 2 < n && (unsigned char)s[at] == 0xe2 && (unsigned char)s[at + 1] == 0x80 &&
+           ((unsigned char)s[at + 2] == 0x93 || (unsigned char)s[at + 2] == 0x94);
 }
 
 /* Removes the spans of times from text (in place) and collapses spaces. */
@@ -444,11 +482,13 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
         ci->start = t[0].start;
         ci->end = t[0].end;
         ci->guessed = t[0].guessed;
+        ci->end_only = n == 1 && t[0].end == TT_NO_TIME && after_dash(all, t[0].from);
+        ci->start_only = n == 1 && t[0].end == TT_NO_TIME && before_dash(all, t[0].to);
     }
     for (int k = 0; k < n; k++)
         ci->times[k][0] = t[k].start, ci->times[k][1] = t[k].end;
     int only = 0;
-    ci->days = days_in(all, &only);
+    ci->days = days_in(all, &only, &ci->named_days);
     ci->day_label = only && n == 0;
 
     /* Title vs notes: the tallest line sets the title's size and colour. After the
@@ -762,62 +802,158 @@ out:
     return st;
 }
 
-/* Days from a heading; each row with a time is an event. Returns AP_OK with *used 0 when
- * the table has too few times to be a schedule. */
+/* The days a list's heading row names: words of three letters or more ("Mon/Tue",
+ * "Daily Schedule - Monday to Wednesday"); a lone "we" or "M" in a row OCR read
+ * badly is no heading. */
+static unsigned heading_days(const cinfo *ci)
+{
+    return ci->named_days & 0x7fu;
+}
+
+/* One row of a list as read: its name's cell, its times, its heading's days. */
+typedef struct ev {
+    int name_cell, start, end; /* TT_NO_TIME: not read */
+    unsigned days;
+    int section; /* rows under one heading share it */
+    int single;  /* printed as one time (an instant, or ending at the next start) */
+} ev;
+
+/* Times out of order are misread: of the times read in evs[0, n) (each start, then its
+ * end, row by row), the longest run that never goes back stays and the others are
+ * dropped. scratch holds 4 * n ints. */
+static void drop_out_of_order(ev *evs, int n, int *scratch)
+{
+    int m = 2 * n, *len = scratch, *from = scratch + m, best = -1;
+    for (int i = 0; i < m; i++) {
+        int vi = i % 2 ? evs[i / 2].end : evs[i / 2].start;
+        len[i] = 0, from[i] = -1;
+        if (vi == TT_NO_TIME) continue;
+        len[i] = 1;
+        for (int j = 0; j < i; j++) {
+            int vj = j % 2 ? evs[j / 2].end : evs[j / 2].start;
+            /* a start and its own end must differ */
+            int ok = vj != TT_NO_TIME && (vj < vi || (vj == vi && !(j % 2 == 0 && i == j + 1)));
+            if (ok && len[j] + 1 > len[i]) len[i] = len[j] + 1, from[i] = j;
+        }
+        if (best < 0 || len[i] > len[best]) best = i;
+    }
+    for (int i = 0; i < m; i++)
+        len[i] = 0; /* now: on the run */
+    for (int i = best; i >= 0; i = from[i])
+        len[i] = 1;
+    for (int k = 0; k < n; k++) {
+        if (evs[k].start != TT_NO_TIME && !len[2 * k]) evs[k].start = TT_NO_TIME, evs[k].single = 0;
+        if (evs[k].end != TT_NO_TIME && !len[2 * k + 1]) evs[k].end = TT_NO_TIME;
+    }
+}
+
+/* A list: each row with a time is an event, on the days its heading names (the nearest
+ * heading row above it that names days: one table may hold several lists one under
+ * another). The rows under a heading run in time order, which places times OCR could not
+ * read (small print, a blurred photo): a row whose time cell is printed but unreadable,
+ * or read out of order (drop_out_of_order), starts where the event before it ends; an
+ * end unread ends where the next event starts, as a single time does; a row placed at
+ * one end only is left out. Returns AP_OK with *used 0 when the table has too few times
+ * to be a schedule. */
 static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
 {
-    ap_status st = AP_OK;
+    ap_status st = AP_ERR_NOMEM;
     *used = 0;
-    unsigned days = 0;
-    int timed_rows = 0, last_row = -1;
+    ev *evs = NULL;
+    int *col_times = NULL, *lis = NULL, nev = 0;
+    size_t nr = (size_t)t->nrows + 1, nc = (size_t)t->ncols + 1;
+    if (!(evs = malloc(nr * sizeof *evs)) || !(col_times = calloc(nc, sizeof *col_times)))
+        goto out;
+    /* the time column: where most cells holding a time stand */
+    int timed_rows = 0, last_row = -1, time_col = -1;
     for (size_t i = 0; i < t->ncells; i++) {
-        if (!ci[i].ntimes)
-            days |= ci[i].days;
-        else if (t->cells[i].row != last_row)
-            timed_rows++, last_row = t->cells[i].row;
+        if (!ci[i].ntimes) continue;
+        if (t->cells[i].row != last_row) timed_rows++, last_row = t->cells[i].row;
+        if (t->cells[i].col >= 0 && t->cells[i].col < t->ncols) col_times[t->cells[i].col]++;
     }
-    days &= 0x7fu;
-    if (timed_rows < 2) return AP_OK;
+    for (int c = 0; c < t->ncols; c++)
+        if (col_times[c] && (time_col < 0 || col_times[c] > col_times[time_col])) time_col = c;
+    st = AP_OK;
+    if (timed_rows < 2) goto out;
     *used = 1;
-    if (!days) {
-        days = ALL_WEEKDAYS;
-        if ((st = tt_doc_warn(cx->doc, "a schedule without day names: read as Monday to "
-                                       "Friday")) != AP_OK)
-            return st;
-    }
-    /* Events row by row: the time from the row's first timed cell, the name from its
-     * cell with the most letters. */
-    typedef struct ev {
-        int name_cell, start, end;
-    } ev;
-    ev *evs = malloc((size_t)(t->nrows + 1) * sizeof *evs);
-    if (!evs) return AP_ERR_NOMEM;
-    int nev = 0;
+    unsigned days = 0, any_days = 0, first_days = 0;
+    int section = 0;
     for (int r = 0; r < t->nrows; r++) {
-        int name_cell = -1, s = TT_NO_TIME, e = TT_NO_TIME;
+        int name_cell = -1, timed = -1, time_printed = -1;
+        unsigned named = 0;
         for (size_t i = 0; i < t->ncells; i++) {
             const tt_cell *c = &t->cells[i];
             if (c->row != r) continue;
-            if (ci[i].ntimes && s == TT_NO_TIME) s = ci[i].start, e = ci[i].end;
-            if (is_event(&ci[i]) && !(ci[i].days && ci[i].ntimes == 0 && ci[i].letters < 4) &&
-                (name_cell < 0 || ci[i].letters > ci[name_cell].letters))
+            if (ci[i].ntimes && timed < 0) timed = (int)i;
+            if (!ci[i].ntimes) named |= heading_days(&ci[i]);
+            /* a cell of the time column alone, with print: a time OCR could not read */
+            if (c->col == time_col && c->ncols == 1 && !ci[i].ntimes && ci[i].name[0])
+                time_printed = (int)i;
+            if (!is_event(&ci[i]) || (ci[i].days && ci[i].ntimes == 0 && ci[i].letters < 4))
+                continue;
+            /* the time column's cell names the event only when no other cell does */
+            int here = c->col == time_col,
+                best_here = name_cell >= 0 && t->cells[name_cell].col == time_col;
+            if (name_cell < 0 || (best_here && !here) ||
+                (here == best_here && ci[i].letters > ci[name_cell].letters))
                 name_cell = (int)i;
         }
-        /* a row without a time is a heading or a title: header text */
-        for (size_t i = 0; s == TT_NO_TIME && i < t->ncells; i++)
-            if (t->cells[i].row == r) add_cell_header(cx, &t->cells[i]);
-        if (name_cell < 0 || s == TT_NO_TIME) continue;
-        evs[nev++] = (ev){name_cell, s, e};
+        int unreadable = timed < 0 && time_printed >= 0 && name_cell >= 0 &&
+                         name_cell != time_printed && t->cells[name_cell].col != time_col;
+        if (timed < 0 && !unreadable) {
+            /* a row without a time is a heading or a title: header text, and the days it
+             * names are those of the rows under it */
+            if (named && !any_days) first_days = named;
+            if (named) days = named, any_days |= named, section++;
+            for (size_t i = 0; i < t->ncells; i++)
+                if (t->cells[i].row == r) add_cell_header(cx, &t->cells[i]);
+            continue;
+        }
+        if (name_cell < 0) continue;
+        ev v = {name_cell, TT_NO_TIME, TT_NO_TIME, days, section, 0};
+        if (timed >= 0 && ci[timed].end_only) {
+            v.end = ci[timed].start;
+        } else if (timed >= 0) {
+            v.start = ci[timed].start, v.end = ci[timed].end;
+            v.single = v.end == TT_NO_TIME && !ci[timed].start_only;
+        }
+        evs[nev++] = v;
+    }
+    if (!any_days &&
+        (st = tt_doc_warn(cx->doc, "a schedule without day names: read as Monday to Friday")) !=
+            AP_OK)
+        goto out;
+    /* each list under its own heading runs in its own time order */
+    if (!(lis = malloc(4 * (size_t)(nev ? nev : 1) * sizeof *lis))) {
+        st = AP_ERR_NOMEM;
+        goto out;
+    }
+    for (int a = 0, b; a < nev; a = b) {
+        for (b = a + 1; b < nev && evs[b].section == evs[a].section;)
+            b++;
+        drop_out_of_order(evs + a, b - a, lis);
     }
     for (int k = 0; k < nev; k++) {
-        int e = evs[k].end;
-        /* A single time ends where the next event starts. */
-        if (e == TT_NO_TIME && k + 1 < nev && evs[k + 1].start > evs[k].start) e = evs[k + 1].start;
-        if ((st = emit(cx, days, &ci[evs[k].name_cell], evs[k].start, e,
-                       &t->cells[evs[k].name_cell])) != AP_OK)
+        ev *v = &evs[k];
+        int first = k == 0 || evs[k - 1].section != v->section;
+        int last = k + 1 == nev || evs[k + 1].section != v->section;
+        int known_next = last ? TT_NO_TIME : evs[k + 1].start;
+        if (v->start == TT_NO_TIME && !first) v->start = evs[k - 1].end;
+        if (v->start == TT_NO_TIME) continue;
+        if (v->end == TT_NO_TIME && known_next != TT_NO_TIME && known_next > v->start)
+            v->end = known_next;
+        /* an end unread stays open only for an instant or the last row */
+        if (v->end == TT_NO_TIME && !v->single && !last) continue;
+        /* rows above every heading: the first heading's days */
+        unsigned d = !any_days ? ALL_WEEKDAYS : v->days ? v->days : first_days;
+        if ((st = emit(cx, d, &ci[v->name_cell], v->start, v->end, &t->cells[v->name_cell])) !=
+            AP_OK)
             break;
     }
+out:
     free(evs);
+    free(col_times);
+    free(lis);
     return st;
 }
 

@@ -6,7 +6,9 @@
  * and parentheses, words broken by the cell width rejoined, a list schedule whose heading
  * names its days (single times ending at the next start), header fields from free text,
  * and a table without times giving no blocks and a warning; day names OCR read in
- * pieces ("TUE SDAY") still name their day. */
+ * pieces ("TUE SDAY") still name their day. Lists one under another in a table each take
+ * the days of their own heading; a list's times OCR could not read, or read out of
+ * order, come from its neighbours in time order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,6 +231,87 @@ static void test_list_with_heading_days(void **state)
     tt_page_free(&page);
 }
 
+/* Two lists one under the other in one table, each under its own heading: the days of a
+ * heading are those of the rows under it, and a day named in an event ("Friday Club") is
+ * no heading. */
+static void test_list_headings_per_section(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 6, 2);
+    add_cell(t, 0, 0, 1, 2, "Daily Schedule|~Monday \xe2\x80\x93 Wednesday");
+    add_cell(t, 1, 0, 1, 1, "9:00-9:30");
+    add_cell(t, 1, 1, 1, 1, "Maths");
+    add_cell(t, 2, 0, 1, 1, "9:30-10:00");
+    add_cell(t, 2, 1, 1, 1, "Friday Club");
+    add_cell(t, 3, 0, 1, 2, "Schedule|~Thu/Fri");
+    add_cell(t, 4, 0, 1, 1, "9:00-9:45");
+    add_cell(t, 4, 1, 1, 1, "Art");
+    add_cell(t, 5, 0, 1, 1, "9:45-10:00");
+    add_cell(t, 5, 1, 1, 1, "Music");
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 2 * 3 + 2 * 2);
+    for (int day = 0; day < 3; day++) {
+        check(&d, day, "Maths", HM(9, 0), HM(9, 30));
+        check(&d, day, "Friday Club", HM(9, 30), HM(10, 0));
+    }
+    for (int day = 3; day < 5; day++) {
+        check(&d, day, "Art", HM(9, 0), HM(9, 45));
+        check(&d, day, "Music", HM(9, 45), HM(10, 0));
+    }
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+/* A list whose small print OCR could not read in places: a time cell of garbage, a range
+ * whose start is lost ("45 - 10:05am"), one read out of order ("1:30 - 10:50am" for
+ * 10:30), a cell of figures and letters that is no day ("S: 20m"). Rows run in time
+ * order, so each takes its times from its neighbours; a row placed at one end only is
+ * left out. */
+static void test_list_unreadable_times(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 10, 3);
+    add_cell(t, 0, 0, 1, 3, "Schedule|~Friday");
+    static const char *const rows[9][2] = {
+        {"S: 20m", "Doors Open"},          /* unreadable, first: left out */
+        {"8:40 - 9:00am", "Library"},      /* read */
+        {"BOK) ~ & (6a", "PE"},            /* unreadable: 9:00 to 9:45 */
+        {"9:45 - 10:05am", "History"},     /* read */
+        {"45 - 10:30am", "Snack"},         /* start lost: 10:05 */
+        {"1:30 - 10:50am", "Comprehension"}, /* start out of order: 10:30 */
+        {"10:50 - 11:45am", "Phonics"},    /* read */
+        {"& Mam", "Lunch"},                /* two unreadable rows running: left out */
+        {"Ke) ~ 1S", "Show and Tell"},
+    };
+    for (int r = 0; r < 9; r++) {
+        char num[4];
+        snprintf(num, sizeof num, "%d", r + 1);
+        add_cell(t, r + 1, 0, 1, 1, num);
+        add_cell(t, r + 1, 1, 1, 1, rows[r][0]);
+        add_cell(t, r + 1, 2, 1, 1, rows[r][1]);
+    }
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 4, "Library", HM(8, 40), HM(9, 0));
+    check(&d, 4, "PE", HM(9, 0), HM(9, 45));
+    check(&d, 4, "History", HM(9, 45), HM(10, 5));
+    check(&d, 4, "Snack", HM(10, 5), HM(10, 30));
+    check(&d, 4, "Comprehension", HM(10, 30), HM(10, 50));
+    check(&d, 4, "Phonics", HM(10, 50), HM(11, 45));
+    for (size_t i = 0; i < d.nblocks; i++) {
+        assert_int_equal(d.blocks[i].day, 4);
+        assert_string_not_equal(d.blocks[i].name, "Doors Open");
+        assert_string_not_equal(d.blocks[i].name, "Lunch");
+        assert_string_not_equal(d.blocks[i].name, "Show and Tell");
+    }
+    assert_int_equal(d.nblocks, 6);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 static void test_no_timetable(void **state)
 {
     (void)state;
@@ -431,7 +514,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_days_as_rows),           cmocka_unit_test(test_days_as_columns),
-        cmocka_unit_test(test_list_with_heading_days), cmocka_unit_test(test_no_timetable),
+        cmocka_unit_test(test_list_with_heading_days),
+        cmocka_unit_test(test_list_headings_per_section),
+        cmocka_unit_test(test_list_unreadable_times), cmocka_unit_test(test_no_timetable),
         cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
         cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
         cmocka_unit_test(test_header_spanning_columns),
