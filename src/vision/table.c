@@ -368,6 +368,125 @@ static int cmp_cell(const void *a, const void *b)
     return (x->col > y->col) - (x->col < y->col);
 }
 
+/* Appends the cell of lattice units r0..r1 x c0..c1 (t->cells has room for it). */
+static void add_cell(img_table *t, int r0, int c0, int r1, int c1, int inset)
+{
+    img_cell *cell = &t->cells[t->ncells++];
+    cell->row = r0, cell->col = c0, cell->nrows = r1 - r0 + 1, cell->ncols = c1 - c0 + 1;
+    cell->x = t->col_x[c0] + inset;
+    cell->y = t->row_y[r0] + inset;
+    cell->w = imax(1, t->col_x[c1 + 1] - inset - cell->x);
+    cell->h = imax(1, t->row_y[r1 + 1] - inset - cell->y);
+}
+
+/* Bits of a lattice unit's edges (img_table units, one byte each). */
+#define EDGE_RIGHT 1u /* a rule runs between the unit and its right neighbour */
+#define EDGE_BELOW 2u /* a rule runs between the unit and the one below */
+#define EDGE_CUT_R 4u /* no rule there, but the units are kept apart (split_leaks) */
+#define EDGE_CUT_B 8u
+
+/* Joins the lattice units (parent: union-find over nrows x ncols) that no rule or cut
+ * parts, as edges says. */
+static void join_units(int *parent, const unsigned char *edges, int nrows, int ncols)
+{
+    for (int i = 0; i < nrows * ncols; i++)
+        parent[i] = i;
+    for (int r = 0; r < nrows; r++)
+        for (int c = 0; c < ncols; c++) {
+            int id = r * ncols + c;
+            if (c + 1 < ncols && !(edges[id] & (EDGE_RIGHT | EDGE_CUT_R)))
+                uf_union(parent, id, id + 1);
+            if (r + 1 < nrows && !(edges[id] & (EDGE_BELOW | EDGE_CUT_B)))
+                uf_union(parent, id, id + ncols);
+        }
+}
+
+/* The rectangle of the units of group (rows r0..r1, columns c0..c1 in box); returns
+ * whether the group fills it. */
+static int group_box(int *parent, int nrows, int ncols, int group, int *box)
+{
+    int count = 0;
+    box[0] = nrows, box[1] = ncols, box[2] = box[3] = -1;
+    for (int j = 0; j < nrows * ncols; j++) {
+        if (uf_find(parent, j) != group) continue;
+        int r = j / ncols, c = j % ncols;
+        box[0] = imin(box[0], r), box[1] = imin(box[1], c);
+        box[2] = imax(box[2], r), box[3] = imax(box[3], c);
+        count++;
+    }
+    return count == (box[2] - box[0] + 1) * (box[3] - box[1] + 1);
+}
+
+/* Whether the units of the old group (old_parent) fall into rectangles under parent. */
+static int pieces_rectangular(int *old_parent, int *parent, int nrows, int ncols, int group)
+{
+    for (int j = 0; j < nrows * ncols; j++) {
+        int box[4];
+        if (uf_find(old_parent, j) == group && uf_find(parent, j) == j &&
+            !group_box(parent, nrows, ncols, j, box))
+            return 0;
+    }
+    return 1;
+}
+
+/* A group of units that is no rectangle would make a cell overlapping its neighbours.
+ * Where a lattice line inside the group's rectangle is ruled along more than half of it
+ * (its units and its pixels) and at one of its ends, and cutting the group's gaps on
+ * that line leaves rectangles, the group leaked through a gap in that rule (a fill's
+ * edge fading beside a cell merged down the rows): the cut is made. A group whose lines
+ * are ruled for short stretches only, or away from its edges, or whose cut would leave
+ * other shapes (stray strokes of a sideways word inside a merged cell) stays whole, and
+ * its rectangle is its cell. Marks the cuts in edges and joins the units again into
+ * parent (scratch: units more ints); returns 0 when nothing was cut. */
+static int split_leaks(const img_table *t, int *parent, int *scratch, unsigned char *edges)
+{
+    int nrows = t->nrows, ncols = t->ncols, units = nrows * ncols, changed = 0;
+    for (int i = 0; i < units; i++) {
+        int box[4];
+        if (uf_find(parent, i) != i || group_box(parent, nrows, ncols, i, box)) continue;
+        int r0 = box[0], c0 = box[1], r1 = box[2], c1 = box[3];
+        int height = r1 - r0 + 1, width = c1 - c0 + 1;
+        double tall = t->row_y[r1 + 1] - t->row_y[r0], wide = t->col_x[c1 + 1] - t->col_x[c0];
+        /* each line inside the rectangle, vertical ones first: k < width - 1 is the line
+         * right of column c0 + k, the rest the line below row r0 + k - (width - 1) */
+        for (int k = 0; k < width - 1 + height - 1; k++) {
+            int vertical = k < width - 1, line = vertical ? c0 + k : r0 + k - (width - 1);
+            int along = vertical ? height : width, ruled = 0, n = 0;
+            unsigned bit = vertical ? EDGE_RIGHT : EDGE_BELOW,
+                     cut = vertical ? EDGE_CUT_R : EDGE_CUT_B;
+            for (int m = 0; m < along; m++) {
+                int id = vertical ? (r0 + m) * ncols + line : line * ncols + c0 + m;
+                if (!(edges[id] & bit)) continue;
+                n++;
+                ruled += vertical ? t->row_y[r0 + m + 1] - t->row_y[r0 + m]
+                                  : t->col_x[c0 + m + 1] - t->col_x[c0 + m];
+            }
+            /* more than half of the units and of the pixels: the thin units beside a
+             * rule's stub weigh little, and one wide unit of two is no rule along most */
+            int first = vertical ? r0 * ncols + line : line * ncols + c0;
+            int last = vertical ? r1 * ncols + line : line * ncols + c1;
+            if (n * 2 <= along || ruled * 2 <= (vertical ? tall : wide) ||
+                !((edges[first] | edges[last]) & bit))
+                continue;
+            for (int m = 0; m < along; m++) {
+                int id = vertical ? (r0 + m) * ncols + line : line * ncols + c0 + m;
+                if (!(edges[id] & bit)) edges[id] |= cut;
+            }
+            join_units(scratch, edges, nrows, ncols);
+            if (pieces_rectangular(parent, scratch, nrows, ncols, i)) {
+                changed = 1;
+                break;
+            }
+            for (int m = 0; m < along; m++) {
+                int id = vertical ? (r0 + m) * ncols + line : line * ncols + c0 + m;
+                edges[id] &= (unsigned char)~cut;
+            }
+        }
+    }
+    if (changed) join_units(parent, edges, nrows, ncols);
+    return changed;
+}
+
 /* Builds the lattice and cells of one table whose outline is box. */
 static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, PIX *vmask,
                              const rule_params *p, img_table *t, ap_error *err)
@@ -375,6 +494,8 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
     ap_status st = AP_OK;
     rule_pos *pos = NULL;
     int *parent = NULL;
+    unsigned char *edges = NULL;
+    int *scratch = NULL;
     l_int32 tx, ty, tw, th;
     boxGetGeometry(box, &tx, &ty, &tw, &th);
     int nh = boxaGetCount(hboxes), nv = boxaGetCount(vboxes);
@@ -413,25 +534,28 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
         st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
         goto out;
     }
-    for (size_t i = 0; i < units; i++)
-        parent[i] = (int)i;
+    edges = calloc(units, 1);
+    scratch = malloc(units * sizeof *scratch);
+    t->cells = malloc(units * sizeof *t->cells);
+    if (!edges || !scratch || !t->cells) {
+        st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
+        goto out;
+    }
     int inner = p->tol; /* keep the coverage band off the crossing rules */
     for (int r = 0; r < t->nrows; r++)
         for (int c = 0; c < t->ncols; c++) {
             int id = r * t->ncols + c;
             if (c + 1 < t->ncols && edge_coverage(vmask, 1, t->col_x[c + 1], t->row_y[r] + inner,
-                                                  t->row_y[r + 1] - inner, p->tol) < 0.5)
-                uf_union(parent, id, id + 1);
+                                                  t->row_y[r + 1] - inner, p->tol) >= 0.5)
+                edges[id] |= EDGE_RIGHT;
             if (r + 1 < t->nrows && edge_coverage(hmask, 0, t->row_y[r + 1], t->col_x[c] + inner,
-                                                  t->col_x[c + 1] - inner, p->tol) < 0.5)
-                uf_union(parent, id, id + t->ncols);
+                                                  t->col_x[c + 1] - inner, p->tol) >= 0.5)
+                edges[id] |= EDGE_BELOW;
         }
+    join_units(parent, edges, t->nrows, t->ncols);
+    split_leaks(t, parent, scratch, edges);
     /* One cell per group: the bounding rectangle of its units. */
-    t->cells = malloc(units * sizeof *t->cells);
-    if (!t->cells) {
-        st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
-        goto out;
-    }
+    int inset = p->thick / 2 + 2;
     for (size_t i = 0; i < units; i++) {
         if (uf_find(parent, (int)i) != (int)i) continue;
         int r0 = t->nrows, r1 = -1, c0 = t->ncols, c1 = -1;
@@ -440,18 +564,14 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
             int r = (int)j / t->ncols, c = (int)j % t->ncols;
             r0 = imin(r0, r), r1 = imax(r1, r), c0 = imin(c0, c), c1 = imax(c1, c);
         }
-        img_cell *cell = &t->cells[t->ncells++];
-        int inset = p->thick / 2 + 2;
-        cell->row = r0, cell->col = c0, cell->nrows = r1 - r0 + 1, cell->ncols = c1 - c0 + 1;
-        cell->x = t->col_x[c0] + inset;
-        cell->y = t->row_y[r0] + inset;
-        cell->w = imax(1, t->col_x[c1 + 1] - inset - cell->x);
-        cell->h = imax(1, t->row_y[r1 + 1] - inset - cell->y);
+        add_cell(t, r0, c0, r1, c1, inset);
     }
     qsort(t->cells, t->ncells, sizeof *t->cells, cmp_cell);
 out:
     free(pos);
     free(parent);
+    free(scratch);
+    free(edges);
     return st;
 }
 

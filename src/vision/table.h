@@ -5,7 +5,10 @@
  * makes a lattice column), and cells, each a rectangle of lattice units. Two neighbouring
  * lattice units belong to one cell when no rule is drawn between them, which is how cells
  * merged across rows and columns, partial borders and cells split inside a column come
- * out of one rule.
+ * out of one rule. Units joined into a shape that is no rectangle (an L, through a rule
+ * missing beside a cell merged down the rows) are cut apart along a line of the lattice
+ * ruled along most of their rectangle when that leaves rectangles; otherwise (short
+ * stray rules inside a merged cell) their rectangle is the cell.
  *
  * Rules are dark thin runs, long compared with text strokes: a run survives an opening
  * with a long structuring element, solid fills are removed by their thickness, and a short

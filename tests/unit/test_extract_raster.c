@@ -4,8 +4,9 @@
  * and finds two tables side by side; tables a few pixels apart that share no rule (side
  * by side, or under a framed title) stay apart, and the edges of shaded cells bound cells
  * where no rule is printed; short rules a few pixels off a long one do not move its
- * lattice line. End to end, tt_extract_image reads a small timetable
- * (days as rows, header times, a merged cell over both days with text set bottom-to-top)
+ * lattice line; units joined through a gap in a rule that runs along most of them are
+ * cut apart there, so no cell overlaps another. End to end, tt_extract_image reads a small
+ * timetable (days as rows, header times, a merged cell over both days with text set bottom-to-top)
  * into the right timeblocks on two threads, and a page turned by a quarter, a half or
  * three quarters into the same timeblocks as upright. */
 #include <cairo.h>
@@ -197,6 +198,61 @@ static void test_fill_edges_are_rules(void **state)
     pixDestroy(&pix);
 }
 
+/* A column merged down every row (no row rule crosses it) whose rule on one side is
+ * missing in the first row only (a fill's edge that fades there): the units joined
+ * through that gap make an L, whose bounding rectangle would overlap the cells beside
+ * the column. The rule runs along most of that rectangle, so the L is cut along it:
+ * cells cover each unit once, the merged column stays whole and the first row's cell
+ * beside it is its own. */
+static void test_cells_are_rectangles(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(800, 460, &s);
+    int ys[5] = {50, 150, 250, 350, 420}, xs[5] = {50, 200, 450, 600, 750};
+    for (int i = 0; i < 5; i++) {
+        /* row rules stop at the merged column (x 450-600) */
+        rule(cr, xs[0], ys[i], xs[2], ys[i]);
+        rule(cr, xs[3], ys[i], xs[4], ys[i]);
+    }
+    rule(cr, xs[2], ys[0], xs[3], ys[0]);
+    rule(cr, xs[2], ys[4], xs[3], ys[4]);
+    for (int i = 0; i < 5; i++)
+        rule(cr, xs[i], i == 2 ? ys[1] : ys[0], xs[i], ys[4]);
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *grey = pixConvertTo8(pix, 0);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables(grey, &tables, &n, NULL, &err), AP_OK);
+    assert_int_equal(n, 1);
+    const img_table *t = &tables[0];
+    assert_int_equal(t->nrows, 4);
+    assert_int_equal(t->ncols, 4);
+    const img_cell *merged = cell_at(t, 0, 2);
+    assert_int_equal(merged->nrows, 4);
+    assert_int_equal(merged->ncols, 1);
+    assert_int_equal(cell_at(t, 0, 1)->ncols, 1);
+    assert_int_equal(cell_at(t, 0, 1)->nrows, 1);
+    /* every unit in exactly one cell */
+    int units = 0;
+    for (size_t i = 0; i < t->ncells; i++)
+        units += t->cells[i].nrows * t->cells[i].ncols;
+    assert_int_equal(units, t->nrows * t->ncols);
+    for (size_t i = 0; i < t->ncells; i++)
+        for (size_t j = i + 1; j < t->ncells; j++) {
+            const img_cell *a = &t->cells[i], *b = &t->cells[j];
+            int apart = a->row + a->nrows <= b->row || b->row + b->nrows <= a->row ||
+                        a->col + a->ncols <= b->col || b->col + b->ncols <= a->col;
+            assert_true(apart);
+        }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+    pixDestroy(&pix);
+}
+
 static void check_block(const tt_doc *d, int day, const char *name, int start, int end)
 {
     for (size_t i = 0; i < d->nblocks; i++) {
@@ -354,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_close_tables_apart),
         cmocka_unit_test(test_short_rules_beside_long_one),
         cmocka_unit_test(test_fill_edges_are_rules),
+        cmocka_unit_test(test_cells_are_rectangles),
         cmocka_unit_test(test_extract_drawn_timetable),
         cmocka_unit_test(test_turned_pages),
         cmocka_unit_test(test_header_spaced_out),
