@@ -1210,7 +1210,7 @@ static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables,
     for (int i = 0; i < n && njobs < MAX_JOBS; i++) {
         l_int32 x, y, w, h, count = 0;
         boxaGetBoxGeometry(blocks, i, &x, &y, &w, &h);
-        if (w < 20 || h < 8 || h > H / 6) continue;
+        if (w < 6 || h < 8 || w * h < 150 || h > H / 6) continue; /* specks, rules */
         BOX *b = boxaGetBox(blocks, i, L_CLONE);
         pixCountPixelsInRect(bin, b, &count, NULL);
         int solid = (double)count > 0.45 * w * h && solid_ink(bin, b, h);
@@ -1237,12 +1237,12 @@ static int same_text_line(const job *a, const job *b)
 }
 
 /* Whether block b, right of a on one text line, is only a word space away: closer than
- * the text is high (widely spaced type is cut into words; a header's fields stand further
- * apart). Blocks carry FREE_MARGIN on each side. */
+ * one and a half times the text's height (widely spaced or monospaced type is cut into
+ * words; a header's fields stand further apart). Blocks carry FREE_MARGIN on each side. */
 static int word_gap(const job *a, const job *b)
 {
     int gap = b->x - (a->x + a->w) + 2 * FREE_MARGIN;
-    return gap < imax(a->h, b->h) - 2 * FREE_MARGIN;
+    return 2 * gap < 3 * (imax(a->h, b->h) - 2 * FREE_MARGIN);
 }
 
 static int by_top(const void *pa, const void *pb)

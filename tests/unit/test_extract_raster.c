@@ -325,7 +325,8 @@ static void test_extract_drawn_timetable(void **state)
 }
 
 /* Header fields printed apart on one line above the week: each a block of its own, the
- * class a short bold code whose ink fills half its box (no picture), read in order. */
+ * class a short bold code in small type (narrower than 20 pixels, its ink half its box:
+ * neither a speck nor a picture), read in order. */
 static void test_header_spaced_out(void **state)
 {
     (void)state;
@@ -333,10 +334,10 @@ static void test_header_spaced_out(void **state)
     cairo_t *cr = canvas(760, 520, &s);
     text(cr, "Class:", 60, 40, 0);
     PangoLayout *layout = pango_cairo_create_layout(cr);
-    PangoFontDescription *font = pango_font_description_from_string("Sans Bold 17");
+    PangoFontDescription *font = pango_font_description_from_string("Sans Bold 10");
     pango_layout_set_font_description(layout, font);
     pango_layout_set_text(layout, "6H", -1);
-    cairo_move_to(cr, 115, 28);
+    cairo_move_to(cr, 112, 31);
     pango_cairo_show_layout(cr, layout);
     pango_font_description_free(font);
     g_object_unref(layout);
