@@ -861,8 +861,10 @@ static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
 /* A header line printed just above a region, outside its rules and fills (the days over
  * a table whose shaded cells are its only rules): the text lines within two text heights
  * above its top edge (lines closer than a text height apart are one header), no wider
- * than the region, with at least three pieces each inside one column of the region, in
- * three columns and half of them at least, and no rule of their own. Draws its frame and
+ * than the region, with at least three pieces, three in four of them each inside one
+ * column of the region (a time over a column the body splits in two, at a lesson
+ * filling part of it, crosses that split), in three columns and half of them at least,
+ * and no rule of their own. Draws its frame and
  * the region's column rules up through it where their line is free of text; *ny0 gets
  * the new top. Returns the number of rules drawn (0: none found, *ny0 untouched). */
 static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
@@ -910,7 +912,7 @@ static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
             }
     for (int c = 0; c + 1 < ncols; c++)
         wide += cols[c + 1] - cols[c] >= 2 * th;
-    if (inside < pieces || columns < 3 || columns * 2 < wide) return 0;
+    if (inside * 4 < pieces * 3 || columns < 3 || columns * 2 < wide) return 0;
     int pad = imax(3, th / 2), ny = imax(0, top - pad);
     if (any_in(w->hmask, x0 + g, ny, x1 - x0 - 2 * g, y0 - g - ny) ||
         any_in(w->vmask, x0 - g, ny, x1 - x0 + 2 * g, y0 - g - ny))

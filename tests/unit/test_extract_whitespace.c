@@ -11,7 +11,8 @@
  * grid shaded every other row, whose printed rules and fill edges lie side by side as
  * thick as a short run is long, keeps every column once rules are drawn in. Lists ruled in
  * rows side by side under a framed title stay two tables; days above and times left of a
- * table of shaded cells are its header and label column; a shaded list's title over its
+ * table of shaded cells are its header and label column, also when one header time lies
+ * over a column the body splits in two; a shaded list's title over its
  * first row stays one cell. A time whose dash is printed faintly ("10:05 - 10:50" on a
  * blurred page) stays one cell: the space either side of the dash is no column gap. */
 #include <cairo.h>
@@ -543,6 +544,55 @@ static void test_faint_dash_in_times(void **state)
     pixDestroy(&grey);
 }
 
+/* As above, times over the columns and days left of them, the first column's lessons in
+ * two halves of two shades on every day (a lesson filling part of the hour): the body has
+ * a column line under the middle of the first time, which crosses it. The header is the
+ * table's still: three of its four times lie each inside one column. */
+static void test_header_over_split_column(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(1000, 460, &s);
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    const char *times[4] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00", "1:00 - 2:00"};
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 5; c++) {
+            double shade = (r + c) % 2 ? 0.85 : 0.75;
+            int x = c < 2 ? 200 + 95 * c : 200 + 190 * (c - 1), w = c < 2 ? 95 : 190;
+            cairo_set_source_rgb(cr, shade, shade, shade);
+            cairo_rectangle(cr, x, 100 + 80 * r, w, 80);
+            cairo_fill(cr);
+        }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int c = 0; c < 4; c++)
+        text(cr, times[c], 295 + 190 * c, 75, 0);
+    for (int r = 0; r < 4; r++) {
+        text(cr, days[r], 110, 140 + 80 * r, 0);
+        text(cr, "PE", 247, 140 + 80 * r, 0);
+        text(cr, "Art", 342, 140 + 80 * r, 0);
+        for (int c = 1; c < 4; c++)
+            text(cr, (r + c) % 2 ? "Maths" : "Music", 295 + 190 * c, 140 + 80 * r, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 5);
+    assert_int_equal(t->ncols, 6);
+    for (int c = 1; c < 4; c++) {
+        const img_cell *time = cell_covering(t, 295 + 190 * c, 75);
+        assert_int_equal(time->row, 0);
+        assert_int_equal(time->ncols, 1);
+    }
+    assert_int_equal(cell_covering(t, 247, 140)->row, 1);
+    assert_int_equal(cell_covering(t, 110, 140)->row, 1);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_zebra_rows_thick_rules),
         cmocka_unit_test(test_lists_under_framed_title),
         cmocka_unit_test(test_header_outside_fills),
+        cmocka_unit_test(test_header_over_split_column),
         cmocka_unit_test(test_shaded_list_title),
         cmocka_unit_test(test_faint_dash_in_times),
     };
