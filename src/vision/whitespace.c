@@ -418,19 +418,38 @@ out:
 static int has_text(PIX *text, int x, int y, int w, int h);
 static int rule_cover(PIX *mask, int x, int y, int w, int h, int by_row, int *n);
 static int next_rule(PIX *mask, PIX *also, int x, int y, int dx, int dy, int limit);
+static int in_fill(PIX *fill, int x, int y, int length, int horizontal);
 
-/* Column rules that are the edges of fills and stop short of the header (a break
- * column shaded from the header down, the header's times still standing above it) go on
- * through the header band where their line is free of ink. Only the header: further
- * down, a rule that stops has stopped at a merged cell. Returns the number of segments
- * drawn. */
+/* How many of the lattice columns cols (page positions) hold a piece of a band's text
+ * (ink counts from page position base) that lies inside that one column. */
+static int own_columns(const int *counts, int n, int min_gap, int base, const int *cols, int ncols)
+{
+    int starts[MAX_POS], ends[MAX_POS], owned = 0;
+    int pieces = imin(MAX_POS, band_pieces(counts, n, min_gap, starts, ends, MAX_POS));
+    for (int c = 0; c + 1 < ncols; c++) {
+        int has = 0;
+        for (int p = 0; p < pieces && !has; p++)
+            has = base + starts[p] >= cols[c] && base + ends[p] <= cols[c + 1];
+        owned += has;
+    }
+    return owned;
+}
+
+/* Column rules that are the edges of fills and stop at a band go on through it where
+ * their line is free of ink: through the header (a break column shaded from the header
+ * down, the header's times still standing above it), and through a band further down, or
+ * a header inside a fill across it, only with text on both sides of the rule, or with
+ * text of their own in three columns or more, the band's empty cells then being cells
+ * of their own (a shaded "Snack" row printed once per day is one cell per day; a
+ * "Registration" row printed once across every day is one merged cell). Returns the
+ * number of segments drawn. */
 static int extend_cols(ws *w, const int *rows, int nrows, const int *cols, int ncols)
 {
     int x0 = cols[0], x1 = cols[ncols - 1], drawn = 0, min_gap = imax(4, w->th * 6 / 5);
     int xs[MAX_POS], nxs = 0;
     for (int c = 1; c + 1 < ncols; c++)
         xs[nxs++] = cols[c] - x0 - RULE_GAP;
-    for (int r = 0; r + 1 < nrows && r < 1 && nxs; r++) {
+    for (int r = 0; r + 1 < nrows && nxs; r++) {
         int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP, len = 0;
         if (yb - ya < w->th) continue;
         int *counts = profile(w->text, x0 + RULE_GAP, ya, x1 - x0 - 2 * RULE_GAP, yb - ya, 1, &len);
@@ -442,6 +461,7 @@ static int extend_cols(ws *w, const int *rows, int nrows, const int *cols, int n
         int merged = inked && merged_band(counts, len, min_gap, xs, nxs, starts, ends);
         /* the rule's place is known: only its own line need be clear */
         unsigned long long allowed = cuts(counts, len, xs, nxs, imax(2, w->th / 2), merged, ends);
+        int own = inked ? own_columns(counts, len, min_gap, x0 + RULE_GAP, cols, ncols) : 0;
         for (int k = 0; inked && k < nxs && k < 64; k++) {
             int x = cols[k + 1];
             if (!fill_edge(w->vfill, x, rows[0], rows[nrows - 1], 1)) continue;
@@ -450,6 +470,10 @@ static int extend_cols(ws *w, const int *rows, int nrows, const int *cols, int n
                 covered = rule_cover(w->vmask, x - RULE_GAP, ya, 2 * RULE_GAP + 1, yb - ya, 1, &n);
             if (!n || covered * 2 >= n) continue;
             if (!(allowed >> k & 1)) continue;
+            if ((r > 0 || in_fill(w->fill, x, ya, yb - ya, 0)) && own < 3 &&
+                (!has_text(w->text, cols[k] + RULE_GAP, ya, x - cols[k] - 2 * RULE_GAP, yb - ya) ||
+                 !has_text(w->text, x + RULE_GAP, ya, cols[k + 2] - x - 2 * RULE_GAP, yb - ya)))
+                continue;
             pixRasterop(w->vmask, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL,
                         0, 0);
             drawn++;
@@ -808,11 +832,12 @@ static int any_in(PIX *mask, int x, int y, int w, int h)
 }
 
 /* A column of labels printed just left of a region, outside its rules and fills (the
- * times of a table whose shaded cells are its only rules): text within four text heights
- * of the region's left edge, apart from anything further left by two text heights, in
- * most of the region's rows and across none of its row rules, with no rule of its own.
- * Draws its frame and the region's row rules across it; *nx0 gets the new left edge.
- * Returns the number of rules drawn (0: none found, *nx0 untouched). */
+ * times of a table whose shaded cells are its only rules, often set well apart from
+ * them): text within eight text heights of the region's left edge, apart from anything
+ * further left by two text heights, in most of the region's rows and across none of its
+ * row rules, with no rule of its own. Draws its frame, the region's row rules across it
+ * and the region's left edge; *nx0 gets the new left edge. Returns the number of rules
+ * drawn (0: none found, *nx0 untouched). */
 static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
 {
     int th = w->th, g = RULE_GAP, rows[MAX_POS], len = 0, drawn = 0;
@@ -822,7 +847,7 @@ static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
     int *ink = profile(w->text, lo, y0 + g, x0 - g - lo, y1 - y0 - 2 * g, 1, &len);
     if (!ink) return 0;
     int i = len - 1, gap = 0;
-    while (i >= 0 && !ink[i] && len - 1 - i < 4 * th)
+    while (i >= 0 && !ink[i] && len - 1 - i < 8 * th)
         i--;
     int right = lo + i + 1, left = right;
     for (; i >= 0; i--) {
@@ -854,6 +879,8 @@ static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
     for (int r = 0; r < nrows; r++, drawn++)
         pixRasterop(w->hmask, nx, rows[r] - 1, x0 - nx + 1, 2, PIX_SET, NULL, 0, 0);
     pixRasterop(w->vmask, nx, y0 - 1, 2, y1 - y0 + 2, PIX_SET, NULL, 0, 0);
+    /* and the region's old edge, which fills alone may have drawn in part of its rows */
+    pixRasterop(w->vmask, x0 - 1, y0 - 1, 2, y1 - y0 + 2, PIX_SET, NULL, 0, 0);
     *nx0 = nx;
     return drawn + 1;
 }

@@ -24,7 +24,10 @@
  *     keep (a "Lunchtime" row across every day, beside its time), is cut only once, after
  *     its first piece.
  * The edges of fills that stop short of the header row or the first column go on through
- * it where their line is free of ink (a shaded break column's time above it). Text is ink
+ * it where their line is free of ink (a shaded break column's time above it); column
+ * edges that stop at a band further down (a shaded row across the days) go on through
+ * it only where the band holds text on both sides of them, or its own text in three
+ * columns or more ("Snack" on every day is a cell per day, "Register" once is one). Text is ink
  * darker than its own background, so fills are not text. A table printed with no rule is
  * framed by its text lines (with the lines set sideways and the fills that reach into
  * it) even when a few fills inside it made small tables of their own. On a colour page

@@ -14,7 +14,10 @@
  * table of shaded cells are its header and label column, also when one header time lies
  * over a column the body splits in two; a shaded list's title over its
  * first row stays one cell. A time whose dash is printed faintly ("10:05 - 10:50" on a
- * blurred page) stays one cell: the space either side of the dash is no column gap. */
+ * blurred page) stays one cell: the space either side of the dash is no column gap.
+ * Times printed well left of columns shaded in turn are the table's label column; a dark
+ * row across every day is one merged cell when labelled once and one cell per day when
+ * labelled on each day. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -593,6 +596,66 @@ static void test_header_over_split_column(void **state)
     pixDestroy(&grey);
 }
 
+/* Days as columns shaded in turn, with no rule: a dark row across every day at the top
+ * labelled once ("Register") and one in the middle labelled on each day ("Snack"), the
+ * times printed well left of the shading. The times are the table's label column, the
+ * top row one merged cell, the middle row one cell per day. */
+static void test_banded_columns_shaded_rows(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(1100, 580, &s);
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    const char *times[6] = {"8:30 - 8:45",   "8:45 - 9:30",   "9:30 - 10:15",
+                            "10:15 - 10:30", "10:30 - 11:15", "11:15 - 12:00"};
+    cairo_set_source_rgb(cr, 0.92, 0.92, 0.92);
+    for (int c = 1; c < 4; c += 2) {
+        cairo_rectangle(cr, 300 + 180 * c, 100, 180, 420);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0.65, 0.65, 0.65);
+    for (int r = 0; r < 6; r += 3) {
+        cairo_rectangle(cr, 300, 100 + 70 * r, 720, 50);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int c = 0; c < 4; c++)
+        text(cr, days[c], 390 + 180 * c, 70, 0);
+    for (int r = 0; r < 6; r++) {
+        double cy = 100 + 70 * r + (r % 3 ? 35 : 25);
+        text(cr, times[r], 160, cy, 0);
+        if (r == 0) {
+            text(cr, "Register", 660, cy, 0);
+            continue;
+        }
+        for (int c = 0; c < 4; c++)
+            text(cr, r == 3 ? "Snack" : (r + c) % 2 ? "Maths" : "Art", 390 + 180 * c, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->ncols, 5);
+    const img_cell *time = cell_covering(t, 160, 100 + 70 * 2 + 35);
+    assert_int_equal(time->col, 0);
+    assert_int_equal(time->ncols, 1);
+    assert_true(cell_covering(t, 390, 100 + 70 * 2 + 35) != time);
+    const img_cell *reg = cell_covering(t, 660, 125);
+    assert_int_equal(reg->col, 1);
+    assert_int_equal(reg->ncols, 4);
+    assert_true(cell_covering(t, 160, 125) != reg);
+    for (int c = 0; c < 4; c++) {
+        const img_cell *snack = cell_covering(t, 390 + 180 * c, 100 + 70 * 3 + 25);
+        assert_int_equal(snack->col, c + 1);
+        assert_int_equal(snack->ncols, 1);
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -609,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_header_over_split_column),
         cmocka_unit_test(test_shaded_list_title),
         cmocka_unit_test(test_faint_dash_in_times),
+        cmocka_unit_test(test_banded_columns_shaded_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
