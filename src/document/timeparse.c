@@ -17,7 +17,7 @@ typedef struct clock_tok {
     int h, m;
     int has_min; /* minutes were printed */
     int marker;  /* MARK_* printed on this clock */
-    int four;    /* printed as HHMM */
+    int compact; /* printed as HHMM, or HMM (an OCR that lost the colon) */
     int ocr_sep; /* ',' or ';' separated the minutes */
     int hours;   /* "hrs"/"h" followed: a 24-hour clock said so ("0900hrs") */
     int word;    /* "noon" or "midday" without a number */
@@ -144,14 +144,22 @@ static int parse_clock(const unsigned char *s, size_t n, size_t i, int ocr_ok, c
         t->h = (s[i] - '0') * 10 + (s[i + 1] - '0');
         t->m = (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
         t->has_min = 1;
-        t->four = 1;
+        t->compact = 1;
+    } else if (digits == 3) {
+        /* "915": a colon too faint for OCR; minutes on the five-minute grid that
+         * timetables keep, which room numbers ("101") rarely are */
+        t->h = s[i] - '0';
+        t->m = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+        if (t->m % 5) return 0;
+        t->has_min = 1;
+        t->compact = 1;
     } else {
         return 0;
     }
     if (t->h > 23 || t->m > 59) return 0;
     size_t k = skip_inline_ws(s, n, j), mend = 0, len;
     int mark = parse_marker(s, n, k, &mend);
-    if (mark != MARK_NONE && !t->four) {
+    if (mark != MARK_NONE && !t->compact) {
         if (t->h == 0) return 0; /* "0am" is not a clock anyone prints */
         if (t->h <= 12) t->marker = mark;
         j = mend; /* "13:00pm": the pm is swallowed but says nothing */
@@ -323,9 +331,9 @@ static int parse_at(const unsigned char *s, size_t n, size_t i, unsigned opts, t
         if (parse_connector(s, n, k, &c_end)) {
             k = skip_ws(s, n, c_end);
             if (k < n && clock_start(s, n, k) && parse_clock(s, n, k, 1, &b) &&
-                end_ok(s, n, b.end, &b) && (a.four == b.four || a.word || b.word)) {
+                end_ok(s, n, b.end, &b) && (a.compact == b.compact || a.word || b.word)) {
                 int bare_both = is_bare(&a) && is_bare(&b);
-                int years = a.four && a.h >= 19 && a.h <= 20 && b.h >= 19 && b.h <= 20;
+                int years = a.compact && a.h >= 19 && a.h <= 20 && b.h >= 19 && b.h <= 20;
                 tp_match m = {.begin = i, .end_byte = b.end};
                 if ((!bare_both || (opts & TP_ALLOW_BARE)) && !years) {
                     range_minutes(&a, &b, &m);
@@ -344,9 +352,9 @@ static int parse_at(const unsigned char *s, size_t n, size_t i, unsigned opts, t
             }
         }
     }
-    /* A lone four-digit number is a time only with "hrs"; a lone "noon" or "midday" is
-     * more often part of a name ("Midday meal") than a time. */
-    if (!parse_clock(s, n, i, 0, &a) || (a.four && !a.hours) || a.word || is_bare(&a) ||
+    /* A lone three- or four-digit number is a time only with "hrs"; a lone "noon" or
+     * "midday" is more often part of a name ("Midday meal") than a time. */
+    if (!parse_clock(s, n, i, 0, &a) || (a.compact && !a.hours) || a.word || is_bare(&a) ||
         !end_ok(s, n, a.end, &a))
         return 0;
     unsigned f = a.marker ? TP_AMPM_PRINTED : 0;

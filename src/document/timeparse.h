@@ -19,8 +19,10 @@
  *   am/pm on at least one side ("9 - 9.30", "12-1pm"); two bare hours ("9-10") only with
  *   TP_ALLOW_BARE, because "Year 5-6" reads the same.
  * - "0900-1000" (four digits each side) is a range; four-digit pairs that both look like
- *   years (1900-2099) are not. A lone "0900" is not (a year, a room, a phone prefix),
- *   unless "hrs", "hr" or "h" follows it ("0900hrs").
+ *   years (1900-2099) are not. So is "900-915" or "930-1015" (three digits: a colon OCR
+ *   lost), when each three-digit side's minutes are on the five-minute grid ("101-102"
+ *   are rooms). A lone "0900" or "900" is not (a year, a room, a phone prefix), unless
+ *   "hrs", "hr" or "h" follows it ("0900hrs").
  * - OCR noise: ',' or ';' read for ':' / '.' is accepted inside a range ("9,00-9,30") but
  *   not for a single clock, where "3,45" is more likely a number. No spaces inside a clock.
  * - Never a time: a clock glued to a letter, a digit or a currency sign before it ("Y5",

@@ -187,6 +187,12 @@ static void test_listed_notations(void **state)
         {"9;00 - 9;30", H(9, 0), H(9, 30)},
         {"0900-1000", H(9, 0), H(10, 0)},
         {"1330 - 1415", H(13, 30), H(14, 15)},
+        /* colons OCR lost on small or blurred print */
+        {"900-915", H(9, 0), H(9, 15)},
+        {"835 - 905", H(8, 35), H(9, 5)},
+        {"930-1015", H(9, 30), H(10, 15)},
+        {"1230-100", H(12, 30), H(13, 0)},
+        {"900hrs", H(9, 0), TP_NO_TIME},
         {"1:00", H(13, 0), TP_NO_TIME},
         {"5:59", H(17, 59), TP_NO_TIME},
         {"6:00", H(6, 0), TP_NO_TIME},
@@ -336,6 +342,10 @@ static void test_negatives(void **state)
         "3 hrs",
         "1300",
         "noonday",
+        "835",
+        "Rooms 101-102",
+        "Pages 120-134",
+        "2019-2020",
     };
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
         check_none(never[i], 0);
