@@ -41,6 +41,37 @@ static cairo_status_t write_sbuf(void *closure, const unsigned char *data, unsig
     return CAIRO_STATUS_SUCCESS;
 }
 
+/* A PDF of A4 landscape pages (points) written into b: draw on the context, ending each
+ * page with cairo_show_page, then pdf_end. */
+static cairo_t *pdf_begin(sbuf *b)
+{
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, b, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s); /* cr holds it */
+    return cr;
+}
+
+/* Finishes the document drawn on cr (from pdf_begin(b)): its bytes, *len of them. */
+static char *pdf_end(cairo_t *cr, sbuf *b, size_t *len)
+{
+    cairo_surface_t *s = cairo_surface_reference(cairo_get_target(cr));
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    char *data = sbuf_take(b, len);
+    assert_non_null(data);
+    return data;
+}
+
+/* Extracts the PDF pdf[0, len) into *d, failing the test with the reader's message. */
+static void extract_pdf(const char *pdf, size_t len, tt_doc *d)
+{
+    ap_error e = {0};
+    ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, d, &e);
+    if (st != AP_OK) fail_msg("extract: %s", e.msg);
+}
+
 /* Text centred at (cx, cy) in the given pango font; angle -90 sets it bottom-to-top. */
 static void text(cairo_t *cr, const char *s, const char *font, double cx, double cy, double angle)
 {
@@ -117,19 +148,12 @@ static void draw_timetable(cairo_t *cr, int filled_rules)
 static char *draw_pdf(int filled_rules, size_t *len)
 {
     sbuf b = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
-    cairo_t *cr = cairo_create(s);
+    cairo_t *cr = pdf_begin(&b);
     draw_timetable(cr, filled_rules);
     cairo_show_page(cr);
     text(cr, "Notes for parents: bring a coat on Fridays.", "Sans 12", 421, 100, 0);
     cairo_show_page(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    char *data = sbuf_take(&b, len);
-    assert_non_null(data);
-    return data;
+    return pdf_end(cr, &b, len);
 }
 
 static const tt_block *find(const tt_doc *d, int day, const char *name)
@@ -174,9 +198,7 @@ static void test_born_digital(void **state)
         size_t len = 0;
         char *pdf = draw_pdf(filled, &len);
         tt_doc d;
-        ap_error e = {0};
-        ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
-        if (st != AP_OK) fail_msg("extract: %s", e.msg);
+        extract_pdf(pdf, len, &d);
         /* Lunch spans both rows of one column: its two days count once per day */
         size_t lunch = 0;
         for (size_t i = 0; i < d.nblocks; i++)
@@ -210,24 +232,16 @@ static void test_scanned(void **state)
     draw_timetable(cr, 0);
     cairo_destroy(cr);
     sbuf b = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
-    cr = cairo_create(s);
+    cr = pdf_begin(&b);
     cairo_scale(cr, 1 / k, 1 / k);
     cairo_set_source_surface(cr, img, 0, 0);
     cairo_paint(cr);
     cairo_show_page(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    cairo_surface_destroy(img);
     size_t len = 0;
-    char *pdf = sbuf_take(&b, &len);
-    assert_non_null(pdf);
+    char *pdf = pdf_end(cr, &b, &len);
+    cairo_surface_destroy(img);
     tt_doc d;
-    ap_error e = {0};
-    ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
-    if (st != AP_OK) fail_msg("extract: %s", e.msg);
+    extract_pdf(pdf, len, &d);
     /* OCR: the upright lessons with their header times, boxes back on the page */
     check(&d, 0, "Maths", 9 * 60, 11 * 60, NULL);
     check(&d, 0, "Art", 11 * 60, 12 * 60, NULL);
@@ -276,8 +290,7 @@ static char *draw_lists(int style, size_t *len)
                                          "10:45 - 11:30am", "11:30 - 12:00pm"};
     int compact = style == LISTS_COMPACT;
     sbuf b = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
-    cairo_t *cr = cairo_create(s);
+    cairo_t *cr = pdf_begin(&b);
     text(cr, "Oak Class Timetable", "Sans Bold 16", 421, 30, 0);
     double pitch = compact ? 32 : 60, top = 60, height = 70 + 5 * pitch;
     if (style == LISTS_FRAMED) {
@@ -323,13 +336,7 @@ static char *draw_lists(int style, size_t *len)
     text(cr, "Year 3 \xc2\xb7 Mr Taylor \xc2\xb7 Autumn 1 2023", "Sans 10", 421, top + height + 40,
          0);
     cairo_show_page(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    char *data = sbuf_take(&b, len);
-    assert_non_null(data);
-    return data;
+    return pdf_end(cr, &b, len);
 }
 
 static void test_lists_side_by_side(void **state)
@@ -339,9 +346,7 @@ static void test_lists_side_by_side(void **state)
         size_t len = 0;
         char *pdf = draw_lists(style, &len);
         tt_doc d;
-        ap_error e = {0};
-        ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
-        if (st != AP_OK) fail_msg("extract: %s", e.msg);
+        extract_pdf(pdf, len, &d);
         if (d.nblocks != 15) {
             for (size_t i = 0; i < d.nblocks; i++)
                 print_message("  %d %s\n", d.blocks[i].day, d.blocks[i].name);
@@ -409,8 +414,7 @@ static char *draw_grid(int style, size_t *len)
                                         "12:15-1:00pm"};
     static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
     sbuf b = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &b, 842, 595);
-    cairo_t *cr = cairo_create(s);
+    cairo_t *cr = pdf_begin(&b);
     cairo_set_line_width(cr, 1);
     cairo_set_source_rgb(cr, 0.7, 0.7, 0.7);
     cairo_rectangle(cr, xs[3], ys[0], xs[4] - xs[3], ys[4] - ys[0]);
@@ -458,13 +462,7 @@ static char *draw_grid(int style, size_t *len)
     }
     text(cr, "Break", "Sans Bold 12", (xs[3] + xs[4]) / 2, (ys[0] + ys[4]) / 2, -90);
     cairo_show_page(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    char *data = sbuf_take(&b, len);
-    assert_non_null(data);
-    return data;
+    return pdf_end(cr, &b, len);
 }
 
 static void test_grid_styles(void **state)
@@ -474,9 +472,7 @@ static void test_grid_styles(void **state)
         size_t len = 0;
         char *pdf = draw_grid(style, &len);
         tt_doc d;
-        ap_error e = {0};
-        ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
-        if (st != AP_OK) fail_msg("extract: %s", e.msg);
+        extract_pdf(pdf, len, &d);
         size_t want = style == GRID_HEADER_RULED ? 19 : 20;
         if (d.nblocks != want) {
             for (size_t i = 0; i < d.nblocks; i++)
@@ -510,8 +506,7 @@ static void test_split_cells_side_by_side(void **state)
     (void)state;
     static const double xs[] = {60, 160, 400, 640}, ys[] = {100, 140, 220, 300};
     sbuf buf = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
+    cairo_t *cr = pdf_begin(&buf);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_line_width(cr, 1);
     for (int i = 0; i < 4; i++) {
@@ -534,17 +529,10 @@ static void test_split_cells_side_by_side(void **state)
     text(cr, "Art", "Sans 12", (xs[1] + xs[2]) / 2, 260, 0);
     text(cr, "Maths", "Sans 12", (xs[2] + xs[3]) / 2, 260, 0);
     cairo_show_page(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
     size_t len = 0;
-    char *pdf = sbuf_take(&buf, &len);
-    assert_non_null(pdf);
+    char *pdf = pdf_end(cr, &buf, &len);
     tt_doc d;
-    ap_error e = {0};
-    ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
-    if (st != AP_OK) fail_msg("extract: %s", e.msg);
+    extract_pdf(pdf, len, &d);
     check(&d, 0, "PE", 9 * 60, 9 * 60 + 40, "Hall");
     check(&d, 0, "Music", 9 * 60 + 40, 10 * 60, "Room 4");
     check(&d, 0, "Choir", 10 * 60, 10 * 60 + 30, NULL);
@@ -566,8 +554,7 @@ static void test_days_standing_apart(void **state)
                                             {"Reading", "Science", "Drama"}};
     static const char *const times[] = {"9:00-10:00", "10:00-11:00"};
     sbuf buf = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
+    cairo_t *cr = pdf_begin(&buf);
     for (int r = 0; r < 2; r++)
         for (int k = 0; k < 3; k++) {
             cairo_set_source_rgb(cr, 0.85, 0.9 - 0.05 * k, 0.95 - 0.1 * r);
@@ -583,17 +570,10 @@ static void test_days_standing_apart(void **state)
             text(cr, names[r][k], "Sans 11", 275 + 150 * k, 190 + 80 * r, 0);
     }
     cairo_show_page(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
     size_t len = 0;
-    char *pdf = sbuf_take(&buf, &len);
-    assert_non_null(pdf);
+    char *pdf = pdf_end(cr, &buf, &len);
     tt_doc d;
-    ap_error e = {0};
-    ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e);
-    if (st != AP_OK) fail_msg("extract: %s", e.msg);
+    extract_pdf(pdf, len, &d);
     for (int k = 0; k < 3; k++)
         for (int r = 0; r < 2; r++)
             check(&d, k, names[r][k], (9 + r) * 60, (10 + r) * 60, NULL);
