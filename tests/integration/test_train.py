@@ -11,6 +11,8 @@
   augmentation), names it in the model card and takes LoRA adapters on its GRU matrices;
 - `aipipe train eval` scores a model, characters outside its charset as errors (not
   skipped); bad arguments exit 2;
+- the trainer's own validation figure is `train eval`'s for the same model and lines (long
+  lines unsqueezed, each line at its own width);
 - `aipipe train lm` counts a character prior from the data's lines into MODEL/lm.safetensors
   (its order, beam and weight in the metadata), and `train eval --beam --lm` decodes with it."""
 import json
@@ -150,6 +152,32 @@ def main():
         p = run(["train", "eval", "--base", full, "--data", data, "--eval-samples", "5"])
         r = json.loads(p.stdout)
         assert 0 <= r["cer"] and r["ms_per_line"] > 0
+
+        # the trainer's validation scores a model as `train eval` does: lines wider than the
+        # training width (TINY's 96 columns at height 16) unsqueezed, each at its own width;
+        # a LoRA step at a negligible rate leaves the base, so both figures must agree
+        vd = os.path.join(tmp, "valonly")
+        shutil.copytree(data, vd)
+        # two documents give no val split: the test lines become the validation lines, and
+        # without test.jsonl `train eval` reads val.jsonl too
+        os.replace(os.path.join(vd, "lines", "test.jsonl"), os.path.join(vd, "lines", "val.jsonl"))
+        val = [json.loads(l) for l in open(os.path.join(vd, "lines", "val.jsonl"), encoding="utf-8")]
+
+        def png_size(path):
+            with open(path, "rb") as f:
+                return struct.unpack(">II", f.read(24)[16:24])
+
+        def upright_width(e):
+            w, h = png_size(os.path.join(vd, e["image"]))
+            return w * 16 / h if e.get("rotation", 0) in (0, 180) else h * 16 / w
+
+        assert any(upright_width(e) > 96 for e in val), "no validation line wider than TINY's width"
+        vl = os.path.join(tmp, "valonly_lora")
+        run(["train", "lora", "--base", full, "--data", vd, "--out", vl, "--steps", "1",
+             *TINY, "--lr", "0.0000001", "--warmup", "0", "--eval-samples", "1000"])
+        trainer = float(header(os.path.join(vl, "adapter_model.safetensors"))["__metadata__"]["metric.val_cer"])
+        p = run(["train", "eval", "--base", full, "--data", vd, "--eval-samples", "1000"])
+        assert abs(trainer - json.loads(p.stdout)["cer"]) < 1e-4, (trainer, p.stdout)
 
         # a character the model cannot emit is scored as an error, not skipped: a line of
         # four of them costs at least four edits
