@@ -920,17 +920,28 @@ static int reading_doubtful(const job *jb)
     return 0;
 }
 
+/* What one line adds to its reading's rank (reading_rank): -1 for an implausible line
+ * (tt_line_implausible), +1 for a line that is wholly a time notation ("9:55-10:20"), 0
+ * for any other. A small clock whose colon or point a reader loses ("8 55-9 1Sam",
+ * "11451215") reads as no time at all, while garbage seldom takes a time's whole shape. */
+TESTABLE int tt_line_rank(const char *s)
+{
+    if (tt_line_implausible(s)) return -1;
+    return tp_is_time_only(s, strlen(s), 0, NULL) ? 1 : 0;
+}
+
 /* How good a job's reading looks by its text alone, for choosing between the CRNN's and
- * Tesseract's: any text beats none, and fewer implausible lines beat more. Equal ranks go
- * to Tesseract, the reader of last resort: so the CRNN's reading stands only where
- * Tesseract's is visibly worse (a clock it breaks that the CRNN reads whole). */
+ * Tesseract's: any text beats none, then the sum of its lines' tt_line_rank (fewer
+ * implausible lines, more whole time notations). Equal ranks go to Tesseract, the reader
+ * of last resort: so the CRNN's reading stands only where Tesseract's is visibly worse (a
+ * clock it breaks that the CRNN reads whole). */
 static long reading_rank(const job *jb)
 {
     if (!jb->nlines) return 0;
-    long implausible = 0;
+    long rank = 1000;
     for (size_t i = 0; i < jb->nlines; i++)
-        implausible += tt_line_implausible(jb->lines[i].text);
-    return 1000 - implausible;
+        rank += tt_line_rank(jb->lines[i].text);
+    return rank;
 }
 
 static void job_reset(job *jb)

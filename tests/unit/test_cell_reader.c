@@ -5,7 +5,8 @@
  * without opening Tesseract, and sends a cell the CRNN reads as nothing, or with low
  * confidence, to Tesseract, whose reading then gives the right timeblocks. Also the rule
  * that calls a reading implausible (misread times) against names and times of many
- * notations. */
+ * notations, and the rank of a line in the choice between the two readings (a whole time
+ * notation above a clock that lost its separator). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include "test_draw.h"
 
 int tt_line_implausible(const char *s); /* TESTABLE in read_raster.c */
+int tt_line_rank(const char *s);        /* TESTABLE in read_raster.c */
 
 static void test_implausible(void **state)
 {
@@ -60,6 +62,25 @@ static void test_implausible(void **state)
         if (tt_line_implausible(fine[i])) fail_msg("'%s' called implausible", fine[i]);
     for (size_t i = 0; i < sizeof misread / sizeof misread[0]; i++)
         if (!tt_line_implausible(misread[i])) fail_msg("'%s' not called implausible", misread[i]);
+}
+
+/* A line's rank: a whole time notation above a line that lost its clock's separator
+ * (Tesseract on small print), which ranks as a name does; an implausible line below. */
+static void test_line_rank(void **state)
+{
+    (void)state;
+    static const char *const times[] = {"9:55-10:20", "12:20-1:05pm", "11.45-12.15", "8:30am",
+                                        "(9:00 - 9:30)", "1-1.15pm"};
+    static const char *const other[] = {"8 55-9 1Sam", "9-45-1005", "121512 4", "1S 45am", "Maths",
+                                        "Maths 9:00-10:00", "Daily 5: Station 1", "", "10",
+                                        "11451215"};
+    static const char *const below[] = {"9: 35am", "8S0", "9:OO-9:15"};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
+        if (tt_line_rank(times[i]) != 1) fail_msg("'%s' not ranked a time", times[i]);
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (tt_line_rank(other[i]) != 0) fail_msg("'%s' not ranked 0", other[i]);
+    for (size_t i = 0; i < sizeof below / sizeof below[0]; i++)
+        if (tt_line_rank(below[i]) != -1) fail_msg("'%s' not ranked implausible", below[i]);
 }
 
 /* A small timetable: days as rows, header times. */
@@ -243,6 +264,7 @@ int main(void)
     img_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_implausible),
+        cmocka_unit_test(test_line_rank),
         cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_no_model),
         cmocka_unit_test(test_with_model),
