@@ -730,22 +730,29 @@ static int borderless(const ws *pg, int *fx0, int *fy0, int *fx1, int *fy1)
 }
 
 /* Joins boxes (in place) one above the other, at most gap apart, that share at least half
- * of the narrower one's width, when one of them is a lone row rule (no taller than
- * thin): the rows of a table whose column rules were never drawn. Two framed boxes (a
- * framed title over a table, tables one above the other) stay apart, and a lone rule
- * joins a framed box only when it runs across most of the frame: the first row rule of
- * one of two lists side by side under a framed title is no row of the title. Returns 0
- * when out of memory (the boxes are left as they are). */
-static int join_stacked(BOXA *boxes, int gap, int thin)
+ * of the narrower one's width, unless both are framed (a column rule down most of each
+ * side; vmask holds the column rules): the rows of a table whose column rules were
+ * never drawn, lone rules or boxes of rules and a fill's edge (rows shaded in turn). Two
+ * framed boxes (a framed title over a table, tables one above the other) stay apart,
+ * and a box joins a framed one only when it runs across most of the frame: the first
+ * row rule of one of two lists side by side under a framed title is no row of the
+ * title, while a list's own framed heading over its rows is. Returns 0 when out of
+ * memory (the boxes are left as they are). */
+static int join_stacked(BOXA *boxes, PIX *vmask, int gap, int thin)
 {
     int n = boxaGetCount(boxes);
-    /* framed: a box as found, not a lone rule and not rules joined here */
+    /* framed: a box as found, not a lone rule and not rules joined here, with a column
+     * rule down most of each side (a row shaded to one side of the list, its fill's
+     * edge its only upright, is a ruled row of the list, not a frame) */
     unsigned char *framed = malloc((size_t)(n ? n : 1));
     if (!framed) return 0;
     for (int i = 0; i < n; i++) {
-        l_int32 bh = 0;
-        boxaGetBoxGeometry(boxes, i, NULL, NULL, NULL, &bh);
-        framed[i] = bh > thin;
+        l_int32 bx = 0, by = 0, bw = 0, bh = 0;
+        boxaGetBoxGeometry(boxes, i, &bx, &by, &bw, &bh);
+        int side = imin(bw, 2 * thin), nl = 0, nr = 0;
+        int left = rule_cover(vmask, bx, by, side, bh, 1, &nl);
+        int right = rule_cover(vmask, bx + bw - side, by, side, bh, 1, &nr);
+        framed[i] = bh > thin && left * 2 >= nl && right * 2 >= nr;
     }
     for (int changed = 1; changed;) {
         changed = 0;
@@ -757,8 +764,12 @@ static int join_stacked(BOXA *boxes, int gap, int thin)
                 boxaGetBoxGeometry(boxes, j, &bx, &by, &bw, &bh);
                 int overlap = imin(ax + aw, bx + bw) - imax(ax, bx);
                 int apart = imax(ay, by) - imin(ay + ah, by + bh);
-                if (overlap * 2 < imin(aw, bw) || apart > gap || imin(ah, bh) > thin) continue;
+                if (overlap * 2 < imin(aw, bw) || apart > gap) continue;
+                if (framed[i] && framed[j]) continue;
                 if ((framed[i] && overlap * 4 < aw * 3) || (framed[j] && overlap * 4 < bw * 3))
+                    continue;
+                /* two boxes of rules, not lone rules: rows of one list, across its width */
+                if (imin(ah, bh) > thin && (overlap * 4 < aw * 3 || overlap * 4 < bw * 3))
                     continue;
                 int x0 = imin(ax, bx), y0 = imin(ay, by);
                 BOX *joined =
@@ -1068,7 +1079,7 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     /* A region: rules that touch, or rows ruled one under another (no column rule joins
      * them in a row-only table). */
     if (!(grown = img_dilate_brick(lines, 7, 7)) || !(regions = pixConnCompBB(grown, 8))) goto out;
-    if (!join_stacked(regions, 20 * th, imax(12, th))) goto out;
+    if (!join_stacked(regions, w.vmask, 20 * th, imax(12, th))) goto out;
     for (int i = 0; i < boxaGetCount(regions); i++) {
         l_int32 rx, ry, rw, rh;
         boxaGetBoxGeometry(regions, i, &rx, &ry, &rw, &rh);

@@ -17,7 +17,8 @@
  * blurred page) stays one cell: the space either side of the dash is no column gap.
  * Times printed well left of columns shaded in turn are the table's label column; a dark
  * row across every day is one merged cell when labelled once and one cell per day when
- * labelled on each day. */
+ * labelled on each day. A list ruled in rows under its framed heading, shaded in every
+ * other row, is one table with its heading. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -656,6 +657,58 @@ static void test_banded_columns_shaded_rows(void **state)
     pixDestroy(&grey);
 }
 
+/* A list under its own framed heading, ruled in rows only, its names shaded in every
+ * other row (a shaded row's rules and its fill's edge make a box of their own): the
+ * heading and every row are one table, each row cut into number, time and name. */
+static void test_list_rows_shaded_in_turn(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(600, 480, &s);
+    int ys[7] = {110, 170, 230, 290, 350, 410, 470};
+    for (int r = 0; r < 6; r += 2) {
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_rectangle(cr, 230, ys[r] + 1, 330, ys[r + 1] - ys[r] - 2);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    rule(cr, 40, 40, 560, 40);
+    rule(cr, 40, 40, 40, 110);
+    rule(cr, 560, 40, 560, 110);
+    for (int i = 0; i < 7; i++)
+        rule(cr, 40, ys[i], 560, ys[i]);
+    text(cr, "Schedule", 300, 60, 0);
+    text(cr, "Tue/Thu", 300, 90, 0);
+    const char *times[6] = {"8:40-9:00", "9:00-9:15", "9:15-9:25", "9:25-9:40", "9:40-10:10",
+                            "10:10-10:35"};
+    const char *names[6] = {"Reading", "Phonics", "Art", "Swimming", "Assembly", "Maths"};
+    for (int r = 0; r < 6; r++) {
+        double cy = (ys[r] + ys[r + 1]) / 2.0;
+        char num[4];
+        snprintf(num, sizeof num, "%d", r + 1);
+        text(cr, num, 60, cy, 0);
+        text(cr, times[r], 150, cy, 0);
+        text(cr, names[r], 400, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    const img_cell *heading = cell_covering(t, 300, 75);
+    for (int r = 0; r < 6; r++) {
+        int cy = (ys[r] + ys[r + 1]) / 2;
+        const img_cell *num = cell_covering(t, 60, cy), *time = cell_covering(t, 150, cy),
+                       *name = cell_covering(t, 400, cy);
+        assert_true(num != time && time != name && name != heading);
+        assert_true(name->y > 100);
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -673,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_shaded_list_title),
         cmocka_unit_test(test_faint_dash_in_times),
         cmocka_unit_test(test_banded_columns_shaded_rows),
+        cmocka_unit_test(test_list_rows_shaded_in_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
