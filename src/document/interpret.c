@@ -802,12 +802,16 @@ out:
     return st;
 }
 
-/* The days a list's heading row names: words of three letters or more ("Mon/Tue",
- * "Daily Schedule - Monday to Wednesday"); a lone "we" or "M" in a row OCR read
- * badly is no heading. */
-static unsigned heading_days(const cinfo *ci)
+/* The days a list's heading cell names: words of three letters or more ("Mon/Tue",
+ * "Daily Schedule - Monday to Wednesday"), or short day names alone ("Fr") in a cell
+ * across most of the list; a lone "we" or "M" in one column is more likely a time OCR
+ * read badly than a heading. */
+static unsigned heading_days(const tt_table *t, const tt_cell *c, const cinfo *ci)
 {
-    return ci->named_days & 0x7fu;
+    int c1 = c->col + c->ncols < t->ncols ? c->col + c->ncols : t->ncols;
+    int across = c->col >= 0 && c->col < c1 &&
+                 2 * (t->col_pos[c1] - t->col_pos[c->col]) > t->col_pos[t->ncols] - t->col_pos[0];
+    return (across && ci->day_label ? resolve_day(ci->days, -1) : ci->named_days) & 0x7fu;
 }
 
 /* One row of a list as read: its name's cell, its times, its heading's days. */
@@ -885,7 +889,7 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
             const tt_cell *c = &t->cells[i];
             if (c->row != r) continue;
             if (ci[i].ntimes && timed < 0) timed = (int)i;
-            if (!ci[i].ntimes) named |= heading_days(&ci[i]);
+            if (!ci[i].ntimes) named |= heading_days(t, c, &ci[i]);
             /* a cell of the time column alone, with print: a time OCR could not read */
             if (c->col == time_col && c->ncols == 1 && !ci[i].ntimes && ci[i].name[0])
                 time_printed = (int)i;
@@ -990,15 +994,20 @@ static ap_status join_vertical_letters(const tt_table *t, cinfo *ci)
     return AP_OK;
 }
 
-/* The day-label column (or row, when by_row) most labels share; -1 when fewer than 2. */
+/* The day-label column (or row, when by_row) most labels share; -1 when fewer than 2. A
+ * cell across the whole table (a list's heading "Fri") labels no row of it. */
 static int label_axis(const tt_table *t, const cinfo *ci, int by_row, int *count)
 {
     int best = -1, best_n = 0;
     int limit = by_row ? t->nrows : t->ncols;
     for (int k = 0; k < limit; k++) {
         int n = 0;
-        for (size_t i = 0; i < t->ncells; i++)
-            if (ci[i].day_label && (by_row ? t->cells[i].row : t->cells[i].col) == k) n++;
+        for (size_t i = 0; i < t->ncells; i++) {
+            const tt_cell *c = &t->cells[i];
+            int across = by_row ? c->nrows >= t->nrows && t->nrows > 1
+                                : c->ncols >= t->ncols && t->ncols > 1;
+            if (ci[i].day_label && !across && (by_row ? c->row : c->col) == k) n++;
+        }
         if (n > best_n) best_n = n, best = k;
     }
     *count = best_n;

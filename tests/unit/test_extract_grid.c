@@ -7,8 +7,9 @@
  * names its days (single times ending at the next start), header fields from free text,
  * and a table without times giving no blocks and a warning; day names OCR read in
  * pieces ("TUE SDAY") still name their day. Lists one under another in a table each take
- * the days of their own heading; a list's times OCR could not read, or read out of
- * order, come from its neighbours in time order. */
+ * the days of their own heading (short day names only in a heading across the list); a
+ * list's times OCR could not read, or read out of order, come from its neighbours in
+ * time order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -312,6 +313,31 @@ static void test_list_unreadable_times(void **state)
     tt_page_free(&page);
 }
 
+/* A list headed by a short day name alone ("Fr", OCR's reading of "Fri") across it: the
+ * day of every row; a lone "we" in one column further down is no heading. */
+static void test_list_short_heading(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 5, 2);
+    add_cell(t, 0, 0, 1, 2, "Fr");
+    add_cell(t, 1, 0, 1, 1, "9:00-9:30");
+    add_cell(t, 1, 1, 1, 1, "Maths");
+    add_cell(t, 2, 0, 1, 1, "we");
+    add_cell(t, 3, 0, 1, 1, "10:00-10:30");
+    add_cell(t, 3, 1, 1, 1, "Art");
+    add_cell(t, 4, 0, 1, 1, "10:30-11:00");
+    add_cell(t, 4, 1, 1, 1, "Music");
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 3);
+    check(&d, 4, "Maths", HM(9, 0), HM(9, 30));
+    check(&d, 4, "Art", HM(10, 0), HM(10, 30));
+    check(&d, 4, "Music", HM(10, 30), HM(11, 0));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 static void test_no_timetable(void **state)
 {
     (void)state;
@@ -516,7 +542,8 @@ int main(void)
         cmocka_unit_test(test_days_as_rows),           cmocka_unit_test(test_days_as_columns),
         cmocka_unit_test(test_list_with_heading_days),
         cmocka_unit_test(test_list_headings_per_section),
-        cmocka_unit_test(test_list_unreadable_times), cmocka_unit_test(test_no_timetable),
+        cmocka_unit_test(test_list_unreadable_times),
+        cmocka_unit_test(test_list_short_heading), cmocka_unit_test(test_no_timetable),
         cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
         cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
         cmocka_unit_test(test_header_spanning_columns),
