@@ -80,6 +80,7 @@ typedef struct job {
     float least;       /* the lowest word confidence of the kept reading, 0..100 */
     float least_digit; /* the same over the words holding a digit */
     float ms;          /* CPU time spent reading, ms */
+    int outside;       /* a block of text outside the tables: no rules around it */
 } job;
 
 /* The two readers a worker may hold (seen entries are keyed by the reader too). */
@@ -326,6 +327,36 @@ static void trim_rules(PIX *crop, int *x0, int *y0, int *x1, int *y1)
                 (*x1)--;
         }
     }
+}
+
+/* Paints out, with the paper's grey, what is left of a rule slanting along the crop's
+ * sides: a piece of ink running most of the way across the crop in one direction, no
+ * thicker than an eighth of it, lying within its outer sixth. A photographed page keeps a
+ * slight slant after its perspective is corrected, so the straight lattice misses its
+ * rules by a few pixels: the rule is kept as a stroke of the text ("9:00" read sideways as
+ * a tall ink box, "9:3C"), where trim_rules clears only whole edge rows and columns. */
+TESTABLE void tt_clear_edge_rules(PIX *crop)
+{
+    int median = 255, delta = INK_DELTA;
+    if (!tt_crop_levels(crop, &median, &delta, NULL)) return;
+    PIX *ink = ink_mask(crop, median, delta);
+    PIXA *masks = NULL;
+    BOXA *parts = ink ? pixConnComp(ink, &masks, 8) : NULL;
+    int W = pixGetWidth(crop), H = pixGetHeight(crop);
+    for (int i = 0; parts && i < boxaGetCount(parts); i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
+        int down = h * 5 >= H * 4 && w * 8 <= imax(W, 24) && (x * 6 < W || (x + w) * 6 > W * 5);
+        int across = w * 5 >= W * 4 && h * 8 <= imax(H, 24) && (y * 6 < H || (y + h) * 6 > H * 5);
+        if (!down && !across) continue;
+        /* the piece's own pixels only: other ink in its box keeps its strokes */
+        PIX *piece = pixaGetPix(masks, i, L_CLONE);
+        if (piece) pixPaintThroughMask(crop, piece, x, y, (l_uint32)median);
+        pixDestroy(&piece);
+    }
+    boxaDestroy(&parts);
+    pixaDestroy(&masks);
+    pixDestroy(&ink);
 }
 
 static int is_dash_at(const char *s, size_t i, size_t *len)
@@ -813,6 +844,7 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
     if (!trimmed) goto out;
     pixDestroy(&crop);
     crop = trimmed;
+    if (!jb->outside) tt_clear_edge_rules(crop);
     if (!ink_box(crop, &bx, &by, &bw, &bh, &ink, &faint)) goto out;
     jb->inked = 1;
     int cell_w = x1 - x0, cell_h = y1 - y0;
@@ -1229,8 +1261,8 @@ static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables,
         if (solid) continue; /* a picture or a bar */
         int m = FREE_MARGIN;
         int x0 = imax(0, x - m), y0 = imax(0, y - m);
-        jobs[njobs++] =
-            (job){.x = x0, .y = y0, .w = imin(W, x + w + m) - x0, .h = imin(H, y + h + m) - y0};
+        jobs[njobs++] = (job){
+            .x = x0, .y = y0, .w = imin(W, x + w + m) - x0, .h = imin(H, y + h + m) - y0, .outside = 1};
     }
 out:
     pixDestroy(&bin);

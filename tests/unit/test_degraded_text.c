@@ -21,6 +21,7 @@
 #include "test_draw.h"
 
 int tt_crop_levels(PIX *crop, int *median, int *delta, float *noise); /* read_raster.c */
+void tt_clear_edge_rules(PIX *crop);                                  /* read_raster.c */
 
 /* A w x h grey crop of paper level `paper` holding a block of ink of level `ink` over
  * a sixth of it, with uniform noise of +-amp (deterministic). */
@@ -71,6 +72,48 @@ static void test_cell_ink_bar(void **state)
     assert_int_equal(median, 40);
     assert_int_equal(delta, 70);
     pixDestroy(&p);
+}
+
+/* Dark pixels (under 128) of an 8 bpp crop. */
+static int dark_pixels(PIX *p)
+{
+    PIX *bin = pixThresholdToBinary(p, 128);
+    l_int32 n = 0;
+    pixCountPixels(bin, &n, NULL);
+    pixDestroy(&bin);
+    return n;
+}
+
+/* A cell crop of a photographed page whose column rule slants in along its right side,
+ * against a right-aligned time: the rule goes, the time's strokes all stay. */
+static void test_slanted_rule_cleared(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(140, 44, &s);
+    text(cr, "9:00", 90, 22, 0);
+    cairo_destroy(cr);
+    PIX *colour = to_pix(s);
+    PIX *alone = pixConvertTo8(colour, 0);
+    pixDestroy(&colour);
+    cr = cairo_create(s);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 2);
+    rule(cr, 133, 0, 137, 44);
+    cairo_destroy(cr);
+    colour = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *ruled = pixConvertTo8(colour, 0);
+    pixDestroy(&colour);
+    int text_only = dark_pixels(alone);
+    assert_true(dark_pixels(ruled) > text_only + 60);
+    tt_clear_edge_rules(ruled);
+    assert_int_equal(dark_pixels(ruled), text_only);
+    /* the text alone is left as it is */
+    tt_clear_edge_rules(alone);
+    assert_int_equal(dark_pixels(alone), text_only);
+    pixDestroy(&alone);
+    pixDestroy(&ruled);
 }
 
 static void test_page_ink_bar(void **state)
@@ -147,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cell_ink_bar),
         cmocka_unit_test(test_page_ink_bar),
+        cmocka_unit_test(test_slanted_rule_cleared),
         cmocka_unit_test(test_faint_blurred_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
