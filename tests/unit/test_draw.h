@@ -8,6 +8,7 @@
 #include <pango/pangocairo.h>
 #include <stdint.h>
 
+#include "document/extract.h"
 #include "vision/table.h"
 
 /* A cairo surface's pixels as a 32 bpp PIX. */
@@ -100,6 +101,18 @@ static inline void draw_week_grid(cairo_t *cr)
         for (int c = 0; c < 3; c++)
             text(cr, week_name(r, c), (xs[c + 1] + xs[c + 2]) / 2.0, cy, 0);
     }
+}
+
+/* Extracts the drawn page pix (taken) into *d on two threads; skips the test where no
+ * OCR model is installed, fails it on any other error. */
+static inline void extract_drawn(PIX *pix, tt_doc *d)
+{
+    ap_error err = {0};
+    tt_extract_options opts = {.threads = 2};
+    ap_status st = tt_extract_image(pix, &opts, d, &err);
+    pixDestroy(&pix);
+    if (st == AP_ERR_MODEL_NOT_FOUND) skip();
+    if (st != AP_OK) fail_msg("extract: %s", err.msg);
 }
 
 static inline const img_cell *cell_at(const img_table *t, int row, int col)

@@ -350,12 +350,7 @@ static void test_header_spaced_out(void **state)
     cairo_surface_destroy(s);
 
     tt_doc d;
-    ap_error err = {0};
-    tt_extract_options opts = {.threads = 2};
-    ap_status st = tt_extract_image(pix, &opts, &d, &err);
-    pixDestroy(&pix);
-    if (st == AP_ERR_MODEL_NOT_FOUND) skip();
-    assert_int_equal(st, AP_OK);
+    extract_drawn(pix, &d);
     assert_string_equal(d.class_name ? d.class_name : "(none)", "6H");
     assert_string_equal(d.teacher ? d.teacher : "(none)", "Mrs Kowalski");
     assert_string_equal(d.term ? d.term : "(none)", "Autumn 2");
