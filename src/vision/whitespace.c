@@ -252,12 +252,41 @@ static BOXA *sideways_lines(PIX *text, int th)
     return found;
 }
 
+static int has_text(PIX *text, int x, int y, int w, int h);
+
+/* The columns among cols (ncols positions) holding text between y = ya and yb. */
+static int inked_columns(PIX *text, const int *cols, int ncols, int ya, int yb)
+{
+    int n = 0;
+    for (int c = 0; c + 1 < ncols; c++)
+        n += has_text(text, cols[c] + RULE_GAP, ya, cols[c + 1] - cols[c] - 2 * RULE_GAP, yb - ya);
+    return n;
+}
+
+/* Whether the lines of text between the cuts ys (n of them, ascending) of the band from ya
+ * to yb are rows of the table: each strip between two cuts holds text in at least half
+ * the columns (of cols) that the band holds text in. A cell of three or four lines beside
+ * cells of one line leaves gaps across the band above and below the one-line cells,
+ * while its own first and last lines stand alone in their strips. */
+static int strips_are_rows(PIX *text, const int *cols, int ncols, int ya, int yb, const int *ys,
+                           int n)
+{
+    int band = inked_columns(text, cols, ncols, ya, yb);
+    for (int k = 0; k <= n; k++) {
+        int a = k ? ys[k - 1] : ya, b = k < n ? ys[k] : yb;
+        if (inked_columns(text, cols, ncols, a, b) * 2 < band) return 0;
+    }
+    return 1;
+}
+
 /* Rows: in each band between row rules, the gaps across the whole region (lines of text
  * set sideways aside), when the band holds at least two (at least three lines of text
- * one above the other). Adds the rows' positions to rows (kept sorted) and draws them
- * into w->vrows. */
-static void find_rows(ws *w, int x0, int x1, int *rows, int *nrows)
+ * one above the other) and the lines between them are rows (strips_are_rows over the
+ * region's columns cols, ncols positions). Adds the rows' positions to rows (kept sorted)
+ * and draws them into w->vrows. */
+static void find_rows(ws *w, const int *cols, int ncols, int *rows, int *nrows)
 {
+    int x0 = cols[0], x1 = cols[ncols - 1];
     int found[MAX_POS], n0 = *nrows;
     for (int r = 0; r + 1 < n0; r++) {
         int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP, len = 0;
@@ -273,6 +302,7 @@ static void find_rows(ws *w, int x0, int x1, int *rows, int *nrows)
             wide = interior_gaps(counts, len, w->th * 3 / 2, NULL, NULL) == 1;
         if (ngaps >= 2 || wide) {
             interior_gaps(counts, len, min_gap, add_row, &ctx);
+            if (!strips_are_rows(w->gaps, cols, ncols, ya, yb, found, ctx.n)) ctx.n = 0;
             for (int k = 0; k < ctx.n && *nrows < MAX_POS; k++) {
                 rows[(*nrows)++] = found[k];
                 pixRasterop(w->vrows, x0, found[k] - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
@@ -823,7 +853,7 @@ static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
         pixDestroy(&pieces);
     }
     int before = nrows;
-    find_rows(w, cols[0], cols[ncols - 1], rows, &nrows);
+    find_rows(w, cols, ncols, rows, &nrows);
     int drawn = nrows - before;
     for (int c = 0; c + 1 < ncols; c++)
         if (cols[c + 1] - cols[c] >= 8 * th)

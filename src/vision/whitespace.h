@@ -6,7 +6,9 @@
  * Inside each ruled region (a table, or a frame that holds no lattice) this module finds
  *   1. rows: gaps between text lines that run across the whole region, where a band
  *      between two rules holds several such gaps (one gap is a heading over its subtitle,
- *      or a cell's two lines, and is left alone);
+ *      or a cell's two lines, and is left alone) and each strip between them holds text
+ *      in half the band's columns at least (a cell of four lines beside cells of one
+ *      leaves gaps above and below them, but its first and last lines stand alone);
  *   2. columns: gaps between pieces of text wider than a word space that line up in most
  *      rows of a column that spans most of the region (in the first band, the header,
  *      whose times run close to their column's edge, a little more than a word space

@@ -2,7 +2,8 @@
  * (rows ruled, no column rule) is cut into its columns, and a lesson whose text crosses a
  * column gap stays one merged cell; a frame around a list whose rows are set apart by
  * space alone is cut into rows and columns; a fully ruled grid whose cells hold two lines
- * of text is left as printed (a heading over its subtitle is no row gap). In a table
+ * of text is left as printed (a heading over its subtitle is no row gap), and so is a
+ * row holding one cell of four lines beside cells of one. In a table
  * printed with no rule at all, a shaded break column labelled once, sideways, stays one
  * cell down every day while the rows are found across it, and a row merged across every
  * day ("Lunchtime") stays one cell beside its time. Cells shaded in pastels of one grey,
@@ -679,8 +680,8 @@ static void test_list_rows_shaded_in_turn(void **state)
         rule(cr, 40, ys[i], 560, ys[i]);
     text(cr, "Schedule", 300, 60, 0);
     text(cr, "Tue/Thu", 300, 90, 0);
-    const char *times[6] = {"8:40-9:00", "9:00-9:15", "9:15-9:25", "9:25-9:40", "9:40-10:10",
-                            "10:10-10:35"};
+    const char *times[6] = {"8:40-9:00", "9:00-9:15",  "9:15-9:25",
+                            "9:25-9:40", "9:40-10:10", "10:10-10:35"};
     const char *names[6] = {"Reading", "Phonics", "Art", "Swimming", "Assembly", "Maths"};
     for (int r = 0; r < 6; r++) {
         double cy = (ys[r] + ys[r + 1]) / 2.0;
@@ -709,12 +710,52 @@ static void test_list_rows_shaded_in_turn(void **state)
     pixDestroy(&grey);
 }
 
+/* A ruled grid whose row holds one cell of four lines (a lesson, its group and its
+ * time) beside cells of one line: the gaps above and below the one-line cells run across
+ * the whole band, but the strips they would make hold one column's text each, so they
+ * are no rows and the four lines stay one cell. */
+static void test_tall_cell_keeps_its_row(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(820, 420, &s);
+    int ys[4] = {40, 110, 290, 370}, xs[5] = {40, 230, 420, 610, 780};
+    for (int i = 0; i < 4; i++)
+        rule(cr, xs[0], ys[i], xs[4], ys[i]);
+    for (int i = 0; i < 5; i++)
+        rule(cr, xs[i], ys[0], xs[i], ys[3]);
+    const char *lines[4] = {"Language", "Grammar", "Group A", "9:40-10:40"};
+    for (int k = 0; k < 4; k++)
+        text(cr, lines[k], 325, 200 + 30 * (k - 1.5), 0);
+    const char *one[4] = {"Tuesday", NULL, "Spanish", "Handwriting"};
+    for (int c = 0; c < 4; c++) {
+        double cx = (xs[c] + xs[c + 1]) / 2.0;
+        text(cr, c == 0 ? "Day" : "9:00", cx, 75, 0);
+        if (one[c]) text(cr, one[c], cx, 200, 0);
+        text(cr, "Maths", cx, 330, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 3);
+    assert_int_equal(t->ncols, 4);
+    const img_cell *tall = cell_covering(t, 325, 200);
+    assert_true(tall->y < 200 - 45 - 10 && tall->y + tall->h > 200 + 45 + 10);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_only),
         cmocka_unit_test(test_frame_only_list),
         cmocka_unit_test(test_ruled_grid_unchanged),
+        cmocka_unit_test(test_tall_cell_keeps_its_row),
         cmocka_unit_test(test_borderless_shaded_column),
         cmocka_unit_test(test_borderless_merged_row),
         cmocka_unit_test(test_pastels_of_one_grey),
