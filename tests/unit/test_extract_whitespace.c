@@ -19,7 +19,10 @@
  * Times printed well left of columns shaded in turn are the table's label column; a dark
  * row across every day is one merged cell when labelled once and one cell per day when
  * labelled on each day. A list ruled in rows under its framed heading, shaded in every
- * other row, is one table with its heading. */
+ * other row, is one table with its heading. A table ruled in rows only whose
+ * break rows are shaded from the first day across (their edges going on as row rules
+ * across the times) is one table, the row under a rule that stops short of the last day
+ * cut into its days too. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -749,6 +752,58 @@ static void test_tall_cell_keeps_its_row(void **state)
     pixDestroy(&grey);
 }
 
+/* A table ruled in rows only, its break rows shaded from the first day across, their
+ * edges going on as row rules across the times beside them: the rows above, between and
+ * below the shaded rows are one table. */
+static void test_row_only_shaded_breaks(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(960, 800, &s);
+    int ys[9] = {40, 120, 200, 280, 340, 460, 580, 640, 760};
+    cairo_set_source_rgb(cr, 0.97, 0.8, 0.7);
+    cairo_rectangle(cr, 220, 280, 720, 60);
+    cairo_rectangle(cr, 220, 580, 720, 60);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int i = 0; i < 9; i++) /* Thursday's lesson runs over two rows at 460 */
+        rule(cr, 20, ys[i], i == 5 ? 760 : 940, ys[i]);
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    const char *times[8] = {"Time",          "9:00 - 10:00",  "10:00 - 11:00", "11:00 - 11:20",
+                            "11:20 - 12:00", "12:00 - 12:40", "12:40 - 1:30",  "1:30 - 2:30"};
+    for (int r = 0; r < 8; r++) {
+        double cy = (ys[r] + ys[r + 1]) / 2.0;
+        text(cr, times[r], 120, cy, 0);
+        if (r == 3 || r == 6) {
+            text(cr, r == 3 ? "Break" : "Lunch", 580, cy, 0);
+            continue;
+        }
+        for (int c = 0; c < 4; c++)
+            if (c < 3 || (r != 4 && r != 5))
+                text(cr, r ? ((r + c) % 2 ? "Maths" : "Art") : days[c], 310 + 180 * c, cy, 0);
+    }
+    text(cr, "Science", 850, 460, 0);
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    const img_cell *brk = cell_covering(t, 580, 310);
+    assert_true(brk->y >= 275 && brk->y + brk->h <= 345);
+    assert_true(brk->ncols >= 4);
+    /* the row just above the second shaded row, under a rule that stops short of
+     * Thursday, cut into its days as the others */
+    const img_cell *time = cell_covering(t, 120, 520), *mon = cell_covering(t, 310, 520);
+    assert_int_equal(time->ncols, 1);
+    assert_int_equal(mon->col, 1);
+    assert_int_equal(mon->ncols, 1);
+    assert_true(mon->y >= 455 && mon->y + mon->h <= 585);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -768,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_faint_dash_in_times),
         cmocka_unit_test(test_banded_columns_shaded_rows),
         cmocka_unit_test(test_list_rows_shaded_in_turn),
+        cmocka_unit_test(test_row_only_shaded_breaks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
