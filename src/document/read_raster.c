@@ -218,9 +218,12 @@ static PIX *ink_mask(PIX *crop, int median, int delta)
 /* The median grey of crop (8 bpp: the paper or the cell's fill) in *median, and in *delta
  * how far off it ink must be (see INK_DELTA). *noise, when not NULL, gets the crop's noise:
  * a standard deviation estimated from the quartile on the paper's side of the median (ink
- * may fill a quarter of a tight cell and more, never half of it). Returns 0 when the
- * histogram cannot be made. */
-TESTABLE int tt_crop_levels(PIX *crop, int *median, int *delta, float *noise)
+ * may fill a quarter of a tight cell and more, never half of it). tight: the crop is cut
+ * close around its text (a block outside the tables), which blurred or bold type may fill
+ * half and more, spreading that quartile: the noise is then the lesser of it and the
+ * estimate from neighbouring pixels (vision/noise). Returns 0 when the histogram cannot
+ * be made. */
+TESTABLE int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float *noise)
 {
     NUMA *hist = pixGetGrayHistogram(crop, 1);
     l_float32 total = 0;
@@ -244,6 +247,7 @@ TESTABLE int tt_crop_levels(PIX *crop, int *median, int *delta, float *noise)
     if (hi < 0) hi = 255;
     int light_on_dark = q[1] < 96; /* as ink_mask tells it */
     double sigma = (light_on_dark ? q[1] - q[0] : q[2] - q[1]) / 0.674;
+    if (tight) sigma = fmin(sigma, img_noise_sigma(crop));
     int contrast = light_on_dark ? hi - q[1] : q[1] - lo;
     *median = q[1];
     if (noise) *noise = (float)sigma;
@@ -258,12 +262,13 @@ TESTABLE int tt_crop_levels(PIX *crop, int *median, int *delta, float *noise)
  * faint ink inside that rectangle (the gaps between words are judged on it: a dash or a
  * colon too faint to be ink still joins its neighbours). Returns 0 when there is too
  * little ink to be text. */
-static int ink_box(PIX *crop, int *bx, int *by, int *bw, int *bh, PIX **ink_out, PIX **faint_out)
+static int ink_box(PIX *crop, int tight, int *bx, int *by, int *bw, int *bh, PIX **ink_out,
+                   PIX **faint_out)
 {
     int median = 255, delta = INK_DELTA;
     int found = 0;
     PIX *ink = NULL, *faint = NULL;
-    if (!tt_crop_levels(crop, &median, &delta, NULL)) goto out;
+    if (!tt_crop_levels(crop, tight, &median, &delta, NULL)) goto out;
     if (!(ink = ink_mask(crop, median, delta))) goto out;
     BOX *b = NULL;
     l_int32 count = 0;
@@ -338,7 +343,7 @@ static void trim_rules(PIX *crop, int *x0, int *y0, int *x1, int *y1)
 TESTABLE void tt_clear_edge_rules(PIX *crop)
 {
     int median = 255, delta = INK_DELTA;
-    if (!tt_crop_levels(crop, &median, &delta, NULL)) return;
+    if (!tt_crop_levels(crop, 0, &median, &delta, NULL)) return;
     PIX *ink = ink_mask(crop, median, delta);
     PIXA *masks = NULL;
     BOXA *parts = ink ? pixConnComp(ink, &masks, 8) : NULL;
@@ -845,7 +850,7 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
     pixDestroy(&crop);
     crop = trimmed;
     if (!jb->outside) tt_clear_edge_rules(crop);
-    if (!ink_box(crop, &bx, &by, &bw, &bh, &ink, &faint)) goto out;
+    if (!ink_box(crop, jb->outside, &bx, &by, &bw, &bh, &ink, &faint)) goto out;
     jb->inked = 1;
     int cell_w = x1 - x0, cell_h = y1 - y0;
     int tall = bh > bw * 5 / 4;

@@ -20,7 +20,7 @@
 
 #include "test_draw.h"
 
-int tt_crop_levels(PIX *crop, int *median, int *delta, float *noise); /* read_raster.c */
+int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float *noise); /* read_raster.c */
 void tt_clear_edge_rules(PIX *crop);                                  /* read_raster.c */
 
 /* A w x h grey crop of paper level `paper` holding a block of ink of level `ink` over
@@ -49,26 +49,26 @@ static void test_cell_ink_bar(void **state)
     float noise = -1;
     /* black print on white: the usual bar */
     PIX *p = crop_of(120, 40, 255, 0, 0);
-    assert_true(tt_crop_levels(p, &median, &delta, &noise));
+    assert_true(tt_crop_levels(p, 0, &median, &delta, &noise));
     assert_int_equal(median, 255);
     assert_int_equal(delta, 70);
     assert_true(noise < 1.0f);
     pixDestroy(&p);
     /* faint print 60 levels off a tinted paper: half its contrast */
     p = crop_of(120, 40, 230, 170, 0);
-    assert_true(tt_crop_levels(p, &median, &delta, NULL));
+    assert_true(tt_crop_levels(p, 0, &median, &delta, NULL));
     assert_int_equal(median, 230);
     assert_int_equal(delta, 30);
     pixDestroy(&p);
     /* the same under noise of +-14 (sigma about 8): the bar stays above the noise */
     p = crop_of(120, 40, 230, 170, 14);
-    assert_true(tt_crop_levels(p, &median, &delta, &noise));
+    assert_true(tt_crop_levels(p, 0, &median, &delta, &noise));
     assert_true(noise > 5.0f && noise < 13.0f);
     assert_true(delta >= 4 * noise - 1 && delta <= 55);
     pixDestroy(&p);
     /* light print on a dark fill: measured upwards */
     p = crop_of(120, 40, 40, 250, 0);
-    assert_true(tt_crop_levels(p, &median, &delta, NULL));
+    assert_true(tt_crop_levels(p, 0, &median, &delta, NULL));
     assert_int_equal(median, 40);
     assert_int_equal(delta, 70);
     pixDestroy(&p);
@@ -114,6 +114,27 @@ static void test_slanted_rule_cleared(void **state)
     assert_int_equal(dark_pixels(alone), text_only);
     pixDestroy(&alone);
     pixDestroy(&ruled);
+}
+
+/* A block cut close around bold, blurred text outside the tables: in every six columns two
+ * of ink (90), two of its halo (200), two of paper (246). The quartiles spread with the
+ * halo and would set the bar past the ink; cut tight, the noise is read from neighbouring
+ * pixels and the ink stays ink. */
+static void test_tight_block_bar(void **state)
+{
+    (void)state;
+    static const int levels[6] = {90, 90, 200, 200, 246, 246};
+    PIX *p = pixCreate(60, 24, 8);
+    assert_non_null(p);
+    for (int y = 0; y < 24; y++)
+        for (int x = 0; x < 60; x++)
+            pixSetPixel(p, x, y, (l_uint32)levels[x % 6]);
+    int median = 0, delta = 0;
+    assert_true(tt_crop_levels(p, 0, &median, &delta, NULL));
+    assert_true(median - delta < 90); /* loose: no ink */
+    assert_true(tt_crop_levels(p, 1, &median, &delta, NULL));
+    assert_true(median - delta > 90 && median - delta < 200);
+    pixDestroy(&p);
 }
 
 static void test_page_ink_bar(void **state)
@@ -186,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_cell_ink_bar),
         cmocka_unit_test(test_page_ink_bar),
         cmocka_unit_test(test_slanted_rule_cleared),
+        cmocka_unit_test(test_tight_block_bar),
         cmocka_unit_test(test_faint_blurred_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
