@@ -30,6 +30,17 @@ static inline PIX *to_pix(cairo_surface_t *s)
     return pix;
 }
 
+/* A drawn surface (taken) as an 8 bpp grey page, as the vision code reads pages. */
+static inline PIX *grey_of(cairo_surface_t *s)
+{
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+    PIX *grey = pixConvertTo8(pix, 0);
+    pixDestroy(&pix);
+    assert_non_null(grey);
+    return grey;
+}
+
 static inline cairo_t *canvas(int w, int h, cairo_surface_t **surface)
 {
     *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);

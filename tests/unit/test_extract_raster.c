@@ -58,9 +58,7 @@ static void test_lattice(void **state)
         rule(cr, 620 + 120 * i, 50, 620 + 120 * i, 250);
     }
     cairo_destroy(cr);
-    PIX *pix = to_pix(s);
-    cairo_surface_destroy(s);
-    PIX *grey = pixConvertTo8(pix, 0);
+    PIX *grey = grey_of(s);
     img_table *tables = NULL;
     size_t n = 0;
     ap_error err = {0};
@@ -82,7 +80,6 @@ static void test_lattice(void **state)
     assert_int_equal(small->ncols, 2);
     img_tables_free(tables, n);
     pixDestroy(&grey);
-    pixDestroy(&pix);
 }
 
 /* Three ruled tables 12 pixels apart (10 between their strokes), under a framed title 10
@@ -106,9 +103,7 @@ static void test_close_tables_apart(void **state)
         rule(cr, x1, 100, x1, 420);
     }
     cairo_destroy(cr);
-    PIX *pix = to_pix(s);
-    cairo_surface_destroy(s);
-    PIX *grey = pixConvertTo8(pix, 0);
+    PIX *grey = grey_of(s);
     img_table *tables = NULL;
     size_t n = 0;
     ap_error err = {0};
@@ -126,7 +121,6 @@ static void test_close_tables_apart(void **state)
     assert_int_equal(panels, 3);
     img_tables_free(tables, n);
     pixDestroy(&grey);
-    pixDestroy(&pix);
 }
 
 /* Thin cells ruled a few pixels under a long row rule (a short slot squeezed under a
@@ -145,9 +139,7 @@ static void test_short_rules_beside_long_one(void **state)
     rule(cr, xs[1], 159, xs[2], 159);
     rule(cr, xs[3], 160, xs[4], 160);
     cairo_destroy(cr);
-    PIX *pix = to_pix(s);
-    cairo_surface_destroy(s);
-    PIX *grey = pixConvertTo8(pix, 0);
+    PIX *grey = grey_of(s);
     img_table *tables = NULL;
     size_t n = 0;
     ap_error err = {0};
@@ -160,7 +152,6 @@ static void test_short_rules_beside_long_one(void **state)
     assert_int_equal(cell_at(t, 1, 0)->nrows, 1);
     img_tables_free(tables, n);
     pixDestroy(&grey);
-    pixDestroy(&pix);
 }
 
 /* A table printed without rules whose cells are shaded: the edges of the fills are its
@@ -182,9 +173,7 @@ static void test_fill_edges_are_rules(void **state)
             cairo_fill(cr);
         }
     cairo_destroy(cr);
-    PIX *pix = to_pix(s);
-    cairo_surface_destroy(s);
-    PIX *grey = pixConvertTo8(pix, 0);
+    PIX *grey = grey_of(s);
     img_table *tables = NULL;
     size_t n = 0;
     ap_error err = {0};
@@ -195,7 +184,6 @@ static void test_fill_edges_are_rules(void **state)
     assert_int_equal(tables[0].ncells, 9);
     img_tables_free(tables, n);
     pixDestroy(&grey);
-    pixDestroy(&pix);
 }
 
 /* A column merged down every row (no row rule crosses it) whose rule on one side is
@@ -220,9 +208,7 @@ static void test_cells_are_rectangles(void **state)
     for (int i = 0; i < 5; i++)
         rule(cr, xs[i], i == 2 ? ys[1] : ys[0], xs[i], ys[4]);
     cairo_destroy(cr);
-    PIX *pix = to_pix(s);
-    cairo_surface_destroy(s);
-    PIX *grey = pixConvertTo8(pix, 0);
+    PIX *grey = grey_of(s);
     img_table *tables = NULL;
     size_t n = 0;
     ap_error err = {0};
@@ -250,7 +236,6 @@ static void test_cells_are_rectangles(void **state)
         }
     img_tables_free(tables, n);
     pixDestroy(&grey);
-    pixDestroy(&pix);
 }
 
 static void check_block(const tt_doc *d, int day, const char *name, int start, int end)

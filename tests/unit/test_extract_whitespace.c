@@ -46,16 +46,6 @@ static const img_table *only_table(const img_table *tables, size_t n)
     return &tables[0];
 }
 
-static PIX *grey_of(cairo_surface_t *s)
-{
-    PIX *pix = to_pix(s);
-    cairo_surface_destroy(s);
-    PIX *grey = pixConvertTo8(pix, 0);
-    pixDestroy(&pix);
-    assert_non_null(grey);
-    return grey;
-}
-
 static void test_row_only(void **state)
 {
     (void)state;
