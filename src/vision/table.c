@@ -66,9 +66,9 @@ static rule_params params_for(int w, int h)
  * fill around a rule is background too) but lighter than img_binarize_rules takes: a scan
  * shrunk or blurred lightens thin rules (a 1-pixel black rule under a 3 x 3 blur is 170,
  * a grey one paper-light). 1 bpp, caller frees; NULL on failure. */
-static PIX *faint_ink(PIX *grey)
+static PIX *faint_ink(PIX *grey, PIX *given_bg, PIX *given_fill)
 {
-    PIX *bg = img_background(grey);
+    PIX *bg = given_bg ? pixClone(given_bg) : img_background(grey);
     PIX *diff = bg ? pixSubtractGray(NULL, bg, grey) : NULL;
     PIX *faint =
         diff ? pixThresholdToBinary(diff, img_ink_delta(diff, RULE_DELTA_MIN, RULE_DELTA_MAX))
@@ -76,7 +76,7 @@ static PIX *faint_ink(PIX *grey)
     if (faint) pixInvert(faint, faint);
     /* Inside a fill its edges bound the cells already (vision/fill), and the print on
      * it is what stands off its grey: sideways words there would leave their strokes. */
-    PIX *fill = faint ? img_fill_mask(bg) : NULL;
+    PIX *fill = !faint ? NULL : given_fill ? pixClone(given_fill) : img_fill_mask(bg);
     if (fill) pixSubtract(faint, faint, fill);
     pixDestroy(&fill);
     pixDestroy(&bg);
@@ -658,9 +658,9 @@ static ap_status tables_from_runs_generic(PIX *hruns, PIX *vruns, img_table **ta
                                           size_t *ntables, PIX **lines_out, PIX **hlines,
                                           PIX **vlines, ap_error *err);
 
-static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_table **tables,
-                                     size_t *ntables, PIX **lines_out, PIX **hlines, PIX **vlines,
-                                     ap_error *err)
+static ap_status find_tables_generic(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, PIX *vfill,
+                                     img_table **tables, size_t *ntables, PIX **lines_out,
+                                     PIX **hlines, PIX **vlines, ap_error *err)
 {
     ap_status st;
     PIX *bin = NULL, *hruns = NULL, *vruns = NULL, *hown = NULL, *vown = NULL;
@@ -677,7 +677,7 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
         hfill = hown, vfill = vown;
     }
     if (!(bin = img_binarize_rules(grey)) || !(hruns = rule_runs(bin, 1, &p)) ||
-        !(vruns = rule_runs(bin, 0, &p)) || !(faint = faint_ink(grey)) ||
+        !(vruns = rule_runs(bin, 0, &p)) || !(faint = faint_ink(grey, bg, fill)) ||
         !(hthin = thin_runs(faint, 1, &p)) || !(vthin = thin_runs(faint, 0, &p))) {
         st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
     } else {
@@ -711,13 +711,16 @@ static ap_status find_tables_generic(PIX *grey, PIX *hfill, PIX *vfill, img_tabl
 ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                           ap_error *err)
 {
-    return find_tables_generic(grey, NULL, NULL, tables, ntables, lines_out, NULL, NULL, err);
+    return find_tables_generic(grey, NULL, NULL, NULL, NULL, tables, ntables, lines_out, NULL,
+                               NULL, err);
 }
 
-ap_status img_find_tables_filled(PIX *grey, PIX *hfill, PIX *vfill, img_table **tables,
-                                 size_t *ntables, PIX **hlines, PIX **vlines, ap_error *err)
+ap_status img_find_tables_filled(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, PIX *vfill,
+                                 img_table **tables, size_t *ntables, PIX **hlines, PIX **vlines,
+                                 ap_error *err)
 {
-    return find_tables_generic(grey, hfill, vfill, tables, ntables, NULL, hlines, vlines, err);
+    return find_tables_generic(grey, bg, fill, hfill, vfill, tables, ntables, NULL, hlines, vlines,
+                               err);
 }
 
 ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_t *ntables,

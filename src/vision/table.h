@@ -52,11 +52,14 @@ PIX *img_binarize_rules(PIX *grey);
 ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                           ap_error *err);
 /* As img_find_tables, with the edges of the page's fills (vision/fill's img_fill_edges
- * of grey; borrowed, not NULL) already found by the caller. The rules kept come back
- * apart, horizontal in *hlines and vertical in *vlines (each when not NULL; caller
- * frees): a rule drawn thick beside a fill's edge is no rule of the other direction. */
-ap_status img_find_tables_filled(PIX *grey, PIX *hfill, PIX *vfill, img_table **tables,
-                                 size_t *ntables, PIX **hlines, PIX **vlines, ap_error *err);
+ * of grey; borrowed, not NULL) already found by the caller, and, when not NULL, grey's
+ * img_background bg and its img_fill_mask fill (borrowed; made here when NULL), which
+ * the caller had made for them. The rules kept come back apart, horizontal in *hlines
+ * and vertical in *vlines (each when not NULL; caller frees): a rule drawn thick beside a
+ * fill's edge is no rule of the other direction. */
+ap_status img_find_tables_filled(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, PIX *vfill,
+                                 img_table **tables, size_t *ntables, PIX **hlines, PIX **vlines,
+                                 ap_error *err);
 void img_tables_free(img_table *tables, size_t ntables);
 
 /* The lattice stage of img_find_tables on its own, for readers that know their rules

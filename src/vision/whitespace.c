@@ -1046,7 +1046,7 @@ ap_status img_find_tables_spaced(PIX *grey, img_table **tables, size_t *ntables,
 ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size_t *ntables,
                                    PIX **lines_out, ap_error *err)
 {
-    PIX *lines = NULL, *grown = NULL, *bg = NULL;
+    PIX *lines = NULL, *grown = NULL, *bg = NULL, *greyfill = NULL;
     BOXA *regions = NULL;
     ws w = {0};
     rect done[IMG_MAX_TABLES]; /* the regions worked on */
@@ -1060,8 +1060,14 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
         st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
         goto out;
     }
-    if (rgb && pixGetDepth(rgb) == 32 && pixGetWidth(rgb) == pixGetWidth(grey) &&
-        pixGetHeight(rgb) == pixGetHeight(grey) && has_colour(rgb)) {
+    int coloured = rgb && pixGetDepth(rgb) == 32 && pixGetWidth(rgb) == pixGetWidth(grey) &&
+                   pixGetHeight(rgb) == pixGetHeight(grey) && has_colour(rgb);
+    /* the grey's own fills, for the rule finder, before the channels' join them */
+    if (coloured && !(greyfill = pixCopy(NULL, w.fill))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "whitespace: out of memory");
+        goto out;
+    }
+    if (coloured) {
         /* as vision/fill's shortest edge, and vision/table's rule thickness */
         int min_len = imax(15, pixGetHeight(grey) / 70) * 3 / 2;
         int near = imax(5, imin(pixGetWidth(grey), pixGetHeight(grey)) / 180);
@@ -1088,7 +1094,8 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     /* The kept rules of each direction as they were kept: opening the union again would
      * take a row rule drawn thick beside a fill's edge for a run down the page, and one
      * such piece joins every column rule that meets it (the lattice loses its columns). */
-    st = img_find_tables_filled(grey, w.hfill, w.vfill, tables, ntables, &w.hmask, &w.vmask, err);
+    st = img_find_tables_filled(grey, bg, coloured ? greyfill : w.fill, w.hfill, w.vfill, tables,
+                                ntables, &w.hmask, &w.vmask, err);
     if (st != AP_OK || !w.hmask || !w.vmask || !(lines = pixOr(NULL, w.hmask, w.vmask))) goto out;
     /* Without text or rules to measure, the tables stand as found. */
     int drawn = 0;
@@ -1171,6 +1178,7 @@ out:
     }
     pixDestroy(&lines);
     pixDestroy(&bg);
+    pixDestroy(&greyfill);
     pixDestroy(&w.text);
     pixDestroy(&w.faint);
     pixDestroy(&w.gaps);
