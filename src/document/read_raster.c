@@ -31,6 +31,7 @@
 #include "vision/morph.h"
 #include "vision/noise.h"
 #include "vision/perspective.h"
+#include "vision/pixstat.h"
 #include "vision/resolution.h"
 #include "vision/table.h"
 #include "vision/whitespace.h"
@@ -225,7 +226,7 @@ static PIX *ink_mask(PIX *crop, int median, int delta)
  * be made. */
 TESTABLE int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float *noise)
 {
-    NUMA *hist = pixGetGrayHistogram(crop, 1);
+    NUMA *hist = img_grey_histogram(crop, 1);
     l_float32 total = 0;
     int q[3] = {-1, -1, -1}, lo = -1, hi = -1;
     if (!hist || numaGetSum(hist, &total) != 0 || total <= 0) {

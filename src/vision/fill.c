@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "vision/morph.h"
+#include "vision/pixstat.h"
 
 #define FILL_STEP  14 /* grey levels between a fill and its neighbour (pastels are ~20) */
 #define FILL_REACH 2  /* pixels either side of an edge that are compared */
@@ -30,7 +31,7 @@ PIX *img_background(PIX *grey)
 int img_ink_delta(PIX *diff, int lo, int hi)
 {
     int side = imin(pixGetWidth(diff), pixGetHeight(diff));
-    NUMA *hist = pixGetGrayHistogram(diff, imax(1, side / 500)); /* sampled on big pages */
+    NUMA *hist = img_grey_histogram(diff, imax(1, side / 500)); /* sampled on big pages */
     int delta = hi;
     l_float32 total = 0;
     if (!hist || numaGetSum(hist, &total) != 0 || total <= 0) goto out;
@@ -62,8 +63,8 @@ PIX *img_fill_mask(PIX *bg)
                      boxCreate(0, 0, mw, h), boxCreate(w - mw, 0, mw, h)};
     NUMA *margins = NULL;
     for (int i = 0; i < 5; i++) {
-        NUMA *hist = i ? (parts[i] ? pixGetGrayHistogramInRect(bg, parts[i], 1) : NULL)
-                       : pixGetGrayHistogram(bg, 2);
+        NUMA *hist = i ? (parts[i] ? img_grey_histogram_rect(bg, parts[i], 1) : NULL)
+                       : img_grey_histogram(bg, 2);
         l_float32 peak = 0;
         l_int32 at = 255;
         if (i == 0) {

@@ -711,8 +711,8 @@ static ap_status find_tables_generic(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, 
 ap_status img_find_tables(PIX *grey, img_table **tables, size_t *ntables, PIX **lines_out,
                           ap_error *err)
 {
-    return find_tables_generic(grey, NULL, NULL, NULL, NULL, tables, ntables, lines_out, NULL,
-                               NULL, err);
+    return find_tables_generic(grey, NULL, NULL, NULL, NULL, tables, ntables, lines_out, NULL, NULL,
+                               err);
 }
 
 ap_status img_find_tables_filled(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, PIX *vfill,

@@ -1,0 +1,23 @@
+/* pixstat: histograms of grey images, faster than Leptonica's and equal to them.
+ *
+ * Leptonica counts each pixel by adding 1.0 to a float bin: on paper, where most pixels
+ * share a level, every addition waits for the one before it. Here the counts are
+ * integers spread over four tables (consecutive pixels land in different ones) and
+ * become floats once at the end, clamped as Leptonica's floats clamp (2^24, where adding
+ * 1.0 no longer changes a float), so that every bin is the same number. */
+#ifndef AP_VISION_PIXSTAT_H
+#define AP_VISION_PIXSTAT_H
+
+#include <leptonica/allheaders.h>
+
+/* The 256 bins of grey's levels (8 bpp), every factor-th pixel of every factor-th row,
+ * exactly as pixGetGrayHistogram(grey, factor) gives them. Other depths and colour-mapped
+ * images are passed to Leptonica. Caller frees; NULL on a bad argument or out of memory. */
+NUMA *img_grey_histogram(PIX *grey, int factor);
+
+/* The same over the rectangle box of grey (NULL: the whole image), exactly as
+ * pixGetGrayHistogramInRect(grey, box, factor): the sampling starts at the box's corner
+ * and the part of the box outside the image counts nothing. */
+NUMA *img_grey_histogram_rect(PIX *grey, BOX *box, int factor);
+
+#endif

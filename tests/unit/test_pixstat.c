@@ -1,0 +1,114 @@
+/* Proves: img_grey_histogram and img_grey_histogram_rect give exactly the bins of
+ * Leptonica's pixGetGrayHistogram and pixGetGrayHistogramInRect, on random and on
+ * blocky (long runs of one level) grey images of widths around multiples of 4 and 32,
+ * for sampling factors 1 to 5, and rectangles inside the image, reaching past any of
+ * its sides, or wholly outside it; other depths are Leptonica's own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "vision/pixstat.h"
+
+/* A w x h grey image: pseudo-random levels, or long runs of a few levels when blocky. */
+static PIX *grey(int w, int h, unsigned seed, int blocky)
+{
+    PIX *pix = pixCreate(w, h, 8);
+    assert_non_null(pix);
+    unsigned state = seed;
+    l_uint32 v = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            state = state * 1103515245u + 12345u;
+            if (!blocky || (state >> 16) % 23 == 0)
+                v = blocky ? 250 + (state >> 8) % 6 : (state >> 8) & 0xff;
+            pixSetPixel(pix, x, y, v);
+        }
+    return pix;
+}
+
+static void assert_same_bins(NUMA *want, NUMA *got, const char *what)
+{
+    assert_non_null(want);
+    assert_non_null(got);
+    assert_int_equal(numaGetCount(got), numaGetCount(want));
+    for (int i = 0; i < numaGetCount(want); i++) {
+        l_float32 a = 0, b = 0;
+        numaGetFValue(want, i, &a);
+        numaGetFValue(got, i, &b);
+        if (a != b) fail_msg("%s: bin %d is %g, Leptonica's %g", what, i, b, a);
+    }
+}
+
+static void test_histogram(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {3, 2}, {4, 4}, {7, 5}, {32, 3}, {33, 17}, {101, 64}};
+    unsigned seed = 11;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int blocky = 0; blocky < 2; blocky++) {
+            PIX *src = grey(dims[d][0], dims[d][1], seed++, blocky);
+            for (int factor = 1; factor <= 5; factor++) {
+                NUMA *want = pixGetGrayHistogram(src, factor),
+                     *got = img_grey_histogram(src, factor);
+                assert_same_bins(want, got, "whole image");
+                numaDestroy(&want);
+                numaDestroy(&got);
+            }
+            pixDestroy(&src);
+        }
+}
+
+static void test_histogram_rect(void **state)
+{
+    (void)state;
+    PIX *src = grey(45, 30, 5, 0);
+    const int rects[][4] = {{0, 0, 45, 30},  {3, 4, 10, 7},   {-5, -3, 20, 10}, {40, 25, 20, 20},
+                            {-7, 2, 100, 5}, {10, -9, 3, 50}, {50, 5, 5, 5},    {-3, 40, 10, 5}};
+    for (size_t r = 0; r < sizeof rects / sizeof rects[0]; r++)
+        for (int factor = 1; factor <= 4; factor++) {
+            BOX *box = boxCreate(rects[r][0], rects[r][1], rects[r][2], rects[r][3]);
+            assert_non_null(box);
+            NUMA *want = pixGetGrayHistogramInRect(src, box, factor);
+            NUMA *got = img_grey_histogram_rect(src, box, factor);
+            assert_same_bins(want, got, "rectangle");
+            numaDestroy(&want);
+            numaDestroy(&got);
+            boxDestroy(&box);
+        }
+    NUMA *whole = pixGetGrayHistogramInRect(src, NULL, 2),
+         *got = img_grey_histogram_rect(src, NULL, 2);
+    assert_same_bins(whole, got, "no rectangle");
+    numaDestroy(&whole);
+    numaDestroy(&got);
+    pixDestroy(&src);
+}
+
+static void test_other_depths(void **state)
+{
+    (void)state;
+    PIX *bin = pixCreate(20, 10, 1);
+    assert_non_null(bin);
+    pixSetPixel(bin, 3, 3, 1);
+    NUMA *want = pixGetGrayHistogram(bin, 1), *got = img_grey_histogram(bin, 1);
+    assert_same_bins(want, got, "1 bpp");
+    numaDestroy(&want);
+    numaDestroy(&got);
+    pixDestroy(&bin);
+    assert_null(img_grey_histogram(NULL, 1));
+    PIX *src = grey(4, 4, 1, 0);
+    assert_null(img_grey_histogram(src, 0));
+    pixDestroy(&src);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_histogram_rect),
+        cmocka_unit_test(test_other_depths),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
