@@ -183,10 +183,10 @@ static PIX *ink_mask(PIX *crop, int median, int delta)
 {
     PIX *ink = NULL;
     if (median >= 96) {
-        ink = pixThresholdToBinary(crop, imax(40, median - delta));
+        ink = img_threshold(crop, imax(40, median - delta));
     } else {
         /* light text on a dark fill: invert so ink is 1 */
-        PIX *t = pixThresholdToBinary(crop, imin(215, median + delta));
+        PIX *t = img_threshold(crop, imin(215, median + delta));
         if (t) ink = pixInvert(NULL, t);
         pixDestroy(&t);
     }
@@ -1243,7 +1243,7 @@ static int solid_ink(PIX *bin, BOX *b, int h)
 static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables, job *jobs,
                              size_t njobs)
 {
-    PIX *bin = pixThresholdToBinary(grey, 128);
+    PIX *bin = img_threshold(grey, 128);
     BOXA *blocks = NULL;
     PIX *joined = NULL;
     if (!bin) goto out;

@@ -85,8 +85,8 @@ PIX *img_fill_mask(PIX *bg)
     if (!page) page = 255;
     int lo = page - FILL_STEP, hi = page + FILL_STEP;
     /* below lo, or above hi: two thresholds, one inverted */
-    PIX *dark = pixThresholdToBinary(bg, imax(1, lo));
-    PIX *light = hi < 255 ? pixThresholdToBinary(bg, hi + 1) : NULL;
+    PIX *dark = img_threshold(bg, imax(1, lo));
+    PIX *light = hi < 255 ? img_threshold(bg, hi + 1) : NULL;
     PIX *mask = NULL;
     if (!dark) goto out;
     if (light) {

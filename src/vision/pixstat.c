@@ -1,8 +1,13 @@
-/* pixstat: integer histograms of 8-bit grey (see pixstat.h). */
+/* pixstat: integer histograms and vector thresholds of 8-bit grey (see pixstat.h). */
 #include "vision/pixstat.h"
 
 #include <stdint.h>
 #include <string.h>
+
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#include <emmintrin.h>
+#define PIXSTAT_SSE2 1
+#endif
 
 /* Leptonica's float bin stops growing here: 2^24 + 1 rounds back to 2^24. */
 #define FLOAT_COUNT_LIMIT 16777216u
@@ -66,4 +71,48 @@ NUMA *img_grey_histogram_rect(PIX *grey, BOX *box, int factor)
 NUMA *img_grey_histogram(PIX *grey, int factor)
 {
     return img_grey_histogram_rect(grey, NULL, factor);
+}
+
+/* One row of w pixels: dst's bit for pixel j (Leptonica's order, pixel 0 the word's top
+ * bit) is set when src's byte for pixel j is below thresh; dst starts cleared. */
+static void threshold_row(l_uint32 *dst, const l_uint32 *src, int w, int thresh)
+{
+    int j = 0;
+#ifdef PIXSTAT_SSE2
+    if (thresh >= 1) {
+        /* x < thresh is min(x, thresh - 1) == x, unsigned */
+        const __m128i limit = _mm_set1_epi8((char)(unsigned char)(thresh - 1));
+        for (int k = 0; j + 31 < w; j += 32, k++) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(src + 8 * k));
+            __m128i b = _mm_loadu_si128((const __m128i *)(src + 8 * k + 4));
+            uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(a, limit), a)) |
+                         (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(b, limit), b))
+                             << 16;
+            /* bit i of m is memory byte i, which holds pixel i + 3 - 2 (i % 4) (four pixels
+             * to a little-endian word, the first in its top byte); pixel p goes to bit
+             * 31 - p: the eight nibbles of m in reverse order, each nibble kept */
+            m = __builtin_bswap32(m);
+            dst[k] = ((m >> 4) & 0x0f0f0f0fu) | ((m & 0x0f0f0f0fu) << 4);
+        }
+    }
+#endif
+    for (; j < w; j++)
+        if ((int)GET_DATA_BYTE(src, j) < thresh) SET_DATA_BIT(dst, j);
+}
+
+PIX *img_threshold(PIX *grey, int thresh)
+{
+    if (!grey || pixGetDepth(grey) != 8 || pixGetColormap(grey) || thresh < 0 || thresh > 256)
+        return pixThresholdToBinary(grey, thresh);
+    int w = pixGetWidth(grey), h = pixGetHeight(grey);
+    PIX *bin = pixCreate(w, h, 1); /* cleared: the last word's padding stays 0 */
+    if (!bin) return NULL;
+    pixCopyResolution(bin, grey);
+    pixCopyInputFormat(bin, grey);
+    const l_uint32 *src = pixGetData(grey);
+    l_uint32 *dst = pixGetData(bin);
+    size_t swpl = (size_t)pixGetWpl(grey), dwpl = (size_t)pixGetWpl(bin);
+    for (int y = 0; y < h; y++)
+        threshold_row(dst + (size_t)y * dwpl, src + (size_t)y * swpl, w, thresh);
+    return bin;
 }

@@ -16,6 +16,7 @@
 #include "vision/table.h"
 
 #include "vision/fill.h"
+#include "vision/pixstat.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -47,7 +48,7 @@ PIX *img_binarize_rules(PIX *grey)
 {
     /* Rules are drawn dark. 160 keeps grey and coloured rules of scans while pastel fills
      * (and mid-grey fills, removed later by their thickness) stay background. */
-    return pixThresholdToBinary(grey, 160);
+    return img_threshold(grey, 160);
 }
 
 static rule_params params_for(int w, int h)
@@ -71,7 +72,7 @@ static PIX *faint_ink(PIX *grey, PIX *given_bg, PIX *given_fill)
     PIX *bg = given_bg ? pixClone(given_bg) : img_background(grey);
     PIX *diff = bg ? pixSubtractGray(NULL, bg, grey) : NULL;
     PIX *faint =
-        diff ? pixThresholdToBinary(diff, img_ink_delta(diff, RULE_DELTA_MIN, RULE_DELTA_MAX))
+        diff ? img_threshold(diff, img_ink_delta(diff, RULE_DELTA_MIN, RULE_DELTA_MAX))
              : NULL;
     if (faint) pixInvert(faint, faint);
     /* Inside a fill its edges bound the cells already (vision/fill), and the print on
@@ -824,7 +825,7 @@ void img_tables_free(img_table *tables, size_t ntables)
 PIX *img_deskew(PIX *grey, float *angle_out)
 {
     float angle = 0, conf = 0;
-    PIX *bin = pixThresholdToBinary(grey, 160);
+    PIX *bin = img_threshold(grey, 160);
     if (bin) {
         /* Leptonica's search over text lines and rules; a low confidence means the page
          * gave no clear direction and is left alone. */

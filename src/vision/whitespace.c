@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vision/fill.h"
+#include "vision/pixstat.h"
 
 #define MAX_POS  (IMG_TABLE_MAX_LINES + 2)
 #define RULE_GAP 3 /* pixels kept clear of a rule when its band is measured */
@@ -84,8 +85,8 @@ static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_o
     *height = 12;
     *faint_out = NULL;
     PIX *diff = pixSubtractGray(NULL, bg, grey); /* how much darker than the background */
-    PIX *bin = diff ? pixThresholdToBinary(diff, 70) : NULL;
-    PIX *faint = diff ? pixThresholdToBinary(diff, FAINT_DARKER) : NULL;
+    PIX *bin = diff ? img_threshold(diff, 70) : NULL;
+    PIX *faint = diff ? img_threshold(diff, FAINT_DARKER) : NULL;
     pixDestroy(&diff);
     if (!bin || !faint) {
         pixDestroy(&bin);

@@ -2,7 +2,9 @@
  * Leptonica's pixGetGrayHistogram and pixGetGrayHistogramInRect, on random and on
  * blocky (long runs of one level) grey images of widths around multiples of 4 and 32,
  * for sampling factors 1 to 5, and rectangles inside the image, reaching past any of
- * its sides, or wholly outside it; other depths are Leptonica's own. */
+ * its sides, or wholly outside it; other depths are Leptonica's own. img_threshold gives
+ * pixThresholdToBinary's image word for word (padding bits included) on the same images
+ * for thresholds from 0 to 256. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,12 +105,42 @@ static void test_other_depths(void **state)
     pixDestroy(&src);
 }
 
+static void test_threshold(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {5, 2}, {31, 3}, {32, 4}, {33, 5}, {64, 2}, {95, 7}, {130, 9}};
+    const int thresholds[] = {0, 1, 2, 127, 128, 129, 200, 254, 255, 256};
+    unsigned seed = 3;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int blocky = 0; blocky < 2; blocky++) {
+            PIX *src = grey(dims[d][0], dims[d][1], seed++, blocky);
+            for (size_t t = 0; t < sizeof thresholds / sizeof thresholds[0]; t++) {
+                PIX *want = pixThresholdToBinary(src, thresholds[t]);
+                PIX *got = img_threshold(src, thresholds[t]);
+                assert_non_null(want);
+                assert_non_null(got);
+                int words = pixGetWpl(want) * pixGetHeight(want);
+                assert_int_equal(pixGetWpl(got) * pixGetHeight(got), words);
+                const l_uint32 *a = pixGetData(want), *b = pixGetData(got);
+                for (int i = 0; i < words; i++)
+                    if (a[i] != b[i])
+                        fail_msg("%dx%d image, threshold %d: word %d is %08x, Leptonica's %08x",
+                                 dims[d][0], dims[d][1], thresholds[t], i, b[i], a[i]);
+                pixDestroy(&want);
+                pixDestroy(&got);
+            }
+            pixDestroy(&src);
+        }
+    assert_null(img_threshold(NULL, 128));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_histogram),
         cmocka_unit_test(test_histogram_rect),
         cmocka_unit_test(test_other_depths),
+        cmocka_unit_test(test_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
