@@ -102,7 +102,8 @@ static void threshold_row(l_uint32 *dst, const l_uint32 *src, int w, int thresh)
 
 PIX *img_threshold(PIX *grey, int thresh)
 {
-    if (!grey || pixGetDepth(grey) != 8 || pixGetColormap(grey) || thresh < 0 || thresh > 256)
+    if (!grey) return NULL;
+    if (pixGetDepth(grey) != 8 || pixGetColormap(grey) || thresh < 0 || thresh > 256)
         return pixThresholdToBinary(grey, thresh);
     int w = pixGetWidth(grey), h = pixGetHeight(grey);
     PIX *bin = pixCreate(w, h, 1); /* cleared: the last word's padding stays 0 */
