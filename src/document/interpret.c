@@ -13,11 +13,13 @@
  *   4. without a day axis but with a column of times, each row is an event and the days
  *      come from the heading above it that names them ("Monday, Tuesday, Thursday");
  *      the rows under a heading run in time order, which places the times OCR could
- *      not read;
+ *      not read; lists printed side by side in one table (headings in one row, each
+ *      list in columns of its own) are read as one list each, day axis or not;
  *   5. anything else is not a timetable: its text, with the text outside the tables,
  *      feeds the header fields (document/header.h).
  * Nothing here knows a school, a subject or a layout: only days, times and geometry. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -961,6 +963,161 @@ out:
     return st;
 }
 
+static ap_status add_header_text(ctx *cx, const tt_table *t)
+{
+    for (size_t i = 0; i < t->ncells; i++)
+        add_cell_header(cx, &t->cells[i]);
+    return cx->header.oom ? AP_ERR_NOMEM : AP_OK;
+}
+
+/* ---- lists side by side ---- */
+
+/* Lists printed side by side come to the interpreter as one table when their rules, or
+ * the whitespace between their rows, joined into one lattice (a raster page: the PDF
+ * reader parts them itself from the text). Read as one list, each row would take the
+ * days of every heading and the times of whichever list has more of them, so the table
+ * is cut into one list per heading first. */
+#define MAX_SIDE_LISTS 8
+
+/* Whether a cell heads a list: it names days by words (a heading "Our Day / Mon/Wed", or
+ * a day name alone) and holds no time. */
+static int heads_list(const cinfo *ci)
+{
+    return !ci->ntimes && (ci->named_days & 0x7fu);
+}
+
+/* Whether a cell with print, in row from_row or below it, crosses lattice column edge k.
+ * A cell of a letter or two is a speck or a rule OCR read, not text that joins lists. */
+static int crosses_edge(const tt_table *t, const cinfo *ci, int k, int from_row)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *c = &t->cells[i];
+        if (c->row + c->nrows > from_row && c->col < k && c->col + c->ncols > k &&
+            (ci[i].ntimes || ci[i].letters >= 3))
+            return 1;
+    }
+    return 0;
+}
+
+/* How surely columns [k0, k1) below row top hold a list of their own: 2 when in two rows
+ * at least a cell of times alone ("8:20 - 9:05 am") stands beside a cell naming an event
+ * in another column (lists print their times in a column of their own; a grid's day
+ * column holds names only, its times are the header's, and a cell printing its own
+ * times holds its name too); 1 when, in two rows at least, a cell naming an event stands
+ * beside print with a figure that OCR could not read as a time (small print); else 0. */
+static int part_is_list(const tt_table *t, const cinfo *ci, int k0, int k1, int top)
+{
+    int timed = 0, printed = 0;
+    for (int r = top; r < t->nrows && timed < 2; r++) {
+        int time_col = -1, name_col = -1, figure_col = -1;
+        for (size_t i = 0; i < t->ncells; i++) {
+            const tt_cell *c = &t->cells[i];
+            if (c->row != r || c->col < k0 || c->col + c->ncols > k1) continue;
+            if (ci[i].ntimes && ci[i].letters <= 4) time_col = c->col;
+            if (!ci[i].ntimes && ci[i].letters >= 3 && !ci[i].day_label &&
+                (name_col < 0 || ci[i].letters > 3))
+                name_col = c->col;
+            if (!ci[i].ntimes && strpbrk(ci[i].name, "0123456789")) figure_col = c->col;
+        }
+        timed += time_col >= 0 && name_col >= 0 && time_col != name_col;
+        printed += figure_col >= 0 && name_col >= 0 && figure_col != name_col;
+    }
+    return timed >= 2 ? 2 : printed >= 2 ? 1 : 0;
+}
+
+/* The lattice column edges that part lists side by side in t, into cuts[0, n - 1);
+ * returns n, the number of lists (0: t is not lists side by side). A row holds two
+ * headings or more, each over columns of its own; between two neighbours the cut is an
+ * edge that no cell with print crosses from the headings down (the one nearest half way
+ * between them), and each part must be a list (part_is_list). */
+static int side_list_cuts(const tt_table *t, const cinfo *ci, int *cuts)
+{
+    size_t heads[MAX_SIDE_LISTS], best[MAX_SIDE_LISTS];
+    int nbest = 0;
+    for (int r = 0; r < t->nrows; r++) {
+        int n = 0;
+        for (size_t i = 0; i < t->ncells && n < MAX_SIDE_LISTS; i++) {
+            const tt_cell *c = &t->cells[i];
+            if (c->row > r || c->row + c->nrows <= r || !heads_list(&ci[i])) continue;
+            int k = n++;
+            while (k > 0 && t->cells[heads[k - 1]].col > c->col) {
+                heads[k] = heads[k - 1];
+                k--;
+            }
+            heads[k] = i;
+        }
+        int apart = n >= 2;
+        for (int k = 1; apart && k < n; k++)
+            apart = t->cells[heads[k]].col >= t->cells[heads[k - 1]].col + t->cells[heads[k - 1]].ncols;
+        if (apart && n > nbest) {
+            nbest = n;
+            memcpy(best, heads, (size_t)n * sizeof *heads);
+        }
+    }
+    if (nbest < 2) return 0;
+    int top = t->nrows;
+    for (int k = 0; k < nbest; k++)
+        top = t->cells[best[k]].row < top ? t->cells[best[k]].row : top;
+    for (int k = 0; k + 1 < nbest; k++) {
+        const tt_cell *a = &t->cells[best[k]], *b = &t->cells[best[k + 1]];
+        int lo = a->col + a->ncols, hi = b->col, cut = -1;
+        if (lo < 1 || hi >= t->ncols || lo > hi) return 0;
+        double mid = (t->col_pos[lo] + t->col_pos[hi]) / 2.0;
+        for (int e = lo; e <= hi; e++)
+            if (!crosses_edge(t, ci, e, top) &&
+                (cut < 0 || fabs(t->col_pos[e] - mid) < fabs(t->col_pos[cut] - mid)))
+                cut = e;
+        if (cut < 0) return 0;
+        cuts[k] = cut;
+    }
+    /* every part a list, one at least surely */
+    int sure = 0;
+    for (int k = 0; k < nbest; k++) {
+        int p = part_is_list(t, ci, k ? cuts[k - 1] : 0, k + 1 < nbest ? cuts[k] : t->ncols, top);
+        if (!p) return 0;
+        sure |= p == 2;
+    }
+    return sure ? nbest : 0;
+}
+
+/* Reads t as n lists side by side, parted at cuts[0, n - 1): each part a list of its own
+ * (list_rows); a cell across a cut (a title over them all) is header text. */
+static ap_status side_lists(ctx *cx, const tt_table *t, const cinfo *ci, const int *cuts, int n)
+{
+    ap_status st = AP_ERR_NOMEM;
+    tt_cell *cells = malloc((t->ncells ? t->ncells : 1) * sizeof *cells);
+    cinfo *sub = malloc((t->ncells ? t->ncells : 1) * sizeof *sub);
+    if (!cells || !sub) goto out;
+    st = AP_OK;
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *c = &t->cells[i];
+        for (int k = 0; k + 1 < n; k++)
+            if (c->col < cuts[k] && c->col + c->ncols > cuts[k]) {
+                add_cell_header(cx, c);
+                break;
+            }
+    }
+    for (int k = 0; k < n && st == AP_OK; k++) {
+        int k0 = k ? cuts[k - 1] : 0, k1 = k + 1 < n ? cuts[k] : t->ncols, used = 0;
+        tt_table part = {.nrows = t->nrows, .ncols = k1 - k0, .row_pos = t->row_pos,
+                         .col_pos = t->col_pos + k0, .cells = cells, .bbox = t->bbox};
+        /* the part's cells and their readings, shallow copies (list_rows only reads) */
+        for (size_t i = 0; i < t->ncells; i++) {
+            const tt_cell *c = &t->cells[i];
+            if (c->col < k0 || c->col + c->ncols > k1) continue;
+            cells[part.ncells] = *c;
+            cells[part.ncells].col -= k0;
+            sub[part.ncells++] = ci[i];
+        }
+        st = list_rows(cx, &part, sub, &used);
+        if (st == AP_OK && !used) st = add_header_text(cx, &part);
+    }
+out:
+    free(cells);
+    free(sub);
+    return st;
+}
+
 /* Single letters stacked one per row in one column make a word ("B","R","E","A","K"):
  * each cell of the run takes the whole word. */
 static ap_status join_vertical_letters(const tt_table *t, cinfo *ci)
@@ -1014,13 +1171,6 @@ static int label_axis(const tt_table *t, const cinfo *ci, int by_row, int *count
     return best_n >= 2 ? best : -1;
 }
 
-static ap_status add_header_text(ctx *cx, const tt_table *t)
-{
-    for (size_t i = 0; i < t->ncells; i++)
-        add_cell_header(cx, &t->cells[i]);
-    return cx->header.oom ? AP_ERR_NOMEM : AP_OK;
-}
-
 static ap_status interpret_table(ctx *cx, const tt_table *table)
 {
     ap_status st = AP_ERR_NOMEM;
@@ -1031,6 +1181,12 @@ static ap_status interpret_table(ctx *cx, const tt_table *table)
     for (size_t i = 0; i < table->ncells; i++)
         if ((st = read_cell(&table->cells[i], &ci[i])) != AP_OK) goto out;
     if ((st = join_vertical_letters(table, ci)) != AP_OK) goto out;
+    int cuts[MAX_SIDE_LISTS];
+    int nlists = side_list_cuts(table, ci, cuts);
+    if (nlists >= 2) {
+        st = side_lists(cx, table, ci, cuts, nlists);
+        goto out;
+    }
     int ncol_labels = 0, nrow_labels = 0;
     int col = label_axis(table, ci, 0, &ncol_labels);
     int row = label_axis(table, ci, 1, &nrow_labels);

@@ -9,7 +9,9 @@
  * pieces ("TUE SDAY") still name their day. Lists one under another in a table each take
  * the days of their own heading (short day names only in a heading across the list); a
  * list's times OCR could not read, or read out of order, come from its neighbours in
- * time order. */
+ * time order. Lists side by side in one table are read one by one, each on its own
+ * heading's days with its own times, also where one list's times are unreadable; days
+ * as columns with times in the first column alone stay a grid. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -338,6 +340,107 @@ static void test_list_short_heading(void **state)
     tt_page_free(&page);
 }
 
+/* Two lists side by side in one table (their rules joined into one lattice), under a
+ * title across both, with an empty gutter column between them: each list is read on its
+ * own, its rows on its own heading's days with its own times (list B prints its times
+ * right of its names); the title is header text. */
+static void build_side_lists(tt_table *t, const char *a_time2)
+{
+    lattice(t, 5, 5);
+    add_cell(t, 0, 0, 1, 5, "Class Timetable");
+    add_cell(t, 1, 0, 1, 2, "Our Day|~Monday, Wednesday");
+    add_cell(t, 1, 2, 4, 1, "");
+    add_cell(t, 1, 3, 1, 2, "Our Day|~Friday");
+    add_cell(t, 2, 0, 1, 1, "8:30-9:00");
+    add_cell(t, 2, 1, 1, 1, "Maths");
+    add_cell(t, 2, 3, 1, 1, "Swimming");
+    add_cell(t, 2, 4, 2, 1, "8:15-9:40"); /* one row of B beside two of A */
+    add_cell(t, 3, 0, 1, 1, a_time2);
+    add_cell(t, 3, 1, 1, 1, "Reading");
+    add_cell(t, 3, 3, 2, 1, "");
+    add_cell(t, 4, 0, 1, 1, "9:20-10:00");
+    add_cell(t, 4, 1, 1, 1, "Art");
+    add_cell(t, 4, 3, 1, 1, "Music");
+    add_cell(t, 4, 4, 1, 1, "9:40-10:30");
+}
+
+static void test_lists_side_by_side(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    page.tables = calloc(1, sizeof *page.tables);
+    assert_non_null(page.tables);
+    page.ntables = 1;
+    build_side_lists(&page.tables[0], "9:00-9:20");
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 2 * 3 + 2);
+    for (int day = 0; day <= 2; day += 2) {
+        check(&d, day, "Maths", HM(8, 30), HM(9, 0));
+        check(&d, day, "Reading", HM(9, 0), HM(9, 20));
+        check(&d, day, "Art", HM(9, 20), HM(10, 0));
+    }
+    check(&d, 4, "Swimming", HM(8, 15), HM(9, 40));
+    check(&d, 4, "Music", HM(9, 40), HM(10, 30));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+/* The same with list A's small print unreadable in two rows ("a4). 2D", OCR's garbage
+ * for a time): A still stands apart (names beside printed figures), so B's times and
+ * days never reach A's rows, and B is read as before. */
+static void test_lists_side_by_side_unread(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    page.tables = calloc(1, sizeof *page.tables);
+    assert_non_null(page.tables);
+    page.ntables = 1;
+    tt_table *t = &page.tables[0];
+    build_side_lists(t, "a4). 2D");
+    free(t->cells[4].lines[0].text); /* A's first time: "D868" */
+    t->cells[4].lines[0].text = strdup("D868");
+    free(t->cells[11].lines[0].text); /* A's third: "POD - E20 aes" */
+    t->cells[11].lines[0].text = strdup("POD - E20 aes");
+    assert_non_null(t->cells[4].lines[0].text);
+    assert_non_null(t->cells[11].lines[0].text);
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 4, "Swimming", HM(8, 15), HM(9, 40));
+    check(&d, 4, "Music", HM(9, 40), HM(10, 30));
+    for (size_t i = 0; i < d.nblocks; i++)
+        assert_int_equal(d.blocks[i].day, 4);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+/* Days as columns, times in the first column only: the day headings of one row are no
+ * lists side by side (only the first part has a column of times), so it stays a grid. */
+static void test_day_columns_no_side_lists(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 3);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "Monday");
+    add_cell(t, 0, 2, 1, 1, "Tuesday");
+    add_cell(t, 1, 0, 1, 1, "9:00-10:00");
+    add_cell(t, 1, 1, 1, 1, "Maths");
+    add_cell(t, 1, 2, 1, 1, "Science");
+    add_cell(t, 2, 0, 1, 1, "10:00-11:00");
+    add_cell(t, 2, 1, 1, 1, "English");
+    add_cell(t, 2, 2, 1, 1, "History");
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 4);
+    check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    check(&d, 1, "Science", HM(9, 0), HM(10, 0));
+    check(&d, 0, "English", HM(10, 0), HM(11, 0));
+    check(&d, 1, "History", HM(10, 0), HM(11, 0));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 static void test_no_timetable(void **state)
 {
     (void)state;
@@ -548,6 +651,9 @@ int main(void)
         cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
         cmocka_unit_test(test_header_spanning_columns),
         cmocka_unit_test(test_spaced_day_names),
+        cmocka_unit_test(test_lists_side_by_side),
+        cmocka_unit_test(test_lists_side_by_side_unread),
+        cmocka_unit_test(test_day_columns_no_side_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

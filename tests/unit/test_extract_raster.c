@@ -7,8 +7,9 @@
  * lattice line; units joined through a gap in a rule that runs along most of them are
  * cut apart there, so no cell overlaps another. End to end, tt_extract_image reads a small
  * timetable (days as rows, header times, a merged cell over both days with text set bottom-to-top)
- * into the right timeblocks on two threads, and a page turned by a quarter, a half or
- * three quarters into the same timeblocks as upright. */
+ * into the right timeblocks on two threads, a page turned by a quarter, a half or
+ * three quarters into the same timeblocks as upright, and two lists side by side in one
+ * frame each on its own heading's days and times. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -309,6 +310,57 @@ static void test_extract_drawn_timetable(void **state)
     pixDestroy(&pix);
 }
 
+/* Two lists side by side in one frame under a title, an empty gutter column between
+ * them, rows of different heights (one lattice, as the page's rules join): each list
+ * keeps its own heading's days and its own times; read as one list, the rows of one took
+ * the other's times and both headings' days. */
+static void test_lists_side_by_side_drawn(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(900, 460, &s);
+    int xs[6] = {20, 150, 430, 470, 730, 880};
+    for (int i = 0; i < 6; i++)
+        rule(cr, xs[i], i == 0 || i == 5 ? 20 : i == 1 || i == 4 ? 140 : 70, xs[i], 440);
+    rule(cr, 20, 20, 880, 20);
+    rule(cr, 20, 70, 880, 70);
+    rule(cr, 20, 440, 880, 440);
+    int ya[3] = {140, 240, 340}, yb[2] = {140, 290};
+    for (int i = 0; i < 3; i++)
+        rule(cr, 20, ya[i], 430, ya[i]);
+    for (int i = 0; i < 2; i++)
+        rule(cr, 470, yb[i], 880, yb[i]);
+    text(cr, "Class Timetable", 450, 45, 0);
+    text(cr, "Monday, Wednesday", 225, 105, 0);
+    text(cr, "Friday", 675, 105, 0);
+    const char *a_time[3] = {"8:30 - 9:00", "9:00 - 9:20", "9:20 - 10:00"};
+    const char *a_name[3] = {"Maths", "Reading", "Art"};
+    for (int r = 0; r < 3; r++) {
+        text(cr, a_time[r], 85, ya[r] + 50, 0);
+        text(cr, a_name[r], 290, ya[r] + 50, 0);
+    }
+    const char *b_time[2] = {"8:15 - 9:40", "9:40 - 10:30"}, *b_name[2] = {"Swimming", "Music"};
+    for (int r = 0; r < 2; r++) {
+        text(cr, b_name[r], 600, yb[r] + 75, 0);
+        text(cr, b_time[r], 805, yb[r] + 75, 0);
+    }
+    cairo_destroy(cr);
+    PIX *pix = to_pix(s);
+    cairo_surface_destroy(s);
+
+    tt_doc d;
+    extract_drawn(pix, &d);
+    for (int day = 0; day <= 2; day += 2) {
+        check_block(&d, day, "Maths", 8 * 60 + 30, 9 * 60);
+        check_block(&d, day, "Reading", 9 * 60, 9 * 60 + 20);
+        check_block(&d, day, "Art", 9 * 60 + 20, 10 * 60);
+    }
+    check_block(&d, 4, "Swimming", 8 * 60 + 15, 9 * 60 + 40);
+    check_block(&d, 4, "Music", 9 * 60 + 40, 10 * 60 + 30);
+    assert_int_equal(d.nblocks, 2 * 3 + 2);
+    tt_doc_free(&d);
+}
+
 /* Header fields printed apart on one line above the week: each a block of its own, the
  * class a short bold code in small type (narrower than 20 pixels, its ink half its box:
  * neither a speck nor a picture), read in order. */
@@ -395,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_extract_drawn_timetable),
         cmocka_unit_test(test_turned_pages),
         cmocka_unit_test(test_header_spaced_out),
+        cmocka_unit_test(test_lists_side_by_side_drawn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
