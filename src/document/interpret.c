@@ -279,6 +279,18 @@ static int day_of_word(const char *w, size_t n)
         if (n == 2 && strncasecmp(w, day_pairs[d], 2) == 0) return d;
         if (n >= 5 && edit_distance_le1(w, n, tt_day_names[d], strlen(tt_day_names[d]))) return d;
     }
+    /* OCR reads "ri" as one "n" ("Fnday"): a full name once an n is "ri" (exactly: the
+     * edit that reading made is the one allowed) */
+    char wide[16];
+    for (size_t k = 0; n >= 4 && n + 1 < sizeof wide && k < n; k++) {
+        if (w[k] != 'n') continue;
+        memcpy(wide, w, k);
+        wide[k] = 'r', wide[k + 1] = 'i';
+        memcpy(wide + k + 2, w + k + 1, n - k - 1);
+        for (d = 0; d < 7; d++)
+            if (strlen(tt_day_names[d]) == n + 1 && strncasecmp(wide, tt_day_names[d], n + 1) == 0)
+                return d;
+    }
     return -1;
 }
 

@@ -11,7 +11,8 @@
  * list's times OCR could not read, or read out of order, come from its neighbours in
  * time order. Lists side by side in one table are read one by one, each on its own
  * heading's days with its own times, also where one list's times are unreadable; days
- * as columns with times in the first column alone stay a grid. */
+ * as columns with times in the first column alone stay a grid. A heading's day read with
+ * "n" for "ri" ("Fnday") names its day. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -340,6 +341,26 @@ static void test_list_short_heading(void **state)
     tt_page_free(&page);
 }
 
+/* A list heading whose day OCR read with "n" for "ri" ("Fnday") still names it. */
+static void test_list_heading_misread(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 2);
+    add_cell(t, 0, 0, 1, 2, "Schedule|~Fnday");
+    add_cell(t, 1, 0, 1, 1, "8:20-8:35");
+    add_cell(t, 1, 1, 1, 1, "PSHE");
+    add_cell(t, 2, 0, 1, 1, "8:35-9:25");
+    add_cell(t, 2, 1, 1, 1, "Reading");
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 2);
+    check(&d, 4, "PSHE", HM(8, 20), HM(8, 35));
+    check(&d, 4, "Reading", HM(8, 35), HM(9, 25));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* Two lists side by side in one table (their rules joined into one lattice), under a
  * title across both, with an empty gutter column between them: each list is read on its
  * own, its rows on its own heading's days with its own times (list B prints its times
@@ -651,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
         cmocka_unit_test(test_header_spanning_columns),
         cmocka_unit_test(test_spaced_day_names),
+        cmocka_unit_test(test_list_heading_misread),
         cmocka_unit_test(test_lists_side_by_side),
         cmocka_unit_test(test_lists_side_by_side_unread),
         cmocka_unit_test(test_day_columns_no_side_lists),
