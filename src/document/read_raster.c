@@ -1363,6 +1363,30 @@ out:
     return st;
 }
 
+/* Lists among the free blocks become tables (tt_free_lists); the blocks they take leave
+ * the free text. AP_OK or AP_ERR_NOMEM. */
+static ap_status free_lists(job *blocks, size_t n, tt_page *page)
+{
+    tt_free_block *fb = malloc((n ? n : 1) * sizeof *fb);
+    unsigned char *used = calloc(n ? n : 1, 1);
+    ap_status st = AP_ERR_NOMEM;
+    if (!fb || !used) goto out;
+    for (size_t i = 0; i < n; i++)
+        fb[i] = (tt_free_block){blocks[i].x, blocks[i].y, blocks[i].w, blocks[i].h, blocks[i].lines,
+                                blocks[i].nlines};
+    if ((st = tt_free_lists(fb, n, used, page)) != AP_OK) goto out;
+    for (size_t i = 0; i < n; i++)
+        if (used[i]) {
+            tt_lines_free(blocks[i].lines, blocks[i].nlines);
+            blocks[i].lines = NULL;
+            blocks[i].nlines = 0;
+        }
+out:
+    free(fb);
+    free(used);
+    return st;
+}
+
 /* One cells.tsv row's reading columns: how a job was read and its lines. */
 static void debug_reading(FILE *f, const job *j)
 {
@@ -1627,7 +1651,8 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
             jb->nlines = 0;
         }
     }
-    if ((st = free_text_lines(jobs + ncell_jobs, njobs - ncell_jobs, page)) != AP_OK) {
+    if ((st = free_lists(jobs + ncell_jobs, njobs - ncell_jobs, page)) != AP_OK ||
+        (st = free_text_lines(jobs + ncell_jobs, njobs - ncell_jobs, page)) != AP_OK) {
         st = ap_fail(err, st, "extract: out of memory");
         goto out;
     }

@@ -52,4 +52,20 @@ ap_status tt_read_docx(const unsigned char *data, size_t len, tt_page *page, ap_
 ap_status tt_docx_picture(const unsigned char *data, size_t len, size_t max,
                           unsigned char **picture, size_t *picture_len, ap_error *err);
 
+/* A block of text outside every table of a raster page: its box (page pixels) and its
+ * lines as read (borrowed). */
+typedef struct tt_free_block {
+    int x, y, w, h;
+    const tt_line *lines;
+    size_t nlines;
+} tt_free_block;
+
+/* Lists printed outside every table (a list shaded without rules beside lists that are
+ * tables): among the blocks b[0, n) not marked in used[], a column of three times or
+ * more, each beside a name on its text line, under a heading that names days, becomes a
+ * table appended to page (a time column and a name column under the heading's row; lines
+ * copied). The blocks it takes are marked in used[] (the caller leaves them out of the
+ * free text). AP_OK, or AP_ERR_NOMEM (tables added so far stay the page's). */
+ap_status tt_free_lists(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
+
 #endif

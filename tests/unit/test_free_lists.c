@@ -1,0 +1,128 @@
+/* Proves: tt_free_lists (document/readers.h) on blocks of free text as the raster reader
+ * hands them over. A list printed outside every table (a heading naming days, then rows of
+ * a row number, a time and a name; one time set on two lines) becomes a table of a time
+ * column and a name column under the heading, whose rows the interpreter reads on the
+ * heading's days with their own times, and its blocks are marked taken while a title
+ * above it stays free; a column of times beside names under no day heading, and two
+ * times alone, stay free text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "document/readers.h"
+
+#define MAX_BLOCKS 32
+
+typedef struct blocks {
+    tt_free_block b[MAX_BLOCKS];
+    tt_line lines[MAX_BLOCKS][2];
+    size_t n;
+} blocks;
+
+/* A block at (x, y), w x h, of one line, or two split at '|'. */
+static void add(blocks *bs, int x, int y, int w, int h, const char *text)
+{
+    assert_true(bs->n < MAX_BLOCKS);
+    size_t i = bs->n++;
+    const char *bar = strchr(text, '|');
+    bs->lines[i][0] = (tt_line){.text = bar ? strndup(text, (size_t)(bar - text)) : strdup(text),
+                                .confidence = 90,
+                                .height = 20,
+                                .width = 0.9f};
+    if (bar) bs->lines[i][1] = (tt_line){.text = strdup(bar + 1), .confidence = 90, .height = 20};
+    bs->b[i] = (tt_free_block){x, y, w, h, bs->lines[i], bar ? 2 : 1};
+}
+
+static void blocks_free(blocks *bs)
+{
+    for (size_t i = 0; i < bs->n; i++)
+        for (size_t k = 0; k < bs->b[i].nlines; k++)
+            free(bs->lines[i][k].text);
+}
+
+static void check(const tt_doc *d, int day, const char *name, int start, int end)
+{
+    for (size_t i = 0; i < d->nblocks; i++) {
+        const tt_block *b = &d->blocks[i];
+        if (b->day != day || strcmp(b->name, name) != 0) continue;
+        if (b->start != start || b->end != end)
+            fail_msg("'%s' day %d: %d-%d, want %d-%d", name, day, b->start, b->end, start, end);
+        return;
+    }
+    fail_msg("no block '%s' on day %d", name, day);
+}
+
+static void test_free_list_becomes_table(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    add(&bs, 300, 10, 300, 30, "Term: Autumn 2 2026");
+    add(&bs, 760, 100, 90, 30, "Our Day");
+    add(&bs, 780, 135, 50, 22, "Friday");
+    const char *times[3] = {"8:40 - 8:50", "8:50 - 9:25", "9:25 -|9:40"};
+    const char *names[3] = {"Spelling Test", "Assembly", "Writer's Workshop"};
+    for (int r = 0; r < 3; r++) {
+        int y = 180 + 40 * r;
+        add(&bs, 660, y, 15, 22, r == 0 ? "1" : r == 1 ? "2" : "3");
+        add(&bs, 700, r == 2 ? y - 10 : y, 80, r == 2 ? 42 : 22, times[r]);
+        add(&bs, 800, y, 140, 24, names[r]);
+    }
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    assert_int_equal(tt_free_lists(bs.b, bs.n, used, &page), AP_OK);
+    assert_int_equal(page.ntables, 1);
+    assert_int_equal(page.tables[0].nrows, 4);
+    assert_int_equal(page.tables[0].ncols, 2);
+    assert_false(used[0]);           /* the title stays free text */
+    assert_true(used[1] && used[2]); /* the heading */
+    assert_true(used[4] && used[5]); /* a time and its name */
+    assert_false(used[3]);           /* a row number is no part of the list */
+    tt_doc d = {0};
+    ap_error err = {0};
+    assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
+    assert_int_equal(d.nblocks, 3);
+    check(&d, 4, "Spelling Test", 8 * 60 + 40, 8 * 60 + 50);
+    check(&d, 4, "Assembly", 8 * 60 + 50, 9 * 60 + 25);
+    check(&d, 4, "Writer's Workshop", 9 * 60 + 25, 9 * 60 + 40);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
+static void test_free_times_without_days(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    add(&bs, 100, 100, 200, 30, "Opening hours");
+    for (int r = 0; r < 3; r++) {
+        add(&bs, 100, 150 + 40 * r, 80, 22,
+            r == 0   ? "8:00 - 9:00"
+            : r == 1 ? "9:00 - 10:00"
+                     : "10:00 - 11:00");
+        add(&bs, 200, 150 + 40 * r, 100, 22, r == 0 ? "Reception" : r == 1 ? "Library" : "Office");
+    }
+    add(&bs, 600, 150, 80, 22, "9:00");
+    add(&bs, 600, 190, 80, 22, "10:00");
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    assert_int_equal(tt_free_lists(bs.b, bs.n, used, &page), AP_OK);
+    assert_int_equal(page.ntables, 0);
+    for (size_t i = 0; i < bs.n; i++)
+        assert_false(used[i]);
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_free_list_becomes_table),
+        cmocka_unit_test(test_free_times_without_days),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
