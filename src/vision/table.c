@@ -27,6 +27,16 @@
 #define RULE_DELTA_MIN 40
 #define RULE_DELTA_MAX 95
 
+/* Deskew: Leptonica's sweep (+-7 degrees in 1-degree steps, then a binary search to
+ * 0.01) and its own bar for a direction worth trusting (pixDeskew's 3.0). */
+#define DESKEW_SWEEP_RANGE    7.0f
+#define DESKEW_SWEEP_DELTA    1.0f
+#define DESKEW_MIN_DELTA      0.01f
+#define DESKEW_MIN_CONFIDENCE 3.0f
+/* A grey step across one row that counts as an edge (Sobel response, grey levels): a
+ * fill 20 levels off the paper steps about 80, grain of sigma 6 stays below a few. */
+#define DESKEW_EDGE_STEP 12
+
 /* Geometry derived from the page size. */
 typedef struct rule_params {
     int hlen, vlen; /* shortest run that may be a rule */
@@ -822,18 +832,42 @@ void img_tables_free(img_table *tables, size_t ntables)
     free(tables);
 }
 
+/* The skew of bin (1 bpp, ink on) and Leptonica's confidence in it; 0 and 0 when the
+ * search fails. fine sweeps at half resolution and searches at full (pixFindSkew's
+ * quarter and half): surer on a page of few text lines, but on pages it is sure of
+ * anyway its angle, 0.03 degrees nearer the truth on generated pages, read no better
+ * (seed 21: as many cells misread as mended by the slightly other resampling). */
+static void skew_of(PIX *bin, int fine, float *angle, float *conf)
+{
+    if (!bin ||
+        pixFindSkewSweepAndSearch(bin, angle, conf, fine ? 2 : 4, fine ? 1 : 2, DESKEW_SWEEP_RANGE,
+                                  DESKEW_SWEEP_DELTA, DESKEW_MIN_DELTA) != 0)
+        *angle = 0, *conf = 0;
+}
+
 PIX *img_deskew(PIX *grey, float *angle_out)
 {
     float angle = 0, conf = 0;
     PIX *bin = img_threshold(grey, 160);
-    if (bin) {
-        /* Leptonica's search over text lines and rules; a low confidence means the page
-         * gave no clear direction and is left alone. */
-        if (pixFindSkew(bin, &angle, &conf) != 0) angle = 0, conf = 0;
-        pixDestroy(&bin);
+    skew_of(bin, 0, &angle, &conf);
+    if (conf < DESKEW_MIN_CONFIDENCE) {
+        /* Few or short text lines (lists, a page of wide fills) leave the search unsure:
+         * looked at closer, and then with the horizontal edges, which add the rules' and
+         * the fills' own edges (long straight evidence the threshold drops when fills
+         * are light). The surest of the three is kept. */
+        float fangle = 0, fconf = 0, eangle = 0, econf = 0;
+        skew_of(bin, 1, &fangle, &fconf);
+        if (fconf > conf) angle = fangle, conf = fconf;
+        PIX *edges = pixSobelEdgeFilter(grey, L_HORIZONTAL_EDGES);
+        PIX *ebin = edges ? img_threshold(edges, DESKEW_EDGE_STEP) : NULL;
+        if (ebin && pixInvert(ebin, ebin)) skew_of(ebin, 1, &eangle, &econf);
+        if (econf > conf) angle = eangle, conf = econf;
+        pixDestroy(&edges);
+        pixDestroy(&ebin);
     }
+    pixDestroy(&bin);
     if (angle_out) *angle_out = angle;
-    if (conf < 3.0f || fabsf(angle) < 0.15f) return pixClone(grey);
+    if (conf < DESKEW_MIN_CONFIDENCE || fabsf(angle) < 0.15f) return pixClone(grey);
     PIX *rotated =
         pixRotate(grey, (float)(M_PI / 180.0) * angle, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
     return rotated ? rotated : pixClone(grey);
