@@ -2,8 +2,9 @@
  *
  * Workers start first (one per engine, each engine used by its own thread only; when the
  * caller gave none, each opens its own, which overlaps Tesseract's model loading with the
- * page analysis). The page is turned grey, flattened when it is a photo (vision/perspective)
- * and deskewed; vision/table finds the ruled tables; every cell with ink, and every block
+ * page analysis). The page is turned grey, its grain smoothed (vision/noise), its light
+ * evened out (vision/light), flattened when it is a photo (vision/perspective) and
+ * deskewed; vision/table finds the ruled tables; every cell with ink, and every block
  * of ink outside the tables, becomes a job.
  * Workers take jobs from a shared counter, crop tight around the ink, choose the reading
  * direction and OCR the crop as one block. Each job writes only its own slot, so the
@@ -28,6 +29,7 @@
 #include "document/readers.h"
 #include "document/timeparse.h"
 #include "vision/image.h"
+#include "vision/light.h"
 #include "vision/morph.h"
 #include "vision/noise.h"
 #include "vision/perspective.h"
@@ -1506,6 +1508,22 @@ static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, ap_e
     if (has_colour &&
         !(colour = pixGetDepth(pix) == 32 ? pixClone(pix) : pixConvertTo32(pix)))
         goto nomem;
+    if (plain) {
+        /* a page lit from one side has paper as grey as a fill on its dark side: the
+         * light is evened out before rules, fills and ink are told from paper */
+        PIX *lit_colour = NULL, *lit = img_flatten_light(grey, colour, colour ? &lit_colour : NULL);
+        if (!lit || (colour && !lit_colour)) {
+            pixDestroy(&lit);
+            pixDestroy(&lit_colour);
+            goto nomem;
+        }
+        pixDestroy(&grey);
+        grey = lit;
+        if (colour) {
+            pixDestroy(&colour);
+            colour = lit_colour;
+        }
+    }
     float upscale = plain ? img_page_upscale(grey, RASTER_MAX_UPSCALED) : 1.0f;
     if (upscale > 1.0f) {
         PIX *big = img_upscale(grey, upscale);

@@ -6,7 +6,12 @@
  * vision/noise measures grain of a known deviation within a few percent on paper and on a
  * page with text and rules, reads a clean page as clean, and its smoothing takes the grain
  * below the threshold while rules stay dark. End to end, a timetable shrunk to under half
- * its size, and one under heavy grain, read into the blocks that were drawn. */
+ * its size, and one under heavy grain, read into the blocks that were drawn.
+ * vision/light measures a ramp of light across a page within a few percent, reads an
+ * evenly lit page as even (shaded cells and all, and panels of fills darker from left
+ * to right, upright or turned), and its flattening brings the paper on
+ * both sides to one grey while a shaded cell stays as far below its paper as it was. End
+ * to end, a shaded timetable lit from one side reads into the blocks that were drawn. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -21,6 +26,7 @@
 
 #include "document/extract.h"
 #include "vision/image.h"
+#include "vision/light.h"
 #include "vision/noise.h"
 #include "vision/resolution.h"
 
@@ -71,6 +77,91 @@ static void add_grain(PIX *pix, double sigma, unsigned seed)
                        : ((l_uint32)ch[0] << 24) | ((l_uint32)ch[1] << 16) | ((l_uint32)ch[2] << 8);
             pixSetPixel(pix, x, y, v);
         }
+}
+
+/* Light falling off from left to right (in place): each channel times 1 - amount * x/w,
+ * as a lamp or a window beside the page gives. */
+static void add_ramp(PIX *pix, double amount)
+{
+    int w = pixGetWidth(pix), h = pixGetHeight(pix);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double f = 1.0 - amount * x / (w - 1.0);
+            l_int32 r, g, b;
+            pixGetRGBPixel(pix, x, y, &r, &g, &b);
+            pixSetRGBPixel(pix, x, y, (l_int32)(r * f), (l_int32)(g * f), (l_int32)(b * f));
+        }
+}
+
+/* The mean grey of a w x h box at (x, y). */
+static double mean_at(PIX *grey, int x, int y, int w, int h)
+{
+    double sum = 0;
+    for (int j = y; j < y + h; j++)
+        for (int i = x; i < x + w; i++) {
+            l_uint32 v;
+            pixGetPixel(grey, i, j, &v);
+            sum += v;
+        }
+    return sum / (w * h);
+}
+
+static void test_light_measure(void **state)
+{
+    (void)state;
+    /* even light: a plain page and a shaded one (fills are not light) */
+    PIX *page = draw_week_generic(1), *grey = pixConvertTo8(page, 0);
+    assert_true(img_light_range(grey) < IMG_LIGHT_MIN_RANGE);
+    PIX *colour_same = NULL, *same = img_flatten_light(grey, page, &colour_same);
+    assert_ptr_equal(pixGetData(same), pixGetData(grey));
+    assert_ptr_equal(pixGetData(colour_same), pixGetData(page));
+    /* a ramp of 30%: measured, then evened out */
+    PIX *lit = pixCopy(NULL, page);
+    add_ramp(lit, 0.3);
+    PIX *lit_grey = pixConvertTo8(lit, 0);
+    float range = img_light_range(lit_grey);
+    assert_true(range > 0.25f && range < 0.35f);
+    PIX *lit_colour = NULL, *flat = img_flatten_light(lit_grey, lit, &lit_colour);
+    assert_non_null(flat);
+    assert_non_null(lit_colour);
+    assert_int_equal(pixGetDepth(lit_colour), 32);
+    /* paper left of the grid and right of it (x 5-15 and 745-755), before and after */
+    double left = mean_at(lit_grey, 5, 150, 10, 200), right = mean_at(lit_grey, 745, 150, 10, 200);
+    assert_true(left - right > 60);
+    left = mean_at(flat, 5, 150, 10, 200), right = mean_at(flat, 745, 150, 10, 200);
+    assert_true(fabs(left - right) < 6);
+    /* the shaded middle column (x 380-560) against the paper of the column beside it */
+    double shade = mean_at(flat, 520, 310, 30, 40), paper = mean_at(flat, 700, 310, 30, 40);
+    double shade0 = mean_at(grey, 520, 310, 30, 40), paper0 = mean_at(grey, 700, 310, 30, 40);
+    assert_true(fabs((paper - shade) - (paper0 - shade0)) < 10);
+    /* three panels filling the page, each in its own fill getting darker to the right
+     * (as lists printed on yellow, blue and orange): a plane through them rises as a
+     * ramp of light does, but no step between neighbouring tiles of one panel does */
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(900, 600, &s);
+    for (int p = 0; p < 3; p++) {
+        double g = 0.96 - 0.09 * p;
+        cairo_set_source_rgb(cr, g, g, g * 0.9);
+        cairo_rectangle(cr, 6 + p * 298, 4, 290, 592);
+        cairo_fill(cr);
+    }
+    cairo_destroy(cr);
+    PIX *panels = grey_of(s);
+    assert_true(img_light_range(panels) < IMG_LIGHT_MIN_RANGE);
+    /* turned on the scanner, white corners and all */
+    PIX *skewed =
+        pixRotate(panels, (float)(2 * M_PI / 180), L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
+    assert_true(img_light_range(skewed) < IMG_LIGHT_MIN_RANGE);
+    pixDestroy(&skewed);
+    pixDestroy(&panels);
+    /* nothing to fit */
+    assert_true(img_light_range(NULL) == 0);
+    PIX *tiny = pixCreate(40, 30, 8);
+    assert_true(img_light_range(tiny) == 0);
+    assert_null(img_flatten_light(page, NULL, NULL)); /* 32 bpp is not a grey */
+    pixDestroy(&tiny), pixDestroy(&lit_colour), pixDestroy(&flat), pixDestroy(&lit_grey);
+    pixDestroy(&lit), pixDestroy(&colour_same), pixDestroy(&same), pixDestroy(&grey);
+    pixDestroy(&page);
 }
 
 static void test_text_height(void **state)
@@ -220,13 +311,26 @@ static void test_extract_grainy(void **state)
     pixDestroy(&page);
 }
 
+/* Shaded cells lit from the left, the right side at 60% of the light: read as drawn.
+ * Read with the light as it fell, more blocks came out than were drawn (ramps of 30% and
+ * 40%). */
+static void test_extract_lit(void **state)
+{
+    (void)state;
+    PIX *page = draw_week_generic(1);
+    add_ramp(page, 0.4);
+    assert_int_equal(week_right(page), 9);
+    pixDestroy(&page);
+}
+
 int main(void)
 {
     img_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_height),    cmocka_unit_test(test_upscale_factor),
         cmocka_unit_test(test_noise_measure),  cmocka_unit_test(test_extract_shrunk),
-        cmocka_unit_test(test_extract_grainy),
+        cmocka_unit_test(test_extract_grainy), cmocka_unit_test(test_light_measure),
+        cmocka_unit_test(test_extract_lit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
