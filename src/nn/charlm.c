@@ -469,8 +469,9 @@ ap_status nn_lm_beam_decode(int *out, float *probs, int *frames, int *n, float *
         for (int k = 0; k < K; k++)
             s += exp(z[k] - mx);
         int ncand = 0;
+        double logs = log(s); /* once: log may set errno, so the compiler calls it per class */
         for (int k = 0; k < K; k++) {
-            logp[k] = z[k] - mx - log(s);
+            logp[k] = z[k] - mx - logs;
             if (k > 0 && logp[k] > log(1e-4)) cand[ncand++] = k;
         }
         int nnext = 0;
