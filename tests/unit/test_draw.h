@@ -134,4 +134,15 @@ static inline const img_cell *cell_at(const img_table *t, int row, int col)
     return NULL;
 }
 
+/* The cell of t whose rectangle holds the point; fails the test when none does. */
+static inline const img_cell *cell_covering(const img_table *t, int x, int y)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        const img_cell *c = &t->cells[i];
+        if (x >= c->x && x < c->x + c->w && y >= c->y && y < c->y + c->h) return c;
+    }
+    fail_msg("no cell covers (%d, %d)", x, y);
+    return NULL;
+}
+
 #endif

@@ -141,17 +141,6 @@ static void test_ruled_grid_unchanged(void **state)
     pixDestroy(&grey);
 }
 
-/* The cell of t whose rectangle holds the point. */
-static const img_cell *cell_covering(const img_table *t, int x, int y)
-{
-    for (size_t i = 0; i < t->ncells; i++) {
-        const img_cell *c = &t->cells[i];
-        if (x >= c->x && x < c->x + c->w && y >= c->y && y < c->y + c->h) return c;
-    }
-    fail_msg("no cell covers (%d, %d)", x, y);
-    return NULL;
-}
-
 static void test_borderless_shaded_column(void **state)
 {
     (void)state;
