@@ -246,6 +246,10 @@ static int keep_rules(PIX *hruns, PIX *vruns, const rule_params *p, PIX **hmask,
         for (int d = 0; d < 2; d++)
             for (int i = 0; i < n[d]; i++) {
                 if (kept[d][i]) continue;
+                /* a row rule no longer than a rule is thick: the stub that whitespace
+                 * leaves on a column rule where it took back the virtual row rule on
+                 * both sides of it (column rules it takes back whole) */
+                if (d == 0 && geo[d][4 * i + 2] <= p->thick) continue;
                 int start = 0, end = 0;
                 for (int j = 0; j < n[1 - d] && !(start && end); j++) {
                     if (!kept[1 - d][j]) continue;
@@ -289,9 +293,10 @@ out:
     return ok;
 }
 
-/* A rule's place across its direction and its length along it. */
+/* A rule's place across its direction, its length along it, and the first and last
+ * rows (columns) its pixels take across it. */
 typedef struct rule_pos {
-    int at, len;
+    int at, len, lo, hi;
 } rule_pos;
 
 static int cmp_rule_pos(const void *a, const void *b)
@@ -303,39 +308,50 @@ static int cmp_rule_pos(const void *a, const void *b)
 /* Clusters rule places (sorted in place) into rule positions at most tol apart, each the
  * mean of its rules weighted by their length: a fill's short edge a few pixels off a
  * long printed rule (a thin cell shaded beside it) does not move the rule. Adds the
- * outline edges lo and hi when no rule lies near them. Returns the count written to out
- * (at most max), or -1 when there are too many. */
-static int cluster_positions(rule_pos *pos, int n, int tol, int lo, int hi, int *out, int max)
+ * outline edges lo and hi when no rule lies near them. band gets, per position, the
+ * stretch across it where its line is sought: tol either side of it, and all of its
+ * rules' pixels (a header's fill that ends a few pixels below the top of the day
+ * column's fill is one row line, and both edges bound its cells). Returns the count
+ * written to out (at most max), or -1 when there are too many. */
+static int cluster_positions(rule_pos *pos, int n, int tol, int lo, int hi, int *out,
+                             int (*band)[2], int max)
 {
     qsort(pos, (size_t)n, sizeof *pos, cmp_rule_pos);
     int m = 0;
-    if (n == 0 || pos[0].at - lo > 2 * tol) out[m++] = lo;
+    if (n == 0 || pos[0].at - lo > 2 * tol) {
+        band[m][0] = lo - tol, band[m][1] = lo + tol;
+        out[m++] = lo;
+    }
     for (int i = 0; i < n;) {
         int j = i;
         long sum = 0, weight = 0;
+        int first = pos[i].lo, last = pos[i].hi;
         while (j < n && pos[j].at - pos[i].at <= 2 * tol) {
             sum += (long)pos[j].at * pos[j].len, weight += pos[j].len;
+            first = imin(first, pos[j].lo), last = imax(last, pos[j].hi);
             j++;
         }
         if (m >= max) return -1;
-        out[m++] = weight > 0 ? (int)((sum + weight / 2) / weight) : pos[i].at;
+        out[m] = weight > 0 ? (int)((sum + weight / 2) / weight) : pos[i].at;
+        band[m][0] = imin(out[m] - tol, first), band[m][1] = imax(out[m] + tol, last);
+        m++;
         i = j;
     }
     if (hi - out[m - 1] > 2 * tol) {
         if (m >= max) return -1;
+        band[m][0] = hi - tol, band[m][1] = hi + tol;
         out[m++] = hi;
     }
     return m;
 }
 
 /* Fraction of the edge from a to b (along the rule direction) that rules mask covers
- * within tol of position at. */
-static double edge_coverage(PIX *mask, int vertical, int at, int a, int b, int tol)
+ * across it from lo to hi (both included). */
+static double edge_coverage(PIX *mask, int vertical, int lo, int hi, int a, int b)
 {
     int len = b - a;
     if (len <= 0) return 1.0;
-    BOX *band = vertical ? boxCreate(at - tol, a, 2 * tol + 1, len)
-                         : boxCreate(a, at - tol, len, 2 * tol + 1);
+    BOX *band = vertical ? boxCreate(lo, a, hi - lo + 1, len) : boxCreate(a, lo, len, hi - lo + 1);
     if (!band) return 0.0;
     NUMA *counts = vertical ? pixCountByRow(mask, band) : pixCountByColumn(mask, band);
     boxDestroy(&band);
@@ -507,6 +523,7 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
     int *parent = NULL;
     unsigned char *edges = NULL;
     int *scratch = NULL;
+    int row_band[IMG_TABLE_MAX_LINES + 2][2], col_band[IMG_TABLE_MAX_LINES + 2][2];
     l_int32 tx, ty, tw, th;
     boxGetGeometry(box, &tx, &ty, &tw, &th);
     int nh = boxaGetCount(hboxes), nv = boxaGetCount(vboxes);
@@ -524,17 +541,19 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(hboxes, i, &x, &y, &w, &h);
         if (y + h / 2 >= ty && y + h / 2 < ty + th && x + w / 2 >= tx && x + w / 2 < tx + tw)
-            pos[n++] = (rule_pos){y + h / 2, w};
+            pos[n++] = (rule_pos){y + h / 2, w, y, y + h - 1};
     }
-    int rows = cluster_positions(pos, n, p->tol, ty, ty + th - 1, t->row_y, IMG_TABLE_MAX_LINES);
+    int rows =
+        cluster_positions(pos, n, p->tol, ty, ty + th - 1, t->row_y, row_band, IMG_TABLE_MAX_LINES);
     n = 0;
     for (int i = 0; i < nv; i++) {
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(vboxes, i, &x, &y, &w, &h);
         if (y + h / 2 >= ty && y + h / 2 < ty + th && x + w / 2 >= tx && x + w / 2 < tx + tw)
-            pos[n++] = (rule_pos){x + w / 2, h};
+            pos[n++] = (rule_pos){x + w / 2, h, x, x + w - 1};
     }
-    int cols = cluster_positions(pos, n, p->tol, tx, tx + tw - 1, t->col_x, IMG_TABLE_MAX_LINES);
+    int cols =
+        cluster_positions(pos, n, p->tol, tx, tx + tw - 1, t->col_x, col_band, IMG_TABLE_MAX_LINES);
     if (rows < 2 || cols < 2) goto out; /* not a lattice: t->ncells stays 0 */
     t->nrows = rows - 1;
     t->ncols = cols - 1;
@@ -556,11 +575,13 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
     for (int r = 0; r < t->nrows; r++)
         for (int c = 0; c < t->ncols; c++) {
             int id = r * t->ncols + c;
-            if (c + 1 < t->ncols && edge_coverage(vmask, 1, t->col_x[c + 1], t->row_y[r] + inner,
-                                                  t->row_y[r + 1] - inner, p->tol) >= 0.5)
+            if (c + 1 < t->ncols &&
+                edge_coverage(vmask, 1, col_band[c + 1][0], col_band[c + 1][1], t->row_y[r] + inner,
+                              t->row_y[r + 1] - inner) >= 0.5)
                 edges[id] |= EDGE_RIGHT;
-            if (r + 1 < t->nrows && edge_coverage(hmask, 0, t->row_y[r + 1], t->col_x[c] + inner,
-                                                  t->col_x[c + 1] - inner, p->tol) >= 0.5)
+            if (r + 1 < t->nrows &&
+                edge_coverage(hmask, 0, row_band[r + 1][0], row_band[r + 1][1], t->col_x[c] + inner,
+                              t->col_x[c + 1] - inner) >= 0.5)
                 edges[id] |= EDGE_BELOW;
         }
     join_units(parent, edges, t->nrows, t->ncols);

@@ -5,7 +5,9 @@
  * by side, or under a framed title) stay apart, and the edges of shaded cells bound cells
  * where no rule is printed; short rules a few pixels off a long one do not move its
  * lattice line; units joined through a gap in a rule that runs along most of them are
- * cut apart there, so no cell overlaps another. End to end, tt_extract_image reads a small
+ * cut apart there, so no cell overlaps another. Two fill edges a few pixels apart that
+ * make one lattice line both bound their cells there; a stub no longer than a rule is
+ * thick, left on a column rule, is no row rule. End to end, tt_extract_image reads a small
  * timetable (days as rows, header times, a merged cell over both days with text set bottom-to-top)
  * into the right timeblocks on two threads, a page turned by a quarter, a half or
  * three quarters into the same timeblocks as upright, and two lists side by side in one
@@ -185,6 +187,84 @@ static void test_fill_edges_are_rules(void **state)
     assert_int_equal(tables[0].ncells, 9);
     img_tables_free(tables, n);
     pixDestroy(&grey);
+}
+
+/* A table with no printed rule whose header is shaded in a band over the columns and its
+ * days in a column of their own, the band ending a few pixels below the top of the day
+ * column (as a generator or a teacher lines them up by eye). Both edges are one row line,
+ * the mean of the two weighted by their length, far nearer the band's long edge: the day
+ * column's edge still bounds its cells there, so the blank corner stays apart from the
+ * first day, and that day's label lies in the same row as its lessons. */
+static void test_fill_edges_a_few_pixels_apart(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(820, 430, &s);
+    cairo_set_source_rgb(cr, 0xc8 / 255.0, 0xe8 / 255.0, 0xe6 / 255.0);
+    cairo_rectangle(cr, 200, 40, 600, 80); /* the header band, down to y 120 */
+    cairo_fill(cr);
+    int tops[3] = {110, 204, 304}, bottoms[3] = {198, 298, 398};
+    for (int r = 0; r < 3; r++) { /* the days, the first from y 110 */
+        cairo_rectangle(cr, 40, tops[r], 156, bottoms[r] - tops[r]);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int i = 0; i < 3; i++)
+        rule(cr, 200, 200 + 100 * i, 800, 200 + 100 * i);
+    for (int c = 0; c <= 4; c++)
+        rule(cr, 200 + 150 * c, 120, 200 + 150 * c, 400);
+    const char *days[3] = {"Monday", "Tuesday", "Wednesday"};
+    for (int r = 0; r < 3; r++) {
+        text(cr, days[r], 118, 160 + 100 * r - (r ? 10 : 0), 0);
+        for (int c = 0; c < 4; c++)
+            text(cr, (r + c) % 2 ? "Maths" : "Art", 275 + 150 * c, 160 + 100 * r - (r ? 10 : 0), 0);
+    }
+    for (int c = 0; c < 4; c++)
+        text(cr, "9:00", 275 + 150 * c, 80, 0);
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables(grey, &tables, &n, NULL, &err), AP_OK);
+    assert_int_equal(n, 1);
+    const img_table *t = &tables[0];
+    const img_cell *monday = cell_covering(t, 118, 160), *lesson = cell_covering(t, 275, 160);
+    assert_int_equal(monday->row, lesson->row);
+    assert_int_equal(monday->nrows, 1);
+    assert_true(monday->y >= 105);
+    assert_int_equal(cell_covering(t, 275, 80)->row + 1, lesson->row);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
+/* Rules as whitespace leaves them when it takes back a virtual row rule on both sides of a
+ * column rule: a stub as long as the column rule is thick, where the row rule crossed it.
+ * Such a stub meets the column rule at both ends, yet it is no row rule: the lattice has
+ * the printed rows only. */
+static void test_stub_on_a_rule_is_no_rule(void **state)
+{
+    (void)state;
+    PIX *h = pixCreate(900, 400, 1), *v = pixCreate(900, 400, 1);
+    assert_non_null(h);
+    assert_non_null(v);
+    int ys[3] = {50, 200, 350}, xs[5] = {50, 250, 450, 650, 850};
+    for (int i = 0; i < 3; i++)
+        pixRasterop(h, 50, ys[i] - 1, 801, 2, PIX_SET, NULL, 0, 0);
+    for (int i = 0; i < 5; i++)
+        pixRasterop(v, xs[i] - 1, 50, 2, 301, PIX_SET, NULL, 0, 0);
+    pixRasterop(h, 448, 120, 4, 2, PIX_SET, NULL, 0, 0); /* the stub, across x 450 */
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_tables_from_runs(h, v, &tables, &n, NULL, &err), AP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(tables[0].nrows, 2);
+    assert_int_equal(tables[0].ncols, 4);
+    assert_int_equal(tables[0].ncells, 8);
+    img_tables_free(tables, n);
+    pixDestroy(&h);
+    pixDestroy(&v);
 }
 
 /* A column merged down every row (no row rule crosses it) whose rule on one side is
@@ -444,6 +524,8 @@ int main(void)
         cmocka_unit_test(test_short_rules_beside_long_one),
         cmocka_unit_test(test_fill_edges_are_rules),
         cmocka_unit_test(test_cells_are_rectangles),
+        cmocka_unit_test(test_fill_edges_a_few_pixels_apart),
+        cmocka_unit_test(test_stub_on_a_rule_is_no_rule),
         cmocka_unit_test(test_extract_drawn_timetable),
         cmocka_unit_test(test_turned_pages),
         cmocka_unit_test(test_header_spaced_out),

@@ -22,7 +22,7 @@
  * other row, is one table with its heading. A table ruled in rows only whose
  * break rows are shaded from the first day across (their edges going on as row rules
  * across the times) is one table, the row under a rule that stops short of the last day
- * cut into its days too. */
+ * cut into its days too, and its break rows apart from their times. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -771,7 +771,10 @@ static void test_row_only_shaded_breaks(void **state)
     const img_table *t = only_table(tables, n);
     const img_cell *brk = cell_covering(t, 580, 310);
     assert_true(brk->y >= 275 && brk->y + brk->h <= 345);
-    assert_true(brk->ncols >= 4);
+    /* from the first day to the last, apart from its time (the fill's edge parts them) */
+    assert_int_equal(brk->col, 1);
+    assert_int_equal(brk->col + brk->ncols, t->ncols);
+    assert_int_equal(cell_covering(t, 120, 310)->ncols, 1);
     /* the row just above the second shaded row, under a rule that stops short of
      * Thursday, cut into its days as the others */
     const img_cell *time = cell_covering(t, 120, 520), *mon = cell_covering(t, 310, 520);
