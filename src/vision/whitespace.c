@@ -71,6 +71,56 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Ink pixels of bin in the rectangle (clipped to the image). */
+static long ink_in(PIX *bin, int x, int y, int w, int h)
+{
+    l_int32 count = 0;
+    BOX *b = w > 0 && h > 0 ? boxCreate(x, y, w, h) : NULL;
+    if (b && pixCountPixelsInRect(bin, b, &count, NULL) != 0) count = 0;
+    boxDestroy(&b);
+    return count;
+}
+
+/* Clears from text ink (bin, and faint: the same with fainter strokes) the rules too
+ * light for vision/table to keep (grey rules between day labels set outside a table's
+ * frame), which as text would join the labels into one block and lie across every gap
+ * between rows. Grain breaks such a rule into dashes in bin, so it is sought in faint:
+ * runs each way at least four text heights (th) long once gaps of a few pixels are
+ * closed, no thicker than a quarter of one, with next to no text ink along either side
+ * within half a text height (a row of a text line's strokes that closing joins has its
+ * letters beside it). Left as it is when out of memory. */
+static void drop_thin_runs(PIX *bin, PIX *faint, int th)
+{
+    int thin = imax(3, th / 4), run = 4 * th, side = imax(4, th / 2);
+    for (int d = 0; d < 2; d++) {
+        PIX *closed = d ? img_close_brick(faint, 1, 5) : img_close_brick(faint, 5, 1);
+        PIX *runs = !closed ? NULL
+                    : d     ? img_open_brick(closed, 1, run)
+                            : img_open_brick(closed, run, 1);
+        PIX *thick = !runs ? NULL
+                     : d   ? img_open_brick(runs, thin + 1, 1)
+                           : img_open_brick(runs, 1, thin + 1);
+        if (thick) pixSubtract(runs, runs, thick);
+        BOXA *boxes = thick ? pixConnCompBB(runs, 8) : NULL;
+        for (int i = 0; boxes && i < boxaGetCount(boxes); i++) {
+            l_int32 x, y, w, h;
+            boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
+            long beside =
+                d ? ink_in(bin, x - side, y, side - 2, h) + ink_in(bin, x + w + 2, y, side - 2, h)
+                  : ink_in(bin, x, y - side, w, side - 2) + ink_in(bin, x, y + h + 2, w, side - 2);
+            if (beside * 10 >= (d ? h : w)) continue;
+            /* with the pixels either side of it that the grain left */
+            int cx = d ? x - 2 : x, cy = d ? y : y - 2, cw = d ? w + 4 : w, ch = d ? h : h + 4;
+            pixRasterop(bin, cx, cy, cw, ch, PIX_CLR, NULL, 0, 0);
+            pixRasterop(faint, cx, cy, cw, ch, PIX_CLR, NULL, 0, 0);
+        }
+        boxaDestroy(&boxes);
+        pixDestroy(&closed);
+        pixDestroy(&runs);
+        pixDestroy(&thick);
+    }
+}
+
 /* Text ink: clearly darker than its own background (the page, or a cell's fill, however
  * dark), rules (grown a little) and specks removed; *height gets the median height of
  * its pieces (letters, or a few joined), the unit every gap is measured in. One pass of
@@ -120,6 +170,7 @@ static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_o
         *height = (int)mid;
     numaDestroy(&heights);
     boxaDestroy(&parts);
+    drop_thin_runs(bin, faint, *height);
     PIX *near = img_dilate_brick(bin, 2 * *height + 1, 3);
     if (near) {
         pixAnd(faint, faint, near);
@@ -911,8 +962,9 @@ static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
         labelled +=
             has_text(w->text, left, rows[r] + g, right - left, rows[r + 1] - rows[r] - 2 * g);
     }
+    /* (a label's strokes across the line, not a speck of grain left on it) */
     for (int r = 1; r + 1 < nrows; r++)
-        if (has_text(w->text, left, rows[r] - 1, right - left, 3)) return 0;
+        if (ink_in(w->text, left, rows[r] - 1, right - left, 3) >= th) return 0;
     if (bands < 3 || labelled * 10 < bands * 6) return 0;
     int pad = imax(3, th / 2), nx = imax(0, left - pad);
     if (any_in(w->hmask, nx, y0 - g, x0 - g - nx, y1 - y0 + 2 * g) ||

@@ -22,7 +22,9 @@
  * other row, is one table with its heading. A table ruled in rows only whose
  * break rows are shaded from the first day across (their edges going on as row rules
  * across the times) is one table, the row under a rule that stops short of the last day
- * cut into its days too, and its break rows apart from their times. */
+ * cut into its days too, and its break rows apart from their times. Day labels set
+ * outside a table's frame between light grey rules that end in nothing are its label
+ * column. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -786,6 +788,55 @@ static void test_row_only_shaded_breaks(void **state)
     pixDestroy(&grey);
 }
 
+/* Day labels set left of a ruled table's frame, between rules printed light grey (80
+ * levels off the paper) that run out to the left from just short of the frame and end
+ * there, shorter than a fifth of the page: no rules, with an open end, and no text either
+ * (as text they joined the labels into one block across every row line), so the labels
+ * are the table's label column, one cell a day, in its rows. */
+static void test_labels_between_light_rules(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(1400, 520, &s);
+    int ys[6] = {40, 120, 220, 320, 420, 500};
+    for (int i = 0; i < 6; i++)
+        rule(cr, 250, ys[i], 1250, ys[i]);
+    for (int c = 0; c < 6; c++)
+        rule(cr, 250 + 200 * c, 40, 250 + 200 * c, 500);
+    cairo_set_source_rgb(cr, 175 / 255.0, 175 / 255.0, 175 / 255.0);
+    for (int i = 1; i < 6; i++)
+        rule(cr, 30, ys[i], 238, ys[i]);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    const char *times[5] = {"9:00 - 10:00", "10:00 - 11:00", "11:00 - 12:00", "1:00 - 2:00",
+                            "2:00 - 3:00"};
+    for (int c = 0; c < 5; c++)
+        text(cr, times[c], 350 + 200 * c, 80, 0);
+    for (int r = 0; r < 4; r++) {
+        double cy = (ys[r + 1] + ys[r + 2]) / 2.0;
+        text(cr, days[r], 110, cy, 0);
+        for (int c = 0; c < 5; c++)
+            text(cr, (r + c) % 2 ? "Maths" : "Art", 350 + 200 * c, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    for (int r = 0; r < 4; r++) {
+        int cy = (ys[r + 1] + ys[r + 2]) / 2;
+        const img_cell *day = cell_covering(t, 110, cy), *lesson = cell_covering(t, 350, cy);
+        assert_int_equal(day->col, 0);
+        assert_int_equal(day->nrows, 1);
+        assert_int_equal(day->row, lesson->row);
+        assert_int_equal(lesson->col, 1);
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -806,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_banded_columns_shaded_rows),
         cmocka_unit_test(test_list_rows_shaded_in_turn),
         cmocka_unit_test(test_row_only_shaded_breaks),
+        cmocka_unit_test(test_labels_between_light_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
