@@ -590,13 +590,11 @@ static BOXA *ink_pieces(PIX *ink, int x, int y, int w, int h)
     return parts;
 }
 
-/* The scale that brings the text in the rectangle of ink to the size Tesseract reads
- * best (glyphs about 26 pixels high): small print is read far better enlarged, and large
- * print is read faster reduced. The median height of the ink's pieces stands for the
- * glyph height. */
-static float text_scale(PIX *ink, int x, int y, int w, int h)
+/* The median height of the pieces of ink (8-connected, 4 pixels high or more) in the
+ * rectangle: the height of its glyphs. 0 when there are none or out of memory. */
+static float glyph_height(PIX *ink, int x, int y, int w, int h)
 {
-    float scale = 1.0f;
+    l_float32 median = 0;
     BOXA *parts = ink_pieces(ink, x, y, w, h);
     NUMA *heights = parts ? numaCreate(0) : NULL;
     if (heights) {
@@ -606,16 +604,26 @@ static float text_scale(PIX *ink, int x, int y, int w, int h)
             boxaGetBoxGeometry(parts, i, &bx, &by, &bw, &bh);
             if (bh >= 4) numaAddNumber(heights, (l_float32)bh);
         }
-        l_float32 median = 0;
-        if (numaGetCount(heights) > 0 && numaGetMedian(heights, &median) == 0 && median > 0) {
-            scale = 26.0f / median;
-            if (scale < 0.5f) scale = 0.5f;
-            if (scale > 3.0f) scale = 3.0f;
-            if (scale > 0.8f && scale < 1.3f) scale = 1.0f; /* close enough: no resampling */
-        }
+        if (numaGetCount(heights) == 0 || numaGetMedian(heights, &median) != 0) median = 0;
     }
     numaDestroy(&heights);
     boxaDestroy(&parts);
+    return median;
+}
+
+/* The scale that brings the text in the rectangle of ink to the size Tesseract reads
+ * best (glyphs about 26 pixels high): small print is read far better enlarged, and large
+ * print is read faster reduced. The median height of the ink's pieces stands for the
+ * glyph height. */
+static float text_scale(PIX *ink, int x, int y, int w, int h)
+{
+    float scale = 1.0f, median = glyph_height(ink, x, y, w, h);
+    if (median > 0) {
+        scale = 26.0f / median;
+        if (scale < 0.5f) scale = 0.5f;
+        if (scale > 3.0f) scale = 3.0f;
+        if (scale > 0.8f && scale < 1.3f) scale = 1.0f; /* close enough: no resampling */
+    }
     return scale;
 }
 
@@ -863,9 +871,13 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
     if (!tall) {
         /* Pieces of text far apart on one line (a row number and a time in a cell whose
          * column rule was never drawn) are read one by one: Tesseract reads such a gap
-         * badly, and no gap inside a phrase is wider than its text is high. */
-        int starts[MAX_SEGMENTS], ends[MAX_SEGMENTS];
-        int nseg = ink_segments(faint ? faint : ink, bx, bw, imax(15, bh), starts, ends);
+         * badly, and no gap inside a phrase is wider than its text is high. Where the
+         * ink is two lines or more ("10:35 -" over "10:55" between two times of a header
+         * merged across three columns), its text is a line high, twice its glyphs. */
+        int starts[MAX_SEGMENTS], ends[MAX_SEGMENTS], text_h = bh;
+        float glyphs = glyph_height(ink, bx, by, bw, bh);
+        if (glyphs > 0 && (int)(2 * glyphs) < text_h) text_h = (int)(2 * glyphs);
+        int nseg = ink_segments(faint ? faint : ink, bx, bw, imax(15, text_h), starts, ends);
         if (nseg > 1) {
             double conf = 0;
             for (int k = 0; k < nseg && st == AP_OK; k++) {

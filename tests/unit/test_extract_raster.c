@@ -10,8 +10,9 @@
  * thick, left on a column rule, is no row rule. End to end, tt_extract_image reads a small
  * timetable (days as rows, header times, a merged cell over both days with text set bottom-to-top)
  * into the right timeblocks on two threads, a page turned by a quarter, a half or
- * three quarters into the same timeblocks as upright, and two lists side by side in one
- * frame each on its own heading's days and times. */
+ * three quarters into the same timeblocks as upright, two lists side by side in one
+ * frame each on its own heading's days and times, and a header cell holding three times
+ * side by side over columns no rule divides there, one on two lines, times each column. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -441,6 +442,61 @@ static void test_lists_side_by_side_drawn(void **state)
     tt_doc_free(&d);
 }
 
+/* Width in pixels of s as text() draws it. */
+static int text_width(cairo_t *cr, const char *s)
+{
+    PangoLayout *layout = pango_cairo_create_layout(cr);
+    PangoFontDescription *font = pango_font_description_from_string("Sans 15");
+    pango_layout_set_font_description(layout, font);
+    pango_layout_set_text(layout, s, -1);
+    int w, h;
+    pango_layout_get_pixel_size(layout, &w, &h);
+    pango_font_description_free(font);
+    g_object_unref(layout);
+    return w;
+}
+
+/* A header cell over three columns that no rule divides in the header row, holding their
+ * three times side by side, the middle one on two lines ("10:00 -" over "10:20") and the
+ * gaps between them narrower than those two lines are high but wider than a line: each
+ * time is read apart (read as one block they ran into each other), one per column. */
+static void test_header_times_side_by_side(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(760, 330, &s);
+    int gap = 34; /* between the pieces: under two lines (about 45), over one */
+    int w1 = text_width(cr, "9:00 - 10:00"), w2 = text_width(cr, "10:00 -");
+    int w3 = text_width(cr, "10:20 - 11:00");
+    int x1 = 200, x2 = x1 + w1 + gap, x3 = x2 + w2 + gap; /* left edges of the pieces */
+    int xs[5] = {20, 160, x2 - gap / 2, x3 - gap / 2, x3 + w3 + 40};
+    rule(cr, 20, 20, xs[4], 20);
+    for (int i = 0; i < 3; i++)
+        rule(cr, 20, 100 + 100 * i, xs[4], 100 + 100 * i);
+    for (int i = 0; i < 5; i++)
+        rule(cr, xs[i], i == 2 || i == 3 ? 100 : 20, xs[i], 300);
+    text(cr, "9:00 - 10:00", x1 + w1 / 2.0, 60, 0);
+    text(cr, "10:00 -", x2 + w2 / 2.0, 48, 0);
+    text(cr, "10:20", x2 + w2 / 2.0, 72, 0);
+    text(cr, "10:20 - 11:00", x3 + w3 / 2.0, 60, 0);
+    const char *days[2] = {"Monday", "Tuesday"},
+               *names[2][3] = {{"Maths", "Break", "Art"}, {"Music", "Break", "Drama"}};
+    for (int r = 0; r < 2; r++) {
+        text(cr, days[r], 90, 150 + 100 * r, 0);
+        for (int c = 0; c < 3; c++)
+            text(cr, names[r][c], (xs[c + 1] + xs[c + 2]) / 2.0, 150 + 100 * r, 0);
+    }
+    cairo_destroy(cr);
+    tt_doc d;
+    extract_drawn(to_pix(s), &d);
+    cairo_surface_destroy(s);
+    check_block(&d, 0, "Maths", 540, 600);
+    check_block(&d, 0, "Break", 600, 620);
+    check_block(&d, 0, "Art", 620, 660);
+    check_block(&d, 1, "Drama", 620, 660);
+    tt_doc_free(&d);
+}
+
 /* Header fields printed apart on one line above the week: each a block of its own, the
  * class a short bold code in small type (narrower than 20 pixels, its ink half its box:
  * neither a speck nor a picture), read in order. */
@@ -529,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_extract_drawn_timetable),
         cmocka_unit_test(test_turned_pages),
         cmocka_unit_test(test_header_spaced_out),
+        cmocka_unit_test(test_header_times_side_by_side),
         cmocka_unit_test(test_lists_side_by_side_drawn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
