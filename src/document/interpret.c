@@ -679,6 +679,29 @@ static int times_ascend(const cinfo *ci)
     return 1;
 }
 
+/* Mends header times that contradict their neighbours, as OCR misreads them ("9:30 -
+ * 9:10" for "9:00 - 9:10", "15:30 - 10:30", "8:35 - 14:05" before "9:05 - 9:25"): the
+ * columns of a timetable run forward in time, so a column that ends no later than it
+ * starts takes its start from the column before (else its end from the column after), and
+ * one that ends after the next column has ended ends where that one starts. bstart[k] is
+ * the start of column k, bend[k] the end of column k - 1 (nc edges; TT_NO_TIME unknown). */
+TESTABLE void tt_mend_header_times(int *bstart, int *bend, size_t nc)
+{
+    for (size_t k = 0; k + 1 < nc; k++) {
+        int s = bstart[k], e = bend[k + 1];
+        if (s == TT_NO_TIME || e == TT_NO_TIME || s < e) continue;
+        if (k > 0 && bend[k] != TT_NO_TIME && bend[k] < e)
+            bstart[k] = bend[k];
+        else if (bstart[k + 1] != TT_NO_TIME && bstart[k + 1] > s)
+            bend[k + 1] = bstart[k + 1];
+    }
+    for (size_t k = 0; k + 2 < nc; k++) {
+        int s = bstart[k], e = bend[k + 1], next = bstart[k + 1], next_end = bend[k + 2];
+        if (e == TT_NO_TIME || next == TT_NO_TIME || next_end == TT_NO_TIME) continue;
+        if (e > next_end && (s == TT_NO_TIME || s < next) && next < next_end) bend[k + 1] = next;
+    }
+}
+
 static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
 {
     ap_status st = AP_ERR_NOMEM;
@@ -748,6 +771,7 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
     /* A header with a single time ends where the next one starts. */
     for (size_t k = 1; k < nc; k++)
         if (bend[k] == TT_NO_TIME) bend[k] = bstart[k];
+    tt_mend_header_times(bstart, bend, nc);
 
     /* Body: per lattice row band of one day label, the cells in it left to right. */
     for (int r = first_row; r < t->nrows;) {

@@ -12,7 +12,8 @@
  * time order. Lists side by side in one table are read one by one, each on its own
  * heading's days with its own times, also where one list's times are unreadable; days
  * as columns with times in the first column alone stay a grid. A heading's day read with
- * "n" for "ri" ("Fnday") names its day. */
+ * "n" for "ri" ("Fnday") names its day. Header times misread so that a column ends
+ * before it starts, or after the next one ends, are mended from their neighbours. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -561,6 +562,36 @@ static void test_ocr_header_times(void **state)
     }
 }
 
+/* Header times OCR misread so that they contradict their neighbours: a column that ends
+ * before it starts ("9:30 - 9:10" for "9:00 - 9:10") starts where the one before ends,
+ * and one that ends after the next column has ended ("10:00 - 2:05", 14:05, before
+ * "11:05 - 12:00") ends where the next starts; the columns that agree keep their times. */
+static void test_header_times_mended(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 6);
+    const char *header[6] = {
+        "", "8:40 - 9:00", "9:30 - 9:10", "9:10 - 10:00", "10:00 - 2:05", "11:05 - 12:00"};
+    const char *names[2][6] = {{"Monday", "Maths", "Register", "Art", "PE", "Music"},
+                               {"Tuesday", "Drama", "Register", "Science", "RE", "Spelling"}};
+    for (int c = 0; c < 6; c++) {
+        add_cell(t, 0, c, 1, 1, header[c]);
+        add_cell(t, 1, c, 1, 1, names[0][c]);
+        add_cell(t, 2, c, 1, 1, names[1][c]);
+    }
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "Maths", HM(8, 40), HM(9, 0));
+    check(&d, 0, "Register", HM(9, 0), HM(9, 10));
+    check(&d, 0, "Art", HM(9, 10), HM(10, 0));
+    check(&d, 0, "PE", HM(10, 0), HM(11, 5));
+    check(&d, 0, "Music", HM(11, 5), HM(12, 0));
+    check(&d, 1, "RE", HM(10, 0), HM(11, 5));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* Day names set in wide letter-spacing come back from OCR in pieces: still days. */
 static void test_spaced_day_names(void **state)
 {
@@ -670,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_list_short_heading), cmocka_unit_test(test_no_timetable),
         cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
         cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
+        cmocka_unit_test(test_header_times_mended),
         cmocka_unit_test(test_header_spanning_columns),
         cmocka_unit_test(test_spaced_day_names),
         cmocka_unit_test(test_list_heading_misread),
