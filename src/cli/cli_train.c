@@ -17,7 +17,7 @@ const cfg_key cli_train_keys[] = {
      "line crops: DIR or DIR/lines (datagen --lines)"},
     {"out", "TRAIN_OUT", "out", CFG_STRING, "", 0, 0, NULL, "output model directory"},
     {"base", NULL, "base", CFG_STRING, "", 0, 0, NULL,
-     "lora/merge: the base model (dir or .safetensors)"},
+     "ocr: start from this model (a full fine-tune); lora/merge: the base model"},
     {"teacher", NULL, "teacher", CFG_STRING, "", 0, 0, NULL, "distill: the teacher model"},
     {"adapter", NULL, "adapter", CFG_STRING, "", 0, 0, NULL, "merge: the adapter directory"},
     {"model.height", NULL, "height", CFG_INT, "32", 16, 64, NULL,
@@ -58,7 +58,7 @@ const cfg_key cli_train_keys[] = {
     {"train.eval_samples", NULL, "eval-samples", CFG_INT, "300", 1, 1000000, NULL,
      "validation lines"},
     {"train.augment", NULL, "augment", CFG_BOOL, "false", 0, 0, NULL,
-     "augment training lines (stretch, shift, stroke, contrast, noise)"},
+     "augment training lines (stretch, shift, stroke, small print, contrast, noise)"},
     {"train.progress", NULL, "progress", CFG_BOOL, "true", 0, 0, NULL, "progress bar on stderr"},
     {"lora.rank", NULL, "rank", CFG_INT, "8", 1, 512, NULL, "LoRA rank"},
     {"lora.alpha", NULL, "alpha", CFG_STRING, "16", 0, 0, NULL, "LoRA alpha (scale alpha/rank)"},
@@ -104,7 +104,7 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: aipipe train ocr     --data DIR --out DIR [--steps N] [--resume] [flags]\n"
+        "usage: aipipe train ocr     --data DIR --out DIR [--base MODEL] [--steps N] [--resume] [flags]\n"
         "       aipipe train lora    --base MODEL --data DIR --out DIR [--rank R] [--alpha A]\n"
         "                            [--dropout P] [--targets a,b] [--merge]\n"
         "       aipipe train distill --teacher MODEL --data DIR --out DIR [--steps N]\n"

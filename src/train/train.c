@@ -1,7 +1,8 @@
 /* train: the training loop of `aipipe train ocr|lora|distill` (see train.h).
  *
  * One loop serves the three jobs; they differ in what is trained and in the loss:
- *   ocr      all parameters of a fresh model; loss CTC.
+ *   ocr      all parameters of a fresh model, or of a trained one (--base: a full
+ *            fine-tune, which keeps the base's shape and charset); loss CTC.
  *   lora     only the adapters (A, B) of the target matrices; before each step the adapters
  *            are merged into the model's weights (W = W0 + alpha/r B A) and after backward
  *            their gradients are read off the weights' (nn_lora_backward); loss CTC.
@@ -253,12 +254,58 @@ static int make_batch(float *images, int *tlen, const int **labels, int *llen, c
     return W;
 }
 
+/* Small print: the line is drawn at 1/f of its height (box average) and scaled back up by
+ * linear interpolation, as the recogniser scales a cell line 8-16 px high to the model's
+ * height; f in 2..4. Thin strokes come back grey; the ink is then stretched to its former
+ * peak, as the recogniser stretches each line to its full range. Works on rows (H, w) of
+ * a W-wide image in place. */
+static void augment_low_res(float *img, int W, int H, int w, uint64_t *rng)
+{
+    float f = 2.0f + 2.0f * nn_rng_uniform(rng);
+    int h = (int)lrintf((float)H / f), cw = (int)lrintf((float)w / f);
+    if (h < 4 || cw < 2) return;
+    float *small = malloc(sizeof(float) * (size_t)h * (size_t)cw);
+    if (!small) return;
+    float peak = 0, back = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < w; x++)
+            peak = img[(size_t)y * W + x] > peak ? img[(size_t)y * W + x] : peak;
+    for (int y = 0; y < h; y++) /* box average of the source rows and columns it covers */
+        for (int x = 0; x < cw; x++) {
+            int y0 = y * H / h, y1 = (y + 1) * H / h, x0 = x * w / cw, x1 = (x + 1) * w / cw;
+            float sum = 0;
+            for (int sy = y0; sy < y1; sy++)
+                for (int sx = x0; sx < x1; sx++)
+                    sum += img[(size_t)sy * W + sx];
+            small[(size_t)y * cw + x] = sum / (float)((y1 - y0) * (x1 - x0));
+        }
+    for (int y = 0; y < H; y++) {
+        float sy = ((float)y + 0.5f) * (float)h / (float)H - 0.5f;
+        int y0 = sy < 0 ? 0 : (int)sy, y1 = y0 + 1 < h ? y0 + 1 : y0;
+        float fy = sy - (float)y0 < 0 ? 0 : sy - (float)y0;
+        for (int x = 0; x < w; x++) {
+            float sx = ((float)x + 0.5f) * (float)cw / (float)w - 0.5f;
+            int x0 = sx < 0 ? 0 : (int)sx, x1 = x0 + 1 < cw ? x0 + 1 : x0;
+            float fx = sx - (float)x0 < 0 ? 0 : sx - (float)x0;
+            const float *r0 = small + (size_t)y0 * cw, *r1 = small + (size_t)y1 * cw;
+            float top = (1 - fx) * r0[x0] + fx * r0[x1], bot = (1 - fx) * r1[x0] + fx * r1[x1];
+            img[(size_t)y * W + x] = (1 - fy) * top + fy * bot;
+            back = img[(size_t)y * W + x] > back ? img[(size_t)y * W + x] : back;
+        }
+    }
+    free(small);
+    if (back > 0)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < w; x++)
+                img[(size_t)y * W + x] *= peak / back;
+}
+
 /* Augmentation of one training line (rng: the step's stream), so that the model sees
  * more shapes of a glyph than the training fonts draw: a horizontal stretch (0.8..1.25:
  * narrow and wide faces), a vertical shift of up to height/16 rows, a stroke change (a
- * 1x2 max or min filter: bold and light weights) and lower contrast with noise (faint
- * scans). Writes the line into rows (H, W) of images and returns its width (a multiple of
- * 4, at most max_width). */
+ * 1x2 max or min filter: bold and light weights), small print (augment_low_res) and lower
+ * contrast with noise (faint scans). Writes the line into rows (H, W) of images and
+ * returns its width (a multiple of 4, at most max_width). */
 static int augment_line(float *img, int W, const line *l, int H, int max_width, uint64_t *rng)
 {
     float scale = 0.8f + 0.45f * nn_rng_uniform(rng);
@@ -271,6 +318,7 @@ static int augment_line(float *img, int W, const line *l, int H, int max_width, 
     int stroke = u < 0.2f ? 1 : u < 0.4f ? -1 : 0; /* +1 bolder, -1 lighter */
     float contrast = nn_rng_uniform(rng) < 0.3f ? 0.6f + 0.4f * nn_rng_uniform(rng) : 1.0f;
     float noise = nn_rng_uniform(rng) < 0.3f ? 0.08f * nn_rng_uniform(rng) : 0.0f;
+    int low_res = nn_rng_uniform(rng) < 0.25f;
     float row[NN_CRNN_MAX_WIDTH];
     float step = (float)l->width / (float)w; /* source columns per output column */
     for (int y = 0; y < H; y++) {
@@ -293,13 +341,18 @@ static int augment_line(float *img, int W, const line *l, int H, int max_width, 
             float v = row[x], n = x + 1 < w ? row[x + 1] : 0.0f;
             if (stroke > 0) v = v > n ? v : n;
             if (stroke < 0) v = v < n ? v : n;
-            v *= contrast;
-            if (noise > 0) v += noise * nn_rng_normal(rng);
-            dst[x] = v < 0 ? 0 : v > 1 ? 1 : v;
+            dst[x] = v * contrast;
         }
         for (int x = w; x < W; x++)
             dst[x] = 0.0f;
     }
+    if (low_res) augment_low_res(img, W, H, w, rng);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < w; x++) {
+            float v = img[(size_t)y * W + x];
+            if (noise > 0) v += noise * nn_rng_normal(rng);
+            img[(size_t)y * W + x] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
     return w;
 }
 
@@ -581,6 +634,8 @@ static ap_status save_outputs(job *j, const dataset *train, double cer, ap_error
         c->dim, "blocks", c->blocks, "nclasses", c->nclasses, "charset", j->charset,
         "training_data_hash", hash, "training_steps", (json_int_t)j->step, "trained_parameters",
         (json_int_t)j->ntheta, "metrics", "val_cer", cer);
+    if (card && o->base && *o->base && o->mode != TRAIN_DISTILL)
+        json_object_set_new(card, "base_model", json_string(o->base));
     char *text = card ? json_dumps(card, JSON_INDENT(2)) : NULL;
     json_decref(card);
     snprintf(path, sizeof path, "%s/card.json", o->out);
@@ -671,7 +726,7 @@ ap_status train_run(const train_opts *o, ap_error *err)
     int train_w = (o->max_width + 3) / 4 * 4, model_w = train_w > EVAL_WIDTH ? train_w : EVAL_WIDTH;
 
     /* the model being trained and the charset */
-    if (o->mode == TRAIN_LORA) {
+    if (o->mode == TRAIN_LORA || (o->mode == TRAIN_OCR && o->base && *o->base)) {
         if ((st = nn_crnn_load(o->base, o->batch, model_w, &j.model, &j.charset, err)) != AP_OK)
             goto out;
     } else {

@@ -4,6 +4,8 @@
 - a run killed by SIGKILL right after a checkpoint and continued with --resume ends with
   bit-identical weights to an uninterrupted run with the same seed, also with --augment
   and when the resumed run uses another thread count;
+- `aipipe train ocr --base MODEL` fine-tunes every parameter of a trained model: it keeps
+  the model's shape (whatever the shape flags say) and starts from its weights;
 - `aipipe train lora` writes only the adapter (PEFT tensor names, far fewer parameters than
   the base) and `aipipe train merge` folds it into a servable model;
 - `aipipe train distill` trains a smaller student from a teacher;
@@ -45,6 +47,17 @@ def header(path):
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         return json.loads(f.read(n))
+
+
+def tensors(path):
+    """name -> list of float32 values of a safetensors file"""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        h = json.loads(f.read(n))
+        body = f.read()
+    return {k: struct.unpack(f"<{(v['data_offsets'][1] - v['data_offsets'][0]) // 4}f",
+                             body[v["data_offsets"][0]:v["data_offsets"][1]])
+            for k, v in h.items() if k != "__metadata__"}
 
 
 def main():
@@ -97,6 +110,21 @@ def main():
         a = open(os.path.join(fa, "model.safetensors"), "rb").read()
         b = open(os.path.join(pa, "model.safetensors"), "rb").read()
         assert a == b, "augmented run resumed at 2 threads differs from the uninterrupted one"
+
+        # a full fine-tune from a trained model: its shape (not the flags'), its weights as
+        # the start (a learning rate near zero leaves them within a hair of the base's)
+        ft = os.path.join(tmp, "ft")
+        run(["train", "ocr", "--base", full, "--data", data, "--out", ft, "--steps", "2", *TINY,
+             "--lr", "1e-7", "--dim", "12"])
+        card = json.load(open(os.path.join(ft, "card.json")))
+        base_card = json.load(open(os.path.join(full, "card.json")))
+        assert card["base_model"] == full and card["dim"] == 8, card
+        assert card["trained_parameters"] == base_card["trained_parameters"]
+        tb, tf = tensors(os.path.join(full, "model.safetensors")), \
+            tensors(os.path.join(ft, "model.safetensors"))
+        assert tb.keys() == tf.keys()
+        drift = max(abs(x - y) for k in tb for x, y in zip(tb[k], tf[k]))
+        assert drift < 1e-4, drift
 
         # LoRA: adapter alone, PEFT names, small; merge
         lora = os.path.join(tmp, "lora")
