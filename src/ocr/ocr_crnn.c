@@ -313,31 +313,64 @@ static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, const l
     return AP_OK;
 }
 
+/* Where the rows [y0, y1) of a block hold two lines whose ink touches (a descender on the
+ * next line's parenthesis): the emptiest row with a line's core on either side, the core
+ * being a row at least five times as inked; each side keeps a quarter of the rows, so the
+ * sparse rows above and below one line's x-height band are never a cut. Returns -1 when
+ * the rows are one line. */
+static int touching_lines_cut(const int *ink, int y0, int y1)
+{
+    int side = (y1 - y0) / 4, best = -1;
+    if (y1 - y0 < 12) return -1;
+    for (int y = y0 + side; y < y1 - side; y++)
+        if (best < 0 || ink[y] < ink[best]) best = y;
+    if (best < 0) return -1;
+    int above = 0, below = 0;
+    for (int y = y0; y < best; y++)
+        above = ink[y] > above ? ink[y] : above;
+    for (int y = best + 1; y < y1; y++)
+        below = ink[y] > below ? ink[y] : below;
+    return ink[best] * 5 <= above && ink[best] * 5 <= below ? best : -1;
+}
+
+/* Adds the line boxes of the ink rows [y0, y1), cut where lines touch. */
+static int add_lines(PIX *grey, int mid, int dark, const int *ink, int y0, int y1,
+                     line_crop *lines, int n, int max)
+{
+    int cut = touching_lines_cut(ink, y0, y1);
+    if (cut >= 0) {
+        n = add_lines(grey, mid, dark, ink, y0, cut, lines, n, max);
+        return add_lines(grey, mid, dark, ink, cut + 1, y1, lines, n, max);
+    }
+    if (y1 - y0 >= 4 && n < max && line_box(grey, mid, dark, y0, y1, &lines[n])) n++;
+    return n;
+}
+
 /* Cuts a block into line boxes by rows holding ink; returns the count (at most max). */
 static int find_lines(PIX *grey, int mid, int dark, line_crop *lines, int max)
 {
     int w = pixGetWidth(grey), h = pixGetHeight(grey), wpl = pixGetWpl(grey);
     l_uint32 *data = pixGetData(grey);
+    int *ink = calloc((size_t)h + 1, sizeof *ink);
+    if (!ink) return 0;
     int n = 0, start = -1, gap = 0, min_gap = h / 40 + 1;
     for (int y = 0; y <= h; y++) {
-        int ink = 0;
         for (int x = 0; y < h && x < w; x++) {
             int v = GET_DATA_BYTE(data + y * wpl, x);
-            ink += dark ? v < mid : v > mid;
+            ink[y] += dark ? v < mid : v > mid;
         }
-        int row_has = y < h && ink > 0 && ink < w * 9 / 10; /* a full-width rule is not text */
+        int row_has = y < h && ink[y] > 0 && ink[y] < w * 9 / 10; /* a full-width rule is not text */
+        if (!row_has) ink[y] = 0;
         if (row_has) {
             if (start < 0) start = y;
             gap = 0;
         } else if (start >= 0 && (++gap > min_gap || y == h)) {
-            int end = y - gap + 1;
-            if (end - start >= 4 && n < max) {
-                if (line_box(grey, mid, dark, start, end, &lines[n])) n++;
-            }
+            n = add_lines(grey, mid, dark, ink, start, y - gap + 1, lines, n, max);
             start = -1;
             gap = 0;
         }
     }
+    free(ink);
     return n;
 }
 

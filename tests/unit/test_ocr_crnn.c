@@ -5,7 +5,9 @@
  * model with AP_ERR_MODEL_NOT_FOUND; a line whose ink touches the image's edges reads as
  * the same ink with the margin training crops have (the missing margin is added as paper);
  * a character prior (lm.safetensors) beside the model is loaded and named in the version,
- * and one counted over another charset makes the model fail to open. */
+ * and one counted over another charset makes the model fail to open; a block's two lines
+ * joined by a stroke (a descender touching the next line) are read as two lines, while one
+ * line with sparse rows above and below its core stays one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,12 +93,11 @@ static PIX *bars(int w, int h, int ox, int oy)
     return pix;
 }
 
-static void test_tight_crop(void **state)
+/* Writes an untrained model into dir (path: its file) that emits characters rather than
+ * blanks, so that every line with ink yields words. */
+static void emitting_model(const char *dir, char *path, size_t size)
 {
-    (void)state;
-    char dir[64], path[96];
-    snprintf(dir, sizeof dir, "/tmp/aipipe_ocr_tight_%ld", (long)getpid());
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    snprintf(path, size, "%s/model.safetensors", dir);
     assert_int_equal(mkdir(dir, 0755), 0);
     nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
                         .nclasses = 4};
@@ -104,10 +105,19 @@ static void test_tight_crop(void **state)
     ap_error err;
     assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
     nn_crnn_init(m, 3);
-    nn_crnn_find(m, "head.bias")->data[0] = -4.0f; /* emit characters, not blanks */
+    nn_crnn_find(m, "head.bias")->data[0] = -4.0f;
     const char *k[] = {"charset"}, *v[] = {"ab1"};
     assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
     nn_crnn_free(m);
+}
+
+static void test_tight_crop(void **state)
+{
+    (void)state;
+    char dir[64], path[96];
+    snprintf(dir, sizeof dir, "/tmp/aipipe_ocr_tight_%ld", (long)getpid());
+    emitting_model(dir, path, sizeof path);
+    ap_error err;
     ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
     ocr_engine *e;
     assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
@@ -156,6 +166,51 @@ static void test_tight_crop(void **state)
     rmdir(dir);
 }
 
+/* Lines of text read in a block: the number of lines in its text. */
+static int lines_read(ocr_engine *e, PIX *pix)
+{
+    ocr_params bp = {.layout = OCR_LAYOUT_BLOCK};
+    ocr_result r = {0};
+    ap_error err;
+    assert_int_equal(ocr_recognize(e, pix, &bp, &r, &err), AP_OK);
+    int n = r.text && *r.text;
+    for (const char *p = r.text; p && *p; p++)
+        n += *p == '\n';
+    ocr_result_free(&r);
+    return n;
+}
+
+static void test_touching_lines(void **state)
+{
+    (void)state;
+    char dir[64], path[96];
+    snprintf(dir, sizeof dir, "/tmp/aipipe_ocr_touch_%ld", (long)getpid());
+    emitting_model(dir, path, sizeof path);
+    ap_error err;
+    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
+    ocr_engine *e;
+    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    /* two lines of bars (rows 8-20 and 30-42), a 2-pixel stroke down the gap between them */
+    PIX *two = pixCreate(120, 60, 8);
+    pixSetAllArbitrary(two, 240);
+    for (int y = 8; y < 42; y++)
+        for (int x = 10; x < 100; x++)
+            if ((y < 20 || y >= 30) ? x % 7 < 2 : x == 50 || x == 51) pixSetPixel(two, x, y, 10);
+    assert_int_equal(lines_read(e, two), 2);
+    /* one line: a dense core (rows 18-32) with sparse strokes above and below it */
+    PIX *one = pixCreate(120, 50, 8);
+    pixSetAllArbitrary(one, 240);
+    for (int y = 10; y < 40; y++)
+        for (int x = 10; x < 100; x++)
+            if ((y >= 18 && y < 32) ? x % 7 < 2 : x % 29 == 3) pixSetPixel(one, x, y, 10);
+    assert_int_equal(lines_read(e, one), 1);
+    pixDestroy(&two);
+    pixDestroy(&one);
+    ocr_engine_close(e);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_engine(void **state)
 {
     (void)state;
@@ -166,6 +221,7 @@ static void test_engine(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_engine),
-                                       cmocka_unit_test(test_tight_crop)};
+                                       cmocka_unit_test(test_tight_crop),
+                                       cmocka_unit_test(test_touching_lines)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
