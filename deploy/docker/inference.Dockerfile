@@ -1,5 +1,6 @@
 # The inference image: `aipipe serve` on 0.0.0.0:8000, Tesseract's English and OSD models
-# included, models cached under /models (an emptyDir in Kubernetes).
+# and aipipe's cell reader (models/ocr-base) included, models cached under /models (an
+# emptyDir in Kubernetes).
 #   podman build --format docker -f deploy/docker/inference.Dockerfile -t aipipe-inference .
 #   podman run --network host -e PORT=8000 aipipe-inference
 # Tested by deploy/docker/test-containers.sh (make test-containers).
@@ -54,6 +55,8 @@ RUN groupadd -g 10001 aipipe \
  && install -d -o aipipe -g aipipe /models /work /app/var
 COPY --from=build /build/aipipe /usr/local/bin/aipipe
 COPY configs /app/configs
+# the CRNN that reads the cells of /infer/document (extract.ocr_model, relative to /app)
+COPY models/ocr-base /app/models/ocr-base
 WORKDIR /app
 USER 10001:10001
 # The service listens on 127.0.0.1 by default; in a container it must take outside traffic.

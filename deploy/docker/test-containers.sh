@@ -176,6 +176,8 @@ doc = json.load(open(sys.argv[1]))
 blocks = doc.get("timeblocks") or doc.get("timetable", {}).get("timeblocks") or []
 assert len(blocks) >= 10, f"{len(blocks)} timeblocks: {json.dumps(doc)[:300]}"
 assert any(b.get("day") == "Monday" for b in blocks), "no Monday block"
+# the image's own CRNN read the cells (the default reader, auto, with models/ocr-base)
+assert "fine_tuned_ocr" in doc.get("engine", ""), doc.get("engine")
 EOF
     fi
   else

@@ -61,7 +61,7 @@ static const cfg_key serve_keys[] = {
      "OCR language model"},
     {"ocr.tessdata_dir", "TESSDATA_DIR", "tessdata-dir", CFG_STRING, "", 0, 0, NULL,
      "Tesseract model directory; empty: the system's"},
-    {"extract.ocr_engine", "EXTRACT_OCR_ENGINE", "extract-ocr-engine", CFG_ENUM, "tesseract", 0, 0,
+    {"extract.ocr_engine", "EXTRACT_OCR_ENGINE", "extract-ocr-engine", CFG_ENUM, "auto", 0, 0,
      "tesseract|fine_tuned_ocr|auto",
      "what reads the cells of /infer/document: the model's engine, aipipe's CRNN, or the CRNN "
      "with the model's engine for cells it reads doubtfully"},

@@ -4,7 +4,9 @@ timeblocks as --ocr-engine tesseract, says so in a log line, and exits 0 (no mod
 an error); `aipipe eval --run` takes the same flags; a bad engine name, by flag or by
 EXTRACT_OCR_ENGINE, exits 2. `aipipe serve` with extract.ocr_engine auto and no model
 answers /infer/document from the model's Tesseract engines and names them in engine and
-model_version; a bad extract.ocr_engine stops it at start-up with exit 2."""
+model_version; a bad extract.ocr_engine stops it at start-up with exit 2. With a model and
+no extract.ocr_engine, the service reads cells as the command line does (auto: the CRNN,
+Tesseract for doubtful cells) and gets the page's names right."""
 import json
 import os
 import subprocess
@@ -14,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, SHARED_DATA, Server  # noqa: E402
 
 DATA = os.environ.get("AIPIPE_SHARED_DATA", SHARED_DATA)
+MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "ocr-base")
 PAGE = "Teacher Timetable Example 1.1"
 
 
@@ -66,6 +69,21 @@ def main():
         assert blocks(json.dumps(doc)) == want
         assert doc["engine"] == "tesseract", doc["engine"]
         assert doc["model_version"].startswith("tesseract-"), doc["model_version"]
+    finally:
+        assert server.stop() == 0
+
+    # the default reader with a model: the CRNN reads, Tesseract behind it
+    with open(os.path.join(DATA, PAGE + ".json")) as f:
+        gold = {(b["day"], b["name"]) for b in json.load(f)["timeblocks"]}
+    server = Server(env={"EXTRACT_OCR_MODEL": os.path.abspath(MODEL), "ALLOWED_IMAGE_DIRS": DATA,
+                         "RATE_LIMIT_INFERENCE": "0"})
+    try:
+        status, _, doc = server.json("POST", "/infer/document", {"image_path": page})
+        assert status == 200, doc
+        assert doc["engine"].startswith("fine_tuned_ocr"), doc["engine"]
+        assert doc["model_version"].startswith("crnn-ctc-v1-"), doc["model_version"]
+        got = {(b[0], b[1]) for b in blocks(json.dumps(doc))}
+        assert len(got & gold) >= 0.95 * len(gold), sorted(gold - got)
     finally:
         assert server.stop() == 0
     print("ok")
