@@ -107,6 +107,18 @@ static void row_steps(uint8_t *restrict d, const uint8_t *a, const uint8_t *b, i
         d[x] = (uint8_t)(a[x] > b[x] ? a[x] - b[x] : b[x] - a[x]);
 }
 
+/* Whether any of d[0 .. n) is a step (FILL_STEP or more): the compiler checks many bytes
+ * at a time, and most of a page is flat, so whole runs of it are passed over at once. */
+static int any_step(const uint8_t *d, int n)
+{
+    uint8_t found = 0;
+    for (int i = 0; i < n; i++)
+        found |= d[i] >= FILL_STEP;
+    return found;
+}
+
+#define STEP_RUN 32 /* bytes any_step looks at before the per-pixel test */
+
 /* Marks in edges the steps of the background across one direction (across x for
  * vertical edges): where the difference over 2 * FILL_REACH pixels is at least
  * FILL_STEP, is largest among its neighbours, and a fill lies on one side. bytes holds
@@ -126,6 +138,10 @@ static void mark_steps(const uint8_t *bytes, size_t stride, int w, int h, PIX *f
         for (int y = 0; y < h && w > 2 * r + 2; y++) {
             row_steps(d + r, ROW(y) + 2 * r, ROW(y), w - 2 * r);
             for (int x = r + 1; x + r + 1 < w; x++) {
+                if (x + STEP_RUN + r + 1 <= w && !any_step(d + x, STEP_RUN)) {
+                    x += STEP_RUN - 1;
+                    continue;
+                }
                 if (d[x] < FILL_STEP || d[x] < d[x - 1] || d[x] <= d[x + 1]) continue;
                 if (!FILL(x + r, y) && !FILL(x - r, y)) continue;
                 SET_DATA_BIT(edata + (size_t)y * (size_t)ewpl, x);
@@ -141,6 +157,10 @@ static void mark_steps(const uint8_t *bytes, size_t stride, int w, int h, PIX *f
         for (int y = r + 1; y + r + 1 < h; y++) {
             row_steps(next, ROW(y + 1 + r), ROW(y + 1 - r), w);
             for (int x = 0; x < w; x++) {
+                if (x + STEP_RUN <= w && !any_step(cur + x, STEP_RUN)) {
+                    x += STEP_RUN - 1;
+                    continue;
+                }
                 if (cur[x] < FILL_STEP || cur[x] < prev[x] || cur[x] <= next[x]) continue;
                 if (!FILL(x, y + r) && !FILL(x, y - r)) continue;
                 SET_DATA_BIT(edata + (size_t)y * (size_t)ewpl, x);
