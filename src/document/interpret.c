@@ -858,6 +858,7 @@ typedef struct ev {
     unsigned days;
     int section; /* rows under one heading share it */
     int single;  /* printed as one time (an instant, or ending at the next start) */
+    int line;    /* the name cell's line that names it (rows merged), or -1: the cell */
 } ev;
 
 /* Times out of order are misread: of the times read in evs[0, n) (each start, then its
@@ -889,14 +890,50 @@ static void drop_out_of_order(ev *evs, int n, int *scratch)
     }
 }
 
+/* Rows of a list merged into one (no rule and too little space parted them, a banded
+ * page): the time cell holds k ranges in time order and the name cell k lines, each a
+ * name; returns k, or 0 when the row is one event. */
+static int merged_rows(const tt_cell *name, const cinfo *time)
+{
+    int k = time->ntimes;
+    if (k < 2 || (size_t)k != name->nlines || !times_ascend(time)) return 0;
+    float tallest = 0;
+    for (int j = 0; j < k; j++)
+        tallest = name->lines[j].height > tallest ? name->lines[j].height : tallest;
+    for (int j = 0; j < k; j++) {
+        tnote t[MAX_TIMES];
+        /* each line a name of its own: none a note in smaller type, none a time */
+        if ((time->times[j][1] == TT_NO_TIME && j + 1 < k) ||
+            name->lines[j].height < 0.78f * tallest || count_letters(name->lines[j].text) < 2 ||
+            find_times(name->lines[j].text, t, MAX_TIMES))
+            return 0;
+    }
+    return k;
+}
+
+/* emit for the event named by line k of a cell of merged rows (merged_rows): the line
+ * is its name, without notes. */
+static ap_status emit_line(ctx *cx, unsigned days, const cinfo *ci, int start, int end,
+                           const tt_cell *cell, int k)
+{
+    cinfo one = *ci;
+    one.notes = NULL;
+    if (!(one.name = trim_copy(cell->lines[k].text, 0, strlen(cell->lines[k].text))))
+        return AP_ERR_NOMEM;
+    ap_status st = emit(cx, days, &one, start, end, cell);
+    free(one.name);
+    return st;
+}
+
 /* A list: each row with a time is an event, on the days its heading names (the nearest
  * heading row above it that names days: one table may hold several lists one under
  * another). The rows under a heading run in time order, which places times OCR could not
  * read (small print, a blurred photo): a row whose time cell is printed but unreadable,
  * or read out of order (drop_out_of_order), starts where the event before it ends; an
  * end unread ends where the next event starts, as a single time does; a row placed at
- * one end only is left out. Returns AP_OK with *used 0 when the table has too few times
- * to be a schedule. */
+ * one end only is left out. A row whose time cell holds several ranges beside as many
+ * names is rows merged (merged_rows): an event each. Returns AP_OK with *used 0 when the
+ * table has too few times to be a schedule. */
 static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
 {
     ap_status st = AP_ERR_NOMEM;
@@ -904,7 +941,8 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
     ev *evs = NULL;
     int *col_times = NULL, *lis = NULL, nev = 0;
     size_t nr = (size_t)t->nrows + 1, nc = (size_t)t->ncols + 1;
-    if (!(evs = malloc(nr * sizeof *evs)) || !(col_times = calloc(nc, sizeof *col_times)))
+    if (!(evs = malloc(nr * MAX_TIMES * sizeof *evs)) ||
+        !(col_times = calloc(nc, sizeof *col_times)))
         goto out;
     /* the time column: where most cells holding a time stand */
     int timed_rows = 0, last_row = -1, time_col = -1;
@@ -952,7 +990,14 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
             continue;
         }
         if (name_cell < 0) continue;
-        ev v = {name_cell, TT_NO_TIME, TT_NO_TIME, days, section, 0};
+        ev v = {name_cell, TT_NO_TIME, TT_NO_TIME, days, section, 0, -1};
+        int merged = timed >= 0 ? merged_rows(&t->cells[name_cell], &ci[timed]) : 0;
+        for (int k = 0; k < merged; k++) {
+            v.start = ci[timed].times[k][0], v.end = ci[timed].times[k][1], v.line = k;
+            v.single = v.end == TT_NO_TIME;
+            evs[nev++] = v;
+        }
+        if (merged) continue;
         if (timed >= 0 && ci[timed].end_only) {
             v.end = ci[timed].start;
         } else if (timed >= 0) {
@@ -988,9 +1033,13 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
         if (v->end == TT_NO_TIME && !v->single && !last) continue;
         /* rows above every heading: the first heading's days */
         unsigned d = !any_days ? ALL_WEEKDAYS : v->days ? v->days : first_days;
-        if ((st = emit(cx, d, &ci[v->name_cell], v->start, v->end, &t->cells[v->name_cell])) !=
-            AP_OK)
-            break;
+        if (v->line >= 0) {
+            st = emit_line(cx, d, &ci[v->name_cell], v->start, v->end, &t->cells[v->name_cell],
+                           v->line);
+        } else {
+            st = emit(cx, d, &ci[v->name_cell], v->start, v->end, &t->cells[v->name_cell]);
+        }
+        if (st != AP_OK) break;
     }
 out:
     free(evs);

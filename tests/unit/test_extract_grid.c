@@ -13,7 +13,8 @@
  * heading's days with its own times, also where one list's times are unreadable; days
  * as columns with times in the first column alone stay a grid. A heading's day read with
  * "n" for "ri" ("Fnday") names its day. Header times misread so that a column ends
- * before it starts, or after the next one ends, are mended from their neighbours. */
+ * before it starts, or after the next one ends, are mended from their neighbours. List
+ * rows merged into one cell (two ranges beside two names) are an event each. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -362,6 +363,32 @@ static void test_list_heading_misread(void **state)
     tt_page_free(&page);
 }
 
+/* Rows of a list merged into one (a banded page where no space parted them): a time cell
+ * of two ranges beside a name cell of two names is two events; a name over a note in
+ * smaller type beside two ranges stays one event. */
+static void test_list_merged_rows(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 2);
+    add_cell(t, 0, 0, 1, 2, "Schedule|~Monday");
+    add_cell(t, 1, 0, 1, 1, "9:00 - 9:40");
+    add_cell(t, 1, 1, 1, 1, "Drama");
+    add_cell(t, 2, 0, 1, 1, "9:40 - 10:10|10:10 - 11:10");
+    add_cell(t, 2, 1, 1, 1, "Social Studies|Writer's Workshop");
+    add_cell(t, 3, 0, 1, 1, "11:10 - 11:25|13:00 - 13:30");
+    add_cell(t, 3, 1, 1, 1, "Break Time|~Room 4");
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 4);
+    check(&d, 0, "Drama", HM(9, 0), HM(9, 40));
+    check(&d, 0, "Social Studies", HM(9, 40), HM(10, 10));
+    check(&d, 0, "Writer's Workshop", HM(10, 10), HM(11, 10));
+    check(&d, 0, "Break Time", HM(11, 10), HM(11, 25));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* Two lists side by side in one table (their rules joined into one lattice), under a
  * title across both, with an empty gutter column between them: each list is read on its
  * own, its rows on its own heading's days with its own times (list B prints its times
@@ -705,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_header_spanning_columns),
         cmocka_unit_test(test_spaced_day_names),
         cmocka_unit_test(test_list_heading_misread),
+        cmocka_unit_test(test_list_merged_rows),
         cmocka_unit_test(test_lists_side_by_side),
         cmocka_unit_test(test_lists_side_by_side_unread),
         cmocka_unit_test(test_day_columns_no_side_lists),
