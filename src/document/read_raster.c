@@ -194,11 +194,7 @@ static PIX *ink_mask(PIX *crop, int median, int delta)
     }
     if (!ink) return NULL;
     /* Specks and bits of rule at the border are not text. */
-    PIX *clean = pixSelectBySize(ink, 3, 3, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
-    if (clean) {
-        pixDestroy(&ink);
-        ink = clean;
-    }
+    img_drop_dots(ink);
     return ink;
 }
 

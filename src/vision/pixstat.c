@@ -117,3 +117,18 @@ PIX *img_threshold(PIX *grey, int thresh)
         threshold_row(dst + (size_t)y * dwpl, src + (size_t)y * swpl, w, thresh);
     return bin;
 }
+
+int img_drop_dots(PIX *bin)
+{
+    if (!bin || pixGetDepth(bin) != 1) return 0;
+    BOXA *parts = pixConnCompBB(bin, 8);
+    if (!parts) return 0;
+    int n = boxaGetCount(parts);
+    for (int i = 0; i < n; i++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
+        if (w < 3 && h < 3) pixRasterop(bin, x, y, w, h, PIX_CLR, NULL, 0, 0);
+    }
+    boxaDestroy(&parts);
+    return 1;
+}

@@ -27,4 +27,12 @@ NUMA *img_grey_histogram_rect(PIX *grey, BOX *box, int factor);
  * to Leptonica. Caller frees; NULL on a bad argument or out of memory. */
 PIX *img_threshold(PIX *grey, int thresh);
 
+/* Clears, in bin (1 bpp), the pieces of ink (8-connected) that fit in 2 x 2 pixels, leaving
+ * bin exactly as pixSelectBySize(bin, 3, 3, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL)
+ * would make it. Leptonica copies out every piece and draws the kept ones back; here only
+ * the pieces' boxes are found, and a box of at most 2 x 2 holds its piece alone (every
+ * pixel in it touches every other), so it is cleared whole. Returns 0 (bin untouched) when
+ * bin is no 1 bpp image or on out of memory. */
+int img_drop_dots(PIX *bin);
+
 #endif

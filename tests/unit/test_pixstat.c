@@ -4,7 +4,9 @@
  * for sampling factors 1 to 5, and rectangles inside the image, reaching past any of
  * its sides, or wholly outside it; other depths are Leptonica's own. img_threshold gives
  * pixThresholdToBinary's image word for word (padding bits included) on the same images
- * for thresholds from 0 to 256. */
+ * for thresholds from 0 to 256. img_drop_dots leaves a binary image as
+ * pixSelectBySize(3, 3, 8-connected, either side at least 3) makes it, on random images of
+ * several densities and widths, an empty one and a full one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,13 +136,52 @@ static void test_threshold(void **state)
     assert_null(img_threshold(NULL, 128));
 }
 
+/* A w x h binary image with about density percent of its pixels set, at random. */
+static PIX *dots(int w, int h, unsigned seed, int density)
+{
+    PIX *pix = pixCreate(w, h, 1);
+    assert_non_null(pix);
+    unsigned state = seed;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            state = state * 1103515245u + 12345u;
+            if ((int)((state >> 16) % 100) < density) pixSetPixel(pix, x, y, 1);
+        }
+    return pix;
+}
+
+static void test_drop_dots(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {2, 2}, {3, 3}, {31, 7}, {33, 20}, {64, 40}, {97, 51}};
+    const int densities[] = {0, 2, 8, 20, 40, 70, 100};
+    unsigned seed = 9;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (size_t k = 0; k < sizeof densities / sizeof densities[0]; k++) {
+            PIX *src = dots(dims[d][0], dims[d][1], seed++, densities[k]);
+            PIX *want = pixSelectBySize(src, 3, 3, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GTE, NULL);
+            assert_non_null(want);
+            assert_int_equal(img_drop_dots(src), 1);
+            l_int32 same = 0;
+            assert_int_equal(pixEqual(src, want, &same), 0);
+            if (!same)
+                fail_msg("%dx%d image at %d%%: the dots left differ", dims[d][0], dims[d][1],
+                         densities[k]);
+            pixDestroy(&src);
+            pixDestroy(&want);
+        }
+    PIX *grey8 = pixCreate(4, 4, 8);
+    assert_int_equal(img_drop_dots(grey8), 0);
+    assert_int_equal(img_drop_dots(NULL), 0);
+    pixDestroy(&grey8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_histogram),
-        cmocka_unit_test(test_histogram_rect),
-        cmocka_unit_test(test_other_depths),
-        cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_histogram),    cmocka_unit_test(test_histogram_rect),
+        cmocka_unit_test(test_other_depths), cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_drop_dots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
