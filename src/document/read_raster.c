@@ -45,10 +45,12 @@
  * in docs/BENCHMARKS.md ("Timetable extraction"). */
 #define TT_CRNN_DOUBT 70.0f
 /* The same for a word holding a digit: a wrong figure moves a time or a row number
- * without looking wrong, so a clock needs each character surer than a word does. On
- * generated scans (seed 5, 40 pages) strict F1 0.704 without this bar, 0.707 at 80,
- * 0.710 at 90, for 3% and 8% more cells read again. */
-#define TT_CRNN_DIGIT_DOUBT 90.0f
+ * without looking wrong, so a clock needs each character surer than a word does. The
+ * session-6 model (fine-tuned on degraded lines) is less peaked on clean figures: at 90
+ * it sent Example 3's cells to Tesseract 27 times (the model before: 11), at 80 19 times;
+ * seed-21 raster pages 0.8226 at 90, 0.8217 at 80, 0.8226 at 70 (real pages lose five
+ * times at 70). */
+#define TT_CRNN_DIGIT_DOUBT 80.0f
 /* Waiting doubtful jobs that make a second worker open its own Tesseract: a queue that
  * long (~15 ms each) outweighs a second start-up (~140 ms CPU). With 8, both workers
  * opened one on the real timetables (0.71-0.91 s CPU against 0.64-0.76 s with one). */
