@@ -93,11 +93,13 @@ static PIX *bars(int w, int h, int ox, int oy)
     return pix;
 }
 
-/* Writes an untrained model into dir (path: its file) that emits characters rather than
- * blanks, so that every line with ink yields words. */
-static void emitting_model(const char *dir, char *path, size_t size)
+/* Writes an untrained model that emits characters rather than blanks (so that every line
+ * with ink yields words) into dir = /tmp/aipipe_ocr_NAME_PID (path: its file), and opens
+ * the engine on it. */
+static ocr_engine *emitting_engine(const char *name, char dir[64], char path[96])
 {
-    snprintf(path, size, "%s/model.safetensors", dir);
+    snprintf(dir, 64, "/tmp/aipipe_ocr_%s_%ld", name, (long)getpid());
+    snprintf(path, 96, "%s/model.safetensors", dir);
     assert_int_equal(mkdir(dir, 0755), 0);
     nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
                         .nclasses = 4};
@@ -109,18 +111,18 @@ static void emitting_model(const char *dir, char *path, size_t size)
     const char *k[] = {"charset"}, *v[] = {"ab1"};
     assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
     nn_crnn_free(m);
+    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
+    ocr_engine *e;
+    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    return e;
 }
 
 static void test_tight_crop(void **state)
 {
     (void)state;
     char dir[64], path[96];
-    snprintf(dir, sizeof dir, "/tmp/aipipe_ocr_tight_%ld", (long)getpid());
-    emitting_model(dir, path, sizeof path);
+    ocr_engine *e = emitting_engine("tight", dir, path);
     ap_error err;
-    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
-    ocr_engine *e;
-    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
     /* the engine's margin for 12 rows of ink is 12 / 4 + 2 = 5 pixels */
     PIX *tight = bars(90, 12, 0, 0), *wide = bars(100, 22, 5, 5);
     ocr_params lp = {.layout = OCR_LAYOUT_LINE};
@@ -140,6 +142,7 @@ static void test_tight_crop(void **state)
     ocr_engine_close(e);
 
     /* a prior beside the model: beam search with it; over another charset: refused */
+    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
     char lmpath[96];
     snprintf(lmpath, sizeof lmpath, "%s/lm.safetensors", dir);
     nn_lm *lm;
@@ -184,12 +187,7 @@ static void test_touching_lines(void **state)
 {
     (void)state;
     char dir[64], path[96];
-    snprintf(dir, sizeof dir, "/tmp/aipipe_ocr_touch_%ld", (long)getpid());
-    emitting_model(dir, path, sizeof path);
-    ap_error err;
-    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
-    ocr_engine *e;
-    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    ocr_engine *e = emitting_engine("touch", dir, path);
     /* two lines of bars (rows 8-20 and 30-42), a 2-pixel stroke down the gap between them */
     PIX *two = pixCreate(120, 60, 8);
     pixSetAllArbitrary(two, 240);
