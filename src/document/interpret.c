@@ -702,6 +702,60 @@ TESTABLE void tt_mend_header_times(int *bstart, int *bend, size_t nc)
     }
 }
 
+/* Whether lattice row r of t holds lessons: of its cells outside column skip that hold
+ * anything, at least half hold a name (the header row holds times alone). */
+static int row_holds_names(const tt_table *t, const cinfo *ci, int r, int skip)
+{
+    int inked = 0, named = 0;
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *c = &t->cells[i];
+        if (c->col == skip || r < c->row || r >= c->row + c->nrows) continue;
+        if (!ci[i].ntimes && ci[i].letters == 0) continue;
+        inked++;
+        named += ci[i].letters >= 2;
+    }
+    return inked && named * 2 >= inked;
+}
+
+/* A day label OCR misread ("u" for "M", "L" or "7" for "F", "TLUBRSDAY") names no day;
+ * the week's order names it. A cell of the label column (label_col) holding text but no
+ * time and no day, in a row of lessons, takes the one weekday missing between the labels
+ * just above and below it ("Mon", ?, "Wed"), or, as the first or last label, the day
+ * before or after a run of two in order when it is short (a misread abbreviation: a
+ * heading such as "Notes" is longer) and the day is Monday to Friday. */
+static void guess_unread_days(const tt_table *t, cinfo *ci, int label_col)
+{
+    int idx[64], n = 0;
+    for (size_t i = 0; i < t->ncells && n < 64; i++)
+        if (t->cells[i].col == label_col && t->cells[i].ncols == 1) idx[n++] = (int)i;
+    /* twice: a day named in the first pass is a neighbour in the second */
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < n; k++) {
+            cinfo *c = &ci[idx[k]];
+            if (c->day_label || c->days || c->ntimes || !c->name || !c->name[0]) continue;
+            size_t len = strlen(c->name);
+            if (len > 12 || !row_holds_names(t, ci, t->cells[idx[k]].row, label_col)) continue;
+            int day[4] = {-1, -1, -1, -1}; /* the labels two above, above, below, two below */
+            for (int j = 0; j < 4; j++) {
+                int at = k + (j < 2 ? j - 2 : j - 1);
+                if (at < 0 || at >= n) continue;
+                const cinfo *o = &ci[idx[at]];
+                if (o->day_label && o->days && !(o->days & (o->days - 1)))
+                    day[j] = lowest_day(o->days);
+            }
+            int d = -1;
+            if (day[1] >= 0 && day[2] == day[1] + 2)
+                d = day[1] + 1;
+            else if (len <= 3 && day[1] < 0 && day[2] >= 1 && day[3] == day[2] + 1)
+                d = day[2] - 1;
+            else if (len <= 3 && day[2] < 0 && day[1] >= 0 && day[1] <= 3 && day[0] == day[1] - 1)
+                d = day[1] + 1;
+            if (d < 0) continue;
+            c->days = c->named_days = 1u << d;
+            c->day_label = 1;
+        }
+}
+
 static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
 {
     ap_status st = AP_ERR_NOMEM;
@@ -717,6 +771,7 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
     for (size_t k = 0; k < nc; k++)
         bstart[k] = bend[k] = TT_NO_TIME;
 
+    guess_unread_days(t, ci, label_col);
     /* Day of each lattice row, and where the body starts. */
     int first_row = t->nrows, data_col = label_col + 1, prev_day = -1;
     for (size_t i = 0; i < t->ncells; i++) {

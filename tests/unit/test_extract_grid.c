@@ -13,7 +13,8 @@
  * heading's days with its own times, also where one list's times are unreadable; days
  * as columns with times in the first column alone stay a grid. A heading's day read with
  * "n" for "ri" ("Fnday") names its day. Header times misread so that a column ends
- * before it starts, or after the next one ends, are mended from their neighbours. List
+ * before it starts, or after the next one ends, are mended from their neighbours, and day
+ * labels misread so that they name no day take the weekday their neighbours leave out. List
  * rows merged into one cell (two ranges beside two names) are an event each. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -619,6 +620,49 @@ static void test_header_times_mended(void **state)
     tt_page_free(&page);
 }
 
+/* Day labels OCR misread so that they name no day ("u" for "M", "W3d", "L" for "F") take
+ * the weekday that the labels around them leave out; a corner cell over the labels (the
+ * header row holds times alone) names no day, even where the week starts on Tuesday. */
+static void test_unread_day_labels(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 6, 3);
+    const char *labels[6] = {"", "u", "Tue", "W3d", "Thu", "L"};
+    add_cell(t, 0, 1, 1, 1, "9:00 - 10:00");
+    add_cell(t, 0, 2, 1, 1, "10:00 - 11:00");
+    for (int r = 0; r < 6; r++) {
+        add_cell(t, r, 0, 1, 1, labels[r]);
+        if (r) {
+            add_cell(t, r, 1, 1, 1, r % 2 ? "Maths" : "Art");
+            add_cell(t, r, 2, 1, 1, r % 2 ? "Music" : "Drama");
+        }
+    }
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    check(&d, 2, "Music", HM(10, 0), HM(11, 0));
+    check(&d, 4, "Maths", HM(9, 0), HM(10, 0));
+    assert_int_equal(d.nblocks, 10);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+
+    tt_page later = {.number = 1};
+    t = one_table(&later, 4, 2);
+    const char *days[4] = {"Day", "Tue", "Wed", "Thu"};
+    add_cell(t, 0, 1, 1, 1, "9:00 - 10:00");
+    for (int r = 0; r < 4; r++) {
+        add_cell(t, r, 0, 1, 1, days[r]);
+        if (r) add_cell(t, r, 1, 1, 1, "Maths");
+    }
+    interpret(&later, &d);
+    assert_int_equal(d.nblocks, 3);
+    for (size_t i = 0; i < d.nblocks; i++)
+        assert_true(d.blocks[i].day >= 1);
+    tt_doc_free(&d);
+    tt_page_free(&later);
+}
+
 /* Day names set in wide letter-spacing come back from OCR in pieces: still days. */
 static void test_spaced_day_names(void **state)
 {
@@ -729,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
         cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
         cmocka_unit_test(test_header_times_mended),
+        cmocka_unit_test(test_unread_day_labels),
         cmocka_unit_test(test_header_spanning_columns),
         cmocka_unit_test(test_spaced_day_names),
         cmocka_unit_test(test_list_heading_misread),
