@@ -59,22 +59,37 @@ static inline void rule(cairo_t *cr, double x0, double y0, double x1, double y1)
     cairo_stroke(cr);
 }
 
-/* Text centred at (cx, cy); angle -90 sets it bottom-to-top. */
-static inline void text(cairo_t *cr, const char *s, double cx, double cy, double angle)
+/* s laid out in the drawing tests' font, and its size in pixels (caller unrefs). */
+static inline PangoLayout *text_layout(cairo_t *cr, const char *s, int *w, int *h)
 {
     PangoLayout *layout = pango_cairo_create_layout(cr);
     PangoFontDescription *font = pango_font_description_from_string("Sans 15");
     pango_layout_set_font_description(layout, font);
     pango_layout_set_text(layout, s, -1);
+    pango_layout_get_pixel_size(layout, w, h);
+    pango_font_description_free(font);
+    return layout;
+}
+
+/* Width in pixels of s as text() draws it. */
+static inline int text_width(cairo_t *cr, const char *s)
+{
     int w, h;
-    pango_layout_get_pixel_size(layout, &w, &h);
+    g_object_unref(text_layout(cr, s, &w, &h));
+    return w;
+}
+
+/* Text centred at (cx, cy); angle -90 sets it bottom-to-top. */
+static inline void text(cairo_t *cr, const char *s, double cx, double cy, double angle)
+{
+    int w, h;
+    PangoLayout *layout = text_layout(cr, s, &w, &h);
     cairo_save(cr);
     cairo_translate(cr, cx, cy);
     cairo_rotate(cr, angle * M_PI / 180.0);
     cairo_move_to(cr, -w / 2.0, -h / 2.0);
     pango_cairo_show_layout(cr, layout);
     cairo_restore(cr);
-    pango_font_description_free(font);
     g_object_unref(layout);
 }
 

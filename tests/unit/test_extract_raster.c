@@ -442,20 +442,6 @@ static void test_lists_side_by_side_drawn(void **state)
     tt_doc_free(&d);
 }
 
-/* Width in pixels of s as text() draws it. */
-static int text_width(cairo_t *cr, const char *s)
-{
-    PangoLayout *layout = pango_cairo_create_layout(cr);
-    PangoFontDescription *font = pango_font_description_from_string("Sans 15");
-    pango_layout_set_font_description(layout, font);
-    pango_layout_set_text(layout, s, -1);
-    int w, h;
-    pango_layout_get_pixel_size(layout, &w, &h);
-    pango_font_description_free(font);
-    g_object_unref(layout);
-    return w;
-}
-
 /* A header cell over three columns that no rule divides in the header row, holding their
  * three times side by side, the middle one on two lines ("10:00 -" over "10:20") and the
  * gaps between them narrower than those two lines are high but wider than a line: each
