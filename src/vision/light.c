@@ -2,11 +2,11 @@
  *
  * The paper's brightness in a tile is a high percentile of its greys (text and rules
  * cover a few percent of a tile); a tile under a fill or a block of ink gives the fill's
- * grey instead. The fit is least squares of a plane over the tiles (a quadratic bent into pages
- * mostly covered by fills: 32 of 99 clean generated pages measured over 8%, against none
- * with the plane), repeated with
- * the tiles clearly below the last fit left out, so that fills, which are darker than
- * the paper beside them, stop pulling the surface down. The division maps the surface
+ * grey instead. The fit is least squares of a plane over the tiles (a quadratic bent
+ * into pages mostly covered by fills: 32 of 99 clean generated pages measured over 8%,
+ * against none with the plane), repeated with the tiles clearly below the last fit left
+ * out, so that fills, which are darker than the paper beside them, stop pulling the
+ * surface down. The division maps the surface
  * to its brightest value, so the paper comes out as the best-lit paper was. */
 #include "vision/light.h"
 
