@@ -48,12 +48,7 @@ static PIX *draw_page(void)
             text(cr, names[(r + c) % 6], (col_x[c] + col_x[c + 1]) / 2,
                  (row_y[r] + row_y[r + 1]) / 2, 0);
     cairo_destroy(cr);
-    PIX *pix = to_pix(s);
-    cairo_surface_destroy(s);
-    PIX *grey = pixConvertTo8(pix, 0);
-    pixDestroy(&pix);
-    assert_non_null(grey);
-    return grey;
+    return grey_of(s);
 }
 
 /* The page's corners moved inwards (a phone photo), the rest a dark desk. */
@@ -233,12 +228,7 @@ static PIX *draw_panels(int trapezoid)
         }
     }
     cairo_destroy(cr);
-    PIX *pix = to_pix(s);
-    cairo_surface_destroy(s);
-    PIX *grey = pixConvertTo8(pix, 0);
-    pixDestroy(&pix);
-    assert_non_null(grey);
-    return grey;
+    return grey_of(s);
 }
 
 /* A homography fitted to one narrow table holds poorly on the far side of the page: the
