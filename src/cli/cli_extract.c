@@ -20,8 +20,9 @@ static void usage(FILE *out)
             "                           [--threads N] [--language LANG] [--tessdata-dir DIR]\n"
             "                           [--ocr-engine tesseract|fine_tuned_ocr|auto] [--ocr-model "
             "DIR]\n\n"
-            "Reads a teacher's timetable (png, jpeg, tiff, webp, ...) and prints every\n"
-            "timeblock: day, name as printed, start, end, notes.\n\n"
+            "Reads a teacher's timetable (an image: png, jpeg, tiff, webp, ...; a PDF; a\n"
+            "Word file, docx) and prints every timeblock: day, name as printed, start, end,\n"
+            "notes.\n\n"
             "  --format json   the EVAL.md JSON with confidence, bbox and warnings (default)\n"
             "  --format csv    day,start,end,name,notes,confidence\n"
             "  --format ics    an iCalendar file of weekly repeating events\n"
@@ -31,7 +32,10 @@ static void usage(FILE *out)
             "                  into DIR, with cells.tsv (what was read in each); for images\n"
             "                  also perspective.png (the table or paper outline: green when\n"
             "                  the photo was flattened by it, red when left); a page read\n"
-            "                  again turned writes each turn's into DIR/turned-90, -180, -270\n"
+            "                  again turned writes each turn's into DIR/turned-90, -180, -270;\n"
+            "                  a PDF writes each page's into DIR/page-1, ... (a page read from\n"
+            "                  its text: its rules, red where drawn, orange where implied);\n"
+            "                  a Word file's tables write cells.tsv alone\n"
             "  --threads N     cells read in parallel (default 2)\n" CLI_OCR_USAGE
             "Exit codes: 0 ok, 1 the file could not be read, 2 bad arguments.\n");
 }

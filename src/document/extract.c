@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/upload.h"
+#include "document/page_debug.h"
 #include "document/readers.h"
 #include "vision/image.h"
 
@@ -110,6 +111,8 @@ ap_status tt_extract_bytes(const unsigned char *data, size_t len, const tt_extra
     if (len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0) {
         tt_page page;
         ap_status st = tt_read_docx(data, len, &page, err);
+        if (st == AP_OK && page.ntables && opts && opts->debug_dir)
+            tt_page_debug_write(opts->debug_dir, &page, "docx", NULL, 0, 0, 0);
         if (st == AP_OK && page.ntables == 0) st = docx_picture_page(data, len, opts, &page, err);
         if (st == AP_OK) st = tt_grid_interpret(&page, 1, out, err);
         tt_page_free(&page);

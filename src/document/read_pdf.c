@@ -38,9 +38,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/files.h"
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "core/testable.h"
+#include "document/page_debug.h"
 #include "document/readers.h"
 #include "document/timeparse.h"
 #include "vision/table.h"
@@ -735,8 +737,7 @@ static int text_in(const cbox *b, size_t n, float x0, float x1, float y0, float 
 }
 
 /* Whether text in the row [y0, y1] of the stretch [X0, X1] lies on both sides of x. */
-static int text_both_sides(const cbox *b, size_t n, float x, float X0, float X1, float y0,
-                           float y1)
+static int text_both_sides(const cbox *b, size_t n, float x, float X0, float X1, float y0, float y1)
 {
     int left = 0, right = 0;
     for (size_t i = 0; i < n && !(left && right); i++) {
@@ -778,8 +779,8 @@ static void gutter_rules(collector *c, const img_table *tb, float s, const cbox 
             if (gut[k] > gut[g] && gut[k] < hi) hi = gut[k];
         }
         /* a gutter parting the first row's text (the header's times) is a column's edge */
-        int edge = k1 > k0 + 1 ||
-                   (head >= 0 && text_both_sides(b, n, gut[g], lo, hi, row_y[head], row_y[head + 1]));
+        int edge = k1 > k0 + 1 || (head >= 0 && text_both_sides(b, n, gut[g], lo, hi, row_y[head],
+                                                                row_y[head + 1]));
         for (int r = 0; r < nrows; r++) {
             float y0 = row_y[r], y1 = row_y[r + 1];
             if (!in_fill(c, 1, gut[g], 0, (y0 + y1) / 2) && !crosses_v(b, n, gut[g], y0, y1) &&
@@ -2085,6 +2086,44 @@ static ap_status render(reader *rd, int number, fz_page *page, fz_rect bounds, d
     return AP_OK;
 }
 
+/* --debug-dir: a PDF's pages write their images into DIR/page-N (made here); NULL
+ * without a debug directory or when the folder cannot be made. */
+static const char *page_debug_dir(const reader *rd, int number, char *buf, size_t size)
+{
+    ap_error e;
+    if (!rd->opts || !rd->opts->debug_dir) return NULL;
+    snprintf(buf, size, "%s/page-%d", rd->opts->debug_dir, number);
+    return files_mkdir_p(buf, &e) == AP_OK ? buf : NULL;
+}
+
+/* A page read from its text, for a person: lines.png (the page with its rules, drawn
+ * ones red, those implied by fills or text orange) and page_debug's cells. */
+static void write_debug(reader *rd, int number, fz_page *page, const collector *c,
+                        const tt_page *out, const char *dir)
+{
+    char path[1024];
+    fz_pixmap *pm = NULL;
+    float scale = 1;
+    ap_error e;
+    if (render(rd, number, page, c->page, 0, &pm, &scale, &e) != AP_OK) return;
+    PIX *pix = pix_from_pixmap(rd->ctx, pm);
+    fz_drop_pixmap(rd->ctx, pm);
+    PIX *lines = pix ? pixConvertTo32(pix) : NULL;
+    for (size_t i = 0; lines && i < c->nrules; i++) {
+        const rule *r = &c->rules[i];
+        pixRenderLineArb(lines, (int)lroundf((r->x0 - c->page.x0) * scale),
+                         (int)lroundf((r->y0 - c->page.y0) * scale),
+                         (int)lroundf((r->x1 - c->page.x0) * scale),
+                         (int)lroundf((r->y1 - c->page.y0) * scale), 2, 255, r->drawn ? 0 : 140, 0);
+    }
+    if (lines && snprintf(path, sizeof path, "%s/lines.png", dir) < (int)sizeof path &&
+        pixWrite(path, lines, IFF_PNG) != 0)
+        log_debug("pdf: cannot write %s", path);
+    if (pix) tt_page_debug_write(dir, out, "pdf", pix, scale, c->page.x0, c->page.y0);
+    pixDestroy(&lines);
+    pixDestroy(&pix);
+}
+
 /* Reads page number (1-based) into *page. *used: the page gave something (a table or text). */
 static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_error *err)
 {
@@ -2099,6 +2138,8 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
     int **unit_cell = NULL;
     pieces ps = {0};
     collector c;
+    char debug_buf[1024];
+    const char *debug = page_debug_dir(rd, number, debug_buf, sizeof debug_buf);
     memset(&c, 0, sizeof c);
     memset(out, 0, sizeof *out);
     *used = 0;
@@ -2198,7 +2239,8 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
         const char *t = ps.v[i].text;
         for (const char *p = t; *p; p++)
             printable += *p != ' ';
-        axis_text = axis_text || tt_text_names_day(t, strlen(t)) || tp_find(t, strlen(t), 0, 0, &tm);
+        axis_text =
+            axis_text || tt_text_names_day(t, strlen(t)) || tp_find(t, strlen(t), 0, 0, &tm);
     }
 
     /* A scan: (almost) no text but something drawn, or text but no ruled table over a
@@ -2214,7 +2256,10 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
         double ppp = c.image_best * 2 > c.page_area ? c.image_ppp : 0;
         if ((st = render(rd, number, page, c.page, ppp, &pm, &scale, err)) != AP_OK) goto out;
         if (!(pix = pix_from_pixmap(ctx, pm))) goto oom;
-        st = tt_read_raster(pix, rd->engines, rd->nengines, rd->opts, out, err);
+        tt_extract_options o = {0};
+        if (rd->opts) o = *rd->opts;
+        o.debug_dir = debug;
+        st = tt_read_raster(pix, rd->engines, rd->nengines, rd->opts ? &o : NULL, out, err);
         if (st != AP_OK) goto out;
         scale_boxes(out, scale, c.page, number);
         *used = 1;
@@ -2225,6 +2270,7 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
     out->number = number;
     if ((st = fill_page(tables, ntables, &m, &ps, number, out, err)) != AP_OK) goto out;
     *used = out->ntables > 0 || out->nfree > 0;
+    if (debug) write_debug(rd, number, page, &c, out, debug);
     log_debug("pdf: page %d: %zu rules, %zu tables, %zu characters", number, c.nrules, ntables,
               nchars);
     goto out;

@@ -141,6 +141,23 @@ def refused(tmp, name, data, words):
     print(f"  {name}: refused in {took:.2f} s: {p.stderr.strip().splitlines()[-1]}")
 
 
+def check_debug(debug, fmt, doc):
+    """--debug-dir of a document read from its text: a PDF page's rules and cells as
+    images in DIR/page-1, a Word file's cells.tsv alone; the cells hold the blocks' names."""
+    if fmt == "pdf":
+        debug = os.path.join(debug, "page-1")
+        for f in ("lines.png", "cells.png"):
+            with open(os.path.join(debug, f), "rb") as img:
+                assert img.read(8) == b"\x89PNG\r\n\x1a\n", f
+    with open(os.path.join(debug, "cells.tsv"), encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f]
+    assert rows[0][0] == "table" and rows[0][-1] == "lines", rows[0]
+    assert all(len(r) == len(rows[0]) and r[8] == fmt for r in rows[1:]), rows[:3]
+    text = " ".join(r[-1] for r in rows[1:])
+    named = [b["name"] for b in doc["timeblocks"] if b["name"].split()[0] in text]
+    assert len(named) * 2 > len(doc["timeblocks"]), (named, text[:200])
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         # Born-digital PDF and DOCX from datagen, scored against their gold.
@@ -153,13 +170,17 @@ def main():
             assert pooled["meta"] >= META_FLOOR, (fmt, pooled)
             # the JSON of the first few: exact text, boxes on page 1
             found = 0
-            for one in sorted(f for f in os.listdir(d) if f.endswith("." + fmt))[:4]:
-                doc = json.loads(run("extract", os.path.join(d, one)).stdout)
+            for i, one in enumerate(sorted(f for f in os.listdir(d) if f.endswith("." + fmt))[:4]):
+                debug = os.path.join(tmp, f"debug-{fmt}")
+                args = ["--debug-dir", debug] if i == 0 else []
+                doc = json.loads(run("extract", os.path.join(d, one), *args).stdout)
                 assert doc["source"] == one, doc
                 found += len(doc["timeblocks"])
                 for b in doc["timeblocks"]:
                     assert b["confidence"] == 1.0, b
                     assert b["bbox"]["page"] == 1 and b["bbox"]["w"] > 0, b
+                if i == 0:
+                    check_debug(debug, fmt, doc)
             assert found, fmt
 
         # A scanned PDF: the JPEG alone, and the same JPEG as a PDF page.
