@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vision/linsolve.h"
+
 #define TILES_ACROSS 24   /* tiles along the page's longer side */
 #define TILE_MIN     12   /* pixels: a smaller page is not measured */
 #define PAPER_RANK   0.9  /* the tile's brightness: this share of its pixels is darker */
@@ -41,40 +43,6 @@ static double surface(const light_fit *f, double x, double y)
     for (int i = 0; i < NTERMS; i++)
         v += f->c[i] * t[i];
     return v;
-}
-
-/* Solves the n x n system a x = b in place (Gaussian elimination with partial
- * pivoting); 0 when it is singular. */
-static int solve(double a[NTERMS][NTERMS], double *b, int n)
-{
-    for (int k = 0; k < n; k++) {
-        int p = k;
-        for (int i = k + 1; i < n; i++)
-            if (fabs(a[i][k]) > fabs(a[p][k])) p = i;
-        if (fabs(a[p][k]) < 1e-12) return 0;
-        if (p != k) {
-            for (int j = 0; j < n; j++) {
-                double t = a[k][j];
-                a[k][j] = a[p][j];
-                a[p][j] = t;
-            }
-            double t = b[k];
-            b[k] = b[p];
-            b[p] = t;
-        }
-        for (int i = k + 1; i < n; i++) {
-            double m = a[i][k] / a[k][k];
-            for (int j = k; j < n; j++)
-                a[i][j] -= m * a[k][j];
-            b[i] -= m * b[k];
-        }
-    }
-    for (int k = n - 1; k >= 0; k--) {
-        for (int j = k + 1; j < n; j++)
-            b[k] -= a[k][j] * b[j];
-        b[k] /= a[k][k];
-    }
-    return 1;
 }
 
 /* The tile's PAPER_RANK percentile of grey. */
@@ -145,7 +113,7 @@ static light_fit fit_light(PIX *grey)
      * outside it) is the light's slope; it must carry at least half the plane's. */
     double gx = typical_step(tv, nx, ny, 1, 0), gy = typical_step(tv, nx, ny, 0, 1);
     for (int round = 0; round < FIT_ROUNDS; round++) {
-        double a[NTERMS][NTERMS] = {{0}}, b[NTERMS] = {0}, t[NTERMS];
+        double a[NTERMS * NTERMS] = {0}, b[NTERMS] = {0}, t[NTERMS];
         int used = 0;
         for (int k = 0; k < n; k++) {
             /* the first fit takes every tile; later ones the paper of the last */
@@ -153,12 +121,12 @@ static light_fit fit_light(PIX *grey)
             terms(tx[k], ty[k], t);
             for (int r = 0; r < NTERMS; r++) {
                 for (int c = 0; c < NTERMS; c++)
-                    a[r][c] += t[r] * t[c];
+                    a[r * NTERMS + c] += t[r] * t[c];
                 b[r] += t[r] * tv[k];
             }
             used++;
         }
-        if (used < n * MIN_PAPER || !solve(a, b, NTERMS)) {
+        if (used < n * MIN_PAPER || linsolve(NTERMS, a, b) != 0) {
             f.ok = 0;
             break;
         }

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "vision/linsolve.h"
 #include "vision/morph.h"
 
 #define WORK_DIM 1000 /* longest side of the analysis copy */
@@ -379,38 +380,6 @@ void persp_find(PIX *grey, persp_outline *out)
     }
 }
 
-/* Solves the n x n system a x = b in place (Gaussian elimination, partial pivoting);
- * the solution is left in b. Returns -1 when a is singular. */
-static int solve(int n, double a[8][8], double b[8])
-{
-    for (int col = 0; col < n; col++) {
-        int piv = col;
-        for (int r = col + 1; r < n; r++)
-            if (fabs(a[r][col]) > fabs(a[piv][col])) piv = r;
-        if (fabs(a[piv][col]) < 1e-12) return -1;
-        if (piv != col) {
-            for (int c = 0; c < n; c++) {
-                double t = a[col][c];
-                a[col][c] = a[piv][c], a[piv][c] = t;
-            }
-            double t = b[col];
-            b[col] = b[piv], b[piv] = t;
-        }
-        for (int r = col + 1; r < n; r++) {
-            double f = a[r][col] / a[col][col];
-            for (int c = col; c < n; c++)
-                a[r][c] -= f * a[col][c];
-            b[r] -= f * b[col];
-        }
-    }
-    for (int r = n - 1; r >= 0; r--) {
-        for (int c = r + 1; c < n; c++)
-            b[r] -= a[r][c] * b[c];
-        b[r] /= a[r][r];
-    }
-    return 0;
-}
-
 /* Hartley's normalisation: the similarity t (3x3) that moves the points' centroid to the
  * origin and their mean distance from it to sqrt(2), which keeps the DLT system well
  * conditioned whatever the page size. */
@@ -444,17 +413,17 @@ int persp_homography(const persp_quad *src, const persp_quad *dst, double h[9])
     /* Two equations per correspondence (u, v) <- (x, y) with h[8] = 1:
      *   h0 x + h1 y + h2 - h6 x u - h7 y u = u
      *   h3 x + h4 y + h5 - h6 x v - h7 y v = v */
-    double a[8][8], b[8];
+    double a[8 * 8], b[8];
     for (int i = 0; i < 4; i++) {
         double x = ts[0] * src->x[i] + ts[2], y = ts[4] * src->y[i] + ts[5];
         double u = td[0] * dst->x[i] + td[2], v = td[4] * dst->y[i] + td[5];
         double r0[8] = {x, y, 1, 0, 0, 0, -x * u, -y * u};
         double r1[8] = {0, 0, 0, x, y, 1, -x * v, -y * v};
-        memcpy(a[2 * i], r0, sizeof r0);
-        memcpy(a[2 * i + 1], r1, sizeof r1);
+        memcpy(a + 2 * i * 8, r0, sizeof r0);
+        memcpy(a + (2 * i + 1) * 8, r1, sizeof r1);
         b[2 * i] = u, b[2 * i + 1] = v;
     }
-    if (solve(8, a, b) != 0) return -1;
+    if (linsolve(8, a, b) != 0) return -1;
     double hn[9] = {b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], 1};
     /* h = td^-1 hn ts; td^-1 is the similarity with 1/k and the centroid back */
     double k = td[0], tdi[9] = {1 / k, 0, -td[2] / k, 0, 1 / k, -td[5] / k, 0, 0, 1};
