@@ -78,6 +78,15 @@ int tt_line_continues(const tt_line *prev, const tt_line *next)
     return prev->width >= 0.72f || wn <= 2;
 }
 
+int tt_line_wrapped(const tt_line *prev, const tt_line *next)
+{
+    size_t pn = strlen(prev->text), nn = strlen(next->text);
+    if (!pn || !nn) return 0;
+    float word = next->width * (float)strcspn(next->text, " ") / (float)nn;
+    float space = prev->width / (float)pn;
+    return prev->width + space + word > 0.98f;
+}
+
 /* A word set one letter per line ("B" / "R" / "E" / "A" / "K"): three lines or more,
  * each a single letter. */
 static int is_vertical_word(const tt_cell *cell)

@@ -77,6 +77,10 @@ char *tt_cell_text(const tt_cell *cell);
  * sizes known) the same size, and either prev fills the cell or next's first word is a
  * fragment too short to be a word of its own. */
 int tt_line_continues(const tt_line *prev, const tt_line *next);
+/* Whether next starts a line only because its first word did not fit after prev (the
+ * cell's width broke the text there, no one chose to): prev's width, a space and that
+ * word's share of next's width pass the cell's inner width. */
+int tt_line_wrapped(const tt_line *prev, const tt_line *next);
 
 /* Turns the pages into timeblocks, header fields and warnings, appended to doc.
  * AP_ERR_NOMEM. A page without a timetable adds nothing but a warning. */

@@ -508,7 +508,9 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
     /* Title vs notes: the tallest line sets the title's size and colour. After the
      * title, the notes start at the first line clearly smaller (under 0.78 of the
      * title's height, or under 0.92 where both heights are the document's own type
-     * sizes) or set in another colour, else at the first line opening with '('. */
+     * sizes) or set in another colour, else at the first line opening with '(' unless
+     * it is in the title's type and the cell's width pushed it onto a line of its own
+     * ("Word Work" over "(Phonics)" in a narrow column is one name). */
     float tallest = 0;
     const tt_line *title_line = NULL;
     for (size_t i = 0; i < cell->nlines; i++) {
@@ -539,7 +541,10 @@ static ap_status read_cell(const tt_cell *cell, cinfo *ci)
                 split = i;
                 break;
             }
-            if (l->text[0] == '(' && paren == cell->nlines) paren = i;
+            int same_type = l->height >= 0.92f * tallest;
+            if (l->text[0] == '(' && paren == cell->nlines &&
+                !(same_type && tt_line_wrapped(&cell->lines[i - 1], l)))
+                paren = i;
         }
         seen_title = 1;
     }

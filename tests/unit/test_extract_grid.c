@@ -736,6 +736,33 @@ static void test_small_codes(void **state)
     }
 }
 
+/* A line opening with '(' in the title's type starts the notes when the cell's author
+ * broke the line there ("English" over "(Sentence work)", which would have fitted after
+ * it), not when the cell's width did ("Word Work" over "(Phonics)" in a narrow column,
+ * too wide to follow "Work"). */
+static void test_wrapped_parentheses(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 3);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "9:00-10:00");
+    add_cell(t, 0, 2, 1, 1, "10:00-11:00");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 1, 1, "Word|Work|(Phonics)");
+    add_cell(t, 1, 2, 1, 1, "English|(Sentence work)");
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 2, 1, 1, 2, "PE");
+    t->cells[4].lines[1].width = 0.52f, t->cells[4].lines[2].width = 0.94f;
+    t->cells[5].lines[0].width = 0.37f, t->cells[5].lines[1].width = 0.60f;
+    tt_doc d;
+    interpret(&page, &d);
+    assert_null(find(&d, 0, "Word Work (Phonics)")->notes);
+    assert_string_equal(find(&d, 0, "English")->notes, "(Sentence work)");
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* A header cell over two columns that no rule divides, holding one range per column:
  * each column takes its own range, not a share of the first. */
 static void test_header_spanning_columns(void **state)
@@ -781,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_lists_side_by_side),
         cmocka_unit_test(test_lists_side_by_side_unread),
         cmocka_unit_test(test_day_columns_no_side_lists),
+        cmocka_unit_test(test_wrapped_parentheses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
