@@ -761,7 +761,23 @@ static void guess_unread_days(const tt_table *t, cinfo *ci, int label_col)
         }
 }
 
-static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
+/* Whether cell i is a band printed once down the body: set sideways, the only event in
+ * its columns below first_row (a break down a days-as-rows grid, whose other rows a
+ * borderless table's implied rules cut off as empty cells). */
+static int sideways_band(const tt_table *t, const cinfo *ci, size_t i, int first_row)
+{
+    const tt_cell *c = &t->cells[i];
+    if (c->rotation == 0 || c->row < first_row || !is_event(&ci[i])) return 0;
+    for (size_t j = 0; j < t->ncells; j++) {
+        const tt_cell *o = &t->cells[j];
+        if (j != i && o->row >= first_row && o->col < c->col + c->ncols &&
+            o->col + o->ncols > c->col && (is_event(&ci[j]) || ci[j].ntimes))
+            return 0;
+    }
+    return 1;
+}
+
+static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col, int turned)
 {
     ap_status st = AP_ERR_NOMEM;
     int *bstart = NULL, *bend = NULL, *order = NULL;
@@ -860,9 +876,13 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col)
             const tt_cell *c = &t->cells[order[a]];
             const cinfo *info = &ci[order[a]];
             if (!is_event(info)) continue;
-            /* days of this cell: every day whose rows it covers, within this band */
+            /* days of this cell: every day whose rows it covers, within this band; a
+             * sideways band down the body, every day (days as rows only: in a grid
+             * turned, text across a row is not turned) */
             unsigned cdays = 0;
-            for (int rr = c->row; rr < c->row + c->nrows && rr < t->nrows; rr++)
+            int band = !turned && sideways_band(t, ci, (size_t)order[a], first_row);
+            int from = band ? first_row : c->row, to = band ? t->nrows : c->row + c->nrows;
+            for (int rr = from; rr < to && rr < t->nrows; rr++)
                 cdays |= row_days[rr];
             /* A cell covering several days is emitted once, for all of them. */
             if (emitted[order[a]]) continue;
@@ -1341,7 +1361,7 @@ static ap_status interpret_table(ctx *cx, const tt_table *table)
         col = row;
     }
     if (col >= 0) {
-        st = grid_rows(cx, t, ci, col);
+        st = grid_rows(cx, t, ci, col, t == &flipped);
     } else {
         int used = 0;
         st = list_rows(cx, t, ci, &used);

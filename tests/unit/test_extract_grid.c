@@ -763,6 +763,33 @@ static void test_wrapped_parentheses(void **state)
     tt_page_free(&page);
 }
 
+/* A break printed once, sideways, down a column of a days-as-rows grid whose other rows
+ * in that column are empty cells (a borderless table's implied rules cut the column): it
+ * is on every day. A sideways event beside others in its column is on its own day. */
+static void test_sideways_band(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 4);
+    const char *cells[4][4] = {{"", "9:00-10:00", "10:00-10:20", "10:20-11:00"},
+                               {"Monday", "Maths", "", "Art"},
+                               {"Tuesday", "PE", "Break", "Music"},
+                               {"Wednesday", "RE", "", "Drama"}};
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++)
+            add_cell(t, r, c, 1, 1, cells[r][c]);
+    t->cells[2 * 4 + 2].rotation = 270;
+    t->cells[3 * 4 + 3].rotation = 90; /* Drama: sideways, but Art and Music share its column */
+    tt_doc d;
+    interpret(&page, &d);
+    for (int day = 0; day < 3; day++)
+        check(&d, day, "Break", HM(10, 0), HM(10, 20));
+    check(&d, 2, "Drama", HM(10, 20), HM(11, 0));
+    assert_int_equal(d.nblocks, 3 * 3);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* A header cell over two columns that no rule divides, holding one range per column:
  * each column takes its own range, not a share of the first. */
 static void test_header_spanning_columns(void **state)
@@ -809,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_lists_side_by_side_unread),
         cmocka_unit_test(test_day_columns_no_side_lists),
         cmocka_unit_test(test_wrapped_parentheses),
+        cmocka_unit_test(test_sideways_band),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
