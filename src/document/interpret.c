@@ -11,7 +11,9 @@
  *      a cell runs from its left edge to its right edge unless it prints its own times,
  *      or a neighbour in the same day prints the time they share;
  *   4. without a day axis but with a column of times, each row is an event and the days
- *      come from the heading above it that names them ("Monday, Tuesday, Thursday");
+ *      come from the heading above it that names them ("Monday, Tuesday, Thursday"),
+ *      or, for a list with no such heading beside lists with one, the weekdays the
+ *      page's other headings leave out;
  *      the rows under a heading run in time order, which places the times OCR could
  *      not read; lists printed side by side in one table (headings in one row, each
  *      list in columns of its own) are read as one list each, day axis or not;
@@ -586,6 +588,8 @@ typedef struct ctx {
     sbuf header; /* text of non-timetable regions, one line each */
     int guessed_ampm;
     int low_conf;
+    unsigned headed_days; /* days the headings of the other lists on the page name: those a
+                             list without a heading of its own is not (list_rows) */
 } ctx;
 
 /* A cell's lines as lines of the header text (the header fields are read from it). */
@@ -1086,9 +1090,16 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
         }
         evs[nev++] = v;
     }
+    /* a list without a heading that names days, beside lists that name some, is the
+     * week's other days (lists side by side part the week: "Mon-Wed", then a heading OCR
+     * could not read); alone, it is every weekday */
+    unsigned unheaded = ALL_WEEKDAYS & ~cx->headed_days ? ALL_WEEKDAYS & ~cx->headed_days
+                                                         : ALL_WEEKDAYS;
     if (!any_days &&
-        (st = tt_doc_warn(cx->doc, "a schedule without day names: read as Monday to Friday")) !=
-            AP_OK)
+        (st = tt_doc_warn(cx->doc, unheaded == ALL_WEEKDAYS
+                                       ? "a schedule without day names: read as Monday to Friday"
+                                       : "a schedule without day names: read as the weekdays "
+                                         "the other schedules leave out")) != AP_OK)
         goto out;
     /* each list under its own heading runs in its own time order */
     if (!(lis = malloc(4 * (size_t)(nev ? nev : 1) * sizeof *lis))) {
@@ -1112,7 +1123,7 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
         /* an end unread stays open only for an instant or the last row */
         if (v->end == TT_NO_TIME && !v->single && !last) continue;
         /* rows above every heading: the first heading's days */
-        unsigned d = !any_days ? ALL_WEEKDAYS : v->days ? v->days : first_days;
+        unsigned d = !any_days ? unheaded : v->days ? v->days : first_days;
         if (v->line >= 0) {
             st = emit_line(cx, d, &ci[v->name_cell], v->start, v->end, &t->cells[v->name_cell],
                            v->line);
@@ -1274,7 +1285,16 @@ static ap_status side_lists(ctx *cx, const tt_table *t, const cinfo *ci, const i
             cells[part.ncells].col -= k0;
             sub[part.ncells++] = ci[i];
         }
+        /* the other parts' headings are other lists' */
+        unsigned others = cx->headed_days, outer = others;
+        for (size_t i = 0; i < t->ncells; i++) {
+            const tt_cell *c = &t->cells[i];
+            if ((c->col + c->ncols <= k0 || c->col >= k1) && !ci[i].ntimes)
+                others |= heading_days(t, c, &ci[i]);
+        }
+        cx->headed_days = others;
         st = list_rows(cx, &part, sub, &used);
+        cx->headed_days = outer;
         if (st == AP_OK && !used) st = add_header_text(cx, &part);
     }
 out:
@@ -1377,18 +1397,47 @@ out:
     return st;
 }
 
+/* The days the headings of a table name: its cells without a time that name days, as
+ * heading_days reads them. AP_OK or AP_ERR_NOMEM. */
+static ap_status table_headed_days(const tt_table *t, unsigned *days)
+{
+    *days = 0;
+    for (size_t i = 0; i < t->ncells; i++) {
+        cinfo ci;
+        ap_status st = read_cell(&t->cells[i], &ci);
+        if (st == AP_OK && !ci.ntimes) *days |= heading_days(t, &t->cells[i], &ci);
+        free(ci.name);
+        free(ci.notes);
+        if (st != AP_OK) return st;
+    }
+    return AP_OK;
+}
+
 ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap_error *err)
 {
     ap_status st = AP_OK;
     ctx cx = {.doc = doc};
     size_t before = doc->nblocks;
+    unsigned *days = NULL; /* per table of the page in hand: the days its headings name */
     for (size_t p = 0; p < npages; p++) {
-        for (size_t i = 0; i < pages[p].nfree; i++) {
-            sbuf_puts(&cx.header, pages[p].free_text[i].text);
+        const tt_page *pg = &pages[p];
+        free(days);
+        if (!(days = calloc(pg->ntables ? pg->ntables : 1, sizeof *days))) {
+            st = AP_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t t = 0; t < pg->ntables; t++)
+            if ((st = table_headed_days(&pg->tables[t], &days[t])) != AP_OK) goto out;
+        for (size_t i = 0; i < pg->nfree; i++) {
+            sbuf_puts(&cx.header, pg->free_text[i].text);
             sbuf_puts(&cx.header, "\n");
         }
-        for (size_t t = 0; t < pages[p].ntables; t++)
-            if ((st = interpret_table(&cx, &pages[p].tables[t])) != AP_OK) goto out;
+        for (size_t t = 0; t < pg->ntables; t++) {
+            cx.headed_days = 0;
+            for (size_t o = 0; o < pg->ntables; o++)
+                if (o != t) cx.headed_days |= days[o];
+            if ((st = interpret_table(&cx, &pg->tables[t])) != AP_OK) goto out;
+        }
     }
     if (cx.header.oom) {
         st = AP_ERR_NOMEM;
@@ -1401,6 +1450,7 @@ ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap
         goto out;
     if (doc->nblocks == before && (st = tt_doc_warn(doc, "no timetable found")) != AP_OK) goto out;
 out:
+    free(days);
     sbuf_free(&cx.header);
     if (st != AP_OK)
         return ap_fail(err, st, "extract: cannot interpret the page (%s)", ap_status_str(st));

@@ -15,7 +15,9 @@
  * "n" for "ri" ("Fnday") names its day. Header times misread so that a column ends
  * before it starts, or after the next one ends, are mended from their neighbours, and day
  * labels misread so that they name no day take the weekday their neighbours leave out. List
- * rows merged into one cell (two ranges beside two names) are an event each. */
+ * rows merged into one cell (two ranges beside two names) are an event each. A list
+ * whose heading names no day (OCR could not read it), beside lists whose headings name
+ * some, takes the weekdays they leave out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -816,6 +818,46 @@ static void test_header_spanning_columns(void **state)
     tt_page_free(&page);
 }
 
+/* Two lists side by side, each a table: one headed "Monday - Wednesday", the other
+ * under a heading OCR misread ("ThwFni" for "Thu/Fri"): the second is Thursday and
+ * Friday, not every weekday. */
+static void test_list_unheaded_takes_other_days(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    page.tables = calloc(2, sizeof *page.tables);
+    assert_non_null(page.tables);
+    page.ntables = 2;
+    static const char *const heads[2] = {"Daily Schedule|~Monday - Wednesday",
+                                         "Daily Schedule|~ThwFni"};
+    static const char *const names[2][2] = {{"Maths", "Art"}, {"Music", "Drama"}};
+    for (int k = 0; k < 2; k++) {
+        tt_table *t = &page.tables[k];
+        lattice(t, 3, 2);
+        add_cell(t, 0, 0, 1, 2, heads[k]);
+        add_cell(t, 1, 0, 1, 1, "9:00-9:30");
+        add_cell(t, 1, 1, 1, 1, names[k][0]);
+        add_cell(t, 2, 0, 1, 1, "9:30-10:00");
+        add_cell(t, 2, 1, 1, 1, names[k][1]);
+    }
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 2 * 3 + 2 * 2);
+    for (int day = 0; day < 3; day++)
+        check(&d, day, "Art", HM(9, 30), HM(10, 0));
+    for (int day = 3; day < 5; day++)
+        check(&d, day, "Drama", HM(9, 30), HM(10, 0));
+    tt_doc_free(&d);
+    /* alone on its page, a list without day names is every weekday */
+    tt_table_free(&page.tables[0]);
+    page.tables[0] = page.tables[1];
+    page.ntables = 1;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 2 * 5);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_day_columns_no_side_lists),
         cmocka_unit_test(test_wrapped_parentheses),
         cmocka_unit_test(test_sideways_band),
+        cmocka_unit_test(test_list_unheaded_takes_other_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
