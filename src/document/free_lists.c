@@ -260,3 +260,184 @@ out:
     free(taken);
     return st;
 }
+
+/* Whether any cell of t names a day. */
+static int table_names_days(const tt_table *t)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        char *text = tt_cell_text(&t->cells[i]);
+        int named = text && tt_text_names_day(text, strlen(text));
+        free(text);
+        if (named) return 1;
+    }
+    return 0;
+}
+
+/* The median height of t's rows (its pitch); 0 for a table without rows. */
+static int row_pitch(const tt_table *t)
+{
+    int best = 0;
+    for (int r = 0; r < t->nrows; r++) {
+        int h = t->row_pos[r + 1] - t->row_pos[r], below = 0, above = 0;
+        for (int k = 0; k < t->nrows; k++) {
+            int o = t->row_pos[k + 1] - t->row_pos[k];
+            below += o < h, above += o > h;
+        }
+        if (2 * below <= t->nrows && 2 * above <= t->nrows) best = h;
+    }
+    return best;
+}
+
+/* Whether free block fb stands over table k of page (its middle within the table's width,
+ * its foot no lower than the table's top and within reach above it), with no other table
+ * of the page in between. */
+static int stands_over(const tt_page *page, size_t k, const tt_free_block *fb, int reach)
+{
+    const tt_bbox *t = &page->tables[k].bbox;
+    int cx = fb->x + fb->w / 2, foot = fb->y + fb->h;
+    if (cx < t->x || cx > t->x + t->w || foot > t->y + fb->h / 2 || foot < t->y - reach) return 0;
+    for (size_t o = 0; o < page->ntables; o++) {
+        const tt_bbox *ob = &page->tables[o].bbox;
+        if (o == k || ob->x > cx || ob->x + ob->w < cx) continue;
+        if (ob->y < t->y && ob->y + ob->h > fb->y) return 0;
+    }
+    return 1;
+}
+
+/* The lattice column of t holding x, or -1. */
+static int column_at(const tt_table *t, int x)
+{
+    for (int c = 0; c < t->ncols; c++)
+        if (x >= t->col_pos[c] && x < t->col_pos[c + 1]) return c;
+    return -1;
+}
+
+/* Puts the heading blocks head[0, nhead) (top to bottom) as one cell across t, and the
+ * rows rows[0, nrows) (each the blocks of one text line, listed from row_first[r] to
+ * row_first[r + 1] in blocks, top to bottom), above t's first row. */
+static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t *head,
+                              size_t nhead, const size_t *blocks, const size_t *row_first,
+                              size_t nrows)
+{
+    size_t add = 1 + nrows, nb = row_first[nrows];
+    int *row_pos = malloc(((size_t)t->nrows + add + 1) * sizeof *row_pos);
+    tt_cell *cells = calloc(t->ncells + 1 + nb, sizeof *cells);
+    if (!row_pos || !cells) {
+        free(row_pos);
+        free(cells);
+        return AP_ERR_NOMEM;
+    }
+    int top = t->row_pos[0];
+    for (size_t k = 0; k < nhead; k++)
+        top = b[head[k]].y < top ? b[head[k]].y : top;
+    row_pos[0] = top;
+    for (size_t r = 0; r < nrows; r++) {
+        int y = t->row_pos[0];
+        for (size_t k = row_first[r]; k < row_first[r + 1]; k++)
+            y = b[blocks[k]].y < y ? b[blocks[k]].y : y;
+        row_pos[r + 1] = y > row_pos[r] ? y : row_pos[r] + 1;
+    }
+    for (int r = 0; r <= t->nrows; r++)
+        row_pos[add + (size_t)r] = t->row_pos[r] > row_pos[add - 1] ? t->row_pos[r]
+                                                                   : row_pos[add - 1] + 1;
+    size_t n = 0;
+    ap_status st = AP_OK;
+    tt_cell *h = &cells[n++];
+    *h = (tt_cell){.row = 0, .col = 0, .nrows = 1, .ncols = t->ncols, .confidence = 100};
+    h->bbox = (tt_bbox){.page = 1, .x = t->bbox.x, .y = top, .w = t->bbox.w, .h = row_pos[1] - top};
+    for (size_t k = 0; k < nhead && st == AP_OK; k++)
+        for (size_t l = 0; l < b[head[k]].nlines && st == AP_OK; l++) {
+            const tt_line *line = &b[head[k]].lines[l];
+            st = tt_lines_add(&h->lines, &h->nlines, line->text, line->confidence, line->height,
+                              line->width);
+            if (st == AP_OK && line->confidence < h->confidence) h->confidence = line->confidence;
+        }
+    for (size_t r = 0; r < nrows && st == AP_OK; r++)
+        for (size_t k = row_first[r]; k < row_first[r + 1] && st == AP_OK; k++) {
+            const tt_free_block *fb = &b[blocks[k]];
+            tt_cell *c = &cells[n++];
+            *c = (tt_cell){.row = (int)r + 1, .col = column_at(t, fb->x + fb->w / 2), .nrows = 1,
+                           .ncols = 1};
+            st = copy_lines(c, fb);
+        }
+    for (size_t i = 0; i < t->ncells; i++) {
+        cells[n] = t->cells[i];
+        cells[n++].row += (int)add;
+    }
+    if (st != AP_OK) {
+        for (size_t i = 0; i < 1 + nb; i++)
+            tt_lines_free(cells[i].lines, cells[i].nlines);
+        free(row_pos);
+        free(cells);
+        return st;
+    }
+    free(t->row_pos);
+    free(t->cells);
+    t->row_pos = row_pos;
+    t->cells = cells;
+    t->ncells = n;
+    t->nrows += (int)add;
+    t->bbox.h += t->bbox.y - top;
+    t->bbox.y = top;
+    return AP_OK;
+}
+
+ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page)
+{
+    ap_status st = AP_ERR_NOMEM;
+    size_t *over = malloc((n ? n : 1) * sizeof *over), *head = malloc((n ? n : 1) * sizeof *head);
+    size_t *rows = malloc((n ? n : 1) * sizeof *rows);
+    size_t *first = malloc((n + 1) * sizeof *first);
+    if (!over || !head || !rows || !first) goto out;
+    st = AP_OK;
+    for (size_t k = 0; k < page->ntables && st == AP_OK; k++) {
+        tt_table *t = &page->tables[k];
+        int pitch = row_pitch(t);
+        if (!pitch || t->ncols < 1 || table_names_days(t)) continue;
+        size_t nover = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!used[i] && b[i].nlines && stands_over(page, k, &b[i], 3 * pitch)) over[nover++] = i;
+        sort_by_y(over, nover, b);
+        /* the last block naming days: the heading ends on its line; a grid's day names
+         * (one block a day) are no list's heading */
+        long day_at = -1;
+        int day_blocks = 0;
+        for (size_t j = 0; j < nover; j++)
+            if (names_days(&b[over[j]])) day_at = (long)j, day_blocks++;
+        if (day_at < 0 || day_blocks > 2) continue;
+        /* above and on the heading's line, and lines without a time under it: heading;
+         * a line under it holding a time, within the table's columns: a row of the list */
+        size_t nhead = 0, nrows = 0, nb = 0;
+        for (size_t j = 0; j < nover;) {
+            size_t e = j + 1;
+            while (e < nover && on_one_line(&b[over[j]], &b[over[e]]))
+                e++;
+            int timed = 0, inside = 1;
+            for (size_t q = j; q < e; q++) {
+                timed |= is_time_block(&b[over[q]]);
+                inside &= column_at(t, b[over[q]].x + b[over[q]].w / 2) >= 0;
+            }
+            if ((long)j > day_at && timed && inside) {
+                first[nrows++] = nb;
+                for (size_t q = j; q < e; q++)
+                    rows[nb++] = over[q];
+            } else if (nrows == 0 && !timed) {
+                for (size_t q = j; q < e; q++)
+                    head[nhead++] = over[q];
+            }
+            j = e;
+        }
+        first[nrows] = nb;
+        if ((st = prepend_rows(t, b, head, nhead, rows, first, nrows)) != AP_OK) break;
+        for (size_t q = 0; q < nhead; q++)
+            used[head[q]] = 1;
+        for (size_t q = 0; q < nb; q++)
+            used[rows[q]] = 1;
+    }
+out:
+    free(over);
+    free(head);
+    free(rows);
+    free(first);
+    return st;
+}

@@ -4,7 +4,11 @@
  * column and a name column under the heading, whose rows the interpreter reads on the
  * heading's days with their own times, and its blocks are marked taken while a title
  * above it stays free; a column of times beside names under no day heading, and two
- * times alone, stay free text. */
+ * times alone, stay free text. A list that is a table with its heading printed above it
+ * as free text (tt_free_headings) takes that heading as its first row, and the row of
+ * the list left outside its rules under it as its second, so it is read on the
+ * heading's days; a title over it stays free, and a grid's day names over it (one block
+ * a day) are no list heading. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,11 +122,91 @@ static void test_free_times_without_days(void **state)
     blocks_free(&bs);
 }
 
+/* A ruled list of two rows (a time column and a name column) whose cells name no day:
+ * the table of the page, x 100-400, y 200-280. */
+static tt_table *list_table(tt_page *page)
+{
+    page->tables = calloc(1, sizeof *page->tables);
+    assert_non_null(page->tables);
+    page->ntables = 1;
+    tt_table *t = &page->tables[0];
+    t->nrows = 2, t->ncols = 2;
+    t->row_pos = malloc(3 * sizeof *t->row_pos);
+    t->col_pos = malloc(3 * sizeof *t->col_pos);
+    t->cells = calloc(4, sizeof *t->cells);
+    assert_true(t->row_pos && t->col_pos && t->cells);
+    t->row_pos[0] = 200, t->row_pos[1] = 240, t->row_pos[2] = 280;
+    t->col_pos[0] = 100, t->col_pos[1] = 180, t->col_pos[2] = 400;
+    t->bbox = (tt_bbox){.page = 1, .x = 100, .y = 200, .w = 300, .h = 80};
+    const char *text[4] = {"9:00 - 9:30", "Maths", "9:30 - 10:15", "Art"};
+    for (int i = 0; i < 4; i++) {
+        tt_cell *c = &t->cells[t->ncells++];
+        c->row = i / 2, c->col = i % 2, c->nrows = c->ncols = 1;
+        c->confidence = 90;
+        assert_int_equal(tt_lines_add(&c->lines, &c->nlines, text[i], 90, 20, 0.5f), AP_OK);
+    }
+    return t;
+}
+
+static void test_free_heading_over_table(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    add(&bs, 150, 20, 200, 30, "Riverside Academy");
+    add(&bs, 180, 100, 140, 24, "Daily Schedule");
+    add(&bs, 170, 128, 160, 22, "Monday - Wednesday");
+    add(&bs, 110, 160, 60, 20, "8:30 - 9:00");
+    add(&bs, 220, 158, 120, 24, "Registration");
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    tt_table *t = list_table(&page);
+    assert_int_equal(tt_free_headings(bs.b, bs.n, used, &page), AP_OK);
+    assert_false(used[0]); /* the title: more than three rows above */
+    for (size_t i = 1; i < bs.n; i++)
+        assert_true(used[i]);
+    assert_int_equal(t->nrows, 4);
+    assert_int_equal(t->ncells, 7);
+    assert_int_equal(t->row_pos[0], 100);
+    assert_int_equal(t->bbox.y, 100);
+    tt_doc d = {0};
+    ap_error err = {0};
+    assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
+    assert_int_equal(d.nblocks, 3 * 3);
+    for (int day = 0; day < 3; day++) {
+        check(&d, day, "Registration", 8 * 60 + 30, 9 * 60);
+        check(&d, day, "Maths", 9 * 60, 9 * 60 + 30);
+        check(&d, day, "Art", 9 * 60 + 30, 10 * 60 + 15);
+    }
+    tt_doc_free(&d);
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
+static void test_free_day_names_over_grid(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    static const char *const days[3] = {"Monday", "Tuesday", "Wednesday"};
+    for (int k = 0; k < 3; k++)
+        add(&bs, 110 + 100 * k, 160, 80, 22, days[k]);
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    tt_table *t = list_table(&page);
+    assert_int_equal(tt_free_headings(bs.b, bs.n, used, &page), AP_OK);
+    assert_int_equal(t->nrows, 2);
+    for (size_t i = 0; i < bs.n; i++)
+        assert_false(used[i]);
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_free_list_becomes_table),
         cmocka_unit_test(test_free_times_without_days),
+        cmocka_unit_test(test_free_heading_over_table),
+        cmocka_unit_test(test_free_day_names_over_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
