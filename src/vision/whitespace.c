@@ -240,14 +240,17 @@ static int interior_gaps(const int *counts, int n, int min_len, gap_fn fn, void 
 }
 
 typedef struct row_ctx {
-    int *ys;
+    int *ys, *widths;
     int n, max, base;
 } row_ctx;
 
 static void add_row(void *ctx, int start, int end)
 {
     row_ctx *c = ctx;
-    if (c->n < c->max) c->ys[c->n++] = c->base + (start + end) / 2;
+    if (c->n < c->max) {
+        c->widths[c->n] = end - start;
+        c->ys[c->n++] = c->base + (start + end) / 2;
+    }
 }
 
 typedef struct col_ctx {
@@ -331,20 +334,46 @@ static int strips_are_rows(PIX *text, const int *cols, int ncols, int ya, int yb
     return 1;
 }
 
+/* The widest of the gaps ys (n of them, widths given, ascending in y) that part the band
+ * from ya to yb into rows (strips_are_rows), at least two, kept in place in ys; returns
+ * how many (0 when none do). All of them when they all do; else the gaps narrower than
+ * the next width up are dropped, one width at a time: the space between rows is wider
+ * than the leading of a cell's lines, which leaves gaps across the band too wherever the
+ * cells beside it have fewer lines. */
+static int row_gaps(PIX *text, const int *cols, int ncols, int ya, int yb, int *ys,
+                    const int *widths, int n)
+{
+    int kept[MAX_POS], sorted[MAX_POS];
+    memcpy(sorted, widths, (size_t)n * sizeof *sorted);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_int);
+    for (int pass = 0; pass < n; pass++) {
+        if (pass && sorted[pass] == sorted[pass - 1]) continue;
+        int nk = 0; /* the gaps at least as wide as the pass-th narrowest */
+        for (int k = 0; k < n; k++)
+            if (widths[k] >= sorted[pass]) kept[nk++] = ys[k];
+        if (nk < 2) break;
+        if (strips_are_rows(text, cols, ncols, ya, yb, kept, nk)) {
+            memcpy(ys, kept, (size_t)nk * sizeof *ys);
+            return nk;
+        }
+    }
+    return 0;
+}
+
 /* Rows: in each band between row rules, the gaps across the whole region (lines of text
  * set sideways aside), when the band holds at least two (at least three lines of text
- * one above the other) and the lines between them are rows (strips_are_rows over the
- * region's columns cols, ncols positions). Adds the rows' positions to rows (kept sorted)
- * and draws them into w->vrows. */
+ * one above the other) and the lines between them are rows (row_gaps over the region's
+ * columns cols, ncols positions). Adds the rows' positions to rows (kept sorted) and
+ * draws them into w->vrows. */
 static void find_rows(ws *w, const int *cols, int ncols, int *rows, int *nrows)
 {
     int x0 = cols[0], x1 = cols[ncols - 1];
-    int found[MAX_POS], n0 = *nrows;
+    int found[MAX_POS], widths[MAX_POS], n0 = *nrows;
     for (int r = 0; r + 1 < n0; r++) {
         int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP, len = 0;
         int *counts = profile(w->gaps, x0 + RULE_GAP, ya, x1 - x0 - 2 * RULE_GAP, yb - ya, 0, &len);
         if (!counts) continue;
-        row_ctx ctx = {.ys = found, .max = MAX_POS, .base = ya};
+        row_ctx ctx = {.ys = found, .widths = widths, .max = MAX_POS, .base = ya};
         int min_gap = imax(3, w->th * 6 / 10);
         int ngaps = interior_gaps(counts, len, min_gap, NULL, NULL), wide = 0;
         /* One gap is a cell's two lines, unless it is wide and the band ends at the edge
@@ -354,7 +383,11 @@ static void find_rows(ws *w, const int *cols, int ncols, int *rows, int *nrows)
             wide = interior_gaps(counts, len, w->th * 3 / 2, NULL, NULL) == 1;
         if (ngaps >= 2 || wide) {
             interior_gaps(counts, len, min_gap, add_row, &ctx);
-            if (!strips_are_rows(w->gaps, cols, ncols, ya, yb, found, ctx.n)) ctx.n = 0;
+            if (ctx.n == 1) {
+                if (!strips_are_rows(w->gaps, cols, ncols, ya, yb, found, 1)) ctx.n = 0;
+            } else {
+                ctx.n = row_gaps(w->gaps, cols, ncols, ya, yb, found, widths, ctx.n);
+            }
             for (int k = 0; k < ctx.n && *nrows < MAX_POS; k++) {
                 rows[(*nrows)++] = found[k];
                 pixRasterop(w->vrows, x0, found[k] - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);

@@ -3,7 +3,9 @@
  * column gap stays one merged cell; a frame around a list whose rows are set apart by
  * space alone is cut into rows and columns; a fully ruled grid whose cells hold two lines
  * of text is left as printed (a heading over its subtitle is no row gap), and so is a
- * row holding one cell of four lines beside cells of one. In a table
+ * row holding one cell of four lines beside cells of one. Days set apart by space alone
+ * in ruled columns are the rows also where a lesson's three lines leave narrower gaps
+ * across the table. In a table
  * printed with no rule at all, a shaded break column labelled once, sideways, stays one
  * cell down every day while the rows are found across it, and a row merged across every
  * day ("Lunchtime") stays one cell beside its time. Cells shaded in pastels of one grey,
@@ -733,6 +735,60 @@ static void test_tall_cell_keeps_its_row(void **state)
     pixDestroy(&grey);
 }
 
+/* Days set apart by space alone under a ruled header, in ruled columns, where two of the
+ * days hold a lesson of three lines beside lessons of one: the space between its lines
+ * runs across the table too, but it is narrower than the space between the days. The
+ * days are the rows, and each three-line lesson stays one cell. */
+static void test_rows_apart_from_cell_lines(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(820, 500, &s);
+    int xs[5] = {40, 200, 380, 560, 760};
+    rule(cr, xs[0], 40, xs[4], 40);
+    rule(cr, xs[0], 100, xs[4], 100);
+    rule(cr, xs[0], 460, xs[4], 460);
+    for (int i = 0; i < 5; i++)
+        rule(cr, xs[i], 40, xs[i], 460);
+    const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+    const char *times[4] = {"Day", "9:00", "10:00", "11:00"};
+    for (int c = 0; c < 4; c++)
+        text(cr, times[c], (xs[c] + xs[c + 1]) / 2.0, 70, 0);
+    for (int r = 0; r < 4; r++) {
+        double cy = 145 + 90 * r;
+        text(cr, days[r], 120, cy, 0);
+        if (r % 2 == 0) {
+            text(cr, "Guided", 290, cy - 26, 0);
+            text(cr, "Reading", 290, cy, 0);
+            text(cr, "Year 2", 290, cy + 26, 0);
+        } else {
+            text(cr, "Maths", 290, cy, 0);
+        }
+        text(cr, r % 2 ? "Art" : "Music", 470, cy, 0);
+        text(cr, r % 2 ? "PE" : "Science", 660, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    assert_int_equal(t->nrows, 5); /* the header and four days */
+    assert_int_equal(t->ncols, 4);
+    for (int r = 0; r < 4; r++) {
+        int cy = 145 + 90 * r;
+        const img_cell *lesson = cell_covering(t, 290, cy);
+        assert_int_equal(lesson->row, r + 1);
+        assert_int_equal(lesson->nrows, 1);
+        assert_int_equal(cell_covering(t, 470, cy)->row, r + 1);
+        if (r % 2 == 0) /* its three lines in one cell */
+            assert_true(lesson->y < cy - 36 && lesson->y + lesson->h > cy + 36);
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 /* A table ruled in rows only, its break rows shaded from the first day across, their
  * edges going on as row rules across the times beside them: the rows above, between and
  * below the shaded rows are one table. */
@@ -844,6 +900,7 @@ int main(void)
         cmocka_unit_test(test_frame_only_list),
         cmocka_unit_test(test_ruled_grid_unchanged),
         cmocka_unit_test(test_tall_cell_keeps_its_row),
+        cmocka_unit_test(test_rows_apart_from_cell_lines),
         cmocka_unit_test(test_borderless_shaded_column),
         cmocka_unit_test(test_borderless_merged_row),
         cmocka_unit_test(test_pastels_of_one_grey),
