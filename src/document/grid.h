@@ -32,6 +32,8 @@ typedef struct tt_line {
     unsigned ink;     /* TT_INK_KNOWN | 0xRRGGBB: the colour the line is set in; 0 when the
                          reader cannot tell (OCR) */
     unsigned flags;   /* TT_LINE_* */
+    tt_bbox box;      /* where the line lies on the page (the cell's units); w == 0 when the
+                         reader does not say (text read sideways, born-digital readers) */
 } tt_line;
 
 typedef struct tt_cell {
@@ -60,7 +62,7 @@ typedef struct tt_page {
     size_t nfree;
 } tt_page;
 
-/* Appends a line to a list (text copied; ink and flags 0, for the caller to set).
+/* Appends a line to a list (text copied; ink, flags and box 0, for the caller to set).
  * AP_ERR_NOMEM. */
 ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence, float height,
                        float width);

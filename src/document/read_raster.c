@@ -430,14 +430,43 @@ static void fix_ocr_line(char *s)
     }
 }
 
+/* The white margin crop_margin puts around a scaled crop of w x h pixels. */
+static int frame_margin(int w, int h)
+{
+    return imax(8, imin(w, h) / 4);
+}
+
+/* Where a reading lies on the page: the page position of the region read, the scale it
+ * was read at and the margin put around it (crop_margin), for a reading made upright;
+ * lines read sideways get no box. */
+typedef struct placement {
+    int x, y;
+    float scale;
+    int margin;
+    int upright;
+} placement;
+
+/* The placement of a reading of the w x h region at page (x, y), read at scale, turned
+ * rot degrees. The margin is crop_margin's, from the size pixScale gives the region. */
+static placement place_of(int x, int y, int w, int h, float scale, int rot)
+{
+    int sw = scale == 1.0f ? w : (int)(scale * (float)w + 0.5f);
+    int sh = scale == 1.0f ? h : (int)(scale * (float)h + 0.5f);
+    return (placement){x, y, scale, frame_margin(sw, sh), rot == 0};
+}
+
 /* Lines from the words of r, in reading order: a word that starts left of the previous
- * one or below its middle starts a new line. inner_w is the width the text could fill. */
-static ap_status words_to_lines(const ocr_result *r, int inner_w, job *jb)
+ * one or below its middle starts a new line, and so does one set further right of it
+ * than three times the line's tallest word (no phrase has such a gap: it parts pieces
+ * printed side by side, as "10:35 -" over "10:55" beside the next time of a header cell
+ * whose times share rows; their boxes say which is where). inner_w is the width the text
+ * could fill; pl says where the reading lies on the page, for each line's box. */
+static ap_status words_to_lines(const ocr_result *r, int inner_w, const placement *pl, job *jb)
 {
     ap_status st = AP_OK;
     char buf[1024];
     size_t len = 0;
-    int left = 0, right = 0, ntall = 0;
+    int left = 0, right = 0, top = 0, bottom = 0, ntall = 0;
     float heights[64];
     double conf = 0;
     int nwords = 0;
@@ -446,7 +475,11 @@ static ap_status words_to_lines(const ocr_result *r, int inner_w, job *jb)
         int newline = !w;
         if (w && len) {
             const ocr_word *p = &r->words[i - 1];
-            newline = w->left < p->left || w->top > p->top + p->height * 2 / 3;
+            int tallest = 0;
+            for (int k = 0; k < ntall; k++)
+                tallest = imax(tallest, (int)heights[k]);
+            newline = w->left < p->left || w->top > p->top + p->height * 2 / 3 ||
+                      w->left - (p->left + p->width) > 3 * tallest;
         }
         if (newline && len) {
             float hsum = 0;
@@ -465,15 +498,26 @@ static ap_status words_to_lines(const ocr_result *r, int inner_w, job *jb)
             st = tt_lines_add(&jb->lines, &jb->nlines, buf, (float)(conf / nwords), height,
                               inner_w > 0 ? (float)(right - left) / (float)inner_w : 0);
             if (st != AP_OK) return st;
+            if (pl && pl->upright && pl->scale > 0) {
+                float s = pl->scale;
+                int x0 = pl->x + (int)lroundf((float)(left - pl->margin) / s);
+                int y0 = pl->y + (int)lroundf((float)(top - pl->margin) / s);
+                int x1 = pl->x + (int)lroundf((float)(right - pl->margin) / s);
+                int y1 = pl->y + (int)lroundf((float)(bottom - pl->margin) / s);
+                jb->lines[jb->nlines - 1].box = (tt_bbox){
+                    .page = 1, .x = x0, .y = y0, .w = imax(1, x1 - x0), .h = imax(1, y1 - y0)};
+            }
             len = 0, ntall = 0, conf = 0, nwords = 0;
         }
         if (!w) break;
         size_t tl = strlen(w->text);
         if (len + tl + 2 >= sizeof buf) continue;
-        if (!len)
-            left = w->left;
-        else
+        if (!len) {
+            left = w->left, top = w->top, bottom = w->top + w->height;
+        } else {
             buf[len++] = ' ';
+            top = imin(top, w->top), bottom = imax(bottom, w->top + w->height);
+        }
         memcpy(buf + len, w->text, tl);
         len += tl;
         buf[len] = '\0';
@@ -623,12 +667,6 @@ static float text_scale(PIX *ink, int x, int y, int w, int h)
         if (scale > 0.8f && scale < 1.3f) scale = 1.0f; /* close enough: no resampling */
     }
     return scale;
-}
-
-/* The white margin crop_margin puts around a scaled crop of w x h pixels. */
-static int frame_margin(int w, int h)
-{
-    return imax(8, imin(w, h) / 4);
 }
 
 /* The rectangle (x, y, w, h) of crop, scaled to a good text size (*scale_out), with a
@@ -862,6 +900,7 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
     if (!ink_box(crop, jb->outside, &bx, &by, &bw, &bh, &ink, &faint)) goto out;
     jb->inked = 1;
     int cell_w = x1 - x0, cell_h = y1 - y0;
+    int page_x = jb->x + x0, page_y = jb->y + y0; /* the trimmed crop's corner on the page */
     int tall = bh > bw * 5 / 4;
     const ocr_result *r = NULL;
     int rot = 0;
@@ -881,7 +920,10 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
             for (int k = 0; k < nseg && st == AP_OK; k++) {
                 st = read_region(wk, engine, reader, crop, ink, starts[k], by, ends[k] - starts[k],
                                  bh, 0, jb, &r, &rot, &scale, &own, err);
-                if (st == AP_OK && words_to_lines(r, (int)((float)cell_w * scale), jb) != AP_OK)
+                placement pl = place_of(page_x + starts[k], page_y + by, ends[k] - starts[k], bh,
+                                        scale, rot);
+                if (st == AP_OK &&
+                    words_to_lines(r, (int)((float)cell_w * scale), &pl, jb) != AP_OK)
                     st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
                 if (st == AP_OK) conf += r->confidence;
                 ocr_result_free(&own);
@@ -895,7 +937,8 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
     if (st != AP_OK) goto out;
     jb->rotation = rot;
     jb->confidence = r->confidence;
-    st = words_to_lines(r, (int)((float)(rot == 0 ? cell_w : cell_h) * scale), jb);
+    placement pl = place_of(page_x + bx, page_y + by, bw, bh, scale, rot);
+    st = words_to_lines(r, (int)((float)(rot == 0 ? cell_w : cell_h) * scale), &pl, jb);
     if (st != AP_OK) st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
 out:
     ocr_result_free(&own);
@@ -1410,9 +1453,12 @@ static void debug_reading(FILE *f, const job *j)
             : j->fallback          ? "crnn>tess"
                                    : "tess",
             j->reads, j->ms);
-    for (size_t k = 0; k < j->nlines; k++)
-        fprintf(f, "%s%s [h%.0f w%.2f]", k ? " / " : "", j->lines[k].text, j->lines[k].height,
-                j->lines[k].width);
+    for (size_t k = 0; k < j->nlines; k++) {
+        const tt_line *l = &j->lines[k];
+        fprintf(f, "%s%s [h%.0f w%.2f", k ? " / " : "", l->text, l->height, l->width);
+        if (l->box.w) fprintf(f, " @%d,%d %dx%d", l->box.x, l->box.y, l->box.w, l->box.h);
+        fputc(']', f);
+    }
     fputc('\n', f);
 }
 
