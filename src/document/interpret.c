@@ -7,7 +7,9 @@
  *      as rows) or a row (days as columns; the table is then transposed so one code path
  *      serves both);
  *   3. with a day axis, the header above the first day gives every lattice column edge a
- *      start and an end time (an edge inside a header cell gets the proportional time);
+ *      start and an end time (an edge inside a header cell gets the proportional time;
+ *      one under a header cell printing more times than it spans columns, the time of
+ *      its place among them, and the events below are timed by where their lines lie);
  *      a cell runs from its left edge to its right edge unless it prints its own times,
  *      or a neighbour in the same day prints the time they share;
  *   4. without a day axis but with a column of times, each row is an event and the days
@@ -21,6 +23,7 @@
  *      feeds the header fields (document/header.h).
  * Nothing here knows a school, a subject or a layout: only days, times and geometry. */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -781,9 +784,232 @@ static int sideways_band(const tt_table *t, const cinfo *ci, size_t i, int first
     return 1;
 }
 
-static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col, int turned)
+/* ---- header times at their places ----
+ *
+ * A header cell may print more times than the lattice columns under it: the body rules
+ * fewer columns than the header has times (narrow break columns left unruled, a merged
+ * column whose cells hold two lessons side by side), or the cell is merged across
+ * columns that whitespace cut elsewhere. Where the reader says where each line lies
+ * (tt_line.box), each time owns a slot of the time axis, from halfway to the time before
+ * to halfway to the time after, and an event lies in the slots its lines lie in: text
+ * centred across two slots crosses the line between them. */
+
+#define MAX_SLOT_GROUPS 16
+#define MAX_SLOT_LINES  32
+
+typedef struct tslot {
+    int lo, hi;     /* along the time axis, page units */
+    int start, end; /* minutes; end TT_NO_TIME when unknown */
+} tslot;
+
+typedef struct slot_group {
+    int c0, c1; /* the lattice columns [c0, c1) under the header cell */
+    int n;
+    tslot s[MAX_TIMES];
+} slot_group;
+
+/* A line's extent along the time axis (x; y where days are columns and the table was
+ * transposed): 0 when the reader did not say where it lies. */
+static int line_extent(const tt_line *l, int along_y, int *lo, int *hi)
+{
+    if (l->box.w <= 0 || l->box.h <= 0) return 0;
+    *lo = along_y ? l->box.y : l->box.x;
+    *hi = *lo + (along_y ? l->box.h : l->box.w);
+    return 1;
+}
+
+/* The slots of a header cell's times (see above) into g; returns their number, or 0
+ * when the cell holds no more times than it spans columns, a line's place is unknown, or
+ * its times do not run forward along the axis. The lines are read in the order of their
+ * places: those whose extents overlap form a stack read top to bottom ("10:35 -" over
+ * "10:55"), stacks in turn along the axis, whatever order the reader gave them in. */
+static int header_slots(const tt_cell *c, int along_y, slot_group *g)
+{
+    size_t n = c->nlines;
+    int lo[MAX_SLOT_LINES], hi[MAX_SLOT_LINES], across[MAX_SLOT_LINES];
+    size_t order[MAX_SLOT_LINES], off[MAX_SLOT_LINES], len[MAX_SLOT_LINES];
+    if (n < 1 || n > MAX_SLOT_LINES) return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!line_extent(&c->lines[i], along_y, &lo[i], &hi[i])) return 0;
+        across[i] = along_y ? c->lines[i].box.x : c->lines[i].box.y;
+        order[i] = i;
+    }
+    /* stacks: sorted by start, a line starting before the stack's end joins it */
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0 && lo[order[b]] < lo[order[b - 1]]; b--) {
+            size_t tmp = order[b];
+            order[b] = order[b - 1], order[b - 1] = tmp;
+        }
+    int stack[MAX_SLOT_LINES], nstack = 0, end = 0;
+    for (size_t a = 0; a < n; a++) {
+        if (a == 0 || lo[order[a]] >= end) nstack++, end = hi[order[a]];
+        if (hi[order[a]] > end) end = hi[order[a]];
+        stack[a] = nstack;
+    }
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a;
+             b > 0 && stack[b] == stack[b - 1] && across[order[b]] < across[order[b - 1]]; b--) {
+            size_t tmp = order[b];
+            order[b] = order[b - 1], order[b - 1] = tmp;
+        }
+    char text[1024];
+    size_t used = 0;
+    for (size_t a = 0; a < n; a++) {
+        const char *l = c->lines[order[a]].text;
+        size_t ln = strlen(l);
+        if (used + ln + 2 > sizeof text) return 0;
+        if (used) text[used++] = ' ';
+        off[a] = used, len[a] = ln;
+        memcpy(text + used, l, ln);
+        used += ln;
+    }
+    text[used] = '\0';
+    fix_nines(text);
+    tnote t[MAX_TIMES];
+    int nt = find_times(text, t, MAX_TIMES);
+    if (nt < 2 || nt <= c->ncols) return 0;
+    int tlo[MAX_TIMES], thi[MAX_TIMES];
+    for (int k = 0; k < nt; k++) {
+        tlo[k] = INT_MAX, thi[k] = INT_MIN;
+        for (size_t a = 0; a < n; a++) {
+            if (off[a] + len[a] <= t[k].from || off[a] >= t[k].to) continue;
+            if (lo[order[a]] < tlo[k]) tlo[k] = lo[order[a]];
+            if (hi[order[a]] > thi[k]) thi[k] = hi[order[a]];
+        }
+        if (tlo[k] > thi[k]) return 0;
+        /* forward in time and along the axis */
+        if (k > 0 && (t[k].start < t[k - 1].start || tlo[k] < thi[k - 1])) return 0;
+    }
+    int cell_lo = along_y ? c->bbox.y : c->bbox.x;
+    int cell_hi = cell_lo + (along_y ? c->bbox.h : c->bbox.w);
+    g->n = nt;
+    g->c0 = c->col, g->c1 = c->col + c->ncols;
+    for (int k = 0; k < nt; k++) {
+        tslot *sl = &g->s[k];
+        sl->lo = k == 0 ? cell_lo : (thi[k - 1] + tlo[k]) / 2;
+        sl->hi = k == nt - 1 ? cell_hi : (thi[k] + tlo[k + 1]) / 2;
+        sl->start = t[k].start;
+        sl->end = t[k].end != TT_NO_TIME ? t[k].end : k + 1 < nt ? t[k + 1].start : TT_NO_TIME;
+        /* slots do not overlap in time: a start read before the slot before has ended is
+         * that slot's end misread (or this start), and the two share one edge */
+        if (k > 0 && g->s[k - 1].end != TT_NO_TIME && sl->start < g->s[k - 1].end &&
+            (sl->end == TT_NO_TIME || g->s[k - 1].end < sl->end))
+            sl->start = g->s[k - 1].end;
+    }
+    return nt;
+}
+
+/* The time at position p along the axis of a group's slots: proportional inside the
+ * slot that holds it; TT_NO_TIME where its slot's times are not both known. */
+static int slot_time_at(const slot_group *g, int p)
+{
+    for (int k = 0; k < g->n; k++) {
+        const tslot *sl = &g->s[k];
+        if (p >= sl->hi && k + 1 < g->n) continue;
+        if (p <= sl->lo || sl->end == TT_NO_TIME) return sl->start;
+        if (p >= sl->hi) return sl->end;
+        return round5(sl->start + (double)(sl->end - sl->start) * (p - sl->lo) / (sl->hi - sl->lo));
+    }
+    return TT_NO_TIME;
+}
+
+/* The slots [*a, *b] of g a line lies in: those holding a quarter of its extent or more,
+ * else the one nearest its middle. */
+static void line_slots(const slot_group *g, int lo, int hi, int *a, int *b)
+{
+    *a = -1, *b = -1;
+    int len = hi - lo > 0 ? hi - lo : 1, mid = (lo + hi) / 2, best = 0, best_d = INT_MAX;
+    for (int k = 0; k < g->n; k++) {
+        int ov = (hi < g->s[k].hi ? hi : g->s[k].hi) - (lo > g->s[k].lo ? lo : g->s[k].lo);
+        if (ov * 4 >= len) {
+            if (*a < 0) *a = k;
+            *b = k;
+        }
+        int d = mid < g->s[k].lo ? g->s[k].lo - mid : mid > g->s[k].hi ? mid - g->s[k].hi : 0;
+        if (d < best_d) best_d = d, best = k;
+    }
+    if (*a < 0) *a = *b = best;
+}
+
+/* Emits cell c (info, read from all its lines) by the slots of g: its lines grouped where
+ * their slots overlap, each group an event of its own (two lessons side by side in a
+ * column the body does not divide), timed by the slots it covers unless it prints its
+ * own times. Returns 0 (nothing emitted) when a line's place is unknown, or when the
+ * cell, merged across lattice columns, holds one group: it runs across its columns. */
+static int emit_by_slots(ctx *cx, const slot_group *g, int along_y, unsigned days,
+                         const tt_cell *c, const cinfo *info, ap_status *st)
+{
+    size_t n = c->nlines;
+    int sa[MAX_SLOT_LINES], sb[MAX_SLOT_LINES], grp[MAX_SLOT_LINES];
+    if (n < 1 || n > MAX_SLOT_LINES) return 0;
+    for (size_t i = 0; i < n; i++) {
+        int lo, hi;
+        if (!line_extent(&c->lines[i], along_y, &lo, &hi)) return 0;
+        line_slots(g, lo, hi, &sa[i], &sb[i]);
+    }
+    /* groups: runs of slots that lines join (slot k in group gk) */
+    int slot_grp[MAX_TIMES], ngroups = 0;
+    for (int k = 0; k < g->n; k++)
+        slot_grp[k] = -1;
+    for (int k = 0; k < g->n; k++) {
+        int hit = 0, joins = 0;
+        for (size_t i = 0; i < n; i++) {
+            hit |= sa[i] <= k && k <= sb[i];
+            joins |= sa[i] < k && k <= sb[i];
+        }
+        if (!hit) continue;
+        slot_grp[k] = joins && k > 0 && slot_grp[k - 1] >= 0 ? slot_grp[k - 1] : ngroups++;
+    }
+    /* one lesson in a cell merged across lattice columns runs across them, as drawn */
+    if (ngroups == 1 && c->ncols > 1) return 0;
+    for (size_t i = 0; i < n; i++)
+        grp[i] = slot_grp[sa[i]];
+    *st = AP_OK;
+    for (int gi = 0; gi < ngroups && *st == AP_OK; gi++) {
+        int first = -1, last = -1;
+        for (int k = 0; k < g->n; k++)
+            if (slot_grp[k] == gi) last = k, first = first < 0 ? k : first;
+        cinfo part = {0};
+        const cinfo *pi = info;
+        tt_line sub[MAX_SLOT_LINES];
+        if (ngroups > 1) {
+            tt_cell piece = *c;
+            piece.nlines = 0;
+            piece.lines = sub;
+            for (size_t i = 0; i < n; i++)
+                if (grp[i] == gi) sub[piece.nlines++] = c->lines[i];
+            if ((*st = read_cell(&piece, &part)) != AP_OK) break;
+            pi = &part;
+        }
+        if (is_event(pi)) {
+            int s = pi->start != TT_NO_TIME ? pi->start : g->s[first].start;
+            int e = pi->end != TT_NO_TIME ? pi->end : g->s[last].end;
+            *st = emit(cx, days, pi, s, e, c);
+        }
+        free(part.name);
+        free(part.notes);
+    }
+    return 1;
+}
+
+/* Whether cell c lies under one of the slot groups g[0, n) with every line placed. */
+static int slot_timed(const slot_group *g, int n, int along_y, const tt_cell *c)
+{
+    int lo, hi;
+    for (size_t i = 0; i < c->nlines; i++)
+        if (!line_extent(&c->lines[i], along_y, &lo, &hi)) return 0;
+    for (int k = 0; k < n; k++)
+        if (g[k].c0 <= c->col && c->col + c->ncols <= g[k].c1) return c->nlines > 0;
+    return 0;
+}
+
+/* Days as rows, labelled in column label_col; along_y: the table was transposed (days as
+ * columns), so its time axis runs down the page. */
+static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col, int along_y)
 {
     ap_status st = AP_ERR_NOMEM;
+    slot_group groups[MAX_SLOT_GROUPS];
+    int ngroups = 0;
     int *bstart = NULL, *bend = NULL, *order = NULL;
     unsigned *row_days = NULL;
     unsigned char *emitted = NULL;
@@ -827,6 +1053,16 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
         int c0 = c->col, c1 = c->col + c->ncols;
         int s = ci[i].start, e = ci[i].end;
         if (ci[i].guessed) cx->guessed_ampm = 1;
+        if (ngroups < MAX_SLOT_GROUPS && header_slots(c, along_y, &groups[ngroups])) {
+            const slot_group *g = &groups[ngroups++];
+            for (int k = c0; k <= c1; k++) {
+                int tm = k == c0 ? g->s[0].start : k == c1 ? g->s[g->n - 1].end
+                                                           : slot_time_at(g, t->col_pos[k]);
+                if (k < c1) bstart[k] = tm;
+                if (k > c0 && tm != TT_NO_TIME) bend[k] = tm;
+            }
+            continue;
+        }
         /* One time per column, in order, where a header cell spans columns that no rule
          * divides ("9.15 - 10.05   10.05 - 10.50" over two columns). */
         if (c->ncols >= 2 && ci[i].ntimes == c->ncols && times_ascend(&ci[i])) {
@@ -884,7 +1120,7 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
              * sideways band down the body, every day (days as rows only: in a grid
              * turned, text across a row is not turned) */
             unsigned cdays = 0;
-            int band = !turned && sideways_band(t, ci, (size_t)order[a], first_row);
+            int band = !along_y && sideways_band(t, ci, (size_t)order[a], first_row);
             int from = band ? first_row : c->row, to = band ? t->nrows : c->row + c->nrows;
             for (int rr = from; rr < to && rr < t->nrows; rr++)
                 cdays |= row_days[rr];
@@ -892,10 +1128,19 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
             if (emitted[order[a]]) continue;
             emitted[order[a]] = 1;
             int c0 = c->col, c1 = c->col + c->ncols;
+            const slot_group *g = NULL;
+            for (int k = 0; k < ngroups && !g; k++)
+                if (groups[k].c0 <= c0 && c1 <= groups[k].c1) g = &groups[k];
+            if (g && emit_by_slots(cx, g, along_y, cdays & 0x7fu, c, info, &st)) {
+                if (st != AP_OK) goto out;
+                continue;
+            }
             int s = info->start, e = info->end;
+            /* a neighbour timed by slots prints the times of its parts, not of the edge */
             if (s == TT_NO_TIME) {
                 for (size_t b = 0; b < n; b++) {
                     const tt_cell *o = &t->cells[order[b]];
+                    if (slot_timed(groups, ngroups, along_y, o)) continue;
                     if (o->col + o->ncols == c0 && ci[order[b]].end != TT_NO_TIME)
                         s = ci[order[b]].end;
                 }
@@ -904,6 +1149,7 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
             if (e == TT_NO_TIME) {
                 for (size_t b = 0; b < n; b++) {
                     const tt_cell *o = &t->cells[order[b]];
+                    if (slot_timed(groups, ngroups, along_y, o)) continue;
                     if (o->col == c1 && ci[order[b]].start != TT_NO_TIME &&
                         (s == TT_NO_TIME || ci[order[b]].start > s))
                         e = ci[order[b]].start;

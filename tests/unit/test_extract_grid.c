@@ -17,7 +17,9 @@
  * labels misread so that they name no day take the weekday their neighbours leave out. List
  * rows merged into one cell (two ranges beside two names) are an event each. A list
  * whose heading names no day (OCR could not read it), beside lists whose headings name
- * some, takes the weekdays they leave out. */
+ * some, takes the weekdays they leave out. A header cell printing more times than the
+ * columns under it times its events by where their lines lie (days as rows and as
+ * columns), and splits a cell holding two of them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -858,6 +860,124 @@ static void test_list_unheaded_takes_other_days(void **state)
     tt_page_free(&page);
 }
 
+/* Where a line lies on the page (as the raster reader says) and where its cell lies. */
+static void place_line(tt_table *t, size_t cell, size_t line, int x, int y, int w, int h)
+{
+    assert_true(cell < t->ncells && line < t->cells[cell].nlines);
+    t->cells[cell].lines[line].box = (tt_bbox){.page = 1, .x = x, .y = y, .w = w, .h = h};
+}
+
+static void place_cell(tt_table *t, size_t cell)
+{
+    tt_cell *c = &t->cells[cell];
+    c->bbox = (tt_bbox){.page = 1,
+                        .x = t->col_pos[c->col],
+                        .y = t->row_pos[c->row],
+                        .w = t->col_pos[c->col + c->ncols] - t->col_pos[c->col],
+                        .h = t->row_pos[c->row + c->nrows] - t->row_pos[c->row]};
+}
+
+/* A header cell printing more times than the columns under it times its events by place:
+ * two times side by side over one column whose Monday cell holds two lessons side by side
+ * (an event each, one printing its own time) and whose Tuesday cell is one lesson centred
+ * across both; three times over two columns, the middle one over a narrow column the body
+ * does not rule (its lessons under the first and third time). Stacked lines of one time
+ * ("10:30 -" over "11:00") read in their places' order. Without places (a reader that
+ * does not say) the column is timed in proportion, as before. */
+static void test_header_times_by_place(void **state)
+{
+    (void)state;
+    for (int placed = 0; placed < 2; placed++) {
+        tt_page page = {.number = 1};
+        tt_table *t = one_table(&page, 3, 5);
+        add_cell(t, 0, 0, 1, 1, "");
+        add_cell(t, 0, 1, 1, 1, "9:00-10:00");
+        add_cell(t, 0, 2, 1, 1, "10:00-10:30|11:00|10:30 -"); /* 2: read out of order */
+        add_cell(t, 0, 3, 1, 2, "11:00-12:00|12:00-12:20|12:20-13:00"); /* 3 */
+        add_cell(t, 1, 0, 1, 1, "Monday");
+        add_cell(t, 1, 1, 1, 1, "Reading");
+        add_cell(t, 1, 2, 1, 1, "Maths|Art|10:40-11:00"); /* 6 */
+        add_cell(t, 1, 3, 1, 1, "Science");                /* 7 */
+        add_cell(t, 1, 4, 1, 1, "Music");                  /* 8 */
+        add_cell(t, 2, 0, 1, 1, "Tuesday");
+        add_cell(t, 2, 1, 1, 1, "Writing");
+        add_cell(t, 2, 2, 1, 1, "French"); /* 11 */
+        add_cell(t, 2, 3, 1, 2, "PE");     /* 12 */
+        for (size_t i = 0; i < t->ncells; i++)
+            place_cell(t, i);
+        if (placed) {
+            place_line(t, 2, 0, 205, 40, 40, 10); /* column 2 is x 200-300 */
+            place_line(t, 2, 1, 262, 50, 30, 10);
+            place_line(t, 2, 2, 260, 30, 35, 10);
+            place_line(t, 3, 0, 310, 40, 50, 10); /* columns 3-4 are x 300-500 */
+            place_line(t, 3, 1, 385, 40, 40, 10);
+            place_line(t, 3, 2, 440, 40, 50, 10);
+            place_line(t, 6, 0, 210, 140, 35, 10);
+            place_line(t, 6, 1, 265, 140, 25, 10);
+            place_line(t, 6, 2, 255, 155, 40, 8);
+            place_line(t, 7, 0, 315, 140, 50, 10);
+            place_line(t, 8, 0, 445, 140, 40, 10);
+            place_line(t, 11, 0, 230, 240, 40, 10);
+            place_line(t, 12, 0, 390, 240, 20, 10);
+        }
+        tt_doc d;
+        interpret(&page, &d);
+        if (placed) {
+            check(&d, 0, "Reading", HM(9, 0), HM(10, 0));
+            check(&d, 0, "Maths", HM(10, 0), HM(10, 30));
+            check(&d, 0, "Art", HM(10, 40), HM(11, 0));
+            check(&d, 1, "French", HM(10, 0), HM(11, 0));
+            check(&d, 0, "Science", HM(11, 0), HM(12, 0));
+            check(&d, 0, "Music", HM(12, 20), HM(13, 0));
+            check(&d, 1, "PE", HM(11, 0), HM(13, 0));
+            assert_int_equal(d.nblocks, 8);
+        } else {
+            check(&d, 0, "Science", HM(11, 0), HM(11, 30));
+            check(&d, 0, "Music", HM(11, 30), HM(12, 0));
+        }
+        tt_doc_free(&d);
+        tt_page_free(&page);
+    }
+}
+
+/* Days as columns: a time label cell holding three times one under another beside day
+ * cells that hold three lessons one under another (one with its note between) is three
+ * rows of lessons, timed by the lines' heights on the page. */
+static void test_stacked_label_times(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 2, 3);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "Monday");
+    add_cell(t, 0, 2, 1, 1, "Tuesday");
+    add_cell(t, 1, 0, 1, 1, "13:50 - 14:20|14:20 - 14:50|14:50 - 15:15"); /* 3 */
+    add_cell(t, 1, 1, 1, 1, "Times Tables|Cooking|Gymnastics");            /* 4 */
+    add_cell(t, 1, 2, 1, 1, "Show and Tell|Intervention|~ICT suite|PSHE");  /* 5 */
+    for (size_t i = 0; i < t->ncells; i++)
+        place_cell(t, i);
+    for (int k = 0; k < 3; k++) {
+        place_line(t, 3, (size_t)k, 10, 115 + 30 * k, 70, 10); /* row 1 is y 100-200 */
+        place_line(t, 4, (size_t)k, 120, 115 + 30 * k, 60, 10);
+    }
+    place_line(t, 5, 0, 215, 115, 70, 10);
+    place_line(t, 5, 1, 220, 142, 60, 10);
+    place_line(t, 5, 2, 230, 153, 40, 6);
+    place_line(t, 5, 3, 230, 175, 40, 10);
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "Times Tables", HM(13, 50), HM(14, 20));
+    check(&d, 0, "Cooking", HM(14, 20), HM(14, 50));
+    check(&d, 0, "Gymnastics", HM(14, 50), HM(15, 15));
+    check(&d, 1, "Show and Tell", HM(13, 50), HM(14, 20));
+    check(&d, 1, "Intervention", HM(14, 20), HM(14, 50));
+    assert_string_equal(find(&d, 1, "Intervention")->notes, "ICT suite");
+    check(&d, 1, "PSHE", HM(14, 50), HM(15, 15));
+    assert_int_equal(d.nblocks, 6);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -871,6 +991,8 @@ int main(void)
         cmocka_unit_test(test_header_times_mended),
         cmocka_unit_test(test_unread_day_labels),
         cmocka_unit_test(test_header_spanning_columns),
+        cmocka_unit_test(test_header_times_by_place),
+        cmocka_unit_test(test_stacked_label_times),
         cmocka_unit_test(test_spaced_day_names),
         cmocka_unit_test(test_list_heading_misread),
         cmocka_unit_test(test_list_merged_rows),
