@@ -734,7 +734,9 @@ static int row_holds_names(const tt_table *t, const cinfo *ci, int r, int skip)
  * time and no day, in a row of lessons, takes the one weekday missing between the labels
  * just above and below it ("Mon", ?, "Wed"), or, as the first or last label, the day
  * before or after a run of two in order when it is short (a misread abbreviation: a
- * heading such as "Notes" is longer) and the day is Monday to Friday. */
+ * heading such as "Notes" is longer) and the day is Monday to Friday. A label of one or
+ * two letters that names a day out of that order ("S", a sideways "W" misread, between
+ * Tue and Thu) is misread too, and takes the day missing between its neighbours. */
 static void guess_unread_days(const tt_table *t, cinfo *ci, int label_col)
 {
     int idx[64], n = 0;
@@ -744,8 +746,12 @@ static void guess_unread_days(const tt_table *t, cinfo *ci, int label_col)
     for (int pass = 0; pass < 2; pass++)
         for (int k = 0; k < n; k++) {
             cinfo *c = &ci[idx[k]];
-            if (c->day_label || c->days || c->ntimes || !c->name || !c->name[0]) continue;
+            if (c->ntimes || !c->name || !c->name[0]) continue;
             size_t len = strlen(c->name);
+            /* a label of one or two letters may be a day misread as another ("S" for a
+             * sideways "W"): it is one when it falls outside its neighbours' order */
+            int misread = c->day_label && len <= 2;
+            if ((c->day_label || c->days) && !misread) continue;
             if (len > 12 || !row_holds_names(t, ci, t->cells[idx[k]].row, label_col)) continue;
             int day[4] = {-1, -1, -1, -1}; /* the labels two above, above, below, two below */
             for (int j = 0; j < 4; j++) {
@@ -756,7 +762,11 @@ static void guess_unread_days(const tt_table *t, cinfo *ci, int label_col)
                     day[j] = lowest_day(o->days);
             }
             int d = -1;
-            if (day[1] >= 0 && day[2] == day[1] + 2)
+            if (misread) {
+                /* its own day, as the label above leaves it (T or S alone resolved) */
+                int own = lowest_day(resolve_day(c->days, day[1]));
+                if (day[1] >= 0 && day[2] == day[1] + 2 && own != day[1] + 1) d = day[1] + 1;
+            } else if (day[1] >= 0 && day[2] == day[1] + 2)
                 d = day[1] + 1;
             else if (len <= 3 && day[1] < 0 && day[2] >= 1 && day[3] == day[2] + 1)
                 d = day[2] - 1;

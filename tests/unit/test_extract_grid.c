@@ -14,12 +14,13 @@
  * as columns with times in the first column alone stay a grid. A heading's day read with
  * "n" for "ri" ("Fnday") names its day. Header times misread so that a column ends
  * before it starts, or after the next one ends, are mended from their neighbours, and day
- * labels misread so that they name no day take the weekday their neighbours leave out. List
- * rows merged into one cell (two ranges beside two names) are an event each. A list
- * whose heading names no day (OCR could not read it), beside lists whose headings name
- * some, takes the weekdays they leave out. A header cell printing more times than the
- * columns under it times its events by where their lines lie (days as rows and as
- * columns), and splits a cell holding two of them. */
+ * labels misread so that they name no day, or (one or two letters) another day out of
+ * the week's order, take the weekday their neighbours leave out. List rows merged into
+ * one cell (two ranges beside two names) are an event each. A list whose heading names
+ * no day (OCR could not read it), beside lists whose headings name some, takes the
+ * weekdays they leave out. A header cell printing more times than the columns under it
+ * times its events by where their lines lie (days as rows and as columns), and splits a
+ * cell holding two of them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -665,6 +666,25 @@ static void test_unread_day_labels(void **state)
         assert_true(d.blocks[i].day >= 1);
     tt_doc_free(&d);
     tt_page_free(&later);
+
+    /* one-letter labels misread as another day ("S" for a sideways "W", between Tue and
+     * Thu) take the day their order names; a T between Mon and Wed stays Tuesday */
+    const char *letters[2][6] = {{"", "M", "Tu", "S", "Th", "L"}, {"", "Mo", "T", "We", "T", "F"}};
+    for (int v = 0; v < 2; v++) {
+        tt_page p = {.number = 1};
+        t = one_table(&p, 6, 2);
+        add_cell(t, 0, 1, 1, 1, "9:00 - 10:00");
+        for (int r = 0; r < 6; r++) {
+            add_cell(t, r, 0, 1, 1, letters[v][r]);
+            if (r) add_cell(t, r, 1, 1, 1, "Maths");
+        }
+        interpret(&p, &d);
+        assert_int_equal(d.nblocks, 5);
+        for (int day = 0; day < 5; day++)
+            check(&d, day, "Maths", HM(9, 0), HM(10, 0));
+        tt_doc_free(&d);
+        tt_page_free(&p);
+    }
 }
 
 /* Day names set in wide letter-spacing come back from OCR in pieces: still days. */
