@@ -551,7 +551,8 @@ out:
  *     each from their text, and one table drawn around several lists is cut into one
  *     per list (split_lists);
  *   - a cell merged only because no rule parts it is split where its text is parted in
- *     step with the lattice (split_merged).
+ *     step with the lattice (split_merged);
+ *   - rows that the rules leave out below a table, once its columns stand (rows_below).
  * Text counts as runs (the words of one line are one box), so no implied rule cuts a
  * line of a cell's text. The lattice is then built again from all the rules. */
 
@@ -969,6 +970,99 @@ static void close_row_tables(collector *c)
         add_rule(c, a.x1, a.y, a.x1, bottom, 0.5f, 0);
     }
     free(v);
+}
+
+#define MAX_BELOW_ROWS 64
+
+/* Whether box bi is a run of text outside every table, between x0 and x1. */
+static int outside_run(const img_table *tables, size_t ntables, float s, const cbox *bi, float x0,
+                       float x1)
+{
+    float cx = (bi->x0 + bi->x1) / 2, cy = (bi->y0 + bi->y1) / 2;
+    return cx > x0 && cx < x1 && !inside_tables(tables, ntables, s, cx, cy);
+}
+
+/* Rows below a table: lines of text under it that its rules leave out (a last row under
+ * the frame, the rows after a band where the fills that draw the grid stop short of an
+ * edge across it). Each line lies within a row's height (the table's median) of the one
+ * above, no run of it crosses a column edge or the table's sides, the first holds text in
+ * the first column, and two columns hold text; a line with text in the first column
+ * starts a row. Rows part half way between their starting lines, in each column where
+ * no text crosses there (a name centred over two rows stays one cell), and end at a
+ * rule drawn across the table, or at the end of a rule coming down past the last line,
+ * within half a row of it; else just under it. */
+static void rows_below(collector *c, const img_table *tables, size_t ntables, const img_table *tb,
+                       float s, const cbox *b, size_t n, float em)
+{
+    float X0 = tb->col_x[0] / s, X1 = tb->col_x[tb->ncols] / s, Y1 = tb->row_y[tb->nrows] / s;
+    float heights[MAX_TEXT_ROWS];
+    int nh = 0;
+    for (int r = 0; r < tb->nrows && nh < MAX_TEXT_ROWS; r++)
+        heights[nh++] = (tb->row_y[r + 1] - tb->row_y[r]) / s;
+    qsort(heights, (size_t)nh, sizeof *heights, cmp_float);
+    float reach = fmaxf(1.5f * em, nh ? heights[nh / 2] : 0);
+    float first_x1 = tb->col_x[1] / s;
+    float starts[MAX_BELOW_ROWS], last = Y1;
+    int nstarts = 0;
+    unsigned used = 0; /* columns holding text, a bit each */
+    for (;;) {
+        const cbox *top = NULL;
+        for (size_t i = 0; i < n; i++)
+            if ((b[i].y0 + b[i].y1) / 2 > last && outside_run(tables, ntables, s, &b[i], X0, X1) &&
+                (!top || b[i].y0 < top->y0))
+                top = &b[i];
+        if (!top || top->y0 > last + reach) break;
+        float ly0 = top->y0, ly1 = top->y1;
+        int first = 0, ok = 1;
+        for (size_t i = 0; i < n && ok; i++) {
+            float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+            if (cy < ly0 || cy > ly1 || !outside_run(tables, ntables, s, &b[i], X0, X1)) continue;
+            ok = b[i].x0 > X0 - 1 && b[i].x1 < X1 + 1;
+            for (int k = 0; k < tb->ncols && ok; k++) {
+                float x = tb->col_x[k] / s, x1 = tb->col_x[k + 1] / s;
+                ok = k == 0 || !(b[i].x0 < x - 0.5f && b[i].x1 > x + 0.5f);
+                if (cx >= x && cx < x1 && k < 32) used |= 1u << k;
+            }
+            first |= cx < first_x1;
+        }
+        if (!ok || (!nstarts && !first)) break;
+        if (first && nstarts < MAX_BELOW_ROWS) starts[nstarts++] = (ly0 + ly1) / 2;
+        last = ly1;
+    }
+    if (!nstarts || !(used & (used - 1))) return; /* no row, or text in one column only */
+    float B = last + 2, pad = fmaxf(em, reach / 2);
+    for (size_t i = 0; i < c->nrules; i++) {
+        const rule *r = &c->rules[i];
+        float end = r->horizontal ? r->y0 : r->y1;
+        int across = r->drawn && r->horizontal && r->x0 <= X0 + 2 && r->x1 >= X1 - 2;
+        int down = !r->horizontal && r->x0 > X0 - 2 && r->x0 < X1 + 2 && r->y0 < last;
+        if ((across || down) && end > last && end < last + pad && end > B) B = end;
+    }
+    add_rule(c, X0, B, X1, B, 0.5f, 1);
+    add_rule(c, X0, Y1, X0, B, 0.5f, 0);
+    add_rule(c, X1, Y1, X1, B, 0.5f, 0);
+    for (int k = 1; k < tb->ncols; k++) {
+        float x = tb->col_x[k] / s;
+        if (!crosses_v(b, n, x, Y1, B)) add_rule(c, x, Y1, x, B, 0.5f, 0);
+    }
+    for (int i = 1; i < nstarts; i++) {
+        float y = (starts[i - 1] + starts[i]) / 2;
+        for (int k = 0; k < tb->ncols; k++) {
+            float x0 = tb->col_x[k] / s, x1 = tb->col_x[k + 1] / s;
+            if (!crosses_h(b, n, y, x0, x1)) add_rule(c, x0, y, x1, y, 0.5f, 1);
+        }
+    }
+}
+
+/* The rows below each table (rows_below), once the rules the text implies around it
+ * have made its columns. Returns whether rules were added. */
+static int below_rules(collector *c, const img_table *tables, size_t ntables, float s,
+                       const cbox *b, size_t n, float em)
+{
+    size_t before = c->nrules;
+    for (size_t t = 0; t < ntables; t++)
+        rows_below(c, tables, ntables, &tables[t], s, b, n, em);
+    return c->nrules > before;
 }
 
 /* Adds the rules the text implies around each table (see above) to c. */
@@ -2187,6 +2281,12 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
             st = rule_tables(&c, &tables, &ntables, &s, err);
         }
         float em = median_size(boxes, nboxes);
+        if (st == AP_OK && !c.oom && below_rules(&c, tables, ntables, s, boxes, nboxes, em)) {
+            img_tables_free(tables, ntables);
+            tables = NULL;
+            ntables = 0;
+            st = rule_tables(&c, &tables, &ntables, &s, err);
+        }
         if (st == AP_OK && !c.oom && list_rules(&c, tables, ntables, s, boxes, nboxes, em)) {
             img_tables_free(tables, ntables);
             tables = NULL;

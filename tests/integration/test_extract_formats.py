@@ -5,6 +5,7 @@ every block carries confidence 1.0 and a bbox on its page); a scanned PDF (a dat
 wrapped in a PDF written here, no text layer) is rendered at the picture's own resolution
 and read by OCR as well as the JPEG itself (within 0.03), and so is the JPEG pasted into a
 DOCX without a table, or under a title into a PDF page (within 0.05); a DOCX whose only picture is junk is read as holding no timetable.
+The PDFs of tests/fixtures/pdf (rows a table's rules leave out below it) score strict F1 1.0.
 Hostile files exit 1 with a message that names the reason, each in
 well under the time limit: garbage after %PDF, a PDF with 10,000 real pages, a zip bomb
 posing as a DOCX (64 MiB of XML deflated to ~64 KiB) or as its picture (80 MiB), a zip
@@ -182,6 +183,12 @@ def main():
                 if i == 0:
                     check_debug(debug, fmt, doc)
             assert found, fmt
+
+        # Rows below a table's rules (tests/fixtures/README.md): every block, exactly.
+        fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "pdf")
+        pooled = score(fixtures)
+        print(f"fixtures/pdf: strict_f1 {pooled['strict_f1']:.3f}")
+        assert pooled["strict_f1"] == 1.0, pooled
 
         # A scanned PDF: the JPEG alone, and the same JPEG as a PDF page.
         d = os.path.join(tmp, "scan")
