@@ -669,10 +669,42 @@ static float text_scale(PIX *ink, int x, int y, int w, int h)
     return scale;
 }
 
-/* The rectangle (x, y, w, h) of crop, scaled to a good text size (*scale_out), with a
- * white margin around it: Tesseract reads glyphs that touch the image's edge badly.
+/* The paper's grey in a crop cut tight around its text, for the CRNN (tt_stretch_paper):
+ * the level this share of its pixels lies at or below. Such a crop keeps a tenth of paper
+ * and more between its strokes, letters and lines, however bold or blurred its print.
+ * Tesseract, which binarises what it is given, reads small print better thinned: its
+ * crops keep the median (TT_TESS_PAPER_RANK). Measured in docs/BENCHMARKS.md ("Cell
+ * reading (session 7)"). */
+#define TT_PAPER_RANK      0.9f
+#define TT_TESS_PAPER_RANK 0.5f
+
+/* Stretches the paper of part (8 bpp, a crop cut tight around its text; a coloured fill, a
+ * grey scan) to white and its ink to black, in place, so that every cell reaches the
+ * readers with the same contrast; light text on a dark fill (as ink_box tells it: the
+ * median is dark) is turned dark on light first, so that the engine can skip its inverted
+ * second reading of every line (OCR_DARK_ON_LIGHT). The paper is the level paper_rank of
+ * the crop's pixels lie at or below: the median (0.5) is inside the ink where bold or
+ * blurred print covers half the crop and more, and turns the lighter half of every stroke
+ * white (the CRNN read "09.00 - 09.50" as "@ 0 - 09 40", "French" as "Fren"; see
+ * TT_PAPER_RANK). A crop of little contrast is left as it is. */
+TESTABLE void tt_stretch_paper(PIX *part, float paper_rank)
+{
+    l_uint32 bg = 255, fg = 0;
+    if (pixGetRankValue(part, 1, 0.5f, &bg) != 0) bg = 255;
+    if ((bg & 0xff) < 96) pixInvert(part, part);
+    if (pixGetRankValue(part, 1, paper_rank, &bg) != 0) return;
+    if (pixGetRankValue(part, 1, 0.02f, &fg) == 0) {
+        int hi = (int)(bg & 0xff) - 8, lo = (int)(fg & 0xff) + 8;
+        if (hi - lo >= 40) pixGammaTRC(part, part, 1.0f, lo, hi);
+    }
+}
+
+/* The rectangle (x, y, w, h) of crop, scaled to a good text size (*scale_out), its paper
+ * stretched to white and its ink to black (tt_stretch_paper at paper_rank), with a white
+ * margin around it: Tesseract reads glyphs that touch the image's edge badly.
  * Caller frees; NULL when out of memory. */
-static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float *scale_out)
+static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float paper_rank,
+                        float *scale_out)
 {
     float scale = text_scale(ink, x, y, w, h);
     *scale_out = scale;
@@ -680,20 +712,7 @@ static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float *
     PIX *part = b ? pixClipRectangle(crop, b, NULL) : NULL;
     boxDestroy(&b);
     if (!part) return NULL;
-    /* Stretch the background (a coloured fill, a grey scan) to white and the ink to black,
-     * so that every cell reaches Tesseract with the same contrast. */
-    l_uint32 bg = 255, fg = 0;
-    if (pixGetRankValue(part, 1, 0.5f, &bg) != 0) bg = 255;
-    /* Light text on a dark fill (as ink_box tells it) is turned dark on light, so that
-     * the engine can skip its inverted second reading of every line (OCR_DARK_ON_LIGHT). */
-    if ((bg & 0xff) < 96) {
-        pixInvert(part, part);
-        bg = 255 - (bg & 0xff);
-    }
-    if (pixGetRankValue(part, 1, 0.02f, &fg) == 0) {
-        int hi = (int)(bg & 0xff) - 8, lo = (int)(fg & 0xff) + 8;
-        if (hi - lo >= 40) pixGammaTRC(part, part, 1.0f, lo, hi);
-    }
+    tt_stretch_paper(part, paper_rank);
     if (scale != 1.0f) {
         PIX *scaled = pixScale(part, scale, scale);
         pixDestroy(&part);
@@ -804,7 +823,8 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
         return AP_OK;
     }
     /* A crop Leptonica cannot frame (a sliver) reads as nothing, as an empty cell does. */
-    if (!(tight = crop_margin(crop, ink, x, y, w, h, &scale))) goto out;
+    float paper_rank = reader == READ_CRNN ? TT_PAPER_RANK : TT_TESS_PAPER_RANK;
+    if (!(tight = crop_margin(crop, ink, x, y, w, h, paper_rank, &scale))) goto out;
     /* Reading direction: text set bottom-to-top (the usual way in narrow cells) or
      * top-to-bottom makes the ink taller than wide; try turning it upright and keep the
      * reading Tesseract is most sure of. Upright text is tried first when the ink is wide. */

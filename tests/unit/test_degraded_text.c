@@ -2,7 +2,8 @@
  * A cell's ink bar (tt_crop_levels) stays at 70 levels for black print, comes down to
  * half the contrast of faint print (grey type, or thin strokes a shrunk and blurred
  * scan left 40-80 levels off the paper), and never under four deviations of the cell's
- * noise; the page-wide bar of faint rules (img_ink_delta) follows the page's noise.
+ * noise; the page-wide bar of faint rules (img_ink_delta) follows the page's noise; a
+ * crop's paper, not its median, is stretched to white before it is read.
  * End to end, a timetable printed in light grey, shrunk and blurred as a poor scan is,
  * still gives every lesson. */
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 
 int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float *noise); /* read_raster.c */
 void tt_clear_edge_rules(PIX *crop);                                  /* read_raster.c */
+void tt_stretch_paper(PIX *part, float paper_rank);                   /* read_raster.c */
 
 /* A w x h grey crop of paper level `paper` holding a block of ink of level `ink` over
  * a sixth of it, with uniform noise of +-amp (deterministic). */
@@ -120,6 +122,59 @@ static void test_slanted_rule_cleared(void **state)
  * of ink (90), two of its halo (200), two of paper (246). The quartiles spread with the
  * halo and would set the bar past the ink; cut tight, the noise is read from neighbouring
  * pixels and the ink stays ink. */
+/* A crop cut tight around print: in every six columns `inked` of ink (ink), two of its
+ * halo (halo: the lighter half of the strokes) and the rest paper (paper). */
+static PIX *print_crop(int inked, int ink, int halo, int paper)
+{
+    PIX *p = pixCreate(60, 20, 8);
+    assert_non_null(p);
+    for (int y = 0; y < 20; y++)
+        for (int x = 0; x < 60; x++) {
+            int c = x % 6, v = c < inked ? ink : c < inked + 2 ? halo : paper;
+            pixSetPixel(p, x, y, (l_uint32)v);
+        }
+    return p;
+}
+
+static l_uint32 level_at(PIX *p, int x)
+{
+    l_uint32 v = 0;
+    pixGetPixel(p, x, 10, &v);
+    return v;
+}
+
+/* tt_stretch_paper at the CRNN's paper rank (0.9): the paper of a crop that bold print
+ * covers more than half of goes to white and its ink to black, while the halo of the
+ * strokes stays grey; at the median (Tesseract's, 0.5) the halo, taken for the paper, goes
+ * white. Light print on a dark fill is turned dark on light the same way; a crop of little
+ * contrast is left as it is. */
+static void test_paper_stretch(void **state)
+{
+    (void)state;
+    PIX *p = print_crop(2, 60, 170, 235); /* bold: ink and halo are 2/3 of the crop */
+    tt_stretch_paper(p, 0.9f);
+    assert_int_equal(level_at(p, 5), 255);
+    assert_int_equal(level_at(p, 0), 0);
+    assert_in_range(level_at(p, 3), 100, 220);
+    pixDestroy(&p);
+    p = print_crop(2, 60, 170, 235);
+    tt_stretch_paper(p, 0.5f);
+    assert_int_equal(level_at(p, 3), 255);
+    assert_int_equal(level_at(p, 0), 0);
+    pixDestroy(&p);
+    p = print_crop(1, 220, 110, 30); /* light text on a dark fill */
+    tt_stretch_paper(p, 0.9f);
+    assert_int_equal(level_at(p, 5), 255);
+    assert_int_equal(level_at(p, 0), 0);
+    assert_in_range(level_at(p, 1), 60, 220);
+    pixDestroy(&p);
+    p = print_crop(2, 200, 210, 230); /* too little contrast to stretch */
+    tt_stretch_paper(p, 0.9f);
+    assert_int_equal(level_at(p, 0), 200);
+    assert_int_equal(level_at(p, 5), 230);
+    pixDestroy(&p);
+}
+
 static void test_tight_block_bar(void **state)
 {
     (void)state;
@@ -208,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_page_ink_bar),
         cmocka_unit_test(test_slanted_rule_cleared),
         cmocka_unit_test(test_tight_block_bar),
+        cmocka_unit_test(test_paper_stretch),
         cmocka_unit_test(test_faint_blurred_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
