@@ -814,6 +814,33 @@ static void test_sideways_band(void **state)
     tt_page_free(&page);
 }
 
+/* A cell without a time of its own ends at the end its column's header prints, even
+ * where the next cell prints a later start (a gap between lessons); only a column whose
+ * end the header does not print (a share of a range over two columns) ends where the
+ * next cell starts. */
+static void test_printed_end_stands(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 4);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "9:00-9:30");
+    add_cell(t, 0, 2, 1, 1, "9:30-10:00");
+    add_cell(t, 0, 3, 1, 1, "10:00-10:45");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 1, 1, "Maths");
+    add_cell(t, 1, 2, 1, 1, "English");
+    add_cell(t, 1, 3, 1, 1, "10:10 - 10:45|Art");
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 2, 1, 1, 3, "Trip");
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "English", HM(9, 30), HM(10, 0));
+    check(&d, 0, "Art", HM(10, 10), HM(10, 45));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* A header cell over two columns that no rule divides, holding one range per column:
  * each column takes its own range, not a share of the first. */
 static void test_header_spanning_columns(void **state)
@@ -1021,6 +1048,7 @@ int main(void)
         cmocka_unit_test(test_day_columns_no_side_lists),
         cmocka_unit_test(test_wrapped_parentheses),
         cmocka_unit_test(test_sideways_band),
+        cmocka_unit_test(test_printed_end_stands),
         cmocka_unit_test(test_list_unheaded_takes_other_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
