@@ -1022,12 +1022,13 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
     int ngroups = 0;
     int *bstart = NULL, *bend = NULL, *order = NULL;
     unsigned *row_days = NULL;
-    unsigned char *emitted = NULL, *end_printed = NULL; /* bend[k] is a printed end */
+    unsigned char *emitted = NULL, *end_printed = NULL, *start_printed = NULL; /* printed times */
     size_t nc = (size_t)t->ncols + 1;
     if (!(bstart = malloc(nc * sizeof *bstart)) || !(bend = malloc(nc * sizeof *bend)) ||
         !(row_days = calloc((size_t)t->nrows, sizeof *row_days)) ||
         !(order = malloc((t->ncells ? t->ncells : 1) * sizeof *order)) ||
-        !(emitted = calloc(t->ncells ? t->ncells : 1, 1)) || !(end_printed = calloc(nc, 1)))
+        !(emitted = calloc(t->ncells ? t->ncells : 1, 1)) || !(end_printed = calloc(nc, 1)) ||
+        !(start_printed = calloc(nc, 1)))
         goto out;
     for (size_t k = 0; k < nc; k++)
         bstart[k] = bend[k] = TT_NO_TIME;
@@ -1077,12 +1078,13 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
          * divides ("9.15 - 10.05   10.05 - 10.50" over two columns). */
         if (c->ncols >= 2 && ci[i].ntimes == c->ncols && times_ascend(&ci[i])) {
             for (int k = 0; k < c->ncols; k++) {
-                bstart[c0 + k] = ci[i].times[k][0];
+                bstart[c0 + k] = ci[i].times[k][0], start_printed[c0 + k] = 1;
                 if (ci[i].times[k][1] != TT_NO_TIME)
                     bend[c0 + k + 1] = ci[i].times[k][1], end_printed[c0 + k + 1] = 1;
             }
             continue;
         }
+        start_printed[c0] = 1;
         if (e == TT_NO_TIME) {
             bstart[c0] = s;
             continue;
@@ -1148,6 +1150,10 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
                 continue;
             }
             int s = info->start, e = info->end;
+            /* a time the header prints for this column's edge stands; else the time
+             * its neighbour prints, then the header's guess (a share of a range) */
+            if (s == TT_NO_TIME && start_printed[c0]) s = bstart[c0];
+            if (e == TT_NO_TIME && end_printed[c1]) e = bend[c1];
             /* a neighbour timed by slots prints the times of its parts, not of the edge */
             if (s == TT_NO_TIME) {
                 for (size_t b = 0; b < n; b++) {
@@ -1158,9 +1164,6 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
                 }
                 if (s == TT_NO_TIME) s = bstart[c0] != TT_NO_TIME ? bstart[c0] : bend[c0];
             }
-            /* an end the header prints for this column stands; else the start its
-             * neighbour prints, then the header's guess (a share of a range) */
-            if (e == TT_NO_TIME && end_printed[c1]) e = bend[c1];
             if (e == TT_NO_TIME) {
                 for (size_t b = 0; b < n; b++) {
                     const tt_cell *o = &t->cells[order[b]];
@@ -1183,6 +1186,7 @@ out:
     free(order);
     free(emitted);
     free(end_printed);
+    free(start_printed);
     return st;
 }
 

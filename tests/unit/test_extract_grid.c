@@ -815,9 +815,10 @@ static void test_sideways_band(void **state)
 }
 
 /* A cell without a time of its own ends at the end its column's header prints, even
- * where the next cell prints a later start (a gap between lessons); only a column whose
- * end the header does not print (a share of a range over two columns) ends where the
- * next cell starts. */
+ * where the next cell prints a later start (a gap between lessons), and starts at the
+ * start it prints, even where the cell before prints an earlier end; only a column edge
+ * whose time the header does not print (a share of a range over two columns) takes the
+ * neighbour's. */
 static void test_printed_end_stands(void **state)
 {
     (void)state;
@@ -832,11 +833,14 @@ static void test_printed_end_stands(void **state)
     add_cell(t, 1, 2, 1, 1, "English");
     add_cell(t, 1, 3, 1, 1, "10:10 - 10:45|Art");
     add_cell(t, 2, 0, 1, 1, "Tuesday");
-    add_cell(t, 2, 1, 1, 3, "Trip");
+    add_cell(t, 2, 1, 1, 1, "9:00 - 9:20|Assembly");
+    add_cell(t, 2, 2, 1, 2, "Trip");
     tt_doc d;
     interpret(&page, &d);
     check(&d, 0, "English", HM(9, 30), HM(10, 0));
     check(&d, 0, "Art", HM(10, 10), HM(10, 45));
+    check(&d, 1, "Assembly", HM(9, 0), HM(9, 20));
+    check(&d, 1, "Trip", HM(9, 30), HM(10, 45));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
