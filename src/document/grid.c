@@ -99,6 +99,20 @@ static int is_vertical_word(const tt_cell *cell)
     return 1;
 }
 
+/* Whether next goes on with a time that prev breaks off between its hour and its
+ * minutes ("11:55-12" over ":50pm", "9." over "30"): no space between them. */
+static int time_continues(const char *prev, const char *next)
+{
+    size_t pn = strlen(prev);
+    if (!pn) return 0;
+    unsigned char last = (unsigned char)prev[pn - 1];
+    if (isdigit(last))
+        return (next[0] == ':' || next[0] == '.') && isdigit((unsigned char)next[1]) &&
+               isdigit((unsigned char)next[2]);
+    return (last == ':' || last == '.') && pn >= 2 && isdigit((unsigned char)prev[pn - 2]) &&
+           isdigit((unsigned char)next[0]) && isdigit((unsigned char)next[1]);
+}
+
 char *tt_cell_text(const tt_cell *cell)
 {
     sbuf b = {0};
@@ -114,7 +128,9 @@ char *tt_cell_text(const tt_cell *cell)
     for (size_t i = 0; i < cell->nlines; i++) {
         const tt_line *l = &cell->lines[i];
         if (!*l->text) continue;
-        if (b.len && !(i > 0 && tt_line_continues(&cell->lines[i - 1], l))) sbuf_puts(&b, " ");
+        if (b.len && !(i > 0 && (tt_line_continues(&cell->lines[i - 1], l) ||
+                                 time_continues(cell->lines[i - 1].text, l->text))))
+            sbuf_puts(&b, " ");
         sbuf_puts(&b, l->text);
     }
     if (!b.len && !b.oom) return strdup("");

@@ -730,6 +730,26 @@ static void test_broken_words(void **state)
     tt_lines_free(c.lines, c.nlines);
 }
 
+/* A time broken off between its hour and its minutes by a narrow cell joins again;
+ * a number ending one line before a word on the next does not. */
+static void test_broken_times(void **state)
+{
+    (void)state;
+    static const char *const lines[][2] = {{"11:55-12", ":50pm"}, {"9.", "30-10.15"},
+                                           {"Year 2", "Hall"}};
+    static const char *const want[] = {"11:55-12:50pm", "9.30-10.15", "Year 2 Hall"};
+    for (int k = 0; k < 3; k++) {
+        tt_cell c = {0};
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(tt_lines_add(&c.lines, &c.nlines, lines[k][i], 90, 20, 0.9f), AP_OK);
+        char *text = tt_cell_text(&c);
+        assert_non_null(text);
+        assert_string_equal(text, want[k]);
+        free(text);
+        tt_lines_free(c.lines, c.nlines);
+    }
+}
+
 /* A short code in smaller type under the title (a room) is a note when the sizes are the
  * document's own; from OCR, where a short piece's box is low without being smaller type
  * (the "s" of "Math"/"s"), it stays in the name. */
@@ -1053,6 +1073,7 @@ int main(void)
         cmocka_unit_test(test_wrapped_parentheses),
         cmocka_unit_test(test_sideways_band),
         cmocka_unit_test(test_printed_end_stands),
+        cmocka_unit_test(test_broken_times),
         cmocka_unit_test(test_list_unheaded_takes_other_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
