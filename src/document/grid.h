@@ -32,8 +32,8 @@ typedef struct tt_line {
     unsigned ink;     /* TT_INK_KNOWN | 0xRRGGBB: the colour the line is set in; 0 when the
                          reader cannot tell (OCR) */
     unsigned flags;   /* TT_LINE_* */
-    tt_bbox box;      /* where the line lies on the page (the cell's units); w == 0 when the
-                         reader does not say (text read sideways, born-digital readers) */
+    tt_bbox box;      /* where the line lies on the page (the cell's units; for text read
+                         sideways, the region read); w == 0 when the reader does not say */
 } tt_line;
 
 typedef struct tt_cell {

@@ -436,11 +436,11 @@ static int frame_margin(int w, int h)
     return imax(8, imin(w, h) / 4);
 }
 
-/* Where a reading lies on the page: the page position of the region read, the scale it
- * was read at and the margin put around it (crop_margin), for a reading made upright;
- * lines read sideways get no box. */
+/* Where a reading lies on the page: the page region read, the scale it was read at and
+ * the margin put around it (crop_margin). Lines read upright get their words' box; lines
+ * read sideways the region's (a word set sideways is one line, its region's height). */
 typedef struct placement {
-    int x, y;
+    int x, y, w, h; /* the region read, page pixels */
     float scale;
     int margin;
     int upright;
@@ -452,7 +452,7 @@ static placement place_of(int x, int y, int w, int h, float scale, int rot)
 {
     int sw = scale == 1.0f ? w : (int)(scale * (float)w + 0.5f);
     int sh = scale == 1.0f ? h : (int)(scale * (float)h + 0.5f);
-    return (placement){x, y, scale, frame_margin(sw, sh), rot == 0};
+    return (placement){x, y, w, h, scale, frame_margin(sw, sh), rot == 0};
 }
 
 /* Lines from the words of r, in reading order: a word that starts left of the previous
@@ -498,7 +498,10 @@ static ap_status words_to_lines(const ocr_result *r, int inner_w, const placemen
             st = tt_lines_add(&jb->lines, &jb->nlines, buf, (float)(conf / nwords), height,
                               inner_w > 0 ? (float)(right - left) / (float)inner_w : 0);
             if (st != AP_OK) return st;
-            if (pl && pl->upright && pl->scale > 0) {
+            if (pl && !pl->upright) {
+                jb->lines[jb->nlines - 1].box =
+                    (tt_bbox){.page = 1, .x = pl->x, .y = pl->y, .w = pl->w, .h = pl->h};
+            } else if (pl && pl->scale > 0) {
                 float s = pl->scale;
                 int x0 = pl->x + (int)lroundf((float)(left - pl->margin) / s);
                 int y0 = pl->y + (int)lroundf((float)(top - pl->margin) / s);
@@ -617,6 +620,26 @@ static int ink_segments(PIX *ink, int bx, int bw, int min_gap, int *starts, int 
 one:
     numaDestroy(&cols);
     starts[0] = bx, ends[0] = bx + bw;
+    return 1;
+}
+
+/* The rows [*top, *top + *h) that hold ink in columns [x, x + w) of rows [y, y + h) of
+ * ink; 0 when there is none. */
+static int piece_rows(PIX *ink, int x, int w, int y, int h, int *top, int *rows)
+{
+    BOX *b = boxCreate(x, y, w, h);
+    NUMA *counts = b ? pixCountByRow(ink, b) : NULL;
+    boxDestroy(&b);
+    if (!counts) return 0;
+    int n = numaGetCount(counts), first = -1, last = -1;
+    for (int i = 0; i < n; i++) {
+        l_int32 v = 0;
+        numaGetIValue(counts, i, &v);
+        if (v > 0) last = i, first = first < 0 ? i : first;
+    }
+    numaDestroy(&counts);
+    if (first < 0) return 0;
+    *top = y + first, *rows = last - first + 1;
     return 1;
 }
 
@@ -938,12 +961,21 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
         if (nseg > 1) {
             double conf = 0;
             for (int k = 0; k < nseg && st == AP_OK; k++) {
-                st = read_region(wk, engine, reader, crop, ink, starts[k], by, ends[k] - starts[k],
-                                 bh, 0, jb, &r, &rot, &scale, &own, err);
-                placement pl = place_of(page_x + starts[k], page_y + by, ends[k] - starts[k], bh,
-                                        scale, rot);
-                if (st == AP_OK &&
-                    words_to_lines(r, (int)((float)cell_w * scale), &pl, jb) != AP_OK)
+                /* a piece much taller than wide, and as wide as half a glyph is high
+                 * (no rule's remnant), is a word set sideways (a break labelled up a
+                 * column merged into the cell, a header time turned in a narrow column):
+                 * it is read in the directions its ink allows */
+                int py = by, ph = bh, pw = ends[k] - starts[k], turn = 0;
+                if (piece_rows(ink, starts[k], pw, by, bh, &py, &ph) && ph > 2 * pw &&
+                    ph >= 3 * (int)glyphs && 2 * pw >= (int)glyphs && pw >= 4)
+                    turn = 1;
+                else
+                    py = by, ph = bh;
+                st = read_region(wk, engine, reader, crop, ink, starts[k], py, pw, ph, turn, jb,
+                                 &r, &rot, &scale, &own, err);
+                placement pl = place_of(page_x + starts[k], page_y + py, pw, ph, scale, rot);
+                if (st == AP_OK && words_to_lines(r, (int)((float)(rot ? cell_h : cell_w) * scale),
+                                                  &pl, jb) != AP_OK)
                     st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
                 if (st == AP_OK) conf += r->confidence;
                 ocr_result_free(&own);
