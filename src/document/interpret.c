@@ -808,8 +808,9 @@ static int sideways_band(const tt_table *t, const cinfo *ci, size_t i, int first
 #define MAX_SLOT_LINES  32
 
 typedef struct tslot {
-    int lo, hi;     /* along the time axis, page units */
-    int start, end; /* minutes; end TT_NO_TIME when unknown */
+    int lo, hi;             /* along the time axis, page units */
+    int label_lo, label_hi; /* where its time is printed */
+    int start, end;         /* minutes; end TT_NO_TIME when unknown */
 } tslot;
 
 typedef struct slot_group {
@@ -898,6 +899,7 @@ static int header_slots(const tt_cell *c, int along_y, slot_group *g)
         tslot *sl = &g->s[k];
         sl->lo = k == 0 ? cell_lo : (thi[k - 1] + tlo[k]) / 2;
         sl->hi = k == nt - 1 ? cell_hi : (thi[k] + tlo[k + 1]) / 2;
+        sl->label_lo = tlo[k], sl->label_hi = thi[k];
         sl->start = t[k].start;
         sl->end = t[k].end != TT_NO_TIME ? t[k].end : k + 1 < nt ? t[k + 1].start : TT_NO_TIME;
         /* slots do not overlap in time: a start read before the slot before has ended is
@@ -972,6 +974,28 @@ static int emit_by_slots(ctx *cx, const slot_group *g, int along_y, unsigned day
     }
     /* one lesson in a cell merged across lattice columns runs across them, as drawn */
     if (ngroups == 1 && c->ncols > 1) return 0;
+    /* one lesson in part of the cell's slots, centred nearer the cell's middle than the
+     * middle of the times printed over it (a short word centred across the column), is
+     * the cell's: it runs over every slot the cell spans */
+    int whole_a = -1, whole_b = -1;
+    if (ngroups == 1) {
+        int lo = INT_MAX, hi = INT_MIN, cl, ch, a = -1, b = -1;
+        for (size_t i = 0; i < n; i++) {
+            int l0 = 0, l1 = 0;
+            line_extent(&c->lines[i], along_y, &l0, &l1); /* known: checked above */
+            if (l0 < lo) lo = l0;
+            if (l1 > hi) hi = l1;
+            a = a < 0 || sa[i] < a ? sa[i] : a;
+            b = sb[i] > b ? sb[i] : b;
+        }
+        cl = along_y ? c->bbox.y : c->bbox.x;
+        ch = cl + (along_y ? c->bbox.h : c->bbox.w);
+        line_slots(g, cl, ch, &whole_a, &whole_b);
+        int mid = (lo + hi) / 2, cell_mid = (cl + ch) / 2;
+        int label_mid = (g->s[a].label_lo + g->s[b].label_hi) / 2;
+        if ((whole_a == a && whole_b == b) || abs(mid - cell_mid) >= abs(mid - label_mid))
+            whole_a = whole_b = -1;
+    }
     for (size_t i = 0; i < n; i++)
         grp[i] = slot_grp[sa[i]];
     *st = AP_OK;
@@ -991,6 +1015,7 @@ static int emit_by_slots(ctx *cx, const slot_group *g, int along_y, unsigned day
             if ((*st = read_cell(&piece, &part)) != AP_OK) break;
             pi = &part;
         }
+        if (whole_a >= 0) first = whole_a, last = whole_b;
         if (is_event(pi)) {
             int s = pi->start != TT_NO_TIME ? pi->start : g->s[first].start;
             int e = pi->end != TT_NO_TIME ? pi->end : g->s[last].end;

@@ -530,6 +530,58 @@ static PIX *draw_week(void)
     return pix;
 }
 
+/* Header cells printing two times each over a column no rule divides: a Monday cell
+ * holding two lessons side by side is an event each, timed by the time above it, and a
+ * lesson centred across the column runs over both times; a word set sideways beside a
+ * lesson in one cell ("Break" up the page beside "Music") is read turned, as a piece of
+ * its own, and timed by the time above it. */
+static void test_header_times_by_place_drawn(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(1000, 430, &s);
+    int xs[5] = {20, 160, 320, 700, 980};
+    rule(cr, 20, 20, xs[4], 20);
+    for (int i = 0; i < 4; i++)
+        rule(cr, 20, 100 + 100 * i, xs[4], 100 + 100 * i);
+    for (int i = 0; i < 5; i++)
+        rule(cr, xs[i], 20, xs[i], 400);
+    text(cr, "9:00 - 10:00", 240, 60, 0);
+    text(cr, "10:00 - 10:30", 415, 60, 0);
+    text(cr, "10:30 - 11:00", 605, 60, 0);
+    text(cr, "11:00 -", 745, 48, 0);
+    text(cr, "11:10", 745, 72, 0);
+    text(cr, "11:10 - 12:00", 890, 60, 0);
+    const char *days[3] = {"Monday", "Tuesday", "Wednesday"};
+    const char *first[3] = {"Reading", "Writing", "Spelling"};
+    const char *whole[3] = {NULL, "French", "Science"};
+    const char *last[3] = {NULL, "Drama", "Games"};
+    for (int r = 0; r < 3; r++) {
+        double y = 150 + 100 * r;
+        text(cr, days[r], 90, y, 0);
+        text(cr, first[r], 240, y, 0);
+        if (whole[r]) text(cr, whole[r], 510, y, 0);
+        if (last[r]) text(cr, last[r], 840, y, 0);
+    }
+    text(cr, "Maths", 415, 150, 0);
+    text(cr, "Art", 605, 150, 0);
+    text(cr, "Break", 745, 150, -90);
+    text(cr, "Music", 890, 150, 0);
+    cairo_destroy(cr);
+    tt_doc d;
+    extract_drawn(to_pix(s), &d);
+    cairo_surface_destroy(s);
+    check_block(&d, 0, "Reading", 540, 600);
+    check_block(&d, 0, "Maths", 600, 630);
+    check_block(&d, 0, "Art", 630, 660);
+    check_block(&d, 1, "French", 600, 660);
+    check_block(&d, 2, "Science", 600, 660);
+    check_block(&d, 0, "Break", 660, 670);
+    check_block(&d, 0, "Music", 670, 720);
+    check_block(&d, 1, "Drama", 660, 720);
+    tt_doc_free(&d);
+}
+
 /* A page scanned sideways or upside down reads as the upright one: no timetable, text
  * read with little confidence, or days running backwards send it round again. */
 static void test_turned_pages(void **state)
@@ -572,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_turned_pages),
         cmocka_unit_test(test_header_spaced_out),
         cmocka_unit_test(test_header_times_side_by_side),
+        cmocka_unit_test(test_header_times_by_place_drawn),
         cmocka_unit_test(test_lists_side_by_side_drawn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
