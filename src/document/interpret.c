@@ -11,7 +11,8 @@
  *      one under a header cell printing more times than it spans columns, the time of
  *      its place among them, and the events below are timed by where their lines lie);
  *      a cell runs from its left edge to its right edge unless it prints its own times,
- *      or a neighbour in the same day prints the time they share;
+ *      or a neighbour in the same day prints the time they share; a cell merged down
+ *      several days that prints its label in each day's rows is an event per day;
  *   4. without a day axis but with a column of times, each row is an event and the days
  *      come from the heading above it that names them ("Monday, Tuesday, Thursday"),
  *      or, for a list with no such heading beside lists with one, the weekdays the
@@ -1038,6 +1039,77 @@ static int slot_timed(const slot_group *g, int n, int along_y, const tt_cell *c)
     return 0;
 }
 
+/* A cell merged down several days that prints its text once in each day's rows (a
+ * column shaded down the week and labelled on every day, no rule drawn across the
+ * shading) is an event per day, read from that day's lines. The lines' places say which
+ * day's rows hold them; it is so only when every day's rows hold lines of their own,
+ * centred in those rows, no line crossing into another day's rows, and the parts read
+ * alike or are three or more (a name of two lines centred across two days' rows puts a
+ * line in each). s, e: the cell's times, for a part that prints none. Returns 0 (nothing
+ * emitted) otherwise. */
+#define MAX_DAY_BANDS 8
+static int emit_per_day(ctx *cx, const tt_table *t, const unsigned *row_days, int along_y,
+                        const tt_cell *c, int s, int e, ap_status *st)
+{
+    size_t n = c->nlines;
+    int band_of[MAX_SLOT_LINES], blo[MAX_DAY_BANDS], bhi[MAX_DAY_BANDS], nb = 0;
+    int plo[MAX_DAY_BANDS], phi[MAX_DAY_BANDS];
+    unsigned bdays[MAX_DAY_BANDS];
+    if (n < 2 || n > MAX_SLOT_LINES || c->nrows < 2) return 0;
+    for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++) {
+        if (!row_days[r]) return 0;
+        if (nb && bdays[nb - 1] == row_days[r]) {
+            bhi[nb - 1] = t->row_pos[r + 1];
+            continue;
+        }
+        if (nb == MAX_DAY_BANDS) return 0;
+        blo[nb] = t->row_pos[r], bhi[nb] = t->row_pos[r + 1], bdays[nb] = row_days[r];
+        plo[nb] = INT_MAX, phi[nb] = INT_MIN;
+        nb++;
+    }
+    if (nb < 2) return 0;
+    for (size_t i = 0; i < n; i++) {
+        int lo, hi;
+        if (!line_extent(&c->lines[i], !along_y, &lo, &hi)) return 0;
+        band_of[i] = -1;
+        for (int k = 0; k < nb; k++)
+            if (lo >= blo[k] && hi <= bhi[k]) band_of[i] = k;
+        if (band_of[i] < 0) return 0;
+        int k = band_of[i];
+        if (lo < plo[k]) plo[k] = lo;
+        if (hi > phi[k]) phi[k] = hi;
+    }
+    for (int k = 0; k < nb; k++) {
+        int mid = (blo[k] + bhi[k]) / 2, pmid = (plo[k] + phi[k]) / 2;
+        if (plo[k] > phi[k] || abs(pmid - mid) * 4 > bhi[k] - blo[k]) return 0;
+    }
+    cinfo part[MAX_DAY_BANDS];
+    int nparts = 0, alike = 1, ok = 1;
+    *st = AP_OK;
+    for (int k = 0; k < nb; k++) {
+        tt_line sub[MAX_SLOT_LINES];
+        tt_cell piece = *c;
+        piece.lines = sub, piece.nlines = 0;
+        for (size_t i = 0; i < n; i++)
+            if (band_of[i] == k) sub[piece.nlines++] = c->lines[i];
+        if ((*st = read_cell(&piece, &part[nparts])) != AP_OK) break;
+        nparts++;
+        ok &= part[k].letters >= 2 && !part[k].day_label;
+        alike &= k == 0 || strcasecmp(part[k].name, part[0].name) == 0;
+    }
+    int split = *st == AP_OK && ok && (alike || nb >= 3);
+    for (int k = 0; k < nparts; k++) {
+        if (split && *st == AP_OK) {
+            int ps = part[k].start != TT_NO_TIME ? part[k].start : s;
+            int pe = part[k].end != TT_NO_TIME ? part[k].end : e;
+            *st = emit(cx, bdays[k] & 0x7fu, &part[k], ps, pe, c);
+        }
+        free(part[k].name);
+        free(part[k].notes);
+    }
+    return split || *st != AP_OK;
+}
+
 /* Days as rows, labelled in column label_col; along_y: the table was transposed (days as
  * columns), so its time axis runs down the page. */
 static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col, int along_y)
@@ -1198,6 +1270,10 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
                         e = ci[order[b]].start;
                 }
                 if (e == TT_NO_TIME) e = bend[c1] != TT_NO_TIME ? bend[c1] : bstart[c1];
+            }
+            if (!band && emit_per_day(cx, t, row_days, along_y, c, s, e, &st)) {
+                if (st != AP_OK) goto out;
+                continue;
             }
             if ((st = emit(cx, cdays & 0x7fu, info, s, e, c)) != AP_OK) goto out;
         }

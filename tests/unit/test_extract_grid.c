@@ -20,7 +20,8 @@
  * no day (OCR could not read it), beside lists whose headings name some, takes the
  * weekdays they leave out. A header cell printing more times than the columns under it
  * times its events by where their lines lie (days as rows and as columns), and splits a
- * cell holding two of them. */
+ * cell holding two of them; a cell merged down the week that prints its label in each
+ * day's rows is an event a day. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1049,6 +1050,41 @@ static void test_stacked_label_times(void **state)
     tt_page_free(&page);
 }
 
+/* A cell merged down the week whose label is printed once in each day's rows (a shaded
+ * column, no rule across it) is an event a day, not one name repeated; a name of two
+ * lines centred across two days' rows stays one event on both days. */
+static void test_label_per_day_in_merged_cell(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 3);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "8:45 - 9:00");
+    add_cell(t, 0, 2, 1, 1, "9:00 - 10:00");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 3, 1, "Early|Morning|Work|Early|Morning|Work|Early|Morning|Work"); /* 4 */
+    add_cell(t, 1, 2, 2, 1, "Forest|School"); /* 5 */
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 3, 0, 1, 1, "Wednesday");
+    add_cell(t, 3, 2, 1, 1, "Maths");
+    for (size_t i = 0; i < t->ncells; i++)
+        place_cell(t, i);
+    for (int day = 0; day < 3; day++) /* rows are y 100-200, 200-300, 300-400 */
+        for (int k = 0; k < 3; k++)
+            place_line(t, 4, (size_t)(3 * day + k), 120, 125 + 100 * day + 18 * k, 60, 12);
+    place_line(t, 5, 0, 215, 180, 50, 12);
+    place_line(t, 5, 1, 215, 205, 50, 12);
+    tt_doc d;
+    interpret(&page, &d);
+    for (int day = 0; day < 3; day++)
+        check(&d, day, "Early Morning Work", HM(8, 45), HM(9, 0));
+    check(&d, 0, "Forest School", HM(9, 0), HM(10, 0));
+    check(&d, 1, "Forest School", HM(9, 0), HM(10, 0));
+    assert_int_equal(d.nblocks, 3 + 2 + 1);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1064,6 +1100,7 @@ int main(void)
         cmocka_unit_test(test_header_spanning_columns),
         cmocka_unit_test(test_header_times_by_place),
         cmocka_unit_test(test_stacked_label_times),
+        cmocka_unit_test(test_label_per_day_in_merged_cell),
         cmocka_unit_test(test_spaced_day_names),
         cmocka_unit_test(test_list_heading_misread),
         cmocka_unit_test(test_list_merged_rows),
