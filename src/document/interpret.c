@@ -12,7 +12,8 @@
  *      its place among them, and the events below are timed by where their lines lie);
  *      a cell runs from its left edge to its right edge unless it prints its own times,
  *      or a neighbour in the same day prints the time they share; a cell merged down
- *      several days that prints its label in each day's rows is an event per day;
+ *      several days that prints its label in each day's rows is an event per day, and
+ *      blocks side by side in a cell, each printing its own time, are an event each;
  *   4. without a day axis but with a column of times, each row is an event and the days
  *      come from the heading above it that names them ("Monday, Tuesday, Thursday"),
  *      or, for a list with no such heading beside lists with one, the weekdays the
@@ -1039,6 +1040,59 @@ static int slot_timed(const slot_group *g, int n, int along_y, const tt_cell *c)
     return 0;
 }
 
+/* A cell holding blocks side by side along the time axis, each printing its own time
+ * ("1.10 - 1.30pm Library" set sideways beside "Maths 1.30 - 2.10pm"), is an event per
+ * block: the lines' places part the blocks (lines whose extents overlap are one). Returns
+ * 0 (nothing emitted) unless there are two blocks or more and every one prints a time. */
+static int emit_side_by_side(ctx *cx, int along_y, unsigned days, const tt_cell *c, int e,
+                             ap_status *st)
+{
+    size_t n = c->nlines, order[MAX_SLOT_LINES];
+    int lo[MAX_SLOT_LINES], hi[MAX_SLOT_LINES], block[MAX_SLOT_LINES], nblocks = 0, end = 0;
+    if (n < 2 || n > MAX_SLOT_LINES) return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!line_extent(&c->lines[i], along_y, &lo[i], &hi[i])) return 0;
+        order[i] = i;
+    }
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0 && lo[order[b]] < lo[order[b - 1]]; b--) {
+            size_t tmp = order[b];
+            order[b] = order[b - 1], order[b - 1] = tmp;
+        }
+    for (size_t a = 0; a < n; a++) {
+        size_t i = order[a];
+        if (a == 0 || lo[i] >= end) nblocks++, end = hi[i];
+        if (hi[i] > end) end = hi[i];
+        block[i] = nblocks - 1;
+    }
+    if (nblocks < 2 || nblocks > MAX_TIMES) return 0;
+    cinfo part[MAX_TIMES];
+    int nparts = 0, timed = 1;
+    *st = AP_OK;
+    for (int k = 0; k < nblocks; k++) {
+        tt_line sub[MAX_SLOT_LINES];
+        tt_cell piece = *c;
+        piece.lines = sub, piece.nlines = 0;
+        for (size_t i = 0; i < n; i++)
+            if (block[i] == k) sub[piece.nlines++] = c->lines[i];
+        if ((*st = read_cell(&piece, &part[nparts])) != AP_OK) break;
+        timed &= part[nparts].start != TT_NO_TIME && is_event(&part[nparts]);
+        nparts++;
+    }
+    int split = *st == AP_OK && timed;
+    for (int k = 0; k < nparts; k++) {
+        if (split && *st == AP_OK) {
+            int pe = part[k].end != TT_NO_TIME ? part[k].end
+                     : k + 1 < nparts          ? part[k + 1].start
+                                               : e;
+            *st = emit(cx, days, &part[k], part[k].start, pe, c);
+        }
+        free(part[k].name);
+        free(part[k].notes);
+    }
+    return split || *st != AP_OK;
+}
+
 /* A cell merged down several days that prints its text once in each day's rows (a
  * column shaded down the week and labelled on every day, no rule drawn across the
  * shading) is an event per day, read from that day's lines. The lines' places say which
@@ -1272,6 +1326,10 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
                 if (e == TT_NO_TIME) e = bend[c1] != TT_NO_TIME ? bend[c1] : bstart[c1];
             }
             if (!band && emit_per_day(cx, t, row_days, along_y, c, s, e, &st)) {
+                if (st != AP_OK) goto out;
+                continue;
+            }
+            if (emit_side_by_side(cx, along_y, cdays & 0x7fu, c, e, &st)) {
                 if (st != AP_OK) goto out;
                 continue;
             }

@@ -21,7 +21,8 @@
  * weekdays they leave out. A header cell printing more times than the columns under it
  * times its events by where their lines lie (days as rows and as columns), and splits a
  * cell holding two of them; a cell merged down the week that prints its label in each
- * day's rows is an event a day. */
+ * day's rows is an event a day, and blocks side by side in a cell, each printing its
+ * own time, an event each. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1085,6 +1086,37 @@ static void test_label_per_day_in_merged_cell(void **state)
     tt_page_free(&page);
 }
 
+/* A cell holding two blocks side by side, each printing its own time, is an event each;
+ * blocks side by side of which one prints no time stay one event. */
+static void test_timed_blocks_side_by_side(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 2);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "1:10 - 2:10");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 1, 1, "1:10 - 1:30|Library|Maths|1:30 - 2:10"); /* 3 */
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 2, 1, 1, 1, "Art|Year 2 hall"); /* 5 */
+    for (size_t i = 0; i < t->ncells; i++)
+        place_cell(t, i);
+    place_line(t, 3, 0, 105, 120, 40, 10); /* column 1 is x 100-200 */
+    place_line(t, 3, 1, 110, 135, 30, 10);
+    place_line(t, 3, 2, 160, 125, 30, 10);
+    place_line(t, 3, 3, 155, 140, 40, 10);
+    place_line(t, 5, 0, 110, 240, 30, 10);
+    place_line(t, 5, 1, 150, 240, 45, 10);
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "Library", HM(13, 10), HM(13, 30));
+    check(&d, 0, "Maths", HM(13, 30), HM(14, 10));
+    check(&d, 1, "Art Year 2 hall", HM(13, 10), HM(14, 10));
+    assert_int_equal(d.nblocks, 3);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1101,6 +1133,7 @@ int main(void)
         cmocka_unit_test(test_header_times_by_place),
         cmocka_unit_test(test_stacked_label_times),
         cmocka_unit_test(test_label_per_day_in_merged_cell),
+        cmocka_unit_test(test_timed_blocks_side_by_side),
         cmocka_unit_test(test_spaced_day_names),
         cmocka_unit_test(test_list_heading_misread),
         cmocka_unit_test(test_list_merged_rows),
