@@ -360,43 +360,102 @@ static int row_gaps(PIX *text, const int *cols, int ncols, int ya, int yb, int *
     return 0;
 }
 
-/* Rows: in each band between row rules, the gaps across the whole region (lines of text
- * set sideways aside), when the band holds at least two (at least three lines of text
- * one above the other) and the lines between them are rows (row_gaps over the region's
- * columns cols, ncols positions). Adds the rows' positions to rows (kept sorted) and
- * draws them into w->vrows. */
-static void find_rows(ws *w, const int *cols, int ncols, int *rows, int *nrows)
+/* The row gaps of the band from rows[r] to rows[r + 1] across the columns cols (ncols
+ * positions): the gaps across their whole width (lines of text set sideways aside), when
+ * the band holds at least two (at least three lines of text one above the other) and the
+ * lines between them are rows (row_gaps). Fills found (at most MAX_POS) and returns
+ * their count. */
+static int band_rows(ws *w, const int *cols, int ncols, const int *rows, int r, int *found)
 {
     int x0 = cols[0], x1 = cols[ncols - 1];
-    int found[MAX_POS], widths[MAX_POS], n0 = *nrows;
-    for (int r = 0; r + 1 < n0; r++) {
-        int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP, len = 0;
-        int *counts = profile(w->gaps, x0 + RULE_GAP, ya, x1 - x0 - 2 * RULE_GAP, yb - ya, 0, &len);
-        if (!counts) continue;
-        row_ctx ctx = {.ys = found, .widths = widths, .max = MAX_POS, .base = ya};
-        int min_gap = imax(3, w->th * 6 / 10);
-        int ngaps = interior_gaps(counts, len, min_gap, NULL, NULL), wide = 0;
-        /* One gap is a cell's two lines, unless it is wide and the band ends at the edge
-         * of a fill (rows set apart by space alone between shaded break rows). */
-        if (ngaps == 1 && (fill_edge(w->hfill, rows[r], x0, x1, 0) ||
-                           fill_edge(w->hfill, rows[r + 1], x0, x1, 0)))
-            wide = interior_gaps(counts, len, w->th * 3 / 2, NULL, NULL) == 1;
-        if (ngaps >= 2 || wide) {
-            interior_gaps(counts, len, min_gap, add_row, &ctx);
-            if (ctx.n == 1) {
-                if (!strips_are_rows(w->gaps, cols, ncols, ya, yb, found, 1)) ctx.n = 0;
-            } else {
-                ctx.n = row_gaps(w->gaps, cols, ncols, ya, yb, found, widths, ctx.n);
-            }
-            for (int k = 0; k < ctx.n && *nrows < MAX_POS; k++) {
-                rows[(*nrows)++] = found[k];
-                pixRasterop(w->vrows, x0, found[k] - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
-                add_seg(w->rowsegs, &w->nrowsegs, found[k], x0, x1);
-            }
+    int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP, len = 0;
+    int *counts = profile(w->gaps, x0 + RULE_GAP, ya, x1 - x0 - 2 * RULE_GAP, yb - ya, 0, &len);
+    if (!counts) return 0;
+    int widths[MAX_POS];
+    row_ctx ctx = {.ys = found, .widths = widths, .max = MAX_POS, .base = ya};
+    int min_gap = imax(3, w->th * 6 / 10);
+    int ngaps = interior_gaps(counts, len, min_gap, NULL, NULL), wide = 0;
+    /* One gap is a cell's two lines, unless it is wide and the band ends at the edge
+     * of a fill (rows set apart by space alone between shaded break rows). */
+    if (ngaps == 1 &&
+        (fill_edge(w->hfill, rows[r], x0, x1, 0) || fill_edge(w->hfill, rows[r + 1], x0, x1, 0)))
+        wide = interior_gaps(counts, len, w->th * 3 / 2, NULL, NULL) == 1;
+    if (ngaps >= 2 || wide) {
+        interior_gaps(counts, len, min_gap, add_row, &ctx);
+        if (ctx.n == 1) {
+            if (!strips_are_rows(w->gaps, cols, ncols, ya, yb, found, 1)) ctx.n = 0;
+        } else {
+            ctx.n = row_gaps(w->gaps, cols, ncols, ya, yb, found, widths, ctx.n);
         }
-        free(counts);
+    }
+    free(counts);
+    return ctx.n;
+}
+
+/* Whether lattice column c of cols (ncols positions), in the band from ya to yb, is a
+ * gutter: inside the region (not its first or last column), narrower than two text
+ * heights and empty (the space between the frames of two lists set side by side, each
+ * framed by its own rules). */
+static int gutter(ws *w, const int *cols, int ncols, int c, int ya, int yb)
+{
+    int width = cols[c + 1] - cols[c];
+    return c > 0 && c + 2 < ncols && width < 2 * w->th &&
+           (width <= 2 * RULE_GAP ||
+            !has_text(w->gaps, cols[c] + RULE_GAP, ya, width - 2 * RULE_GAP, yb - ya));
+}
+
+static int long_rules(PIX *mask, int x0, int y0, int x1, int y1, int across, int *pos);
+
+/* Draws a virtual row rule at y from x0 to x1 and adds it to rows (at most MAX_POS; not
+ * when rows is NULL). */
+static void draw_row(ws *w, int y, int x0, int x1, int *rows, int *nrows)
+{
+    if (rows) {
+        if (*nrows >= MAX_POS) return;
+        rows[(*nrows)++] = y;
+    }
+    pixRasterop(w->vrows, x0, y - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
+    add_seg(w->rowsegs, &w->nrowsegs, y, x0, x1);
+}
+
+/* Rows: in each band between row rules, the gaps band_rows finds across the whole
+ * region (cols, ncols positions). Where it finds none and gutters (gutter) part the band
+ * into panels (lists side by side in one frame, each ruled on its own, their rows apart
+ * by space alone and not in line with each other's), each panel is a region of its own:
+ * its bands lie between the rules across it, and the gaps found there are drawn across
+ * that panel alone. Adds the rows' positions to rows (kept sorted; a panel's rows stay
+ * out of it, as they are no rows of the other panels' columns) and draws them into
+ * w->vrows; returns the number of a panel's rows drawn. */
+static int find_rows(ws *w, const int *cols, int ncols, int *rows, int *nrows)
+{
+    int found[MAX_POS], prows[MAX_POS], n0 = *nrows, in_panels = 0;
+    for (int r = 0; r + 1 < n0; r++) {
+        int ya = rows[r] + RULE_GAP, yb = rows[r + 1] - RULE_GAP;
+        if (yb <= ya) continue;
+        int n = band_rows(w, cols, ncols, rows, r, found);
+        for (int k = 0; k < n; k++)
+            draw_row(w, found[k], cols[0], cols[ncols - 1], rows, nrows);
+        int panels = 0;
+        for (int c = 0; !n && c + 1 < ncols; c++)
+            panels += gutter(w, cols, ncols, c, ya, yb);
+        for (int c = 0, from = 0; panels && c < ncols; c++) {
+            if (c + 1 < ncols && !gutter(w, cols, ncols, c, ya, yb)) continue;
+            int to = c + 1 < ncols ? c : ncols - 1; /* the panel: cols[from] to cols[to] */
+            if (to - from >= 1) {
+                int np = long_rules(w->hmask, cols[from], rows[r], cols[to], rows[r + 1], 1, prows);
+                for (int k = 0; k + 1 < np; k++) {
+                    if (prows[k + 1] - prows[k] <= 2 * RULE_GAP) continue;
+                    int m = band_rows(w, cols + from, to - from + 1, prows, k, found);
+                    for (int q = 0; q < m; q++)
+                        draw_row(w, found[q], cols[from], cols[to], NULL, NULL);
+                    in_panels += m;
+                }
+            }
+            from = c + 1;
+        }
     }
     qsort(rows, (size_t)*nrows, sizeof *rows, cmp_int);
+    return in_panels;
 }
 
 /* Pieces of text in a band's ink counts: runs of inked columns apart by at least
@@ -938,8 +997,8 @@ static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
         pixDestroy(&pieces);
     }
     int before = nrows;
-    find_rows(w, cols, ncols, rows, &nrows);
-    int drawn = nrows - before;
+    int drawn = find_rows(w, cols, ncols, rows, &nrows);
+    drawn += nrows - before;
     for (int c = 0; c + 1 < ncols; c++)
         if (cols[c + 1] - cols[c] >= 8 * th)
             drawn += find_cols(w, rows, nrows, cols[c], cols[c + 1]);

@@ -9,6 +9,10 @@
  *      or a cell's two lines, and is left alone) and each strip between them holds text
  *      in half the band's columns at least (a cell of four lines beside cells of one
  *      leaves gaps above and below them, but its first and last lines stand alone);
+ *      where no gap runs across the band and narrow empty columns (gutters) part it
+ *      into panels (lists side by side, each framed by its own rules, rows not in line
+ *      from list to list), each panel's rows are found as a region's own, between the
+ *      rules across that panel, and drawn across that panel alone;
  *   2. columns: gaps between pieces of text wider than a word space that line up in most
  *      rows of a column that spans most of the region (in the first band, the header,
  *      whose times run close to their column's edge, a little more than a word space

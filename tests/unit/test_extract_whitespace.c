@@ -26,7 +26,9 @@
  * across the times) is one table, the row under a rule that stops short of the last day
  * cut into its days too, and its break rows apart from their times. Day labels set
  * outside a table's frame between light grey rules that end in nothing are its label
- * column. */
+ * column. Lists side by side in one frame, each framed by its own rules with a narrow
+ * gutter between them and rows set apart by space alone, not in line from list to list,
+ * are cut into rows each on its own. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -893,6 +895,78 @@ static void test_labels_between_light_rules(void **state)
     pixDestroy(&grey);
 }
 
+/* Two lists side by side under a framed title, each framed by its own rules (a narrow
+ * gutter between the frames), rows apart by space alone: the left one's rows print two
+ * lines each ("9:00 -" over "9:30"), the right one's one line, half a row lower, so no
+ * gap runs across both. Each list is cut into its own rows. */
+static void test_side_lists_own_rows(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(1000, 480, &s);
+    /* the page's frame and its title row, then each list's frame (hanging from the title
+     * row), heading rule and the rule between its times and its names */
+    rule(cr, 40, 30, 960, 30);
+    rule(cr, 40, 90, 960, 90);
+    rule(cr, 40, 460, 960, 460);
+    rule(cr, 40, 30, 40, 460);
+    rule(cr, 960, 30, 960, 460);
+    text(cr, "Weekly Timetable", 500, 60, 0);
+    const double x0[2] = {50, 505}, x1[2] = {485, 950}, first[2] = {180, 210};
+    const char *days[2] = {"Monday", "Friday"};
+    const char *names[5] = {"Phonics", "Maths", "Break", "English", "Science"};
+    const char *times[6] = {"9:00", "9:30", "10:30", "10:45", "12:00", "12:30"};
+    for (int k = 0; k < 2; k++) {
+        rule(cr, x0[k], 450, x1[k], 450);
+        rule(cr, x0[k], 90, x0[k], 450);
+        rule(cr, x1[k], 90, x1[k], 450);
+        rule(cr, x0[k], 150, x1[k], 150);
+        rule(cr, x0[k] + 120, 150, x0[k] + 120, 450);
+        text(cr, days[k], (x0[k] + x1[k]) / 2, 120, 0);
+        for (int r = 0; r < 4; r++) {
+            double y = first[k] + 60 * r;
+            if (k == 0) {
+                char from[16];
+                snprintf(from, sizeof from, "%s -", times[r]);
+                text(cr, from, x0[k] + 60, y - 9, 0);
+                text(cr, times[r + 1], x0[k] + 60, y + 9, 0);
+                text(cr, names[r], x0[k] + 270, y - 9, 0);
+                text(cr, "Group A", x0[k] + 270, y + 9, 0);
+            } else {
+                text(cr, times[r], x0[k] + 60, y, 0);
+                text(cr, names[r], x0[k] + 270, y, 0);
+            }
+        }
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    for (int k = 0; k < 2; k++) {
+        int xn = (int)x0[k] + 270, xt = (int)x0[k] + 60;
+        const img_table *t = NULL;
+        for (size_t i = 0; i < n && !t; i++)
+            if (tables[i].x <= xn && tables[i].x + tables[i].w > xn && tables[i].y <= 200 &&
+                tables[i].y + tables[i].h > 400)
+                t = &tables[i];
+        assert_non_null(t);
+        /* each row's name in a cell of its own, holding the whole row and none of the
+         * rows above and below it, apart from its time */
+        for (int r = 0; r < 4; r++) {
+            int y = (int)first[k] + 60 * r;
+            const img_cell *name = cell_covering(t, xn, y);
+            assert_true(name->y <= y - 12 && name->y + name->h >= y + 12);
+            if (r > 0) assert_true(name->y > y - 60 + 12);
+            if (r < 3) assert_true(name->y + name->h < y + 60 - 12);
+            assert_true(name != cell_covering(t, xt, y));
+        }
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -915,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_list_rows_shaded_in_turn),
         cmocka_unit_test(test_row_only_shaded_breaks),
         cmocka_unit_test(test_labels_between_light_rules),
+        cmocka_unit_test(test_side_lists_own_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
