@@ -1605,7 +1605,8 @@ static int crosses_edge(const tt_table *t, const cinfo *ci, int k, int from_row)
  * in another column (lists print their times in a column of their own; a grid's day
  * column holds names only, its times are the header's, and a cell printing its own
  * times holds its name too); 1 when, in two rows at least, a cell naming an event stands
- * beside print with a figure that OCR could not read as a time (small print); else 0. */
+ * beside print with a figure that OCR could not read as a time (small print), or a cell
+ * holds a time on its first line over a name (a list's columns no gap parted); else 0. */
 static int part_is_list(const tt_table *t, const cinfo *ci, int k0, int k1, int top)
 {
     int timed = 0, printed = 0;
@@ -1619,9 +1620,15 @@ static int part_is_list(const tt_table *t, const cinfo *ci, int k0, int k1, int 
                 (name_col < 0 || ci[i].letters > 3))
                 name_col = c->col;
             if (!ci[i].ntimes && strpbrk(ci[i].name, "0123456789")) figure_col = c->col;
+            /* a time on a line of its own over the name, in one cell: a list whose time
+             * column no gap parted from its names ("8:15" over "Doors Open") */
+            if (ci[i].ntimes && ci[i].letters >= 3 && c->nlines >= 2 &&
+                tp_is_time_only(c->lines[0].text, strlen(c->lines[0].text), 0, NULL))
+                figure_col = name_col = -2 - c->col;
         }
         timed += time_col >= 0 && name_col >= 0 && time_col != name_col;
-        printed += figure_col >= 0 && name_col >= 0 && figure_col != name_col;
+        printed +=
+            figure_col != -1 && name_col != -1 && (figure_col != name_col || figure_col < -1);
     }
     return timed >= 2 ? 2 : printed >= 2 ? 1 : 0;
 }

@@ -22,7 +22,8 @@
  * times its events by where their lines lie (days as rows and as columns), and splits a
  * cell holding two of them; a cell merged down the week that prints its label in each
  * day's rows is an event a day, and blocks side by side in a cell, each printing its
- * own time, an event each. */
+ * own time, an event each. Lists side by side in one table are read one by one also
+ * where one list prints each time on a line over its name in one cell. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1117,6 +1118,39 @@ static void test_timed_blocks_side_by_side(void **state)
     tt_page_free(&page);
 }
 
+/* Lists side by side in one table: A's times in a column of their own, B's each on a
+ * line over its name in one cell (no gap parted B's columns). Each is its own list. */
+static void test_side_lists_time_over_name(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 4);
+    add_cell(t, 0, 0, 1, 2, "Our Day|~Monday, Wednesday");
+    add_cell(t, 0, 2, 4, 1, "");
+    add_cell(t, 0, 3, 1, 1, "Our Day|~Friday");
+    static const char *const a[3][2] = {
+        {"8:30-9:00", "Maths"}, {"9:00-9:20", "Reading"}, {"9:20-10:00", "Art"}};
+    static const char *const b[3] = {"8:15|Doors Open", "8:40 - 9:20|Swimming",
+                                     "9:20 - 10:00|Music"};
+    for (int r = 0; r < 3; r++) {
+        add_cell(t, r + 1, 0, 1, 1, a[r][0]);
+        add_cell(t, r + 1, 1, 1, 1, a[r][1]);
+        add_cell(t, r + 1, 3, 1, 1, b[r]);
+    }
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 2 * 3 + 3);
+    for (int day = 0; day <= 2; day += 2) {
+        check(&d, day, "Maths", HM(8, 30), HM(9, 0));
+        check(&d, day, "Art", HM(9, 20), HM(10, 0));
+    }
+    check(&d, 4, "Doors Open", HM(8, 15), HM(8, 40));
+    check(&d, 4, "Swimming", HM(8, 40), HM(9, 20));
+    check(&d, 4, "Music", HM(9, 20), HM(10, 0));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1145,6 +1179,7 @@ int main(void)
         cmocka_unit_test(test_printed_end_stands),
         cmocka_unit_test(test_broken_times),
         cmocka_unit_test(test_list_unheaded_takes_other_days),
+        cmocka_unit_test(test_side_lists_time_over_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
