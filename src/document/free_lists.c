@@ -182,7 +182,7 @@ static ap_status add_list_table(tt_page *page, const tt_free_block *b, const siz
     return AP_OK;
 }
 
-ap_status tt_free_lists(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page)
+static ap_status lists_in(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page)
 {
     ap_status st = AP_ERR_NOMEM;
     size_t *order = malloc((n ? n : 1) * sizeof *order), *col = malloc((n ? n : 1) * sizeof *col);
@@ -258,6 +258,71 @@ out:
     free(head);
     free(timed);
     free(taken);
+    return st;
+}
+
+/* Whether block b is the first line of a time set on two ("08.15 -" over "08.35"): a
+ * time, then a dash that ends the block. */
+static int time_then_dash(const tt_free_block *b)
+{
+    char buf[MAX_FREE_TEXT];
+    block_text(b, buf, sizeof buf);
+    size_t len = strlen(buf);
+    while (len && buf[len - 1] == ' ')
+        len--;
+    size_t dash = len && (buf[len - 1] == '-' || buf[len - 1] == '~') ? 1
+                  : len >= 3 && (unsigned char)buf[len - 3] == 0xe2 &&
+                          (unsigned char)buf[len - 2] == 0x80 &&
+                          ((unsigned char)buf[len - 1] == 0x93 || (unsigned char)buf[len - 1] == 0x94)
+                      ? 3
+                      : 0;
+    return dash && len > dash && tp_is_time_only(buf, len - dash, 0, NULL);
+}
+
+ap_status tt_free_lists(const tt_free_block *given, size_t n, unsigned char *used, tt_page *page)
+{
+    ap_status st = AP_ERR_NOMEM;
+    tt_free_block *b = malloc((n ? n : 1) * sizeof *b);
+    size_t *below = calloc(n ? n : 1, sizeof *below); /* j + 1: merged with block j */
+    unsigned char *u = malloc(n ? n : 1), *away = calloc(n ? n : 1, 1);
+    if (!b || !below || !u || !away) goto out;
+    memcpy(b, given, n * sizeof *b);
+    memcpy(u, used, n);
+    /* A time set on two lines, each its own block, is one: the first line's block takes
+     * the second's lines and box (lines borrowed, in an array of its own). */
+    for (size_t i = 0; i < n; i++) {
+        if (used[i] || away[i] || !time_then_dash(&given[i])) continue;
+        const tt_free_block *top = &given[i];
+        for (size_t j = 0; j < n && !below[i]; j++) {
+            const tt_free_block *low = &given[j];
+            int gap = low->y - (top->y + top->h);
+            if (j == i || used[j] || away[j] || !same_column(top, low) || gap < -top->h / 2 ||
+                gap > (top->h > low->h ? top->h : low->h) || !is_time_block(low))
+                continue;
+            tt_line *lines = malloc((top->nlines + low->nlines) * sizeof *lines);
+            if (!lines) goto out;
+            memcpy(lines, top->lines, top->nlines * sizeof *lines);
+            memcpy(lines + top->nlines, low->lines, low->nlines * sizeof *lines);
+            int x0 = top->x < low->x ? top->x : low->x;
+            int x1 = top->x + top->w > low->x + low->w ? top->x + top->w : low->x + low->w;
+            b[i] = (tt_free_block){x0, top->y, x1 - x0, low->y + low->h - top->y, lines,
+                                   top->nlines + low->nlines};
+            below[i] = j + 1, away[j] = u[j] = 1;
+        }
+    }
+    st = lists_in(b, n, u, page);
+    for (size_t i = 0; st == AP_OK && i < n; i++)
+        if (u[i] && !used[i] && !away[i]) {
+            used[i] = 1;
+            if (below[i]) used[below[i] - 1] = 1;
+        }
+out:
+    for (size_t i = 0; b && below && i < n; i++)
+        if (below[i]) free((void *)b[i].lines);
+    free(b);
+    free(below);
+    free(u);
+    free(away);
     return st;
 }
 

@@ -3,7 +3,8 @@
  * a row number, a time and a name; one time set on two lines) becomes a table of a time
  * column and a name column under the heading, whose rows the interpreter reads on the
  * heading's days with their own times, and its blocks are marked taken while a title
- * above it stays free; a column of times beside names under no day heading, and two
+ * above it stays free; a time set on two lines that OCR read as two blocks ("9:25 -" over
+ * "9:40") is one row's range, not two rows; a column of times beside names under no day heading, and two
  * times alone, stay free text. A list that is a table with its heading printed above it
  * as free text (tt_free_headings) takes that heading as its first row, and the row of
  * the list left outside its rules under it as its second, so it is read on the
@@ -86,6 +87,41 @@ static void test_free_list_becomes_table(void **state)
     assert_true(used[1] && used[2]); /* the heading */
     assert_true(used[4] && used[5]); /* a time and its name */
     assert_false(used[3]);           /* a row number is no part of the list */
+    tt_doc d = {0};
+    ap_error err = {0};
+    assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
+    assert_int_equal(d.nblocks, 3);
+    check(&d, 4, "Spelling Test", 8 * 60 + 40, 8 * 60 + 50);
+    check(&d, 4, "Assembly", 8 * 60 + 50, 9 * 60 + 25);
+    check(&d, 4, "Writer's Workshop", 9 * 60 + 25, 9 * 60 + 40);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
+static void test_free_time_on_two_blocks(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    add(&bs, 760, 100, 90, 30, "Our Day");
+    add(&bs, 780, 135, 50, 22, "Friday");
+    static const char *const times[4] = {"8:40 -", "8:50", "8:50 -", "9:25"};
+    static const char *const names[2] = {"Spelling Test", "Assembly"};
+    for (int r = 0; r < 2; r++) {
+        int y = 180 + 60 * r;
+        add(&bs, 700, y, 60, 20, times[2 * r]);
+        add(&bs, 705, y + 22, 45, 20, times[2 * r + 1]);
+        add(&bs, 800, y + 10, 140, 24, names[r]);
+    }
+    add(&bs, 700, 300, 60, 22, "9:25 - 9:40");
+    add(&bs, 800, 300, 140, 24, "Writer's Workshop");
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    assert_int_equal(tt_free_lists(bs.b, bs.n, used, &page), AP_OK);
+    assert_int_equal(page.ntables, 1);
+    assert_int_equal(page.tables[0].nrows, 4);
+    for (size_t i = 0; i < bs.n; i++)
+        assert_true(used[i]);
     tt_doc d = {0};
     ap_error err = {0};
     assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
@@ -204,6 +240,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_free_list_becomes_table),
+        cmocka_unit_test(test_free_time_on_two_blocks),
         cmocka_unit_test(test_free_times_without_days),
         cmocka_unit_test(test_free_heading_over_table),
         cmocka_unit_test(test_free_day_names_over_grid),
