@@ -471,22 +471,27 @@ ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used
             if (names_days(&b[over[j]])) day_at = (long)j, day_blocks++;
         if (day_at < 0 || day_blocks > 2) continue;
         /* above and on the heading's line, and lines without a time under it: heading;
-         * a line under it holding a time, within the table's columns: a row of the list */
+         * a line under it holding a time, or blocks in two of the table's columns, all
+         * within its columns: a row of the list */
         size_t nhead = 0, nrows = 0, nb = 0;
         for (size_t j = 0; j < nover;) {
             size_t e = j + 1;
             while (e < nover && on_one_line(&b[over[j]], &b[over[e]]))
                 e++;
-            int timed = 0, inside = 1;
+            int timed = 0, inside = 1, first_col = -1, apart = 0;
             for (size_t q = j; q < e; q++) {
+                int c = column_at(t, b[over[q]].x + b[over[q]].w / 2);
                 timed |= is_time_block(&b[over[q]]);
-                inside &= column_at(t, b[over[q]].x + b[over[q]].w / 2) >= 0;
+                inside &= c >= 0;
+                if (first_col < 0) first_col = c;
+                apart |= c != first_col;
             }
-            if ((long)j > day_at && timed && inside) {
+            /* a row: a time, or blocks in two columns (a time OCR misread beside a name) */
+            if ((long)j > day_at && (timed || apart) && inside) {
                 first[nrows++] = nb;
                 for (size_t q = j; q < e; q++)
                     rows[nb++] = over[q];
-            } else if (nrows == 0 && !timed) {
+            } else if (nrows == 0 && !timed && !apart) {
                 for (size_t q = j; q < e; q++)
                     head[nhead++] = over[q];
             }

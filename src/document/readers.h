@@ -73,9 +73,9 @@ ap_status tt_free_lists(const tt_free_block *b, size_t n, unsigned char *used, t
  * within its width, no further up than three of its rows, no other table between) and
  * hold a heading naming days (one block, or two, naming days: a grid's day names are one
  * block a day) become its first row, one cell across (the heading's lines, top to
- * bottom); text lines under that heading holding a time, each block within a column of
- * the table, become rows of it under the heading (a list's first row left outside its
- * rules). The blocks taken are marked in used[]. AP_OK, or AP_ERR_NOMEM (the table is
+ * bottom); text lines under that heading holding a time or blocks in two columns (a
+ * time OCR misread beside a name), each block within a column of the table, become rows
+ * of it under the heading (a list's first row left outside its rules). The blocks taken are marked in used[]. AP_OK, or AP_ERR_NOMEM (the table is
  * then as it was). */
 ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
 

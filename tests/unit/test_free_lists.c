@@ -7,8 +7,8 @@
  * "9:40") is one row's range, not two rows; a column of times beside names under no day heading, and two
  * times alone, stay free text. A list that is a table with its heading printed above it
  * as free text (tt_free_headings) takes that heading as its first row, and the row of
- * the list left outside its rules under it as its second, so it is read on the
- * heading's days; a title over it stays free, and a grid's day names over it (one block
+ * the list left outside its rules under it as its second (also with its time misread),
+ * so it is read on the heading's days; a title over it stays free, and a grid's day names over it (one block
  * a day) are no list heading. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -218,6 +218,27 @@ static void test_free_heading_over_table(void **state)
     blocks_free(&bs);
 }
 
+/* The row outside the rules with its time misread ("83O ~ 9:0O"): the name and the
+ * figures stand in two of the table's columns, so they are a row of it all the same. */
+static void test_free_heading_row_misread(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    add(&bs, 170, 128, 160, 22, "Monday - Wednesday");
+    add(&bs, 110, 160, 60, 20, "83O ~ 9:0O");
+    add(&bs, 220, 158, 120, 24, "Registration");
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    tt_table *t = list_table(&page);
+    assert_int_equal(tt_free_headings(bs.b, bs.n, used, &page), AP_OK);
+    for (size_t i = 0; i < bs.n; i++)
+        assert_true(used[i]);
+    assert_int_equal(t->nrows, 4);
+    assert_int_equal(t->cells[0].nlines, 1); /* the heading holds the heading alone */
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
 static void test_free_day_names_over_grid(void **state)
 {
     (void)state;
@@ -243,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_free_time_on_two_blocks),
         cmocka_unit_test(test_free_times_without_days),
         cmocka_unit_test(test_free_heading_over_table),
+        cmocka_unit_test(test_free_heading_row_misread),
         cmocka_unit_test(test_free_day_names_over_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
