@@ -51,6 +51,10 @@
  * seed-21 raster pages 0.8226 at 90, 0.8217 at 80, 0.8226 at 70 (real pages lose five
  * times at 70). */
 #define TT_CRNN_DIGIT_DOUBT 80.0f
+/* Auto mode: of a doubtful job's two readings of equal rank, the CRNN's is kept when the
+ * character prior finds its text more plausible by this many nats a character
+ * (crnn_reading_wins); measured in docs/BENCHMARKS.md ("Cell reading (session 7)"). */
+#define TT_PRIOR_MARGIN 0.3
 /* Waiting doubtful jobs that make a second worker open its own Tesseract: a queue that
  * long (~15 ms each) outweighs a second start-up (~140 ms CPU). With 8, both workers
  * opened one on the real timetables (0.71-0.91 s CPU against 0.64-0.76 s with one). */
@@ -1089,6 +1093,81 @@ static long reading_rank(const job *jb)
     return rank;
 }
 
+/* A job's lines as one text, '\n' between them; NULL when it has none or out of memory.
+ * Caller frees. */
+static char *reading_text(const job *jb)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < jb->nlines; i++)
+        len += strlen(jb->lines[i].text) + 1;
+    char *text = len ? malloc(len) : NULL;
+    if (!text) return NULL;
+    size_t at = 0;
+    for (size_t i = 0; i < jb->nlines; i++) {
+        size_t l = strlen(jb->lines[i].text);
+        memcpy(text + at, jb->lines[i].text, l);
+        at += l;
+        text[at++] = i + 1 < jb->nlines ? '\n' : '\0';
+    }
+    return text;
+}
+
+/* The words of s for the character prior: its runs of ASCII letters, one space between
+ * them (lines joined). Digits, punctuation and dashes are left out: the readers spell a
+ * clock's separators and dashes differently ("—" for "–") without being wrong, which the
+ * prior would weigh above a misread letter, and times are judged by reading_rank. NULL
+ * when out of memory; caller frees. */
+static char *prior_words(const char *s)
+{
+    char *out = malloc(strlen(s) + 1);
+    if (!out) return NULL;
+    size_t n = 0;
+    for (const char *p = s; *p; p++) {
+        int letter = ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z');
+        if (letter)
+            out[n++] = *p;
+        else if (n && out[n - 1] != ' ')
+            out[n++] = ' ';
+    }
+    if (n && out[n - 1] == ' ') n--;
+    out[n] = '\0';
+    return out;
+}
+
+/* Whether the character prior of crnn (ocr_text_prior) finds the words of text a
+ * (prior_words) more plausible than those of b by TT_PRIOR_MARGIN nats a character; 0 when
+ * it cannot say (no prior, a text without letters, out of memory). */
+TESTABLE int tt_prior_prefers(const ocr_engine *crnn, const char *a, const char *b)
+{
+    double pa = 0, pb = 0;
+    int prefers = 0;
+    char *wa = crnn && a && b ? prior_words(a) : NULL, *wb = wa ? prior_words(b) : NULL;
+    if (wb && *wa && *wb && ocr_text_prior(crnn, wa, &pa) && ocr_text_prior(crnn, wb, &pb))
+        prefers = pa > pb + TT_PRIOR_MARGIN;
+    free(wa);
+    free(wb);
+    return prefers;
+}
+
+/* Whether the CRNN's reading (first) beats Tesseract's (second) of the same job: a better
+ * reading_rank, or an equal rank and text the character prior prefers (tt_prior_prefers).
+ * Where neither reading is visibly broken, Tesseract misreads thin strokes as letters no
+ * word has ("Enghsh", "Tumes Tables") where the CRNN, unsure of itself, read the word; and
+ * the CRNN cuts a word short or reads garbage where Tesseract read it whole ("Fren" for
+ * "French"): the prior tells them apart where the two readers' confidences, which do not
+ * compare, cannot. */
+static int crnn_reading_wins(const ocr_engine *crnn, const job *first, const job *second)
+{
+    long a = reading_rank(first), b = reading_rank(second);
+    if (a != b) return a > b;
+    if (!crnn || !first->nlines) return 0;
+    char *ta = reading_text(first), *tb = reading_text(second);
+    int wins = ta && tb && tt_prior_prefers(crnn, ta, tb);
+    free(ta);
+    free(tb);
+    return wins;
+}
+
 static void job_reset(job *jb)
 {
     tt_lines_free(jb->lines, jb->nlines);
@@ -1126,8 +1205,8 @@ static ap_status read_job(work *wk, worker_engines *rd, job *jb, int *doubtful, 
 }
 
 /* Reads a job the CRNN read doubtfully again with Tesseract (opened now if the worker has
- * none) and keeps the better reading by its text (reading_rank); the CRNN's confidences
- * and Tesseract's do not compare. Without Tesseract the CRNN's reading stands. */
+ * none) and keeps the better reading by its text (crnn_reading_wins); the CRNN's
+ * confidences and Tesseract's do not compare. Without Tesseract the CRNN's reading stands. */
 static ap_status read_fallback(work *wk, worker_engines *rd, job *jb, ap_error *err)
 {
     if (!rd->tess && !rd->tess_failed) {
@@ -1144,7 +1223,7 @@ static ap_status read_fallback(work *wk, worker_engines *rd, job *jb, ap_error *
     jb->lines = NULL, jb->nlines = 0;
     job_reset(jb);
     ap_status st = read_job_with(wk, rd->tess, READ_TESSERACT, jb, err);
-    if (st == AP_OK && reading_rank(&first) > reading_rank(jb)) {
+    if (st == AP_OK && crnn_reading_wins(rd->crnn, &first, jb)) {
         tt_lines_free(jb->lines, jb->nlines);
         first.reads = jb->reads;
         *jb = first;

@@ -56,6 +56,11 @@ ap_status ocr_recognize(ocr_engine *e, PIX *pix, const ocr_params *params, ocr_r
     return st;
 }
 
+int ocr_text_prior(const ocr_engine *e, const char *text, double *mean)
+{
+    return e->ops->text_prior ? e->ops->text_prior(e->impl, text, mean) : 0;
+}
+
 void ocr_result_free(ocr_result *r)
 {
     if (!r) return;

@@ -71,6 +71,13 @@ ap_status ocr_recognize(ocr_engine *e, PIX *pix, const ocr_params *params, ocr_r
                         ap_error *err);
 void ocr_result_free(ocr_result *r);
 
+/* How plausible text is to the engine's character prior (the CRNN's lm.safetensors): the
+ * mean natural log-probability of its characters, each given the ones before it on its line
+ * ('\n' starts a line); a character outside the prior's charset costs a uniform guess and
+ * starts its context afresh. Returns 1 with *mean set; 0 when the engine has no prior or
+ * text has no characters. */
+int ocr_text_prior(const ocr_engine *e, const char *text, double *mean);
+
 /* {"text", "confidence", "words": [{"text", "confidence", "left", "top", "width",
  * "height"}]} with confidences as 0..1: the shape every aipipe interface returns.
  * A new reference, or NULL when out of memory. */
@@ -84,6 +91,7 @@ typedef struct ocr_engine_ops {
     ap_status (*recognize)(void *impl, PIX *pix, const ocr_params *params, ocr_result *out,
                            ap_error *err);
     void (*close)(void *impl);
+    int (*text_prior)(const void *impl, const char *text, double *mean); /* or NULL */
 } ocr_engine_ops;
 
 extern const ocr_engine_ops ocr_tesseract_ops;

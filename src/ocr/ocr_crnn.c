@@ -8,8 +8,10 @@
  * that character prior at the width and weight the file names; each line's
  * characters are cut into words at spaces, boxed where the model emitted them, with the
  * probability of the word's least sure character as its confidence (the result's is the
- * mean over words).
+ * mean over words). The same prior scores any text for a caller (ocr_text_prior), which
+ * the extractor uses to choose between two readers' readings of a cell.
  * One handle owns one model arena (batch 1): handles are not shared between threads. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,9 +406,48 @@ static ap_status crnn_recognize(void *impl, PIX *pix, const ocr_params *params, 
     return st;
 }
 
+/* ocr_text_prior for the CRNN: its character prior over text, one code point at a time. */
+static int crnn_text_prior(const void *impl, const char *text, double *mean)
+{
+    const crnn_engine *e = impl;
+    if (!e->lm || !text) return 0;
+    int order = nn_lm_order(e->lm), ctx[NN_LM_MAX_ORDER], nctx = 0;
+    double sum = 0, unknown = -log((double)(nn_lm_nclasses(e->lm) - 1));
+    long n = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p;) {
+        /* the code point's length from its lead byte; a stray byte is one unknown */
+        int len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : 4;
+        char cp[5] = {0};
+        int k = 0;
+        for (; k < len && p[k]; k++)
+            cp[k] = (char)p[k];
+        p += k;
+        if (cp[0] == '\n') {
+            nctx = 0;
+            continue;
+        }
+        int cls = -1;
+        if (nn_charset_encode(&e->cs, cp, &cls, 1) != 1 || cls < 1) {
+            sum += unknown, n++, nctx = 0;
+            continue;
+        }
+        sum += nn_lm_logprob(e->lm, ctx, nctx, cls);
+        n++;
+        if (nctx == order - 1 && nctx > 0) {
+            memmove(ctx, ctx + 1, sizeof(int) * (size_t)(nctx - 1));
+            nctx--;
+        }
+        if (order > 1) ctx[nctx++] = cls;
+    }
+    if (!n) return 0;
+    *mean = sum / (double)n;
+    return 1;
+}
+
 const ocr_engine_ops ocr_crnn_ops = {
     .name = "fine_tuned_ocr",
     .open = crnn_open,
     .recognize = crnn_recognize,
     .close = crnn_close,
+    .text_prior = crnn_text_prior,
 };

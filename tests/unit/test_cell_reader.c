@@ -5,8 +5,9 @@
  * without opening Tesseract, and sends a cell the CRNN reads as nothing, or with low
  * confidence, to Tesseract, whose reading then gives the right timeblocks. Also the rule
  * that calls a reading implausible (misread times) against names and times of many
- * notations, and the rank of a line in the choice between the two readings (a whole time
- * notation above a clock that lost its separator). */
+ * notations, the rank of a line in the choice between the two readings (a whole time
+ * notation above a clock that lost its separator), and the character prior's part in that
+ * choice when the ranks are equal. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,13 +19,16 @@
 #include <cmocka.h>
 
 #include "document/extract.h"
+#include "nn/charlm.h"
 #include "nn/crnn.h"
+#include "ocr/ocr.h"
 #include "vision/image.h"
 
 #include "test_draw.h"
 
 int tt_line_implausible(const char *s); /* TESTABLE in read_raster.c */
 int tt_line_rank(const char *s);        /* TESTABLE in read_raster.c */
+int tt_prior_prefers(const ocr_engine *crnn, const char *a, const char *b); /* TESTABLE too */
 
 static void test_implausible(void **state)
 {
@@ -247,6 +251,66 @@ static void test_with_model(void **state)
     pixDestroy(&pix);
 }
 
+/* tt_prior_prefers: of two readings of one cell, the one whose words the character prior
+ * finds more plausible by the margin ("English" over "Enghsh"); digits, dashes and
+ * separators are no part of the comparison (the same clock with another dash is no
+ * better), nor is a text without letters; no engine or no prior says nothing. */
+static void test_prior_choice(void **state)
+{
+    (void)state;
+    static const char charset[] = " abcdefghijklmnopqrstuvwxyzEFST0123456789:.-";
+    static const char *const lines[] = {"English", "French", "Times Tables", "Forest School",
+                                        "English and French 9:30 - 10:00", NULL};
+    char dir[64], path[128];
+    snprintf(dir, sizeof dir, "/tmp/aipipe_cell_prior_%ld", (long)getpid());
+    assert_int_equal(mkdir(dir, 0755), 0);
+    nn_charset cs;
+    ap_error err;
+    assert_int_equal(nn_charset_parse(&cs, charset, &err), AP_OK);
+    nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
+                        .nclasses = cs.n + 1};
+    nn_crnn *m;
+    assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
+    nn_crnn_init(m, 1);
+    const char *k[] = {"charset"}, *v[] = {charset};
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
+    nn_crnn_free(m);
+    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
+    ocr_engine *e;
+    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    assert_false(tt_prior_prefers(e, "English", "Enghsh")); /* no prior yet */
+    ocr_engine_close(e);
+
+    nn_lm *lm;
+    assert_int_equal(nn_lm_new(cs.n + 1, 3, &lm, &err), AP_OK);
+    for (size_t i = 0; lines[i]; i++) {
+        int cls[64], n = nn_charset_encode(&cs, lines[i], cls, 64);
+        assert_true(n > 0);
+        assert_int_equal(nn_lm_add(lm, cls, n, &err), AP_OK);
+    }
+    assert_int_equal(nn_lm_finish(lm, 1, &err), AP_OK);
+    char lmpath[128];
+    snprintf(lmpath, sizeof lmpath, "%s/lm.safetensors", dir);
+    assert_int_equal(nn_lm_save(lm, lmpath, charset, NULL, NULL, 0, &err), AP_OK);
+    nn_lm_free(lm);
+    nn_charset_free(&cs);
+    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    assert_true(tt_prior_prefers(e, "English", "Enghsh"));
+    assert_false(tt_prior_prefers(e, "Enghsh", "English"));
+    assert_true(tt_prior_prefers(e, "Times Tables\n9:30", "Tumes Tables\n9:30"));
+    assert_false(tt_prior_prefers(e, "English", "English"));
+    /* the same words with other digits and dashes: no preference either way */
+    assert_false(tt_prior_prefers(e, "English 9:30 - 10:00", "English 9.30 \xe2\x80\x94 1000"));
+    assert_false(tt_prior_prefers(e, "English 9.30 \xe2\x80\x94 1000", "English 9:30 - 10:00"));
+    assert_false(tt_prior_prefers(e, "9:30 - 10:00", "9 30 -- 1O:00"));
+    assert_false(tt_prior_prefers(NULL, "English", "Enghsh"));
+    ocr_engine_close(e);
+    unlink(lmpath);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_mode_names(void **state)
 {
     (void)state;
@@ -265,6 +329,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_implausible),
         cmocka_unit_test(test_line_rank),
+        cmocka_unit_test(test_prior_choice),
         cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_no_model),
         cmocka_unit_test(test_with_model),
