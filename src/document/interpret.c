@@ -832,8 +832,9 @@ static int line_extent(const tt_line *l, int along_y, int *lo, int *hi)
 }
 
 /* The slots of a header cell's times (see above) into g; returns their number, or 0
- * when the cell holds no more times than it spans columns, a line's place is unknown, or
- * its times do not run forward along the axis. The lines are read in the order of their
+ * when the cell holds no more times than it spans columns, a line's place is unknown, a
+ * time is no range ("9:00" and "10:00" at a column's two edges are its start and end),
+ * or its times do not run forward along the axis. The lines are read in the order of their
  * places: those whose extents overlap form a stack read top to bottom ("10:35 -" over
  * "10:55"), stacks in turn along the axis, whatever order the reader gave them in. */
 static int header_slots(const tt_cell *c, int along_y, slot_group *g)
@@ -889,7 +890,8 @@ static int header_slots(const tt_cell *c, int along_y, slot_group *g)
             if (lo[order[a]] < tlo[k]) tlo[k] = lo[order[a]];
             if (hi[order[a]] > thi[k]) thi[k] = hi[order[a]];
         }
-        if (tlo[k] > thi[k]) return 0;
+        /* a range each: single times side by side may be a column's start and end */
+        if (tlo[k] > thi[k] || t[k].end == TT_NO_TIME) return 0;
         /* forward in time and along the axis */
         if (k > 0 && (t[k].start < t[k - 1].start || tlo[k] < thi[k - 1])) return 0;
     }
@@ -903,7 +905,7 @@ static int header_slots(const tt_cell *c, int along_y, slot_group *g)
         sl->hi = k == nt - 1 ? cell_hi : (thi[k] + tlo[k + 1]) / 2;
         sl->label_lo = tlo[k], sl->label_hi = thi[k];
         sl->start = t[k].start;
-        sl->end = t[k].end != TT_NO_TIME ? t[k].end : k + 1 < nt ? t[k + 1].start : TT_NO_TIME;
+        sl->end = t[k].end;
         /* slots do not overlap in time: a start read before the slot before has ended is
          * that slot's end misread (or this start), and the two share one edge */
         if (k > 0 && g->s[k - 1].end != TT_NO_TIME && sl->start < g->s[k - 1].end &&

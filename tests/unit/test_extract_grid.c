@@ -1014,6 +1014,35 @@ static void test_header_times_by_place(void **state)
     }
 }
 
+/* A column's start and end printed at its two edges ("9:00" left, "10:00" right) are no
+ * two slots: the lesson under them runs 9:00-10:00. */
+static void test_header_edge_times(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 3);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "9:00|10:00"); /* 1 */
+    add_cell(t, 0, 2, 1, 1, "10:00 - 11:00");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 1, 1, "Maths"); /* 4 */
+    add_cell(t, 1, 2, 1, 1, "Art");
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 2, 1, 1, 2, "Trip");
+    for (size_t i = 0; i < t->ncells; i++)
+        place_cell(t, i);
+    place_line(t, 1, 0, 102, 40, 30, 10);
+    place_line(t, 1, 1, 165, 40, 33, 10);
+    place_line(t, 4, 0, 135, 140, 30, 10);
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    check(&d, 0, "Art", HM(10, 0), HM(11, 0));
+    check(&d, 1, "Trip", HM(9, 0), HM(11, 0));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* Days as columns: a time label cell holding three times one under another beside day
  * cells that hold three lessons one under another (one with its note between) is three
  * rows of lessons, timed by the lines' heights on the page. */
@@ -1166,6 +1195,7 @@ int main(void)
         cmocka_unit_test(test_header_spanning_columns),
         cmocka_unit_test(test_header_times_by_place),
         cmocka_unit_test(test_stacked_label_times),
+        cmocka_unit_test(test_header_edge_times),
         cmocka_unit_test(test_label_per_day_in_merged_cell),
         cmocka_unit_test(test_timed_blocks_side_by_side),
         cmocka_unit_test(test_spaced_day_names),
