@@ -780,13 +780,12 @@ static void guess_unread_days(const tt_table *t, cinfo *ci, int label_col)
         }
 }
 
-/* Whether cell i is a band printed once down the body: set sideways, the only event in
- * its columns below first_row (a break down a days-as-rows grid, whose other rows a
- * borderless table's implied rules cut off as empty cells). */
-static int sideways_band(const tt_table *t, const cinfo *ci, size_t i, int first_row)
+/* Whether cell i is the only event in its columns below first_row, nothing else there
+ * printing a time. */
+static int alone_in_columns(const tt_table *t, const cinfo *ci, size_t i, int first_row)
 {
     const tt_cell *c = &t->cells[i];
-    if (c->rotation == 0 || c->row < first_row || !is_event(&ci[i])) return 0;
+    if (c->row < first_row || !is_event(&ci[i])) return 0;
     for (size_t j = 0; j < t->ncells; j++) {
         const tt_cell *o = &t->cells[j];
         if (j != i && o->row >= first_row && o->col < c->col + c->ncols &&
@@ -829,6 +828,32 @@ static int line_extent(const tt_line *l, int along_y, int *lo, int *hi)
     *lo = along_y ? l->box.y : l->box.x;
     *hi = *lo + (along_y ? l->box.h : l->box.w);
     return 1;
+}
+
+/* Whether cell i is a band printed once across every day of the body (a break, a lunch)
+ * that the grid's lines cut to one day's cell: alone in its columns, and either set
+ * sideways down a days-as-rows grid (a borderless table's implied rules cut it off) or,
+ * where the reader says where its lines lie, centred on all the days rather than on its
+ * own cell ("LUNCH" over a row whose column rules run through it). */
+static int band_over_days(const tt_table *t, const cinfo *ci, size_t i, int first_row,
+                          int along_y)
+{
+    const tt_cell *c = &t->cells[i];
+    if (!alone_in_columns(t, ci, i, first_row)) return 0;
+    if (c->rotation != 0) return !along_y;
+    int lo = INT_MAX, hi = INT_MIN;
+    for (size_t k = 0; k < c->nlines; k++) {
+        int a, z;
+        if (!line_extent(&c->lines[k], !along_y, &a, &z)) return 0;
+        lo = a < lo ? a : lo, hi = z > hi ? z : hi;
+    }
+    float span0 = (float)t->row_pos[first_row], span1 = (float)t->row_pos[t->nrows];
+    float cell0 = (float)t->row_pos[c->row], cell1 = (float)t->row_pos[c->row + c->nrows];
+    if (hi <= lo || cell1 - cell0 >= 0.9f * (span1 - span0)) return 0;
+    float mid = (lo + hi) / 2.0f;
+    float off_days = fabsf(mid - (span0 + span1) / 2), off_cell = fabsf(mid - (cell0 + cell1) / 2);
+    return off_days < 0.02f * (span1 - span0) && off_cell > 0.05f * (cell1 - cell0) &&
+           off_cell > 3 * off_days;
 }
 
 /* The slots of a header cell's times (see above) into g; returns their number, or 0
@@ -1284,10 +1309,9 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
             const cinfo *info = &ci[order[a]];
             if (!is_event(info)) continue;
             /* days of this cell: every day whose rows it covers, within this band; a
-             * sideways band down the body, every day (days as rows only: in a grid
-             * turned, text across a row is not turned) */
+             * band printed once across the days, every day */
             unsigned cdays = 0;
-            int band = !along_y && sideways_band(t, ci, (size_t)order[a], first_row);
+            int band = band_over_days(t, ci, (size_t)order[a], first_row, along_y);
             int from = band ? first_row : c->row, to = band ? t->nrows : c->row + c->nrows;
             for (int rr = from; rr < to && rr < t->nrows; rr++)
                 cdays |= row_days[rr];

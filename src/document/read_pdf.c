@@ -1975,8 +1975,15 @@ static ap_status pieces_to_lines(piece *ps, size_t n, float inner, tt_line **lin
         ap_status st = tt_lines_add(lines, nlines, b.data, 100.0f, height, width);
         sbuf_free(&b);
         if (st != AP_OK) return st;
-        (*lines)[*nlines - 1].ink = ink;
-        (*lines)[*nlines - 1].flags = TT_LINE_EXACT;
+        tt_line *l = &(*lines)[*nlines - 1];
+        l->ink = ink;
+        l->flags = TT_LINE_EXACT;
+        /* an upright line's box: its pieces' extent, a type size up from the baseline */
+        if (ps[i - 1].rotation == 0 && u1 > u0)
+            l->box = (tt_bbox){.x = (int)lroundf(u0),
+                               .y = (int)lroundf(ps[i - 1].v - height),
+                               .w = (int)lroundf(fmaxf(1, u1 - u0)),
+                               .h = (int)lroundf(fmaxf(1, height))};
     }
     return AP_OK;
 }

@@ -837,6 +837,39 @@ static void test_sideways_band(void **state)
     tt_page_free(&page);
 }
 
+/* Days as columns of unequal widths. A "Lunch" alone in its row, in Wednesday's cell but
+ * centred on all four days (a banner whose column rules run through it), is on every
+ * day; an "Art" alone in its row, centred in Wednesday's cell, is Wednesday's. */
+static void test_centred_band(void **state)
+{
+    (void)state;
+    static const int xs[] = {0, 100, 300, 450, 700, 900};
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 5);
+    for (int k = 0; k <= 5; k++)
+        t->col_pos[k] = xs[k];
+    const char *cells[4][5] = {{"", "Monday", "Tuesday", "Wednesday", "Thursday"},
+                               {"9:00-10:00", "Maths", "Art", "Music", "PE"},
+                               {"12:00-1:00", "", "", "Lunch", ""},
+                               {"1:00-2:00", "", "", "Art", ""}};
+    for (int r = 0; r < 4; r++)
+        for (int k = 0; k < 5; k++) {
+            add_cell(t, r, k, 1, 1, cells[r][k]);
+            tt_cell *c = &t->cells[t->ncells - 1];
+            int mid = r == 2 ? 500 : (xs[k] + xs[k + 1]) / 2;
+            for (size_t i = 0; i < c->nlines; i++)
+                c->lines[i].box = (tt_bbox){.x = mid - 30, .y = 100 * r + 40, .w = 60, .h = 20};
+        }
+    tt_doc d;
+    interpret(&page, &d);
+    for (int day = 0; day < 4; day++)
+        check(&d, day, "Lunch", HM(12, 0), HM(13, 0));
+    check(&d, 2, "Art", HM(13, 0), HM(14, 0));
+    assert_int_equal(d.nblocks, 4 + 4 + 1);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* A cell without a time of its own ends at the end its column's header prints, even
  * where the next cell prints a later start (a gap between lessons), and starts at the
  * start it prints, even where the cell before prints an earlier end; only a column edge
@@ -1208,6 +1241,7 @@ int main(void)
         cmocka_unit_test(test_sideways_band),
         cmocka_unit_test(test_printed_end_stands),
         cmocka_unit_test(test_broken_times),
+        cmocka_unit_test(test_centred_band),
         cmocka_unit_test(test_list_unheaded_takes_other_days),
         cmocka_unit_test(test_side_lists_time_over_name),
     };
