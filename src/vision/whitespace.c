@@ -1016,11 +1016,31 @@ static int any_in(PIX *mask, int x, int y, int w, int h)
     return has_text(mask, x, y, w, h);
 }
 
+/* Where a region's body starts: its first column rule, when nothing upright lies left
+ * of it and fewer than half its row rules go on there. A row rule printed on into the
+ * column of labels left of a table (the header's, say, where the other rows are parted
+ * there by rules too light to keep, or by space alone) takes the region out to the
+ * page's margin but frames nothing: attach_labels finds the labels beside the body.
+ * Otherwise x0. */
+static int body_left(ws *w, int x0, int y0, int x1, int y1)
+{
+    int g = RULE_GAP, cols[MAX_POS], rows[MAX_POS];
+    int ncols = long_rules(w->vmask, x0, y0, x1, y1, 0, cols);
+    if (ncols < 3 || cols[1] - x0 < 2 * w->th) return x0;
+    int width = cols[1] - g - x0;
+    if (any_in(w->vmask, x0, y0, width, y1 - y0 + 1)) return x0;
+    int nrows = long_rules(w->hmask, x0, y0, x1, y1, 1, rows), reach = 0;
+    for (int r = 0; r < nrows; r++)
+        reach += any_in(w->hmask, x0, rows[r] - g, width, 2 * g + 1);
+    return reach * 2 < nrows ? cols[1] : x0;
+}
+
 /* A column of labels printed just left of a region, outside its rules and fills (the
  * times of a table whose shaded cells are its only rules, often set well apart from
  * them): text within eight text heights of the region's left edge, apart from anything
  * further left by two text heights, in most of the region's rows and across none of its
- * row rules, with no rule of its own. Draws its frame, the region's row rules across it
+ * row rules, with no rule of its own (the region's row rules may go on into it). Draws
+ * its frame, the region's row rules across it
  * and the region's left edge; *nx0 gets the new left edge. Returns the number of rules
  * drawn (0: none found, *nx0 untouched). */
 static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
@@ -1059,9 +1079,11 @@ static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
         if (ink_in(w->text, left, rows[r] - 1, right - left, 3) >= th) return 0;
     if (bands < 3 || labelled * 10 < bands * 6) return 0;
     int pad = imax(3, th / 2), nx = imax(0, left - pad);
-    if (any_in(w->hmask, nx, y0 - g, x0 - g - nx, y1 - y0 + 2 * g) ||
-        any_in(w->vmask, nx, y0 - g, x0 - g - nx, y1 - y0 + 2 * g))
-        return 0;
+    if (any_in(w->vmask, nx, y0 - g, x0 - g - nx, y1 - y0 + 2 * g)) return 0;
+    /* rules between the region's rows (its own row rules may go on into the labels) */
+    for (int r = 0; r + 1 < nrows; r++)
+        if (any_in(w->hmask, nx, rows[r] + g + 1, x0 - g - nx, rows[r + 1] - rows[r] - 2 * g - 2))
+            return 0;
     for (int r = 0; r < nrows; r++, drawn++)
         pixRasterop(w->hmask, nx, rows[r] - 1, x0 - nx + 1, 2, PIX_SET, NULL, 0, 0);
     pixRasterop(w->vmask, nx, y0 - 1, 2, y1 - y0 + 2, PIX_SET, NULL, 0, 0);
@@ -1279,6 +1301,7 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
         boxDestroy(&rb);
         pixDestroy(&part);
         if (x1 - x0 < 10 * th || y1 - y0 < 3 * th) continue;
+        x0 = body_left(&w, x0, y0, x1, y1);
         drawn += spaced_region(&w, grey, x0, y0, x1, y1);
         /* labels and header printed outside the region's rules, the labels first: the
          * header's corner lies above them */
