@@ -27,7 +27,8 @@ int cli_train_fill(const cfg *c, train_opts *o);
 
 /* The cell reader of `aipipe extract` and `aipipe eval --run`. cli_ocr_defaults sets o's
  * mode and model from EXTRACT_OCR_ENGINE and EXTRACT_OCR_MODEL (the keys /infer/document
- * reads), else CLI_OCR_MODE_DEFAULT and TT_OCR_MODEL_DEFAULT; returns 2 after a usage
+ * reads), else CLI_OCR_MODE_DEFAULT and TT_OCR_MODEL_DEFAULT (under the working folder, else
+ * under the program's folder's parent: the checkout it was built in); returns 2 after a usage
  * message for a bad name, else 0. cli_ocr_flag takes argv[*i] when it is --ocr-engine NAME
  * or --ocr-model DIR (advancing *i past the value): 1 taken, 0 not one of them, 2 bad
  * usage (message printed). */
@@ -41,7 +42,8 @@ int cli_ocr_flag(const char *cmd, int argc, char **argv, int *i, tt_extract_opti
     "  --ocr-engine E  what reads the cells: tesseract, fine_tuned_ocr (aipipe's CRNN)\n"          \
     "                  or auto (the CRNN, Tesseract again for a cell it reads doubtfully);\n"      \
     "                  env EXTRACT_OCR_ENGINE\n"                                                   \
-    "  --ocr-model DIR the CRNN's model directory (default " TT_OCR_MODEL_DEFAULT ", env\n"        \
+    "  --ocr-model DIR the CRNN's model directory (default " TT_OCR_MODEL_DEFAULT ", else\n"       \
+    "                  ../" TT_OCR_MODEL_DEFAULT " beside the program's folder; env\n"             \
     "                  EXTRACT_OCR_MODEL); without a model, Tesseract reads every cell\n"
 
 /* Prints "aipipe CMD: message" and a pointer to --help on stderr; returns 2. */

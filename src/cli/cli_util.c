@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -16,6 +18,27 @@ int cli_die_usage(const char *cmd, const char *fmt, ...)
     return 2;
 }
 
+/* The CRNN's default model: TT_OCR_MODEL_DEFAULT under the working folder, else under
+ * the checkout the program was built in (its folder's parent: build/aipipe beside
+ * models/), so a run from elsewhere reads with the same model; NULL when neither holds
+ * one (the reader then says so, and Tesseract reads). */
+static const char *default_model(void)
+{
+    static char path[4096];
+    struct stat sb;
+    if (stat(TT_OCR_MODEL_DEFAULT, &sb) == 0 && S_ISDIR(sb.st_mode)) return NULL;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return NULL;
+    *slash = '\0';
+    if (snprintf(path, sizeof path, "%s/../%s", exe, TT_OCR_MODEL_DEFAULT) >= (int)sizeof path)
+        return NULL;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? path : NULL;
+}
+
 int cli_ocr_defaults(const char *cmd, tt_extract_options *o)
 {
     const char *mode = getenv("EXTRACT_OCR_ENGINE"), *model = getenv("EXTRACT_OCR_MODEL");
@@ -27,7 +50,7 @@ int cli_ocr_defaults(const char *cmd, tt_extract_options *o)
                                  "EXTRACT_OCR_ENGINE must be tesseract, fine_tuned_ocr or auto");
         o->ocr_mode = (tt_ocr_mode)m;
     }
-    o->ocr_model = model && *model ? model : NULL;
+    o->ocr_model = model && *model ? model : default_model();
     return 0;
 }
 

@@ -6,11 +6,13 @@ EXTRACT_OCR_ENGINE, exits 2. `aipipe serve` with extract.ocr_engine auto and no 
 answers /infer/document from the model's Tesseract engines and names them in engine and
 model_version; a bad extract.ocr_engine stops it at start-up with exit 2. With a model and
 no extract.ocr_engine, the service reads cells as the command line does (auto: the CRNN,
-Tesseract for doubtful cells) and gets the page's names right."""
+Tesseract for doubtful cells) and gets the page's names right. Run from a folder without
+models/, `aipipe extract` finds the model of the checkout it was built in."""
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BIN, SHARED_DATA, Server  # noqa: E402
@@ -20,12 +22,13 @@ MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "mo
 PAGE = "Teacher Timetable Example 1.1"
 
 
-def run(*args, env=None, check=True):
+def run(*args, env=None, check=True, cwd=None):
     e = dict(os.environ)
     e.pop("EXTRACT_OCR_ENGINE", None)
     e.pop("EXTRACT_OCR_MODEL", None)
     e.update(env or {})
-    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=600, env=e)
+    p = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=600, env=e,
+                       cwd=cwd)
     if check and p.returncode != 0:
         raise AssertionError(f"aipipe {' '.join(args)} exited {p.returncode}: {p.stderr}")
     return p
@@ -58,6 +61,10 @@ def main():
     p = run("eval", "--gold", os.path.join(DATA, PAGE + ".json"), "--run", "--json",
             "--ocr-engine", "auto", "--ocr-model", missing)
     assert json.loads(p.stdout)["pooled"]["name_f1"] >= 0.95, p.stdout
+    # run from a folder without models/: the model of the checkout the program was built in
+    with tempfile.TemporaryDirectory() as elsewhere:
+        p = run("extract", page, cwd=elsewhere)
+        assert "no OCR model" not in p.stderr, p.stderr
 
     p = run("serve", "--port", "0", env={"EXTRACT_OCR_ENGINE": "crnn"}, check=False)
     assert p.returncode == 2, (p.returncode, p.stderr)
