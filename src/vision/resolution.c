@@ -24,11 +24,13 @@
  * is drawn for pages of 1000-2200 pixels (A4 at 120-190 dpi), where print of 8-13 pixels
  * reads well; enlarged beyond that, rules grow thick and interpolated fill edges blur
  * (generated pages of 8-pixel print at 1347 x 952 read worse enlarged 2.5 times, 0.63 ->
- * 0). Real pages shrunk to 0.6 and 0.45 read best with this bound (800: 0.886 / 0.712,
- * 1000: 0.944 / 0.776, 1200: 0.886 / 0.717 strict), and a target of 20 or 24 gave the same. */
+ * 0). A bound of 1000 left phone photos and shrunk scans of 8-11 pixel print 750-870
+ * pixels high as they came (they could not grow by half); 1300 reads them (session 7,
+ * docs/BENCHMARKS.md "Photographed pages (session 7)": seed 43 raster +108 blocks, 1200
+ * +15). A target of 20 or 24 gave the same. */
 #define RES_MIN_TEXT_HEIGHT    14
 #define RES_TARGET_TEXT_HEIGHT 20
-#define RES_SHORT_SIDE         1000
+#define RES_SHORT_SIDE         1300
 /* Smaller enlargements are not made: on light-degraded generated pages (seed 5, 40 png and
  * jpg) steps of 1.05-1.45 lost more than they won (a blurred fill's edge spread past
  * vision/fill's reach: 0.690 -> 0.680 strict with them, 0.696 without them), while the

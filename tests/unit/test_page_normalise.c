@@ -1,7 +1,8 @@
 /* Proves: the page normalisation of the raster path. vision/resolution measures a page's
  * text height in pixels (halved when the page is shrunk to half, the same when the page
  * is turned a quarter), asks for an enlargement only for small print on a small page, by
- * half or more (bounded by IMG_MAX_UPSCALE and the pixels allowed), and enlarges by the
+ * half or more (bounded by IMG_MAX_UPSCALE, the pixels allowed and a short side of 1300,
+ * to which a phone photo of 8-pixel print 683 pixels high grows), and enlarges by the
  * factor asked.
  * vision/noise measures grain of a known deviation within a few percent on paper and on a
  * page with text and rules, reads a clean page as clean, and its smoothing takes the grain
@@ -202,9 +203,12 @@ static void test_upscale_factor(void **state)
     f = img_upscale_factor(7, 754, 464, 754 * 464 * 3);
     assert_true(f >= 1.5f && f * f * 754 * 464 <= 754 * 464 * 3 * 1.001);
     assert_true(img_upscale_factor(7, 754, 464, 754 * 464 * 2) == 1.0f); /* only to 1.41 */
-    /* a page that would grow by less than half is left (1000 / 700 = 1.43) */
-    assert_true(img_upscale_factor(8, 900, 700, lots) == 1.0f);
-    assert_true(img_upscale_factor(8, 900, 660, lots) >= 1.5f);
+    /* a page that would grow by less than half is left (1300 / 870 = 1.49) */
+    assert_true(img_upscale_factor(8, 1230, 870, lots) == 1.0f);
+    assert_true(img_upscale_factor(8, 1200, 860, lots) >= 1.5f);
+    /* a phone photo of 8-pixel print 683 pixels high grows to a short side of 1300 */
+    f = img_upscale_factor(8, 966, 683, lots);
+    assert_true(f >= 1.5f && f * 683 <= 1300.5f && f * 683 >= 1299.0f);
     assert_true(img_upscale_factor(7, 0, 464, lots) == 1.0f);
 
     /* the page's own measure: a large page is not measured, a small one is */
