@@ -1093,15 +1093,17 @@ static int attach_labels(ws *w, int x0, int y0, int x1, int y1, int *nx0)
     return drawn + 1;
 }
 
-/* A header line printed just above a region, outside its rules and fills (the days over
- * a table whose shaded cells are its only rules): the text lines within two text heights
- * above its top edge (lines closer than a text height apart are one header), no wider
- * than the region, with at least three pieces, three in four of them each inside one
- * column of the region (a time over a column the body splits in two, at a lesson
- * filling part of it, crosses that split), in three columns and half of them at least,
- * and no rule of their own. Draws its frame and
- * the region's column rules up through it where their line is free of text; *ny0 gets
- * the new top. Returns the number of rules drawn (0: none found, *ny0 untouched). */
+/* A header line printed just above a region, outside its rules and fills (the days over a
+ * table whose shaded cells are its only rules): the text lines within four text heights
+ * above its top edge (lines closer than a text height apart are one header), no wider than
+ * the region (text beside it counts unless a rule lies just under that text: the header of
+ * a region beside, where a shaded column parts one table in two), with at least three
+ * pieces, three in four of them each inside one column of the region (a time over a column
+ * the body splits in two, at a lesson filling part of it, crosses that split), in three
+ * columns and half of them at least, and no rule of their own. Draws its frame (its foot
+ * along the region's top, which a region bounded by its fills does not rule) and the
+ * region's column rules up through it where their line is free of text; *ny0 gets the new
+ * top. Returns the number of rules drawn (0: none found, *ny0 untouched). */
 static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
 {
     int th = w->th, g = RULE_GAP, cols[MAX_POS], len = 0, drawn = 0;
@@ -1111,7 +1113,7 @@ static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
     int *ink = profile(w->text, x0 + g, lo, x1 - x0 - 2 * g, y0 - g - lo, 0, &len);
     if (!ink) return 0;
     int i = len - 1, gap = 0;
-    while (i >= 0 && !ink[i] && len - 1 - i < 2 * th)
+    while (i >= 0 && !ink[i] && len - 1 - i < 4 * th)
         i--;
     int bottom = lo + i + 1, top = bottom;
     for (; i >= 0; i--) {
@@ -1125,9 +1127,11 @@ static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
     free(ink);
     if (!found || bottom - top < th / 2) return 0;
     /* no wider than the region: a title line is not its header */
-    int side = 10 * th;
-    if (has_text(w->text, imax(0, x0 - side), top, imin(x0, side), bottom - top) ||
-        has_text(w->text, x1 + 1, top, side, bottom - top))
+    int side = 10 * th, below = imin(pixGetHeight(w->hmask) - bottom, 5 * th);
+    if ((has_text(w->text, imax(0, x0 - side), top, imin(x0, side), bottom - top) &&
+         !any_in(w->hmask, imax(0, x0 - side), bottom, imin(x0, side), below)) ||
+        (has_text(w->text, x1 + 1, top, side, bottom - top) &&
+         !any_in(w->hmask, x1 + 1, bottom, side, below)))
         return 0;
     int n = 0, starts[MAX_POS], ends[MAX_POS];
     int *across = profile(w->text, x0, top, x1 - x0, bottom - top, 1, &n);
@@ -1153,6 +1157,8 @@ static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
         any_in(w->vmask, x0 - g, ny, x1 - x0 + 2 * g, y0 - g - ny))
         return 0;
     pixRasterop(w->hmask, x0, ny - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
+    /* and the line under it: a region bounded by its fills has no rule along its top */
+    pixRasterop(w->hmask, x0, y0 - 1, x1 - x0 + 1, 2, PIX_SET, NULL, 0, 0);
     for (int c = 0; c < ncols; c++) {
         int x = cols[c];
         if (c > 0 && c + 1 < ncols && has_text(w->text, x - 1, ny, 3, y0 - ny)) continue;

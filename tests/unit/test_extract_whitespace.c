@@ -396,11 +396,9 @@ static void test_lists_under_framed_title(void **state)
     pixDestroy(&grey);
 }
 
-/* A table whose shaded cells are its only rules, its days printed above the shading and
- * its times left of it: the header and the label column are the table's. */
-static void test_header_outside_fills(void **state)
+/* The table of test_header_outside_fills with its days centred at day_y. */
+static void header_outside_fills(int day_y)
 {
-    (void)state;
     cairo_surface_t *s;
     cairo_t *cr = canvas(1000, 460, &s);
     const char *days[4] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
@@ -414,7 +412,7 @@ static void test_header_outside_fills(void **state)
         }
     cairo_set_source_rgb(cr, 0, 0, 0);
     for (int c = 0; c < 4; c++)
-        text(cr, days[c], 295 + 190 * c, 75, 0);
+        text(cr, days[c], 295 + 190 * c, day_y, 0);
     for (int r = 0; r < 4; r++) {
         text(cr, times[r], 110, 140 + 80 * r, 0);
         for (int c = 0; c < 4; c++)
@@ -429,7 +427,7 @@ static void test_header_outside_fills(void **state)
     const img_table *t = only_table(tables, n);
     assert_int_equal(t->nrows, 5);
     assert_int_equal(t->ncols, 5);
-    const img_cell *day = cell_covering(t, 295, 75);
+    const img_cell *day = cell_covering(t, 295, day_y);
     assert_int_equal(day->row, 0);
     assert_int_equal(day->col, 1);
     assert_int_equal(day->ncols, 1);
@@ -441,6 +439,15 @@ static void test_header_outside_fills(void **state)
     pixDestroy(&grey);
 }
 
+/* A table whose shaded cells are its only rules, its days printed above the shading and
+ * its times left of it: the header and the label column are the table's, also when the
+ * days stand three text heights above the shading. */
+static void test_header_outside_fills(void **state)
+{
+    (void)state;
+    for (int day_y = 75; day_y >= 50; day_y -= 25)
+        header_outside_fills(day_y);
+}
 /* A framed list shaded in alternate rows, its title and subtitle on the first row's shade:
  * the title is one cell across the list, apart from the first row's number, time and
  * name below it. */
