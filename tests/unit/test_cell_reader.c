@@ -25,6 +25,7 @@
 #include "vision/image.h"
 
 #include "test_draw.h"
+#include "test_tiny_crnn.h"
 
 int tt_line_implausible(const char *s); /* TESTABLE in read_raster.c */
 int tt_line_rank(const char *s);        /* TESTABLE in read_raster.c */
@@ -261,41 +262,15 @@ static void test_prior_choice(void **state)
     static const char charset[] = " abcdefghijklmnopqrstuvwxyzEFST0123456789:.-";
     static const char *const lines[] = {"English", "French", "Times Tables", "Forest School",
                                         "English and French 9:30 - 10:00", NULL};
-    char dir[64], path[128];
+    char dir[64];
     snprintf(dir, sizeof dir, "/tmp/aipipe_cell_prior_%ld", (long)getpid());
-    assert_int_equal(mkdir(dir, 0755), 0);
-    nn_charset cs;
-    ap_error err;
-    assert_int_equal(nn_charset_parse(&cs, charset, &err), AP_OK);
-    nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
-                        .nclasses = cs.n + 1};
-    nn_crnn *m;
-    assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
-    nn_crnn_init(m, 1);
-    const char *k[] = {"charset"}, *v[] = {charset};
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
-    nn_crnn_free(m);
-    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
-    ocr_engine *e;
-    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    tiny_crnn_write(dir, charset, 1, NULL);
+    ocr_engine *e = tiny_crnn_open(dir);
     assert_false(tt_prior_prefers(e, "English", "Enghsh")); /* no prior yet */
     ocr_engine_close(e);
 
-    nn_lm *lm;
-    assert_int_equal(nn_lm_new(cs.n + 1, 3, &lm, &err), AP_OK);
-    for (size_t i = 0; lines[i]; i++) {
-        int cls[64], n = nn_charset_encode(&cs, lines[i], cls, 64);
-        assert_true(n > 0);
-        assert_int_equal(nn_lm_add(lm, cls, n, &err), AP_OK);
-    }
-    assert_int_equal(nn_lm_finish(lm, 1, &err), AP_OK);
-    char lmpath[128];
-    snprintf(lmpath, sizeof lmpath, "%s/lm.safetensors", dir);
-    assert_int_equal(nn_lm_save(lm, lmpath, charset, NULL, NULL, 0, &err), AP_OK);
-    nn_lm_free(lm);
-    nn_charset_free(&cs);
-    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
+    tiny_crnn_write(dir, charset, 1, lines);
+    e = tiny_crnn_open(dir);
     assert_true(tt_prior_prefers(e, "English", "Enghsh"));
     assert_false(tt_prior_prefers(e, "Enghsh", "English"));
     assert_true(tt_prior_prefers(e, "Times Tables\n9:30", "Tumes Tables\n9:30"));
@@ -306,9 +281,7 @@ static void test_prior_choice(void **state)
     assert_false(tt_prior_prefers(e, "9:30 - 10:00", "9 30 -- 1O:00"));
     assert_false(tt_prior_prefers(NULL, "English", "Enghsh"));
     ocr_engine_close(e);
-    unlink(lmpath);
-    unlink(path);
-    rmdir(dir);
+    tiny_crnn_remove(dir);
 }
 
 static void test_mode_names(void **state)

@@ -24,6 +24,8 @@
 #include "nn/crnn.h"
 #include "ocr/ocr.h"
 
+#include "test_tiny_crnn.h"
+
 static void run_engine(nn_crnn_head head)
 {
     char dir[64], path[96];
@@ -211,56 +213,13 @@ static void test_touching_lines(void **state)
     rmdir(dir);
 }
 
-/* Writes an untrained model over the charset " abcdefghijklmnopqrstuvwxyzEFST" into dir
- * (/tmp/aipipe_ocr_NAME_PID) and, when lines is not NULL, a character prior (order 3)
- * counted over those lines beside it; opens the engine on it. */
+/* A tiny model over " abcdefghijklmnopqrstuvwxyzEFST" in /tmp/aipipe_ocr_NAME_PID, with a
+ * prior over lines when not NULL, and the engine opened on it. */
 static ocr_engine *prior_engine(const char *name, const char *const *lines, char dir[64])
 {
-    static const char charset[] = " abcdefghijklmnopqrstuvwxyzEFST";
-    char path[128];
     snprintf(dir, 64, "/tmp/aipipe_ocr_%s_%ld", name, (long)getpid());
-    assert_int_equal(mkdir(dir, 0755), 0);
-    nn_charset cs;
-    ap_error err;
-    assert_int_equal(nn_charset_parse(&cs, charset, &err), AP_OK);
-    nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
-                        .nclasses = cs.n + 1};
-    nn_crnn *m;
-    assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
-    nn_crnn_init(m, 3);
-    const char *k[] = {"charset"}, *v[] = {charset};
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    assert_int_equal(nn_crnn_save(m, path, k, v, 1, &err), AP_OK);
-    nn_crnn_free(m);
-    if (lines) {
-        nn_lm *lm;
-        assert_int_equal(nn_lm_new(cs.n + 1, 3, &lm, &err), AP_OK);
-        for (size_t i = 0; lines[i]; i++) {
-            int cls[64];
-            int n = nn_charset_encode(&cs, lines[i], cls, 64);
-            assert_true(n > 0);
-            assert_int_equal(nn_lm_add(lm, cls, n, &err), AP_OK);
-        }
-        assert_int_equal(nn_lm_finish(lm, 1, &err), AP_OK);
-        snprintf(path, sizeof path, "%s/lm.safetensors", dir);
-        assert_int_equal(nn_lm_save(lm, path, charset, NULL, NULL, 0, &err), AP_OK);
-        nn_lm_free(lm);
-    }
-    nn_charset_free(&cs);
-    ocr_options opts = {.engine = "fine_tuned_ocr", .datapath = dir};
-    ocr_engine *e;
-    assert_int_equal(ocr_engine_open(&opts, &e, &err), AP_OK);
-    return e;
-}
-
-static void remove_dir_files(const char *dir)
-{
-    char path[128];
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/lm.safetensors", dir);
-    unlink(path);
-    rmdir(dir);
+    tiny_crnn_write(dir, " abcdefghijklmnopqrstuvwxyzEFST", 3, lines);
+    return tiny_crnn_open(dir);
 }
 
 /* ocr_text_prior: a word spelt as the prior's lines spell it is more plausible than one
@@ -283,11 +242,11 @@ static void test_text_prior(void **state)
     assert_true(fabs(odd - log(1.0 / 31.0)) < 1e-9);
     assert_int_equal(ocr_text_prior(e, "", &odd), 0);
     ocr_engine_close(e);
-    remove_dir_files(dir);
+    tiny_crnn_remove(dir);
     e = prior_engine("noprior", NULL, dir);
     assert_int_equal(ocr_text_prior(e, "English", &good), 0);
     ocr_engine_close(e);
-    remove_dir_files(dir);
+    tiny_crnn_remove(dir);
 }
 
 static void test_engine(void **state)
