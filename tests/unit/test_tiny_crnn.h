@@ -24,7 +24,11 @@ static inline void tiny_crnn_write(const char *dir, const char *charset, uint64_
     nn_charset cs;
     ap_error err;
     assert_int_equal(nn_charset_parse(&cs, charset, &err), AP_OK);
-    nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
+    nn_crnn_config c = {.height = 16,
+                        .conv = {2, 2, 4, 4},
+                        .dim = 8,
+                        .blocks = 1,
+                        .kernel = 3,
                         .nclasses = cs.n + 1};
     nn_crnn *m;
     assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
