@@ -104,7 +104,8 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: aipipe train ocr     --data DIR --out DIR [--base MODEL] [--steps N] [--resume] [flags]\n"
+        "usage: aipipe train ocr     --data DIR --out DIR [--base MODEL] [--steps N] [--resume] "
+        "[flags]\n"
         "       aipipe train lora    --base MODEL --data DIR --out DIR [--rank R] [--alpha A]\n"
         "                            [--dropout P] [--targets a,b] [--merge]\n"
         "       aipipe train distill --teacher MODEL --data DIR --out DIR [--steps N]\n"

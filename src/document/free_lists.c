@@ -270,12 +270,12 @@ static int time_then_dash(const tt_free_block *b)
     size_t len = strlen(buf);
     while (len && buf[len - 1] == ' ')
         len--;
-    size_t dash = len && (buf[len - 1] == '-' || buf[len - 1] == '~') ? 1
-                  : len >= 3 && (unsigned char)buf[len - 3] == 0xe2 &&
-                          (unsigned char)buf[len - 2] == 0x80 &&
-                          ((unsigned char)buf[len - 1] == 0x93 || (unsigned char)buf[len - 1] == 0x94)
-                      ? 3
-                      : 0;
+    size_t dash =
+        len && (buf[len - 1] == '-' || buf[len - 1] == '~') ? 1
+        : len >= 3 && (unsigned char)buf[len - 3] == 0xe2 && (unsigned char)buf[len - 2] == 0x80 &&
+                ((unsigned char)buf[len - 1] == 0x93 || (unsigned char)buf[len - 1] == 0x94)
+            ? 3
+            : 0;
     return dash && len > dash && tp_is_time_only(buf, len - dash, 0, NULL);
 }
 
@@ -305,8 +305,8 @@ ap_status tt_free_lists(const tt_free_block *given, size_t n, unsigned char *use
             memcpy(lines + top->nlines, low->lines, low->nlines * sizeof *lines);
             int x0 = top->x < low->x ? top->x : low->x;
             int x1 = top->x + top->w > low->x + low->w ? top->x + top->w : low->x + low->w;
-            b[i] = (tt_free_block){x0, top->y, x1 - x0, low->y + low->h - top->y, lines,
-                                   top->nlines + low->nlines};
+            b[i] = (tt_free_block){
+                x0, top->y, x1 - x0, low->y + low->h - top->y, lines, top->nlines + low->nlines};
             below[i] = j + 1, away[j] = u[j] = 1;
         }
     }
@@ -346,7 +346,7 @@ static int row_pitch(const tt_table *t)
         int h = t->row_pos[r + 1] - t->row_pos[r], below = 0, above = 0;
         for (int k = 0; k < t->nrows; k++) {
             int o = t->row_pos[k + 1] - t->row_pos[k];
-            below += o < h, above += o > h;
+            below += o<h, above += o> h;
         }
         if (2 * below <= t->nrows && 2 * above <= t->nrows) best = h;
     }
@@ -380,9 +380,8 @@ static int column_at(const tt_table *t, int x)
 /* Puts the heading blocks head[0, nhead) (top to bottom) as one cell across t, and the
  * rows rows[0, nrows) (each the blocks of one text line, listed from row_first[r] to
  * row_first[r + 1] in blocks, top to bottom), above t's first row. */
-static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t *head,
-                              size_t nhead, const size_t *blocks, const size_t *row_first,
-                              size_t nrows)
+static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t *head, size_t nhead,
+                              const size_t *blocks, const size_t *row_first, size_t nrows)
 {
     size_t add = 1 + nrows, nb = row_first[nrows];
     int *row_pos = malloc(((size_t)t->nrows + add + 1) * sizeof *row_pos);
@@ -403,8 +402,8 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
         row_pos[r + 1] = y > row_pos[r] ? y : row_pos[r] + 1;
     }
     for (int r = 0; r <= t->nrows; r++)
-        row_pos[add + (size_t)r] = t->row_pos[r] > row_pos[add - 1] ? t->row_pos[r]
-                                                                   : row_pos[add - 1] + 1;
+        row_pos[add + (size_t)r] =
+            t->row_pos[r] > row_pos[add - 1] ? t->row_pos[r] : row_pos[add - 1] + 1;
     size_t n = 0;
     ap_status st = AP_OK;
     tt_cell *h = &cells[n++];
@@ -421,8 +420,8 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
         for (size_t k = row_first[r]; k < row_first[r + 1] && st == AP_OK; k++) {
             const tt_free_block *fb = &b[blocks[k]];
             tt_cell *c = &cells[n++];
-            *c = (tt_cell){.row = (int)r + 1, .col = column_at(t, fb->x + fb->w / 2), .nrows = 1,
-                           .ncols = 1};
+            *c = (tt_cell){
+                .row = (int)r + 1, .col = column_at(t, fb->x + fb->w / 2), .nrows = 1, .ncols = 1};
             st = copy_lines(c, fb);
         }
     for (size_t i = 0; i < t->ncells; i++) {
@@ -461,7 +460,8 @@ ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used
         if (!pitch || t->ncols < 1 || table_names_days(t)) continue;
         size_t nover = 0;
         for (size_t i = 0; i < n; i++)
-            if (!used[i] && b[i].nlines && stands_over(page, k, &b[i], 3 * pitch)) over[nover++] = i;
+            if (!used[i] && b[i].nlines && stands_over(page, k, &b[i], 3 * pitch))
+                over[nover++] = i;
         sort_by_y(over, nover, b);
         /* the last block naming days: the heading ends on its line; a grid's day names
          * (one block a day) are no list's heading */

@@ -404,10 +404,10 @@ typedef struct cinfo {
     int times[MAX_TIMES][2]; /* every time in the text, in reading order: start, end */
     unsigned days;           /* day names mentioned */
     unsigned named_days;     /* those named by words of three letters or more */
-    int day_label; /* holds nothing but day names */
-    int end_only;  /* one time, after a dash: a range whose start OCR could not read */
-    int start_only; /* one time, before a dash: a range whose end OCR could not read */
-    int letters;   /* letters in name */
+    int day_label;           /* holds nothing but day names */
+    int end_only;            /* one time, after a dash: a range whose start OCR could not read */
+    int start_only;          /* one time, before a dash: a range whose end OCR could not read */
+    int letters;             /* letters in name */
     float confidence;
 } cinfo;
 
@@ -835,8 +835,7 @@ static int line_extent(const tt_line *l, int along_y, int *lo, int *hi)
  * sideways down a days-as-rows grid (a borderless table's implied rules cut it off) or,
  * where the reader says where its lines lie, centred on all the days rather than on its
  * own cell ("LUNCH" over a row whose column rules run through it). */
-static int band_over_days(const tt_table *t, const cinfo *ci, size_t i, int first_row,
-                          int along_y)
+static int band_over_days(const tt_table *t, const cinfo *ci, size_t i, int first_row, int along_y)
 {
     const tt_cell *c = &t->cells[i];
     if (!alone_in_columns(t, ci, i, first_row)) return 0;
@@ -977,8 +976,8 @@ static void line_slots(const slot_group *g, int lo, int hi, int *a, int *b)
  * column the body does not divide), timed by the slots it covers unless it prints its
  * own times. Returns 0 (nothing emitted) when a line's place is unknown, or when the
  * cell, merged across lattice columns, holds one group: it runs across its columns. */
-static int emit_by_slots(ctx *cx, const slot_group *g, int along_y, unsigned days,
-                         const tt_cell *c, const cinfo *info, ap_status *st)
+static int emit_by_slots(ctx *cx, const slot_group *g, int along_y, unsigned days, const tt_cell *c,
+                         const cinfo *info, ap_status *st)
 {
     size_t n = c->nlines;
     int sa[MAX_SLOT_LINES], sb[MAX_SLOT_LINES], grp[MAX_SLOT_LINES];
@@ -1245,8 +1244,9 @@ static ap_status grid_rows(ctx *cx, const tt_table *t, cinfo *ci, int label_col,
         if (ngroups < MAX_SLOT_GROUPS && header_slots(c, along_y, &groups[ngroups])) {
             const slot_group *g = &groups[ngroups++];
             for (int k = c0; k <= c1; k++) {
-                int tm = k == c0 ? g->s[0].start : k == c1 ? g->s[g->n - 1].end
-                                                           : slot_time_at(g, t->col_pos[k]);
+                int tm = k == c0   ? g->s[0].start
+                         : k == c1 ? g->s[g->n - 1].end
+                                   : slot_time_at(g, t->col_pos[k]);
                 if (k < c1) bstart[k] = tm;
                 if (k > c0 && tm != TT_NO_TIME) bend[k] = tm;
             }
@@ -1544,8 +1544,8 @@ static ap_status list_rows(ctx *cx, const tt_table *t, cinfo *ci, int *used)
     /* a list without a heading that names days, beside lists that name some, is the
      * week's other days (lists side by side part the week: "Mon-Wed", then a heading OCR
      * could not read); alone, it is every weekday */
-    unsigned unheaded = ALL_WEEKDAYS & ~cx->headed_days ? ALL_WEEKDAYS & ~cx->headed_days
-                                                         : ALL_WEEKDAYS;
+    unsigned unheaded =
+        ALL_WEEKDAYS & ~cx->headed_days ? ALL_WEEKDAYS & ~cx->headed_days : ALL_WEEKDAYS;
     if (!any_days &&
         (st = tt_doc_warn(cx->doc, unheaded == ALL_WEEKDAYS
                                        ? "a schedule without day names: read as Monday to Friday"
@@ -1682,7 +1682,8 @@ static int side_list_cuts(const tt_table *t, const cinfo *ci, int *cuts)
         }
         int apart = n >= 2;
         for (int k = 1; apart && k < n; k++)
-            apart = t->cells[heads[k]].col >= t->cells[heads[k - 1]].col + t->cells[heads[k - 1]].ncols;
+            apart =
+                t->cells[heads[k]].col >= t->cells[heads[k - 1]].col + t->cells[heads[k - 1]].ncols;
         if (apart && n > nbest) {
             nbest = n;
             memcpy(best, heads, (size_t)n * sizeof *heads);
@@ -1733,8 +1734,12 @@ static ap_status side_lists(ctx *cx, const tt_table *t, const cinfo *ci, const i
     }
     for (int k = 0; k < n && st == AP_OK; k++) {
         int k0 = k ? cuts[k - 1] : 0, k1 = k + 1 < n ? cuts[k] : t->ncols, used = 0;
-        tt_table part = {.nrows = t->nrows, .ncols = k1 - k0, .row_pos = t->row_pos,
-                         .col_pos = t->col_pos + k0, .cells = cells, .bbox = t->bbox};
+        tt_table part = {.nrows = t->nrows,
+                         .ncols = k1 - k0,
+                         .row_pos = t->row_pos,
+                         .col_pos = t->col_pos + k0,
+                         .cells = cells,
+                         .bbox = t->bbox};
         /* the part's cells and their readings, shallow copies (list_rows only reads) */
         for (size_t i = 0; i < t->ncells; i++) {
             const tt_cell *c = &t->cells[i];

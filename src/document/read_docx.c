@@ -103,8 +103,8 @@ static ap_status zip_inflate(zip_t *za, zip_int64_t idx, zip_uint64_t max, int r
         !(sb.valid & ZIP_STAT_COMP_SIZE))
         return ap_fail(err, AP_ERR_INVALID, "docx: %s: %s", name, zip_strerror(za));
     if (sb.size > max)
-        return ap_fail(err, AP_ERR_TOO_LARGE, "docx: %s inflates to %llu bytes; at most %llu",
-                       name, (unsigned long long)sb.size, (unsigned long long)max);
+        return ap_fail(err, AP_ERR_TOO_LARGE, "docx: %s inflates to %llu bytes; at most %llu", name,
+                       (unsigned long long)sb.size, (unsigned long long)max);
     zip_uint64_t ratio = sb.size / (sb.comp_size ? sb.comp_size : 1);
     if (ratio_bound && sb.size > DOCX_RATIO_FROM && ratio > DOCX_MAX_RATIO)
         return ap_fail(err, AP_ERR_TOO_LARGE,
@@ -164,8 +164,8 @@ static ap_status read_document_xml(const unsigned char *data, size_t len, char *
 /* Whether an archive entry is a picture of a kind the raster reader decodes. */
 static int is_picture(const char *name)
 {
-    static const char *const exts[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff",
-                                       ".bmp", ".gif", ".webp"};
+    static const char *const exts[] = {".png",  ".jpg", ".jpeg", ".tif",
+                                       ".tiff", ".bmp", ".gif",  ".webp"};
     size_t n = strlen(name);
     if (strncmp(name, "word/media/", 11) != 0) return 0;
     for (size_t k = 0; k < sizeof exts / sizeof exts[0]; k++) {

@@ -975,8 +975,8 @@ static ap_status read_job_with(work *wk, ocr_engine *engine, int reader, job *jb
                     turn = 1;
                 else
                     py = by, ph = bh;
-                st = read_region(wk, engine, reader, crop, ink, starts[k], py, pw, ph, turn, jb,
-                                 &r, &rot, &scale, &own, err);
+                st = read_region(wk, engine, reader, crop, ink, starts[k], py, pw, ph, turn, jb, &r,
+                                 &rot, &scale, &own, err);
                 placement pl = place_of(page_x + starts[k], page_y + py, pw, ph, scale, rot);
                 if (st == AP_OK && words_to_lines(r, (int)((float)(rot ? cell_h : cell_w) * scale),
                                                   &pl, jb) != AP_OK)
@@ -1453,8 +1453,11 @@ static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables,
         if (solid) continue; /* a picture or a bar */
         int m = FREE_MARGIN;
         int x0 = imax(0, x - m), y0 = imax(0, y - m);
-        jobs[njobs++] = (job){
-            .x = x0, .y = y0, .w = imin(W, x + w + m) - x0, .h = imin(H, y + h + m) - y0, .outside = 1};
+        jobs[njobs++] = (job){.x = x0,
+                              .y = y0,
+                              .w = imin(W, x + w + m) - x0,
+                              .h = imin(H, y + h + m) - y0,
+                              .outside = 1};
     }
 out:
     pixDestroy(&bin);
@@ -1516,8 +1519,8 @@ static ap_status free_text_lines(job *blocks, size_t n, tt_page *page)
         if (jb->nlines > 1) {
             for (size_t k = 0; k < jb->nlines && st == AP_OK; k++) {
                 const tt_line *l = &jb->lines[k];
-                st = tt_lines_add(&page->free_text, &page->nfree, l->text, l->confidence,
-                                  l->height, l->width);
+                st = tt_lines_add(&page->free_text, &page->nfree, l->text, l->confidence, l->height,
+                                  l->width);
             }
             continue;
         }
@@ -1537,9 +1540,11 @@ static ap_status free_text_lines(job *blocks, size_t n, tt_page *page)
             confidence = fminf(confidence, l->confidence);
             height = fmaxf(height, l->height);
         }
-        if (text.oom) st = AP_ERR_NOMEM;
-        else st = tt_lines_add(&page->free_text, &page->nfree, text.data ? text.data : "",
-                               confidence, height, nrow == 1 ? row[0]->lines[0].width : 1);
+        if (text.oom)
+            st = AP_ERR_NOMEM;
+        else
+            st = tt_lines_add(&page->free_text, &page->nfree, text.data ? text.data : "",
+                              confidence, height, nrow == 1 ? row[0]->lines[0].width : 1);
     }
 out:
     sbuf_free(&text);
@@ -1559,8 +1564,8 @@ static ap_status free_lists(job *blocks, size_t n, tt_page *page)
     ap_status st = AP_ERR_NOMEM;
     if (!fb || !used) goto out;
     for (size_t i = 0; i < n; i++)
-        fb[i] = (tt_free_block){blocks[i].x, blocks[i].y, blocks[i].w, blocks[i].h, blocks[i].lines,
-                                blocks[i].nlines};
+        fb[i] = (tt_free_block){blocks[i].x, blocks[i].y,     blocks[i].w,
+                                blocks[i].h, blocks[i].lines, blocks[i].nlines};
     if ((st = tt_free_lists(fb, n, used, page)) != AP_OK ||
         (st = tt_free_headings(fb, n, used, page)) != AP_OK)
         goto out;
@@ -1642,8 +1647,7 @@ static void write_debug(const char *dir, PIX *grey, PIX *lines, const img_table 
     for (size_t t = 0; t < ntables; t++)
         for (size_t c = 0; c < tables[t].ncells && ji < ncell_jobs; c++, ji++) {
             const img_cell *cell = &tables[t].cells[c];
-            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t", t, cell->row, cell->col, cell->nrows,
-                    cell->ncols);
+            fprintf(f, "%zu\t%d\t%d\t%d\t%d\t", t, cell->row, cell->col, cell->nrows, cell->ncols);
             debug_reading(f, &jobs[ji]);
         }
     for (size_t i = ncell_jobs; i < njobs; i++) {
@@ -1695,8 +1699,7 @@ static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, ap_e
         has_colour = 0;
         log_debug("extract: grain of %.1f grey levels smoothed", grain);
     }
-    if (has_colour &&
-        !(colour = pixGetDepth(pix) == 32 ? pixClone(pix) : pixConvertTo32(pix)))
+    if (has_colour && !(colour = pixGetDepth(pix) == 32 ? pixClone(pix) : pixConvertTo32(pix)))
         goto nomem;
     if (plain) {
         /* a page lit from one side has paper as grey as a fill on its dark side: the
@@ -1886,8 +1889,10 @@ out:
         tt_lines_free(jobs[i].lines, jobs[i].nlines);
     free(jobs);
     img_tables_free(tables, ntables);
-    if (decoded_out && st == AP_OK) *decoded_out = decoded;
-    else pixDestroy(&decoded);
+    if (decoded_out && st == AP_OK)
+        *decoded_out = decoded;
+    else
+        pixDestroy(&decoded);
     pixDestroy(&grey8);
     pixDestroy(&grey);
     pixDestroy(&rgb);
@@ -1936,9 +1941,12 @@ static int runs_backwards(const tt_doc *doc)
                 next = b;
         }
         if (!next) continue;
-        int pa = days_across ? a->bbox.y : a->bbox.x, pb = days_across ? next->bbox.y : next->bbox.x;
-        if (pb > pa) forwards++;
-        else if (pb < pa) backwards++;
+        int pa = days_across ? a->bbox.y : a->bbox.x,
+            pb = days_across ? next->bbox.y : next->bbox.x;
+        if (pb > pa)
+            forwards++;
+        else if (pb < pa)
+            backwards++;
     }
     return backwards > forwards;
 }
@@ -1984,7 +1992,8 @@ static int text_looks_turned(const tt_page *page)
         }
     log_debug("extract: a poor reading: %.0f characters, %.0f%% sideways, %.0f%% sure", all,
               all ? 100 * sideways / all : 0, all ? 100 * sure / all : 0);
-    return all > 0 && (sideways > ORIENT_SIDEWAYS_SHARE * all || sure < ORIENT_MIN_CONFIDENCE * all);
+    return all > 0 &&
+           (sideways > ORIENT_SIDEWAYS_SHARE * all || sure < ORIENT_MIN_CONFIDENCE * all);
 }
 
 /* Reads the page as it comes and, when that reading is poor and its text looks turned,
@@ -1996,8 +2005,8 @@ static ap_status read_oriented(PIX *pix, const unsigned char *data, size_t len,
                                const tt_extract_options *opts, tt_page *page, ap_error *err)
 {
     PIX *decoded = NULL;
-    ap_status st = read_raster_generic(pix, data, len, engines, nengines, opts, page, &decoded,
-                                       err);
+    ap_status st =
+        read_raster_generic(pix, data, len, engines, nengines, opts, page, &decoded, err);
     if (st != AP_OK) return st;
     if (!pix) pix = decoded;
     float best;

@@ -75,8 +75,8 @@ ap_status tt_free_lists(const tt_free_block *b, size_t n, unsigned char *used, t
  * block a day) become its first row, one cell across (the heading's lines, top to
  * bottom); text lines under that heading holding a time or blocks in two columns (a
  * time OCR misread beside a name), each block within a column of the table, become rows
- * of it under the heading (a list's first row left outside its rules). The blocks taken are marked in used[]. AP_OK, or AP_ERR_NOMEM (the table is
- * then as it was). */
+ * of it under the heading (a list's first row left outside its rules). The blocks taken are marked
+ * in used[]. AP_OK, or AP_ERR_NOMEM (the table is then as it was). */
 ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
 
 #endif

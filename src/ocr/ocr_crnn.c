@@ -336,8 +336,8 @@ static int touching_lines_cut(const int *ink, int y0, int y1)
 }
 
 /* Adds the line boxes of the ink rows [y0, y1), cut where lines touch. */
-static int add_lines(PIX *grey, int mid, int dark, const int *ink, int y0, int y1,
-                     line_crop *lines, int n, int max)
+static int add_lines(PIX *grey, int mid, int dark, const int *ink, int y0, int y1, line_crop *lines,
+                     int n, int max)
 {
     int cut = touching_lines_cut(ink, y0, y1);
     if (cut >= 0) {
@@ -361,7 +361,8 @@ static int find_lines(PIX *grey, int mid, int dark, line_crop *lines, int max)
             int v = GET_DATA_BYTE(data + y * wpl, x);
             ink[y] += dark ? v < mid : v > mid;
         }
-        int row_has = y < h && ink[y] > 0 && ink[y] < w * 9 / 10; /* a full-width rule is not text */
+        int row_has =
+            y < h && ink[y] > 0 && ink[y] < w * 9 / 10; /* a full-width rule is not text */
         if (!row_has) ink[y] = 0;
         if (row_has) {
             if (start < 0) start = y;

@@ -202,8 +202,7 @@ static ap_status zip_put(zip_t *za, const char *name, const void *data, size_t l
 static ap_status take_bytes(zip_source_t *mem, void **out, size_t *outlen, ap_error *err)
 {
     zip_stat_t zs;
-    if (zip_source_stat(mem, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE) ||
-        zip_source_open(mem) != 0)
+    if (zip_source_stat(mem, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE) || zip_source_open(mem) != 0)
         return ap_fail(err, AP_ERR_PROCESSING, "datagen: docx: %s",
                        zip_error_strerror(zip_source_error(mem)));
     ap_status st = AP_OK;

@@ -1053,8 +1053,7 @@ ap_status train_eval_cer_decoded(const char *model_path, const char *data, int m
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         if (access(p, R_OK) != 0) continue;
         st = dataset_load(&d, dir, names[i], &cs, nn_crnn_cfg(m)->height, EVAL_WIDTH,
-                          (size_t)max_samples,
-                          true, err);
+                          (size_t)max_samples, true, err);
         break;
     }
     if (st == AP_OK && !d.v) st = ap_fail(err, AP_ERR_NOT_FOUND, "%s: no manifest", dir);

@@ -82,8 +82,7 @@ static PIX *faint_ink(PIX *grey, PIX *given_bg, PIX *given_fill)
     PIX *bg = given_bg ? pixClone(given_bg) : img_background(grey);
     PIX *diff = bg ? pixSubtractGray(NULL, bg, grey) : NULL;
     PIX *faint =
-        diff ? img_threshold(diff, img_ink_delta(diff, RULE_DELTA_MIN, RULE_DELTA_MAX))
-             : NULL;
+        diff ? img_threshold(diff, img_ink_delta(diff, RULE_DELTA_MIN, RULE_DELTA_MAX)) : NULL;
     if (faint) pixInvert(faint, faint);
     /* Inside a fill its edges bound the cells already (vision/fill), and the print on
      * it is what stands off its grey: sideways words there would leave their strokes. */

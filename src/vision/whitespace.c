@@ -943,8 +943,7 @@ static int join_stacked(BOXA *boxes, PIX *vmask, int gap, int thin)
                 if ((framed[i] && overlap * 4 < aw * 3) || (framed[j] && overlap * 4 < bw * 3))
                     continue;
                 /* two boxes of rules, not lone rules: rows of one list, across its width */
-                if (imin(ah, bh) > thin && (overlap * 4 < aw * 3 || overlap * 4 < bw * 3))
-                    continue;
+                if (imin(ah, bh) > thin && (overlap * 4 < aw * 3 || overlap * 4 < bw * 3)) continue;
                 int x0 = imin(ax, bx), y0 = imin(ay, by);
                 BOX *joined =
                     boxCreate(x0, y0, imax(ax + aw, bx + bw) - x0, imax(ay + ah, by + bh) - y0);

@@ -76,20 +76,26 @@ int main(int argc, char **argv)
         return 1;
     }
     int jpeg_q = 0;
-    if (strcmp(op, "rot90") == 0) out = pixRotateOrth(in, 1);
-    else if (strcmp(op, "rot180") == 0) out = pixRotateOrth(in, 2);
-    else if (strcmp(op, "rot270") == 0) out = pixRotateOrth(in, 3);
+    if (strcmp(op, "rot90") == 0)
+        out = pixRotateOrth(in, 1);
+    else if (strcmp(op, "rot180") == 0)
+        out = pixRotateOrth(in, 2);
+    else if (strcmp(op, "rot270") == 0)
+        out = pixRotateOrth(in, 3);
     else if (strcmp(op, "skew") == 0 && fabs(arg) <= 20)
         out = pixRotate(in, (float)(arg * M_PI / 180), L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
     else if (strcmp(op, "scale") == 0 && arg >= 0.2 && arg <= 2)
         out = pixScale(in, (float)arg, (float)arg);
-    else if (strcmp(op, "gray") == 0) out = pixConvertTo8(in, 0);
+    else if (strcmp(op, "gray") == 0)
+        out = pixConvertTo8(in, 0);
     else if (strcmp(op, "blur") == 0 && arg >= 1 && arg <= 5) {
         PIX *rgb = pixConvertTo32(in);
         out = rgb ? pixBlockconv(rgb, (int)arg, (int)arg) : NULL;
         pixDestroy(&rgb);
-    } else if (strcmp(op, "noise") == 0 && arg > 0 && arg <= 100) out = add_noise(in, arg);
-    else if (strcmp(op, "persp") == 0 && arg >= 0.01 && arg <= 0.15) out = perspective(in, arg);
+    } else if (strcmp(op, "noise") == 0 && arg > 0 && arg <= 100)
+        out = add_noise(in, arg);
+    else if (strcmp(op, "persp") == 0 && arg >= 0.01 && arg <= 0.15)
+        out = perspective(in, arg);
     else if (strcmp(op, "jpeg") == 0 && arg >= 5 && arg <= 100) {
         out = pixConvertTo32(in);
         jpeg_q = (int)arg;

@@ -74,11 +74,11 @@ static void test_implausible(void **state)
 static void test_line_rank(void **state)
 {
     (void)state;
-    static const char *const times[] = {"9:55-10:20", "12:20-1:05pm", "11.45-12.15", "8:30am",
-                                        "(9:00 - 9:30)", "1-1.15pm"};
-    static const char *const other[] = {"8 55-9 1Sam", "9-45-1005", "121512 4", "1S 45am", "Maths",
-                                        "Maths 9:00-10:00", "Daily 5: Station 1", "", "10",
-                                        "11451215"};
+    static const char *const times[] = {"9:55-10:20", "12:20-1:05pm",  "11.45-12.15",
+                                        "8:30am",     "(9:00 - 9:30)", "1-1.15pm"};
+    static const char *const other[] = {
+        "8 55-9 1Sam",      "9-45-1005",          "121512 4", "1S 45am", "Maths",
+        "Maths 9:00-10:00", "Daily 5: Station 1", "",         "10",      "11451215"};
     static const char *const below[] = {"9: 35am", "8S0", "9:OO-9:15"};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
         if (tt_line_rank(times[i]) != 1) fail_msg("'%s' not ranked a time", times[i]);
@@ -260,8 +260,9 @@ static void test_prior_choice(void **state)
 {
     (void)state;
     static const char charset[] = " abcdefghijklmnopqrstuvwxyzEFST0123456789:.-";
-    static const char *const lines[] = {"English", "French", "Times Tables", "Forest School",
-                                        "English and French 9:30 - 10:00", NULL};
+    static const char *const lines[] = {
+        "English", "French", "Times Tables", "Forest School", "English and French 9:30 - 10:00",
+        NULL};
     char dir[64];
     snprintf(dir, sizeof dir, "/tmp/aipipe_cell_prior_%ld", (long)getpid());
     tiny_crnn_write(dir, charset, 1, NULL);
@@ -300,12 +301,9 @@ int main(void)
 {
     img_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_implausible),
-        cmocka_unit_test(test_line_rank),
-        cmocka_unit_test(test_prior_choice),
-        cmocka_unit_test(test_mode_names),
-        cmocka_unit_test(test_no_model),
-        cmocka_unit_test(test_with_model),
+        cmocka_unit_test(test_implausible),  cmocka_unit_test(test_line_rank),
+        cmocka_unit_test(test_prior_choice), cmocka_unit_test(test_mode_names),
+        cmocka_unit_test(test_no_model),     cmocka_unit_test(test_with_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

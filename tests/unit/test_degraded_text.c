@@ -22,8 +22,8 @@
 #include "test_draw.h"
 
 int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float *noise); /* read_raster.c */
-void tt_clear_edge_rules(PIX *crop);                                  /* read_raster.c */
-void tt_stretch_paper(PIX *part, float paper_rank);                   /* read_raster.c */
+void tt_clear_edge_rules(PIX *crop);                                             /* read_raster.c */
+void tt_stretch_paper(PIX *part, float paper_rank);                              /* read_raster.c */
 
 /* A w x h grey crop of paper level `paper` holding a block of ink of level `ink` over
  * a sixth of it, with uniform noise of +-amp (deterministic). */
@@ -259,12 +259,9 @@ int main(void)
 {
     img_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cell_ink_bar),
-        cmocka_unit_test(test_page_ink_bar),
-        cmocka_unit_test(test_slanted_rule_cleared),
-        cmocka_unit_test(test_tight_block_bar),
-        cmocka_unit_test(test_paper_stretch),
-        cmocka_unit_test(test_faint_blurred_page),
+        cmocka_unit_test(test_cell_ink_bar),         cmocka_unit_test(test_page_ink_bar),
+        cmocka_unit_test(test_slanted_rule_cleared), cmocka_unit_test(test_tight_block_bar),
+        cmocka_unit_test(test_paper_stretch),        cmocka_unit_test(test_faint_blurred_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,8 +216,9 @@ static void test_list_heading(void **state)
 /* A teacher's paragraph and a 2-day, 2-period table, as wrapped by the next tests. */
 static void small_timetable(sbuf *b, const char *teacher)
 {
-    sbuf_printf(b, "%s<w:tbl><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"3000\"/>"
-                   "<w:gridCol w:w=\"3000\"/></w:tblGrid><w:tr>",
+    sbuf_printf(b,
+                "%s<w:tbl><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"3000\"/>"
+                "<w:gridCol w:w=\"3000\"/></w:tblGrid><w:tr>",
                 P(teacher));
     tc(b, 2000, "", "<w:p/>");
     tc(b, 3000, "", P("9:00-10:00"));
@@ -370,10 +371,8 @@ static void test_hostile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_timetable),
-        cmocka_unit_test(test_list_heading),
-        cmocka_unit_test(test_text_boxes),
-        cmocka_unit_test(test_frame),
+        cmocka_unit_test(test_timetable),  cmocka_unit_test(test_list_heading),
+        cmocka_unit_test(test_text_boxes), cmocka_unit_test(test_frame),
         cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -291,14 +291,14 @@ static void test_list_unreadable_times(void **state)
     tt_table *t = one_table(&page, 10, 3);
     add_cell(t, 0, 0, 1, 3, "Schedule|~Friday");
     static const char *const rows[9][2] = {
-        {"S: 20m", "Doors Open"},          /* unreadable, first: left out */
-        {"8:40 - 9:00am", "Library"},      /* read */
-        {"BOK) ~ & (6a", "PE"},            /* unreadable: 9:00 to 9:45 */
-        {"9:45 - 10:05am", "History"},     /* read */
-        {"45 - 10:30am", "Snack"},         /* start lost: 10:05 */
+        {"S: 20m", "Doors Open"},            /* unreadable, first: left out */
+        {"8:40 - 9:00am", "Library"},        /* read */
+        {"BOK) ~ & (6a", "PE"},              /* unreadable: 9:00 to 9:45 */
+        {"9:45 - 10:05am", "History"},       /* read */
+        {"45 - 10:30am", "Snack"},           /* start lost: 10:05 */
         {"1:30 - 10:50am", "Comprehension"}, /* start out of order: 10:30 */
-        {"10:50 - 11:45am", "Phonics"},    /* read */
-        {"& Mam", "Lunch"},                /* two unreadable rows running: left out */
+        {"10:50 - 11:45am", "Phonics"},      /* read */
+        {"& Mam", "Lunch"},                  /* two unreadable rows running: left out */
         {"Ke) ~ 1S", "Show and Tell"},
     };
     for (int r = 0; r < 9; r++) {
@@ -738,8 +738,8 @@ static void test_broken_words(void **state)
 static void test_broken_times(void **state)
 {
     (void)state;
-    static const char *const lines[][2] = {{"11:55-12", ":50pm"}, {"9.", "30-10.15"},
-                                           {"Year 2", "Hall"}};
+    static const char *const lines[][2] = {
+        {"11:55-12", ":50pm"}, {"9.", "30-10.15"}, {"Year 2", "Hall"}};
     static const char *const want[] = {"11:55-12:50pm", "9.30-10.15", "Year 2 Hall"};
     for (int k = 0; k < 3; k++) {
         tt_cell c = {0};
@@ -999,13 +999,13 @@ static void test_header_times_by_place(void **state)
         tt_table *t = one_table(&page, 3, 5);
         add_cell(t, 0, 0, 1, 1, "");
         add_cell(t, 0, 1, 1, 1, "9:00-10:00");
-        add_cell(t, 0, 2, 1, 1, "10:00-10:30|11:00|10:30 -"); /* 2: read out of order */
+        add_cell(t, 0, 2, 1, 1, "10:00-10:30|11:00|10:30 -");           /* 2: read out of order */
         add_cell(t, 0, 3, 1, 2, "11:00-12:00|12:00-12:20|12:20-13:00"); /* 3 */
         add_cell(t, 1, 0, 1, 1, "Monday");
         add_cell(t, 1, 1, 1, 1, "Reading");
         add_cell(t, 1, 2, 1, 1, "Maths|Art|10:40-11:00"); /* 6 */
-        add_cell(t, 1, 3, 1, 1, "Science");                /* 7 */
-        add_cell(t, 1, 4, 1, 1, "Music");                  /* 8 */
+        add_cell(t, 1, 3, 1, 1, "Science");               /* 7 */
+        add_cell(t, 1, 4, 1, 1, "Music");                 /* 8 */
         add_cell(t, 2, 0, 1, 1, "Tuesday");
         add_cell(t, 2, 1, 1, 1, "Writing");
         add_cell(t, 2, 2, 1, 1, "French"); /* 11 */
@@ -1087,9 +1087,9 @@ static void test_stacked_label_times(void **state)
     add_cell(t, 0, 0, 1, 1, "");
     add_cell(t, 0, 1, 1, 1, "Monday");
     add_cell(t, 0, 2, 1, 1, "Tuesday");
-    add_cell(t, 1, 0, 1, 1, "13:50 - 14:20|14:20 - 14:50|14:50 - 15:15"); /* 3 */
+    add_cell(t, 1, 0, 1, 1, "13:50 - 14:20|14:20 - 14:50|14:50 - 15:15");  /* 3 */
     add_cell(t, 1, 1, 1, 1, "Times Tables|Cooking|Gymnastics");            /* 4 */
-    add_cell(t, 1, 2, 1, 1, "Show and Tell|Intervention|~ICT suite|PSHE");  /* 5 */
+    add_cell(t, 1, 2, 1, 1, "Show and Tell|Intervention|~ICT suite|PSHE"); /* 5 */
     for (size_t i = 0; i < t->ncells; i++)
         place_cell(t, i);
     for (int k = 0; k < 3; k++) {
@@ -1127,7 +1127,7 @@ static void test_label_per_day_in_merged_cell(void **state)
     add_cell(t, 0, 2, 1, 1, "9:00 - 10:00");
     add_cell(t, 1, 0, 1, 1, "Monday");
     add_cell(t, 1, 1, 3, 1, "Early|Morning|Work|Early|Morning|Work|Early|Morning|Work"); /* 4 */
-    add_cell(t, 1, 2, 2, 1, "Forest|School"); /* 5 */
+    add_cell(t, 1, 2, 2, 1, "Forest|School");                                            /* 5 */
     add_cell(t, 2, 0, 1, 1, "Tuesday");
     add_cell(t, 3, 0, 1, 1, "Wednesday");
     add_cell(t, 3, 2, 1, 1, "Maths");
@@ -1216,13 +1216,17 @@ static void test_side_lists_time_over_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_days_as_rows),           cmocka_unit_test(test_days_as_columns),
+        cmocka_unit_test(test_days_as_rows),
+        cmocka_unit_test(test_days_as_columns),
         cmocka_unit_test(test_list_with_heading_days),
         cmocka_unit_test(test_list_headings_per_section),
         cmocka_unit_test(test_list_unreadable_times),
-        cmocka_unit_test(test_list_short_heading), cmocka_unit_test(test_no_timetable),
-        cmocka_unit_test(test_broken_words),           cmocka_unit_test(test_ocr_range_repair),
-        cmocka_unit_test(test_ocr_header_times),       cmocka_unit_test(test_small_codes),
+        cmocka_unit_test(test_list_short_heading),
+        cmocka_unit_test(test_no_timetable),
+        cmocka_unit_test(test_broken_words),
+        cmocka_unit_test(test_ocr_range_repair),
+        cmocka_unit_test(test_ocr_header_times),
+        cmocka_unit_test(test_small_codes),
         cmocka_unit_test(test_header_times_mended),
         cmocka_unit_test(test_unread_day_labels),
         cmocka_unit_test(test_header_spanning_columns),

@@ -662,11 +662,14 @@ static void test_huge_page_count(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_born_digital),       cmocka_unit_test(test_scanned),
-        cmocka_unit_test(test_lists_side_by_side), cmocka_unit_test(test_grid_styles),
+        cmocka_unit_test(test_born_digital),
+        cmocka_unit_test(test_scanned),
+        cmocka_unit_test(test_lists_side_by_side),
+        cmocka_unit_test(test_grid_styles),
         cmocka_unit_test(test_split_cells_side_by_side),
         cmocka_unit_test(test_days_standing_apart),
-        cmocka_unit_test(test_broken_files),       cmocka_unit_test(test_huge_page_count),
+        cmocka_unit_test(test_broken_files),
+        cmocka_unit_test(test_huge_page_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

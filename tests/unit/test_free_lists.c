@@ -4,12 +4,12 @@
  * column and a name column under the heading, whose rows the interpreter reads on the
  * heading's days with their own times, and its blocks are marked taken while a title
  * above it stays free; a time set on two lines that OCR read as two blocks ("9:25 -" over
- * "9:40") is one row's range, not two rows; a column of times beside names under no day heading, and two
- * times alone, stay free text. A list that is a table with its heading printed above it
- * as free text (tt_free_headings) takes that heading as its first row, and the row of
- * the list left outside its rules under it as its second (also with its time misread),
- * so it is read on the heading's days; a title over it stays free, and a grid's day names over it (one block
- * a day) are no list heading. */
+ * "9:40") is one row's range, not two rows; a column of times beside names under no day heading,
+ * and two times alone, stay free text. A list that is a table with its heading printed above it as
+ * free text (tt_free_headings) takes that heading as its first row, and the row of the list left
+ * outside its rules under it as its second (also with its time misread), so it is read on the
+ * heading's days; a title over it stays free, and a grid's day names over it (one block a day) are
+ * no list heading. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

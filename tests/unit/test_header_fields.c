@@ -104,8 +104,8 @@ static void test_unlabelled(void **state)
         {"2EJ + Mrs Nowak + Spring 2 2022", "Mrs Nowak", "2EJ", "Spring 2", 2022},
         {"4B * Mr Ahmed * Autumn 1", "Mr Ahmed", "4B", "Autumn 1", 0},
         /* fields printed apart on one line, joined by the raster reader with two spaces */
-        {"Class: 6H  Term: Autumn 2 2019  Teacher: Mrs Kowalski", "Mrs Kowalski", "6H",
-         "Autumn 2", 2019},
+        {"Class: 6H  Term: Autumn 2 2019  Teacher: Mrs Kowalski", "Mrs Kowalski", "6H", "Autumn 2",
+         2019},
         {"Mrs A Smith-Jones\nRoom 12 Mr Khan", "Mrs A Smith-Jones", NULL, NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)

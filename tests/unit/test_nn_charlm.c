@@ -244,9 +244,8 @@ static void test_beam_prior(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_distribution),
-                                       cmocka_unit_test(test_file),
-                                       cmocka_unit_test(test_mutations),
-                                       cmocka_unit_test(test_beam_prior)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_distribution), cmocka_unit_test(test_file),
+        cmocka_unit_test(test_mutations), cmocka_unit_test(test_beam_prior)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

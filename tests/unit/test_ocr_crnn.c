@@ -105,8 +105,8 @@ static ocr_engine *emitting_engine(const char *name, char dir[64], char path[96]
     snprintf(dir, 64, "/tmp/aipipe_ocr_%s_%ld", name, (long)getpid());
     snprintf(path, 96, "%s/model.safetensors", dir);
     assert_int_equal(mkdir(dir, 0755), 0);
-    nn_crnn_config c = {.height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3,
-                        .nclasses = 4};
+    nn_crnn_config c = {
+        .height = 16, .conv = {2, 2, 4, 4}, .dim = 8, .blocks = 1, .kernel = 3, .nclasses = 4};
     nn_crnn *m;
     ap_error err;
     assert_int_equal(nn_crnn_new(&c, 1, 16, &m, &err), AP_OK);
@@ -228,8 +228,8 @@ static ocr_engine *prior_engine(const char *name, const char *const *lines, char
 static void test_text_prior(void **state)
 {
     (void)state;
-    static const char *const lines[] = {"English", "French", "Times Tables", "Forest School",
-                                        "English and French", NULL};
+    static const char *const lines[] = {
+        "English", "French", "Times Tables", "Forest School", "English and French", NULL};
     char dir[64];
     ocr_engine *e = prior_engine("prior", lines, dir);
     double good = 0, bad = 0, two = 0, odd = 0;
@@ -258,9 +258,8 @@ static void test_engine(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_engine),
-                                       cmocka_unit_test(test_tight_crop),
-                                       cmocka_unit_test(test_touching_lines),
-                                       cmocka_unit_test(test_text_prior)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engine), cmocka_unit_test(test_tight_crop),
+        cmocka_unit_test(test_touching_lines), cmocka_unit_test(test_text_prior)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -281,8 +281,8 @@ static int week_right(PIX *pix)
         for (int c = 0; c < 3; c++)
             for (size_t i = 0; i < d.nblocks; i++) {
                 const tt_block *b = &d.blocks[i];
-                if (b->day == r && strcmp(b->name, week_name(r, c)) == 0 && b->start == 540 + 60 * c &&
-                    b->end == 600 + 60 * c) {
+                if (b->day == r && strcmp(b->name, week_name(r, c)) == 0 &&
+                    b->start == 540 + 60 * c && b->end == 600 + 60 * c) {
                     right++;
                     break;
                 }

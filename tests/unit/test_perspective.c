@@ -396,9 +396,12 @@ int main(void)
 {
     img_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_homography_known),           cmocka_unit_test(test_recovers_corners),
-        cmocka_unit_test(test_corrected_rules_straight),   cmocka_unit_test(test_page_outline),
-        cmocka_unit_test(test_flat_and_rotated_untouched), cmocka_unit_test(test_hostile_sizes),
+        cmocka_unit_test(test_homography_known),
+        cmocka_unit_test(test_recovers_corners),
+        cmocka_unit_test(test_corrected_rules_straight),
+        cmocka_unit_test(test_page_outline),
+        cmocka_unit_test(test_flat_and_rotated_untouched),
+        cmocka_unit_test(test_hostile_sizes),
         cmocka_unit_test(test_extract_photographed),
         cmocka_unit_test(test_page_preferred_to_narrow_table),
         cmocka_unit_test(test_disagreeing_page_left),
