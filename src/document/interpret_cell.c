@@ -13,7 +13,6 @@
 
 /* ---- times (document/timeparse) ---- */
 
-
 /* A lone 'g' or 'q' just before a dash and a digit is the 9 that OCR took it for
  * ("g - 9.30"); fixed in place, in text about to be read for times. */
 void it_fix_nines(char *s)
@@ -192,10 +191,10 @@ int it_find_times(const char *s, it_time *out, int max)
     if (n > MAX_TIMES) n = MAX_TIMES;
     for (size_t i = 0; i < n; i++)
         out[i] = (it_time){.start = m[i].start,
-                         .end = m[i].end,
-                         .from = m[i].begin,
-                         .to = m[i].end_byte,
-                         .guessed = tp_ampm_guessed(&m[i])};
+                           .end = m[i].end,
+                           .from = m[i].begin,
+                           .to = m[i].end_byte,
+                           .guessed = tp_ampm_guessed(&m[i])};
     return (int)n;
 }
 
@@ -359,7 +358,6 @@ static unsigned days_in(const char *text, int *only, unsigned *named)
 }
 
 /* ---- cells ---- */
-
 
 int it_count_letters(const char *s)
 {

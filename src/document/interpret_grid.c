@@ -153,7 +153,8 @@ static int line_extent(const tt_line *l, int along_y, int *lo, int *hi)
  * sideways down a days-as-rows grid (a borderless table's implied rules cut it off) or,
  * where the reader says where its lines lie, centred on all the days rather than on its
  * own cell ("LUNCH" over a row whose column rules run through it). */
-static int band_over_days(const tt_table *t, const it_cell *ci, size_t i, int first_row, int along_y)
+static int band_over_days(const tt_table *t, const it_cell *ci, size_t i, int first_row,
+                          int along_y)
 {
     const tt_cell *c = &t->cells[i];
     if (!alone_in_columns(t, ci, i, first_row)) return 0;
@@ -266,7 +267,8 @@ static int slot_time_at(const slot_group *g, int p)
         if (p >= sl->hi && k + 1 < g->n) continue;
         if (p <= sl->lo || sl->end == TT_NO_TIME) return sl->start;
         if (p >= sl->hi) return sl->end;
-        return it_round5(sl->start + (double)(sl->end - sl->start) * (p - sl->lo) / (sl->hi - sl->lo));
+        return it_round5(sl->start +
+                         (double)(sl->end - sl->start) * (p - sl->lo) / (sl->hi - sl->lo));
     }
     return TT_NO_TIME;
 }
@@ -294,8 +296,8 @@ static void line_slots(const slot_group *g, int lo, int hi, int *a, int *b)
  * column the body does not divide), timed by the slots it covers unless it prints its
  * own times. Returns 0 (nothing emitted) when a line's place is unknown, or when the
  * cell, merged across lattice columns, holds one group: it runs across its columns. */
-static int emit_by_slots(it_ctx *cx, const slot_group *g, int along_y, unsigned days, const tt_cell *c,
-                         const it_cell *info, ap_status *st)
+static int emit_by_slots(it_ctx *cx, const slot_group *g, int along_y, unsigned days,
+                         const tt_cell *c, const it_cell *info, ap_status *st)
 {
     size_t n = c->nlines;
     int sa[MAX_SLOT_LINES], sb[MAX_SLOT_LINES], grp[MAX_SLOT_LINES];

@@ -223,7 +223,6 @@ out:
     return st;
 }
 
-
 /* ---- lists side by side ---- */
 
 /* Lists printed side by side come to the interpreter as one table when their rules, or
