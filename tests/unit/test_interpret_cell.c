@@ -184,12 +184,9 @@ static void test_spaced_day_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ocr_range_repair),
-        cmocka_unit_test(test_broken_words),
-        cmocka_unit_test(test_broken_times),
-        cmocka_unit_test(test_small_codes),
-        cmocka_unit_test(test_wrapped_parentheses),
-        cmocka_unit_test(test_spaced_day_names),
+        cmocka_unit_test(test_ocr_range_repair),    cmocka_unit_test(test_broken_words),
+        cmocka_unit_test(test_broken_times),        cmocka_unit_test(test_small_codes),
+        cmocka_unit_test(test_wrapped_parentheses), cmocka_unit_test(test_spaced_day_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
