@@ -14,17 +14,20 @@
  *      or a neighbour in the same day prints the time they share; a cell merged down
  *      several days that prints its label in each day's rows is an event per day, and
  *      blocks side by side in a cell, each printing its own time, are an event each;
+ *      a range printed in two header cells, start and end, is one range;
  *   4. without a day axis but with a column of times, each row is an event and the days
  *      come from the heading above it that names them ("Monday, Tuesday, Thursday"),
  *      or, for a list with no such heading beside lists with one, the weekdays the
  *      page's other headings leave out;
  *      the rows under a heading run in time order, which places the times OCR could
- *      not read; lists printed side by side in one table (headings in one row, each
- *      list in columns of its own) are read as one list each, day axis or not;
+ *      not read; a range printed in two cells is one; lists printed side by side in
+ *      one table (headings in one row, each list in columns of its own) are read as one
+ *      list each, day axis or not;
  *   5. anything else is not a timetable: its text, with the text outside the tables,
  *      feeds the header fields (document/header.h).
  * Nothing here knows a school, a subject or a layout: only days, times and geometry.
- * The steps live in interpret_cell.c (1), interpret_grid.c (3) and interpret_lists.c (4). */
+ * The steps live in interpret_cell.c (1), interpret_grid.c (3) and interpret_lists.c (4);
+ * interpret_times.c holds the times grids and lists read alike. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

@@ -517,15 +517,16 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
     ap_status st = AP_ERR_NOMEM;
     slot_group groups[MAX_SLOT_GROUPS];
     int ngroups = 0;
-    int *bstart = NULL, *bend = NULL, *order = NULL;
+    int *bstart = NULL, *bend = NULL, *order = NULL, *mate = NULL;
     unsigned *row_days = NULL;
     unsigned char *emitted = NULL, *end_printed = NULL, *start_printed = NULL; /* printed times */
-    size_t nc = (size_t)t->ncols + 1;
+    unsigned char *head = NULL;
+    size_t nc = (size_t)t->ncols + 1, ncells = t->ncells ? t->ncells : 1;
     if (!(bstart = malloc(nc * sizeof *bstart)) || !(bend = malloc(nc * sizeof *bend)) ||
         !(row_days = calloc((size_t)t->nrows, sizeof *row_days)) ||
-        !(order = malloc((t->ncells ? t->ncells : 1) * sizeof *order)) ||
-        !(emitted = calloc(t->ncells ? t->ncells : 1, 1)) || !(end_printed = calloc(nc, 1)) ||
-        !(start_printed = calloc(nc, 1)))
+        !(order = malloc(ncells * sizeof *order)) || !(mate = malloc(ncells * sizeof *mate)) ||
+        !(emitted = calloc(ncells, 1)) || !(head = calloc(ncells, 1)) ||
+        !(end_printed = calloc(nc, 1)) || !(start_printed = calloc(nc, 1)))
         goto out;
     for (size_t k = 0; k < nc; k++)
         bstart[k] = bend[k] = TT_NO_TIME;
@@ -554,14 +555,31 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
             it_add_cell_header(cx, c);
     }
 
-    /* The header: time of each column edge, for cells starting and ending there. */
+    /* The header: time of each column edge, for cells starting and ending there. A
+     * range printed in two header cells (it_pair_split_times) is read from the first:
+     * its start, and the second's time as its end; a start unread leaves the column's
+     * start to the column before. */
     for (size_t i = 0; i < t->ncells; i++) {
         const tt_cell *c = &t->cells[i];
-        if (c->row + c->nrows > first_row || c->col < data_col || !ci[i].ntimes) continue;
+        head[i] = c->col >= data_col && c->row + c->nrows <= first_row;
+    }
+    it_pair_split_times(t, ci, head, 1, mate);
+    for (size_t i = 0; i < t->ncells; i++)
+        if (mate[i] >= 0) head[mate[i]] = 0;
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *c = &t->cells[i];
+        if (!head[i] || (!ci[i].ntimes && mate[i] < 0)) continue;
         int c0 = c->col, c1 = c->col + c->ncols;
         int s = ci[i].start, e = ci[i].end;
         if (ci[i].guessed) cx->guessed_ampm = 1;
-        if (ngroups < MAX_SLOT_GROUPS && header_slots(c, along_y, &groups[ngroups])) {
+        if (mate[i] >= 0) {
+            e = ci[mate[i]].start;
+            if (ci[mate[i]].guessed) cx->guessed_ampm = 1;
+            if (s == TT_NO_TIME) {
+                bend[c1] = e, end_printed[c1] = 1;
+                continue;
+            }
+        } else if (ngroups < MAX_SLOT_GROUPS && header_slots(c, along_y, &groups[ngroups])) {
             const slot_group *g = &groups[ngroups++];
             for (int k = c0; k <= c1; k++) {
                 int tm = k == c0   ? g->s[0].start
@@ -689,7 +707,9 @@ out:
     free(bend);
     free(row_days);
     free(order);
+    free(mate);
     free(emitted);
+    free(head);
     free(end_printed);
     free(start_printed);
     return st;

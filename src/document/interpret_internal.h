@@ -95,4 +95,18 @@ ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used);
 int it_side_list_cuts(const tt_table *t, const it_cell *ci, int *cuts);
 ap_status it_side_lists(it_ctx *cx, const tt_table *t, const it_cell *ci, const int *cuts, int n);
 
+/* ---- times grids and lists read alike (interpret_times.c) ---- */
+
+/* Ranges printed in two cells, start then end ("9:00" | "9:55 am": OCR's line finder took
+ * the space around the dash for a rule). Cells of one span along the time axis, side by
+ * side across it with nothing between them, the first holding one time or print OCR could
+ * not read as one, the second one time, pair up in the pair of lines the table shows is
+ * one: where two pairs or more read a start before their end, and at least three times
+ * as many run forward as back. across_rows: the pairs stand one row over the next (a
+ * grid's header, days as columns); else one column beside the next (a list's rows).
+ * cand[i]: whether cell i may take part. Sets mate[i] (t->ncells of them) to the second
+ * cell of the pair i starts, or -1; returns the number of pairs. */
+int it_pair_split_times(const tt_table *t, const it_cell *ci, const unsigned char *cand,
+                        int across_rows, int *mate);
+
 #endif

@@ -100,18 +100,26 @@ static ap_status emit_line(it_ctx *cx, unsigned days, const it_cell *ci, int sta
  * or read out of order (drop_out_of_order), starts where the event before it ends; an
  * end unread ends where the next event starts, as a single time does; a row placed at
  * one end only is left out. A row whose time cell holds several ranges beside as many
- * names is rows merged (merged_rows): an event each. Returns AP_OK with *used 0 when the
- * table has too few times to be a schedule. */
+ * names is rows merged (merged_rows): an event each. A list printing each range in two
+ * cells, start and end (it_pair_split_times), takes the start from the first and the end
+ * from the second. Returns AP_OK with *used 0 when the table has too few times to be a
+ * schedule. */
 ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
 {
     ap_status st = AP_ERR_NOMEM;
     *used = 0;
     ev *evs = NULL;
-    int *col_times = NULL, *lis = NULL, nev = 0;
+    int *col_times = NULL, *lis = NULL, *mate = NULL, nev = 0;
+    unsigned char *cand = NULL;
     size_t nr = (size_t)t->nrows + 1, nc = (size_t)t->ncols + 1;
+    size_t ncells = t->ncells ? t->ncells : 1;
     if (!(evs = malloc(nr * MAX_TIMES * sizeof *evs)) ||
-        !(col_times = calloc(nc, sizeof *col_times)))
+        !(col_times = calloc(nc, sizeof *col_times)) || !(mate = malloc(ncells * sizeof *mate)) ||
+        !(cand = malloc(ncells)))
         goto out;
+    /* ranges printed in two cells, start then end */
+    memset(cand, 1, ncells);
+    it_pair_split_times(t, ci, cand, 0, mate);
     /* the time column: where most cells holding a time stand */
     int timed_rows = 0, last_row = -1, time_col = -1;
     for (size_t i = 0; i < t->ncells; i++) {
@@ -159,6 +167,15 @@ ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
         }
         if (name_cell < 0) continue;
         ev v = {name_cell, TT_NO_TIME, TT_NO_TIME, days, section, 0, -1};
+        int split = -1;
+        for (size_t i = 0; i < t->ncells && split < 0; i++)
+            if (t->cells[i].row == r && mate[i] >= 0) split = (int)i;
+        if (split >= 0) {
+            /* the range's halves; a start unread starts where the event before ends */
+            v.start = ci[split].start, v.end = ci[mate[split]].start;
+            evs[nev++] = v;
+            continue;
+        }
         int merged = timed >= 0 ? merged_rows(&t->cells[name_cell], &ci[timed]) : 0;
         for (int k = 0; k < merged; k++) {
             v.start = ci[timed].times[k][0], v.end = ci[timed].times[k][1], v.line = k;
@@ -220,6 +237,8 @@ out:
     free(evs);
     free(col_times);
     free(lis);
+    free(mate);
+    free(cand);
     return st;
 }
 

@@ -1,0 +1,93 @@
+/* Proves: the grid interpreter (tt_grid_interpret) times events right where a page prints
+ * a range's start and end in two cells of its own ("9:00" | "9:55 am": the rule between
+ * them is the dash OCR's line finder took for a column rule), in a grid's header and in a
+ * list's time column: the first cell holds the start and the second the end, also where
+ * OCR could read only one of them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "test_grid_fixture.h"
+
+/* Days as columns; the time column is split in two (start | end) in the rows where the
+ * dash stood apart, one cell elsewhere; row 3's start is unreadable. */
+static void test_split_header_times(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 5, 5);
+    add_cell(t, 0, 0, 1, 3, "");
+    add_cell(t, 0, 3, 1, 1, "Monday");
+    add_cell(t, 0, 4, 1, 1, "Tuesday");
+    static const char *const rows[4][5] = {
+        {"1", "8:35 - 9:00 am", NULL, "Maths", "Art"},
+        {"2", "9:00", "9:55 am", "Reading", "Music"},
+        {"3", "9 SS", "10:25 am", "Science", "PE"},
+        {"4", "10:25", "11:00 am", "History", "Drama"},
+    };
+    for (int r = 0; r < 4; r++) {
+        add_cell(t, r + 1, 0, 1, 1, rows[r][0]);
+        add_cell(t, r + 1, 1, 1, rows[r][2] ? 1 : 2, rows[r][1]);
+        if (rows[r][2]) add_cell(t, r + 1, 2, 1, 1, rows[r][2]);
+        add_cell(t, r + 1, 3, 1, 1, rows[r][3]);
+        add_cell(t, r + 1, 4, 1, 1, rows[r][4]);
+    }
+    tt_doc d;
+    interpret(&page, &d);
+    for (int day = 0; day < 2; day++) {
+        check(&d, day, rows[0][3 + day], HM(8, 35), HM(9, 0));
+        check(&d, day, rows[1][3 + day], HM(9, 0), HM(9, 55));
+        check(&d, day, rows[2][3 + day], HM(9, 55), HM(10, 25));
+        check(&d, day, rows[3][3 + day], HM(10, 25), HM(11, 0));
+    }
+    assert_int_equal(d.nblocks, 8);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+/* A list whose times stand in two columns, start and end; one start is unreadable and
+ * the last row's range is one cell across both. */
+static void test_split_list_times(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 6, 4);
+    add_cell(t, 0, 0, 1, 4, "Schedule|~Monday, Wednesday");
+    static const char *const rows[5][4] = {
+        {"1", "Maths", "8:25", "8:55 am"},     {"2", "Reading", "8:55", "9:10 am"},
+        {"3", "Art", "5.", "9:40 am"},         {"4", "PE", "9:40", "10 am"},
+        {"5", "Snack", "10 - 10:45 am", NULL},
+    };
+    for (int r = 0; r < 5; r++) {
+        add_cell(t, r + 1, 0, 1, 1, rows[r][0]);
+        add_cell(t, r + 1, 1, 1, 1, rows[r][1]);
+        add_cell(t, r + 1, 2, 1, rows[r][3] ? 1 : 2, rows[r][2]);
+        if (rows[r][3]) add_cell(t, r + 1, 3, 1, 1, rows[r][3]);
+    }
+    tt_doc d;
+    interpret(&page, &d);
+    for (int day = 0; day <= 2; day += 2) {
+        check(&d, day, "Maths", HM(8, 25), HM(8, 55));
+        check(&d, day, "Reading", HM(8, 55), HM(9, 10));
+        check(&d, day, "Art", HM(9, 10), HM(9, 40));
+        check(&d, day, "PE", HM(9, 40), HM(10, 0));
+        check(&d, day, "Snack", HM(10, 0), HM(10, 45));
+    }
+    assert_int_equal(d.nblocks, 10);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_header_times),
+        cmocka_unit_test(test_split_list_times),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
