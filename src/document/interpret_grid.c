@@ -555,13 +555,17 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
             it_add_cell_header(cx, c);
     }
 
-    /* The header: time of each column edge, for cells starting and ending there. A
+    /* The header: time of each column edge, for cells starting and ending there. A cell
+     * that starts in the header and holds nothing but times is the header's also where
+     * it reaches into the body (the rule under it too faint for the grid's lines). A
      * range printed in two header cells (it_pair_split_times) is read from the first:
      * its start, and the second's time as its end; a start unread leaves the column's
      * start to the column before. */
     for (size_t i = 0; i < t->ncells; i++) {
         const tt_cell *c = &t->cells[i];
-        head[i] = c->col >= data_col && c->row + c->nrows <= first_row;
+        head[i] = c->col >= data_col &&
+                  (c->row + c->nrows <= first_row ||
+                   (c->row < first_row && ci[i].ntimes && !ci[i].letters && !ci[i].day_label));
     }
     it_pair_split_times(t, ci, head, 1, mate);
     for (size_t i = 0; i < t->ncells; i++)

@@ -2,7 +2,8 @@
  * a range's start and end in two cells of its own ("9:00" | "9:55 am": the rule between
  * them is the dash OCR's line finder took for a column rule), in a grid's header and in a
  * list's time column: the first cell holds the start and the second the end, also where
- * OCR could read only one of them. */
+ * OCR could read only one of them. A header time cell that the grid's lines merged with
+ * the body cell under it still times its columns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,11 +84,40 @@ static void test_split_list_times(void **state)
     tt_page_free(&page);
 }
 
+/* A header time cell that the grid's lines merged with the body cell under it (a rule
+ * drawn too faint to find) still times its columns. */
+static void test_header_cell_into_body(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 5);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "12:15 - 1:15");
+    add_cell(t, 0, 2, 1, 1, "");
+    add_cell(t, 0, 3, 2, 2, "1:15-2:10");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 2, 1, "Lunch");
+    add_cell(t, 1, 2, 1, 1, "");
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 1, 4, 1, 1, "Mindfulness");
+    add_cell(t, 2, 2, 1, 1, "");
+    add_cell(t, 2, 3, 1, 1, "Forest School");
+    add_cell(t, 2, 4, 1, 1, "Intervention");
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "Mindfulness", HM(13, 45), HM(14, 10));
+    check(&d, 1, "Forest School", HM(13, 15), HM(13, 45));
+    check(&d, 1, "Intervention", HM(13, 45), HM(14, 10));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_header_times),
         cmocka_unit_test(test_split_list_times),
+        cmocka_unit_test(test_header_cell_into_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
