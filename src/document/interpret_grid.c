@@ -622,6 +622,8 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
     for (size_t k = 1; k < nc; k++)
         if (bend[k] == TT_NO_TIME) bend[k] = bstart[k];
     tt_mend_header_times(bstart, bend, nc);
+    for (size_t k = 1; k + 1 < nc && it_ocr_table(t); k++)
+        it_mend_units(&bend[k], &bstart[k]);
 
     /* Body: per lattice row band of one day label, the cells in it left to right. */
     for (int r = first_row; r < t->nrows;) {

@@ -108,5 +108,13 @@ ap_status it_side_lists(it_ctx *cx, const tt_table *t, const it_cell *ci, const 
  * cell of the pair i starts, or -1; returns the number of pairs. */
 int it_pair_split_times(const tt_table *t, const it_cell *ci, const unsigned char *cand,
                         int across_rows, int *mate);
+/* Two readings of one boundary, the end of one event and the start of the next, that OCR
+ * read apart in a minute's units digit ("13:25 - 13:46" over "13:40 - 14:10"): lessons
+ * keep to five minutes, so where one reading is on a five-minute mark and the other is
+ * not, both take the mark. For OCR text only (it_ocr_table): print read exactly may leave
+ * a gap of a few minutes. TT_NO_TIME stays. */
+void it_mend_units(int *end, int *start);
+/* Whether a table's text came from OCR: no line read exactly. */
+int it_ocr_table(const tt_table *t);
 
 #endif

@@ -102,8 +102,9 @@ static ap_status emit_line(it_ctx *cx, unsigned days, const it_cell *ci, int sta
  * one end only is left out. A row whose time cell holds several ranges beside as many
  * names is rows merged (merged_rows): an event each. A list printing each range in two
  * cells, start and end (it_pair_split_times), takes the start from the first and the end
- * from the second. Returns AP_OK with *used 0 when the table has too few times to be a
- * schedule. */
+ * from the second. Two readings of one boundary OCR read apart in a minute's units digit
+ * take the one on a five-minute mark (it_mend_units) before the order is checked. Returns
+ * AP_OK with *used 0 when the table has too few times to be a schedule. */
 ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
 {
     ap_status st = AP_ERR_NOMEM;
@@ -210,6 +211,8 @@ ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
     for (int a = 0, b; a < nev; a = b) {
         for (b = a + 1; b < nev && evs[b].section == evs[a].section;)
             b++;
+        for (int k = a; k + 1 < b && it_ocr_table(t); k++)
+            it_mend_units(&evs[k].end, &evs[k + 1].start);
         drop_out_of_order(evs + a, b - a, lis);
     }
     for (int k = 0; k < nev; k++) {

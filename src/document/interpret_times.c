@@ -1,11 +1,29 @@
 /* interpret_times: times that grids and lists read alike (interpret_internal.h): a range
- * printed in two cells. */
+ * printed in two cells, and two readings of one boundary that OCR read apart. */
 #include "document/interpret_internal.h"
 
 /* Whether a cell's times are one time alone, no range. */
 static int single_time(const it_cell *ci)
 {
     return ci->ntimes == 1 && ci->end == TT_NO_TIME;
+}
+
+int it_ocr_table(const tt_table *t)
+{
+    for (size_t i = 0; i < t->ncells; i++)
+        for (size_t k = 0; k < t->cells[i].nlines; k++)
+            if (t->cells[i].lines[k].flags & TT_LINE_EXACT) return 0;
+    return 1;
+}
+
+void it_mend_units(int *end, int *start)
+{
+    if (*end == TT_NO_TIME || *start == TT_NO_TIME || *end == *start || *end / 10 != *start / 10)
+        return;
+    if (*end % 5 && !(*start % 5))
+        *end = *start;
+    else if (*start % 5 && !(*end % 5))
+        *start = *end;
 }
 
 /* A cell's place along the time axis and across it (across_rows: across is the rows). */

@@ -3,7 +3,9 @@
  * them is the dash OCR's line finder took for a column rule), in a grid's header and in a
  * list's time column: the first cell holds the start and the second the end, also where
  * OCR could read only one of them. A header time cell that the grid's lines merged with
- * the body cell under it still times its columns. */
+ * the body cell under it still times its columns. Two readings of one boundary that OCR
+ * read apart in a minute's units digit ("13:46" over "13:40") take the one on a
+ * five-minute mark, in a list and in a grid's header. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,12 +114,53 @@ static void test_header_cell_into_body(void **state)
     tt_page_free(&page);
 }
 
+/* OCR read two readings of one boundary apart in a minute's units digit: the reading on
+ * a five-minute mark stands, in a list and in a grid's header. */
+static void test_units_misread(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 2);
+    add_cell(t, 0, 0, 1, 2, "Daily Schedule|~Monday");
+    add_cell(t, 1, 0, 1, 1, "Assembly");
+    add_cell(t, 1, 1, 1, 1, "13:25 - 13:46");
+    add_cell(t, 2, 0, 1, 1, "Grammar");
+    add_cell(t, 2, 1, 1, 1, "13:40 - 14:10");
+    add_cell(t, 3, 0, 1, 1, "Golden Time");
+    add_cell(t, 3, 1, 1, 1, "14:16 - 14:55");
+    tt_doc d;
+    interpret(&page, &d);
+    check(&d, 0, "Assembly", HM(13, 25), HM(13, 40));
+    check(&d, 0, "Grammar", HM(13, 40), HM(14, 10));
+    check(&d, 0, "Golden Time", HM(14, 10), HM(14, 55));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+
+    tt_page grid = {.number = 1};
+    t = one_table(&grid, 3, 3);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "9:00 - 9:56");
+    add_cell(t, 0, 2, 1, 1, "9:50 - 10:30");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 1, 1, "Maths");
+    add_cell(t, 1, 2, 1, 1, "Art");
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 2, 1, 1, 2, "Trip");
+    interpret(&grid, &d);
+    check(&d, 0, "Maths", HM(9, 0), HM(9, 50));
+    check(&d, 0, "Art", HM(9, 50), HM(10, 30));
+    check(&d, 1, "Trip", HM(9, 0), HM(10, 30));
+    tt_doc_free(&d);
+    tt_page_free(&grid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_header_times),
         cmocka_unit_test(test_split_list_times),
         cmocka_unit_test(test_header_cell_into_body),
+        cmocka_unit_test(test_units_misread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
