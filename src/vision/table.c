@@ -8,8 +8,9 @@
  *      that long (rules, and a few long text strokes);
  *   3. subtract what survives an opening across the run by more than a rule's thickness
  *      (solid fills, bold blocks), keeping the fill's outline, where its cell's rules are;
- *   4. keep the runs long for the page, then, repeatedly, a run whose both ends meet kept
- *      runs across it;
+ *   4. keep the runs long for the page and stacks of row runs that begin and end in line
+ *      (a narrow list ruled in rows only), then, repeatedly, a run whose both ends meet
+ *      kept runs across it;
  *   5. connected groups of rules are tables; their rule positions, clustered, the lattice;
  *   6. neighbouring lattice units whose shared edge is less than half drawn are one cell. */
 #include "vision/morph.h"
@@ -210,14 +211,84 @@ static int bridged(const l_int32 *geo, const unsigned char *kept, int n, int i, 
     return 0;
 }
 
-/* Keeps the runs that are rules. Long runs (a fifth of the page) are rules; from them,
- * a shorter run is a rule when rules across it meet both its ends, and so on until
- * nothing changes: a rule ends where it meets other rules, while an underline or a
+/* How many of the columns of the rectangle hold ink (clipped to the image). */
+static int inked_columns(PIX *ink, int x, int y, int w, int h)
+{
+    if (w <= 0 || h <= 0) return 0;
+    BOX *band = boxCreate(x, y, w, h);
+    NUMA *counts = band ? pixCountByColumn(ink, band) : NULL;
+    boxDestroy(&band);
+    int covered = 0, n = counts ? numaGetCount(counts) : 0;
+    for (int i = 0; i < n; i++) {
+        l_int32 v = 0;
+        numaGetIValue(counts, i, &v);
+        covered += v > 0;
+    }
+    numaDestroy(&counts);
+    return covered;
+}
+
+/* Whether the row run g ({x, y, w, h}) is a bare stroke of ink (1 bpp; NULL: it is): ink
+ * along most of it, and the rows just above and just below it (a pixel off, thick deep)
+ * inked in at most a quarter of its columns each. A rule is a stroke with paper on both
+ * sides; a run a closing made along the tops or feet of a word's letters has their stems
+ * beside it, and the edge of a light fill is no ink. */
+static int bare(PIX *ink, const l_int32 *g, int thick)
+{
+    if (!ink) return 1;
+    if (inked_columns(ink, g[0], g[1], g[2], g[3]) * 2 < g[2]) return 0;
+    int top = imax(0, g[1] - 1 - thick);
+    return inked_columns(ink, g[0], top, g[2], g[1] - 1 - top) * 4 <= g[2] &&
+           inked_columns(ink, g[0], g[1] + g[3] + 1, g[2], thick) * 4 <= g[2];
+}
+
+/* Whether row run i (of n, geo as {x, y, w, h}) goes on the line of a long one (long
+ * marks them): on its line within tol, at most gap from its end. Rules drawn on in the
+ * column of labels left of a table, short of its frame, are that table's row lines, left
+ * to whitespace's labels, not a list of their own. */
+static int in_line(const l_int32 *geo, const unsigned char *is_long, int n, int i, int tol, int gap)
+{
+    const l_int32 *a = &geo[4 * i];
+    for (int j = 0; j < n; j++) {
+        const l_int32 *b = &geo[4 * j];
+        if (is_long[j] && abs(b[1] + b[3] / 2 - a[1] - a[3] / 2) <= tol &&
+            b[0] - (a[0] + a[2]) <= gap && a[0] - (b[0] + b[2]) <= gap)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether row run i (of n, geo as {x, y, w, h}) is one of a stack of row rules: at least
+ * min_len long, and two other runs on lines of their own (more than 2 tol away) begin
+ * and end where it does, within tol, all three bare in ink (see bare; ok marks the runs
+ * that are). A list ruled in rows only, narrower than the runs kept for their length,
+ * has no rule across its rows to hold their ends; underlines and dashes in text are
+ * neither that long nor aligned at both ends three times over, and a lesson's name
+ * printed in three rows of one column is no stack of bare runs. */
+static int stacked(const l_int32 *geo, const unsigned char *ok, int n, int i, int tol, int min_len)
+{
+    const l_int32 *a = &geo[4 * i];
+    if (a[2] < min_len || !ok[i]) return 0;
+    int same = 0;
+    for (int j = 0; j < n && same < 2; j++) {
+        const l_int32 *b = &geo[4 * j];
+        if (j != i && ok[j] && abs(b[0] - a[0]) <= tol && abs(b[0] + b[2] - a[0] - a[2]) <= tol &&
+            abs(b[1] + b[3] / 2 - a[1] - a[3] / 2) > 2 * tol)
+            same++;
+    }
+    return same >= 2;
+}
+
+/* Keeps the runs that are rules. Long runs (a fifth of the page) and stacks of row rules
+ * (stacked; ink, the page's dark ink, or NULL when the runs are known rules) are rules;
+ * from them, a shorter run is a rule when rules across it meet both its ends, and so on
+ * until nothing changes: a rule ends where it meets other rules, while an underline or a
  * letter's stroke meets a rule at one end at most. Fills *hmask, *vmask (the kept runs'
  * pixels) and *hboxes, *vboxes (their boxes). Returns 0 when out of memory. */
-static int keep_rules(PIX *hruns, PIX *vruns, const rule_params *p, PIX **hmask, PIX **vmask,
-                      BOXA **hboxes, BOXA **vboxes)
+static int keep_rules(PIX *hruns, PIX *vruns, PIX *ink, const rule_params *p, PIX **hmask,
+                      PIX **vmask, BOXA **hboxes, BOXA **vboxes)
 {
+    unsigned char *stack_ok = NULL;
     int ok = 0;
     BOXA *all[2] = {pixConnComp(hruns, NULL, 8), pixConnComp(vruns, NULL, 8)};
     l_int32 *geo[2] = {NULL, NULL};
@@ -240,6 +311,14 @@ static int keep_rules(PIX *hruns, PIX *vruns, const rule_params *p, PIX **hmask,
         if (!(is_long[d] = malloc((size_t)(n[d] ? n[d] : 1)))) goto out;
         memcpy(is_long[d], kept[d], (size_t)n[d]);
     }
+    /* stacks of row rules as wide as the narrowest table kept (tables_from_runs) */
+    if (!(stack_ok = malloc((size_t)(n[0] ? n[0] : 1)))) goto out;
+    for (int i = 0; i < n[0]; i++)
+        stack_ok[i] = geo[0][4 * i + 2] >= 4 * p->hlen &&
+                      !in_line(geo[0], is_long[0], n[0], i, p->tol, p->hlen) &&
+                      bare(ink, &geo[0][4 * i], p->thick);
+    for (int i = 0; i < n[0]; i++)
+        if (!kept[0][i] && stacked(geo[0], stack_ok, n[0], i, p->tol, 4 * p->hlen)) kept[0][i] = 1;
     for (int changed = 1, rounds = 0; changed && rounds < 8; rounds++) {
         changed = 0;
         for (int d = 0; d < 2; d++)
@@ -283,6 +362,7 @@ out:
         free(kept[d]);
         free(is_long[d]);
     }
+    free(stack_ok);
     if (!ok) {
         pixDestroy(hmask);
         pixDestroy(vmask);
@@ -685,7 +765,7 @@ out:
 }
 
 /* img_find_tables' body: the fill edges are given (borrowed), or found here when NULL. */
-static ap_status tables_from_runs_generic(PIX *hruns, PIX *vruns, img_table **tables,
+static ap_status tables_from_runs_generic(PIX *hruns, PIX *vruns, PIX *ink, img_table **tables,
                                           size_t *ntables, PIX **lines_out, PIX **hlines,
                                           PIX **vlines, ap_error *err);
 
@@ -725,8 +805,8 @@ static ap_status find_tables_generic(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, 
         /* The edges of cell fills bound cells as rules do. */
         pixOr(hruns, hruns, hfill);
         pixOr(vruns, vruns, vfill);
-        st =
-            tables_from_runs_generic(hruns, vruns, tables, ntables, lines_out, hlines, vlines, err);
+        st = tables_from_runs_generic(hruns, vruns, bin, tables, ntables, lines_out, hlines, vlines,
+                                      err);
     }
     pixDestroy(&bin);
     pixDestroy(&faint);
@@ -757,10 +837,11 @@ ap_status img_find_tables_filled(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, PIX 
 ap_status img_tables_from_runs(PIX *hruns, PIX *vruns, img_table **tables, size_t *ntables,
                                PIX **lines_out, ap_error *err)
 {
-    return tables_from_runs_generic(hruns, vruns, tables, ntables, lines_out, NULL, NULL, err);
+    return tables_from_runs_generic(hruns, vruns, NULL, tables, ntables, lines_out, NULL, NULL,
+                                    err);
 }
 
-static ap_status tables_from_runs_generic(PIX *hruns, PIX *vruns, img_table **tables,
+static ap_status tables_from_runs_generic(PIX *hruns, PIX *vruns, PIX *ink, img_table **tables,
                                           size_t *ntables, PIX **lines_out, PIX **hlines,
                                           PIX **vlines, ap_error *err)
 {
@@ -777,7 +858,7 @@ static ap_status tables_from_runs_generic(PIX *hruns, PIX *vruns, img_table **ta
     if (vlines) *vlines = NULL;
     rule_params p = params_for(pixGetWidth(hruns), pixGetHeight(hruns));
 
-    if (!keep_rules(hruns, vruns, &p, &hmask, &vmask, &hboxes, &vboxes)) {
+    if (!keep_rules(hruns, vruns, ink, &p, &hmask, &vmask, &hboxes, &vboxes)) {
         st = ap_fail(err, AP_ERR_NOMEM, "table: out of memory");
         goto out;
     }

@@ -15,7 +15,12 @@
  * run counts only when it meets a rule of the other direction (underlines and dashes in
  * text do not), or when it lies in a gap of a long rule's line, held at its outer end,
  * with long rules on either side spanning both (a row rule cut apart by a cell merged
- * down every day). The edges of cell fills (vision/fill) count as rules: a table shaded
+ * down every day). Row runs a fifth of the page wide or less count when three or more of
+ * them begin and end in line, each a bare stroke of dark ink (paper just above and below
+ * it) on no long rule's line: the rules of a narrow list ruled in rows only (a week
+ * printed as five lists side by side); a word printed in three rows of one column leaves
+ * runs along its letters' tops with their stems beside them.
+ * The edges of cell fills (vision/fill) count as rules: a table shaded
  * cell by cell, or with a shaded column and no rule, is cut where its shades change. */
 #ifndef AP_VISION_TABLE_H
 #define AP_VISION_TABLE_H

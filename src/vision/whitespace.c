@@ -973,6 +973,42 @@ static void commit_virtual(ws *w)
     w->nrowsegs = w->ncolsegs = 0;
 }
 
+/* Whether any of mask's pixels lie in the rectangle. */
+static int any_in(PIX *mask, int x, int y, int w, int h)
+{
+    return has_text(mask, x, y, w, h);
+}
+
+/* The sides of a list ruled in rows only: a region with no column rule down half of it
+ * (ncols, the long column rules with its edges, is 2), where four row rules and three in
+ * four of the region's row rules (rows, nrows of them, its edges included) end at a side
+ * with no column rule, gets a rule there from the first such row rule to the last.
+ * Without it, a row whose text crosses the list's column gap (a long lesson name beside
+ * its time) gets no virtual column rule, nothing holds the rules above it to those
+ * below, and the list falls apart into tables, that row outside all of them. Returns the
+ * number of sides drawn. */
+static int frame_sides(ws *w, int x0, int y0, int x1, int y1, const int *rows, int nrows, int ncols)
+{
+    int g = RULE_GAP, reach = imax(2 * g, w->th), drawn = 0;
+    if (ncols != 2) return 0;
+    for (int side = 0; side < 2; side++) {
+        int x = side ? x1 : x0, from = -1, to = -1, ending = 0, n = 0;
+        int covered = rule_cover(w->vmask, x - g, y0, 2 * g + 1, y1 - y0 + 1, 1, &n);
+        if (n == 0 || covered * 2 >= n) continue;
+        for (int r = 0; r < nrows; r++) {
+            int lx = side ? x - reach + 1 : x;
+            if (!any_in(w->hmask, lx, rows[r] - g, reach, 2 * g + 1)) continue;
+            ending++;
+            if (from < 0) from = rows[r];
+            to = rows[r];
+        }
+        if (ending < 4 || ending * 4 < nrows * 3) continue;
+        pixRasterop(w->vmask, x - 1, from - 1, 2, to - from + 3, PIX_SET, NULL, 0, 0);
+        drawn++;
+    }
+    return drawn;
+}
+
 /* Finds and draws the rules a region (its outline x0..y1, rules on it) leaves to
  * whitespace. Returns the number of virtual rules drawn and kept. */
 static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
@@ -995,8 +1031,9 @@ static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
         pixDestroy(&dark);
         pixDestroy(&pieces);
     }
+    int drawn = frame_sides(w, x0, y0, x1, y1, rows, nrows, ncols);
     int before = nrows;
-    int drawn = find_rows(w, cols, ncols, rows, &nrows);
+    drawn += find_rows(w, cols, ncols, rows, &nrows);
     drawn += nrows - before;
     for (int c = 0; c + 1 < ncols; c++)
         if (cols[c + 1] - cols[c] >= 8 * th)
@@ -1007,12 +1044,6 @@ static int spaced_region(ws *w, PIX *grey, int x0, int y0, int x1, int y1)
     take_back(w, x0, y0, x1, y1);
     commit_virtual(w);
     return drawn;
-}
-
-/* Whether any of mask's pixels lie in the rectangle. */
-static int any_in(PIX *mask, int x, int y, int w, int h)
-{
-    return has_text(mask, x, y, w, h);
 }
 
 /* Where a region's body starts: its first column rule, when nothing upright lies left

@@ -39,6 +39,10 @@
  * it) even when a few fills inside it made small tables of their own. On a colour page
  * the fills of each channel count too, away from the edges and rules the grey has.
  *
+ * A region whose row rules (three or more, three in four of them) end at a side with no
+ * column rule is framed there: a list ruled in rows only stays one table also where a
+ * row's text crosses its column gap.
+ *
  * Regions: rules that touch, and row rules one under another (a row-only table); a lone
  * row rule joins a framed box (a title's frame) only when it runs across most of it, so
  * lists side by side under a framed title stay apart. A column of labels just left of a
