@@ -5,7 +5,9 @@
  *      ink lighter than that but clearly darker than its own background, outside fills
  *      (a rule a blurred or shrunk scan lightened), adds its thin runs only;
  *   2. open with a long horizontal / vertical bar: what survives is a run of ink at least
- *      that long (rules, and a few long text strokes);
+ *      that long (rules, and a few long text strokes); inside a dark fill, where ink
+ *      covers most of every window, nothing survives away from a lane of paper (the fill's
+ *      grain would leave a mesh of thin runs);
  *   3. subtract what survives an opening across the run by more than a rule's thickness
  *      (solid fills, bold blocks), keeping the fill's outline, where its cell's rules are;
  *   4. keep the runs long for the page and stacks of row runs that begin and end in line
@@ -117,14 +119,69 @@ static PIX *thin_runs(PIX *faint, int horizontal, const rule_params *p)
     return runs;
 }
 
-/* Runs of ink at least len long in one direction, no thicker than p->thick across it. */
-static PIX *rule_runs(PIX *bin, int horizontal, const rule_params *p)
+/* Where bin's ink covers most of every window about twice a rule's thickness across,
+ * less a few pixels at the border: the inside of a dark fill, however grainy. Grain
+ * leaves light specks in a fill's binarisation, joined into networks on a normalised
+ * page, and the fill's ink between them thin runs both ways: a mesh of false rules that
+ * no opening across takes as thick. Text and rules cover no such window; the fill's own
+ * outline, where its cell's rules run, lies outside. Caller frees; NULL when out of
+ * memory. */
+static PIX *dense_ink(PIX *bin, const rule_params *p)
+{
+    int side = 2 * p->thick + 1;
+    PIX *dense = pixBlockrank(bin, NULL, p->thick, p->thick, 0.4f);
+    PIX *wide = dense ? img_open_brick(dense, side, side) : NULL;
+    /* where thick rules cross, the ink is dense over a rule's width around the crossing:
+     * a fill runs on three times that at least */
+    PIX *big = wide ? pixSelectBySize(wide, 3 * side, 3 * side, 8, L_SELECT_IF_EITHER,
+                                      L_SELECT_IF_GTE, NULL)
+                    : NULL;
+    /* a page too small for the window has no fill worth it: nothing is dense */
+    PIX *inner = big ? img_erode_brick(big, 7, 7) : dense ? NULL : pixCreateTemplate(bin);
+    pixDestroy(&dense);
+    pixDestroy(&wide);
+    pixDestroy(&big);
+    return inner;
+}
+
+/* Clears from runs (bin's ink, closed along the direction) dense (dense_ink of bin), except
+ * within a rule's thickness of a lane of paper at least a rule long in the direction
+ * (horizontal or not): the white gaps that part dark cells from their rule (a narrow
+ * column of shaded cells, each inset from the rules between them) are such lanes, and
+ * the grain of a fill leaves none. Returns 0 on failure. */
+static int cut_dense(PIX *runs, PIX *bin, PIX *dense, int horizontal, const rule_params *p)
+{
+    l_int32 empty = 1;
+    if (pixZero(dense, &empty) != 0) return 0;
+    if (empty) return 1;
+    int len = horizontal ? p->hlen : p->vlen, reach = 2 * p->thick + 1;
+    PIX *paper = pixInvert(NULL, bin);
+    PIX *lanes = !paper       ? NULL
+                 : horizontal ? img_open_brick(paper, len, 1)
+                              : img_open_brick(paper, 1, len);
+    PIX *near = !lanes       ? NULL
+                : horizontal ? img_dilate_brick(lanes, 1, reach)
+                             : img_dilate_brick(lanes, reach, 1);
+    PIX *cut = near ? pixSubtract(NULL, dense, near) : NULL;
+    int ok = cut != NULL;
+    if (cut) pixSubtract(runs, runs, cut);
+    pixDestroy(&paper);
+    pixDestroy(&lanes);
+    pixDestroy(&near);
+    pixDestroy(&cut);
+    return ok;
+}
+
+/* Runs of ink of bin at least len long in one direction, no thicker than p->thick across
+ * it, none inside dense (dense_ink of bin) away from paper (cut_dense). */
+static PIX *rule_runs(PIX *bin, PIX *dense, int horizontal, const rule_params *p)
 {
     PIX *runs = NULL, *thick = NULL;
     int len = horizontal ? p->hlen : p->vlen;
     /* Close small gaps first so that a broken scanned rule is still one run. */
     PIX *closed = horizontal ? img_close_brick(bin, 5, 1) : img_close_brick(bin, 1, 5);
     if (!closed) goto out;
+    if (!cut_dense(closed, bin, dense, horizontal, p)) goto out;
     runs = horizontal ? img_open_brick(closed, len, 1) : img_open_brick(closed, 1, len);
     if (!runs) goto out;
     thick =
@@ -775,7 +832,7 @@ static ap_status find_tables_generic(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, 
 {
     ap_status st;
     PIX *bin = NULL, *hruns = NULL, *vruns = NULL, *hown = NULL, *vown = NULL;
-    PIX *faint = NULL, *hthin = NULL, *vthin = NULL;
+    PIX *faint = NULL, *hthin = NULL, *vthin = NULL, *dense = NULL;
     rule_params p = params_for(pixGetWidth(grey), pixGetHeight(grey));
     *tables = NULL;
     *ntables = 0;
@@ -787,9 +844,10 @@ static ap_status find_tables_generic(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, 
             return ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
         hfill = hown, vfill = vown;
     }
-    if (!(bin = img_binarize_rules(grey)) || !(hruns = rule_runs(bin, 1, &p)) ||
-        !(vruns = rule_runs(bin, 0, &p)) || !(faint = faint_ink(grey, bg, fill)) ||
-        !(hthin = thin_runs(faint, 1, &p)) || !(vthin = thin_runs(faint, 0, &p))) {
+    if (!(bin = img_binarize_rules(grey)) || !(dense = dense_ink(bin, &p)) ||
+        !(hruns = rule_runs(bin, dense, 1, &p)) || !(vruns = rule_runs(bin, dense, 0, &p)) ||
+        !(faint = faint_ink(grey, bg, fill)) || !(hthin = thin_runs(faint, 1, &p)) ||
+        !(vthin = thin_runs(faint, 0, &p))) {
         st = ap_fail(err, AP_ERR_PROCESSING, "table: morphology failed");
     } else {
         /* Rules a blurred or shrunk scan lightened: only where no dark rule runs, so
@@ -809,6 +867,7 @@ static ap_status find_tables_generic(PIX *grey, PIX *bg, PIX *fill, PIX *hfill, 
                                       err);
     }
     pixDestroy(&bin);
+    pixDestroy(&dense);
     pixDestroy(&faint);
     pixDestroy(&hthin);
     pixDestroy(&vthin);

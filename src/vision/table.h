@@ -19,7 +19,9 @@
  * them begin and end in line, each a bare stroke of dark ink (paper just above and below
  * it) on no long rule's line: the rules of a narrow list ruled in rows only (a week
  * printed as five lists side by side); a word printed in three rows of one column leaves
- * runs along its letters' tops with their stems beside them.
+ * runs along its letters' tops with their stems beside them. Inside a dark fill, whose
+ * grain leaves light specks in its binarisation, no run counts away from a lane of paper
+ * (the white gap between inset cells): the ink between the specks would make a mesh.
  * The edges of cell fills (vision/fill) count as rules: a table shaded
  * cell by cell, or with a shaded column and no rule, is cut where its shades change. */
 #ifndef AP_VISION_TABLE_H
