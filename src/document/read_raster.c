@@ -568,16 +568,46 @@ static float reading_score(const ocr_result *r)
 
 #define MAX_SEGMENTS 8
 
+/* A run of inked rows taller than this many glyph heights may be two lines whose ink
+ * touches (a descender on the next line's capital, a tight line spacing): one line, from
+ * its ascenders to its descenders, is at most about twice its median piece (x-height
+ * letters), two lines at least three times it. */
+#define LINE_MAX_GLYPHS 2.4f
+
+/* Whether the rows [from, to) of counts (ink per row) are two lines that touch: the
+ * emptiest row of the middle half holds at most a fifth of the ink of the fullest row on
+ * either side of it (the cores of both lines). One line's middle half is its x-height band,
+ * the fullest rows it has; text of two sizes side by side (a small stacked range beside a
+ * large time) fills it too. */
+static int lines_touch(NUMA *counts, int from, int to)
+{
+    int side = (to - from) / 4, best = -1;
+    l_int32 v = 0, least = 0, above = 0, below = 0;
+    for (int i = from + side; i < to - side; i++) {
+        numaGetIValue(counts, i, &v);
+        if (best < 0 || v < least) best = i, least = v;
+    }
+    if (best < 0) return 0;
+    for (int i = from; i < to; i++) {
+        numaGetIValue(counts, i, &v);
+        if (i < best && v > above) above = v;
+        if (i > best && v > below) below = v;
+    }
+    return least * 5 <= above && least * 5 <= below;
+}
+
 /* Lines of text in the ink rectangle, read across rows (or across columns for text set
  * sideways): runs of inked rows separated by blank ones, not counting runs much thinner
- * than the thickest (the dots of i and j, accents, underlines). */
-static int count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways)
+ * than the thickest (the dots of i and j, accents, underlines). A run taller than
+ * LINE_MAX_GLYPHS times glyphs (the glyph height across the lines; 0: unknown) whose
+ * middle is nearly empty (lines_touch) counts as two. */
+TESTABLE int tt_count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways, float glyphs)
 {
     BOX *b = boxCreate(x, y, w, h);
     NUMA *counts = b ? (sideways ? pixCountByColumn(ink, b) : pixCountByRow(ink, b)) : NULL;
     boxDestroy(&b);
     if (!counts) return 0;
-    int n = numaGetCount(counts), runs[64], nruns = 0, run = 0, thickest = 0;
+    int n = numaGetCount(counts), runs[64], ends[64], nruns = 0, run = 0, thickest = 0;
     for (int i = 0; i <= n; i++) {
         l_int32 v = 0;
         if (i < n) numaGetIValue(counts, i, &v);
@@ -585,14 +615,18 @@ static int count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways)
             run++;
             continue;
         }
-        if (run && nruns < 64) runs[nruns++] = run;
+        if (run && nruns < 64) runs[nruns] = run, ends[nruns++] = i;
         if (run > thickest) thickest = run;
         run = 0;
     }
-    numaDestroy(&counts);
     int lines = 0;
     for (int i = 0; i < nruns; i++)
-        lines += runs[i] * 5 >= thickest * 2;
+        if (runs[i] * 5 >= thickest * 2)
+            lines += glyphs > 0 && (float)runs[i] > LINE_MAX_GLYPHS * glyphs &&
+                             lines_touch(counts, ends[i] - runs[i], ends[i])
+                         ? 2
+                         : 1;
+    numaDestroy(&counts);
     return lines;
 }
 
@@ -680,13 +714,12 @@ static float glyph_height(PIX *ink, int x, int y, int w, int h)
     return median;
 }
 
-/* The scale that brings the text in the rectangle of ink to the size Tesseract reads
- * best (glyphs about 26 pixels high): small print is read far better enlarged, and large
- * print is read faster reduced. The median height of the ink's pieces stands for the
- * glyph height. */
-static float text_scale(PIX *ink, int x, int y, int w, int h)
+/* The scale that brings text of glyphs median pixels high (glyph_height; 0: unknown) to
+ * the size Tesseract reads best (glyphs about 26 pixels high): small print is read far
+ * better enlarged, and large print is read faster reduced. */
+static float text_scale(float median)
 {
-    float scale = 1.0f, median = glyph_height(ink, x, y, w, h);
+    float scale = 1.0f;
     if (median > 0) {
         scale = 26.0f / median;
         if (scale < 0.5f) scale = 0.5f;
@@ -726,14 +759,15 @@ TESTABLE void tt_stretch_paper(PIX *part, float paper_rank)
     }
 }
 
-/* The rectangle (x, y, w, h) of crop, scaled to a good text size (*scale_out), its paper
+/* The rectangle (x, y, w, h) of crop, scaled to a good text size for its glyphs
+ * (text_scale; *scale_out), its paper
  * stretched to white and its ink to black (tt_stretch_paper at paper_rank), with a white
  * margin around it: Tesseract reads glyphs that touch the image's edge badly.
  * Caller frees; NULL when out of memory. */
-static PIX *crop_margin(PIX *crop, PIX *ink, int x, int y, int w, int h, float paper_rank,
+static PIX *crop_margin(PIX *crop, int x, int y, int w, int h, float glyphs, float paper_rank,
                         float *scale_out)
 {
-    float scale = text_scale(ink, x, y, w, h);
+    float scale = text_scale(glyphs);
     *scale_out = scale;
     BOX *b = boxCreate(x, y, w, h);
     PIX *part = b ? pixClipRectangle(crop, b, NULL) : NULL;
@@ -851,7 +885,8 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
     }
     /* A crop Leptonica cannot frame (a sliver) reads as nothing, as an empty cell does. */
     float paper_rank = reader == READ_CRNN ? TT_PAPER_RANK : TT_TESS_PAPER_RANK;
-    if (!(tight = crop_margin(crop, ink, x, y, w, h, paper_rank, &scale))) goto out;
+    float glyphs = glyph_height(ink, x, y, w, h);
+    if (!(tight = crop_margin(crop, x, y, w, h, glyphs, paper_rank, &scale))) goto out;
     /* Reading direction: text set bottom-to-top (the usual way in narrow cells) or
      * top-to-bottom makes the ink taller than wide; try turning it upright and keep the
      * reading Tesseract is most sure of. Upright text is tried first when the ink is wide. */
@@ -868,8 +903,12 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
     if (sideways) tall = 1;
     int order_tall[3] = {90, 270, 0}, order_wide[3] = {0, 90, 270};
     const int *order = tall ? order_tall : order_wide;
-    int lines_across = count_text_lines(ink, x, y, w, h, 0);
-    int lines_along = directions ? count_text_lines(ink, x, y, w, h, 1) : 0;
+    /* Touching lines are looked for across rows only: text read sideways is mostly one
+     * word (a break labelled down a column), and upright text counted along its columns
+     * would be cut at the narrow pieces' gaps, which reads short lines of upright text
+     * turned with a confidence that stops the search before the upright reading. */
+    int lines_across = tt_count_text_lines(ink, x, y, w, h, 0, glyphs);
+    int lines_along = directions ? tt_count_text_lines(ink, x, y, w, h, 1, 0) : 0;
     for (int k = 0; k < 3; k++) {
         int rot = order[k];
         ocr_result r = {0};

@@ -171,10 +171,13 @@ static void drop_underline(PIX *grey, int mid, int dark, int x0, int y0, int x1,
 }
 
 /* A line to read: box, a part of the engine's grey image, and the paper margins to add
- * around it where the image ends before the margin the model expects. */
+ * around it where the image ends before the margin the model expects; [ink_top,
+ * ink_bottom) are the rows of its own ink, without the margin, which may reach into the
+ * next line where two lines' ink touches. */
 typedef struct line_crop {
     BOX *box;
     int left, top, right, bottom;
+    int ink_top, ink_bottom;
 } line_crop;
 
 /* The line to read for the ink rows [y0, y1) of grey: the ink's own extent with margins
@@ -188,6 +191,7 @@ static int line_box(PIX *grey, int mid, int dark, int y0, int y1, line_crop *out
     int w = pixGetWidth(grey), h = pixGetHeight(grey), x0 = 0, x1 = w;
     if (!ink_extent(grey, mid, dark, &x0, &y0, &x1, &y1)) return 0;
     int pad = (y1 - y0) / 4 + 2; /* the ink about two thirds of the height, as in training */
+    out->ink_top = y0, out->ink_bottom = y1;
     out->top = y0 - pad < 0 ? pad - y0 : 0;
     out->bottom = y1 + pad > h ? y1 + pad - h : 0;
     out->left = x0 - pad < 0 ? pad - x0 : 0;
@@ -273,7 +277,8 @@ static ap_status read_line(crnn_engine *e, PIX *grey, int mid, int dark, const l
         double f0 = 4.0 * frames[i] - half, f1 = 4.0 * frames[j - 1] + 4 + half;
         int x0 = bx + (int)((f0 < 0 ? 0 : f0) * to_line);
         int x1 = bx + (int)((f1 > used ? used : f1) * to_line) + 1;
-        int y0 = by, y1 = by + bh;
+        /* a word's box holds its own line's ink, not the next line's in the margin */
+        int y0 = lc->ink_top, y1 = lc->ink_bottom;
         if (x1 > bx + bw) x1 = bx + bw;
         /* the word's box lies in grey even where the line was padded */
         int gw = pixGetWidth(grey), gh = pixGetHeight(grey);

@@ -6,8 +6,9 @@
  * confidence, to Tesseract, whose reading then gives the right timeblocks. Also the rule
  * that calls a reading implausible (misread times) against names and times of many
  * notations, the rank of a line in the choice between the two readings (a whole time
- * notation above a clock that lost its separator), and the character prior's part in that
- * choice when the ranks are equal. */
+ * notation above a clock that lost its separator), the character prior's part in that
+ * choice when the ranks are equal, and the count of text lines that decides whether a
+ * crop is read as one line (lines whose ink touches are two). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,7 @@
 int tt_line_implausible(const char *s); /* TESTABLE in read_raster.c */
 int tt_line_rank(const char *s);        /* TESTABLE in read_raster.c */
 int tt_prior_prefers(const ocr_engine *crnn, const char *a, const char *b); /* TESTABLE too */
+int tt_count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways, float glyphs);
 
 static void test_implausible(void **state)
 {
@@ -285,6 +287,46 @@ static void test_prior_choice(void **state)
     tiny_crnn_remove(dir);
 }
 
+/* Sets the rows [y0, y1) of columns [x, x + 6) of the 1 bpp mask: one letter. */
+static void letter(PIX *ink, int x, int y0, int y1)
+{
+    pixRasterop(ink, x, y0, 6, y1 - y0, PIX_SET, NULL, 0, 0);
+}
+
+/* A line of letters at row top of ink: six x-height letters (rows top+4 to top+12), two
+ * with ascenders (from top) and, when desc, a g whose tail reaches down to row top+16. */
+static void letter_line(PIX *ink, int top, int desc)
+{
+    for (int i = 0; i < 8; i++)
+        letter(ink, 10 + 9 * i, top + (i == 2 || i == 5 ? 0 : 4), top + 12);
+    if (desc) letter(ink, 10 + 9 * 8, top + 4, top + 16);
+}
+
+/* tt_count_text_lines: lines whose ink touches (the g's tail on the capital below) are
+ * two when the run of inked rows is taller than a line can be for its glyphs and its
+ * middle is nearly empty; one line with its ascenders and descenders, and a large line
+ * with small stacked text beside it, stay one; without a glyph height, one run is one. */
+static void test_touching_line_count(void **state)
+{
+    (void)state;
+    PIX *ink = pixCreate(200, 60, 1);
+    letter_line(ink, 10, 1);
+    assert_int_equal(tt_count_text_lines(ink, 0, 0, 200, 60, 0, 8.0f), 1);
+    letter_line(ink, 26, 0); /* the next line's ascenders touch the tail (row 26) */
+    assert_int_equal(tt_count_text_lines(ink, 0, 0, 200, 60, 0, 8.0f), 2);
+    assert_int_equal(tt_count_text_lines(ink, 0, 0, 200, 60, 0, 0.0f), 1);
+    pixDestroy(&ink);
+    /* large figures (rows 14-38) beside three small lines stacked from row 10 to 42 */
+    ink = pixCreate(200, 60, 1);
+    for (int i = 0; i < 8; i++)
+        letter(ink, 10 + 9 * i, 14, 38);
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 3; i++)
+            pixRasterop(ink, 100 + 5 * i, 10 + 11 * k, 4, k == 2 ? 10 : 11, PIX_SET, NULL, 0, 0);
+    assert_int_equal(tt_count_text_lines(ink, 0, 0, 200, 60, 0, 10.0f), 1);
+    pixDestroy(&ink);
+}
+
 static void test_mode_names(void **state)
 {
     (void)state;
@@ -301,9 +343,13 @@ int main(void)
 {
     img_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_implausible),  cmocka_unit_test(test_line_rank),
-        cmocka_unit_test(test_prior_choice), cmocka_unit_test(test_mode_names),
-        cmocka_unit_test(test_no_model),     cmocka_unit_test(test_with_model),
+        cmocka_unit_test(test_implausible),
+        cmocka_unit_test(test_line_rank),
+        cmocka_unit_test(test_prior_choice),
+        cmocka_unit_test(test_mode_names),
+        cmocka_unit_test(test_no_model),
+        cmocka_unit_test(test_with_model),
+        cmocka_unit_test(test_touching_line_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,8 +6,9 @@
  * the same ink with the margin training crops have (the missing margin is added as paper);
  * a character prior (lm.safetensors) beside the model is loaded and named in the version,
  * and one counted over another charset makes the model fail to open; a block's two lines
- * joined by a stroke (a descender touching the next line) are read as two lines, while one
- * line with sparse rows above and below its core stays one; the character prior scores text
+ * joined by a stroke (a descender touching the next line) are read as two lines, each word
+ * boxed around its own line's ink, while one line with sparse rows above and below its
+ * core stays one; the character prior scores text
  * (ocr_text_prior) as its counts say. */
 #include <math.h>
 #include <setjmp.h>
@@ -199,6 +200,26 @@ static void test_touching_lines(void **state)
         for (int x = 10; x < 100; x++)
             if ((y < 20 || y >= 30) ? x % 7 < 2 : x == 50 || x == 51) pixSetPixel(two, x, y, 10);
     assert_int_equal(lines_read(e, two), 2);
+    /* the first line's words are boxed around its own ink (rows 8-20), not the second
+     * line's strokes in the margin read with it */
+    PIX *joined = pixCreate(120, 60, 8);
+    pixSetAllArbitrary(joined, 240);
+    for (int y = 8; y < 42; y++)
+        for (int x = 10; x < 100; x++)
+            if ((y < 20 || y >= 30) ? x % 7 < 2 : x % 30 == 0) pixSetPixel(joined, x, y, 10);
+    ocr_result r = {0};
+    ap_error err;
+    assert_int_equal(ocr_recognize(e, joined, &(ocr_params){.layout = OCR_LAYOUT_BLOCK}, &r, &err),
+                     AP_OK);
+    int first = 0;
+    for (size_t i = 0; i < r.nwords; i++)
+        if (r.words[i].top < 20) {
+            first++;
+            assert_true(r.words[i].top + r.words[i].height <= 21);
+        }
+    assert_true(first > 0);
+    ocr_result_free(&r);
+    pixDestroy(&joined);
     /* one line: a dense core (rows 18-32) with sparse strokes above and below it */
     PIX *one = pixCreate(120, 50, 8);
     pixSetAllArbitrary(one, 240);
