@@ -267,6 +267,7 @@ ap_status tt_grid_interpret(const tt_page *pages, size_t npages, tt_doc *doc, ap
         goto out;
     }
     if (cx.header.len && (st = tt_header_fields(cx.header.data, doc)) != AP_OK) goto out;
+    if ((st = tt_doc_warn_overlaps(doc, before)) != AP_OK) goto out;
     if (cx.guessed_ampm &&
         (st = tt_doc_warn(doc, "times without am/pm read as a school day (1:00-5:59 as "
                                "afternoon)")) != AP_OK)

@@ -91,6 +91,55 @@ ap_status tt_doc_warn(tt_doc *doc, const char *fmt, ...)
     return AP_OK;
 }
 
+typedef struct timed {
+    int day, start, end;
+    size_t index;
+} timed;
+
+static int cmp_timed(const void *a, const void *b)
+{
+    const timed *x = a, *y = b;
+    if (x->day != y->day) return x->day - y->day;
+    if (x->start != y->start) return x->start - y->start;
+    if (x->end != y->end) return y->end - x->end; /* the longer first: it holds the other */
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+ap_status tt_doc_warn_overlaps(tt_doc *doc, size_t from)
+{
+    size_t n = 0, warned = 0;
+    timed *t = malloc((doc->nblocks > from ? doc->nblocks - from : 1) * sizeof *t);
+    if (!t) return AP_ERR_NOMEM;
+    for (size_t i = from; i < doc->nblocks; i++) {
+        const tt_block *b = &doc->blocks[i];
+        if (b->start != TT_NO_TIME && b->end != TT_NO_TIME && b->end > b->start)
+            t[n++] = (timed){b->day, b->start, b->end, i};
+    }
+    qsort(t, n, sizeof *t, cmp_timed);
+    ap_status st = AP_OK;
+    /* sweep each day in start order, holding the block that ends last so far */
+    for (size_t k = 1, open = 0; k < n && st == AP_OK; k++) {
+        if (t[k].day != t[open].day) {
+            open = k;
+            continue;
+        }
+        if (t[k].start < t[open].end && warned++ < TT_MAX_OVERLAP_WARNINGS) {
+            const tt_block *a = &doc->blocks[t[open].index], *b = &doc->blocks[t[k].index];
+            char s0[8], e0[8], s1[8], e1[8];
+            st = tt_doc_warn(
+                doc, "overlapping times on %s: '%s' %s-%s and '%s' %s-%s", tt_day_names[a->day],
+                a->name, tt_time_str(a->start, s0, sizeof s0), tt_time_str(a->end, e0, sizeof e0),
+                b->name, tt_time_str(b->start, s1, sizeof s1), tt_time_str(b->end, e1, sizeof e1));
+        }
+        if (t[k].end > t[open].end) open = k;
+    }
+    if (st == AP_OK && warned > TT_MAX_OVERLAP_WARNINGS)
+        st = tt_doc_warn(doc, "%zu more blocks overlap another in time",
+                         warned - TT_MAX_OVERLAP_WARNINGS);
+    free(t);
+    return st;
+}
+
 void tt_doc_free(tt_doc *doc)
 {
     if (!doc) return;

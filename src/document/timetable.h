@@ -53,6 +53,13 @@ ap_status tt_doc_add(tt_doc *doc, int day, const char *name, int start, int end,
                      float confidence, tt_bbox bbox);
 /* Appends a warning (copied). */
 ap_status tt_doc_warn(tt_doc *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Warns of each block of doc->blocks[from, nblocks) that starts before another block of
+ * its day, begun no later, has ended (both with a start and an end): two lessons cannot
+ * share a time, so one of them was read wrong, or the page really prints them in
+ * parallel; either way a person should look. The first TT_MAX_OVERLAP_WARNINGS are
+ * named, the rest counted in one more warning. AP_ERR_NOMEM. */
+#define TT_MAX_OVERLAP_WARNINGS 5
+ap_status tt_doc_warn_overlaps(tt_doc *doc, size_t from);
 /* Sets one of doc's string fields (source, teacher, ...) to a copy of value (or NULL). */
 ap_status tt_set_str(char **field, const char *value);
 void tt_doc_free(tt_doc *doc);
