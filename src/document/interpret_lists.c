@@ -31,7 +31,9 @@ typedef struct ev {
 
 /* Times out of order are misread: of the times read in evs[0, n) (each start, then its
  * end, row by row), the longest run that never goes back stays and the others are
- * dropped. scratch holds 4 * n ints. */
+ * dropped. No event lasts no time, so neither a start and its own end nor two ends may
+ * be equal on the run ("10:05 - 10:30" over "10:10 - 10:30": the first end is the
+ * misread one, not the second start). scratch holds 4 * n ints. */
 static void drop_out_of_order(ev *evs, int n, int *scratch)
 {
     int m = 2 * n, *len = scratch, *from = scratch + m, best = -1;
@@ -42,8 +44,8 @@ static void drop_out_of_order(ev *evs, int n, int *scratch)
         len[i] = 1;
         for (int j = 0; j < i; j++) {
             int vj = j % 2 ? evs[j / 2].end : evs[j / 2].start;
-            /* a start and its own end must differ */
-            int ok = vj != TT_NO_TIME && (vj < vi || (vj == vi && !(j % 2 == 0 && i == j + 1)));
+            int ok = vj != TT_NO_TIME &&
+                     (vj < vi || (vj == vi && !(j % 2 == 0 && i == j + 1) && !(j % 2 && i % 2)));
             if (ok && len[j] + 1 > len[i]) len[i] = len[j] + 1, from[i] = j;
         }
         if (best < 0 || len[i] > len[best]) best = i;

@@ -5,7 +5,8 @@
  * OCR could read only one of them. A header time cell that the grid's lines merged with
  * the body cell under it still times its columns. Two readings of one boundary that OCR
  * read apart in a minute's units digit ("13:46" over "13:40") take the one on a
- * five-minute mark, in a list and in a grid's header. */
+ * five-minute mark, in a list and in a grid's header. A list's end misread later than the
+ * next start is dropped rather than that start: no event lasts no time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,13 +155,37 @@ static void test_units_misread(void **state)
     tt_page_free(&grid);
 }
 
+/* A list's end misread later than the next row's start ("10:05 - 10:30" over "10:10 -
+ * 10:30"): of the two readings, the one that leaves no event lasting no time stands. */
+static void test_list_end_misread(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 2);
+    add_cell(t, 0, 0, 1, 2, "Daily Schedule|~Monday - Thursday");
+    add_cell(t, 1, 0, 1, 1, "10:05 - 10:30am");
+    add_cell(t, 1, 1, 1, 1, "Reading");
+    add_cell(t, 2, 0, 1, 1, "10:10 - 10:30am");
+    add_cell(t, 2, 1, 1, 1, "Science");
+    add_cell(t, 3, 0, 1, 1, "10:30 - 10:50am");
+    add_cell(t, 3, 1, 1, 1, "Art");
+    tt_doc d;
+    interpret(&page, &d);
+    for (int day = 0; day < 4; day++) {
+        check(&d, day, "Reading", HM(10, 5), HM(10, 10));
+        check(&d, day, "Science", HM(10, 10), HM(10, 30));
+        check(&d, day, "Art", HM(10, 30), HM(10, 50));
+    }
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_header_times),
-        cmocka_unit_test(test_split_list_times),
-        cmocka_unit_test(test_header_cell_into_body),
-        cmocka_unit_test(test_units_misread),
+        cmocka_unit_test(test_split_header_times),    cmocka_unit_test(test_split_list_times),
+        cmocka_unit_test(test_header_cell_into_body), cmocka_unit_test(test_units_misread),
+        cmocka_unit_test(test_list_end_misread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
