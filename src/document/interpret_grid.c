@@ -445,15 +445,18 @@ static int emit_side_by_side(it_ctx *cx, int along_y, unsigned days, const tt_ce
  * day's rows hold them; it is so only when every day's rows hold lines of their own,
  * centred in those rows, no line crossing into another day's rows, and the parts read
  * alike or are three or more (a name of two lines centred across two days' rows puts a
- * line in each). s, e: the cell's times, for a part that prints none. Returns 0 (nothing
- * emitted) otherwise. */
+ * line in each). A day at either end of the cell whose rows reach past it (the grid's
+ * lines cut a band printed once a day across two days' rows) is the cell's when its line
+ * lies in the cell, centred in all that day's rows; holding none, it is left to the cell
+ * beside. s, e: the cell's times, for a part that prints
+ * none. Returns 0 (nothing emitted) otherwise. */
 #define MAX_DAY_BANDS 8
 static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days, int along_y,
                         const tt_cell *c, int s, int e, ap_status *st)
 {
     size_t n = c->nlines;
     int band_of[MAX_SLOT_LINES], blo[MAX_DAY_BANDS], bhi[MAX_DAY_BANDS], nb = 0;
-    int plo[MAX_DAY_BANDS], phi[MAX_DAY_BANDS];
+    int plo[MAX_DAY_BANDS], phi[MAX_DAY_BANDS], dlo[MAX_DAY_BANDS], dhi[MAX_DAY_BANDS];
     unsigned bdays[MAX_DAY_BANDS];
     if (n < 2 || n > MAX_SLOT_LINES || c->nrows < 2) return 0;
     for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++) {
@@ -479,9 +482,28 @@ static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days,
         if (lo < plo[k]) plo[k] = lo;
         if (hi > phi[k]) phi[k] = hi;
     }
+    /* each day's rows in full, past the cell's ends */
+    for (int k = 0; k < nb; k++)
+        dlo[k] = blo[k], dhi[k] = bhi[k];
+    int r1 = c->row + c->nrows, cut_first = 0, cut_last = 0;
+    for (int r = c->row - 1; r >= 0 && row_days[r] == bdays[0]; r--)
+        dlo[0] = t->row_pos[r], cut_first = plo[0] > phi[0];
+    for (int r = r1; r < t->nrows && row_days[r] == bdays[nb - 1]; r++)
+        dhi[nb - 1] = t->row_pos[r + 1], cut_last = plo[nb - 1] > phi[nb - 1];
+    nb -= cut_last;
+    if (cut_first) {
+        nb--;
+        for (int k = 0; k < nb; k++) {
+            blo[k] = blo[k + 1], bhi[k] = bhi[k + 1], bdays[k] = bdays[k + 1];
+            plo[k] = plo[k + 1], phi[k] = phi[k + 1], dlo[k] = dlo[k + 1], dhi[k] = dhi[k + 1];
+        }
+        for (size_t i = 0; i < n; i++)
+            band_of[i]--;
+    }
+    if (nb < 2) return 0;
     for (int k = 0; k < nb; k++) {
-        int mid = (blo[k] + bhi[k]) / 2, pmid = (plo[k] + phi[k]) / 2;
-        if (plo[k] > phi[k] || abs(pmid - mid) * 4 > bhi[k] - blo[k]) return 0;
+        int mid = (dlo[k] + dhi[k]) / 2, pmid = (plo[k] + phi[k]) / 2;
+        if (plo[k] > phi[k] || abs(pmid - mid) * 4 > dhi[k] - dlo[k]) return 0;
     }
     it_cell part[MAX_DAY_BANDS];
     int nparts = 0, alike = 1, ok = 1;

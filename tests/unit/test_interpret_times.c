@@ -6,7 +6,8 @@
  * the body cell under it still times its columns. Two readings of one boundary that OCR
  * read apart in a minute's units digit ("13:46" over "13:40") take the one on a
  * five-minute mark, in a list and in a grid's header. A list's end misread later than the
- * next start is dropped rather than that start: no event lasts no time. */
+ * next start is dropped rather than that start: no event lasts no time. A band printed
+ * once a day that the grid's lines cut across parts of days is an event a day. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -180,12 +181,50 @@ static void test_list_end_misread(void **state)
     tt_page_free(&page);
 }
 
+/* A band printed once a day ("Break Time" in each day's rows) that the grid's lines cut
+ * into cells across parts of days (Wednesday's rows split in two): each day's label is
+ * that day's event, and a cell's end reaching into a day whose label stands in the next
+ * cell names no event there; a label centred in all its day's rows, though the cut lets
+ * only part of them into its cell, is that day's. */
+static void test_band_cut_across_days(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 6, 3);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "9:00 - 10:00");
+    add_cell(t, 0, 2, 1, 1, "10:00 - 10:15");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 3, 0, 2, 1, "Wednesday");
+    add_cell(t, 5, 0, 1, 1, "Thursday");
+    add_cell(t, 1, 1, 1, 1, "Maths");
+    add_cell(t, 2, 1, 1, 1, "Art");
+    add_cell(t, 3, 1, 2, 1, "PE");
+    add_cell(t, 5, 1, 1, 1, "Music");
+    add_cell(t, 1, 2, 3, 1, "Break Time|Break Time"); /* 11: Monday, Tuesday, Wednesday's top */
+    add_cell(t, 4, 2, 2, 1, "Break Time|Break Time"); /* 12: Wednesday's foot, Thursday */
+    for (size_t i = 0; i < t->ncells; i++)
+        place_cell(t, i);
+    place_line(t, 11, 0, 215, 145, 60, 12); /* rows are y 100r .. 100(r + 1) */
+    place_line(t, 11, 1, 215, 245, 60, 12);
+    place_line(t, 12, 0, 215, 402, 60, 12); /* centred in Wednesday's rows 3-4 */
+    place_line(t, 12, 1, 215, 545, 60, 12);
+    tt_doc d;
+    interpret(&page, &d);
+    for (int day = 0; day < 4; day++)
+        check(&d, day, "Break Time", HM(10, 0), HM(10, 15));
+    assert_int_equal(d.nblocks, 4 + 4);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_header_times),    cmocka_unit_test(test_split_list_times),
         cmocka_unit_test(test_header_cell_into_body), cmocka_unit_test(test_units_misread),
-        cmocka_unit_test(test_list_end_misread),
+        cmocka_unit_test(test_list_end_misread),      cmocka_unit_test(test_band_cut_across_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
