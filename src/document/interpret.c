@@ -29,6 +29,8 @@
  * The steps live in interpret_cell.c (1), interpret_grid.c (3) and interpret_lists.c (4);
  * interpret_times.c holds the times grids and lists read alike. */
 #include <ctype.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +128,128 @@ ap_status it_add_header_text(it_ctx *cx, const tt_table *t)
     return cx->header.oom ? AP_ERR_NOMEM : AP_OK;
 }
 
+/* ---- lines cut by a false edge ----
+ *
+ * A lattice edge that runs through a line of text (the gap between two words taken for a
+ * gutter, or an edge carried on from another row) parts one cell's text into two cells,
+ * which would read as two events in one slot ("Show" | "and Tell"). Two cells side by
+ * side in the same rows are one when each line of the left one runs on into the line
+ * beside it in the right one: as many lines in both, each pair on one baseline, the left
+ * ending and the right starting within half a text height of the edge and no further
+ * apart than a word space (0.8 of the height: two cells' texts keep the padding of both
+ * cells between them), and no time or day name among them (a list's time beside its name,
+ * a day label beside a lesson stay apart). */
+static int cut_by_edge(const tt_table *t, const tt_cell *a, const tt_cell *b)
+{
+    if (a->row != b->row || a->nrows != b->nrows || a->col + a->ncols != b->col) return 0;
+    if (a->rotation || b->rotation || !a->nlines || a->nlines != b->nlines) return 0;
+    float edge = (float)t->col_pos[b->col];
+    for (size_t i = 0; i < a->nlines; i++) {
+        const tt_line *l = &a->lines[i], *r = &b->lines[i];
+        const tt_bbox *p = &l->box, *q = &r->box;
+        if (p->w <= 0 || q->w <= 0 || p->h <= 0 || q->h <= 0) return 0;
+        float h = (float)(p->h < q->h ? p->h : q->h);
+        int top = p->y > q->y ? p->y : q->y;
+        int bottom = p->y + p->h < q->y + q->h ? p->y + p->h : q->y + q->h;
+        float gap = (float)(q->x - (p->x + p->w));
+        if ((float)(bottom - top) < 0.6f * h || gap > 0.8f * h || gap < -0.2f * h ||
+            fabsf((float)(p->x + p->w) - edge) > 0.5f * h || fabsf((float)q->x - edge) > 0.5f * h)
+            return 0;
+        it_time tm[1];
+        if (it_find_times(l->text, tm, 1) || it_find_times(r->text, tm, 1) ||
+            tt_text_names_day(l->text, strlen(l->text)) ||
+            tt_text_names_day(r->text, strlen(r->text)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Cell a with b (cut_by_edge) joined into it: line by line "a b", boxes and bbox joined.
+ * a's new lines are its own (caller frees them); AP_ERR_NOMEM. */
+static ap_status join_cut(tt_cell *a, const tt_cell *b)
+{
+    tt_line *lines = calloc(a->nlines, sizeof *lines);
+    if (!lines) return AP_ERR_NOMEM;
+    tt_bbox cell = {.page = a->bbox.page,
+                    .x = a->bbox.x,
+                    .y = a->bbox.y,
+                    .w = b->bbox.x + b->bbox.w - a->bbox.x,
+                    .h = a->bbox.h};
+    for (size_t i = 0; i < a->nlines; i++) {
+        const tt_line *l = &a->lines[i], *r = &b->lines[i];
+        size_t n = strlen(l->text) + strlen(r->text) + 2;
+        if (!(lines[i].text = malloc(n))) {
+            tt_lines_free(lines, i);
+            return AP_ERR_NOMEM;
+        }
+        snprintf(lines[i].text, n, "%s %s", l->text, r->text);
+        lines[i].confidence = l->confidence < r->confidence ? l->confidence : r->confidence;
+        lines[i].height = l->height > r->height ? l->height : r->height;
+        lines[i].ink = l->ink;
+        lines[i].flags = l->flags & r->flags;
+        int y0 = l->box.y < r->box.y ? l->box.y : r->box.y;
+        int y1 =
+            l->box.y + l->box.h > r->box.y + r->box.h ? l->box.y + l->box.h : r->box.y + r->box.h;
+        lines[i].box =
+            (tt_bbox){l->box.page, l->box.x, y0, r->box.x + r->box.w - l->box.x, y1 - y0};
+        lines[i].width = cell.w > 0 ? fminf(1.0f, (float)lines[i].box.w / (float)cell.w) : 0;
+    }
+    a->lines = lines;
+    a->ncols += b->ncols;
+    a->bbox = cell;
+    a->confidence = a->confidence < b->confidence ? a->confidence : b->confidence;
+    return AP_OK;
+}
+
+/* t with the cells that false edges cut joined again, into *out (cells of its own, the
+ * rest shared with t; free with free_joined); *joined 0 when nothing was cut (out
+ * untouched). AP_ERR_NOMEM. */
+static ap_status join_cut_cells(const tt_table *t, tt_table *out, unsigned char **owned,
+                                int *joined)
+{
+    *joined = 0;
+    for (size_t i = 0; i < t->ncells && !*joined; i++)
+        for (size_t j = 0; j < t->ncells && !*joined; j++)
+            *joined = cut_by_edge(t, &t->cells[i], &t->cells[j]);
+    if (!*joined) return AP_OK;
+    *out = *t;
+    out->cells = malloc(t->ncells * sizeof *out->cells);
+    *owned = calloc(t->ncells, 1);
+    if (!out->cells || !*owned) {
+        free(out->cells);
+        free(*owned);
+        *owned = NULL;
+        *joined = 0;
+        return AP_ERR_NOMEM;
+    }
+    memcpy(out->cells, t->cells, t->ncells * sizeof *out->cells);
+    /* left to right: a cell joined to its right neighbour may join the next one too */
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t i = 0; i < out->ncells && !again; i++)
+            for (size_t j = 0; j < out->ncells && !again; j++) {
+                if (i == j || !cut_by_edge(out, &out->cells[i], &out->cells[j])) continue;
+                tt_line *before = out->cells[i].lines;
+                if (join_cut(&out->cells[i], &out->cells[j]) != AP_OK) return AP_ERR_NOMEM;
+                if ((*owned)[i]) tt_lines_free(before, out->cells[i].nlines);
+                (*owned)[i] = 1;
+                if ((*owned)[j]) tt_lines_free(out->cells[j].lines, out->cells[j].nlines);
+                out->cells[j] = out->cells[--out->ncells];
+                (*owned)[j] = (*owned)[out->ncells];
+                again = 1;
+            }
+    }
+    return AP_OK;
+}
+
+static void free_joined(tt_table *t, unsigned char *owned)
+{
+    for (size_t i = 0; owned && i < t->ncells; i++)
+        if (owned[i]) tt_lines_free(t->cells[i].lines, t->cells[i].nlines);
+    free(t->cells);
+    free(owned);
+}
+
 /* Single letters stacked one per row in one column make a word ("B","R","E","A","K"):
  * each cell of the run takes the whole word. */
 static ap_status join_vertical_letters(const tt_table *t, it_cell *ci)
@@ -179,13 +303,18 @@ static int label_axis(const tt_table *t, const it_cell *ci, int by_row, int *cou
     return best_n >= 2 ? best : -1;
 }
 
-static ap_status interpret_table(it_ctx *cx, const tt_table *table)
+static ap_status interpret_table(it_ctx *cx, const tt_table *page_table)
 {
-    ap_status st = AP_ERR_NOMEM;
-    tt_table flipped = {0};
-    const tt_table *t = table;
-    it_cell *ci = calloc(table->ncells ? table->ncells : 1, sizeof *ci);
-    if (!ci) goto out;
+    tt_table flipped = {0}, joined_table;
+    unsigned char *owned = NULL;
+    int joined = 0;
+    it_cell *ci = NULL;
+    ap_status st = join_cut_cells(page_table, &joined_table, &owned, &joined);
+    const tt_table *table = joined ? &joined_table : page_table, *t = table;
+    if (st != AP_OK || !(ci = calloc(table->ncells ? table->ncells : 1, sizeof *ci))) {
+        st = AP_ERR_NOMEM;
+        goto out;
+    }
     for (size_t i = 0; i < table->ncells; i++)
         if ((st = it_read_cell(&table->cells[i], &ci[i])) != AP_OK) goto out;
     if ((st = join_vertical_letters(table, ci)) != AP_OK) goto out;
@@ -217,6 +346,7 @@ out:
         free(flipped.cells);
     }
     it_cells_free(ci, table->ncells);
+    if (joined) free_joined(&joined_table, owned);
     return st;
 }
 
