@@ -190,12 +190,15 @@ static int is_picture(PIX *ink, int bw, int bh)
     return picture;
 }
 
+/* A cell whose median grey is darker than this is a dark fill holding light text. */
+#define TT_DARK_GROUND 96
+
 /* The ink in crop that is not a speck: pixels darker (or, on a dark fill, lighter) than
  * the crop's median by more than delta. NULL when out of memory. */
 static PIX *ink_mask(PIX *crop, int median, int delta)
 {
     PIX *ink = NULL;
-    if (median >= 96) {
+    if (median >= TT_DARK_GROUND) {
         ink = img_threshold(crop, imax(40, median - delta));
     } else {
         /* light text on a dark fill: invert so ink is 1 */
@@ -745,18 +748,20 @@ static float text_scale(float median)
 
 /* Stretches the paper of part (8 bpp, a crop cut tight around its text; a coloured fill, a
  * grey scan) to white and its ink to black, in place, so that every cell reaches the
- * readers with the same contrast; light text on a dark fill (as ink_box tells it: the
- * median is dark) is turned dark on light first, so that the engine can skip its inverted
- * second reading of every line (OCR_DARK_ON_LIGHT). The paper is the level paper_rank of
- * the crop's pixels lie at or below: the median (0.5) is inside the ink where bold or
- * blurred print covers half the crop and more, and turns the lighter half of every stroke
- * white (the CRNN read "09.00 - 09.50" as "@ 0 - 09 40", "French" as "Fren"; see
+ * readers with the same contrast; light text on a dark ground (dark_ground: the median of
+ * the whole cell is dark, as ink_box tells it) is turned dark on light first, so that the
+ * engine can skip its inverted second reading of every line (OCR_DARK_ON_LIGHT). The
+ * ground is the cell's, not the tight crop's: bold print fills more than half of a crop
+ * cut tight around one letter (a word spelt down a column, one letter a day), whose median
+ * is then the ink ("H" was turned white on black and read "R"). The paper is the level
+ * paper_rank of the crop's pixels lie at or below: the median (0.5) is inside the ink where
+ * bold or blurred print covers half the crop and more, and turns the lighter half of every
+ * stroke white (the CRNN read "09.00 - 09.50" as "@ 0 - 09 40", "French" as "Fren"; see
  * TT_PAPER_RANK). A crop of little contrast is left as it is. */
-TESTABLE void tt_stretch_paper(PIX *part, float paper_rank)
+TESTABLE void tt_stretch_paper(PIX *part, float paper_rank, int dark_ground)
 {
     l_uint32 bg = 255, fg = 0;
-    if (pixGetRankValue(part, 1, 0.5f, &bg) != 0) bg = 255;
-    if ((bg & 0xff) < 96) pixInvert(part, part);
+    if (dark_ground) pixInvert(part, part);
     if (pixGetRankValue(part, 1, paper_rank, &bg) != 0) return;
     if (pixGetRankValue(part, 1, 0.02f, &fg) == 0) {
         int hi = (int)(bg & 0xff) - 8, lo = (int)(fg & 0xff) + 8;
@@ -764,9 +769,9 @@ TESTABLE void tt_stretch_paper(PIX *part, float paper_rank)
     }
 }
 
-/* The rectangle (x, y, w, h) of crop, scaled to a good text size for its glyphs
- * (text_scale; *scale_out), its paper
- * stretched to white and its ink to black (tt_stretch_paper at paper_rank), with a white
+/* The rectangle (x, y, w, h) of crop (the whole cell), scaled to a good text size for its
+ * glyphs (text_scale; *scale_out), its paper stretched to white and its ink to black
+ * (tt_stretch_paper at paper_rank, on the cell's ground), with a white
  * margin around it: Tesseract reads glyphs that touch the image's edge badly.
  * Caller frees; NULL when out of memory. */
 static PIX *crop_margin(PIX *crop, int x, int y, int w, int h, float glyphs, float paper_rank,
@@ -778,7 +783,9 @@ static PIX *crop_margin(PIX *crop, int x, int y, int w, int h, float glyphs, flo
     PIX *part = b ? pixClipRectangle(crop, b, NULL) : NULL;
     boxDestroy(&b);
     if (!part) return NULL;
-    tt_stretch_paper(part, paper_rank);
+    l_uint32 ground = 255;
+    if (pixGetRankValue(crop, 1, 0.5f, &ground) != 0) ground = 255;
+    tt_stretch_paper(part, paper_rank, (int)(ground & 0xff) < TT_DARK_GROUND);
     if (scale != 1.0f) {
         PIX *scaled = pixScale(part, scale, scale);
         pixDestroy(&part);

@@ -23,7 +23,7 @@
 
 int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float *noise); /* read_raster.c */
 void tt_clear_edge_rules(PIX *crop);                                             /* read_raster.c */
-void tt_stretch_paper(PIX *part, float paper_rank);                              /* read_raster.c */
+void tt_stretch_paper(PIX *part, float paper_rank, int dark_ground);             /* read_raster.c */
 
 /* A w x h grey crop of paper level `paper` holding a block of ink of level `ink` over
  * a sixth of it, with uniform noise of +-amp (deterministic). */
@@ -146,30 +146,38 @@ static l_uint32 level_at(PIX *p, int x)
 /* tt_stretch_paper at the CRNN's paper rank (0.9): the paper of a crop that bold print
  * covers more than half of goes to white and its ink to black, while the halo of the
  * strokes stays grey; at the median (Tesseract's, 0.5) the halo, taken for the paper, goes
- * white. Light print on a dark fill is turned dark on light the same way; a crop of little
- * contrast is left as it is. */
+ * white. Light print on a dark fill (the cell's ground is dark) is turned dark on light
+ * the same way, while bold print that fills half its tight crop on a light cell is not
+ * turned; a crop of little contrast is left as it is. */
 static void test_paper_stretch(void **state)
 {
     (void)state;
     PIX *p = print_crop(2, 60, 170, 235); /* bold: ink and halo are 2/3 of the crop */
-    tt_stretch_paper(p, 0.9f);
+    tt_stretch_paper(p, 0.9f, 0);
     assert_int_equal(level_at(p, 5), 255);
     assert_int_equal(level_at(p, 0), 0);
     assert_in_range(level_at(p, 3), 100, 220);
     pixDestroy(&p);
     p = print_crop(2, 60, 170, 235);
-    tt_stretch_paper(p, 0.5f);
+    tt_stretch_paper(p, 0.5f, 0);
     assert_int_equal(level_at(p, 3), 255);
     assert_int_equal(level_at(p, 0), 0);
     pixDestroy(&p);
     p = print_crop(1, 220, 110, 30); /* light text on a dark fill */
-    tt_stretch_paper(p, 0.9f);
+    tt_stretch_paper(p, 0.9f, 1);
     assert_int_equal(level_at(p, 5), 255);
     assert_int_equal(level_at(p, 0), 0);
     assert_in_range(level_at(p, 1), 60, 220);
     pixDestroy(&p);
+    /* one bold letter cut tight: its ink is half the crop, the median, yet its cell's
+     * ground is light, and it stays dark on light */
+    p = print_crop(3, 20, 120, 235);
+    tt_stretch_paper(p, 0.9f, 0);
+    assert_int_equal(level_at(p, 0), 0);
+    assert_int_equal(level_at(p, 5), 255);
+    pixDestroy(&p);
     p = print_crop(2, 200, 210, 230); /* too little contrast to stretch */
-    tt_stretch_paper(p, 0.9f);
+    tt_stretch_paper(p, 0.9f, 0);
     assert_int_equal(level_at(p, 0), 200);
     assert_int_equal(level_at(p, 5), 230);
     pixDestroy(&p);
