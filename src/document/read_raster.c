@@ -76,6 +76,11 @@
 #define ORIENT_MIN_YIELD      0.25f /* blocks per cell with text */
 #define ORIENT_MIN_CONFIDENCE 0.6f
 #define ORIENT_SIDEWAYS_SHARE 0.4
+/* Ink of the text outside the tables: as light as the rules vision/table takes. Times
+ * printed small in grey beside their names (a list set without rules beside ruled ones)
+ * leave few pixels darker than 128, too few to make a block, and the names were read
+ * without their times. */
+#define FREE_INK 160
 /* Paper kept around each block of text outside the tables, in pixels. */
 #define FREE_MARGIN 4
 /* A page of small print is enlarged to at most this many pixels (vision/resolution). */
@@ -1487,7 +1492,7 @@ static int solid_ink(PIX *bin, BOX *b, int h)
 static size_t free_text_jobs(PIX *grey, const img_table *tables, size_t ntables, job *jobs,
                              size_t njobs)
 {
-    PIX *bin = img_threshold(grey, 128);
+    PIX *bin = img_threshold(grey, FREE_INK);
     BOXA *blocks = NULL;
     PIX *joined = NULL;
     if (!bin) goto out;
