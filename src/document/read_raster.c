@@ -35,6 +35,7 @@
 #include "vision/perspective.h"
 #include "vision/pixstat.h"
 #include "vision/resolution.h"
+#include "vision/sharpness.h"
 #include "vision/table.h"
 #include "vision/whitespace.h"
 
@@ -1744,9 +1745,11 @@ static void tally(tt_extract_stats *stats, const work *wk)
  * (vision/resolution); a clean page of ordinary print comes back as it is. A grainy
  * page's colour is left out: its smoothed grey carries its fills (the real pages under
  * noise read the same without the colour), and smoothing three channels would triple
- * the filter's time. Caller frees both; AP_ERR_PROCESSING or AP_ERR_NOMEM on failure,
- * with both NULL. */
-static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, ap_error *err)
+ * the filter's time. *blur_out is the width of its edges (vision/sharpness) and
+ * *grain_out the grain left on its grey, for the cells' reading. Caller frees both;
+ * AP_ERR_PROCESSING or AP_ERR_NOMEM on failure, with both NULL. */
+static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, float *blur_out,
+                                float *grain_out, ap_error *err)
 {
     *grey_out = *colour_out = NULL;
     PIX *grey = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0), *colour = NULL;
@@ -1780,6 +1783,9 @@ static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, ap_e
             colour = lit_colour;
         }
     }
+    /* measured before the enlargement, which would widen the edges */
+    *blur_out = plain ? img_edge_width(grey) : 0;
+    *grain_out = *blur_out >= IMG_BLUR_WIDTH ? img_noise_sigma(grey) : 0;
     float upscale = plain ? img_page_upscale(grey, RASTER_MAX_UPSCALED) : 1.0f;
     if (upscale > 1.0f) {
         PIX *big = img_upscale(grey, upscale);
@@ -1811,6 +1817,7 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     ap_status st = AP_OK;
     PIX *decoded = NULL, *grey8 = NULL, *grey = NULL, *lines = NULL, *rgb = NULL;
     PIX *colour = NULL; /* the page's colour, normalised as grey8 was; NULL without one */
+    PIX *sharp = NULL;  /* the grey sharpened for reading; NULL when not blurred */
     img_table *tables = NULL;
     size_t ntables = 0, njobs = 0, ncell_jobs = 0;
     job *jobs = NULL;
@@ -1845,7 +1852,8 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
             goto out;
         pix = decoded;
     }
-    if ((st = normalise_page(pix, &grey8, &colour, err)) != AP_OK) goto out;
+    float blur = 0, grain = 0;
+    if ((st = normalise_page(pix, &grey8, &colour, &blur, &grain, err)) != AP_OK) goto out;
     /* a photographed page flattened first (a clone when it is not one) */
     PIX *flat = persp_correct(grey8, opts ? opts->debug_dir : NULL, NULL);
     int flattened = flat != grey8;
@@ -1878,7 +1886,13 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     ncell_jobs = njobs;
     njobs = free_text_jobs(grey, tables, ntables, jobs, njobs);
 
-    wk.grey = grey;
+    /* A blurred page's cells are read from it sharpened; its structure was found on it as
+     * it came, where sharpening's halos along fills and rules moved cells. */
+    if (blur >= IMG_BLUR_WIDTH && !(sharp = img_sharpen(grey, blur, grain))) {
+        st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+        goto out;
+    }
+    wk.grey = sharp ? sharp : grey;
     wk.jobs = jobs;
     wk.njobs = njobs;
     if ((st = crew_finish(&workers, &wk, engines, nengines, err)) != AP_OK) goto out;
@@ -1958,6 +1972,7 @@ out:
         pixDestroy(&decoded);
     pixDestroy(&grey8);
     pixDestroy(&grey);
+    pixDestroy(&sharp);
     pixDestroy(&rgb);
     pixDestroy(&colour);
     pixDestroy(&lines);
