@@ -61,6 +61,22 @@ static int is_small_word(const char *w, size_t n)
     return 0;
 }
 
+int tt_ink_differs(const tt_line *a, const tt_line *b)
+{
+    if (!(a->ink & b->ink & TT_INK_KNOWN)) return 0;
+    if (a->flags & b->flags & TT_LINE_EXACT) return a->ink != b->ink;
+    float ca[3], cb[3], la = 0, lb = 0, dhue = 0;
+    for (int k = 0; k < 3; k++) {
+        ca[k] = (float)((a->ink >> (8 * k)) & 0xff), cb[k] = (float)((b->ink >> (8 * k)) & 0xff);
+        la += ca[k] / 3, lb += cb[k] / 3;
+    }
+    for (int k = 0; k < 3; k++) {
+        float d = (ca[k] - la) - (cb[k] - lb);
+        dhue += d * d;
+    }
+    return fabsf(la - lb) > TT_INK_LIGHTNESS_APART || dhue > TT_INK_HUE_APART * TT_INK_HUE_APART;
+}
+
 int tt_line_continues(const tt_line *prev, const tt_line *next)
 {
     size_t pn = strlen(prev->text);
@@ -71,7 +87,7 @@ int tt_line_continues(const tt_line *prev, const tt_line *next)
     if (is_small_word(s, wn)) return 0;
     /* a word goes on in the type it started in: another colour, or (where the reader
      * gives exact type sizes) another size, starts something else */
-    if ((prev->ink & next->ink & TT_INK_KNOWN) && prev->ink != next->ink) return 0;
+    if (tt_ink_differs(prev, next)) return 0;
     if ((prev->flags & next->flags & TT_LINE_EXACT) &&
         fabsf(prev->height - next->height) > 0.08f * fmaxf(prev->height, next->height))
         return 0;

@@ -29,8 +29,8 @@ typedef struct tt_line {
     float confidence; /* 0..100 */
     float height;     /* text height, reader units (comparable within one cell) */
     float width;      /* fraction of the cell's inner width the line fills, 0..1 */
-    unsigned ink;     /* TT_INK_KNOWN | 0xRRGGBB: the colour the line is set in; 0 when the
-                         reader cannot tell (OCR) */
+    unsigned ink;     /* TT_INK_KNOWN | 0xRRGGBB: the colour the line is set in (raster
+                         pages: measured on the strokes); 0 when the reader cannot tell */
     unsigned flags;   /* TT_LINE_* */
     tt_bbox box;      /* where the line lies on the page (the cell's units; for text read
                          sideways, the region read); w == 0 when the reader does not say */
@@ -73,6 +73,17 @@ void tt_page_free(tt_page *page); /* frees the contents, not page */
 /* The cell's lines joined into one string (caller frees), broken words rejoined; NULL
  * when out of memory. */
 char *tt_cell_text(const tt_cell *cell);
+
+/* Whether two lines are set in different colours: both colours known, and any difference
+ * for text the document gives (its own colours); for colours measured on pixels, their
+ * lightness (mean of the channels) more than TT_INK_LIGHTNESS_APART apart or their hue
+ * (what is left of each channel after the lightness) more than TT_INK_HUE_APART
+ * (Euclidean), 0..255 a channel. Small print's strokes never reach their ink's full
+ * darkness, so one black measures 0x11 to 0x5a by size; a blue or green stays blue or
+ * green. */
+#define TT_INK_LIGHTNESS_APART 50.0f
+#define TT_INK_HUE_APART       40.0f
+int tt_ink_differs(const tt_line *a, const tt_line *b);
 
 /* Whether next continues the word that prev ends with (a word broken by the cell's
  * width): prev ends in a letter, next starts lower-case in the same colour and (exact

@@ -491,7 +491,7 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
         int fragment = (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) ||
                        (it_count_letters(l->text) < 3 && !(exact && smaller));
         if (seen_title && !fragment && title_line) {
-            int other_ink = (l->ink & title_line->ink & TT_INK_KNOWN) && l->ink != title_line->ink;
+            int other_ink = tt_ink_differs(l, title_line);
             if (smaller || other_ink) {
                 split = i;
                 break;

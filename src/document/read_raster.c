@@ -1657,9 +1657,46 @@ static void debug_reading(FILE *f, const job *j)
         const tt_line *l = &j->lines[k];
         fprintf(f, "%s%s [h%.0f w%.2f", k ? " / " : "", l->text, l->height, l->width);
         if (l->box.w) fprintf(f, " @%d,%d %dx%d", l->box.x, l->box.y, l->box.w, l->box.h);
+        if (l->ink & TT_INK_KNOWN) fprintf(f, " #%06x", l->ink & 0xffffffu);
         fputc(']', f);
     }
     fputc('\n', f);
+}
+
+/* The colour a line is printed in, on the colour page rgb (turned as grey was): the mean
+ * colour of the darkest tenth of the pixels in its box, the cores of its strokes rather
+ * than their blurred edges or the paper between them. 0 (unknown) for a box off the page
+ * or too small to tell. */
+TESTABLE unsigned tt_line_ink(PIX *rgb, PIX *grey, const tt_bbox *b)
+{
+    int w = pixGetWidth(grey), h = pixGetHeight(grey);
+    int x0 = imax(0, b->x), y0 = imax(0, b->y);
+    int x1 = imin(w, b->x + b->w), y1 = imin(h, b->y + b->h);
+    if (x1 - x0 < 4 || y1 - y0 < 4 || pixGetWidth(rgb) != w || pixGetHeight(rgb) != h ||
+        pixGetDepth(grey) != 8 || pixGetDepth(rgb) != 32)
+        return 0;
+    const l_uint32 *gd = pixGetData(grey), *cd = pixGetData(rgb);
+    int gw = pixGetWpl(grey), cw = pixGetWpl(rgb);
+    unsigned hist[256] = {0}, n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++)
+            hist[GET_DATA_BYTE(gd + y * gw, x)]++, n++;
+    unsigned want = n / 10 ? n / 10 : 1, below = 0;
+    int cut = 0;
+    while (cut < 255 && below + hist[cut] < want)
+        below += hist[cut++];
+    double sum[3] = {0};
+    unsigned m = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            if ((int)GET_DATA_BYTE(gd + y * gw, x) > cut) continue;
+            l_uint32 v = cd[y * cw + x];
+            sum[0] += (v >> L_RED_SHIFT) & 0xff, sum[1] += (v >> L_GREEN_SHIFT) & 0xff;
+            sum[2] += (v >> L_BLUE_SHIFT) & 0xff, m++;
+        }
+    unsigned r = (unsigned)(sum[0] / m + 0.5), g = (unsigned)(sum[1] / m + 0.5);
+    unsigned bl = (unsigned)(sum[2] / m + 0.5);
+    return TT_INK_KNOWN | r << 16 | g << 8 | bl;
 }
 
 /* lines.png, cells.png (cells and, in orange, the text blocks outside the tables) and
@@ -1896,6 +1933,11 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     wk.jobs = jobs;
     wk.njobs = njobs;
     if ((st = crew_finish(&workers, &wk, engines, nengines, err)) != AP_OK) goto out;
+    /* each line's colour: a note set in another colour than its title is told by it */
+    for (size_t i = 0; rgb && i < njobs; i++)
+        for (size_t k = 0; k < jobs[i].nlines; k++)
+            if (jobs[i].lines[k].box.w > 0)
+                jobs[i].lines[k].ink = tt_line_ink(rgb, grey, &jobs[i].lines[k].box);
 
     if (opts && opts->debug_dir)
         write_debug(opts->debug_dir, grey, lines, tables, ntables, jobs, ncell_jobs, njobs);

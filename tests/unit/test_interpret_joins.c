@@ -124,10 +124,8 @@ static void test_time_beside_name_apart(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cut_line_joined),
-        cmocka_unit_test(test_two_lines_joined),
-        cmocka_unit_test(test_chain_joined),
-        cmocka_unit_test(test_padded_cells_apart),
+        cmocka_unit_test(test_cut_line_joined),        cmocka_unit_test(test_two_lines_joined),
+        cmocka_unit_test(test_chain_joined),           cmocka_unit_test(test_padded_cells_apart),
         cmocka_unit_test(test_time_beside_name_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
