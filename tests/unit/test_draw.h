@@ -129,6 +129,34 @@ static inline void draw_week_grid(cairo_t *cr)
     }
 }
 
+/* How many of the week's nine lessons d holds, each on its day at its hour. */
+static inline int week_right(const tt_doc *d)
+{
+    int right = 0;
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++)
+            for (size_t i = 0; i < d->nblocks; i++) {
+                const tt_block *b = &d->blocks[i];
+                if (b->day == r && strcmp(b->name, week_name(r, c)) == 0 &&
+                    b->start == 540 + 60 * c && b->end == 600 + 60 * c) {
+                    right++;
+                    break;
+                }
+            }
+    return right;
+}
+
+/* Fails unless d holds all nine lessons of the week, listing what it holds. */
+static inline void assert_week_read(const tt_doc *d)
+{
+    int right = week_right(d);
+    if (right < 9)
+        for (size_t i = 0; i < d->nblocks; i++)
+            print_message("  got day %d '%s' %d-%d\n", d->blocks[i].day, d->blocks[i].name,
+                          d->blocks[i].start, d->blocks[i].end);
+    assert_int_equal(right, 9);
+}
+
 /* Extracts the drawn page pix (taken) into *d on two threads; skips the test where no
  * OCR model is installed, fails it on any other error. */
 static inline void extract_drawn(PIX *pix, tt_doc *d)
