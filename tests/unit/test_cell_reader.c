@@ -28,8 +28,8 @@
 #include "test_draw.h"
 #include "test_tiny_crnn.h"
 
-int tt_line_implausible(const char *s); /* TESTABLE in read_raster.c */
-int tt_line_rank(const char *s);        /* TESTABLE in read_raster.c */
+int tt_line_implausible(const char *s); /* TESTABLE in raster_read.c */
+int tt_line_rank(const char *s);        /* TESTABLE in raster_read.c */
 int tt_prior_prefers(const ocr_engine *crnn, const char *a, const char *b); /* TESTABLE too */
 int tt_count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways, float glyphs);
 

@@ -21,9 +21,9 @@
 
 #include "test_draw.h"
 
-int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float *noise); /* read_raster.c */
-void tt_clear_edge_rules(PIX *crop);                                             /* read_raster.c */
-void tt_stretch_paper(PIX *part, float paper_rank, int dark_ground);             /* read_raster.c */
+int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float *noise); /* raster_crop.c */
+void tt_clear_edge_rules(PIX *crop);                                             /* raster_crop.c */
+void tt_stretch_paper(PIX *part, float paper_rank, int dark_ground);             /* raster_crop.c */
 
 /* A w x h grey crop of paper level `paper` holding a block of ink of level `ink` over
  * a sixth of it, with uniform noise of +-amp (deterministic). */
