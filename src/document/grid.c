@@ -91,6 +91,12 @@ int tt_line_continues(const tt_line *prev, const tt_line *next)
     if ((prev->flags & next->flags & TT_LINE_EXACT) &&
         fabsf(prev->height - next->height) > 0.08f * fmaxf(prev->height, next->height))
         return 0;
+    /* measured sizes vary, but not by this much within one word's type (a small "bring
+     * kit" under "Vocabulary" that fills the cell is a note); a piece of two letters or
+     * fewer has no steady size of its own */
+    if (!(prev->flags & next->flags & TT_LINE_EXACT) && wn > 2 &&
+        next->height < TT_WORD_SIZE_APART * prev->height)
+        return 0;
     return prev->width >= 0.72f || wn <= 2;
 }
 
@@ -100,7 +106,10 @@ int tt_line_wrapped(const tt_line *prev, const tt_line *next)
     if (!pn || !nn) return 0;
     float word = next->width * (float)strcspn(next->text, " ") / (float)nn;
     float space = prev->width / (float)pn;
-    return prev->width + space + word > 0.98f;
+    /* measured widths are of the ink within the cell's whole inner width, which the
+     * type's own margins keep text from reaching: a line wraps short of it */
+    float fill = (prev->flags & next->flags & TT_LINE_EXACT) ? 0.98f : 0.92f;
+    return prev->width + space + word > fill;
 }
 
 /* A word set one letter per line ("B" / "R" / "E" / "A" / "K"): three lines or more,

@@ -87,12 +87,15 @@ int tt_ink_differs(const tt_line *a, const tt_line *b);
 
 /* Whether next continues the word that prev ends with (a word broken by the cell's
  * width): prev ends in a letter, next starts lower-case in the same colour and (exact
- * sizes known) the same size, and either prev fills the cell or next's first word is a
- * fragment too short to be a word of its own. */
+ * sizes known) the same size, or (sizes measured, next's first word of three letters or
+ * more) not under TT_WORD_SIZE_APART of prev's, and either prev fills the cell or next's
+ * first word is a fragment too short to be a word of its own. */
+#define TT_WORD_SIZE_APART 0.72f
 int tt_line_continues(const tt_line *prev, const tt_line *next);
 /* Whether next starts a line only because its first word did not fit after prev (the
  * cell's width broke the text there, no one chose to): prev's width, a space and that
- * word's share of next's width pass the cell's inner width. */
+ * word's share of next's width pass the cell's inner width (0.92 of it where widths are
+ * measured on OCR's ink, which stops short of the cell's edge by the type's margins). */
 int tt_line_wrapped(const tt_line *prev, const tt_line *next);
 
 /* Turns the pages into timeblocks, header fields and warnings, appended to doc.

@@ -421,6 +421,150 @@ static void strip_spans(char *text, const it_time *t, int n)
     *w = '\0';
 }
 
+/* ---- names and notes ---- */
+
+/* Whether a measured colour b (a line after the title) is set apart from the title's a a
+ * little: b lighter by NOTE_LIGHTER or more, or its hue NOTE_TINT or more away. Half of
+ * what tt_ink_differs needs alone: OCR's colours vary within a line's type by more than
+ * this, so it counts only with a smaller size (it_read_cell). Small print's strokes come
+ * out lighter than large print's of the same ink, so smaller and lighter agree. */
+#define NOTE_NEAR_SIZE 0.9f
+#define NOTE_LIGHTER   25.0f
+#define NOTE_TINT      15.0f
+static int ink_set_apart(unsigned a, unsigned b)
+{
+    if (!(a & b & TT_INK_KNOWN)) return 0;
+    float ca[3], cb[3], la = 0, lb = 0, dhue = 0;
+    for (int k = 0; k < 3; k++) {
+        ca[k] = (float)((a >> (8 * k)) & 0xff), cb[k] = (float)((b >> (8 * k)) & 0xff);
+        la += ca[k] / 3, lb += cb[k] / 3;
+    }
+    for (int k = 0; k < 3; k++) {
+        float d = (ca[k] - la) - (cb[k] - lb);
+        dhue += d * d;
+    }
+    return lb - la >= NOTE_LIGHTER || dhue >= NOTE_TINT * NOTE_TINT;
+}
+
+static int word_is(const char *s, size_t n, const char *w)
+{
+    return strlen(w) == n && strncasecmp(s, w, n) == 0;
+}
+
+/* Whether a line names a person by title or a room, as a lesson's notes do ("Mr Khan",
+ * "with Mrs Patel", "Dr. O'Neill", "Room 12", "Rm B4"): an honorific followed by a
+ * capitalised word, or Room / Rm followed by a short code holding a digit or capitals;
+ * four words at most, so that a title line that happens to start so is left alone. */
+TESTABLE int it_line_names_person_or_room(const char *text)
+{
+    static const char *const titles[] = {"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof"};
+    const char *s = text;
+    int words = 0;
+    for (const char *p = s; *p;) {
+        while (*p == ' ')
+            p++;
+        if (!*p) break;
+        words++;
+        while (*p && *p != ' ')
+            p++;
+    }
+    if (words < 2 || words > 4) return 0;
+    size_t n = strcspn(s, " ");
+    if (word_is(s, n, "with") || word_is(s, n, "w/")) {
+        s += n;
+        while (*s == ' ')
+            s++;
+        n = strcspn(s, " ");
+    }
+    size_t core = n && s[n - 1] == '.' ? n - 1 : n;
+    const char *next = s + n;
+    while (*next == ' ')
+        next++;
+    size_t nn = strcspn(next, " ");
+    if (!nn) return 0;
+    for (size_t k = 0; k < sizeof titles / sizeof titles[0]; k++)
+        if (strlen(titles[k]) == core && strncmp(s, titles[k], core) == 0)
+            return isupper((unsigned char)next[0]) != 0;
+    if ((core == 4 && strncasecmp(s, "Room", 4) == 0) ||
+        (core == 2 && strncasecmp(s, "Rm", 2) == 0)) {
+        if (nn > 5) return 0;
+        int code = 0;
+        for (size_t k = 0; k < nn; k++) {
+            unsigned char c = (unsigned char)next[k];
+            if (!isalnum(c)) return 0;
+            code |= isdigit(c) || isupper(c);
+        }
+        return code;
+    }
+    return 0;
+}
+
+static int is_ampm_word(const char *s, size_t n)
+{
+    return word_is(s, n, "am") || word_is(s, n, "pm") || word_is(s, n, "a.m.") ||
+           word_is(s, n, "p.m.");
+}
+
+/* Whether s[0, n) holds no letter: figures and marks (General Punctuation, U+2000 to
+ * U+206F, such as dashes, counts as marks; any other non-ASCII character as a letter). */
+static int letterless(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t k = 0; k < n; k++) {
+        if (u[k] == 0xe2 && k + 2 < n && (u[k + 1] == 0x80 || u[k + 1] == 0x81)) {
+            k += 2;
+            continue;
+        }
+        if (isalpha(u[k]) || u[k] >= 0xc0) return 0;
+    }
+    return 1;
+}
+
+/* Removes from a cell's name (in place) the pieces of a time that OCR broke so that no
+ * time was read in them, where the cell prints a time: figures, marks and am/pm before
+ * the first word ("240 PM Drama", "- 10 Cooking" beside "2.25 PM~"), and after the last
+ * word a run of them that holds a dash, colon or point or an am/pm ("Reading - 10");
+ * a figure alone after a word stays ("Station 2", "Year 6"). A name that is nothing
+ * else is left as it is. */
+TESTABLE void it_strip_time_debris(char *name)
+{
+    size_t len = strlen(name);
+    /* words: [from, to) */
+    size_t from[64], to[64], nw = 0;
+    for (size_t i = 0; i < len && nw < 64;) {
+        while (i < len && name[i] == ' ')
+            i++;
+        if (i >= len) break;
+        from[nw] = i;
+        while (i < len && name[i] != ' ')
+            i++;
+        to[nw++] = i;
+    }
+    if (nw == 64) return;
+    size_t first = 0, last = nw;
+    while (first < nw && (letterless(name + from[first], to[first] - from[first]) ||
+                          is_ampm_word(name + from[first], to[first] - from[first])))
+        first++;
+    if (first == nw) return;
+    size_t run = nw;
+    while (run > first && (letterless(name + from[run - 1], to[run - 1] - from[run - 1]) ||
+                           is_ampm_word(name + from[run - 1], to[run - 1] - from[run - 1])))
+        run--;
+    for (size_t w = run; w < nw; w++) {
+        size_t n = to[w] - from[w];
+        const char *t = name + from[w];
+        int mark = is_ampm_word(t, n) || memchr(t, '-', n) || memchr(t, ':', n) ||
+                   memchr(t, '.', n) || memchr(t, '~', n) || memchr(t, 0xe2, n);
+        if (mark) {
+            last = run;
+            break;
+        }
+    }
+    size_t a = from[first], b = to[last - 1];
+    memmove(name, name + a, b - a);
+    name[b - a] = '\0';
+}
+
 /* Fills ci from the cell: title lines (the larger type) make the name, smaller lines and
  * lines in parentheses after them the notes; times are taken out of both. */
 ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
@@ -463,9 +607,12 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
     /* Title vs notes: the tallest line sets the title's size and colour. After the
      * title, the notes start at the first line clearly smaller (under 0.78 of the
      * title's height, or under 0.92 where both heights are the document's own type
-     * sizes) or set in another colour, else at the first line opening with '(' unless
-     * it is in the title's type and the cell's width pushed it onto a line of its own
-     * ("Word Work" over "(Phonics)" in a narrow column is one name). */
+     * sizes) or set in another colour, or (OCR text, whose sizes and colours are
+     * measured) a little smaller (under NOTE_NEAR_SIZE) and a little lighter or tinted
+     * (ink_set_apart), or at a line that names a person or a room ("Mr Khan", "Room
+     * 12"), else at the first line opening with '(' unless it is in the title's type
+     * and the cell's width pushed it onto a line of its own ("Word Work" over
+     * "(Phonics)" in a narrow column is one name). */
     float tallest = 0;
     const tt_line *title_line = NULL;
     for (size_t i = 0; i < cell->nlines; i++) {
@@ -488,11 +635,14 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
          * short code in smaller type is ("Maths" over a small "Rm 12" or "E4"), where the
          * sizes are the document's own (OCR's box of a short piece such as "s" or "on" is
          * low without being smaller type) */
+        int named = it_line_names_person_or_room(l->text);
         int fragment = (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) ||
-                       (it_count_letters(l->text) < 3 && !(exact && smaller));
+                       (it_count_letters(l->text) < 3 && !(exact && smaller) && !named);
         if (seen_title && !fragment && title_line) {
             int other_ink = tt_ink_differs(l, title_line);
-            if (smaller || other_ink) {
+            int set_apart = !exact && l->height < NOTE_NEAR_SIZE * tallest &&
+                            ink_set_apart(title_line->ink, l->ink);
+            if (smaller || other_ink || set_apart || named) {
                 split = i;
                 break;
             }
@@ -513,9 +663,15 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
     strip_spans(title, t, n);
     ci->name = it_trim_copy(title, 0, strlen(title));
     if (!ci->name && !(ci->name = strdup(""))) goto out;
+    if (ocr_text && ci->ntimes) it_strip_time_debris(ci->name);
     n = it_find_times(notes, t, MAX_TIMES);
     strip_spans(notes, t, n);
     ci->notes = it_trim_copy(notes, 0, strlen(notes));
+    /* notes of nothing but figures and marks, beside a time, are what is left of it */
+    if (ocr_text && ci->ntimes && ci->notes && letterless(ci->notes, strlen(ci->notes))) {
+        free(ci->notes);
+        ci->notes = NULL;
+    }
     ci->letters = it_count_letters(ci->name);
     st = AP_OK;
 out:
