@@ -11,8 +11,8 @@
  * small ones (bigger GEMMs run much closer to the machine's peak). Sequence activations are
  * rows (N = B*T, D). Logits for CTC are (B, T, K) with class 0 the CTC blank.
  *
- * Nothing here allocates except nn_ctc (a small double-precision lattice per sample) and
- * nn_beam_decode (its beams); both report AP_ERR_NOMEM instead of failing silently. */
+ * Nothing here allocates except nn_ctc (a small double-precision lattice per sample), which
+ * reports AP_ERR_NOMEM instead of failing silently. */
 #ifndef AP_NN_H
 #define AP_NN_H
 
@@ -109,9 +109,9 @@ ap_status nn_ctc(float *restrict losses, float *restrict dlogits, const float *r
                  float scale, int *nskipped);
 
 /* ---- decoding of one sample's logits (T, K) into classes (blank and repeats removed) ----
- * out has room for cap classes; *n gets the count; *conf gets a confidence in [0, 1]
- * (greedy: mean over emitted characters of their frame probability; beam: the best
- * beam's probability normalised per frame). */
+ * out has room for cap classes; *n gets the count; *conf gets a confidence in [0, 1], the
+ * mean over emitted characters of their frame probability. Beam search, with or without
+ * a character prior, is nn_lm_beam_decode (charlm.h). */
 void nn_greedy_decode(int *out, int *n, float *conf, const float *logits, int T, int K, int cap);
 /* Greedy decoding that keeps, for each emitted class i, its frame probability probs[i]
  * and the frame frames[i] it was emitted at (either may be NULL): where each character
@@ -120,8 +120,6 @@ void nn_greedy_decode(int *out, int *n, float *conf, const float *logits, int T,
 #define NN_DECODE_MAX 1024
 void nn_greedy_decode_frames(int *out, float *probs, int *frames, int *n, const float *logits,
                              int T, int K, int cap);
-ap_status nn_beam_decode(int *out, int *n, float *conf, const float *logits, int T, int K, int cap,
-                         int beam);
 /* The best CTC alignment (Viterbi) of the classes seq[0..n) over logits (T, K): for each
  * class, frames[i] gets the first frame the alignment gives it and probs[i] its highest
  * frame probability over the frames it holds (either may be NULL). A decoder's own

@@ -1,9 +1,9 @@
 /* Proves: every layer's backward is the derivative of its forward (central finite
  * differences of L = sum(out * R) for a random R, accumulated in double); the layout
  * permutations are exact adjoints; CTC's loss and gradient equal a brute-force sum over
- * all K^T alignments on tiny cases; the beam search finds the most probable labelling;
- * the best alignment of a text puts each character on its own frames with its peak
- * probability, counts look-alike classes as one, and doubts a character beside blanks
+ * all K^T alignments on tiny cases; the beam search (nn_lm_beam_decode without a prior) finds the
+ * most probable labelling; the best alignment of a text puts each character on its own frames with
+ * its peak probability, counts look-alike classes as one, and doubts a character beside blanks
  * where the model saw one the text leaves out;
  * AdamW, the schedule, clipping and the edit distance match hand-computed values; a GRU
  * direction's backward through time matches finite differences in both directions with
@@ -22,6 +22,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "nn/charlm.h"
 #include "nn/gru.h"
 #include "nn/nn.h"
 
@@ -450,7 +451,8 @@ static void test_decode(void **state)
         }
         int out[8], n;
         float conf;
-        assert_int_equal(nn_beam_decode(out, &n, &conf, z, T, K, 8, 64), AP_OK);
+        assert_int_equal(nn_lm_beam_decode(out, NULL, NULL, &n, &conf, z, T, K, 8, 64, NULL, 0.0f),
+                         AP_OK);
         assert_int_equal(n, bestn);
         for (int i = 0; i < n; i++)
             assert_int_equal(out[i], bestl[i]);
