@@ -640,6 +640,19 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
         }
         end_printed[c1] = 1;
     }
+    /* Digits OCR confused, where the columns' order shows them: each column's start and
+     * end as printed, in order (the other reading of a boundary is no evidence here:
+     * either may be the misread one, and the cells under them say which). */
+    if (it_ocr_table(t) && nc >= 2) {
+        int *seq = malloc(2 * nc * sizeof *seq);
+        if (!seq) goto out;
+        for (size_t k = 0; k + 1 < nc; k++)
+            seq[2 * k] = bstart[k], seq[2 * k + 1] = bend[k + 1];
+        it_mend_confusions(seq, 2 * (int)(nc - 1), 0);
+        for (size_t k = 0; k + 1 < nc; k++)
+            bstart[k] = seq[2 * k], bend[k + 1] = seq[2 * k + 1];
+        free(seq);
+    }
     /* A header with a single time ends where the next one starts. */
     for (size_t k = 1; k < nc; k++)
         if (bend[k] == TT_NO_TIME) bend[k] = bstart[k];

@@ -114,6 +114,20 @@ int it_pair_split_times(const tt_table *t, const it_cell *ci, const unsigned cha
  * not, both take the mark. For OCR text only (it_ocr_table): print read exactly may leave
  * a gap of a few minutes. TT_NO_TIME stays. */
 void it_mend_units(int *end, int *start);
+/* Times along an axis OCR misread by a digit of like shape (old-style figures: "9:30"
+ * read "9:50", "3:00" read "5:00", "11:05" read "1:05"): v holds n times in axis order,
+ * start, end, start, end... (TT_NO_TIME unread). Where they do not run forward (each
+ * event ends after it starts, none starts before the one before it ended) or a time is off
+ * the five-minute grid, the readings that put them in order at the least cost take the
+ * place of the printed ones: a reading replaced by one a confusable digit away costs one,
+ * by the other reading of its boundary (copies: an end by the next start, a start by the
+ * end before) a little less, one left out (for the caller to drop) more than two; an end
+ * equal to the next start breaks ties. A reading is replaced only where the readings on
+ * either side of it are kept; the others stay as read. */
+void it_mend_confusions(int *v, int n, int copies);
+/* The times one confusable digit away from t as printed (24-hour or twelve-hour digits,
+ * the school-day rule for the latter), at most cap into out; returns how many. */
+int it_confusable_times(int t, int *out, int cap);
 /* Whether a table's text came from OCR: no line read exactly. */
 int it_ocr_table(const tt_table *t);
 

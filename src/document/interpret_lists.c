@@ -105,7 +105,8 @@ static ap_status emit_line(it_ctx *cx, unsigned days, const it_cell *ci, int sta
  * names is rows merged (merged_rows): an event each. A list printing each range in two
  * cells, start and end (it_pair_split_times), takes the start from the first and the end
  * from the second. Two readings of one boundary OCR read apart in a minute's units digit
- * take the one on a five-minute mark (it_mend_units) before the order is checked. Returns
+ * take the one on a five-minute mark (it_mend_units), and times out of order that a digit
+ * OCR confused explains are mended (it_mend_confusions), before the order is checked. Returns
  * AP_OK with *used 0 when the table has too few times to be a schedule. */
 ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
 {
@@ -215,6 +216,14 @@ ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
             b++;
         for (int k = a; k + 1 < b && it_ocr_table(t); k++)
             it_mend_units(&evs[k].end, &evs[k + 1].start);
+        /* digits OCR confused, where the order shows them (lis is free until the drop) */
+        if (it_ocr_table(t)) {
+            for (int k = a; k < b; k++)
+                lis[2 * (k - a)] = evs[k].start, lis[2 * (k - a) + 1] = evs[k].end;
+            it_mend_confusions(lis, 2 * (b - a), 1);
+            for (int k = a; k < b; k++)
+                evs[k].start = lis[2 * (k - a)], evs[k].end = lis[2 * (k - a) + 1];
+        }
         drop_out_of_order(evs + a, b - a, lis);
     }
     for (int k = 0; k < nev; k++) {
