@@ -100,6 +100,17 @@ int tt_line_continues(const tt_line *prev, const tt_line *next)
     return prev->width >= 0.72f || wn <= 2;
 }
 
+int tt_line_hyphenated(const tt_line *prev, const tt_line *next)
+{
+    size_t pn = strlen(prev->text);
+    if (pn < 3 || prev->text[pn - 1] != '-' || !isalpha((unsigned char)prev->text[pn - 2]))
+        return 0;
+    if (!islower((unsigned char)next->text[0]) || tt_ink_differs(prev, next)) return 0;
+    float lo = fminf(prev->height, next->height), hi = fmaxf(prev->height, next->height);
+    if (prev->flags & next->flags & TT_LINE_EXACT) return hi - lo <= 0.08f * hi;
+    return strcspn(next->text, " ") <= 2 || lo >= TT_WORD_SIZE_APART * hi;
+}
+
 int tt_line_wrapped(const tt_line *prev, const tt_line *next)
 {
     size_t pn = strlen(prev->text), nn = strlen(next->text);
@@ -153,8 +164,11 @@ char *tt_cell_text(const tt_cell *cell)
     for (size_t i = 0; i < cell->nlines; i++) {
         const tt_line *l = &cell->lines[i];
         if (!*l->text) continue;
-        if (b.len && !(i > 0 && (tt_line_continues(&cell->lines[i - 1], l) ||
-                                 time_continues(cell->lines[i - 1].text, l->text))))
+        if (b.len && i > 0 && tt_line_hyphenated(&cell->lines[i - 1], l) &&
+            b.data[b.len - 1] == '-')
+            b.data[--b.len] = '\0'; /* the hyphen that broke the word goes with the break */
+        else if (b.len && !(i > 0 && (tt_line_continues(&cell->lines[i - 1], l) ||
+                                      time_continues(cell->lines[i - 1].text, l->text))))
             sbuf_puts(&b, " ");
         sbuf_puts(&b, l->text);
     }

@@ -92,6 +92,10 @@ int tt_ink_differs(const tt_line *a, const tt_line *b);
  * first word is a fragment too short to be a word of its own. */
 #define TT_WORD_SIZE_APART 0.72f
 int tt_line_continues(const tt_line *prev, const tt_line *next);
+/* Whether prev ends with a word hyphenated at the line's end ("Gram-" over "mar"): a
+ * letter and a hyphen, then next starting lower-case in the same colour and size (as
+ * tt_line_continues tells them). tt_cell_text joins the two halves without the hyphen. */
+int tt_line_hyphenated(const tt_line *prev, const tt_line *next);
 /* Whether next starts a line only because its first word did not fit after prev (the
  * cell's width broke the text there, no one chose to): prev's width, a space and that
  * word's share of next's width pass the cell's inner width (0.92 of it where widths are

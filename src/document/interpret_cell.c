@@ -636,7 +636,8 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
          * sizes are the document's own (OCR's box of a short piece such as "s" or "on" is
          * low without being smaller type) */
         int named = it_line_names_person_or_room(l->text);
-        int fragment = (i > 0 && tt_line_continues(&cell->lines[i - 1], l)) ||
+        int fragment = (i > 0 && (tt_line_continues(&cell->lines[i - 1], l) ||
+                                  tt_line_hyphenated(&cell->lines[i - 1], l))) ||
                        (it_count_letters(l->text) < 3 && !(exact && smaller) && !named);
         if (seen_title && !fragment && title_line) {
             int other_ink = tt_ink_differs(l, title_line);

@@ -4,7 +4,8 @@
  * a little smaller stays in the name; a line naming a person or a room is the notes
  * whatever its size; a much smaller lower-case line under a full-width title is a note,
  * not a word's tail; a '(' line in the title's size that nearly fills the cell as
- * measured is part of the name; pieces of a broken time are taken out of the name. */
+ * measured is part of the name; pieces of a broken time are taken out of the name; a
+ * word hyphenated at a line's end is joined again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -182,6 +183,23 @@ static void test_broken_time_left_out(void **state)
     expect_cell(none, 2, "Daily 5: Station 2", NULL);
 }
 
+/* A word hyphenated at the line's end is one word again, without its hyphen; a hyphen
+ * after a word that the next line does not go on with stays. */
+static void test_hyphenated_words(void **state)
+{
+    (void)state;
+    const line_spec cell[] = {
+        {"Gr-", 30, 0.3f, 0x1a130c}, {"am-", 29, 0.5f, 0x160f09}, {"mar", 30, 0.5f, 0x0e0703}};
+    expect_cell(cell, 3, "Grammar", NULL);
+    const line_spec two[] = {{"Studi-", 30, 0.83f, 0x0f0904}, {"es", 26, 0.27f, 0x140d08}};
+    expect_cell(two, 2, "Studies", NULL);
+    const line_spec upper[] = {{"Science -", 30, 0.6f, 0}, {"Biology", 30, 0.6f, 0}};
+    expect_cell(upper, 2, "Science - Biology", NULL);
+    /* a much smaller line is no half of the title's word */
+    const line_spec small[] = {{"Art-", 30, 0.3f, 0}, {"bring kit", 18, 0.5f, 0}};
+    expect_cell(small, 2, "Art", "bring kit");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_small_line_is_no_word_tail),
         cmocka_unit_test(test_paren_lines),
         cmocka_unit_test(test_broken_time_left_out),
+        cmocka_unit_test(test_hyphenated_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
