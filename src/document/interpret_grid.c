@@ -1,7 +1,7 @@
 /* interpret_grid: a table with a day axis to timeblocks (document/interpret_internal.h):
  * the header's times at the lattice's column edges, or at the places a header cell prints
  * them (slots), and each cell of a day's rows timed by its edges, its own times or its
- * neighbours'. */
+ * neighbours'; a break printed once in a slot of its own is every day's. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -174,6 +174,27 @@ static int band_over_days(const tt_table *t, const it_cell *ci, size_t i, int fi
            off_cell > 3 * off_days;
 }
 
+/* Whether a line over [lo, hi) along the time axis stands in the stack over [slo, shi):
+ * stacked lines are set over one another, the narrower's middle well inside the wider
+ * (a quarter of its own extent), not a line that only runs on into the stack's place. */
+static int stacked_over(int slo, int shi, int lo, int hi)
+{
+    int nlo = lo, nhi = hi, wlo = slo, whi = shi;
+    if (hi - lo > shi - slo) nlo = slo, nhi = shi, wlo = lo, whi = hi;
+    int mid2 = nlo + nhi, margin = (nhi - nlo) / 4;
+    return mid2 >= 2 * (wlo + margin) && mid2 <= 2 * (whi - margin);
+}
+
+/* Whether a line holds one time and nothing else: no range, no dash, no letters
+ * ("10:20" over "10:40" is a range whose dash the reader put elsewhere or the page left
+ * out; "10:00 -" over "10:30" has its own). */
+static int lone_time(const char *s)
+{
+    it_time t[2];
+    return it_count_letters(s) == 0 && !strchr(s, '-') && !strstr(s, "\u2013") &&
+           !strstr(s, "\u2014") && it_find_times(s, t, 2) == 1 && t[0].end == TT_NO_TIME;
+}
+
 /* The slots of a header cell's times (see above) into g; returns their number, or 0
  * when the cell holds no more times than it spans columns, a line's place is unknown, a
  * time is no range ("9:00" and "10:00" at a column's two edges are its start and end),
@@ -197,9 +218,10 @@ static int header_slots(const tt_cell *c, int along_y, slot_group *g)
             size_t tmp = order[b];
             order[b] = order[b - 1], order[b - 1] = tmp;
         }
-    int stack[MAX_SLOT_LINES], nstack = 0, end = 0;
+    int stack[MAX_SLOT_LINES], nstack = 0, start = 0, end = 0;
     for (size_t a = 0; a < n; a++) {
-        if (a == 0 || lo[order[a]] >= end) nstack++, end = hi[order[a]];
+        if (a == 0 || !stacked_over(start, end, lo[order[a]], hi[order[a]]))
+            nstack++, start = lo[order[a]], end = hi[order[a]];
         if (hi[order[a]] > end) end = hi[order[a]];
         stack[a] = nstack;
     }
@@ -214,8 +236,13 @@ static int header_slots(const tt_cell *c, int along_y, slot_group *g)
     for (size_t a = 0; a < n; a++) {
         const char *l = c->lines[order[a]].text;
         size_t ln = strlen(l);
-        if (used + ln + 2 > sizeof text) return 0;
-        if (used) text[used++] = ' ';
+        if (used + ln + 4 > sizeof text) return 0;
+        if (used && a > 0 && stack[a] == stack[a - 1] && lone_time(c->lines[order[a - 1]].text) &&
+            lone_time(l)) {
+            memcpy(text + used, " - ", 3);
+            used += 3;
+        } else if (used)
+            text[used++] = ' ';
         off[a] = used, len[a] = ln;
         memcpy(text + used, l, ln);
         used += ln;
@@ -235,8 +262,11 @@ static int header_slots(const tt_cell *c, int along_y, slot_group *g)
         }
         /* a range each: single times side by side may be a column's start and end */
         if (tlo[k] > thi[k] || t[k].end == TT_NO_TIME) return 0;
-        /* forward in time and along the axis */
-        if (k > 0 && (t[k].start < t[k - 1].start || tlo[k] < thi[k - 1])) return 0;
+        /* forward in time and along the axis (a line the reader ran on into the next
+         * time's place, "9:35 - 10:20 -" with the dash of the range stacked beside it,
+         * overlaps that place: the middles go forward) */
+        if (k > 0 && (t[k].start < t[k - 1].start || tlo[k] + thi[k] <= tlo[k - 1] + thi[k - 1]))
+            return 0;
     }
     int cell_lo = along_y ? c->bbox.y : c->bbox.x;
     int cell_hi = cell_lo + (along_y ? c->bbox.h : c->bbox.w);
@@ -255,6 +285,8 @@ static int header_slots(const tt_cell *c, int along_y, slot_group *g)
             (sl->end == TT_NO_TIME || g->s[k - 1].end < sl->end))
             sl->start = g->s[k - 1].end;
     }
+    for (int k = 0; k < nt; k++)
+        if (g->s[k].hi <= g->s[k].lo) return 0;
     return nt;
 }
 
@@ -532,6 +564,67 @@ static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days,
     return split || *st != AP_OK;
 }
 
+/* ---- a break printed once in a slot ----
+ *
+ * A column the body leaves unruled (a break between two lessons' columns, under its own
+ * time in a header cell of several) may print its name once, set sideways and centred
+ * down the whole week, in whatever cell the grid's lines cut around it. Such a line,
+ * the only one of the body whose middle lies in its slot, is an event on every day, at
+ * that slot's times; the cell it was printed in is read without it. */
+
+#define MAX_SLOT_BANDS 8
+/* A line's confidence (0..100) below which the reader's guess is too poor to repeat on
+ * every day: a sideways word read as a row of text gives scraps at 20 or so. */
+#define BAND_MIN_CONFIDENCE 50.0f
+
+typedef struct slot_band {
+    size_t cell, line; /* where it is printed */
+    const tslot *slot; /* the slot it lies in */
+} slot_band;
+
+/* Cells of the body [first_row, nrows) x [data_col, ncols) holding the bands of the
+ * slot groups g[0, ng) into b (at most MAX_SLOT_BANDS); returns their number. */
+static int find_slot_bands(const tt_table *t, int first_row, int data_col, const slot_group *g,
+                           int ng, int along_y, slot_band *b)
+{
+    int nb = 0;
+    if (first_row >= t->nrows) return 0;
+    float span0 = (float)t->row_pos[first_row], span1 = (float)t->row_pos[t->nrows];
+    if (along_y) span0 = (float)t->col_pos[data_col], span1 = (float)t->col_pos[t->ncols];
+    for (int gi = 0; gi < ng; gi++)
+        for (int k = 0; k < g[gi].n && nb < MAX_SLOT_BANDS; k++) {
+            const tslot *sl = &g[gi].s[k];
+            int count = 0, known = 1;
+            size_t cell = 0, line = 0;
+            for (size_t i = 0; i < t->ncells && known; i++) {
+                const tt_cell *c = &t->cells[i];
+                if (c->row < first_row || c->col < data_col || c->col >= g[gi].c1 ||
+                    c->col + c->ncols <= g[gi].c0)
+                    continue;
+                for (size_t j = 0; j < c->nlines; j++) {
+                    int lo, hi;
+                    if (!line_extent(&c->lines[j], along_y, &lo, &hi)) {
+                        known = 0;
+                        break;
+                    }
+                    int mid = (lo + hi) / 2;
+                    if (mid >= sl->lo && mid < sl->hi) count++, cell = i, line = j;
+                }
+            }
+            if (!known || count != 1 || t->cells[cell].nlines > MAX_SLOT_LINES) continue;
+            const tt_bbox *box = &t->cells[cell].lines[line].box;
+            int along = along_y ? box->h : box->w, across = along_y ? box->w : box->h;
+            float mid = along_y ? box->x + box->w / 2.0f : box->y + box->h / 2.0f;
+            /* set sideways, across the days, centred on all of them, and read clearly
+             * enough to stand for every day */
+            if (across < 2 * along || fabsf(mid - (span0 + span1) / 2) > 0.03f * (span1 - span0) ||
+                t->cells[cell].lines[line].confidence < BAND_MIN_CONFIDENCE)
+                continue;
+            b[nb++] = (slot_band){cell, line, sl};
+        }
+    return nb;
+}
+
 /* Days as rows, labelled in column label_col; along_y: the table was transposed (days as
  * columns), so its time axis runs down the page. */
 ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col, int along_y)
@@ -543,6 +636,11 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
     unsigned *row_days = NULL;
     unsigned char *emitted = NULL, *end_printed = NULL, *start_printed = NULL; /* printed times */
     unsigned char *head = NULL;
+    slot_band bands[MAX_SLOT_BANDS];
+    tt_cell rest[MAX_SLOT_BANDS];
+    tt_line rest_lines[MAX_SLOT_BANDS][MAX_SLOT_LINES];
+    it_cell rest_info[MAX_SLOT_BANDS];
+    int nbands = 0, nrest = 0;
     size_t nc = (size_t)t->ncols + 1, ncells = t->ncells ? t->ncells : 1;
     if (!(bstart = malloc(nc * sizeof *bstart)) || !(bend = malloc(nc * sizeof *bend)) ||
         !(row_days = calloc((size_t)t->nrows, sizeof *row_days)) ||
@@ -660,6 +758,39 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
     for (size_t k = 1; k + 1 < nc && it_ocr_table(t); k++)
         it_mend_units(&bend[k], &bstart[k]);
 
+    /* Breaks printed once in a slot: an event every day; their cells read without them. */
+    nbands = find_slot_bands(t, first_row, data_col, groups, ngroups, along_y, bands);
+    unsigned week = 0;
+    for (int r = first_row; r < t->nrows; r++)
+        week |= row_days[r];
+    for (int b = 0; b < nbands; b++) {
+        const tt_cell *c = &t->cells[bands[b].cell];
+        tt_cell one = *c;
+        one.lines = &c->lines[bands[b].line], one.nlines = 1;
+        it_cell part = {0};
+        if ((st = it_read_cell(&one, &part)) != AP_OK) goto out;
+        int s = part.start != TT_NO_TIME ? part.start : bands[b].slot->start;
+        int e = part.end != TT_NO_TIME ? part.end : bands[b].slot->end;
+        if (it_is_event(&part)) st = it_emit(cx, week & 0x7fu, &part, s, e, c);
+        free(part.name);
+        free(part.notes);
+        if (st != AP_OK) goto out;
+        st = AP_ERR_NOMEM;
+    }
+    for (int b = 0; b < nbands; b++) {
+        const tt_cell *c = &t->cells[bands[b].cell];
+        rest[b] = *c;
+        rest[b].lines = rest_lines[b], rest[b].nlines = 0;
+        for (size_t j = 0; j < c->nlines; j++) { /* at most MAX_SLOT_LINES: find_slot_bands */
+            int banded = 0;
+            for (int o = 0; o < nbands; o++)
+                banded |= bands[o].cell == bands[b].cell && bands[o].line == j;
+            if (!banded) rest_lines[b][rest[b].nlines++] = c->lines[j];
+        }
+        if (it_read_cell(&rest[b], &rest_info[b]) != AP_OK) goto out;
+        nrest = b + 1;
+    }
+
     /* Body: per lattice row band of one day label, the cells in it left to right. */
     for (int r = first_row; r < t->nrows;) {
         unsigned days = row_days[r];
@@ -686,6 +817,8 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
         for (size_t a = 0; a < n; a++) {
             const tt_cell *c = &t->cells[order[a]];
             const it_cell *info = &ci[order[a]];
+            for (int b = 0; b < nbands; b++)
+                if (bands[b].cell == (size_t)order[a]) c = &rest[b], info = &rest_info[b];
             if (!it_is_event(info)) continue;
             /* days of this cell: every day whose rows it covers, within this band; a
              * band printed once across the days, every day */
@@ -753,5 +886,9 @@ out:
     free(head);
     free(end_printed);
     free(start_printed);
+    for (int b = 0; b < nrest; b++) {
+        free(rest_info[b].name);
+        free(rest_info[b].notes);
+    }
     return st;
 }
