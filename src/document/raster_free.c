@@ -167,9 +167,9 @@ out:
     return st;
 }
 
-/* Lists among the free blocks become tables (tt_free_lists), and lists' headings over
- * tables join them (tt_free_headings); the blocks they take leave the free text. AP_OK or
- * AP_ERR_NOMEM. */
+/* Lists among the free blocks become tables (tt_free_lists), lists' headings over tables
+ * join them (tt_free_headings), and so do grids' times printed over their frames
+ * (tt_free_time_header); the blocks they take leave the free text. AP_OK or AP_ERR_NOMEM. */
 ap_status raster_free_lists(job *blocks, size_t n, tt_page *page)
 {
     tt_free_block *fb = malloc((n ? n : 1) * sizeof *fb);
@@ -180,7 +180,8 @@ ap_status raster_free_lists(job *blocks, size_t n, tt_page *page)
         fb[i] = (tt_free_block){blocks[i].x, blocks[i].y,     blocks[i].w,
                                 blocks[i].h, blocks[i].lines, blocks[i].nlines};
     if ((st = tt_free_lists(fb, n, used, page)) != AP_OK ||
-        (st = tt_free_headings(fb, n, used, page)) != AP_OK)
+        (st = tt_free_headings(fb, n, used, page)) != AP_OK ||
+        (st = tt_free_time_header(fb, n, used, page)) != AP_OK)
         goto out;
     for (size_t i = 0; i < n; i++)
         if (used[i]) {

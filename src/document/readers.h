@@ -79,4 +79,13 @@ ap_status tt_free_lists(const tt_free_block *b, size_t n, unsigned char *used, t
  * in used[]. AP_OK, or AP_ERR_NOMEM (the table is then as it was). */
 ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
 
+/* Times of a grid printed above its frame: for each table of page that names days and
+ * prints no time in its top row, the blocks of b[0, n) not marked in used[] that stand
+ * over its columns (their middles over a column, their feet within its row pitch above
+ * its top, no other table between), when they hold times over three of its columns or
+ * more, become its top row: one cell per column, the column's blocks as read (top to
+ * bottom; bottom to top where all are set sideways). The blocks taken are marked in
+ * used[]. AP_OK, or AP_ERR_NOMEM (the table is then as it was). */
+ap_status tt_free_time_header(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
+
 #endif
