@@ -490,7 +490,7 @@ static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days,
     int band_of[MAX_SLOT_LINES], blo[MAX_DAY_BANDS], bhi[MAX_DAY_BANDS], nb = 0;
     int plo[MAX_DAY_BANDS], phi[MAX_DAY_BANDS], dlo[MAX_DAY_BANDS], dhi[MAX_DAY_BANDS];
     unsigned bdays[MAX_DAY_BANDS];
-    if (n < 2 || n > MAX_SLOT_LINES || c->nrows < 2) return 0;
+    if (n < 1 || n > MAX_SLOT_LINES || c->nrows < 2) return 0;
     for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++) {
         if (!row_days[r]) return 0;
         if (nb && bdays[nb - 1] == row_days[r]) {
@@ -532,6 +532,25 @@ static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days,
         for (size_t i = 0; i < n; i++)
             band_of[i]--;
     }
+    if (nb < 1) return 0;
+    /* a cell down two days' rows with all its lines in the middle of one day's rows (an
+     * eighth of them), the other's empty: that day's lesson alone (a name centred once
+     * across both stands on the boundary between them; across three days or more, the
+     * middle day's rows hold the middle of the cell) */
+    int filled = 0, only = 0;
+    for (int k = 0; k < nb; k++)
+        if (plo[k] <= phi[k]) filled++, only = k;
+    if (nb == 2 && filled == 1 &&
+        abs((plo[only] + phi[only]) / 2 - (dlo[only] + dhi[only]) / 2) * 8 <=
+            dhi[only] - dlo[only]) {
+        it_cell part = {0};
+        if ((*st = it_read_cell(c, &part)) == AP_OK && it_is_event(&part))
+            *st = it_emit(cx, bdays[only] & 0x7fu, &part, part.start != TT_NO_TIME ? part.start : s,
+                          part.end != TT_NO_TIME ? part.end : e, c);
+        free(part.name);
+        free(part.notes);
+        return 1;
+    }
     if (nb < 2) return 0;
     for (int k = 0; k < nb; k++) {
         int mid = (dlo[k] + dhi[k]) / 2, pmid = (plo[k] + phi[k]) / 2;
@@ -551,7 +570,23 @@ static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days,
         ok &= part[k].letters >= 2 && !part[k].day_label;
         alike &= k == 0 || strcasecmp(part[k].name, part[0].name) == 0;
     }
-    int split = *st == AP_OK && ok && (alike || nb >= 3);
+    /* two days whose lines differ: a lesson each only where each part sits in the middle
+     * of its day's rows (an eighth of them) and the parts stand further apart than twice
+     * the tallest line (a name of two lines centred across the boundary between the days
+     * keeps its line spacing; two lessons keep their cells' padding) */
+    int apart = 0;
+    if (nb == 2 && !alike) {
+        int tallest = 0;
+        for (size_t i = 0; i < n; i++) {
+            int lo = 0, hi = 0;
+            line_extent(&c->lines[i], !along_y, &lo, &hi); /* known: checked above */
+            tallest = hi - lo > tallest ? hi - lo : tallest;
+        }
+        apart = plo[1] - phi[0] > 2 * tallest;
+        for (int k = 0; k < nb; k++)
+            apart &= abs((plo[k] + phi[k]) / 2 - (dlo[k] + dhi[k]) / 2) * 8 <= dhi[k] - dlo[k];
+    }
+    int split = *st == AP_OK && ok && (alike || nb >= 3 || apart);
     for (int k = 0; k < nparts; k++) {
         if (split && *st == AP_OK) {
             int ps = part[k].start != TT_NO_TIME ? part[k].start : s;
@@ -625,6 +660,39 @@ static int find_slot_bands(const tt_table *t, int first_row, int data_col, const
     return nb;
 }
 
+/* A label cell merged down the rows of several days (the rule between them too faint for
+ * the grid's lines) that prints each day's name in that day's rows labels each row by the
+ * name printed in it: every line names one day and lies in one of the cell's rows, and
+ * every row holds one. Sets row_days[] for the cell's rows; AP_ERR_NOT_FOUND (nothing
+ * set) when the cell is no such label, AP_ERR_NOMEM. */
+static ap_status label_rows(const tt_table *t, const tt_cell *c, int along_y, unsigned *row_days)
+{
+    unsigned got[MAX_DAY_BANDS] = {0};
+    if (c->nrows < 2 || c->nrows > MAX_DAY_BANDS || c->nlines < 2 || c->row + c->nrows > t->nrows)
+        return AP_ERR_NOT_FOUND;
+    for (size_t k = 0; k < c->nlines; k++) {
+        int lo, hi, r = -1;
+        if (!line_extent(&c->lines[k], !along_y, &lo, &hi)) return AP_ERR_NOT_FOUND;
+        int mid = (lo + hi) / 2;
+        for (int q = c->row; q < c->row + c->nrows; q++)
+            if (mid >= t->row_pos[q] && mid < t->row_pos[q + 1]) r = q;
+        tt_cell one = *c;
+        one.lines = &c->lines[k], one.nlines = 1;
+        it_cell part = {0};
+        if (it_read_cell(&one, &part) != AP_OK) return AP_ERR_NOMEM;
+        unsigned days = part.day_label ? part.days & 0x7fu : 0;
+        free(part.name);
+        free(part.notes);
+        if (r < 0 || !days || (days & (days - 1))) return AP_ERR_NOT_FOUND;
+        got[r - c->row] |= days;
+    }
+    for (int q = 0; q < c->nrows; q++)
+        if (!got[q]) return AP_ERR_NOT_FOUND;
+    for (int q = 0; q < c->nrows; q++)
+        row_days[c->row + q] |= got[q];
+    return AP_OK;
+}
+
 /* Days as rows, labelled in column label_col; along_y: the table was transposed (days as
  * columns), so its time axis runs down the page. */
 ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col, int along_y)
@@ -661,9 +729,13 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
         prev_day = it_lowest_day(days);
         if (c->row < first_row) first_row = c->row;
         if (c->col + c->ncols > data_col) data_col = c->col + c->ncols;
+        if ((st = label_rows(t, c, along_y, row_days)) == AP_OK) continue;
+        if (st != AP_ERR_NOT_FOUND) goto out;
+        st = AP_ERR_NOMEM;
         for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++)
             row_days[r] |= days;
     }
+    st = AP_ERR_NOMEM; /* until the end: what fails below is memory */
 
     /* Text with no time and no day above the body or before the day labels is not the
      * timetable's: a title the reader took in as the top row, a corner cell naming the
