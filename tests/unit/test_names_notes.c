@@ -116,6 +116,11 @@ static void test_near_size_notes(void **state)
     const line_spec same_ink[] = {{"Specialty", 30, 0.5f, 0x404040},
                                   {"Classes", 26, 0.4f, 0x444444}};
     expect_cell(same_ink, 2, "Specialty Classes", NULL);
+    const line_spec grey[] = {{"Lunchtime", 30, 0.12f, 0x010101}, {"Group A", 24, 0.07f, 0x151213}};
+    expect_cell(grey, 2, "Lunchtime", "Group A");
+    /* 9 levels lighter at 0.87 of the size: within what a title's own lines measure */
+    const line_spec nine[] = {{"Morning", 30, 0.6f, 0x303030}, {"Recess", 26, 0.5f, 0x393939}};
+    expect_cell(nine, 2, "Morning Recess", NULL);
     /* darker is no sign of notes: bold or large print measures darker */
     const line_spec darker[] = {{"Handwriting", 30, 0.6f, 0x5a5a5a},
                                 {"& Spelling", 26, 0.5f, 0x303030}};
