@@ -299,6 +299,36 @@ static int bare(PIX *ink, const l_int32 *g, int thick)
            inked_columns(ink, g[0], g[1] + g[3] + 1, g[2], thick) * 4 <= g[2];
 }
 
+/* How many of the rows of the rectangle hold ink (clipped to the image). */
+static int inked_rows(PIX *ink, int x, int y, int w, int h)
+{
+    if (w <= 0 || h <= 0) return 0;
+    BOX *band = boxCreate(x, y, w, h);
+    NUMA *counts = band ? pixCountByRow(ink, band) : NULL;
+    boxDestroy(&band);
+    int covered = 0, n = counts ? numaGetCount(counts) : 0;
+    for (int i = 0; i < n; i++) {
+        l_int32 v = 0;
+        numaGetIValue(counts, i, &v);
+        covered += v > 0;
+    }
+    numaDestroy(&counts);
+    return covered;
+}
+
+/* Whether the column run g ({x, y, w, h}) is a bare stroke of ink (1 bpp; NULL: it is),
+ * as bare says of a row run: the columns just left and right of it inked in at most a
+ * quarter of its rows each. A short side rule of a thin row has paper on both sides; a
+ * letter's stem that reaches from the row's top rule to its bottom one has the rest of
+ * its letter and its neighbours beside it. */
+static int bare_column(PIX *ink, const l_int32 *g, int thick)
+{
+    if (!ink) return 1;
+    int left = imax(0, g[0] - 1 - thick);
+    return inked_rows(ink, left, g[1], g[0] - 1 - left, g[3]) * 4 <= g[3] &&
+           inked_rows(ink, g[0] + g[2] + 1, g[1], thick, g[3]) * 4 <= g[3];
+}
+
 /* Whether row run i (of n, geo as {x, y, w, h}) goes on the line of a long one (long
  * marks them): on its line within tol, at most gap from its end. Rules drawn on in the
  * column of labels left of a table, short of its frame, are that table's row lines, left
@@ -385,6 +415,10 @@ static int keep_rules(PIX *hruns, PIX *vruns, PIX *ink, const rule_params *p, PI
                  * leaves on a column rule where it took back the virtual row rule on
                  * both sides of it (column rules it takes back whole) */
                 if (d == 0 && geo[d][4 * i + 2] <= p->thick) continue;
+                /* a short column run held by its ends only: bare, or a letter's stem */
+                if (d == 1 && geo[d][4 * i + 3] < 3 * p->vlen &&
+                    !bare_column(ink, &geo[d][4 * i], p->thick))
+                    continue;
                 int start = 0, end = 0;
                 for (int j = 0; j < n[1 - d] && !(start && end); j++) {
                     if (!kept[1 - d][j]) continue;
