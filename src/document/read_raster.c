@@ -64,12 +64,15 @@ static void tally(tt_extract_stats *stats, const work *wk)
  * page's colour is left out: its smoothed grey carries its fills (the real pages under
  * noise read the same without the colour), and smoothing three channels would triple
  * the filter's time. *blur_out is the width of its edges (vision/sharpness) and
- * *grain_out the grain left on its grey, for the cells' reading. Caller frees both;
- * AP_ERR_PROCESSING or AP_ERR_NOMEM on failure, with both NULL. */
-static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, float *blur_out,
-                                float *grain_out, ap_error *err)
+ * *grain_out the grain left on its grey, for the cells' reading. A blurred page's grey
+ * also comes sharpened (*sharp_out, of the same size; NULL for a sharp page): before the
+ * enlargement, whose interpolation would spread the edges the 3 x 3 mask restores.
+ * Caller frees all three; AP_ERR_PROCESSING or AP_ERR_NOMEM on failure, with all NULL. */
+static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, PIX **sharp_out,
+                                float *blur_out, float *grain_out, ap_error *err)
 {
-    *grey_out = *colour_out = NULL;
+    *grey_out = *colour_out = *sharp_out = NULL;
+    PIX *sharp = NULL;
     PIX *grey = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0), *colour = NULL;
     if (!grey) return ap_fail(err, AP_ERR_PROCESSING, "extract: cannot convert the page to grey");
     int has_colour = pixGetDepth(pix) == 32 || pixGetColormap(pix) != NULL;
@@ -104,6 +107,8 @@ static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, floa
     /* measured before the enlargement, which would widen the edges */
     *blur_out = plain ? img_edge_width(grey) : 0;
     *grain_out = *blur_out >= IMG_BLUR_WIDTH ? img_noise_sigma(grey) : 0;
+    if (*blur_out >= IMG_BLUR_WIDTH && !(sharp = img_sharpen(grey, *blur_out, *grain_out)))
+        goto nomem;
     float upscale = plain ? img_page_upscale(grey, RASTER_MAX_UPSCALED) : 1.0f;
     if (upscale > 1.0f) {
         PIX *big = img_upscale(grey, upscale);
@@ -114,14 +119,21 @@ static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, floa
             pixDestroy(&colour);
             if (!(colour = big)) goto nomem;
         }
+        if (sharp) {
+            big = img_upscale(sharp, upscale);
+            pixDestroy(&sharp);
+            if (!(sharp = big)) goto nomem;
+        }
         log_debug("extract: small print, page enlarged %.2f times", upscale);
     }
     *grey_out = grey;
     *colour_out = colour;
+    *sharp_out = sharp;
     return AP_OK;
 nomem:
     pixDestroy(&grey);
     pixDestroy(&colour);
+    pixDestroy(&sharp);
     return ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
 }
 
@@ -134,8 +146,11 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
 {
     ap_status st = AP_OK;
     PIX *decoded = NULL, *grey8 = NULL, *grey = NULL, *lines = NULL, *rgb = NULL;
-    PIX *colour = NULL; /* the page's colour, normalised as grey8 was; NULL without one */
-    PIX *sharp = NULL;  /* the grey sharpened for reading; NULL when not blurred */
+    PIX *colour = NULL;        /* the page's colour, normalised as grey8 was; NULL without one */
+    PIX *sharp = NULL;         /* the grey sharpened for reading; NULL when not blurred */
+    PIX *sharp8 = NULL;        /* a blurred page's grey8 sharpened, for its structure */
+    img_table *stables = NULL; /* the structure found on the sharpened grey */
+    size_t nstables = 0;
     img_table *tables = NULL;
     size_t ntables = 0, njobs = 0, ncell_jobs = 0;
     job *jobs = NULL;
@@ -171,12 +186,14 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
         pix = decoded;
     }
     float blur = 0, grain = 0;
-    if ((st = normalise_page(pix, &grey8, &colour, &blur, &grain, err)) != AP_OK) goto out;
+    if ((st = normalise_page(pix, &grey8, &colour, &sharp8, &blur, &grain, err)) != AP_OK) goto out;
     /* a photographed page flattened first (a clone when it is not one) */
     PIX *flat = persp_correct(grey8, opts ? opts->debug_dir : NULL, NULL);
     int flattened = flat != grey8;
     pixDestroy(&grey8);
     grey8 = flat;
+    /* a flattened photo's warp was found on its grey: it is read as a sharp page is */
+    if (flattened) pixDestroy(&sharp8);
     float angle = 0;
     if (!grey8 || !(grey = img_deskew(grey8, &angle))) {
         st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
@@ -191,6 +208,41 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     st = img_find_tables_coloured(grey, rgb, &tables, &ntables,
                                   opts && opts->debug_dir ? &lines : NULL, err);
     if (st != AP_OK) goto out;
+    /* A blurred page's structure is sought again on it sharpened, turned as the grey was:
+     * steep edges bring back faint rules and the gaps between small print's lines. That
+     * structure, and the sharpened page for everything after it, is kept when at least as
+     * many of its cells hold text (img_sharp_tables_kept); else sharpening lost a light
+     * fill or a faint rule (docs/BENCHMARKS.md, "Blurred and shrunk pages (session 9)"),
+     * and the cells found on the page as it came are read sharpened, as before. */
+    if (sharp8) {
+        sharp = grey == grey8 ? pixClone(sharp8)
+                              : pixRotate(sharp8, (float)(M_PI / 180.0) * angle, L_ROTATE_AREA_MAP,
+                                          L_BRING_IN_WHITE, 0, 0);
+        PIX *slines = NULL;
+        if (!sharp) {
+            st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
+            goto out;
+        }
+        st = img_find_tables_coloured(sharp, rgb, &stables, &nstables,
+                                      opts && opts->debug_dir ? &slines : NULL, err);
+        if (st != AP_OK) goto out;
+        if (img_sharp_tables_kept(sharp, tables, ntables, stables, nstables)) {
+            img_tables_free(tables, ntables);
+            tables = stables, ntables = nstables;
+            stables = NULL, nstables = 0;
+            pixDestroy(&grey);
+            grey = sharp;
+            sharp = NULL;
+            pixDestroy(&lines);
+            lines = slines;
+            blur = 0; /* read as it is: it is sharp now */
+        } else {
+            pixDestroy(&sharp);
+            pixDestroy(&slines);
+        }
+        log_debug("extract: blurred page, structure of the sharpened page %s",
+                  blur > 0 ? "refused" : "kept");
+    }
 
     if (!(jobs = calloc(MAX_JOBS, sizeof *jobs))) {
         st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
@@ -204,8 +256,8 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     ncell_jobs = njobs;
     njobs = raster_free_text_jobs(grey, tables, ntables, jobs, njobs);
 
-    /* A blurred page's cells are read from it sharpened; its structure was found on it as
-     * it came, where sharpening's halos along fills and rules moved cells. */
+    /* A blurred page whose sharpened structure was refused: its cells are read from it
+     * sharpened, where they were found on it as it came. */
     if (blur >= IMG_BLUR_WIDTH && !(sharp = img_sharpen(grey, blur, grain))) {
         st = ap_fail(err, AP_ERR_NOMEM, "extract: out of memory");
         goto out;
@@ -289,6 +341,7 @@ out:
         tt_lines_free(jobs[i].lines, jobs[i].nlines);
     free(jobs);
     img_tables_free(tables, ntables);
+    img_tables_free(stables, nstables);
     if (decoded_out && st == AP_OK)
         *decoded_out = decoded;
     else
@@ -296,6 +349,7 @@ out:
     pixDestroy(&grey8);
     pixDestroy(&grey);
     pixDestroy(&sharp);
+    pixDestroy(&sharp8);
     pixDestroy(&rgb);
     pixDestroy(&colour);
     pixDestroy(&lines);

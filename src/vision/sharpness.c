@@ -123,3 +123,42 @@ PIX *img_sharpen(PIX *pix, float width, float grain)
     pixDestroy(&mean);
     return out;
 }
+
+/* A cell holds ink when SHARP_INK_PIXELS of its pixels, SHARP_CELL_INSET inside its
+ * rules, are darker than SHARP_INK_LEVEL: a letter's stroke, not a rule's shoulder or a
+ * speck of grain. */
+#define SHARP_INK_LEVEL  128
+#define SHARP_INK_PIXELS 8
+#define SHARP_CELL_INSET 3
+
+/* Cells of tables holding ink in ink (1 bpp, dark pixels set). */
+static size_t inked_cells(PIX *ink, l_int32 *tab, const img_table *tables, size_t n)
+{
+    size_t inked = 0;
+    for (size_t i = 0; tables && i < n; i++)
+        for (size_t c = 0; c < tables[i].ncells; c++) {
+            const img_cell *cell = &tables[i].cells[c];
+            int w = cell->w - 2 * SHARP_CELL_INSET, h = cell->h - 2 * SHARP_CELL_INSET;
+            if (w <= 0 || h <= 0) continue;
+            BOX *b = boxCreate(cell->x + SHARP_CELL_INSET, cell->y + SHARP_CELL_INSET, w, h);
+            l_int32 count = 0;
+            if (b && pixCountPixelsInRect(ink, b, &count, tab) == 0 && count >= SHARP_INK_PIXELS)
+                inked++;
+            boxDestroy(&b);
+        }
+    return inked;
+}
+
+int img_sharp_tables_kept(PIX *grey, const img_table *plain, size_t nplain, const img_table *sharp,
+                          size_t nsharp)
+{
+    if (!grey || pixGetDepth(grey) != 8 || pixGetColormap(grey)) return 0;
+    PIX *ink = pixThresholdToBinary(grey, SHARP_INK_LEVEL);
+    l_int32 *tab = makePixelSumTab8();
+    int kept = 0;
+    if (ink && tab)
+        kept = inked_cells(ink, tab, sharp, nsharp) >= inked_cells(ink, tab, plain, nplain);
+    LEPT_FREE(tab);
+    pixDestroy(&ink);
+    return kept;
+}

@@ -10,13 +10,18 @@
  * so the median over the page is the page's blur whatever it prints. A page whose median
  * is at least IMG_BLUR_WIDTH is unsharp-masked (each pixel moved half as far again from
  * its 3 x 3 mean, where it differs from it by more than grain); sharper pages come back
- * as they went in. read_raster reads the cells of a blurred page from the sharpened grey
- * and finds its structure on the page as it came (sharpened, the page's fills and their
- * gaps moved: docs/BENCHMARKS.md, "Photographed and JPEG pages (session 8)"). */
+ * as they went in. read_raster seeks a blurred page's structure both on it as it came and
+ * sharpened, and keeps the sharpened page when its structure's cells hold at least as much
+ * text (img_sharp_tables_kept): sharpened, some pages' light fills and faint rules are
+ * lost (docs/BENCHMARKS.md, "Photographed and JPEG pages (session 8)" and "Blurred and
+ * shrunk pages (session 9)"); otherwise only its cells are read from the sharpened grey. */
 #ifndef AP_VISION_SHARPNESS_H
 #define AP_VISION_SHARPNESS_H
 
 #include <leptonica/allheaders.h>
+#include <stddef.h>
+
+#include "vision/table.h"
 
 /* Edges at least this wide (median, pixels) mark a blurred page. The jpg pages of tuning
  * seeds 21 and 43 (light damage) measured 1.1-1.9 unblurred (one 2.0) and 2.0-2.9 under
@@ -33,5 +38,16 @@ float img_edge_width(PIX *grey);
  * within a few grain deviations (grain: img_noise_sigma of the page, 0 for none) are
  * left as they are. Caller frees; NULL when out of memory or pix is of another depth. */
 PIX *img_sharpen(PIX *pix, float width, float grain);
+
+/* Whether a blurred page's structure found on it sharpened (sharp, nsharp) is to be kept
+ * over the one found on it as it came (plain, nplain): when at least as many of its cells
+ * hold ink, both counted on the sharpened grey (8 bpp, borrowed). Sharpening brings back
+ * faint rules and the gaps between lines of small print, which part text into more cells;
+ * a structure whose cells hold less text lost a light fill or a faint rule that the page
+ * as it came still showed, and merged the text on either side of it. Empty cells (a false
+ * edge in a blurred fill) count for neither. Pages with no cells either way keep the
+ * sharpened one (its free text is then read sharpened); 0 when grey is not 8 bpp. */
+int img_sharp_tables_kept(PIX *grey, const img_table *plain, size_t nplain, const img_table *sharp,
+                          size_t nsharp);
 
 #endif
