@@ -209,11 +209,12 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
                                   opts && opts->debug_dir ? &lines : NULL, err);
     if (st != AP_OK) goto out;
     /* A blurred page's structure is sought again on it sharpened, turned as the grey was:
-     * steep edges bring back faint rules and the gaps between small print's lines. That
-     * structure, and the sharpened page for everything after it, is kept when at least as
-     * many of its cells hold text (img_sharp_tables_kept); else sharpening lost a light
-     * fill or a faint rule (docs/BENCHMARKS.md, "Blurred and shrunk pages (session 9)"),
-     * and the cells found on the page as it came are read sharpened, as before. */
+     * steep edges bring back faint rules and the gaps between small print's lines, and a
+     * blurred line of text no longer passes for a rule. That structure, and the sharpened
+     * page for everything after it, is kept when it cuts fewer letters, or as many and
+     * holds text in at least as many cells (img_sharp_tables_kept); else sharpening lost
+     * a light fill or a faint rule (docs/BENCHMARKS.md, "Blurred and shrunk pages (session
+     * 9)"), and the cells found on the page as it came are read sharpened, as before. */
     if (sharp8) {
         sharp = grey == grey8 ? pixClone(sharp8)
                               : pixRotate(sharp8, (float)(M_PI / 180.0) * angle, L_ROTATE_AREA_MAP,

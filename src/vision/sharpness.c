@@ -126,15 +126,23 @@ PIX *img_sharpen(PIX *pix, float width, float grain)
 
 /* A cell holds ink when SHARP_INK_PIXELS of its pixels, SHARP_CELL_INSET inside its
  * rules, are darker than SHARP_INK_LEVEL: a letter's stroke, not a rule's shoulder or a
- * speck of grain. */
-#define SHARP_INK_LEVEL  128
-#define SHARP_INK_PIXELS 8
-#define SHARP_CELL_INSET 3
+ * speck of grain. A letter is a piece of that ink SHARP_LETTER_MIN to SHARP_LETTER_MAX
+ * pixels high and at most SHARP_LETTER_WIDE wide (a normalised page prints 10-40 pixel
+ * text; rules and fills are longer, specks smaller). */
+#define SHARP_INK_LEVEL   128
+#define SHARP_INK_PIXELS  8
+#define SHARP_CELL_INSET  3
+#define SHARP_LETTER_MIN  4
+#define SHARP_LETTER_MAX  60
+#define SHARP_LETTER_WIDE 80
 
-/* Cells of tables holding ink in ink (1 bpp, dark pixels set). */
-static size_t inked_cells(PIX *ink, l_int32 *tab, const img_table *tables, size_t n)
+/* What a structure does to the page's text: cells holding ink (ink: 1 bpp, dark pixels
+ * set; tab: Leptonica's pixel sum table) and letters (boxes) that overlap a cell but lie
+ * in none, cut by one of its edges. */
+static void cell_text(PIX *ink, l_int32 *tab, BOXA *letters, const img_table *tables, size_t n,
+                      size_t *inked, size_t *cut)
 {
-    size_t inked = 0;
+    *inked = *cut = 0;
     for (size_t i = 0; tables && i < n; i++)
         for (size_t c = 0; c < tables[i].ncells; c++) {
             const img_cell *cell = &tables[i].cells[c];
@@ -143,10 +151,27 @@ static size_t inked_cells(PIX *ink, l_int32 *tab, const img_table *tables, size_
             BOX *b = boxCreate(cell->x + SHARP_CELL_INSET, cell->y + SHARP_CELL_INSET, w, h);
             l_int32 count = 0;
             if (b && pixCountPixelsInRect(ink, b, &count, tab) == 0 && count >= SHARP_INK_PIXELS)
-                inked++;
+                (*inked)++;
             boxDestroy(&b);
         }
-    return inked;
+    for (int k = 0; k < boxaGetCount(letters); k++) {
+        l_int32 x, y, w, h;
+        boxaGetBoxGeometry(letters, k, &x, &y, &w, &h);
+        if (h < SHARP_LETTER_MIN || h > SHARP_LETTER_MAX || w > SHARP_LETTER_WIDE) continue;
+        int over = 0, within = 0;
+        for (size_t i = 0; tables && i < n && !within; i++)
+            for (size_t c = 0; c < tables[i].ncells && !within; c++) {
+                const img_cell *cell = &tables[i].cells[c];
+                if (x + w <= cell->x || x >= cell->x + cell->w || y + h <= cell->y ||
+                    y >= cell->y + cell->h)
+                    continue;
+                over = 1;
+                /* a pixel of slack: a letter may touch the edge it stands beside */
+                within = x >= cell->x - 1 && y >= cell->y - 1 && x + w <= cell->x + cell->w + 1 &&
+                         y + h <= cell->y + cell->h + 1;
+            }
+        *cut += over && !within;
+    }
 }
 
 int img_sharp_tables_kept(PIX *grey, const img_table *plain, size_t nplain, const img_table *sharp,
@@ -154,11 +179,17 @@ int img_sharp_tables_kept(PIX *grey, const img_table *plain, size_t nplain, cons
 {
     if (!grey || pixGetDepth(grey) != 8 || pixGetColormap(grey)) return 0;
     PIX *ink = pixThresholdToBinary(grey, SHARP_INK_LEVEL);
+    BOXA *letters = ink ? pixConnCompBB(ink, 8) : NULL;
     l_int32 *tab = makePixelSumTab8();
     int kept = 0;
-    if (ink && tab)
-        kept = inked_cells(ink, tab, sharp, nsharp) >= inked_cells(ink, tab, plain, nplain);
+    if (letters && tab) {
+        size_t pinked, pcut, sinked, scut;
+        cell_text(ink, tab, letters, plain, nplain, &pinked, &pcut);
+        cell_text(ink, tab, letters, sharp, nsharp, &sinked, &scut);
+        kept = scut < pcut || (scut == pcut && sinked >= pinked);
+    }
     LEPT_FREE(tab);
+    boxaDestroy(&letters);
     pixDestroy(&ink);
     return kept;
 }

@@ -11,10 +11,11 @@
  * is at least IMG_BLUR_WIDTH is unsharp-masked (each pixel moved half as far again from
  * its 3 x 3 mean, where it differs from it by more than grain); sharper pages come back
  * as they went in. read_raster seeks a blurred page's structure both on it as it came and
- * sharpened, and keeps the sharpened page when its structure's cells hold at least as much
- * text (img_sharp_tables_kept): sharpened, some pages' light fills and faint rules are
- * lost (docs/BENCHMARKS.md, "Photographed and JPEG pages (session 8)" and "Blurred and
- * shrunk pages (session 9)"); otherwise only its cells are read from the sharpened grey. */
+ * sharpened, and keeps the sharpened page when its structure is the more consistent with
+ * the page's text (img_sharp_tables_kept): sharpened, some pages' light fills and faint
+ * rules are lost (docs/BENCHMARKS.md, "Photographed and JPEG pages (session 8)" and
+ * "Blurred and shrunk pages (session 9)"); otherwise only its cells are read from the
+ * sharpened grey. */
 #ifndef AP_VISION_SHARPNESS_H
 #define AP_VISION_SHARPNESS_H
 
@@ -40,13 +41,15 @@ float img_edge_width(PIX *grey);
 PIX *img_sharpen(PIX *pix, float width, float grain);
 
 /* Whether a blurred page's structure found on it sharpened (sharp, nsharp) is to be kept
- * over the one found on it as it came (plain, nplain): when at least as many of its cells
- * hold ink, both counted on the sharpened grey (8 bpp, borrowed). Sharpening brings back
- * faint rules and the gaps between lines of small print, which part text into more cells;
- * a structure whose cells hold less text lost a light fill or a faint rule that the page
- * as it came still showed, and merged the text on either side of it. Empty cells (a false
- * edge in a blurred fill) count for neither. Pages with no cells either way keep the
- * sharpened one (its free text is then read sharpened); 0 when grey is not 8 bpp. */
+ * over the one found on it as it came (plain, nplain), both judged on the sharpened grey
+ * (8 bpp, borrowed): when it cuts fewer letters (pieces of ink of text size that overlap a
+ * cell but lie in none), or as many and at least as many of its cells hold ink. A blurred
+ * line of text taken for a rule cuts its letters; sharpening, which brings back faint
+ * rules and the gaps between small print's lines, parts text into more cells; a structure
+ * whose cells hold less text lost a light fill or a faint rule that the page as it came
+ * still showed, and merged the text on either side of it. Empty cells (a false edge in a
+ * blurred fill) count for neither. Pages with no cells either way keep the sharpened one
+ * (its free text is then read sharpened); 0 when grey is not 8 bpp. */
 int img_sharp_tables_kept(PIX *grey, const img_table *plain, size_t nplain, const img_table *sharp,
                           size_t nsharp);
 

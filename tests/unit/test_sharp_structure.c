@@ -1,7 +1,8 @@
 /* Proves: a blurred page's structure found on it sharpened is kept over the one found on
- * it as it came exactly when at least as many of its cells hold text
- * (img_sharp_tables_kept): a rule found only sharpened parts text and is kept, a rule lost
- * merges text and is refused, and empty cells or specks count for neither;
+ * it as it came when it cuts fewer letters, or as many and at least as many of its cells
+ * hold text (img_sharp_tables_kept): a rule found only sharpened parts text and is kept, a
+ * rule lost merges text and is refused, a false edge through a line of text loses to the
+ * structure without it, and empty cells or specks count for neither;
  * on a drawn week blurred twice by a 3 x 3 box, the sharpened page gives the whole grid,
  * and end to end such a page, and the same page shrunk to small print first, reads into
  * the blocks that were drawn. */
@@ -100,6 +101,16 @@ static void test_kept_by_inked_cells(void **state)
     /* an empty cell more counts for neither: as much text, kept either way */
     assert_true(img_sharp_tables_kept(page, &split, 1, &parted, 1));
     assert_true(img_sharp_tables_kept(page, &parted, 1, &split, 1));
+    /* a false edge through the words (a blurred line of text taken for a rule) parts
+     * them into four cells of text but cuts every letter: the sharpened structure that
+     * keeps them whole is kept, with fewer cells of text */
+    img_cell halves[4] = {{0, 0, 1, 1, 0, 0, 100, 50},
+                          {0, 1, 1, 1, 100, 0, 100, 50},
+                          {1, 0, 1, 1, 0, 50, 100, 50},
+                          {1, 1, 1, 1, 100, 50, 100, 50}};
+    img_table cut = table_of(halves, 4);
+    assert_true(img_sharp_tables_kept(page, &cut, 1, &parted, 1));
+    assert_false(img_sharp_tables_kept(page, &parted, 1, &cut, 1));
     /* a table lost entirely is refused; no tables either way is kept */
     assert_false(img_sharp_tables_kept(page, &parted, 1, NULL, 0));
     assert_true(img_sharp_tables_kept(page, NULL, 0, NULL, 0));
