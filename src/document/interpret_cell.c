@@ -567,6 +567,14 @@ TESTABLE void it_strip_time_debris(char *name)
     name[b - a] = '\0';
 }
 
+/* Whether a line is mostly a time (its times span seven tenths of it): no title line. */
+static int line_is_time(const tt_line *l)
+{
+    it_time t[MAX_TIMES];
+    int tn = it_find_times(l->text, t, MAX_TIMES);
+    return tn && (t[tn - 1].to - t[0].from) * 10 >= strlen(l->text) * 7;
+}
+
 /* Fills ci from the cell: title lines (the larger type) make the name, smaller lines and
  * lines in parentheses after them the notes; times are taken out of both. */
 ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
@@ -618,19 +626,14 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
     float tallest = 0;
     const tt_line *title_line = NULL;
     for (size_t i = 0; i < cell->nlines; i++) {
-        int tn = it_find_times(cell->lines[i].text, t, MAX_TIMES);
-        size_t len = strlen(cell->lines[i].text);
-        int time_only = tn && (t[tn - 1].to - t[0].from) * 10 >= len * 7;
-        if (!time_only && cell->lines[i].height > tallest)
+        if (!line_is_time(&cell->lines[i]) && cell->lines[i].height > tallest)
             tallest = cell->lines[i].height, title_line = &cell->lines[i];
     }
     size_t split = cell->nlines, paren = cell->nlines;
     int seen_title = 0;
     for (size_t i = 0; i < cell->nlines; i++) {
         const tt_line *l = &cell->lines[i];
-        int tn = it_find_times(l->text, t, MAX_TIMES);
-        size_t len = strlen(l->text);
-        if (tn && (t[tn - 1].to - t[0].from) * 10 >= len * 7) continue;
+        if (line_is_time(l)) continue;
         int exact = title_line && (l->flags & title_line->flags & TT_LINE_EXACT) != 0;
         int smaller = l->height < (exact ? 0.92f : 0.78f) * tallest;
         /* the tail of a word broken by the cell's width, or a stray mark, is no note; a
@@ -645,6 +648,11 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
             int other_ink = tt_ink_differs(l, title_line);
             int set_apart = !exact && l->height < NOTE_NEAR_SIZE * tallest &&
                             ink_set_apart(title_line->ink, l->ink);
+            /* and from every line of the title above it: how far the title's own lines
+             * measure apart is how far the page's colours wander */
+            for (size_t j = 0; set_apart && j < i; j++)
+                if ((cell->lines[j].ink & TT_INK_KNOWN) && !line_is_time(&cell->lines[j]))
+                    set_apart = ink_set_apart(cell->lines[j].ink, l->ink);
             if (smaller || other_ink || set_apart || named) {
                 split = i;
                 break;

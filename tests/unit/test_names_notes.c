@@ -121,6 +121,12 @@ static void test_near_size_notes(void **state)
     /* 9 levels lighter at 0.87 of the size: within what a title's own lines measure */
     const line_spec nine[] = {{"Morning", 30, 0.6f, 0x303030}, {"Recess", 26, 0.5f, 0x393939}};
     expect_cell(nine, 2, "Morning Recess", NULL);
+    /* lighter than the tallest line, but not than the title's other lines: the page's
+     * colours wander that much */
+    const line_spec wander[] = {{"Early", 25, 0.43f, 0x50708f},
+                                {"Morning", 27, 0.77f, 0x3a6080},
+                                {"Work", 24, 0.44f, 0x5c7d99}};
+    expect_cell(wander, 3, "Early Morning Work", NULL);
     /* darker is no sign of notes: bold or large print measures darker */
     const line_spec darker[] = {{"Handwriting", 30, 0.6f, 0x5a5a5a},
                                 {"& Spelling", 26, 0.5f, 0x303030}};
