@@ -37,38 +37,12 @@ static int lines_timed(const tt_line *lines, size_t n)
     return 0;
 }
 
-/* Whether the cell's text (or a row's: cells with row == row) holds a time or names a
- * day; which is asked by day. */
-static int row_says(const tt_table *t, int row, int day)
+/* Whether a cell of t's row holds a time. */
+static int row_timed(const tt_table *t, int row)
 {
-    for (size_t i = 0; i < t->ncells; i++) {
-        const tt_cell *c = &t->cells[i];
-        if (row >= 0 && c->row != row) continue;
-        if (!day) {
-            if (lines_timed(c->lines, c->nlines)) return 1;
-            continue;
-        }
-        char *text = tt_cell_text(c);
-        int named = text && tt_text_names_day(text, strlen(text));
-        free(text);
-        if (named) return 1;
-    }
+    for (size_t i = 0; i < t->ncells; i++)
+        if (t->cells[i].row == row && lines_timed(t->cells[i].lines, t->cells[i].nlines)) return 1;
     return 0;
-}
-
-/* The median height of t's rows; 0 for a table without rows. */
-static int pitch_of(const tt_table *t)
-{
-    int best = 0;
-    for (int r = 0; r < t->nrows; r++) {
-        int h = t->row_pos[r + 1] - t->row_pos[r], below = 0, above = 0;
-        for (int k = 0; k < t->nrows; k++) {
-            int o = t->row_pos[k + 1] - t->row_pos[k];
-            below += o<h, above += o> h;
-        }
-        if (2 * below <= t->nrows && 2 * above <= t->nrows) best = h;
-    }
-    return best;
 }
 
 /* The column of t block fb stands over (its middle over the column, its foot no lower
@@ -176,8 +150,8 @@ ap_status tt_free_time_header(const tt_free_block *b, size_t n, unsigned char *u
     ap_status st = in && col_of ? AP_OK : AP_ERR_NOMEM;
     for (size_t k = 0; k < page->ntables && st == AP_OK; k++) {
         tt_table *t = &page->tables[k];
-        int pitch = pitch_of(t);
-        if (!pitch || t->ncols < HEADER_MIN_TIMED || !row_says(t, -1, 1) || row_says(t, 0, 0))
+        int pitch = tt_table_row_pitch(t);
+        if (!pitch || t->ncols < HEADER_MIN_TIMED || !tt_table_names_day(t, -1) || row_timed(t, 0))
             continue;
         size_t nin = 0;
         int timed_cols = 0;

@@ -326,33 +326,6 @@ out:
     return st;
 }
 
-/* Whether any cell of t names a day. */
-static int table_names_days(const tt_table *t)
-{
-    for (size_t i = 0; i < t->ncells; i++) {
-        char *text = tt_cell_text(&t->cells[i]);
-        int named = text && tt_text_names_day(text, strlen(text));
-        free(text);
-        if (named) return 1;
-    }
-    return 0;
-}
-
-/* The median height of t's rows (its pitch); 0 for a table without rows. */
-static int row_pitch(const tt_table *t)
-{
-    int best = 0;
-    for (int r = 0; r < t->nrows; r++) {
-        int h = t->row_pos[r + 1] - t->row_pos[r], below = 0, above = 0;
-        for (int k = 0; k < t->nrows; k++) {
-            int o = t->row_pos[k + 1] - t->row_pos[k];
-            below += o<h, above += o> h;
-        }
-        if (2 * below <= t->nrows && 2 * above <= t->nrows) best = h;
-    }
-    return best;
-}
-
 /* Whether free block fb stands over table k of page (its middle within the table's width,
  * its foot no lower than the table's top and within reach above it), with no other table
  * of the page in between. */
@@ -456,8 +429,8 @@ ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used
     st = AP_OK;
     for (size_t k = 0; k < page->ntables && st == AP_OK; k++) {
         tt_table *t = &page->tables[k];
-        int pitch = row_pitch(t);
-        if (!pitch || t->ncols < 1 || table_names_days(t)) continue;
+        int pitch = tt_table_row_pitch(t);
+        if (!pitch || t->ncols < 1 || tt_table_names_day(t, -1)) continue;
         size_t nover = 0;
         for (size_t i = 0; i < n; i++)
             if (!used[i] && b[i].nlines && stands_over(page, k, &b[i], 3 * pitch))

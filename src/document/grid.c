@@ -175,3 +175,29 @@ char *tt_cell_text(const tt_cell *cell)
     if (!b.len && !b.oom) return strdup("");
     return sbuf_take(&b, NULL);
 }
+
+int tt_table_names_day(const tt_table *t, int row)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        if (row >= 0 && t->cells[i].row != row) continue;
+        char *text = tt_cell_text(&t->cells[i]);
+        int named = text && tt_text_names_day(text, strlen(text));
+        free(text);
+        if (named) return 1;
+    }
+    return 0;
+}
+
+int tt_table_row_pitch(const tt_table *t)
+{
+    int best = 0;
+    for (int r = 0; r < t->nrows; r++) {
+        int h = t->row_pos[r + 1] - t->row_pos[r], below = 0, above = 0;
+        for (int k = 0; k < t->nrows; k++) {
+            int o = t->row_pos[k + 1] - t->row_pos[k];
+            below += o<h, above += o> h;
+        }
+        if (2 * below <= t->nrows && 2 * above <= t->nrows) best = h;
+    }
+    return best;
+}

@@ -73,6 +73,10 @@ void tt_page_free(tt_page *page); /* frees the contents, not page */
 /* The cell's lines joined into one string (caller frees), broken words rejoined; NULL
  * when out of memory. */
 char *tt_cell_text(const tt_cell *cell);
+/* Whether a cell of t's row (any row: -1) names a day ("Monday", "Tue/Wed"). */
+int tt_table_names_day(const tt_table *t, int row);
+/* The median height of t's rows (its pitch); 0 for a table without rows. */
+int tt_table_row_pitch(const tt_table *t);
 
 /* Whether two lines are set in different colours: both colours known, and any difference
  * for text the document gives (its own colours); for colours measured on pixels, their
