@@ -268,12 +268,13 @@ static int bridged(const l_int32 *geo, const unsigned char *kept, int n, int i, 
     return 0;
 }
 
-/* How many of the columns of the rectangle hold ink (clipped to the image). */
-static int inked_columns(PIX *ink, int x, int y, int w, int h)
+/* How many of the columns (by_row: rows) of the rectangle hold ink (clipped to the
+ * image). */
+static int inked_lines(PIX *ink, int x, int y, int w, int h, int by_row)
 {
     if (w <= 0 || h <= 0) return 0;
     BOX *band = boxCreate(x, y, w, h);
-    NUMA *counts = band ? pixCountByColumn(ink, band) : NULL;
+    NUMA *counts = !band ? NULL : by_row ? pixCountByRow(ink, band) : pixCountByColumn(ink, band);
     boxDestroy(&band);
     int covered = 0, n = counts ? numaGetCount(counts) : 0;
     for (int i = 0; i < n; i++) {
@@ -293,27 +294,10 @@ static int inked_columns(PIX *ink, int x, int y, int w, int h)
 static int bare(PIX *ink, const l_int32 *g, int thick)
 {
     if (!ink) return 1;
-    if (inked_columns(ink, g[0], g[1], g[2], g[3]) * 2 < g[2]) return 0;
+    if (inked_lines(ink, g[0], g[1], g[2], g[3], 0) * 2 < g[2]) return 0;
     int top = imax(0, g[1] - 1 - thick);
-    return inked_columns(ink, g[0], top, g[2], g[1] - 1 - top) * 4 <= g[2] &&
-           inked_columns(ink, g[0], g[1] + g[3] + 1, g[2], thick) * 4 <= g[2];
-}
-
-/* How many of the rows of the rectangle hold ink (clipped to the image). */
-static int inked_rows(PIX *ink, int x, int y, int w, int h)
-{
-    if (w <= 0 || h <= 0) return 0;
-    BOX *band = boxCreate(x, y, w, h);
-    NUMA *counts = band ? pixCountByRow(ink, band) : NULL;
-    boxDestroy(&band);
-    int covered = 0, n = counts ? numaGetCount(counts) : 0;
-    for (int i = 0; i < n; i++) {
-        l_int32 v = 0;
-        numaGetIValue(counts, i, &v);
-        covered += v > 0;
-    }
-    numaDestroy(&counts);
-    return covered;
+    return inked_lines(ink, g[0], top, g[2], g[1] - 1 - top, 0) * 4 <= g[2] &&
+           inked_lines(ink, g[0], g[1] + g[3] + 1, g[2], thick, 0) * 4 <= g[2];
 }
 
 /* Whether the column run g ({x, y, w, h}) is a bare stroke of ink (1 bpp; NULL: it is),
@@ -325,8 +309,8 @@ static int bare_column(PIX *ink, const l_int32 *g, int thick)
 {
     if (!ink) return 1;
     int left = imax(0, g[0] - 1 - thick);
-    return inked_rows(ink, left, g[1], g[0] - 1 - left, g[3]) * 4 <= g[3] &&
-           inked_rows(ink, g[0] + g[2] + 1, g[1], thick, g[3]) * 4 <= g[3];
+    return inked_lines(ink, left, g[1], g[0] - 1 - left, g[3], 1) * 4 <= g[3] &&
+           inked_lines(ink, g[0] + g[2] + 1, g[1], thick, g[3], 1) * 4 <= g[3];
 }
 
 /* Whether row run i (of n, geo as {x, y, w, h}) goes on the line of a long one (long
