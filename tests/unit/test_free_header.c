@@ -18,29 +18,7 @@
 
 #include "document/readers.h"
 #include "test_draw.h"
-
-#define MAX_BLOCKS 16
-
-typedef struct blocks {
-    tt_free_block b[MAX_BLOCKS];
-    tt_line lines[MAX_BLOCKS];
-    size_t n;
-} blocks;
-
-static void add(blocks *bs, int x, int y, int w, int h, const char *text)
-{
-    assert_true(bs->n < MAX_BLOCKS);
-    size_t i = bs->n++;
-    bs->lines[i] = (tt_line){.text = strdup(text), .confidence = 90, .height = 20, .width = 0.9f};
-    assert_non_null(bs->lines[i].text);
-    bs->b[i] = (tt_free_block){x, y, w, h, &bs->lines[i], 1};
-}
-
-static void blocks_free(blocks *bs)
-{
-    for (size_t i = 0; i < bs->n; i++)
-        free(bs->lines[i].text);
-}
+#include "test_free_blocks.h"
 
 /* Days as rows (y 200-300, 300-400, 400-500), labels in x 0-100, lessons in x 100-200,
  * 200-300, 300-400; head: the top row prints times in its cells instead. */
@@ -74,21 +52,6 @@ static tt_table *grid(tt_page *page, int head)
             assert_int_equal(tt_lines_add(&cell->lines, &cell->nlines, s, 90, 20, 0.5f), AP_OK);
         }
     return t;
-}
-
-static void check(const tt_doc *d, int day, const char *name, int start, int end)
-{
-    for (size_t i = 0; i < d->nblocks; i++) {
-        const tt_block *b = &d->blocks[i];
-        if (b->day != day || strcmp(b->name, name) != 0) continue;
-        if (b->start != start || b->end != end)
-            fail_msg("'%s' day %d: %d-%d, want %d-%d", name, day, b->start, b->end, start, end);
-        return;
-    }
-    for (size_t i = 0; i < d->nblocks; i++)
-        print_message("  got day %d '%s' %d-%d\n", d->blocks[i].day, d->blocks[i].name,
-                      d->blocks[i].start, d->blocks[i].end);
-    fail_msg("no block '%s' on day %d", name, day);
 }
 
 static void check_week(const tt_doc *d)
