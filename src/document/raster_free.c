@@ -14,6 +14,11 @@
  * leave few pixels darker than 128, too few to make a block, and the names were read
  * without their times. */
 #define FREE_INK 160
+/* Least height of a block of text outside the tables, in pixels. Times printed small in
+ * grey beside their names (7 pixels high on a page 1500 wide: a list set without rules
+ * beside ruled ones) were taken for specks at 8, and the list's rows were lost; a speck
+ * is still too narrow or too small in area. */
+#define FREE_MIN_H 6
 /* Paper kept around each block of text outside the tables, in pixels. */
 #define FREE_MARGIN 4
 
@@ -58,7 +63,7 @@ size_t raster_free_text_jobs(PIX *grey, const img_table *tables, size_t ntables,
     for (int i = 0; i < n && njobs < MAX_JOBS; i++) {
         l_int32 x, y, w, h, count = 0;
         boxaGetBoxGeometry(blocks, i, &x, &y, &w, &h);
-        if (w < 6 || h < 8 || w * h < 150 || h > H / 6) continue; /* specks, rules */
+        if (w < 6 || h < FREE_MIN_H || w * h < 150 || h > H / 6) continue; /* specks, rules */
         BOX *b = boxaGetBox(blocks, i, L_CLONE);
         pixCountPixelsInRect(bin, b, &count, NULL);
         int solid = (double)count > 0.45 * w * h && solid_ink(bin, b, h);
