@@ -605,7 +605,11 @@ static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days,
  * time in a header cell of several) may print its name once, set sideways and centred
  * down the whole week, in whatever cell the grid's lines cut around it. Such a line,
  * the only one of the body whose middle lies in its slot, is an event on every day, at
- * that slot's times; the cell it was printed in is read without it. */
+ * that slot's times; the cell it was printed in is read without it. A break whose time
+ * the reader missed in the header (small print stacked in a narrow place) still shows
+ * as a gap in time between two slots (one ends at 12:15, the next starts at 13:15): a
+ * sideways line standing between those two slots' printed times, the only one of the
+ * body there, is that gap's band. */
 
 #define MAX_SLOT_BANDS 8
 /* A line's confidence (0..100) below which the reader's guess is too poor to repeat on
@@ -614,11 +618,42 @@ static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days,
 
 typedef struct slot_band {
     size_t cell, line; /* where it is printed */
-    const tslot *slot; /* the slot it lies in */
+    int start, end;    /* the slot's (or gap's) times */
 } slot_band;
 
+/* The one line of the body's cells under group g whose middle lies in [lo, hi) along the
+ * time axis, when it is a band: set sideways, across the days, centred on all of them
+ * (span0..span1 across the axis), read clearly enough to stand for every day and, where
+ * whole, lying wholly inside [lo, hi]. Sets *cell and *line; 0 when there is none. */
+static int lone_band(const tt_table *t, int first_row, int data_col, const slot_group *g,
+                     int lo, int hi, int whole, int along_y, float span0, float span1,
+                     size_t *cell, size_t *line)
+{
+    int count = 0, llo = 0, lhi = 0;
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *c = &t->cells[i];
+        if (c->row < first_row || c->col < data_col || c->col >= g->c1 ||
+            c->col + c->ncols <= g->c0)
+            continue;
+        for (size_t j = 0; j < c->nlines; j++) {
+            int a, b;
+            if (!line_extent(&c->lines[j], along_y, &a, &b)) return 0;
+            int mid = (a + b) / 2;
+            if (mid >= lo && mid < hi) count++, *cell = i, *line = j, llo = a, lhi = b;
+        }
+    }
+    if (count != 1 || t->cells[*cell].nlines > MAX_SLOT_LINES) return 0;
+    if (whole && (llo < lo || lhi > hi)) return 0;
+    const tt_line *l = &t->cells[*cell].lines[*line];
+    int along = along_y ? l->box.h : l->box.w, across = along_y ? l->box.w : l->box.h;
+    float mid = along_y ? l->box.x + l->box.w / 2.0f : l->box.y + l->box.h / 2.0f;
+    return across >= 2 * along && fabsf(mid - (span0 + span1) / 2) <= 0.03f * (span1 - span0) &&
+           l->confidence >= BAND_MIN_CONFIDENCE;
+}
+
 /* Cells of the body [first_row, nrows) x [data_col, ncols) holding the bands of the
- * slot groups g[0, ng) into b (at most MAX_SLOT_BANDS); returns their number. */
+ * slot groups g[0, ng) into b (at most MAX_SLOT_BANDS), in the slots, then in the gaps
+ * in time between two slots side by side; returns their number. */
 static int find_slot_bands(const tt_table *t, int first_row, int data_col, const slot_group *g,
                            int ng, int along_y, slot_band *b)
 {
@@ -626,36 +661,25 @@ static int find_slot_bands(const tt_table *t, int first_row, int data_col, const
     if (first_row >= t->nrows) return 0;
     float span0 = (float)t->row_pos[first_row], span1 = (float)t->row_pos[t->nrows];
     if (along_y) span0 = (float)t->col_pos[data_col], span1 = (float)t->col_pos[t->ncols];
+    size_t cell, line;
     for (int gi = 0; gi < ng; gi++)
         for (int k = 0; k < g[gi].n && nb < MAX_SLOT_BANDS; k++) {
             const tslot *sl = &g[gi].s[k];
-            int count = 0, known = 1;
-            size_t cell = 0, line = 0;
-            for (size_t i = 0; i < t->ncells && known; i++) {
-                const tt_cell *c = &t->cells[i];
-                if (c->row < first_row || c->col < data_col || c->col >= g[gi].c1 ||
-                    c->col + c->ncols <= g[gi].c0)
-                    continue;
-                for (size_t j = 0; j < c->nlines; j++) {
-                    int lo, hi;
-                    if (!line_extent(&c->lines[j], along_y, &lo, &hi)) {
-                        known = 0;
-                        break;
-                    }
-                    int mid = (lo + hi) / 2;
-                    if (mid >= sl->lo && mid < sl->hi) count++, cell = i, line = j;
-                }
-            }
-            if (!known || count != 1 || t->cells[cell].nlines > MAX_SLOT_LINES) continue;
-            const tt_bbox *box = &t->cells[cell].lines[line].box;
-            int along = along_y ? box->h : box->w, across = along_y ? box->w : box->h;
-            float mid = along_y ? box->x + box->w / 2.0f : box->y + box->h / 2.0f;
-            /* set sideways, across the days, centred on all of them, and read clearly
-             * enough to stand for every day */
-            if (across < 2 * along || fabsf(mid - (span0 + span1) / 2) > 0.03f * (span1 - span0) ||
-                t->cells[cell].lines[line].confidence < BAND_MIN_CONFIDENCE)
+            if (lone_band(t, first_row, data_col, &g[gi], sl->lo, sl->hi, 0, along_y, span0,
+                          span1, &cell, &line))
+                b[nb++] = (slot_band){cell, line, sl->start, sl->end};
+        }
+    for (int gi = 0; gi < ng; gi++)
+        for (int k = 0; k + 1 < g[gi].n && nb < MAX_SLOT_BANDS; k++) {
+            const tslot *sl = &g[gi].s[k], *next = &g[gi].s[k + 1];
+            if (sl->end == TT_NO_TIME || next->start <= sl->end ||
+                !lone_band(t, first_row, data_col, &g[gi], sl->label_hi, next->label_lo, 1,
+                           along_y, span0, span1, &cell, &line))
                 continue;
-            b[nb++] = (slot_band){cell, line, sl};
+            int seen = 0;
+            for (int o = 0; o < nb; o++)
+                seen |= b[o].cell == cell && b[o].line == line;
+            if (!seen) b[nb++] = (slot_band){cell, line, sl->end, next->start};
         }
     return nb;
 }
@@ -841,8 +865,8 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
         one.lines = &c->lines[bands[b].line], one.nlines = 1;
         it_cell part = {0};
         if ((st = it_read_cell(&one, &part)) != AP_OK) goto out;
-        int s = part.start != TT_NO_TIME ? part.start : bands[b].slot->start;
-        int e = part.end != TT_NO_TIME ? part.end : bands[b].slot->end;
+        int s = part.start != TT_NO_TIME ? part.start : bands[b].start;
+        int e = part.end != TT_NO_TIME ? part.end : bands[b].end;
         if (it_is_event(&part)) st = it_emit(cx, week & 0x7fu, &part, s, e, c);
         free(part.name);
         free(part.notes);
