@@ -83,11 +83,11 @@ static void test_gap_band_every_day(void **state)
     tt_page_free(&page);
 }
 
-/* The week built with build_gap_week(gap, x) gives no day but Tuesday a "Break". */
-static void assert_no_band(int gap, int x)
+/* The week of build_gap_week(gap, music_w) gives no day but Tuesday a "Break". */
+static void assert_no_band(int gap, int music_w)
 {
     tt_page page = {.number = 1};
-    build_gap_week(&page, gap, x);
+    build_gap_week(&page, gap, music_w);
     tt_doc d;
     interpret(&page, &d);
     assert_false(has_block(&d, 0, "Break"));
