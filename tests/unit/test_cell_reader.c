@@ -153,23 +153,13 @@ static void remove_model(const char *dir)
     rmdir(dir);
 }
 
-static int has_block(const tt_doc *d, int day, const char *name, int start, int end)
-{
-    for (size_t i = 0; i < d->nblocks; i++) {
-        const tt_block *b = &d->blocks[i];
-        if (b->day == day && strcmp(b->name, name) == 0 && b->start == start && b->end == end)
-            return 1;
-    }
-    return 0;
-}
-
 /* The four lessons of draw_timetable, as Tesseract reads them. */
 static void check_lessons(const tt_doc *d)
 {
-    assert_true(has_block(d, 0, "Maths", 540, 600));
-    assert_true(has_block(d, 0, "Science", 600, 660));
-    assert_true(has_block(d, 1, "English", 540, 600));
-    assert_true(has_block(d, 1, "Music", 600, 660));
+    assert_true(tb_holds(d, 0, "Maths", 540, 600));
+    assert_true(tb_holds(d, 0, "Science", 600, 660));
+    assert_true(tb_holds(d, 1, "English", 540, 600));
+    assert_true(tb_holds(d, 1, "Music", 600, 660));
 }
 
 static ap_status run(PIX *pix, tt_ocr_mode mode, const char *model, tt_extract_stats *stats,
@@ -223,7 +213,7 @@ static void test_with_model(void **state)
         assert_int_equal(st.fallback_cells, 0);
         assert_true(strncmp(st.crnn_version, "crnn-ctc-v1-", 12) == 0);
         assert_string_equal(st.tesseract_version, "");
-        assert_false(has_block(&d, 0, "Maths", 540, 600));
+        assert_false(tb_holds(&d, 0, "Maths", 540, 600));
         tt_doc_free(&d);
     }
     /* Tesseract mode ignores the model. */

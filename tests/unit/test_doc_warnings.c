@@ -80,8 +80,8 @@ static void test_interpreter_warns(void **state)
     add_cell(t, 2, 2, 1, 1, "Music");
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Art", HM(9, 30), HM(10, 30));
-    check(&d, 0, "Maths", HM(10, 0), HM(11, 0));
+    tb_check(&d, 0, "Art", HM(9, 30), HM(10, 30));
+    tb_check(&d, 0, "Maths", HM(10, 0), HM(11, 0));
     assert_int_equal(overlap_warnings(&d), 1);
     tt_doc_free(&d);
     tt_page_free(&page);

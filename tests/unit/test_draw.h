@@ -11,6 +11,8 @@
 #include "document/extract.h"
 #include "vision/table.h"
 
+#include "test_blocks.h"
+
 /* A cairo surface's pixels as a 32 bpp PIX. */
 static inline PIX *to_pix(cairo_surface_t *s)
 {
@@ -150,10 +152,7 @@ static inline int week_right(const tt_doc *d)
 static inline void assert_week_read(const tt_doc *d)
 {
     int right = week_right(d);
-    if (right < 9)
-        for (size_t i = 0; i < d->nblocks; i++)
-            print_message("  got day %d '%s' %d-%d\n", d->blocks[i].day, d->blocks[i].name,
-                          d->blocks[i].start, d->blocks[i].end);
+    if (right < 9) tb_print(d);
     assert_int_equal(right, 9);
 }
 

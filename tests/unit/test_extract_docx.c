@@ -24,6 +24,7 @@
 
 #include "core/sbuf.h"
 #include "document/extract.h"
+#include "test_blocks.h"
 
 #define W_NS "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -128,17 +129,9 @@ static char *timetable_xml(void)
     return xml;
 }
 
-static const tt_block *find(const tt_doc *d, int day, const char *name)
-{
-    for (size_t i = 0; i < d->nblocks; i++)
-        if (d->blocks[i].day == day && strcmp(d->blocks[i].name, name) == 0) return &d->blocks[i];
-    return NULL;
-}
-
 static void check(const tt_doc *d, int day, const char *name, int start, int end, const char *notes)
 {
-    const tt_block *b = find(d, day, name);
-    if (!b) fail_msg("no block %s on day %d", name, day);
+    const tt_block *b = tb_get(d, day, name);
     assert_int_equal(b->start, start);
     assert_int_equal(b->end, end);
     if (notes)

@@ -34,6 +34,7 @@
 
 #include "core/sbuf.h"
 #include "document/extract.h"
+#include "test_blocks.h"
 
 static cairo_status_t write_sbuf(void *closure, const unsigned char *data, unsigned int len)
 {
@@ -156,17 +157,9 @@ static char *draw_pdf(int filled_rules, size_t *len)
     return pdf_end(cr, &b, len);
 }
 
-static const tt_block *find(const tt_doc *d, int day, const char *name)
-{
-    for (size_t i = 0; i < d->nblocks; i++)
-        if (d->blocks[i].day == day && strcmp(d->blocks[i].name, name) == 0) return &d->blocks[i];
-    return NULL;
-}
-
 static void check(const tt_doc *d, int day, const char *name, int start, int end, const char *notes)
 {
-    const tt_block *b = find(d, day, name);
-    if (!b) fail_msg("no block %s on day %d", name, day);
+    const tt_block *b = tb_get(d, day, name);
     assert_int_equal(b->start, start);
     assert_int_equal(b->end, end);
     if (notes)
@@ -247,7 +240,7 @@ static void test_scanned(void **state)
     check(&d, 0, "Art", 11 * 60, 12 * 60, NULL);
     check(&d, 1, "Science", 9 * 60, 10 * 60, NULL);
     check(&d, 1, "History", 11 * 60, 12 * 60, NULL);
-    const tt_block *art = find(&d, 0, "Art");
+    const tt_block *art = tb_get(&d, 0, "Art");
     assert_true(art->bbox.x > 460 - 10 && art->bbox.x + art->bbox.w < 600 + 10);
     tt_doc_free(&d);
     free(pdf);
@@ -360,8 +353,8 @@ static void test_lists_side_by_side(void **state)
         check(&d, 1, "English", 9 * 60, 9 * 60 + 45, NULL);
         check(&d, 1, "History", 10 * 60 + 45, 11 * 60 + 30, NULL);
         check(&d, 1, "PE", 11 * 60 + 30, 12 * 60, NULL);
-        assert_null(find(&d, 1, "Maths"));
-        assert_null(find(&d, 0, "English"));
+        assert_null(tb_find(&d, 1, "Maths"));
+        assert_null(tb_find(&d, 0, "English"));
         /* the footer's unlabelled header fields */
         assert_string_equal(d.teacher ? d.teacher : "(none)", "Mr Taylor");
         assert_string_equal(d.class_name ? d.class_name : "(none)", "Year 3");

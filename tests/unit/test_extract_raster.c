@@ -320,20 +320,6 @@ static void test_cells_are_rectangles(void **state)
     pixDestroy(&grey);
 }
 
-static void check_block(const tt_doc *d, int day, const char *name, int start, int end)
-{
-    for (size_t i = 0; i < d->nblocks; i++) {
-        const tt_block *b = &d->blocks[i];
-        if (b->day != day || strcmp(b->name, name) != 0) continue;
-        if (b->start != start || b->end != end)
-            fail_msg("%s day %d: %d-%d, want %d-%d", name, day, b->start, b->end, start, end);
-        return;
-    }
-    for (size_t i = 0; i < d->nblocks; i++)
-        print_message("  got day %d '%s'\n", d->blocks[i].day, d->blocks[i].name);
-    fail_msg("no block '%s' on day %d", name, day);
-}
-
 static void test_extract_drawn_timetable(void **state)
 {
     (void)state;
@@ -374,14 +360,14 @@ static void test_extract_drawn_timetable(void **state)
         skip();
     }
     assert_int_equal(st, AP_OK);
-    check_block(&d, 0, "Maths", 540, 600);
-    check_block(&d, 0, "Science", 600, 660);
-    check_block(&d, 0, "History", 675, 720);
-    check_block(&d, 1, "English", 540, 600);
-    check_block(&d, 1, "Art", 600, 660);
-    check_block(&d, 1, "Music", 675, 720);
-    check_block(&d, 0, "Playtime", 660, 675); /* read bottom-to-top, on both days */
-    check_block(&d, 1, "Playtime", 660, 675);
+    tb_check(&d, 0, "Maths", 540, 600);
+    tb_check(&d, 0, "Science", 600, 660);
+    tb_check(&d, 0, "History", 675, 720);
+    tb_check(&d, 1, "English", 540, 600);
+    tb_check(&d, 1, "Art", 600, 660);
+    tb_check(&d, 1, "Music", 675, 720);
+    tb_check(&d, 0, "Playtime", 660, 675); /* read bottom-to-top, on both days */
+    tb_check(&d, 1, "Playtime", 660, 675);
     assert_int_equal(d.nblocks, 8);
     for (size_t i = 0; i < d.nblocks; i++) {
         assert_true(d.blocks[i].confidence > 0.5f);
@@ -432,12 +418,12 @@ static void test_lists_side_by_side_drawn(void **state)
     tt_doc d;
     extract_drawn(pix, &d);
     for (int day = 0; day <= 2; day += 2) {
-        check_block(&d, day, "Maths", 8 * 60 + 30, 9 * 60);
-        check_block(&d, day, "Reading", 9 * 60, 9 * 60 + 20);
-        check_block(&d, day, "Art", 9 * 60 + 20, 10 * 60);
+        tb_check(&d, day, "Maths", 8 * 60 + 30, 9 * 60);
+        tb_check(&d, day, "Reading", 9 * 60, 9 * 60 + 20);
+        tb_check(&d, day, "Art", 9 * 60 + 20, 10 * 60);
     }
-    check_block(&d, 4, "Swimming", 8 * 60 + 15, 9 * 60 + 40);
-    check_block(&d, 4, "Music", 9 * 60 + 40, 10 * 60 + 30);
+    tb_check(&d, 4, "Swimming", 8 * 60 + 15, 9 * 60 + 40);
+    tb_check(&d, 4, "Music", 9 * 60 + 40, 10 * 60 + 30);
     assert_int_equal(d.nblocks, 2 * 3 + 2);
     tt_doc_free(&d);
 }
@@ -476,10 +462,10 @@ static void test_header_times_side_by_side(void **state)
     tt_doc d;
     extract_drawn(to_pix(s), &d);
     cairo_surface_destroy(s);
-    check_block(&d, 0, "Maths", 540, 600);
-    check_block(&d, 0, "Break", 600, 620);
-    check_block(&d, 0, "Art", 620, 660);
-    check_block(&d, 1, "Drama", 620, 660);
+    tb_check(&d, 0, "Maths", 540, 600);
+    tb_check(&d, 0, "Break", 600, 620);
+    tb_check(&d, 0, "Art", 620, 660);
+    tb_check(&d, 1, "Drama", 620, 660);
     tt_doc_free(&d);
 }
 
@@ -571,14 +557,14 @@ static void test_header_times_by_place_drawn(void **state)
     tt_doc d;
     extract_drawn(to_pix(s), &d);
     cairo_surface_destroy(s);
-    check_block(&d, 0, "Reading", 540, 600);
-    check_block(&d, 0, "Maths", 600, 630);
-    check_block(&d, 0, "Art", 630, 660);
-    check_block(&d, 1, "French", 600, 660);
-    check_block(&d, 2, "Science", 600, 660);
-    check_block(&d, 0, "Break", 660, 670);
-    check_block(&d, 0, "Music", 670, 720);
-    check_block(&d, 1, "Drama", 660, 720);
+    tb_check(&d, 0, "Reading", 540, 600);
+    tb_check(&d, 0, "Maths", 600, 630);
+    tb_check(&d, 0, "Art", 630, 660);
+    tb_check(&d, 1, "French", 600, 660);
+    tb_check(&d, 2, "Science", 600, 660);
+    tb_check(&d, 0, "Break", 660, 670);
+    tb_check(&d, 0, "Music", 670, 720);
+    tb_check(&d, 1, "Drama", 660, 720);
     tt_doc_free(&d);
 }
 
@@ -602,7 +588,7 @@ static void test_turned_pages(void **state)
         assert_int_equal(st, AP_OK);
         for (int r = 0; r < 3; r++)
             for (int c = 0; c < 3; c++)
-                check_block(&d, r, week_name(r, c), 540 + 60 * c, 600 + 60 * c);
+                tb_check(&d, r, week_name(r, c), 540 + 60 * c, 600 + 60 * c);
         assert_int_equal(d.nblocks, 9);
         tt_doc_free(&d);
     }

@@ -61,7 +61,7 @@ static void check_week(const tt_doc *d)
                                             {"Spelling", "History", "Drama"}};
     for (int day = 0; day < 3; day++)
         for (int c = 0; c < 3; c++)
-            check(d, day, names[day][c], 9 * 60 + 60 * c, 10 * 60 + 60 * c);
+            tb_check(d, day, names[day][c], 9 * 60 + 60 * c, 10 * 60 + 60 * c);
     assert_int_equal(d->nblocks, 9);
 }
 

@@ -51,9 +51,9 @@ static void test_free_list_becomes_table(void **state)
     ap_error err = {0};
     assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
     assert_int_equal(d.nblocks, 3);
-    check(&d, 4, "Spelling Test", 8 * 60 + 40, 8 * 60 + 50);
-    check(&d, 4, "Assembly", 8 * 60 + 50, 9 * 60 + 25);
-    check(&d, 4, "Writer's Workshop", 9 * 60 + 25, 9 * 60 + 40);
+    tb_check(&d, 4, "Spelling Test", 8 * 60 + 40, 8 * 60 + 50);
+    tb_check(&d, 4, "Assembly", 8 * 60 + 50, 9 * 60 + 25);
+    tb_check(&d, 4, "Writer's Workshop", 9 * 60 + 25, 9 * 60 + 40);
     tt_doc_free(&d);
     tt_page_free(&page);
     blocks_free(&bs);
@@ -86,9 +86,9 @@ static void test_free_time_on_two_blocks(void **state)
     ap_error err = {0};
     assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
     assert_int_equal(d.nblocks, 3);
-    check(&d, 4, "Spelling Test", 8 * 60 + 40, 8 * 60 + 50);
-    check(&d, 4, "Assembly", 8 * 60 + 50, 9 * 60 + 25);
-    check(&d, 4, "Writer's Workshop", 9 * 60 + 25, 9 * 60 + 40);
+    tb_check(&d, 4, "Spelling Test", 8 * 60 + 40, 8 * 60 + 50);
+    tb_check(&d, 4, "Assembly", 8 * 60 + 50, 9 * 60 + 25);
+    tb_check(&d, 4, "Writer's Workshop", 9 * 60 + 25, 9 * 60 + 40);
     tt_doc_free(&d);
     tt_page_free(&page);
     blocks_free(&bs);
@@ -169,9 +169,9 @@ static void test_free_heading_over_table(void **state)
     assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
     assert_int_equal(d.nblocks, 3 * 3);
     for (int day = 0; day < 3; day++) {
-        check(&d, day, "Registration", 8 * 60 + 30, 9 * 60);
-        check(&d, day, "Maths", 9 * 60, 9 * 60 + 30);
-        check(&d, day, "Art", 9 * 60 + 30, 10 * 60 + 15);
+        tb_check(&d, day, "Registration", 8 * 60 + 30, 9 * 60);
+        tb_check(&d, day, "Maths", 9 * 60, 9 * 60 + 30);
+        tb_check(&d, day, "Art", 9 * 60 + 30, 10 * 60 + 15);
     }
     tt_doc_free(&d);
     tt_page_free(&page);

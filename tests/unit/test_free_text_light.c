@@ -19,20 +19,6 @@
 
 #include "test_draw.h"
 
-static void check_block(const tt_doc *d, int day, const char *name, int start, int end)
-{
-    for (size_t i = 0; i < d->nblocks; i++) {
-        const tt_block *b = &d->blocks[i];
-        if (b->day != day || strcmp(b->name, name) != 0) continue;
-        if (b->start != start || b->end != end)
-            fail_msg("%s day %d: %d-%d, want %d-%d", name, day, b->start, b->end, start, end);
-        return;
-    }
-    for (size_t i = 0; i < d->nblocks; i++)
-        print_message("  got day %d '%s'\n", d->blocks[i].day, d->blocks[i].name);
-    fail_msg("no block '%s' on day %d", name, day);
-}
-
 static void test_light_times_beside_a_ruled_list(void **state)
 {
     (void)state;
@@ -76,10 +62,10 @@ static void test_light_times_beside_a_ruled_list(void **state)
 
     tt_doc d;
     extract_drawn(pix, &d);
-    check_block(&d, 0, "Maths", 9 * 60, 9 * 60 + 40);
-    check_block(&d, 4, "Swimming", 9 * 60, 9 * 60 + 40);
-    check_block(&d, 4, "Music", 9 * 60 + 40, 10 * 60 + 30);
-    check_block(&d, 4, "Drama", 10 * 60 + 30, 11 * 60);
+    tb_check(&d, 0, "Maths", 9 * 60, 9 * 60 + 40);
+    tb_check(&d, 4, "Swimming", 9 * 60, 9 * 60 + 40);
+    tb_check(&d, 4, "Music", 9 * 60 + 40, 10 * 60 + 30);
+    tb_check(&d, 4, "Drama", 10 * 60 + 30, 11 * 60);
     tt_doc_free(&d);
 }
 

@@ -4,6 +4,7 @@
 #define AP_TEST_GRID_FIXTURE_H
 
 #include "document/grid.h"
+#include "test_blocks.h"
 
 #define HM(h, m) ((h)*60 + (m))
 
@@ -61,21 +62,6 @@ static inline tt_table *one_table(tt_page *page, int nrows, int ncols)
     page->ntables = 1;
     lattice(&page->tables[0], nrows, ncols);
     return &page->tables[0];
-}
-
-static inline const tt_block *find(const tt_doc *d, int day, const char *name)
-{
-    for (size_t i = 0; i < d->nblocks; i++)
-        if (d->blocks[i].day == day && strcmp(d->blocks[i].name, name) == 0) return &d->blocks[i];
-    fail_msg("no block '%s' on day %d (%zu blocks)", name, day, d->nblocks);
-    return NULL;
-}
-
-static inline void check(const tt_doc *d, int day, const char *name, int start, int end)
-{
-    const tt_block *b = find(d, day, name);
-    if (b->start != start || b->end != end)
-        fail_msg("'%s' day %d: %d-%d, want %d-%d", name, day, b->start, b->end, start, end);
 }
 
 static inline void interpret(tt_page *page, tt_doc *doc)

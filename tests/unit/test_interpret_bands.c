@@ -67,12 +67,12 @@ static tt_table *build_week(tt_page *page, int brow, int from, int to, float con
 
 static void check_lessons(const tt_doc *d)
 {
-    check(d, 0, "Maths", HM(9, 0), HM(10, 0));
-    check(d, 1, "Music", HM(9, 0), HM(10, 0));
-    check(d, 2, "Reading", HM(9, 0), HM(10, 0));
-    check(d, 0, "Art", HM(10, 15), HM(11, 0));
-    check(d, 1, "Drama", HM(10, 15), HM(11, 0));
-    check(d, 2, "PE", HM(10, 15), HM(11, 0));
+    tb_check(d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(d, 1, "Music", HM(9, 0), HM(10, 0));
+    tb_check(d, 2, "Reading", HM(9, 0), HM(10, 0));
+    tb_check(d, 0, "Art", HM(10, 15), HM(11, 0));
+    tb_check(d, 1, "Drama", HM(10, 15), HM(11, 0));
+    tb_check(d, 2, "PE", HM(10, 15), HM(11, 0));
 }
 
 static int count_named(const tt_doc *d, const char *name)
@@ -94,7 +94,7 @@ static void test_band_every_day(void **state)
         interpret(&page, &d);
         check_lessons(&d);
         for (int day = 0; day < 3; day++)
-            check(&d, day, "Break", HM(10, 0), HM(10, 15));
+            tb_check(&d, day, "Break", HM(10, 0), HM(10, 15));
         assert_int_equal(d.nblocks, 9);
         tt_doc_free(&d);
         tt_page_free(&page);
@@ -110,7 +110,7 @@ static void test_band_of_one_day(void **state)
     tt_doc d;
     interpret(&page, &d);
     check_lessons(&d);
-    check(&d, 0, "Break", HM(10, 0), HM(10, 15));
+    tb_check(&d, 0, "Break", HM(10, 0), HM(10, 15));
     assert_int_equal(count_named(&d, "Break"), 1);
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -125,7 +125,7 @@ static void test_band_poorly_read(void **state)
     tt_doc d;
     interpret(&page, &d);
     assert_int_equal(count_named(&d, "Break"), 1);
-    check(&d, 1, "Break", HM(10, 0), HM(10, 15));
+    tb_check(&d, 1, "Break", HM(10, 0), HM(10, 15));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -166,7 +166,7 @@ static void test_band_drawn(void **state)
     cairo_surface_destroy(s);
     check_lessons(&d);
     for (int day = 0; day < 3; day++)
-        check(&d, day, "Break", HM(10, 0), HM(10, 15));
+        tb_check(&d, day, "Break", HM(10, 0), HM(10, 15));
     assert_int_equal(d.nblocks, 9);
     tt_doc_free(&d);
 }

@@ -119,9 +119,9 @@ static void test_small_codes(void **state)
         if (exact) mark_exact(t);
         tt_doc d;
         interpret(&page, &d);
-        const tt_block *b = find(&d, 0, exact ? "Maths" : "Maths E4");
+        const tt_block *b = tb_get(&d, 0, exact ? "Maths" : "Maths E4");
         if (exact) assert_string_equal(b->notes, "E4 JKS");
-        b = find(&d, 0, "Science");
+        b = tb_get(&d, 0, "Science");
         assert_string_equal(b->notes, "Lab 2");
         tt_doc_free(&d);
         tt_page_free(&page);
@@ -149,8 +149,8 @@ static void test_wrapped_parentheses(void **state)
     t->cells[5].lines[0].width = 0.37f, t->cells[5].lines[1].width = 0.60f;
     tt_doc d;
     interpret(&page, &d);
-    assert_null(find(&d, 0, "Word Work (Phonics)")->notes);
-    assert_string_equal(find(&d, 0, "English")->notes, "(Sentence work)");
+    assert_null(tb_get(&d, 0, "Word Work (Phonics)")->notes);
+    assert_string_equal(tb_get(&d, 0, "English")->notes, "(Sentence work)");
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -173,9 +173,9 @@ static void test_spaced_day_names(void **state)
     }
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 1, "PE", HM(9, 0), HM(10, 0));
-    check(&d, 1, "Music", HM(10, 0), HM(11, 0));
-    check(&d, 2, "Drama", HM(10, 0), HM(11, 0));
+    tb_check(&d, 1, "PE", HM(9, 0), HM(10, 0));
+    tb_check(&d, 1, "Music", HM(10, 0), HM(11, 0));
+    tb_check(&d, 2, "Drama", HM(10, 0), HM(11, 0));
     assert_int_equal(d.nblocks, 6);
     tt_doc_free(&d);
     tt_page_free(&page);

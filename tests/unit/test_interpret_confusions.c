@@ -113,10 +113,10 @@ static void test_list_confusions(void **state)
     add_cell(t, 4, 1, 1, 1, "Art");
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Swimming", HM(9, 0), HM(9, 20));
-    check(&d, 0, "Design Technology", HM(9, 20), HM(9, 30));
-    check(&d, 0, "Assembly", HM(9, 30), HM(9, 45));
-    check(&d, 0, "Art", HM(9, 45), HM(10, 5));
+    tb_check(&d, 0, "Swimming", HM(9, 0), HM(9, 20));
+    tb_check(&d, 0, "Design Technology", HM(9, 20), HM(9, 30));
+    tb_check(&d, 0, "Assembly", HM(9, 30), HM(9, 45));
+    tb_check(&d, 0, "Art", HM(9, 45), HM(10, 5));
     tt_doc_free(&d);
     tt_page_free(&page);
 }

@@ -57,13 +57,6 @@ static tt_table *build_gap_week(tt_page *page, int gap, int music_w)
     return t;
 }
 
-static int has_block(const tt_doc *d, int day, const char *name)
-{
-    for (size_t i = 0; i < d->nblocks; i++)
-        if (d->blocks[i].day == day && strcmp(d->blocks[i].name, name) == 0) return 1;
-    return 0;
-}
-
 /* The gap 10:00-10:15 holds only the sideways word: every day's break at the gap's times. */
 static void test_gap_band_every_day(void **state)
 {
@@ -73,12 +66,12 @@ static void test_gap_band_every_day(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day < 3; day++)
-        check(&d, day, "Break", HM(10, 0), HM(10, 15));
-    check(&d, 1, "Music", HM(9, 0), HM(10, 0));
-    check(&d, 1, "Drama", HM(10, 15), HM(10, 45));
-    check(&d, 1, "Chess", HM(10, 45), HM(11, 30));
-    check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
-    check(&d, 2, "Cooking", HM(10, 45), HM(11, 30));
+        tb_check(&d, day, "Break", HM(10, 0), HM(10, 15));
+    tb_check(&d, 1, "Music", HM(9, 0), HM(10, 0));
+    tb_check(&d, 1, "Drama", HM(10, 15), HM(10, 45));
+    tb_check(&d, 1, "Chess", HM(10, 45), HM(11, 30));
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(&d, 2, "Cooking", HM(10, 45), HM(11, 30));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -90,8 +83,8 @@ static void assert_no_band(int gap, int music_w)
     build_gap_week(&page, gap, music_w);
     tt_doc d;
     interpret(&page, &d);
-    assert_false(has_block(&d, 0, "Break"));
-    assert_false(has_block(&d, 2, "Break"));
+    assert_null(tb_find(&d, 0, "Break"));
+    assert_null(tb_find(&d, 2, "Break"));
     tt_doc_free(&d);
     tt_page_free(&page);
 }

@@ -51,21 +51,21 @@ static void build_rows(tt_table *t)
 
 static void check_rows_answer(const tt_doc *d)
 {
-    check(d, 0, "Maths", HM(9, 0), HM(10, 0));
-    check(d, 0, "Phonics", HM(10, 0), HM(10, 40)); /* ends where its neighbour's time starts */
-    check(d, 0, "Art", HM(10, 40), HM(11, 0));
-    check(d, 0, "English", HM(11, 15), HM(12, 15));
-    assert_string_equal(find(d, 0, "English")->notes, "(Sentence work)");
-    assert_string_equal(find(d, 0, "Science")->notes, "Lab 2");
-    check(d, 0, "Science", HM(13, 0), HM(14, 0));
+    tb_check(d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(d, 0, "Phonics", HM(10, 0), HM(10, 40)); /* ends where its neighbour's time starts */
+    tb_check(d, 0, "Art", HM(10, 40), HM(11, 0));
+    tb_check(d, 0, "English", HM(11, 15), HM(12, 15));
+    assert_string_equal(tb_get(d, 0, "English")->notes, "(Sentence work)");
+    assert_string_equal(tb_get(d, 0, "Science")->notes, "Lab 2");
+    tb_check(d, 0, "Science", HM(13, 0), HM(14, 0));
     for (int day = 0; day < 3; day++)
-        check(d, day, "Break", HM(11, 0), HM(11, 15));
-    check(d, 1, "Maths", HM(9, 0), HM(10, 30));
-    check(d, 1, "PE", HM(10, 30), HM(11, 0));
-    check(d, 1, "Trip", HM(11, 15), HM(14, 0));
-    check(d, 2, "Music", HM(10, 0), HM(11, 0));
-    check(d, 2, "Art", HM(13, 0), HM(14, 0));
-    check(d, 2, "RE", HM(9, 0), HM(10, 0));
+        tb_check(d, day, "Break", HM(11, 0), HM(11, 15));
+    tb_check(d, 1, "Maths", HM(9, 0), HM(10, 30));
+    tb_check(d, 1, "PE", HM(10, 30), HM(11, 0));
+    tb_check(d, 1, "Trip", HM(11, 15), HM(14, 0));
+    tb_check(d, 2, "Music", HM(10, 0), HM(11, 0));
+    tb_check(d, 2, "Art", HM(13, 0), HM(14, 0));
+    tb_check(d, 2, "RE", HM(9, 0), HM(10, 0));
     assert_int_equal(d->nblocks, 6 + 4 + 4);
 }
 
@@ -131,9 +131,9 @@ static void test_ocr_header_times(void **state)
         tt_doc d;
         interpret(&page, &d);
         if (!exact) {
-            check(&d, 0, "Maths", HM(9, 0), HM(9, 45));
-            check(&d, 0, "Art", HM(9, 45), HM(10, 30));
-            check(&d, 1, "PE", HM(9, 45), HM(10, 30));
+            tb_check(&d, 0, "Maths", HM(9, 0), HM(9, 45));
+            tb_check(&d, 0, "Art", HM(9, 45), HM(10, 30));
+            tb_check(&d, 1, "PE", HM(9, 45), HM(10, 30));
         } else {
             for (size_t i = 0; i < d.nblocks; i++) /* no notation as printed: no times */
                 assert_int_equal(d.blocks[i].start, TT_NO_TIME);
@@ -163,12 +163,12 @@ static void test_header_times_mended(void **state)
     }
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Maths", HM(8, 40), HM(9, 0));
-    check(&d, 0, "Register", HM(9, 0), HM(9, 10));
-    check(&d, 0, "Art", HM(9, 10), HM(10, 0));
-    check(&d, 0, "PE", HM(10, 0), HM(11, 5));
-    check(&d, 0, "Music", HM(11, 5), HM(12, 0));
-    check(&d, 1, "RE", HM(10, 0), HM(11, 5));
+    tb_check(&d, 0, "Maths", HM(8, 40), HM(9, 0));
+    tb_check(&d, 0, "Register", HM(9, 0), HM(9, 10));
+    tb_check(&d, 0, "Art", HM(9, 10), HM(10, 0));
+    tb_check(&d, 0, "PE", HM(10, 0), HM(11, 5));
+    tb_check(&d, 0, "Music", HM(11, 5), HM(12, 0));
+    tb_check(&d, 1, "RE", HM(10, 0), HM(11, 5));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -193,9 +193,9 @@ static void test_unread_day_labels(void **state)
     }
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
-    check(&d, 2, "Music", HM(10, 0), HM(11, 0));
-    check(&d, 4, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(&d, 2, "Music", HM(10, 0), HM(11, 0));
+    tb_check(&d, 4, "Maths", HM(9, 0), HM(10, 0));
     assert_int_equal(d.nblocks, 10);
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -229,7 +229,7 @@ static void test_unread_day_labels(void **state)
         interpret(&p, &d);
         assert_int_equal(d.nblocks, 5);
         for (int day = 0; day < 5; day++)
-            check(&d, day, "Maths", HM(9, 0), HM(10, 0));
+            tb_check(&d, day, "Maths", HM(9, 0), HM(10, 0));
         tt_doc_free(&d);
         tt_page_free(&p);
     }
@@ -255,8 +255,8 @@ static void test_sideways_band(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day < 3; day++)
-        check(&d, day, "Break", HM(10, 0), HM(10, 20));
-    check(&d, 2, "Drama", HM(10, 20), HM(11, 0));
+        tb_check(&d, day, "Break", HM(10, 0), HM(10, 20));
+    tb_check(&d, 2, "Drama", HM(10, 20), HM(11, 0));
     assert_int_equal(d.nblocks, 3 * 3);
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -288,8 +288,8 @@ static void test_centred_band(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day < 4; day++)
-        check(&d, day, "Lunch", HM(12, 0), HM(13, 0));
-    check(&d, 2, "Art", HM(13, 0), HM(14, 0));
+        tb_check(&d, day, "Lunch", HM(12, 0), HM(13, 0));
+    tb_check(&d, 2, "Art", HM(13, 0), HM(14, 0));
     assert_int_equal(d.nblocks, 4 + 4 + 1);
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -318,10 +318,10 @@ static void test_printed_end_stands(void **state)
     add_cell(t, 2, 2, 1, 2, "Trip");
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "English", HM(9, 30), HM(10, 0));
-    check(&d, 0, "Art", HM(10, 10), HM(10, 45));
-    check(&d, 1, "Assembly", HM(9, 0), HM(9, 20));
-    check(&d, 1, "Trip", HM(9, 30), HM(10, 45));
+    tb_check(&d, 0, "English", HM(9, 30), HM(10, 0));
+    tb_check(&d, 0, "Art", HM(10, 10), HM(10, 45));
+    tb_check(&d, 1, "Assembly", HM(9, 0), HM(9, 20));
+    tb_check(&d, 1, "Trip", HM(9, 30), HM(10, 45));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -345,9 +345,9 @@ static void test_header_spanning_columns(void **state)
     add_cell(t, 2, 2, 1, 2, "PE");
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Maths", HM(9, 15), HM(10, 5));
-    check(&d, 0, "Spelling", HM(10, 5), HM(10, 50));
-    check(&d, 1, "PE", HM(9, 15), HM(10, 50));
+    tb_check(&d, 0, "Maths", HM(9, 15), HM(10, 5));
+    tb_check(&d, 0, "Spelling", HM(10, 5), HM(10, 50));
+    tb_check(&d, 1, "PE", HM(9, 15), HM(10, 50));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -398,17 +398,17 @@ static void test_header_times_by_place(void **state)
         tt_doc d;
         interpret(&page, &d);
         if (placed) {
-            check(&d, 0, "Reading", HM(9, 0), HM(10, 0));
-            check(&d, 0, "Maths", HM(10, 0), HM(10, 30));
-            check(&d, 0, "Art", HM(10, 40), HM(11, 0));
-            check(&d, 1, "French", HM(10, 0), HM(11, 0));
-            check(&d, 0, "Science", HM(11, 0), HM(12, 0));
-            check(&d, 0, "Music", HM(12, 20), HM(13, 0));
-            check(&d, 1, "PE", HM(11, 0), HM(13, 0));
+            tb_check(&d, 0, "Reading", HM(9, 0), HM(10, 0));
+            tb_check(&d, 0, "Maths", HM(10, 0), HM(10, 30));
+            tb_check(&d, 0, "Art", HM(10, 40), HM(11, 0));
+            tb_check(&d, 1, "French", HM(10, 0), HM(11, 0));
+            tb_check(&d, 0, "Science", HM(11, 0), HM(12, 0));
+            tb_check(&d, 0, "Music", HM(12, 20), HM(13, 0));
+            tb_check(&d, 1, "PE", HM(11, 0), HM(13, 0));
             assert_int_equal(d.nblocks, 8);
         } else {
-            check(&d, 0, "Science", HM(11, 0), HM(11, 30));
-            check(&d, 0, "Music", HM(11, 30), HM(12, 0));
+            tb_check(&d, 0, "Science", HM(11, 0), HM(11, 30));
+            tb_check(&d, 0, "Music", HM(11, 30), HM(12, 0));
         }
         tt_doc_free(&d);
         tt_page_free(&page);
@@ -437,9 +437,9 @@ static void test_header_edge_times(void **state)
     place_line(t, 4, 0, 135, 140, 30, 10);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
-    check(&d, 0, "Art", HM(10, 0), HM(11, 0));
-    check(&d, 1, "Trip", HM(9, 0), HM(11, 0));
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(&d, 0, "Art", HM(10, 0), HM(11, 0));
+    tb_check(&d, 1, "Trip", HM(9, 0), HM(11, 0));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -470,13 +470,13 @@ static void test_stacked_label_times(void **state)
     place_line(t, 5, 3, 230, 175, 40, 10);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Times Tables", HM(13, 50), HM(14, 20));
-    check(&d, 0, "Cooking", HM(14, 20), HM(14, 50));
-    check(&d, 0, "Gymnastics", HM(14, 50), HM(15, 15));
-    check(&d, 1, "Show and Tell", HM(13, 50), HM(14, 20));
-    check(&d, 1, "Intervention", HM(14, 20), HM(14, 50));
-    assert_string_equal(find(&d, 1, "Intervention")->notes, "ICT suite");
-    check(&d, 1, "PSHE", HM(14, 50), HM(15, 15));
+    tb_check(&d, 0, "Times Tables", HM(13, 50), HM(14, 20));
+    tb_check(&d, 0, "Cooking", HM(14, 20), HM(14, 50));
+    tb_check(&d, 0, "Gymnastics", HM(14, 50), HM(15, 15));
+    tb_check(&d, 1, "Show and Tell", HM(13, 50), HM(14, 20));
+    tb_check(&d, 1, "Intervention", HM(14, 20), HM(14, 50));
+    assert_string_equal(tb_get(&d, 1, "Intervention")->notes, "ICT suite");
+    tb_check(&d, 1, "PSHE", HM(14, 50), HM(15, 15));
     assert_int_equal(d.nblocks, 6);
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -509,9 +509,9 @@ static void test_label_per_day_in_merged_cell(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day < 3; day++)
-        check(&d, day, "Early Morning Work", HM(8, 45), HM(9, 0));
-    check(&d, 0, "Forest School", HM(9, 0), HM(10, 0));
-    check(&d, 1, "Forest School", HM(9, 0), HM(10, 0));
+        tb_check(&d, day, "Early Morning Work", HM(8, 45), HM(9, 0));
+    tb_check(&d, 0, "Forest School", HM(9, 0), HM(10, 0));
+    tb_check(&d, 1, "Forest School", HM(9, 0), HM(10, 0));
     assert_int_equal(d.nblocks, 3 + 2 + 1);
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -540,9 +540,9 @@ static void test_timed_blocks_side_by_side(void **state)
     place_line(t, 5, 1, 150, 240, 45, 10);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Library", HM(13, 10), HM(13, 30));
-    check(&d, 0, "Maths", HM(13, 30), HM(14, 10));
-    check(&d, 1, "Art Year 2 hall", HM(13, 10), HM(14, 10));
+    tb_check(&d, 0, "Library", HM(13, 10), HM(13, 30));
+    tb_check(&d, 0, "Maths", HM(13, 30), HM(14, 10));
+    tb_check(&d, 1, "Art Year 2 hall", HM(13, 10), HM(14, 10));
     assert_int_equal(d.nblocks, 3);
     tt_doc_free(&d);
     tt_page_free(&page);

@@ -44,7 +44,7 @@ static void test_cut_line_joined(void **state)
     build(&page, "Show", "and Tell", 3, 5);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Show and Tell", HM(9, 0), HM(10, 0));
+    tb_check(&d, 0, "Show and Tell", HM(9, 0), HM(10, 0));
     assert_int_equal(d.nblocks, 4);
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -57,7 +57,7 @@ static void test_two_lines_joined(void **state)
     build(&page, "Golden|Celebra", "Time|tion", 2, 4);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Golden Time Celebra tion", HM(9, 0), HM(10, 0));
+    tb_check(&d, 0, "Golden Time Celebra tion", HM(9, 0), HM(10, 0));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -86,7 +86,7 @@ static void test_chain_joined(void **state)
     place_line(t, 6, 0, 304, 141, 86, 20);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Registration and Early Morning Work", HM(9, 0), HM(10, 0));
+    tb_check(&d, 0, "Registration and Early Morning Work", HM(9, 0), HM(10, 0));
     assert_int_equal(d.nblocks, 4);
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -101,8 +101,8 @@ static void test_padded_cells_apart(void **state)
     build(&page, "Maths", "Art", 12, 12);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Maths", HM(9, 0), HM(9, 30));
-    check(&d, 0, "Art", HM(9, 30), HM(10, 0));
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(9, 30));
+    tb_check(&d, 0, "Art", HM(9, 30), HM(10, 0));
     tt_doc_free(&d);
     tt_page_free(&page);
 }

@@ -46,10 +46,10 @@ static void test_list_with_heading_days(void **state)
     assert_int_equal(d.nblocks, 4 * 3);
     int days[3] = {0, 1, 3};
     for (int k = 0; k < 3; k++) {
-        check(&d, days[k], "Doors open", HM(8, 35), HM(9, 0)); /* ends at the next start */
-        check(&d, days[k], "Morning Work", HM(9, 0), HM(9, 15));
-        check(&d, days[k], "Lunch", HM(12, 30), HM(13, 0));
-        check(&d, days[k], "Home time", HM(15, 15), TT_NO_TIME);
+        tb_check(&d, days[k], "Doors open", HM(8, 35), HM(9, 0)); /* ends at the next start */
+        tb_check(&d, days[k], "Morning Work", HM(9, 0), HM(9, 15));
+        tb_check(&d, days[k], "Lunch", HM(12, 30), HM(13, 0));
+        tb_check(&d, days[k], "Home time", HM(15, 15), TT_NO_TIME);
     }
     assert_string_equal(d.teacher, "Mr Smith");
     assert_string_equal(d.class_name, "4B");
@@ -81,12 +81,12 @@ static void test_list_headings_per_section(void **state)
     interpret(&page, &d);
     assert_int_equal(d.nblocks, 2 * 3 + 2 * 2);
     for (int day = 0; day < 3; day++) {
-        check(&d, day, "Maths", HM(9, 0), HM(9, 30));
-        check(&d, day, "Friday Club", HM(9, 30), HM(10, 0));
+        tb_check(&d, day, "Maths", HM(9, 0), HM(9, 30));
+        tb_check(&d, day, "Friday Club", HM(9, 30), HM(10, 0));
     }
     for (int day = 3; day < 5; day++) {
-        check(&d, day, "Art", HM(9, 0), HM(9, 45));
-        check(&d, day, "Music", HM(9, 45), HM(10, 0));
+        tb_check(&d, day, "Art", HM(9, 0), HM(9, 45));
+        tb_check(&d, day, "Music", HM(9, 45), HM(10, 0));
     }
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -123,12 +123,12 @@ static void test_list_unreadable_times(void **state)
     }
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 4, "Library", HM(8, 40), HM(9, 0));
-    check(&d, 4, "PE", HM(9, 0), HM(9, 45));
-    check(&d, 4, "History", HM(9, 45), HM(10, 5));
-    check(&d, 4, "Snack", HM(10, 5), HM(10, 30));
-    check(&d, 4, "Comprehension", HM(10, 30), HM(10, 50));
-    check(&d, 4, "Phonics", HM(10, 50), HM(11, 45));
+    tb_check(&d, 4, "Library", HM(8, 40), HM(9, 0));
+    tb_check(&d, 4, "PE", HM(9, 0), HM(9, 45));
+    tb_check(&d, 4, "History", HM(9, 45), HM(10, 5));
+    tb_check(&d, 4, "Snack", HM(10, 5), HM(10, 30));
+    tb_check(&d, 4, "Comprehension", HM(10, 30), HM(10, 50));
+    tb_check(&d, 4, "Phonics", HM(10, 50), HM(11, 45));
     for (size_t i = 0; i < d.nblocks; i++) {
         assert_int_equal(d.blocks[i].day, 4);
         assert_string_not_equal(d.blocks[i].name, "Doors Open");
@@ -158,9 +158,9 @@ static void test_list_short_heading(void **state)
     tt_doc d;
     interpret(&page, &d);
     assert_int_equal(d.nblocks, 3);
-    check(&d, 4, "Maths", HM(9, 0), HM(9, 30));
-    check(&d, 4, "Art", HM(10, 0), HM(10, 30));
-    check(&d, 4, "Music", HM(10, 30), HM(11, 0));
+    tb_check(&d, 4, "Maths", HM(9, 0), HM(9, 30));
+    tb_check(&d, 4, "Art", HM(10, 0), HM(10, 30));
+    tb_check(&d, 4, "Music", HM(10, 30), HM(11, 0));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -179,8 +179,8 @@ static void test_list_heading_misread(void **state)
     tt_doc d;
     interpret(&page, &d);
     assert_int_equal(d.nblocks, 2);
-    check(&d, 4, "PSHE", HM(8, 20), HM(8, 35));
-    check(&d, 4, "Reading", HM(8, 35), HM(9, 25));
+    tb_check(&d, 4, "PSHE", HM(8, 20), HM(8, 35));
+    tb_check(&d, 4, "Reading", HM(8, 35), HM(9, 25));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -203,10 +203,10 @@ static void test_list_merged_rows(void **state)
     tt_doc d;
     interpret(&page, &d);
     assert_int_equal(d.nblocks, 4);
-    check(&d, 0, "Drama", HM(9, 0), HM(9, 40));
-    check(&d, 0, "Social Studies", HM(9, 40), HM(10, 10));
-    check(&d, 0, "Writer's Workshop", HM(10, 10), HM(11, 10));
-    check(&d, 0, "Break Time", HM(11, 10), HM(11, 25));
+    tb_check(&d, 0, "Drama", HM(9, 0), HM(9, 40));
+    tb_check(&d, 0, "Social Studies", HM(9, 40), HM(10, 10));
+    tb_check(&d, 0, "Writer's Workshop", HM(10, 10), HM(11, 10));
+    tb_check(&d, 0, "Break Time", HM(11, 10), HM(11, 25));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -247,12 +247,12 @@ static void test_lists_side_by_side(void **state)
     interpret(&page, &d);
     assert_int_equal(d.nblocks, 2 * 3 + 2);
     for (int day = 0; day <= 2; day += 2) {
-        check(&d, day, "Maths", HM(8, 30), HM(9, 0));
-        check(&d, day, "Reading", HM(9, 0), HM(9, 20));
-        check(&d, day, "Art", HM(9, 20), HM(10, 0));
+        tb_check(&d, day, "Maths", HM(8, 30), HM(9, 0));
+        tb_check(&d, day, "Reading", HM(9, 0), HM(9, 20));
+        tb_check(&d, day, "Art", HM(9, 20), HM(10, 0));
     }
-    check(&d, 4, "Swimming", HM(8, 15), HM(9, 40));
-    check(&d, 4, "Music", HM(9, 40), HM(10, 30));
+    tb_check(&d, 4, "Swimming", HM(8, 15), HM(9, 40));
+    tb_check(&d, 4, "Music", HM(9, 40), HM(10, 30));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -277,8 +277,8 @@ static void test_lists_side_by_side_unread(void **state)
     assert_non_null(t->cells[11].lines[0].text);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 4, "Swimming", HM(8, 15), HM(9, 40));
-    check(&d, 4, "Music", HM(9, 40), HM(10, 30));
+    tb_check(&d, 4, "Swimming", HM(8, 15), HM(9, 40));
+    tb_check(&d, 4, "Music", HM(9, 40), HM(10, 30));
     for (size_t i = 0; i < d.nblocks; i++)
         assert_int_equal(d.blocks[i].day, 4);
     tt_doc_free(&d);
@@ -304,10 +304,10 @@ static void test_day_columns_no_side_lists(void **state)
     tt_doc d;
     interpret(&page, &d);
     assert_int_equal(d.nblocks, 4);
-    check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
-    check(&d, 1, "Science", HM(9, 0), HM(10, 0));
-    check(&d, 0, "English", HM(10, 0), HM(11, 0));
-    check(&d, 1, "History", HM(10, 0), HM(11, 0));
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(&d, 1, "Science", HM(9, 0), HM(10, 0));
+    tb_check(&d, 0, "English", HM(10, 0), HM(11, 0));
+    tb_check(&d, 1, "History", HM(10, 0), HM(11, 0));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -338,9 +338,9 @@ static void test_list_unheaded_takes_other_days(void **state)
     interpret(&page, &d);
     assert_int_equal(d.nblocks, 2 * 3 + 2 * 2);
     for (int day = 0; day < 3; day++)
-        check(&d, day, "Art", HM(9, 30), HM(10, 0));
+        tb_check(&d, day, "Art", HM(9, 30), HM(10, 0));
     for (int day = 3; day < 5; day++)
-        check(&d, day, "Drama", HM(9, 30), HM(10, 0));
+        tb_check(&d, day, "Drama", HM(9, 30), HM(10, 0));
     tt_doc_free(&d);
     /* alone on its page, a list without day names is every weekday */
     tt_table_free(&page.tables[0]);
@@ -375,12 +375,12 @@ static void test_side_lists_time_over_name(void **state)
     interpret(&page, &d);
     assert_int_equal(d.nblocks, 2 * 3 + 3);
     for (int day = 0; day <= 2; day += 2) {
-        check(&d, day, "Maths", HM(8, 30), HM(9, 0));
-        check(&d, day, "Art", HM(9, 20), HM(10, 0));
+        tb_check(&d, day, "Maths", HM(8, 30), HM(9, 0));
+        tb_check(&d, day, "Art", HM(9, 20), HM(10, 0));
     }
-    check(&d, 4, "Doors Open", HM(8, 15), HM(8, 40));
-    check(&d, 4, "Swimming", HM(8, 40), HM(9, 20));
-    check(&d, 4, "Music", HM(9, 20), HM(10, 0));
+    tb_check(&d, 4, "Doors Open", HM(8, 15), HM(8, 40));
+    tb_check(&d, 4, "Swimming", HM(8, 40), HM(9, 20));
+    tb_check(&d, 4, "Music", HM(9, 20), HM(10, 0));
     tt_doc_free(&d);
     tt_page_free(&page);
 }

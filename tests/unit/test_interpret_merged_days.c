@@ -56,11 +56,11 @@ static void test_two_days_two_lessons(void **state)
     merged_week(&page, "Music|Spelling", "Art");
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
-    check(&d, 0, "English", HM(10, 0), HM(11, 0));
-    check(&d, 1, "Music", HM(9, 0), HM(10, 0));
-    check(&d, 2, "Spelling", HM(9, 0), HM(10, 0));
-    check(&d, 1, "Art", HM(10, 0), HM(11, 0)); /* in Tuesday's rows only */
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(&d, 0, "English", HM(10, 0), HM(11, 0));
+    tb_check(&d, 1, "Music", HM(9, 0), HM(10, 0));
+    tb_check(&d, 2, "Spelling", HM(9, 0), HM(10, 0));
+    tb_check(&d, 1, "Art", HM(10, 0), HM(11, 0)); /* in Tuesday's rows only */
     assert_int_equal(count_on(&d, 1), 2);
     assert_int_equal(count_on(&d, 2), 1);
     assert_int_equal(d.nblocks, 5);
@@ -78,8 +78,8 @@ static void test_name_across_the_boundary(void **state)
     place_line(t, 5, 1, 110, 302, 80, 20);
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 1, "Handwriting & Spelling", HM(9, 0), HM(10, 0));
-    check(&d, 2, "Handwriting & Spelling", HM(9, 0), HM(10, 0));
+    tb_check(&d, 1, "Handwriting & Spelling", HM(9, 0), HM(10, 0));
+    tb_check(&d, 2, "Handwriting & Spelling", HM(9, 0), HM(10, 0));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -105,7 +105,7 @@ static void test_three_days_one_name(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day < 3; day++)
-        check(&d, day, "Lunch", HM(9, 0), HM(10, 0));
+        tb_check(&d, day, "Lunch", HM(9, 0), HM(10, 0));
     assert_int_equal(d.nblocks, 3);
     tt_doc_free(&d);
     tt_page_free(&page);

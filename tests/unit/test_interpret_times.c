@@ -45,10 +45,10 @@ static void test_split_header_times(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day < 2; day++) {
-        check(&d, day, rows[0][3 + day], HM(8, 35), HM(9, 0));
-        check(&d, day, rows[1][3 + day], HM(9, 0), HM(9, 55));
-        check(&d, day, rows[2][3 + day], HM(9, 55), HM(10, 25));
-        check(&d, day, rows[3][3 + day], HM(10, 25), HM(11, 0));
+        tb_check(&d, day, rows[0][3 + day], HM(8, 35), HM(9, 0));
+        tb_check(&d, day, rows[1][3 + day], HM(9, 0), HM(9, 55));
+        tb_check(&d, day, rows[2][3 + day], HM(9, 55), HM(10, 25));
+        tb_check(&d, day, rows[3][3 + day], HM(10, 25), HM(11, 0));
     }
     assert_int_equal(d.nblocks, 8);
     tt_doc_free(&d);
@@ -77,11 +77,11 @@ static void test_split_list_times(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day <= 2; day += 2) {
-        check(&d, day, "Maths", HM(8, 25), HM(8, 55));
-        check(&d, day, "Reading", HM(8, 55), HM(9, 10));
-        check(&d, day, "Art", HM(9, 10), HM(9, 40));
-        check(&d, day, "PE", HM(9, 40), HM(10, 0));
-        check(&d, day, "Snack", HM(10, 0), HM(10, 45));
+        tb_check(&d, day, "Maths", HM(8, 25), HM(8, 55));
+        tb_check(&d, day, "Reading", HM(8, 55), HM(9, 10));
+        tb_check(&d, day, "Art", HM(9, 10), HM(9, 40));
+        tb_check(&d, day, "PE", HM(9, 40), HM(10, 0));
+        tb_check(&d, day, "Snack", HM(10, 0), HM(10, 45));
     }
     assert_int_equal(d.nblocks, 10);
     tt_doc_free(&d);
@@ -109,9 +109,9 @@ static void test_header_cell_into_body(void **state)
     add_cell(t, 2, 4, 1, 1, "Intervention");
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Mindfulness", HM(13, 45), HM(14, 10));
-    check(&d, 1, "Forest School", HM(13, 15), HM(13, 45));
-    check(&d, 1, "Intervention", HM(13, 45), HM(14, 10));
+    tb_check(&d, 0, "Mindfulness", HM(13, 45), HM(14, 10));
+    tb_check(&d, 1, "Forest School", HM(13, 15), HM(13, 45));
+    tb_check(&d, 1, "Intervention", HM(13, 45), HM(14, 10));
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -132,9 +132,9 @@ static void test_units_misread(void **state)
     add_cell(t, 3, 1, 1, 1, "14:16 - 14:55");
     tt_doc d;
     interpret(&page, &d);
-    check(&d, 0, "Assembly", HM(13, 25), HM(13, 40));
-    check(&d, 0, "Grammar", HM(13, 40), HM(14, 10));
-    check(&d, 0, "Golden Time", HM(14, 10), HM(14, 55));
+    tb_check(&d, 0, "Assembly", HM(13, 25), HM(13, 40));
+    tb_check(&d, 0, "Grammar", HM(13, 40), HM(14, 10));
+    tb_check(&d, 0, "Golden Time", HM(14, 10), HM(14, 55));
     tt_doc_free(&d);
     tt_page_free(&page);
 
@@ -149,9 +149,9 @@ static void test_units_misread(void **state)
     add_cell(t, 2, 0, 1, 1, "Tuesday");
     add_cell(t, 2, 1, 1, 2, "Trip");
     interpret(&grid, &d);
-    check(&d, 0, "Maths", HM(9, 0), HM(9, 50));
-    check(&d, 0, "Art", HM(9, 50), HM(10, 30));
-    check(&d, 1, "Trip", HM(9, 0), HM(10, 30));
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(9, 50));
+    tb_check(&d, 0, "Art", HM(9, 50), HM(10, 30));
+    tb_check(&d, 1, "Trip", HM(9, 0), HM(10, 30));
     tt_doc_free(&d);
     tt_page_free(&grid);
 }
@@ -173,9 +173,9 @@ static void test_list_end_misread(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day < 4; day++) {
-        check(&d, day, "Reading", HM(10, 5), HM(10, 10));
-        check(&d, day, "Science", HM(10, 10), HM(10, 30));
-        check(&d, day, "Art", HM(10, 30), HM(10, 50));
+        tb_check(&d, day, "Reading", HM(10, 5), HM(10, 10));
+        tb_check(&d, day, "Science", HM(10, 10), HM(10, 30));
+        tb_check(&d, day, "Art", HM(10, 30), HM(10, 50));
     }
     tt_doc_free(&d);
     tt_page_free(&page);
@@ -213,7 +213,7 @@ static void test_band_cut_across_days(void **state)
     tt_doc d;
     interpret(&page, &d);
     for (int day = 0; day < 4; day++)
-        check(&d, day, "Break Time", HM(10, 0), HM(10, 15));
+        tb_check(&d, day, "Break Time", HM(10, 0), HM(10, 15));
     assert_int_equal(d.nblocks, 4 + 4);
     tt_doc_free(&d);
     tt_page_free(&page);

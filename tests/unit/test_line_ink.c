@@ -87,10 +87,10 @@ static void test_other_ink_is_notes(void **state)
     t->cells[5].lines[1].ink = TT_INK_KNOWN | 0x303030;
     tt_doc d;
     interpret(&page, &d);
-    const tt_block *b = find(&d, 0, "Phonics");
+    const tt_block *b = tb_get(&d, 0, "Phonics");
     assert_non_null(b->notes);
     assert_string_equal(b->notes, "Room 12");
-    find(&d, 1, "Maths Hall");
+    tb_get(&d, 1, "Maths Hall");
     tt_doc_free(&d);
     tt_page_free(&page);
 }
