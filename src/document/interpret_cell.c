@@ -567,6 +567,38 @@ TESTABLE void it_strip_time_debris(char *name)
     name[b - a] = '\0';
 }
 
+/* Collapses (in place) a name that is one phrase said two times or more ("RE RE",
+ * "Morning Recess Morning Recess"): what one cell reads where it covers two cells of one
+ * lesson that the grid did not part. Words compare without regard to case. */
+TESTABLE void it_collapse_repeat(char *name)
+{
+    size_t from[32], to[32], nw = 0, len = strlen(name);
+    for (size_t i = 0; i < len;) {
+        while (i < len && name[i] == ' ')
+            i++;
+        if (i >= len) break;
+        if (nw == 32) return;
+        from[nw] = i;
+        while (i < len && name[i] != ' ')
+            i++;
+        to[nw++] = i;
+    }
+    for (size_t period = 1; period <= nw / 2; period++) {
+        if (nw % period) continue;
+        size_t w = period;
+        for (; w < nw; w++) {
+            size_t a = w % period, n = to[w] - from[w];
+            if (n != to[a] - from[a] || strncasecmp(name + from[w], name + from[a], n) != 0)
+                break;
+        }
+        if (w == nw) {
+            memmove(name, name + from[0], to[period - 1] - from[0]);
+            name[to[period - 1] - from[0]] = '\0';
+            return;
+        }
+    }
+}
+
 /* Whether a line is mostly a time (its times span seven tenths of it): no title line. */
 static int line_is_time(const tt_line *l)
 {
@@ -675,6 +707,7 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
     ci->name = it_trim_copy(title, 0, strlen(title));
     if (!ci->name && !(ci->name = strdup(""))) goto out;
     if (ocr_text && ci->ntimes) it_strip_time_debris(ci->name);
+    it_collapse_repeat(ci->name);
     n = it_find_times(notes, t, MAX_TIMES);
     strip_spans(notes, t, n);
     ci->notes = it_trim_copy(notes, 0, strlen(notes));

@@ -5,7 +5,8 @@
  * whatever its size; a much smaller lower-case line under a full-width title is a note,
  * not a word's tail; a '(' line in the title's size that nearly fills the cell as
  * measured is part of the name; pieces of a broken time are taken out of the name; a
- * word hyphenated at a line's end is joined again. */
+ * word hyphenated at a line's end is joined again; a name read two times over (a cell
+ * covering two cells of one lesson) is said once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
 
 int it_line_names_person_or_room(const char *text); /* TESTABLE */
 void it_strip_time_debris(char *name);              /* TESTABLE */
+void it_collapse_repeat(char *name);                /* TESTABLE */
 
 typedef struct line_spec {
     const char *text;
@@ -211,6 +213,37 @@ static void test_hyphenated_words(void **state)
     expect_cell(small, 2, "Art", "bring kit");
 }
 
+/* One phrase said two times or more is said once; a word or phrase said once, or words
+ * that only start alike, are left alone. */
+static void test_repeated_name(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"RE RE", "RE"},
+        {"Morning Recess Morning Recess", "Morning Recess"},
+        {"Snack snack", "Snack"},
+        {"Register Register Register Register Register", "Register"},
+        {"Maths", "Maths"},
+        {"Maths Meeting Maths", "Maths Meeting Maths"},
+        {"Daily 5: Station 2", "Daily 5: Station 2"},
+        {"RE REx", "RE REx"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", cases[i].in);
+        it_collapse_repeat(buf);
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("'%s' -> '%s', want '%s'", cases[i].in, buf, cases[i].want);
+    }
+    /* the lines of a cell that covers two rows of one lesson */
+    const line_spec two_rows[] = {{"Gymnastics", 30, 0.5f, 0x303030},
+                                  {"Gymnastics", 30, 0.5f, 0x303030}};
+    expect_cell(two_rows, 2, "Gymnastics", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_paren_lines),
         cmocka_unit_test(test_broken_time_left_out),
         cmocka_unit_test(test_hyphenated_words),
+        cmocka_unit_test(test_repeated_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
