@@ -433,6 +433,7 @@ static void strip_spans(char *text, const it_time *t, int n)
 #define NOTE_NEAR_SIZE 0.9f
 #define NOTE_LIGHTER   18.0f
 #define NOTE_TINT      15.0f
+#define NOTE_PAREN_SIZE 0.85f
 static int ink_set_apart(unsigned a, unsigned b)
 {
     if (!(a & b & TT_INK_KNOWN)) return 0;
@@ -689,7 +690,10 @@ ap_status it_read_cell(const tt_cell *cell, it_cell *ci)
                 split = i;
                 break;
             }
-            int same_type = l->height >= 0.92f * tallest;
+            /* OCR measures a '(' line low (parentheses are narrow: "(Phonics)" under
+             * "Word Work" comes out at 0.85-0.92 of it), where notes in the notes' type
+             * come out under 0.85 or in another ink */
+            int same_type = l->height >= (exact ? 0.92f : NOTE_PAREN_SIZE) * tallest;
             if (l->text[0] == '(' && paren == cell->nlines &&
                 !(same_type && tt_line_wrapped(&cell->lines[i - 1], l)))
                 paren = i;

@@ -176,6 +176,14 @@ static void test_paren_lines(void **state)
     expect_cell(chosen, 2, "English", "(Sentence work)");
     const line_spec smaller[] = {{"Maths", 34, 0.39f, 0}, {"(practical or TTRS)", 21, 0.85f, 0}};
     expect_cell(smaller, 2, "Maths", "(practical or TTRS)");
+    /* read by OCR a little under the title's size, in its ink, wrapped by the width */
+    const line_spec measured_low[] = {{"Word Work", 34, 0.61f, 0x615325},
+                                      {"(Phonics)", 30, 0.47f, 0x5e4f1f}};
+    expect_cell(measured_low, 2, "Word Work (Phonics)", NULL);
+    /* as low, but the title leaves room for its first word: notes */
+    const line_spec roomy[] = {{"Science", 34, 0.3f, 0x615325},
+                               {"(bring kit)", 30, 0.4f, 0x5e4f1f}};
+    expect_cell(roomy, 2, "Science", "(bring kit)");
     const line_spec between[] = {{"English", 30, 0.36f, 0},
                                  {"(Sentence Stacking 2)", 25, 0.74f, 0}};
     expect_cell(between, 2, "English", "(Sentence Stacking 2)");
