@@ -344,40 +344,25 @@ static BOXA *ink_pieces(PIX *ink, int x, int y, int w, int h)
     return parts;
 }
 
-/* The median size, across (height) or along (width) the rows, of the pieces of ink
- * (8-connected, 4 pixels or more that way) in the rectangle. 0 when there are none or out
- * of memory. */
-static float glyph_size(PIX *ink, int x, int y, int w, int h, int along)
+/* The median height of the pieces of ink (8-connected, 4 pixels high or more) in the
+ * rectangle: the height of its glyphs. 0 when there are none or out of memory. */
+float raster_glyph_height(PIX *ink, int x, int y, int w, int h)
 {
     l_float32 median = 0;
     BOXA *parts = ink_pieces(ink, x, y, w, h);
-    NUMA *sizes = parts ? numaCreate(0) : NULL;
-    if (sizes) {
+    NUMA *heights = parts ? numaCreate(0) : NULL;
+    if (heights) {
         int n = boxaGetCount(parts);
         for (int i = 0; i < n; i++) {
             l_int32 bx, by, bw, bh;
             boxaGetBoxGeometry(parts, i, &bx, &by, &bw, &bh);
-            int size = along ? bw : bh;
-            if (size >= 4) numaAddNumber(sizes, (l_float32)size);
+            if (bh >= 4) numaAddNumber(heights, (l_float32)bh);
         }
-        if (numaGetCount(sizes) == 0 || numaGetMedian(sizes, &median) != 0) median = 0;
+        if (numaGetCount(heights) == 0 || numaGetMedian(heights, &median) != 0) median = 0;
     }
-    numaDestroy(&sizes);
+    numaDestroy(&heights);
     boxaDestroy(&parts);
     return median;
-}
-
-/* The median height of the pieces of ink in the rectangle: the height of its glyphs. */
-float raster_glyph_height(PIX *ink, int x, int y, int w, int h)
-{
-    return glyph_size(ink, x, y, w, h, 0);
-}
-
-/* The median width of the pieces of ink in the rectangle: the height of its glyphs where
- * the text is set sideways. */
-float raster_glyph_width(PIX *ink, int x, int y, int w, int h)
-{
-    return glyph_size(ink, x, y, w, h, 1);
 }
 
 /* The scale that brings text of glyphs median pixels high (raster_glyph_height; 0: unknown) to

@@ -132,7 +132,6 @@ int tt_count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways, floa
 int raster_ink_segments(PIX *ink, int bx, int bw, int min_gap, int *starts, int *ends);
 int raster_piece_rows(PIX *ink, int x, int w, int y, int h, int *top, int *rows);
 float raster_glyph_height(PIX *ink, int x, int y, int w, int h);
-float raster_glyph_width(PIX *ink, int x, int y, int w, int h);
 PIX *raster_crop_margin(PIX *crop, int x, int y, int w, int h, float glyphs, float paper_rank,
                         float *scale_out);
 float raster_upright_ratio(PIX *ink, int x, int y, int w, int h);

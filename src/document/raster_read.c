@@ -333,11 +333,6 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
      * turned with a confidence that stops the search before the upright reading. */
     int lines_across = tt_count_text_lines(ink, x, y, w, h, 0, glyphs);
     int lines_along = directions ? tt_count_text_lines(ink, x, y, w, h, 1, 0) : 0;
-    /* two sideways lines whose ink touches ("Morning" over "Recess", the g's tail on the
-     * R) are one run of columns: counted again with the glyphs' size across them, where
-     * the ink is set sideways (single-line mode would read one of the two) */
-    if (lines_along == 1 && tall)
-        lines_along = tt_count_text_lines(ink, x, y, w, h, 1, raster_glyph_width(ink, x, y, w, h));
     for (int k = 0; k < 3; k++) {
         int rot = order[k];
         ocr_result r = {0};

@@ -32,7 +32,6 @@ int tt_line_implausible(const char *s); /* TESTABLE in raster_read.c */
 int tt_line_rank(const char *s);        /* TESTABLE in raster_read.c */
 int tt_prior_prefers(const ocr_engine *crnn, const char *a, const char *b); /* TESTABLE too */
 int tt_count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways, float glyphs);
-float raster_glyph_width(PIX *ink, int x, int y, int w, int h);
 
 static void test_implausible(void **state)
 {
@@ -318,27 +317,6 @@ static void test_touching_line_count(void **state)
     pixDestroy(&ink);
 }
 
-/* The same two touching lines set sideways: raster_glyph_width measures their glyphs
- * across the lines (the pieces' widths), which tells the one run of columns is two. */
-static void test_touching_sideways_lines(void **state)
-{
-    (void)state;
-    PIX *upright = pixCreate(200, 60, 1);
-    letter_line(upright, 10, 1);
-    PIX *ink = pixRotateOrth(upright, 1);
-    float glyphs = raster_glyph_width(ink, 0, 0, 60, 200);
-    assert_true(glyphs >= 7.0f && glyphs <= 9.0f);
-    assert_int_equal(tt_count_text_lines(ink, 0, 0, 60, 200, 1, glyphs), 1);
-    pixDestroy(&ink);
-    letter_line(upright, 26, 0);
-    ink = pixRotateOrth(upright, 1);
-    glyphs = raster_glyph_width(ink, 0, 0, 60, 200);
-    assert_int_equal(tt_count_text_lines(ink, 0, 0, 60, 200, 1, 0.0f), 1);
-    assert_int_equal(tt_count_text_lines(ink, 0, 0, 60, 200, 1, glyphs), 2);
-    pixDestroy(&ink);
-    pixDestroy(&upright);
-}
-
 static void test_mode_names(void **state)
 {
     (void)state;
@@ -359,7 +337,6 @@ int main(void)
         cmocka_unit_test(test_line_rank),
         cmocka_unit_test(test_prior_choice),
         cmocka_unit_test(test_mode_names),
-        cmocka_unit_test(test_touching_sideways_lines),
         cmocka_unit_test(test_no_model),
         cmocka_unit_test(test_with_model),
         cmocka_unit_test(test_touching_line_count),
