@@ -619,8 +619,63 @@ TESTABLE int tt_prior_prefers(const ocr_engine *crnn, const char *a, const char 
     return prefers;
 }
 
-/* Whether the CRNN's reading (first) beats Tesseract's (second) of the same job: a better
- * reading_rank, or an equal rank and text the character prior prefers (tt_prior_prefers).
+/* Clocks in s shaped as printed with minutes: one or two digits, ':' or '.', two digits,
+ * no digit on either side. A letter may touch it ("L1:50", an old-style 1 read as L):
+ * the shape, not the notation, is what a reader that lost the clock cannot fake. */
+static int clock_shapes(const char *s)
+{
+#define ISDIGIT(c) ((c) >= '0' && (c) <= '9')
+    int n = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (!ISDIGIT(s[i]) || (i && ISDIGIT(s[i - 1]))) continue;
+        size_t k = i + 1 + ISDIGIT(s[i + 1]);
+        if ((s[k] == ':' || s[k] == '.') && ISDIGIT(s[k + 1]) && ISDIGIT(s[k + 2]) &&
+            !ISDIGIT(s[k + 3]))
+            n++;
+    }
+#undef ISDIGIT
+    return n;
+}
+
+static size_t text_lines(const char *s)
+{
+    size_t n = 1;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Clocks in the time notations of s: two a range, one a single time. */
+static int notation_clocks(const char *s)
+{
+    tp_match m[16];
+    size_t n = tp_find_all(s, strlen(s), 0, m, 16);
+    int clocks = 0;
+    for (size_t i = 0; i < n && i < 16; i++)
+        clocks += m[i].flags & TP_RANGE ? 2 : 1;
+    return clocks;
+}
+
+/* How the times in two readings of one job (lines joined by '\n') decide between them:
+ * 1 when a (the CRNN's) holds a clock and b (Tesseract's) neither a clock nor any time
+ * notation, in no more lines than a: a clock the CRNN read part of ("9.10 - 9:5",
+ * "10.35 - 1.5", which rank as implausible) against Tesseract's junk for it ("S10 -
+ * Sus", "owt / et"), which ranks as a name would (more lines in b may be a name the CRNN
+ * missed). 2 when both read as many clocks in time notations and a more of them with a
+ * separator: Tesseract drops the thin separators of small print and misreads the digits
+ * run together ("1300-1130" for "11:00-11:30") where the CRNN read them; a clock printed
+ * without one reads so to both. 0 when the times say nothing. */
+TESTABLE int tt_times_decide(const char *a, const char *b)
+{
+    int ca = clock_shapes(a), cb = clock_shapes(b);
+    int na = notation_clocks(a), nb = notation_clocks(b);
+    if (ca && !cb && !nb && text_lines(b) <= text_lines(a)) return 1;
+    return ca > cb && na == nb ? 2 : 0;
+}
+
+/* Whether the CRNN's reading (first) beats Tesseract's (second) of the same job: a clock
+ * against junk (tt_times_decide), else a better reading_rank, or an equal rank and more
+ * clocks (tt_times_decide), or text the character prior prefers (tt_prior_prefers).
  * Where neither reading is visibly broken, Tesseract misreads thin strokes as letters no
  * word has ("Enghsh", "Tumes Tables") where the CRNN, unsure of itself, read the word; and
  * the CRNN cuts a word short or reads garbage where Tesseract read it whole ("Fren" for
@@ -629,10 +684,16 @@ TESTABLE int tt_prior_prefers(const ocr_engine *crnn, const char *a, const char 
 static int crnn_reading_wins(const ocr_engine *crnn, const job *first, const job *second)
 {
     long a = reading_rank(first), b = reading_rank(second);
-    if (a != b) return a > b;
-    if (!crnn || !first->nlines) return 0;
+    if (!first->nlines) return 0;
+    if (!second->nlines) return 1;
     char *ta = reading_text(first), *tb = reading_text(second);
-    int wins = ta && tb && tt_prior_prefers(crnn, ta, tb);
+    int times = ta && tb ? tt_times_decide(ta, tb) : 0, wins;
+    if (times == 1)
+        wins = 1;
+    else if (a != b)
+        wins = a > b;
+    else
+        wins = times == 2 || (crnn && ta && tb && tt_prior_prefers(crnn, ta, tb));
     free(ta);
     free(tb);
     return wins;

@@ -7,8 +7,10 @@
  * that calls a reading implausible (misread times) against names and times of many
  * notations, the rank of a line in the choice between the two readings (a whole time
  * notation above a clock that lost its separator), the character prior's part in that
- * choice when the ranks are equal, and the count of text lines that decides whether a
- * crop is read as one line (lines whose ink touches are two). */
+ * choice when the ranks are equal, the times that decide it before either (a clock
+ * against junk, clocks with their separators against clocks without), and the count of
+ * text lines that decides whether a crop is read as one line (lines whose ink touches
+ * are two). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,6 +33,7 @@
 int tt_line_implausible(const char *s); /* TESTABLE in raster_read.c */
 int tt_line_rank(const char *s);        /* TESTABLE in raster_read.c */
 int tt_prior_prefers(const ocr_engine *crnn, const char *a, const char *b); /* TESTABLE too */
+int tt_times_decide(const char *a, const char *b);                          /* TESTABLE too */
 int tt_count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways, float glyphs);
 
 static void test_implausible(void **state)
@@ -88,6 +91,32 @@ static void test_line_rank(void **state)
         if (tt_line_rank(other[i]) != 0) fail_msg("'%s' not ranked 0", other[i]);
     for (size_t i = 0; i < sizeof below / sizeof below[0]; i++)
         if (tt_line_rank(below[i]) != -1) fail_msg("'%s' not ranked implausible", below[i]);
+}
+
+/* tt_times_decide: the CRNN's clock beats Tesseract's junk for it (1), even where the
+ * clock is cut short and ranks as implausible, unless Tesseract read more lines (a name
+ * the CRNN missed) or a time of its own; at equal rank, the reading that kept more clocks'
+ * separators wins (2); names, a year, a clock both read, say nothing (0). */
+static void test_times_decide(void **state)
+{
+    (void)state;
+    assert_int_equal(tt_times_decide("10.35 \xe2\x80\x93\n1.5", "owt\net"), 1);
+    assert_int_equal(tt_times_decide("9.10 \xe2\x80\x93 9:5", "S10 - Sus"), 1);
+    assert_int_equal(tt_times_decide("L1:50", "0S:T"), 1);
+    assert_int_equal(tt_times_decide("9:25-10:0\nSpanish", "wees\nSoans fh"), 1);
+    /* Tesseract read more lines: the name under the clock may be only in its reading */
+    assert_int_equal(tt_times_decide("w - 1:55PM", "wss-nas\nCELEBRATION"), 0);
+    /* Tesseract read a time of its own, without separators */
+    assert_int_equal(tt_times_decide("11:00-11:30\nSpanish", "1300-1130\nSpanish"), 2);
+    assert_int_equal(tt_times_decide("8.45\xe2\x80\x93" "8.55", "845-855"), 2);
+    /* Tesseract read more clocks than the CRNN did ("255 - 340 pm" is a range) */
+    assert_int_equal(tt_times_decide("2:55 \xe2\x80\x93 30pm", "255 - 340 pm"), 0);
+    assert_int_equal(tt_times_decide("11:00-11:30", "11:00 - 11:30"), 0);
+    assert_int_equal(tt_times_decide("1:30 - 12:20 PM", "11:30 - 12:20 PM"), 0);
+    assert_int_equal(tt_times_decide("Summer 2.2019", "Summer 2, 2019"), 0);
+    assert_int_equal(tt_times_decide("Enghsh", "English"), 0);
+    assert_int_equal(tt_times_decide("Room 12", "Rm 2"), 0);
+    assert_int_equal(tt_times_decide("1035 - 10 55am", "J0.35 - 7055am"), 0);
 }
 
 /* A small timetable: days as rows, header times. */
@@ -336,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_implausible),
         cmocka_unit_test(test_line_rank),
         cmocka_unit_test(test_prior_choice),
+        cmocka_unit_test(test_times_decide),
         cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_no_model),
         cmocka_unit_test(test_with_model),
