@@ -394,14 +394,19 @@ static int band_rows(ws *w, const int *cols, int ncols, const int *rows, int r, 
 
 /* Whether lattice column c of cols (ncols positions), in the band from ya to yb, is a
  * gutter: inside the region (not its first or last column), narrower than two text
- * heights and empty (the space between the frames of two lists set side by side, each
- * framed by its own rules). */
+ * heights, empty, and open at the band's top or bottom rule (the space between the
+ * frames of two lists set side by side, each framed by its own rules, which stop at the
+ * gutter). A sliver that both rules cross is a cell's edge drawn twice (a fill's edge a
+ * few pixels off its printed rule): the cells either side of it are one table's. */
 static int gutter(ws *w, const int *cols, int ncols, int c, int ya, int yb)
 {
-    int width = cols[c + 1] - cols[c];
-    return c > 0 && c + 2 < ncols && width < 2 * w->th &&
-           (width <= 2 * RULE_GAP ||
-            !has_text(w->gaps, cols[c] + RULE_GAP, ya, width - 2 * RULE_GAP, yb - ya));
+    int width = cols[c + 1] - cols[c], mid = (cols[c] + cols[c + 1]) / 2;
+    if (c == 0 || c + 2 >= ncols || width >= 2 * w->th) return 0;
+    if (width > 2 * RULE_GAP &&
+        has_text(w->gaps, cols[c] + RULE_GAP, ya, width - 2 * RULE_GAP, yb - ya))
+        return 0;
+    return !has_text(w->hmask, mid - 1, ya - 2 * RULE_GAP, 3, 2 * RULE_GAP + 1) ||
+           !has_text(w->hmask, mid - 1, yb, 3, 2 * RULE_GAP + 1);
 }
 
 static int long_rules(PIX *mask, int x0, int y0, int x1, int y1, int across, int *pos);

@@ -29,7 +29,8 @@
  * column, also when the header's rule is printed on dark through the labels. Lists side
  * by side in one frame, each framed by its own rules with a narrow gutter between them
  * and rows set apart by space alone, not in line from list to list, are cut into rows
- * each on its own. */
+ * each on its own; a sliver between a column rule and its double, both row rules
+ * crossing it, is no such gutter. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -976,6 +977,49 @@ static void test_side_lists_own_rows(void **state)
     pixDestroy(&grey);
 }
 
+/* A column rule printed twice a little apart (a fill's edge a few pixels off its rule),
+ * the row rules running on across the sliver between: the sliver is no gutter between
+ * lists, so the narrow column beside it is no list of its own, and its cell of three
+ * short lines (a name set in a column too narrow for it) stays one cell. */
+static void test_doubled_rule_no_gutter(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(600, 400, &s);
+    const int xs[5] = {40, 220, 400, 416, 520}, ys[4] = {40, 120, 240, 360};
+    for (int i = 0; i < 4; i++)
+        rule(cr, xs[0], ys[i], xs[4], ys[i]);
+    for (int i = 0; i < 5; i++)
+        rule(cr, xs[i], ys[0], xs[i], ys[3]);
+    text(cr, "Day", 130, 80, 0);
+    text(cr, "9:00", 310, 80, 0);
+    text(cr, "15:10", 468, 80, 0);
+    for (int r = 1; r < 3; r++) {
+        double cy = (ys[r] + ys[r + 1]) / 2.0;
+        text(cr, r == 1 ? "Monday" : "Tuesday", 130, cy, 0);
+        text(cr, "Maths", 310, cy, 0);
+        text(cr, "Go", 468, cy - 26, 0);
+        text(cr, "Home", 468, cy, 0);
+        text(cr, "Now", 468, cy + 26, 0);
+    }
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    for (int r = 1; r < 3; r++) {
+        int cy = (ys[r] + ys[r + 1]) / 2;
+        const img_cell *c = cell_covering(t, 468, cy);
+        assert_true(c == cell_covering(t, 468, cy - 26));
+        assert_true(c == cell_covering(t, 468, cy + 26));
+        assert_true(c->y < ys[r] + 10 && c->y + c->h > ys[r + 1] - 10);
+    }
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 static void test_labels_between_light_rules(void **state)
 {
     (void)state;
@@ -1012,6 +1056,7 @@ int main(void)
         cmocka_unit_test(test_labels_between_light_rules),
         cmocka_unit_test(test_side_lists_own_rows),
         cmocka_unit_test(test_labels_under_dark_header_rule),
+        cmocka_unit_test(test_doubled_rule_no_gutter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
