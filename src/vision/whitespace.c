@@ -20,6 +20,15 @@
 /* How much darker than its background a faint stroke is (text_mask): a thin dash or a
  * light serif's hairline that a blurred or JPEG page leaves between 35 and 70. */
 #define FAINT_DARKER 35
+/* How much darker than its background text ink is (text_mask). On a page whose darkest
+ * tenth of ink (ink_contrast) is less than CORE_MARGIN darker than that, the text is all
+ * that much fainter (a small page blurred when it was scaled or saved): its level is
+ * CORE_MARGIN short of the darkest tenth, the faint strokes' half that, never below
+ * MIN_DARKER (JPEG noise and paper grain). */
+#define TEXT_DARKER   70
+#define CORE_MARGIN   15
+#define FULL_CONTRAST 255 /* no ink measured: levels as they are */
+#define MIN_DARKER    20
 
 static int imax(int a, int b)
 {
@@ -121,6 +130,35 @@ static void drop_thin_runs(PIX *bin, PIX *faint, int th)
     }
 }
 
+/* The contrast of the page's print: how much darker than its background the darkest
+ * tenth of its ink is (diff: background less grey; pixels MIN_DARKER darker and more, off
+ * the rules grown, where grown is not NULL), FULL_CONTRAST when there is none. Crisp
+ * print reaches well past TEXT_DARKER (110 to 255 on the tuning pages); a small page
+ * blurred when it was scaled or saved spreads its strokes into grey that seldom reaches
+ * it (56 to 65), and at TEXT_DARKER its letters fall apart into specks: the text height
+ * comes out a third of the letters' and every word space looks like a column gap. */
+static int ink_contrast(PIX *diff, PIX *grown)
+{
+    PIX *off = grown ? pixInvert(NULL, grown) : NULL;
+    NUMA *hist = off ? pixGetGrayHistogramMasked(diff, off, 0, 0, 4) : pixGetGrayHistogram(diff, 4);
+    pixDestroy(&off);
+    if (!hist) return FULL_CONTRAST;
+    double total = 0, seen = 0;
+    l_float32 v = 0;
+    for (int i = MIN_DARKER; i < 256; i++)
+        if (numaGetFValue(hist, i, &v) == 0) total += v;
+    int level = FULL_CONTRAST;
+    for (int i = 255; total > 0 && i >= MIN_DARKER; i--) {
+        if (numaGetFValue(hist, i, &v) == 0) seen += v;
+        if (seen * 10 >= total) {
+            level = i;
+            break;
+        }
+    }
+    numaDestroy(&hist);
+    return level;
+}
+
 /* Text ink: clearly darker than its own background (the page, or a cell's fill, however
  * dark), rules (grown a little) and specks removed; *height gets the median height of
  * its pieces (letters, or a few joined), the unit every gap is measured in. One pass of
@@ -135,24 +173,29 @@ static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_o
     *height = 12;
     *faint_out = NULL;
     PIX *diff = pixSubtractGray(NULL, bg, grey); /* how much darker than the background */
-    PIX *bin = diff ? img_threshold(diff, 70) : NULL;
-    PIX *faint = diff ? img_threshold(diff, FAINT_DARKER) : NULL;
+    PIX *grown = diff && lines ? img_dilate_brick(lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1) : NULL;
+    int darker = TEXT_DARKER, faint_darker = FAINT_DARKER;
+    int contrast = diff ? ink_contrast(diff, grown) : FULL_CONTRAST;
+    if (contrast - CORE_MARGIN < TEXT_DARKER) {
+        darker = imax(2 * MIN_DARKER, contrast - CORE_MARGIN);
+        faint_darker = imax(MIN_DARKER, darker / 2);
+    }
+    PIX *bin = diff ? img_threshold(diff, darker) : NULL;
+    PIX *faint = diff ? img_threshold(diff, faint_darker) : NULL;
     pixDestroy(&diff);
     if (!bin || !faint) {
         pixDestroy(&bin);
         pixDestroy(&faint);
+        pixDestroy(&grown);
         return NULL;
     }
     pixInvert(bin, bin);
     pixInvert(faint, faint);
-    if (lines) {
-        PIX *grown = img_dilate_brick(lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1);
-        if (grown) {
-            pixSubtract(bin, bin, grown);
-            pixSubtract(faint, faint, grown);
-        }
-        pixDestroy(&grown);
+    if (grown) {
+        pixSubtract(bin, bin, grown);
+        pixSubtract(faint, faint, grown);
     }
+    pixDestroy(&grown);
     BOXA *parts = pixConnCompBB(bin, 8);
     NUMA *heights = parts ? numaCreate(0) : NULL;
     for (int i = 0; heights && i < boxaGetCount(parts); i++) {

@@ -1,0 +1,71 @@
+/* Proves: vision/whitespace finds the columns of a table whose print is faint all over (a
+ * small page blurred when it was scaled or saved, no stroke reaching the usual text level
+ * of 70 darker than the paper): a table ruled in rows only, its text light grey and
+ * blurred, is still cut into its columns, and a lesson across both periods stays one
+ * merged cell. Without the text level following the page's own contrast, its text is no
+ * text and the table one column wide. */
+#include <cairo.h>
+#include <math.h>
+#include <pango/pangocairo.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vision/table.h"
+#include "vision/whitespace.h"
+
+#include "test_draw.h"
+
+static void test_faint_blurred_row_only(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(760, 420, &s);
+    int ys[5] = {40, 110, 180, 250, 320};
+    for (int i = 0; i < 5; i++)
+        rule(cr, 40, ys[i], 720, ys[i]);
+    /* light grey print: its darkest strokes 71 below the paper before the blur */
+    cairo_set_source_rgb(cr, 0.72, 0.72, 0.72);
+    const char *days[4] = {"Day", "Monday", "Tuesday", "Friday"};
+    for (int r = 0; r < 4; r++) {
+        double cy = (ys[r] + ys[r + 1]) / 2.0;
+        text(cr, days[r], 110, cy, 0);
+        if (r == 2) {
+            text(cr, "A long merged lesson", 460, cy, 0); /* over both periods */
+            continue;
+        }
+        text(cr, r ? "Maths" : "9:00", 330, cy, 0);
+        text(cr, r ? "Art" : "10:00", 600, cy, 0);
+    }
+    cairo_destroy(cr);
+    PIX *sharp = grey_of(s);
+    PIX *grey = pixBlockconv(sharp, 1, 1);
+    pixDestroy(&sharp);
+    assert_non_null(grey);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    assert_int_equal(n, 1);
+    const img_table *t = &tables[0];
+    assert_int_equal(t->nrows, 4);
+    assert_int_equal(t->ncols, 3);
+    assert_int_equal(cell_at(t, 1, 1)->ncols, 1);
+    assert_int_equal(cell_at(t, 2, 1)->ncols, 2); /* the merged lesson */
+    assert_int_equal(cell_at(t, 3, 2)->ncols, 1);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_faint_blurred_row_only),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
