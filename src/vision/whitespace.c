@@ -884,6 +884,21 @@ static int long_rules(PIX *mask, int x0, int y0, int x1, int y1, int across, int
     return n;
 }
 
+/* Whether each piece of a line's ink (counts, n entries, pieces min_gap apart) lies under
+ * ink of the line above it (above, n_above entries). */
+static int pieces_under(const int *counts, int n, const int *above, int n_above, int min_gap)
+{
+    int starts[MAX_POS], ends[MAX_POS];
+    int pieces = imin(MAX_POS, band_pieces(counts, n, min_gap, starts, ends, MAX_POS));
+    for (int p = 0; p < pieces; p++) {
+        int under = 0;
+        for (int x = starts[p]; x < ends[p] && x < n_above && !under; x++)
+            under = above[x] != 0;
+        if (!under) return 0;
+    }
+    return pieces > 0;
+}
+
 /* A table printed without any rule: the run of text lines, from the first to the last,
  * that hold three or more pieces set apart by more than a word space (a title or a
  * footer line is one piece). Fills *x0.. with its outline; returns 0 when there is none.
@@ -895,6 +910,8 @@ static int borderless(const ws *pg, int *fx0, int *fy0, int *fx1, int *fy1)
     int w = pixGetWidth(text), h = pixGetHeight(text), len = 0;
     int *rows_ink = profile(text, 0, 0, w, h, 0, &len);
     int top = -1, bottom = -1, left = w, right = -1, lines = 0, min_gap = imax(4, th * 6 / 5);
+    int pitch = 0; /* the widest space between two lines of three pieces, one under the other */
+    int *last = NULL, nlast = 0; /* ink across the frame's last line, and its length */
     for (int y = 0; rows_ink && y < len;) {
         if (!rows_ink[y]) {
             y++;
@@ -916,13 +933,27 @@ static int borderless(const ws *pg, int *fx0, int *fy0, int *fx1, int *fy1)
             if (lo < 0) lo = x;
             hi = x;
         }
-        free(cols_ink);
-        if (pieces < 3) continue;
+        /* A line of two pieces right under the frame, each under a piece of its last
+         * line, goes on with it: the longer of two lists set side by side, once the
+         * shorter one has ended. */
+        if (pieces == 2 && last && ya - bottom <= pitch &&
+            pieces_under(cols_ink, n, last, nlast, min_gap))
+            pieces = 3;
+        else if (pieces < 3)
+            pitch = 0; /* the run of lines stops here */
+        if (pieces < 3) {
+            free(cols_ink);
+            continue;
+        }
         if (top < 0) top = ya;
+        if (lines && ya - bottom > pitch) pitch = ya - bottom;
         bottom = y;
         left = imin(left, lo), right = imax(right, hi);
         lines++;
+        free(last);
+        last = cols_ink, nlast = n;
     }
+    free(last);
     free(rows_ink);
     if (lines < 3) return 0;
     /* Lines of text set sideways (left out of gaps) that reach into the frame are its
