@@ -5,7 +5,8 @@
  * loading with the page analysis). The page is turned grey, its grain smoothed
  * (vision/noise), its light evened out (vision/light), flattened when it is a photo
  * (vision/perspective) and deskewed; vision/table finds the ruled tables; every cell with
- * ink, and every block of ink outside the tables (raster_free.c), becomes a job. */
+ * ink, and every block of ink outside the tables (raster_free.c), becomes a job. Once read,
+ * a cell holding a list printed without rules becomes a table of its own (cell_lists.c). */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -316,7 +317,8 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
         }
     }
     if ((st = raster_free_lists(jobs + ncell_jobs, njobs - ncell_jobs, page)) != AP_OK ||
-        (st = raster_free_text_lines(jobs + ncell_jobs, njobs - ncell_jobs, page)) != AP_OK) {
+        (st = raster_free_text_lines(jobs + ncell_jobs, njobs - ncell_jobs, page)) != AP_OK ||
+        (st = tt_cell_lists(page)) != AP_OK) {
         st = ap_fail(err, st, "extract: out of memory");
         goto out;
     }

@@ -68,6 +68,13 @@ typedef struct tt_free_block {
  * free text). AP_OK, or AP_ERR_NOMEM (tables added so far stay the page's). */
 ap_status tt_free_lists(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
 
+/* Lists printed without rules inside one cell of a ruled table (an unruled list framed
+ * with a ruled one beside it): each cell of page's tables holding at least three lines
+ * that are times alone, every line placed on the page, has its lines taken as blocks by
+ * tt_free_lists; the lists found are appended to page as tables and their lines leave the
+ * cell. AP_OK, or AP_ERR_NOMEM (tables added so far stay the page's). */
+ap_status tt_cell_lists(tt_page *page);
+
 /* Headings of lists printed outside their tables: for each table of page that names no
  * day, the blocks of b[0, n) not marked in used[] that stand over it (their middles
  * within its width, no further up than three of its rows, no other table between) and
