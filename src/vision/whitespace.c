@@ -566,12 +566,36 @@ static unsigned long long cuts(const int *counts, int n, const int *xs, int nxs,
     return mask;
 }
 
+/* Appends to mids[0, n) the middle of each run of positions where at least need bands
+ * leave the gap free (support) that holds no mid yet; returns the new count. The middle
+ * of the run: where most bands leave the gap free, a cell merged across it only narrows
+ * the run at one side. */
+static int run_mids(const int *support, int width, int need, int *mids, int n)
+{
+    int had = n;
+    for (int i = 0; i < width;) {
+        if (support[i] < need) {
+            i++;
+            continue;
+        }
+        int j = i, taken = 0;
+        while (j < width && support[j] >= need)
+            j++;
+        for (int k = 0; k < had && !taken; k++)
+            taken = mids[k] >= i && mids[k] < j;
+        if (!taken) mids[n++] = (i + j) / 2;
+        i = j;
+    }
+    return n;
+}
+
 /* Columns: in each column of the lattice that spans most of the region, the gaps wider
  * than a word space that line up in most bands; each is drawn into w->vcols in the bands
  * where it is free of ink. Returns the number of segments drawn. */
 static int find_cols(ws *w, const int *rows, int nrows, int ca, int cb)
 {
-    int width = cb - ca - 2 * RULE_GAP, drawn = 0, inked = 0, nbands = nrows - 1, th = w->th;
+    int width = cb - ca - 2 * RULE_GAP, drawn = 0, nbands = nrows - 1, th = w->th;
+    int inked = 0, split = 0, several = 0; /* bands with text, cut at all, cut three times */
     if (width < 4 * th || nbands < 1) return 0;
     int *support = calloc((size_t)width, sizeof *support);
     int **bands = calloc((size_t)nbands, sizeof *bands); /* ink per column, per band */
@@ -590,22 +614,25 @@ static int find_cols(ws *w, const int *rows, int nrows, int ca, int cb)
         for (int i = 0; i < len && !has_ink[r]; i++)
             has_ink[r] = counts[i] != 0;
         inked += has_ink[r];
-        interior_gaps(counts, len, min_gap, add_support, &ctx);
+        int ngaps = interior_gaps(counts, len, min_gap, add_support, &ctx);
+        split += ngaps > 0;
+        several += ngaps > 2;
         bands[r] = counts;
     }
-    int need = imax(2, (inked * 6 + 9) / 10), nmids = 0;
-    for (int i = 0; i < width;) {
-        if (support[i] < need) {
-            i++;
-            continue;
-        }
-        /* the middle of the run: where most bands leave the gap free, a cell merged
-         * across it only narrows the run at one side */
-        int j = i;
-        while (j < width && support[j] >= need)
-            j++;
-        mids[nmids++] = (i + j) / 2;
-        i = j;
+    int nmids = run_mids(support, width, imax(2, (inked * 6 + 9) / 10), mids, 0);
+    /* A column of the lattice that holds several columns of text (most of its bands that
+     * are cut at all are cut three times or more, into four pieces: days in a table
+     * ruled in rows only), where many bands are one piece of text (a break across every
+     * day, a lesson on one day while the others are empty): those bands say nothing
+     * about where the columns part, so gaps that line up in most bands that are cut,
+     * and in a third of all with text, part columns too, where none was found. A day's
+     * own column keeps the stricter count alone: its lessons' words (on a blurred page,
+     * pieces of words) leave two or three pieces in many bands, and their gaps can line
+     * up. */
+    if (2 * several > split) {
+        nmids = run_mids(support, width, imax(2, imax((split * 6 + 9) / 10, (inked + 2) / 3)), mids,
+                         nmids);
+        qsort(mids, (size_t)nmids, sizeof *mids, cmp_int);
     }
     for (int r = 0; r < nbands; r++) {
         /* Only across text: a band without any (the space between two tables that were

@@ -14,9 +14,11 @@
  *      from list to list), each panel's rows are found as a region's own, between the
  *      rules across that panel, and drawn across that panel alone;
  *   2. columns: gaps between pieces of text wider than a word space that line up in most
- *      rows of a column that spans most of the region (in the first band, the header,
- *      whose times run close to their column's edge, a little more than a word space
- *      clear at the gap's known place is enough).
+ *      rows of a column that spans most of the region, or, in a column holding several
+ *      columns of text whose other rows are one piece each (breaks across every day), in
+ *      most rows cut at all (in the first band, the header, whose times run close to
+ *      their column's edge, a little more than a word space clear at the gap's known
+ *      place is enough).
  * A virtual rule is drawn only where its gap is free of ink, so a cell whose text crosses
  * it (a lesson over two periods) stays one merged cell, exactly as with a partly drawn
  * printed rule. Every size comes from the median height of the text's pieces.
