@@ -569,34 +569,45 @@ TESTABLE void it_strip_time_debris(char *name)
 }
 
 /* Collapses (in place) a name that is one phrase said two times or more ("RE RE",
- * "Morning Recess Morning Recess"): what one cell reads where it covers two cells of one
- * lesson that the grid did not part. Words compare without regard to case. */
+ * "Morning Recess Morning Recess", "Recess | Recess | Recess"): what one cell reads where
+ * it covers two cells of one lesson that the grid did not part, or a break printed in
+ * each day's part of a cell the grid merged across the days. Words are runs of letters
+ * and figures and compare without regard to case; marks between the copies ('|' read off
+ * a rule, ';') and a character or two after the last copy are the reading's debris
+ * ("Group A Group B" is no repeat). */
+#define REPEAT_MAX_WORDS 32
 TESTABLE void it_collapse_repeat(char *name)
 {
-    size_t from[32], to[32], nw = 0, len = strlen(name);
+    size_t from[REPEAT_MAX_WORDS], to[REPEAT_MAX_WORDS], nw = 0, len = strlen(name);
+    const unsigned char *u = (const unsigned char *)name;
     for (size_t i = 0; i < len;) {
-        while (i < len && name[i] == ' ')
+        while (i < len && !isalnum(u[i]) && u[i] < 0x80)
             i++;
         if (i >= len) break;
-        if (nw == 32) return;
+        if (nw == REPEAT_MAX_WORDS) return;
         from[nw] = i;
-        while (i < len && name[i] != ' ')
+        while (i < len && (isalnum(u[i]) || u[i] >= 0x80))
             i++;
         to[nw++] = i;
     }
-    for (size_t period = 1; period <= nw / 2; period++) {
-        if (nw % period) continue;
-        size_t w = period;
+    for (size_t period = 1; 2 * period <= nw; period++) {
+        size_t j = 0, stray = 0, w = 0;
         for (; w < nw; w++) {
-            size_t a = w % period, n = to[w] - from[w];
-            if (n != to[a] - from[a] || strncasecmp(name + from[w], name + from[a], n) != 0)
+            size_t n = to[w] - from[w], p = j % period;
+            if (!stray && n == to[p] - from[p] && strncasecmp(name + from[w], name + from[p], n) == 0)
+                j++;
+            else if (n == 1 && j >= period && stray < 2)
+                stray++;
+            else
                 break;
         }
-        if (w == nw) {
-            memmove(name, name + from[0], to[period - 1] - from[0]);
-            name[to[period - 1] - from[0]] = '\0';
-            return;
-        }
+        if (w < nw || j < 2 * period || j % period) continue;
+        size_t end = to[period - 1];
+        while (end < len && (name[end] == ')' || name[end] == ']'))
+            end++;
+        memmove(name, name + from[0], end - from[0]);
+        name[end - from[0]] = '\0';
+        return;
     }
 }
 

@@ -252,6 +252,37 @@ static void test_repeated_name(void **state)
     expect_cell(two_rows, 2, "Gymnastics", NULL);
 }
 
+/* A break printed in each day's part of one merged cell reads as its name over and over,
+ * with rules read as '|' between the copies: the name once. A name that only shares a
+ * word with itself, stays. */
+static void test_repeated_phrase(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"Morning Recess | Morning Recess | Morning Recess", "Morning Recess"},
+        {"Recess ; | Recess | Recess | 3", "Recess"},
+        {"Snack Snack", "Snack"},
+        {"Word Work (Phonics) Word Work (Phonics)", "Word Work (Phonics)"},
+        {"Daily 5: Station 1 Daily 5: Station 1", "Daily 5: Station 1"},
+        {"Mental Maths Maths", "Mental Maths Maths"},
+        {"Group A Group B", "Group A Group B"},
+        {"Maths", "Maths"},
+        {"A A", "A"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", cases[i].in);
+        it_collapse_repeat(buf);
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("'%s' -> '%s', want '%s'", cases[i].in, buf, cases[i].want);
+    }
+    const line_spec band[] = {{"Lunch | Lunch |", 30, 0.6f, 0}, {"Lunch", 30, 0.2f, 0}};
+    expect_cell(band, 2, "Lunch", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_broken_time_left_out),
         cmocka_unit_test(test_hyphenated_words),
         cmocka_unit_test(test_repeated_name),
+        cmocka_unit_test(test_repeated_phrase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
