@@ -250,33 +250,51 @@ static void free_joined(tt_table *t, unsigned char *owned)
     free(owned);
 }
 
+/* The letters of a name that is nothing but single letters, one per line ("R E": two
+ * rows of a column the grid's lines left merged), into out (at most cap); 0 for any
+ * other name. */
+static size_t lone_letters(const char *name, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = name; *p; p++) {
+        if (*p == ' ') continue;
+        if (!isalpha((unsigned char)*p) || (p[1] && p[1] != ' ') || n == cap) return 0;
+        out[n++] = *p;
+    }
+    return n;
+}
+
 /* Single letters stacked one per row in one column make a word ("B","R","E","A","K"):
- * each cell of the run takes the whole word. */
+ * each cell of the run takes the whole word. A cell over two rows holding two of the
+ * letters (the rule between them too faint to find) adds both. */
+#define LETTER_RUN_MAX 64
 static ap_status join_vertical_letters(const tt_table *t, it_cell *ci)
 {
     for (size_t i = 0; i < t->ncells; i++) {
-        if (strlen(ci[i].name) != 1 || !isalpha((unsigned char)ci[i].name[0])) continue;
-        size_t run[64];
+        char word[LETTER_RUN_MAX + 1];
+        size_t len = lone_letters(ci[i].name, word, LETTER_RUN_MAX);
+        if (!len) continue;
+        size_t run[LETTER_RUN_MAX];
         size_t n = 0;
         run[n++] = i;
-        for (size_t j = i + 1; j < t->ncells && n < 64; j++) {
+        for (size_t j = i + 1; j < t->ncells && n < LETTER_RUN_MAX; j++) {
             const tt_cell *p = &t->cells[run[n - 1]], *c = &t->cells[j];
-            if (c->col == p->col && c->ncols == p->ncols && c->row == p->row + p->nrows &&
-                strlen(ci[j].name) == 1 && isalpha((unsigned char)ci[j].name[0]))
-                run[n++] = j;
+            if (c->col != p->col || c->ncols != p->ncols || c->row != p->row + p->nrows) continue;
+            size_t more = lone_letters(ci[j].name, word + len, LETTER_RUN_MAX - len);
+            if (!more) continue;
+            len += more;
+            run[n++] = j;
         }
-        if (n < 3) continue;
-        char word[65];
-        for (size_t k = 0; k < n; k++)
-            word[k] = (char)(k ? tolower((unsigned char)ci[run[k]].name[0])
-                               : toupper((unsigned char)ci[run[k]].name[0]));
-        word[n] = '\0';
+        if (len < 3 || n < 2) continue;
+        for (size_t k = 0; k < len; k++)
+            word[k] = (char)(k ? tolower((unsigned char)word[k]) : toupper((unsigned char)word[k]));
+        word[len] = '\0';
         for (size_t k = 0; k < n; k++) {
             char *copy = strdup(word);
             if (!copy) return AP_ERR_NOMEM;
             free(ci[run[k]].name);
             ci[run[k]].name = copy;
-            ci[run[k]].letters = (int)n;
+            ci[run[k]].letters = (int)len;
             ci[run[k]].day_label = 0;
         }
     }
