@@ -759,6 +759,7 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
         for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++)
             row_days[r] |= days;
     }
+    if ((st = it_fill_misread_columns(t, ci, row_days, first_row, data_col)) != AP_OK) goto out;
     st = AP_ERR_NOMEM; /* until the end: what fails below is memory */
 
     /* Text with no time and no day above the body or before the day labels is not the

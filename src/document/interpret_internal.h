@@ -86,6 +86,13 @@ ap_status it_add_header_text(it_ctx *cx, const tt_table *t);
 ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col, int along_y);
 /* The days a list's heading cell names. */
 unsigned it_heading_days(const tt_table *t, const tt_cell *c, const it_cell *ci);
+/* A column of a days-as-rows grid's body (rows from first_row, columns from data_col; the
+ * day of each lattice row in row_days) whose cells each lie in one day's rows: where the
+ * cells read clearly all read one name, cells read poorly (OCR's scraps of a word set
+ * small or sideways) take that name (interpret_columns.c). OCR tables only.
+ * AP_ERR_NOMEM. */
+ap_status it_fill_misread_columns(const tt_table *t, it_cell *ci, const unsigned *row_days,
+                                  int first_row, int data_col);
 /* Rows of a table without a day axis as events; *used 0 when it is no schedule. */
 ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used);
 /* Lists printed side by side: the lattice column edges that part them (cuts, at most

@@ -2,7 +2,9 @@
  * (document/interpret.c, document/interpret_grid.c), on hand-built grids without OCR: a
  * word spelled one letter per day row is the whole word on each day also where two of
  * its rows were left merged in one cell ("R" over "E"); a few letters in one column that
- * spell nothing across two cells stay as read. */
+ * spell nothing across two cells stay as read; a column whose clear readings all name
+ * one break gives that name to the days OCR read as scraps, but not where the clear
+ * readings differ, nor where the text was read exactly. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,11 +82,60 @@ static void test_two_letters_stay(void **state)
     tt_page_free(&page);
 }
 
+static const char *day_name(const tt_doc *d, int day, int start)
+{
+    for (size_t i = 0; i < d->nblocks; i++)
+        if (d->blocks[i].day == day && d->blocks[i].start == start) return d->blocks[i].name;
+    return "";
+}
+
+/* "Morning Recess" read clearly on Monday and Thursday, scraps on the other days. */
+static void test_column_scraps_filled(void **state)
+{
+    (void)state;
+    const char *words[] = {"Morning Recess", "al", "Wing|Res", "Morning Recess", "al"};
+    const int rows[] = {1, 1, 1, 1, 1};
+    const float conf[] = {95, 48, 21, 90, 55};
+    for (int exact = 0; exact < 2; exact++) {
+        tt_page page = {.number = 1};
+        tt_table *t = build_column(&page, words, rows, conf, 5);
+        if (exact) mark_exact(t);
+        tt_doc d;
+        interpret(&page, &d);
+        for (int day = 0; day < 5; day++) {
+            const char *want = exact ? (day == 2 ? "Wing Res" : words[day]) : "Morning Recess";
+            if (strcmp(day_name(&d, day, HM(10, 0)), want) != 0)
+                fail_msg("day %d: '%s', want '%s'", day, day_name(&d, day, HM(10, 0)), want);
+        }
+        tt_doc_free(&d);
+        tt_page_free(&page);
+    }
+}
+
+/* Clear readings that differ: a column of lessons, its scraps left as read. */
+static void test_column_of_lessons_kept(void **state)
+{
+    (void)state;
+    const char *words[] = {"Maths", "al", "Art", "Music", "Drama"};
+    const int rows[] = {1, 1, 1, 1, 1};
+    const float conf[] = {95, 40, 95, 95, 95};
+    tt_page page = {.number = 1};
+    build_column(&page, words, rows, conf, 5);
+    tt_doc d;
+    interpret(&page, &d);
+    if (strcmp(day_name(&d, 1, HM(10, 0)), "al") != 0)
+        fail_msg("Tuesday: '%s', want 'al'", day_name(&d, 1, HM(10, 0)));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_letters_merged_rows),
         cmocka_unit_test(test_two_letters_stay),
+        cmocka_unit_test(test_column_scraps_filled),
+        cmocka_unit_test(test_column_of_lessons_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
