@@ -361,14 +361,46 @@ static int inked_columns(PIX *text, const int *cols, int ncols, int ya, int yb)
     return n;
 }
 
+/* Whether the strips between the cuts ys (n of them, ascending) of the band from ya to yb
+ * are one tall cell's lines: the first strip and the last hold text in one column of
+ * text each (of tcols, ntcols positions: piece_columns), the same one, which holds text
+ * in every strip, and two others hold text in the strips between. A cell of three
+ * or four lines beside cells of one or two, in a table whose columns no rule parts,
+ * leaves such gaps across the band; a title over a list's first row stands alone in its
+ * strip, but the row's strip holds the list's columns. */
+static int tall_cell(PIX *text, const int *tcols, int ntcols, int ya, int yb, const int *ys, int n)
+{
+    int only = -1, beside = 0;
+    for (int c = 0; c + 1 < ntcols; c++) {
+        int x = tcols[c] + RULE_GAP, width = tcols[c + 1] - tcols[c] - 2 * RULE_GAP;
+        int first = has_text(text, x, ya, width, ys[0] - ya);
+        int last = has_text(text, x, ys[n - 1], width, yb - ys[n - 1]);
+        if (!first && !last) {
+            beside += has_text(text, x, ya, width, yb - ya);
+            continue;
+        }
+        if (!first || !last || only >= 0) return 0;
+        only = c;
+    }
+    /* cells beside it, two at least: a list's names alone, or a framed title whose middle
+     * line runs on past a wide space ("Teacher: ... | Class: ..."), are no tall cell */
+    if (only < 0 || beside < 2) return 0;
+    int x = tcols[only] + RULE_GAP, width = tcols[only + 1] - tcols[only] - 2 * RULE_GAP;
+    for (int k = 1; k < n; k++)
+        if (!has_text(text, x, ys[k - 1], width, ys[k] - ys[k - 1])) return 0;
+    return 1;
+}
+
 /* Whether the lines of text between the cuts ys (n of them, ascending) of the band from ya
  * to yb are rows of the table: each strip between two cuts holds text in at least half
  * the columns (of cols) that the band holds text in. A cell of three or four lines beside
  * cells of one line leaves gaps across the band above and below the one-line cells,
- * while its own first and last lines stand alone in their strips. */
+ * while its own first and last lines stand alone in their strips; where no rule parts
+ * the columns, its columns of text (tcols, ntcols positions) tell it (tall_cell). */
 static int strips_are_rows(PIX *text, const int *cols, int ncols, int ya, int yb, const int *ys,
-                           int n)
+                           int n, const int *tcols, int ntcols)
 {
+    if (tall_cell(text, tcols, ntcols, ya, yb, ys, n)) return 0;
     int band = inked_columns(text, cols, ncols, ya, yb);
     for (int k = 0; k <= n; k++) {
         int a = k ? ys[k - 1] : ya, b = k < n ? ys[k] : yb;
@@ -384,7 +416,7 @@ static int strips_are_rows(PIX *text, const int *cols, int ncols, int ya, int yb
  * than the leading of a cell's lines, which leaves gaps across the band too wherever the
  * cells beside it have fewer lines. */
 static int row_gaps(PIX *text, const int *cols, int ncols, int ya, int yb, int *ys,
-                    const int *widths, int n)
+                    const int *widths, int n, const int *tcols, int ntcols)
 {
     int kept[MAX_POS], sorted[MAX_POS];
     memcpy(sorted, widths, (size_t)n * sizeof *sorted);
@@ -395,12 +427,39 @@ static int row_gaps(PIX *text, const int *cols, int ncols, int ya, int yb, int *
         for (int k = 0; k < n; k++)
             if (widths[k] >= sorted[pass]) kept[nk++] = ys[k];
         if (nk < 2) break;
-        if (strips_are_rows(text, cols, ncols, ya, yb, kept, nk)) {
+        if (strips_are_rows(text, cols, ncols, ya, yb, kept, nk, tcols, ntcols)) {
             memcpy(ys, kept, (size_t)nk * sizeof *ys);
             return nk;
         }
     }
     return 0;
+}
+
+static int band_pieces(const int *counts, int n, int min_gap, int *starts, int *ends, int max);
+
+/* The columns of text of the band from ya to yb: each lattice column of cols (ncols
+ * positions) parted further where the band's ink leaves more than a word space across
+ * it, half-way across the space (a table ruled in rows only, or whose only column rules
+ * bound a column shaded down the days, has its columns of text in one lattice column).
+ * Fills out (at most MAX_POS positions, cols' first and last among them) and returns
+ * their count; cols as they are when out of memory. */
+static int piece_columns(ws *w, const int *cols, int ncols, int ya, int yb, int *out)
+{
+    int n = 0, starts[MAX_POS], ends[MAX_POS], min_gap = imax(4, w->th * 6 / 5);
+    out[n++] = cols[0];
+    for (int c = 0; c + 1 < ncols; c++) {
+        int len = 0, x0 = cols[c] + RULE_GAP;
+        int *counts =
+            profile(w->gaps, x0, ya, cols[c + 1] - cols[c] - 2 * RULE_GAP, yb - ya, 1, &len);
+        int pieces =
+            !counts ? 0 : imin(MAX_POS, band_pieces(counts, len, min_gap, starts, ends, MAX_POS));
+        free(counts);
+        /* room is kept for the lattice's own positions still to come */
+        for (int p = 1; p < pieces && n < MAX_POS - (ncols - 1 - c); p++)
+            out[n++] = x0 + (ends[p - 1] + starts[p]) / 2;
+        out[n++] = cols[c + 1];
+    }
+    return n;
 }
 
 /* The row gaps of the band from rows[r] to rows[r + 1] across the columns cols (ncols
@@ -424,11 +483,13 @@ static int band_rows(ws *w, const int *cols, int ncols, const int *rows, int r, 
         (fill_edge(w->hfill, rows[r], x0, x1, 0) || fill_edge(w->hfill, rows[r + 1], x0, x1, 0)))
         wide = interior_gaps(counts, len, w->th * 3 / 2, NULL, NULL) == 1;
     if (ngaps >= 2 || wide) {
+        /* its columns of text, where a tall cell's lines are told (tall_cell) */
+        int tcols[MAX_POS], ntcols = piece_columns(w, cols, ncols, ya, yb, tcols);
         interior_gaps(counts, len, min_gap, add_row, &ctx);
         if (ctx.n == 1) {
-            if (!strips_are_rows(w->gaps, cols, ncols, ya, yb, found, 1)) ctx.n = 0;
+            if (!strips_are_rows(w->gaps, cols, ncols, ya, yb, found, 1, tcols, ntcols)) ctx.n = 0;
         } else {
-            ctx.n = row_gaps(w->gaps, cols, ncols, ya, yb, found, widths, ctx.n);
+            ctx.n = row_gaps(w->gaps, cols, ncols, ya, yb, found, widths, ctx.n, tcols, ntcols);
         }
     }
     free(counts);

@@ -30,7 +30,8 @@
  * by side in one frame, each framed by its own rules with a narrow gutter between them
  * and rows set apart by space alone, not in line from list to list, are cut into rows
  * each on its own; a sliver between a column rule and its double, both row rules
- * crossing it, is no such gutter. */
+ * crossing it, is no such gutter. In a table ruled in rows only, a lesson of four lines
+ * beside lessons of one stays one cell. */
 #include <cairo.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -1020,6 +1021,43 @@ static void test_doubled_rule_no_gutter(void **state)
     pixDestroy(&grey);
 }
 
+/* A table ruled in rows only, one lesson printed in four lines beside lessons of one: the
+ * gaps across the band above and below the one-line lessons part off the tall cell's
+ * first and last lines alone, which are no rows of their own. */
+static void test_row_only_tall_cell(void **state)
+{
+    (void)state;
+    cairo_surface_t *s;
+    cairo_t *cr = canvas(760, 400, &s);
+    const int ys[4] = {40, 110, 260, 330};
+    for (int i = 0; i < 4; i++)
+        rule(cr, 40, ys[i], 720, ys[i]);
+    const char *head[3] = {"Day", "9:00", "10:00"};
+    const char *lines[4] = {"Language/", "Grammar", "Group A", "9:40-10:40"};
+    for (int c = 0; c < 3; c++)
+        text(cr, head[c], 110 + 250 * c, 75, 0);
+    text(cr, "Tuesday", 110, 185, 0);
+    for (int k = 0; k < 4; k++)
+        text(cr, lines[k], 360, 185 - 45 + 30 * k, 0);
+    text(cr, "Spanish", 610, 185, 0);
+    text(cr, "Wednesday", 110, 295, 0);
+    text(cr, "Maths", 360, 295, 0);
+    text(cr, "Art", 610, 295, 0);
+    cairo_destroy(cr);
+    PIX *grey = grey_of(s);
+    img_table *tables = NULL;
+    size_t n = 0;
+    ap_error err = {0};
+    assert_int_equal(img_find_tables_spaced(grey, &tables, &n, NULL, &err), AP_OK);
+    const img_table *t = only_table(tables, n);
+    const img_cell *tall = cell_covering(t, 360, 140);
+    assert_true(tall == cell_covering(t, 360, 230));
+    assert_true(tall->y < 120 && tall->y + tall->h > 250);
+    assert_int_equal(cell_covering(t, 110, 185)->row, tall->row);
+    img_tables_free(tables, n);
+    pixDestroy(&grey);
+}
+
 static void test_labels_between_light_rules(void **state)
 {
     (void)state;
@@ -1057,6 +1095,7 @@ int main(void)
         cmocka_unit_test(test_side_lists_own_rows),
         cmocka_unit_test(test_labels_under_dark_header_rule),
         cmocka_unit_test(test_doubled_rule_no_gutter),
+        cmocka_unit_test(test_row_only_tall_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
