@@ -177,10 +177,11 @@ static ap_status write_charset(const uint8_t *bits, const char *path, ap_error *
     return st;
 }
 
-/* Crops every recorded line from the clean page, degrades the crop on its own, writes it
- * and appends its manifest line to m. Crops are numbered from *k on (advanced). */
+/* Crops every recorded line from the clean page, degrades the crop on its own (jpeg: the
+ * quality of the page's JPEG file, 0 for none), writes it and appends its manifest line to
+ * m. Crops are numbered from *k on (advanced). */
 static ap_status write_lines(job *jb, const char *base, PIX *page, const dg_lines *lines, int split,
-                             dg_rng *rng, size_t *k, sbuf *m, ap_error *err)
+                             int jpeg, dg_rng *rng, size_t *k, sbuf *m, ap_error *err)
 {
     ap_status st = AP_OK;
     int W = pixGetWidth(page), H = pixGetHeight(page);
@@ -206,7 +207,7 @@ static ap_status write_lines(job *jb, const char *base, PIX *page, const dg_line
         char rel[96], path[4096];
         snprintf(rel, sizeof rel, "lines/%s_%03zu.png", base, (*k)++);
         snprintf(path, sizeof path, "%s/%s", jb->o->out_dir, rel);
-        if ((st = dg_degrade_line(&crop, jb->o->degrade, rng, err)) == AP_OK &&
+        if ((st = dg_degrade_line(&crop, jb->o->degrade, jpeg, rng, err)) == AP_OK &&
             (st = write_pix(crop, path, false, 0, err)) == AP_OK) {
             json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:i,s:f,s:s,s:s}", "image", rel, "text",
                                   lb->text, "kind", dg_kind_names[lb->kind], "font", lb->font,
@@ -233,7 +234,8 @@ static ap_status write_lines(job *jb, const char *base, PIX *page, const dg_line
  * own crops keep their bytes. Crops continue the document's numbering at *k; their lines
  * go to *tlines for the charset. */
 static ap_status write_text_lines(job *jb, size_t i, const char *base, const dg_page *doc,
-                                  double scale, size_t *k, dg_lines *tlines, sbuf *m, ap_error *err)
+                                  double scale, int jpeg, size_t *k, dg_lines *tlines, sbuf *m,
+                                  ap_error *err)
 {
     dg_page tp;
     cairo_surface_t *surf = NULL;
@@ -247,7 +249,7 @@ static ap_status write_text_lines(job *jb, size_t i, const char *base, const dg_
         st = ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (text lines)");
         goto out;
     }
-    st = write_lines(jb, base, pix, tlines, doc->split, &rng, k, m, err);
+    st = write_lines(jb, base, pix, tlines, doc->split, jpeg, &rng, k, m, err);
 out:
     pixDestroy(&pix);
     if (surf) cairo_surface_destroy(surf);
@@ -337,11 +339,11 @@ static ap_status gen_one(job *jb, size_t i, ap_error *err)
             goto out;
         }
         size_t k = 0;
-        if (o->lines &&
-            ((st = write_lines(jb, base, pix, &lines, page.split, &rr, &k, &manifest, err)) !=
-                 AP_OK ||
-             (st = write_text_lines(jb, i, base, &page, scale, &k, &tlines, &manifest, err)) !=
-                 AP_OK))
+        int line_jpeg = fmt == DG_FMT_JPG ? jpeg_q : 0;
+        if (o->lines && ((st = write_lines(jb, base, pix, &lines, page.split, line_jpeg, &rr, &k,
+                                           &manifest, err)) != AP_OK ||
+                         (st = write_text_lines(jb, i, base, &page, scale, line_jpeg, &k, &tlines,
+                                                &manifest, err)) != AP_OK))
             goto out;
         if (raster_fmt) {
             if ((st = dg_degrade_page(&pix, o->degrade, &rr, err)) != AP_OK) goto out;

@@ -156,12 +156,50 @@ out:
     return out;
 }
 
+/* What a low-resolution capture does to pixels, drawn once and applied in this order:
+ * shrink, blur, noise, JPEG. Pages and line crops share it, so a crop meets the damage its
+ * page would. */
+typedef struct {
+    bool shrink, blur, noise, jpeg;
+    double factor, sigma;
+    int radius, quality;
+} capture;
+
+static capture capture_draw(dg_rng *rng, bool heavy)
+{
+    capture c;
+    c.shrink = dg_rng_chance(rng, heavy ? 0.6 : 0.5);
+    c.factor = heavy ? dg_rng_between(rng, 0.4, 0.75) : dg_rng_between(rng, 0.55, 0.9);
+    c.blur = dg_rng_chance(rng, heavy ? 0.5 : 0.35);
+    c.radius = heavy ? dg_rng_range(rng, 1, 2) : 1;
+    c.noise = dg_rng_chance(rng, heavy ? 0.6 : 0.4);
+    c.sigma = heavy ? dg_rng_between(rng, 6, 18) : dg_rng_between(rng, 3, 8);
+    c.jpeg = dg_rng_chance(rng, heavy ? 0.6 : 0.4);
+    c.quality = heavy ? dg_rng_range(rng, 20, 60) : dg_rng_range(rng, 50, 90);
+    return c;
+}
+
+/* Applies c to *p (replaced); false when Leptonica runs out of memory. */
+static bool capture_apply(PIX **p, const capture *c, dg_rng *rng)
+{
+    if (c->shrink && !take(p, pixScale(*p, (l_float32)c->factor, (l_float32)c->factor)))
+        return false;
+    int w = pixGetWidth(*p), h = pixGetHeight(*p);
+    if (c->blur && w > 2 * c->radius + 2 && h > 2 * c->radius + 2 &&
+        !take(p, pixBlockconv(*p, c->radius, c->radius)))
+        return false;
+    if (c->noise) {
+        if (!take(p, pixCopy(NULL, *p))) return false;
+        add_noise(*p, c->sigma, rng);
+    }
+    return !c->jpeg || take(p, jpeg_roundtrip(*p, c->quality));
+}
+
 ap_status dg_degrade_page(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *err)
 {
     if (level == DG_DEGRADE_NONE) return AP_OK;
     bool heavy = level == DG_DEGRADE_HEAVY;
     PIX *p = pixClone(*pix);
-    ap_status st = AP_OK;
     if (!p) return ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (degrade)");
     /* Draw every decision first, in a fixed order, so that adding a step later does not
      * reshuffle the others. */
@@ -172,14 +210,7 @@ ap_status dg_degrade_page(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *er
     bool do_light = dg_rng_chance(rng, heavy ? 0.6 : 0.25),
          do_shadow = heavy && dg_rng_chance(rng, 0.5);
     bool do_screen = heavy && dg_rng_chance(rng, 0.2);
-    bool do_scale = dg_rng_chance(rng, heavy ? 0.6 : 0.5);
-    double scale = heavy ? dg_rng_between(rng, 0.4, 0.75) : dg_rng_between(rng, 0.55, 0.9);
-    bool do_blur = dg_rng_chance(rng, heavy ? 0.5 : 0.35);
-    int blur = heavy ? dg_rng_range(rng, 1, 2) : 1;
-    bool do_noise = dg_rng_chance(rng, heavy ? 0.6 : 0.4);
-    double sigma = heavy ? dg_rng_between(rng, 6, 18) : dg_rng_between(rng, 3, 8);
-    bool do_jpeg = dg_rng_chance(rng, heavy ? 0.6 : 0.4);
-    int quality = heavy ? dg_rng_range(rng, 20, 60) : dg_rng_range(rng, 50, 90);
+    capture cap = capture_draw(rng, heavy);
 
     if (do_persp && !take(&p, perspective(p, rng, persp))) goto fail;
     if (do_rot &&
@@ -191,51 +222,34 @@ ap_status dg_degrade_page(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *er
         if (do_light) add_light(p, rng, do_shadow);
         if (do_screen) add_screen(p, rng);
     }
-    if (do_scale && !take(&p, pixScale(p, (l_float32)scale, (l_float32)scale))) goto fail;
-    if (do_blur && !take(&p, pixBlockconv(p, blur, blur))) goto fail;
-    if (do_noise) {
-        if (!take(&p, pixCopy(NULL, p))) goto fail;
-        add_noise(p, sigma, rng);
-    }
-    if (do_jpeg && !take(&p, jpeg_roundtrip(p, quality))) goto fail;
+    if (!capture_apply(&p, &cap, rng)) goto fail;
     pixDestroy(pix);
     *pix = p;
     return AP_OK;
 fail:
     pixDestroy(&p);
-    st = ap_fail(err, AP_ERR_PROCESSING, "datagen: a degradation step failed (out of memory?)");
-    return st;
+    return ap_fail(err, AP_ERR_PROCESSING, "datagen: a degradation step failed (out of memory?)");
 }
 
-ap_status dg_degrade_line(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *err)
+/* A line crop gets its page's capture damage at the page's odds (no geometry or light),
+ * then the page file's JPEG coding (jpeg > 0), all at the shrunk size: a one-pixel blur and
+ * the 8x8 JPEG blocks act on letters a few pixels high, as the recogniser meets them on a
+ * shrunk page. The crop is then scaled back to its own size, so its margins and the
+ * manifest's size_px keep their meaning. */
+ap_status dg_degrade_line(PIX **pix, dg_degrade level, int jpeg, dg_rng *rng, ap_error *err)
 {
-    if (level == DG_DEGRADE_NONE) return AP_OK;
-    bool heavy = level == DG_DEGRADE_HEAVY;
+    capture cap = {0};
+    if (level != DG_DEGRADE_NONE) cap = capture_draw(rng, level == DG_DEGRADE_HEAVY);
+    int w = pixGetWidth(*pix), h = pixGetHeight(*pix);
+    cap.shrink = cap.shrink && w > 8 && h > 8;
+    if (!cap.shrink && !cap.blur && !cap.noise && !cap.jpeg && jpeg <= 0) return AP_OK;
     PIX *p = pixClone(*pix);
-    if (!p) return ap_fail(err, AP_ERR_NOMEM, "datagen: out of memory (line degrade)");
-    bool do_low = dg_rng_chance(rng, heavy ? 0.5 : 0.2);
-    double low = dg_rng_between(rng, 0.4, 0.8);
-    bool do_blur = dg_rng_chance(rng, heavy ? 0.5 : 0.3);
-    bool do_noise = dg_rng_chance(rng, heavy ? 0.6 : 0.4);
-    double sigma = heavy ? dg_rng_between(rng, 6, 16) : dg_rng_between(rng, 3, 8);
-    bool do_jpeg = dg_rng_chance(rng, heavy ? 0.5 : 0.3);
-    int quality = heavy ? dg_rng_range(rng, 20, 60) : dg_rng_range(rng, 50, 90);
-    int w = pixGetWidth(p), h = pixGetHeight(p);
-    /* Down and back up: the crop keeps its size but loses the detail of a low-res scan. */
-    if (do_low && w > 8 && h > 8) {
-        if (!take(&p, pixScale(p, (l_float32)low, (l_float32)low))) goto fail;
-        if (!take(&p, pixScaleToSize(p, w, h))) goto fail;
+    if (!p || !capture_apply(&p, &cap, rng) || (jpeg > 0 && !take(&p, jpeg_roundtrip(p, jpeg))) ||
+        (cap.shrink && !take(&p, pixScaleToSize(p, w, h)))) {
+        pixDestroy(&p);
+        return ap_fail(err, AP_ERR_PROCESSING, "datagen: a line degradation step failed");
     }
-    if (do_blur && w > 4 && h > 4 && !take(&p, pixBlockconv(p, 1, 1))) goto fail;
-    if (do_noise) {
-        if (!take(&p, pixCopy(NULL, p))) goto fail;
-        add_noise(p, sigma, rng);
-    }
-    if (do_jpeg && !take(&p, jpeg_roundtrip(p, quality))) goto fail;
     pixDestroy(pix);
     *pix = p;
     return AP_OK;
-fail:
-    pixDestroy(&p);
-    return ap_fail(err, AP_ERR_PROCESSING, "datagen: a line degradation step failed");
 }

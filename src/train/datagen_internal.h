@@ -220,8 +220,10 @@ ap_status dg_render_pdf(const dg_page *page, const char *path, ap_error *err);
 PIX *dg_pix_from_surface(cairo_surface_t *surface);
 /* Applies the seeded degradations of `level` to *pix (replaced). AP_ERR_NOMEM/PROCESSING. */
 ap_status dg_degrade_page(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *err);
-/* Light degradations for one line crop (blur, noise, JPEG, scale), seeded. */
-ap_status dg_degrade_line(PIX **pix, dg_degrade level, dg_rng *rng, ap_error *err);
+/* One line crop damaged as its page's capture would be (shrink, blur, noise, JPEG at the
+ * shrunk size), then coded as the page's JPEG file of quality jpeg (0: a PNG page), then
+ * scaled back to its size; seeded. Level NONE draws nothing (the JPEG coding still applies). */
+ap_status dg_degrade_line(PIX **pix, dg_degrade level, int jpeg, dg_rng *rng, ap_error *err);
 
 /* ---- DOCX */
 /* The DOCX file's bytes (malloc'd, the caller frees them). */

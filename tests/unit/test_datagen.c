@@ -4,8 +4,10 @@
  * consistent for every layout family (cells inside their table and never overlapping,
  * gold blocks valid, sorted, in school hours, every block's name drawn in some cell); the
  * format list parser accepts every subset and refuses anything else; the extra text lines
- * of --lines cover printable ASCII and the typographic characters. No rendering here:
- * the integration test renders and opens the files. */
+ * of --lines cover printable ASCII and the typographic characters; a line crop keeps its
+ * size through its page's damage, seeded, and a JPEG page's crop is JPEG-coded even when
+ * nothing else damages it. No rendering here: the integration test renders and opens the
+ * files. */
 #include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -296,6 +298,60 @@ static void test_text_lines(void **state)
         if (!seen_typo[k]) fail_msg("typographic U+%04lX never drawn", typo[k]);
 }
 
+/* A crop of 2-pixel stripes: black, white, ... (a stand-in for small print). */
+static PIX *stripes(void)
+{
+    PIX *p = pixCreate(120, 30, 32);
+    assert_non_null(p);
+    pixSetAll(p);
+    for (int y = 0; y < 30; y++)
+        for (int x = 0; x < 120; x++)
+            if (x / 2 % 2 == 0) pixSetPixel(p, x, y, 0);
+    return p;
+}
+
+static bool same_pixels(PIX *a, PIX *b)
+{
+    l_int32 same = 0;
+    return pixEqual(a, b, &same) == 0 && same;
+}
+
+static void test_line_degrade(void **state)
+{
+    (void)state;
+    ap_error err = {0};
+    dg_rng rng;
+    dg_rng_seed(&rng, 5, 0);
+    PIX *clean = stripes(), *p = pixClone(clean);
+    /* no damage and a PNG page: the crop is the clean crop */
+    assert_int_equal(dg_degrade_line(&p, DG_DEGRADE_NONE, 0, &rng, &err), AP_OK);
+    assert_true(same_pixels(p, clean));
+    /* a JPEG page: its crop is JPEG-coded too, at its size */
+    assert_int_equal(dg_degrade_line(&p, DG_DEGRADE_NONE, 60, &rng, &err), AP_OK);
+    assert_int_equal(pixGetWidth(p), 120);
+    assert_int_equal(pixGetHeight(p), 30);
+    assert_false(same_pixels(p, clean));
+    pixDestroy(&p);
+    /* damaged crops keep their size, and a seed gives the same pixels */
+    int changed = 0;
+    for (uint64_t s = 0; s < 40; s++) {
+        PIX *a = pixClone(clean), *b = pixClone(clean);
+        dg_rng ra, rb;
+        dg_rng_seed(&ra, 9, s);
+        dg_rng_seed(&rb, 9, s);
+        assert_int_equal(dg_degrade_line(&a, DG_DEGRADE_LIGHT, 0, &ra, &err), AP_OK);
+        assert_int_equal(dg_degrade_line(&b, DG_DEGRADE_LIGHT, 0, &rb, &err), AP_OK);
+        assert_int_equal(pixGetWidth(a), 120);
+        assert_int_equal(pixGetHeight(a), 30);
+        assert_true(same_pixels(a, b));
+        changed += !same_pixels(a, clean);
+        pixDestroy(&a);
+        pixDestroy(&b);
+    }
+    assert_true(changed > 20);
+    pixDestroy(&clean);
+}
+
 static void test_parse_formats(void **state)
 {
     (void)state;
@@ -330,7 +386,7 @@ int main(void)
         cmocka_unit_test(test_model_grid_rows), cmocka_unit_test(test_model_grid_cols),
         cmocka_unit_test(test_model_lists),     cmocka_unit_test(test_model_mixed),
         cmocka_unit_test(test_parse_formats),   cmocka_unit_test(test_bad_options),
-        cmocka_unit_test(test_text_lines),
+        cmocka_unit_test(test_text_lines),      cmocka_unit_test(test_line_degrade),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
