@@ -94,12 +94,12 @@ static int digits_clock_or_hour(const char *d, size_t n)
 /* OCR of small or blurred print loses a clock's colon and a range's dash ("815-840",
  * "1045. 1105", "08 45 - / 09 45") and reads digits as their look-alikes. A cell whose
  * text is nothing but six to eight digits (look-alikes among digits counted), marks and
- * spaces between them, and an am/pm at the end, is a range when its digits split into
- * two clocks of three or four digits in exactly one way (at a break in the print, when
- * it is in pieces). When one dash parts five digits or more, the range is split there,
- * and either side may be an hour alone ("10-10 40AM", "9 O5-10AM"). Writes "H:MM-H:MM"
- * and the am/pm to out (cap >= 32) and returns 1, else 0. Only for OCR text: born-digital
- * text is exact. */
+ * spaces between them, and an am/pm at the end (or its first letter alone, the rest lost:
+ * "8:30-850 a"), is a range when its digits split into two clocks of three or four digits
+ * in exactly one way (at a break in the print, when it is in pieces). When one dash parts
+ * five digits or more, the range is split there, and either side may be an hour alone
+ * ("10-10 40AM", "9 O5-10AM"). Writes "H:MM-H:MM" and the am/pm to out (cap >= 32) and
+ * returns 1, else 0. Only for OCR text: born-digital text is exact. */
 TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -139,6 +139,11 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
             /* an am/pm after a clock: "am", "a.m.", "AM" (and nothing glued after it) */
             size_t j = i + 1;
             if (j < n && s[j] == '.') j++;
+            /* a lone "a" or "p" closing the cell is an am/pm OCR cut short */
+            if (nd > 0 && strspn(text + j, " \t\n\r") == n - j) {
+                mark_after[nd] = (char)c;
+                break;
+            }
             if (nd == 0 || j >= n || tolower(s[j]) != 'm') return 0;
             j++;
             if (j < n && s[j] == '.') j++;

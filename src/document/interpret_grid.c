@@ -420,10 +420,12 @@ static int slot_timed(const slot_group *g, int n, int along_y, const tt_cell *c)
 
 /* A cell holding blocks side by side along the time axis, each printing its own time
  * ("1.10 - 1.30pm Library" set sideways beside "Maths 1.30 - 2.10pm"), is an event per
- * block: the lines' places part the blocks (lines whose extents overlap are one). Returns
- * 0 (nothing emitted) unless there are two blocks or more and every one prints a time. */
+ * block: the lines' places part the blocks (lines whose extents overlap are one). Each
+ * block's times are mended against the span its columns print (span_from, span_to;
+ * it_mend_cell_times). Returns 0 (nothing emitted) unless there are two blocks or more
+ * and every one prints a time. */
 static int emit_side_by_side(it_ctx *cx, int along_y, unsigned days, const tt_cell *c, int e,
-                             ap_status *st)
+                             int span_from, int span_to, ap_status *st)
 {
     size_t n = c->nlines, order[MAX_SLOT_LINES];
     int lo[MAX_SLOT_LINES], hi[MAX_SLOT_LINES], block[MAX_SLOT_LINES], nblocks = 0, end = 0;
@@ -460,6 +462,7 @@ static int emit_side_by_side(it_ctx *cx, int along_y, unsigned days, const tt_ce
     int split = *st == AP_OK && timed;
     for (int k = 0; k < nparts; k++) {
         if (split && *st == AP_OK) {
+            it_mend_cell_times(&part[k].start, &part[k].end, span_from, span_to);
             int pe = part[k].end != TT_NO_TIME ? part[k].end
                      : k + 1 < nparts          ? part[k + 1].start
                                                : e;
@@ -889,6 +892,7 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
     }
 
     /* Body: per lattice row band of one day label, the cells in it left to right. */
+    int ocr = it_ocr_table(t);
     for (int r = first_row; r < t->nrows;) {
         unsigned days = row_days[r];
         int r1 = r + 1;
@@ -935,7 +939,12 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
                 if (st != AP_OK) goto out;
                 continue;
             }
+            /* the span the header prints for the cell's columns, where OCR's digits
+             * in the cell may be the misread ones (it_mend_cell_times) */
+            int span0 = ocr && start_printed[c0] ? bstart[c0] : TT_NO_TIME;
+            int span1 = ocr && end_printed[c1] ? bend[c1] : TT_NO_TIME;
             int s = info->start, e = info->end;
+            it_mend_cell_times(&s, &e, span0, span1);
             /* a time the header prints for this column's edge stands; else the time
              * its neighbour prints, then the header's guess (a share of a range) */
             if (s == TT_NO_TIME && start_printed[c0]) s = bstart[c0];
@@ -964,7 +973,7 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
                 if (st != AP_OK) goto out;
                 continue;
             }
-            if (emit_side_by_side(cx, along_y, cdays & 0x7fu, c, e, &st)) {
+            if (emit_side_by_side(cx, along_y, cdays & 0x7fu, c, e, span0, span1, &st)) {
                 if (st != AP_OK) goto out;
                 continue;
             }

@@ -135,6 +135,12 @@ void it_mend_confusions(int *v, int n, int copies);
 /* The times one confusable digit away from t as printed (24-hour or twelve-hour digits,
  * the school-day rule for the latter), at most cap into out; returns how many. */
 int it_confusable_times(int t, int *out, int cap);
+/* A cell's own times (start, end; TT_NO_TIME unread) that OCR misread by a digit of like
+ * shape, where its columns' printed span [from, to] shows it: a time out of that span
+ * ("11:00 - 1:35am" read for "11:00 - 11:35am" under a column of 10:35 - 11:35) takes the
+ * confusable reading within the span nearest the span's edge, when one is there and the
+ * cell still runs forward. Times within the span, or with no such reading, stay. */
+void it_mend_cell_times(int *start, int *end, int from, int to);
 /* Whether a table's text came from OCR: no line read exactly. */
 int it_ocr_table(const tt_table *t);
 

@@ -162,6 +162,8 @@ int it_confusable_times(int t, int *out, int cap)
          * the old-style 1 is a small capital I that OCR runs into the next */
         if (dial12 && hh <= 2) add_clock(out, &n, cap, (10 + hh) * 60 + m, t);
     }
+    /* "0:55" is no school time: "10:55" with its 1 lost */
+    if (h == 0) add_clock(out, &n, cap, 10 * 60 + m, t);
     return n;
 }
 
@@ -242,14 +244,48 @@ void it_mend_confusions(int *v, int n, int copies)
         int q = from[p][c][0], d = from[p][c][1];
         p = q, c = d;
     }
-    /* a reading is replaced only between two kept: beside one left out (a header OCR
-     * read badly throughout) or at either end the order shows one side only */
-    for (int p = 1; p + 1 < m; p++)
-        if (ncand[p] > 0 && ncand[p - 1] >= 0 && ncand[p + 1] >= 0) v[pos[p]] = cand[p][ncand[p]];
+    /* a reading is replaced only where the order holds it on both sides: a kept reading
+     * next to it, or one past a single reading left out (two misread side by side,
+     * "1:55" then "17:55" for "11:55" twice, leave the one between out); not beside two
+     * left out (a header OCR read badly throughout), nor at either end, where the order
+     * shows one side only */
+    for (int p = 1; p + 1 < m; p++) {
+        if (ncand[p] <= 0) continue;
+        int before = ncand[p - 1] >= 0 || (p >= 2 && ncand[p - 2] >= 0);
+        int after = ncand[p + 1] >= 0 || (p + 2 < m && ncand[p + 2] >= 0);
+        if (before && after) v[pos[p]] = cand[p][ncand[p]];
+    }
 out:
     free(cand);
     free(best);
     free(from);
     free(ncand);
     free(copy_at);
+}
+
+/* ---- a cell's own times against its column's ---- */
+
+/* The reading one confusable digit away from t (it_confusable_times) within [lo, hi]
+ * nearest to want, or TT_NO_TIME. */
+static int confusable_within(int t, int lo, int hi, int want)
+{
+    int alt[MEND_MAX_ALTS], n = it_confusable_times(t, alt, MEND_MAX_ALTS), best = TT_NO_TIME;
+    for (int k = 0; k < n; k++)
+        if (alt[k] >= lo && alt[k] <= hi &&
+            (best == TT_NO_TIME || abs(alt[k] - want) < abs(best - want)))
+            best = alt[k];
+    return best;
+}
+
+void it_mend_cell_times(int *start, int *end, int from, int to)
+{
+    if (from == TT_NO_TIME || to == TT_NO_TIME || from >= to) return;
+    if (*end != TT_NO_TIME && (*end > to + 5 || *end <= from)) {
+        int c = confusable_within(*end, from + 5, to, to);
+        if (c != TT_NO_TIME && (*start == TT_NO_TIME || c > *start)) *end = c;
+    }
+    if (*start != TT_NO_TIME && (*start < from - 5 || *start >= to)) {
+        int c = confusable_within(*start, from, to - 5, from);
+        if (c != TT_NO_TIME && (*end == TT_NO_TIME || c < *end)) *start = c;
+    }
 }

@@ -283,6 +283,18 @@ static void range_minutes(const clock_tok *a, const clock_tok *b, tp_match *m)
         if (a->h <= 12 && clock_minutes(a, b->marker) < end) {
             start = clock_minutes(a, b->marker);
             f |= TP_AMPM_SHARED;
+        } else if (b->marker == MARK_AM && a->h <= 12) {
+            /* a school day runs by day, not overnight: "10.05 - 1.05am" is no
+             * 22:05-01:05 but a misprinted or misread end ("11-12am" meant noon; OCR
+             * reads "11.05am" as "1.05am"): the end is afternoon, a guess the caller
+             * may mend by the times around it; where that makes a lesson of six hours
+             * or more ("8:55 - 8:55am", "8:00 - 8 am": a digit misread), the range is
+             * left backwards in the morning for the caller to mend */
+            start = clock_minutes(a, MARK_AM);
+            if (clock_minutes(b, MARK_PM) - start < 6 * 60) {
+                end = clock_minutes(b, MARK_PM);
+                f |= TP_PM_GUESSED;
+            }
         } else if (a->h <= 12 && a->h > 0) {
             /* the other half of the day: a guess, unlike sharing the printed half */
             start = clock_minutes(a, other_half(b->marker));

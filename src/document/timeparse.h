@@ -31,9 +31,13 @@
  * School-day am/pm (EVAL.md): a clock without am/pm whose hour is 1-5 is afternoon. In a
  * range, am/pm printed on one side applies to the other when that keeps start < end
  * ("1-1.15pm" = 13:00-13:15, "12-1pm" = 12:00-13:00, "11-12pm" = 11:00-12:00); else the other
- * side takes the other half of the day ("11am-1" = 11:00-13:00). A range without any
- * am/pm whose end (6 or 7 o'clock) falls before its start moves its end to the evening
- * ("10:00-6:00" ends 18:00: clubs); other backwards ranges are returned with TP_INVERTED.
+ * side takes the other half of the day ("11am-1" = 11:00-13:00), except that a morning
+ * end never makes its start evening: "10.05-1.05am" and "11-12am" end in the afternoon
+ * (a misprint or a misread, not a night; flagged guessed) when that makes it shorter
+ * than six hours, else stay backwards in the morning ("8:55-8:55am": TP_INVERTED). A
+ * range without any am/pm whose end (6 or 7 o'clock) falls before its start moves its end
+ * to the evening ("10:00-6:00" ends 18:00: clubs); other backwards ranges are returned
+ * with TP_INVERTED.
  *
  * Stateless and thread-safe; nothing is allocated except by tp_strip. */
 #ifndef AP_TIMEPARSE_H

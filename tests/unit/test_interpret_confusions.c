@@ -41,6 +41,9 @@ static void test_confusable_times(void **state)
     /* an hour's leading 1 lost: "1:05" (13:05) for "11:05" */
     n = it_confusable_times(HM(13, 5), alt, 32);
     assert_true(holds(alt, n, HM(11, 5)));
+    /* an hour of 0 is no school time: "10:55" with its 1 lost */
+    n = it_confusable_times(HM(0, 55), alt, 32);
+    assert_true(holds(alt, n, HM(10, 55)));
     /* no misread is put outside the school day */
     n = it_confusable_times(HM(7, 30), alt, 32);
     for (int k = 0; k < n; k++)
@@ -89,6 +92,17 @@ static void test_mend_sequence(void **state)
     it_mend_confusions(g, 8, 0);
     assert_int_equal(g[6], HM(12, 10));
 
+    /* two readings misread side by side ("11:55" read "1:55", the next start "17:55", its
+     * end "2:15" for "12:15"): the start nothing puts in order is left out, and the
+     * readings beside it are mended by the kept ones one further on */
+    int h[] = {HM(10, 0),  HM(10, 35), HM(10, 35), HM(10, 55), HM(10, 55), HM(13, 55),
+               HM(17, 55), HM(14, 15), HM(12, 20), HM(13, 10), HM(13, 10), HM(13, 40)};
+    it_mend_confusions(h, 12, 0);
+    assert_int_equal(h[5], HM(11, 55));
+    assert_int_equal(h[6], HM(17, 55)); /* left out: the caller's to mend */
+    assert_int_equal(h[7], HM(12, 15));
+    assert_int_equal(h[8], HM(12, 20));
+
     /* too short to say */
     int s[] = {HM(9, 50), HM(9, 45)};
     it_mend_confusions(s, 2, 1);
@@ -121,12 +135,42 @@ static void test_list_confusions(void **state)
     tt_page_free(&page);
 }
 
+/* A cell that prints its own times, OCR misreading the end's leading 1 ("11:00 -
+ * 1:35am" under a column of 10:35 - 11:35am): the column's printed end shows the misread,
+ * and the cell ends there; a cell whose own times lie within its column keeps them. */
+static void test_cell_times_in_column(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 4);
+    add_cell(t, 0, 0, 1, 1, "");
+    add_cell(t, 0, 1, 1, 1, "9:35 - 10:35am");
+    add_cell(t, 0, 2, 1, 1, "10:35 - 11:35am");
+    add_cell(t, 0, 3, 1, 1, "11:35 - 12:15pm");
+    add_cell(t, 1, 0, 1, 1, "Monday");
+    add_cell(t, 1, 1, 1, 1, "Art|~9:45 - 10:35");
+    add_cell(t, 1, 2, 1, 1, "Social Studies|~11:00 - 1:35am");
+    add_cell(t, 1, 3, 1, 1, "Music");
+    add_cell(t, 2, 0, 1, 1, "Tuesday");
+    add_cell(t, 2, 1, 1, 1, "Drama");
+    add_cell(t, 2, 2, 1, 1, "Science");
+    add_cell(t, 2, 3, 1, 1, "PE");
+    tt_doc d;
+    interpret(&page, &d);
+    tb_check(&d, 0, "Art", HM(9, 45), HM(10, 35));
+    tb_check(&d, 0, "Social Studies", HM(11, 0), HM(11, 35));
+    tb_check(&d, 0, "Music", HM(11, 35), HM(12, 15));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_confusable_times),
         cmocka_unit_test(test_mend_sequence),
         cmocka_unit_test(test_list_confusions),
+        cmocka_unit_test(test_cell_times_in_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

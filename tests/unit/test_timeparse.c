@@ -201,6 +201,9 @@ static void test_listed_notations(void **state)
         {"12am", H(0, 0), TP_NO_TIME},
         {"13:00pm", H(13, 0), TP_NO_TIME},
         {"11am-1", H(11, 0), H(13, 0)},
+        {"10.05 - 1.05am", H(10, 5), H(13, 5)}, /* no night: the am misread */
+        {"11-12am", H(11, 0), H(12, 0)},
+        {"8:55 - 8:55am", H(8, 55), H(8, 55)}, /* no twelve-hour lesson: left backwards */
         {"11:30 - 1:00", H(11, 30), H(13, 0)},
         {"10:00-6:00", H(10, 0), H(18, 0)},
         {"3:00-3:30", H(15, 0), H(15, 30)},
