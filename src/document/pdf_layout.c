@@ -222,10 +222,12 @@ static int text_both_sides(const pdf_cbox *b, size_t n, float x, float X0, float
 
 /* Column rules for the columns [k0, k1) of a table that has none there: each gutter
  * becomes a rule in the rows it does not cross, unless one coloured cell spans it there
- * (a Break row stays one). Inside one drawn column (k1 == k0 + 1), a gutter that does not
- * part the first row's text (one header time over the column) is no column's edge: it
- * splits only the rows where it parts text from the text up to the next gutters (split
- * cells), and a cell whose text stands on one side of it is still the whole column's. */
+ * (a Break row stays one). Inside one drawn column (k1 == k0 + 1), a gutter that parts
+ * neither the first row's text (one header time over the column) nor the text of most
+ * rows is no column's edge: it splits only the rows where it parts text from the text up
+ * to the next gutters (split cells), and a cell whose text stands on one side of it is
+ * still the whole column's. One that parts most rows is an edge even where the first row
+ * is empty on one side (the empty corner over a column of times). */
 static void gutter_rules(pdf_collector *c, const img_table *tb, float s, const pdf_cbox *b,
                          size_t n, int k0, int k1)
 {
@@ -252,6 +254,12 @@ static void gutter_rules(pdf_collector *c, const img_table *tb, float s, const p
         /* a gutter parting the first row's text (the header's times) is a column's edge */
         int edge = k1 > k0 + 1 || (head >= 0 && text_both_sides(b, n, gut[g], lo, hi, row_y[head],
                                                                 row_y[head + 1]));
+        int parted = 0, with_text = 0;
+        for (int r = 0; r < nrows && !edge; r++) {
+            with_text += text_in(b, n, lo, hi, row_y[r], row_y[r + 1]);
+            parted += text_both_sides(b, n, gut[g], lo, hi, row_y[r], row_y[r + 1]);
+        }
+        edge = edge || 2 * parted > with_text;
         for (int r = 0; r < nrows; r++) {
             float y0 = row_y[r], y1 = row_y[r + 1];
             if (!in_fill(c, 1, gut[g], 0, (y0 + y1) / 2) && !crosses_v(b, n, gut[g], y0, y1) &&
@@ -684,6 +692,13 @@ void pdf_text_rules(pdf_collector *c, const img_table *tables, size_t ntables, f
             for (int k = 0; k <= tb->ncols; k++) {
                 float x = tb->col_x[k] / s;
                 if (!crosses_v(b, n, x, T, Y0)) pdf_add_rule(c, x, T, x, Y0, 0.5f, 0);
+            }
+            /* and at the column rules implied above that reach the table's top */
+            for (size_t i = 0, nr = c->nrules; i < nr; i++) {
+                pdf_rule r = c->rules[i];
+                if (!r.horizontal && !r.drawn && r.x0 > X0 + 1 && r.x0 < X1 - 1 &&
+                    fabsf(r.y0 - Y0) < 1 && !crosses_v(b, n, r.x0, T, Y0))
+                    pdf_add_rule(c, r.x0, T, r.x0, Y0, 0.5f, 0);
             }
         }
     }

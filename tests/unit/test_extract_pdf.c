@@ -14,7 +14,9 @@
  * cells with its times standing 45 points above them (one set bottom-to-top, reaching
  * further up) keeps the times as its header, and day names standing above coloured
  * cells are theirs; two blocks side by side in one ruled cell are two cells, timed by
- * where their centring parts them; a note
+ * where their centring parts them; rows ruled one cell at a time with no column rule,
+ * the times under an empty corner and the first row split in two, keep the times' column
+ * apart in every row, the header's corner included; a note
  * told from its name by colour alone, and a lower-case one only a little smaller, are
  * notes. Hostile and
  * broken files are refused with a clear status within bounded time: garbage after "%PDF", a
@@ -575,6 +577,53 @@ static void test_days_standing_apart(void **state)
     free(pdf);
 }
 
+/* Rows ruled across the page and no column rule, the day names over a rule drawn over
+ * the day columns alone, the times in a column left of them under an empty corner, and
+ * Monday's first row split in two by a short rule: the gap left of Monday is a column's
+ * edge in every row, the header's corner included, though the table's first (half) row
+ * holds text on its right only. */
+static void test_rows_only_corner(void **state)
+{
+    (void)state;
+    static const char *const days[] = {"Monday", "Tuesday", "Wednesday"};
+    static const char *const names[3][3] = {{"Reading", "Art", "Music"},
+                                            {"English", "Science", "Drama"},
+                                            {"History", "French", "Computing"}};
+    static const char *const times[] = {"9:00-10:00", "10:00-11:00", "11:00-12:00"};
+    sbuf buf = {0};
+    cairo_t *cr = pdf_begin(&buf);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    for (int k = 0; k < 3; k++)
+        rule(cr, 0, 200 + 150 * k, 112, 350 + 150 * k, 112);
+    for (int r = 0; r <= 3; r++) /* each cell's border on its own, as word processors do */
+        for (int k = 0; k < 4; k++)
+            rule(cr, 0, k ? 50 + 150.0 * k : 60, 140 + 70.0 * r, 200 + 150.0 * k, 140 + 70.0 * r);
+    rule(cr, 0, 190, 175, 360, 175);
+    for (int k = 0; k < 3; k++)
+        text(cr, days[k], "Sans Bold 11", 275 + 150 * k, 127, 0);
+    for (int r = 0; r < 3; r++) {
+        text(cr, times[r], "Sans Bold 10", 130, 175 + 70 * r, 0);
+        for (int k = 0; k < 3; k++)
+            if (r || k) text(cr, names[r][k], "Sans 11", 275 + 150 * k, 175 + 70 * r, 0);
+    }
+    text(cr, "Reading", "Sans 9", 275, 158, 0);
+    text(cr, "Phonics", "Sans 9", 275, 192, 0);
+    cairo_show_page(cr);
+    size_t len = 0;
+    char *pdf = pdf_end(cr, &buf, &len);
+    tt_doc d;
+    extract_pdf(pdf, len, &d);
+    for (int k = 0; k < 3; k++)
+        for (int r = 0; r < 3; r++)
+            if (r || k) check(&d, k, names[r][k], (9 + r) * 60, (10 + r) * 60, NULL);
+    check(&d, 0, "Reading", 9 * 60, 9 * 60 + 30, NULL);
+    check(&d, 0, "Phonics", 9 * 60 + 30, 10 * 60, NULL);
+    assert_int_equal(d.nblocks, 10);
+    tt_doc_free(&d);
+    free(pdf);
+}
+
 static void expect_refused(const char *what, const char *data, size_t len, ap_status want,
                            const char *words)
 {
@@ -661,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_grid_styles),
         cmocka_unit_test(test_split_cells_side_by_side),
         cmocka_unit_test(test_days_standing_apart),
+        cmocka_unit_test(test_rows_only_corner),
         cmocka_unit_test(test_broken_files),
         cmocka_unit_test(test_huge_page_count),
     };
