@@ -6,7 +6,8 @@
  * row. Along a row (in cache), a window of L pixels is the maximum of two overlapping
  * windows of the largest power of two p <= L, built by doubling (1, 2, 4, .. p) in a copy
  * of the row padded with the neutral value (0 for the maximum, 255 for the minimum); down
- * the columns, each output row is the maximum of the rows around it inside the image.
+ * the columns, van Herk's blocks of suffix and prefix rows (three extremes a pixel for
+ * any window, where the maximum of the 2 r + 1 rows around took 2 r).
  * Every step is an element-wise max (or min) of two byte rows, which the compiler turns
  * into vector instructions (at -O3, the Release build). Windows reaching past the image
  * see only its inside: exactly Leptonica's border handling.
@@ -56,16 +57,76 @@ static void running(uint8_t *dst, uint8_t *src, uint8_t *tmp, size_t n, int len,
             dst[i] = a[i] < b[i] ? a[i] : b[i];
 }
 
+/* dst = the extreme of a and b, n bytes (dst may be a: each byte reads only its own). */
+static void row_extreme(uint8_t *dst, const uint8_t *a, const uint8_t *b, size_t n,
+                        int is_max)
+{
+    if (is_max)
+        for (size_t i = 0; i < n; i++)
+            dst[i] = a[i] > b[i] ? a[i] : b[i];
+    else
+        for (size_t i = 0; i < n; i++)
+            dst[i] = a[i] < b[i] ? a[i] : b[i];
+}
+
+/* Each of the w x h bytes of rows (stride bytes apart) replaced, in place, by the extreme
+ * of the 2 rv + 1 rows around it that lie inside the image: van Herk's three extremes a
+ * pixel whatever the window. In the image padded with rv neutral rows above and below,
+ * output row y is the window of L = 2 rv + 1 padded rows from y; cut the padded rows into
+ * blocks of L, and a window starting inside block b is the extreme of the block's suffix
+ * from y and the next block's prefix up to y + L - 1. Blocks are read one ahead of the
+ * rows written, each before any of its rows is overwritten. bufs holds 3 L rows of w. */
+static void columns(uint8_t *rows, size_t stride, int w, int h, int rv, int is_max, uint8_t *bufs)
+{
+    int len = 2 * rv + 1;
+    uint8_t neutral = is_max ? 0 : 255;
+    size_t n = (size_t)w;
+    uint8_t *suffix = bufs, *next_suffix = bufs + (size_t)len * n,
+            *prefix = bufs + 2 * (size_t)len * n;
+#define ROW_OF(buf, i) ((buf) + (size_t)(i) * n)
+    /* block b's suffixes into suf and prefixes into pre (NULL: not wanted) */
+    for (int b = -1; b * len < h; b++) {
+        int first = (b + 1) * len; /* the next block's first padded row */
+        uint8_t *suf = b < 0 ? suffix : next_suffix;
+        for (int i = 0; i < len; i++) {
+            int y = first + i - rv; /* its image row */
+            if (y >= 0 && y < h)
+                memcpy(ROW_OF(suf, i), rows + (size_t)y * stride, n);
+            else
+                memset(ROW_OF(suf, i), neutral, n);
+        }
+        if (b >= 0) {
+            memcpy(ROW_OF(prefix, 0), ROW_OF(suf, 0), n);
+            for (int i = 1; i < len; i++)
+                row_extreme(ROW_OF(prefix, i), ROW_OF(prefix, i - 1), ROW_OF(suf, i), n, is_max);
+        }
+        for (int i = len - 2; i >= 0; i--)
+            row_extreme(ROW_OF(suf, i), ROW_OF(suf, i), ROW_OF(suf, i + 1), n, is_max);
+        if (b < 0) continue;
+        /* the rows of block b: its suffix, with the next block's prefix past a start */
+        for (int i = 0; i < len && b * len + i < h; i++) {
+            uint8_t *out = rows + (size_t)(b * len + i) * stride;
+            if (i == 0)
+                memcpy(out, ROW_OF(suffix, 0), n);
+            else
+                row_extreme(out, ROW_OF(suffix, i), ROW_OF(prefix, i - 1), n, is_max);
+        }
+        uint8_t *t = suffix;
+        suffix = next_suffix, next_suffix = t;
+    }
+#undef ROW_OF
+}
+
 /* One dilation (is_max) or erosion of the w x h bytes of rows (stride bytes apart), in
  * place: each row's running extreme over 2 rh + 1 pixels (in a padded copy of the row,
  * the padding neutral), then each output row the extreme of the 2 rv + 1 rows around it
- * that lie inside the image, taken from a ring of the last rows read so that output rows
- * can overwrite their input. line holds 2 (w + 2 rh) bytes; ring 2 rv + 1 rows of w. */
+ * that lie inside the image (columns). line holds 2 (w + 2 rh) bytes; bufs 3 (2 rv + 1)
+ * rows of w. */
 static void extreme(uint8_t *rows, size_t stride, int w, int h, int rh, int rv, int is_max,
-                    uint8_t *line, uint8_t *ring)
+                    uint8_t *line, uint8_t *bufs)
 {
     uint8_t neutral = is_max ? 0 : 255;
-    size_t pw = (size_t)w + 2 * (size_t)rh, nring = 2 * (size_t)rv + 1;
+    size_t pw = (size_t)w + 2 * (size_t)rh;
     for (int y = 0; y < h; y++) {
         uint8_t *row = rows + (size_t)y * stride;
         memset(line, neutral, (size_t)rh);
@@ -73,26 +134,7 @@ static void extreme(uint8_t *rows, size_t stride, int w, int h, int rh, int rv, 
         memset(line + rh + w, neutral, (size_t)rh);
         running(row, line, line + pw, (size_t)w, 2 * rh + 1, is_max);
     }
-#define RING(k) (ring + ((size_t)(k) % nring) * (size_t)w)
-    for (int k = 0; k < rv && k < h; k++)
-        memcpy(RING(k), rows + (size_t)k * stride, (size_t)w);
-    for (int y = 0; y < h; y++) {
-        /* row y + rv enters the ring (unread so far), row y - rv - 1 leaves it */
-        if (y + rv < h) memcpy(RING(y + rv), rows + (size_t)(y + rv) * stride, (size_t)w);
-        int a = y - rv > 0 ? y - rv : 0, b = y + rv < h - 1 ? y + rv : h - 1;
-        uint8_t *restrict out = rows + (size_t)y * stride;
-        memcpy(out, RING(a), (size_t)w);
-        for (int k = a + 1; k <= b; k++) {
-            const uint8_t *in = RING(k);
-            if (is_max)
-                for (int x = 0; x < w; x++)
-                    out[x] = out[x] > in[x] ? out[x] : in[x];
-            else
-                for (int x = 0; x < w; x++)
-                    out[x] = out[x] < in[x] ? out[x] : in[x];
-        }
-    }
-#undef RING
+    if (rv > 0) columns(rows, stride, w, h, rv, is_max, bufs);
 }
 
 PIX *img_close_grey(PIX *grey, int hsize, int vsize)
@@ -106,32 +148,23 @@ PIX *img_close_grey(PIX *grey, int hsize, int vsize)
      * most significant byte first, which is byte order only on big-endian machines */
     PIX *out = pixEndianByteSwapNew(grey);
     uint8_t *line = malloc(2 * ((size_t)w + 2 * (size_t)rh));
-    uint8_t *ring = malloc((2 * (size_t)rv + 1) * (size_t)w);
-    if (!out || !line || !ring) {
+    uint8_t *bufs = malloc(3 * (2 * (size_t)rv + 1) * (size_t)w);
+    if (!out || !line || !bufs) {
         pixDestroy(&out);
         goto done;
     }
     uint8_t *rows = (uint8_t *)pixGetData(out);
     size_t stride = 4 * (size_t)pixGetWpl(out);
-    extreme(rows, stride, w, h, rh, rv, 1, line, ring);
-    extreme(rows, stride, w, h, rh, rv, 0, line, ring);
+    extreme(rows, stride, w, h, rh, rv, 1, line, bufs);
+    extreme(rows, stride, w, h, rh, rv, 0, line, bufs);
     pixEndianByteSwap(out);
 done:
     free(line);
-    free(ring);
+    free(bufs);
     return out;
 }
 
 /* ---- binary ---- */
-
-/* The 32 pixels of a row buffer starting at pixel p (Leptonica's order: the first pixel
- * in the most significant bit). */
-static inline uint32_t bits_at(const uint32_t *buf, size_t p)
-{
-    size_t i = p >> 5;
-    unsigned r = (unsigned)(p & 31);
-    return r ? (buf[i] << r) | (buf[i + 1] >> (32 - r)) : buf[i];
-}
 
 /* The offsets a brick of size pixels covers along one axis, origin at size / 2: an
  * erosion reads pixels x + [-(size / 2), size - 1 - size / 2], a dilation the mirror. */
@@ -140,6 +173,29 @@ static void brick_span(int size, int erode, int *lo, int *hi)
     int c = size / 2;
     *lo = erode ? -c : c - size + 1;
     *hi = erode ? size - 1 - c : c;
+}
+
+/* out[i] = a[i] AND (erode) or OR the 32 pixels that start shift pixels after word i of
+ * a (Leptonica's order: the first pixel in the most significant bit), for i in [0, n):
+ * one plain loop per shift, which the compiler turns into vector instructions. a holds
+ * n + shift / 32 + 1 words. */
+static void shifted_op(uint32_t *restrict out, const uint32_t *a, size_t n, size_t shift,
+                       int erode)
+{
+    const uint32_t *b = a + (shift >> 5);
+    unsigned r = (unsigned)(shift & 31), l = 32 - r;
+    if (r == 0 && erode)
+        for (size_t i = 0; i < n; i++)
+            out[i] = a[i] & b[i];
+    else if (r == 0)
+        for (size_t i = 0; i < n; i++)
+            out[i] = a[i] | b[i];
+    else if (erode)
+        for (size_t i = 0; i < n; i++)
+            out[i] = a[i] & ((b[i] << r) | (b[i + 1] >> l));
+    else
+        for (size_t i = 0; i < n; i++)
+            out[i] = a[i] | ((b[i] << r) | (b[i + 1] >> l));
 }
 
 /* Each row of data (w pixels, wpl words) replaced by its AND (erode) or OR over a
@@ -160,20 +216,24 @@ static void line_rows(uint32_t *data, int wpl, int w, int h, int size, int erode
         int span = 1;
         while (span * 2 <= size) {
             size_t last = nb - 1 - ((size_t)span >> 5) - 1; /* reads stay inside */
-            for (size_t i = 0; i <= last; i++) {
-                uint32_t o = bits_at(cur, i * 32 + (size_t)span);
-                next[i] = erode ? cur[i] & o : cur[i] | o;
-            }
+            shifted_op(next, cur, last + 1, (size_t)span, erode);
             uint32_t *t = cur;
             cur = next, next = t;
             span *= 2;
         }
         /* pixel x: the two windows of span pixels from x + lo and x + hi - span + 1 */
-        size_t base = pad * 32;
-        for (int k = 0; k < wpl; k++) {
-            size_t p = base + (size_t)k * 32 + (size_t)((ptrdiff_t)lo);
-            uint32_t a = bits_at(cur, p), b = bits_at(cur, p + (size_t)(size - span));
-            row[k] = erode ? a & b : a | b;
+        size_t p = pad * 32 + (size_t)((ptrdiff_t)lo);
+        const uint32_t *a = cur + (p >> 5);
+        unsigned r = (unsigned)(p & 31);
+        if (r == 0) {
+            shifted_op(row, a, (size_t)wpl, (size_t)(size - span), erode);
+        } else {
+            /* the first window's bits aligned into next (as many words as the second
+             * window reads), then combined */
+            size_t m = (size_t)wpl + ((size_t)(size - span) >> 5) + 1;
+            for (size_t k = 0; k < m; k++)
+                next[k] = (a[k] << r) | (a[k + 1] >> (32 - r));
+            shifted_op(row, next, (size_t)wpl, (size_t)(size - span), erode);
         }
         row[wpl - 1] &= endmask;
     }
