@@ -1,6 +1,7 @@
 /* Proves: the shortcuts taken for speed in vision/ give exactly what the general
  * Leptonica operations give. An opaque RGBA PNG decodes to the same RGB as blending it
- * over white, and one with translucent pixels is still blended. img_close_grey equals
+ * over white, and one with translucent pixels is still blended; img_decode's own reader
+ * of 8-bit RGB(A) PNGs gives Leptonica's reader's words, spp and resolution. img_close_grey equals
  * pixCloseGray on random and on blocky images, for odd and even sizes, windows larger
  * than the image and one-pixel images. The binary bricks (erode, dilate, open, close)
  * equal Leptonica's on random images of several densities and widths around multiples
@@ -69,6 +70,74 @@ static void test_decode_alpha(void **state)
         pixDestroy(&want);
         pixDestroy(&got);
     }
+}
+
+/* Whether a and b hold the same words (every byte, the alpha byte included), samples
+ * per pixel and resolution. */
+static int same_words(PIX *a, PIX *b)
+{
+    if (pixGetWidth(a) != pixGetWidth(b) || pixGetHeight(a) != pixGetHeight(b) ||
+        pixGetDepth(a) != pixGetDepth(b) || pixGetSpp(a) != pixGetSpp(b) ||
+        pixGetXRes(a) != pixGetXRes(b) || pixGetYRes(a) != pixGetYRes(b))
+        return 0;
+    for (int y = 0; y < pixGetHeight(a); y++)
+        for (int x = 0; x < pixGetWidth(a); x++) {
+            l_uint32 u = 0, v = 0;
+            pixGetPixel(a, x, y, &u);
+            pixGetPixel(b, x, y, &v);
+            if (u != v) return 0;
+        }
+    return 1;
+}
+
+/* img_decode's own PNG reader (8-bit RGB and RGBA) against Leptonica's reader followed
+ * by the same normalisation (an opaque alpha dropped to a zero byte, a translucent one
+ * blended over white), for RGB, opaque RGBA and translucent RGBA pages of odd sizes, with
+ * and without a resolution; a grey PNG takes Leptonica's reader as before. */
+static void test_decode_png_rgb(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {37, 23}, {64, 5}, {203, 97}};
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int kind = 0; kind < 4; kind++) {
+            PIX *src = rgba(dims[d][0], dims[d][1], kind == 2);
+            if (kind == 0) pixSetSpp(src, 3);
+            if (kind == 3) {
+                PIX *g = pixConvertRGBToLuminance(src);
+                pixDestroy(&src);
+                src = g;
+            }
+            if (d % 2) pixSetResolution(src, 150, 300);
+            l_uint8 *buf = NULL;
+            size_t len = 0;
+            assert_int_equal(pixWriteMemPng(&buf, &len, src, 0), 0);
+            PIX *want = pixReadMemPng(buf, len);
+            assert_non_null(want);
+            if (pixGetSpp(want) == 4 && kind == 1) {
+                for (int y = 0; y < pixGetHeight(want); y++)
+                    for (int x = 0; x < pixGetWidth(want); x++) {
+                        l_uint32 v = 0;
+                        pixGetPixel(want, x, y, &v);
+                        pixSetPixel(want, x, y, v & 0xffffff00);
+                    }
+                pixSetSpp(want, 3);
+            } else if (pixGetSpp(want) == 4) {
+                PIX *blend = pixAlphaBlendUniform(want, 0xffffff00);
+                pixCopyResolution(blend, want);
+                pixDestroy(&want);
+                want = blend;
+            }
+            if (pixGetXRes(want) < 70) pixSetResolution(want, 300, pixGetYRes(want) ? pixGetYRes(want) : 300);
+            PIX *got = NULL;
+            ap_error err = {0};
+            assert_int_equal(img_decode(buf, len, 1u << 20, &got, NULL, &err), AP_OK);
+            if (!same_words(got, want))
+                fail_msg("%dx%d PNG of kind %d decodes otherwise", dims[d][0], dims[d][1], kind);
+            lept_free(buf);
+            pixDestroy(&src);
+            pixDestroy(&want);
+            pixDestroy(&got);
+        }
 }
 
 /* A w x h grey image: random levels, or blocks of a few levels (text-like strokes). */
@@ -174,6 +243,7 @@ int main(void)
     img_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_alpha),
+        cmocka_unit_test(test_decode_png_rgb),
         cmocka_unit_test(test_close_grey),
         cmocka_unit_test(test_binary_bricks),
     };
