@@ -15,6 +15,7 @@
 
 #include "core/files.h"
 #include "core/log.h"
+#include "vision/convert.h"
 #include "vision/image.h"
 #include "vision/light.h"
 #include "vision/noise.h"
@@ -74,7 +75,7 @@ static ap_status normalise_page(PIX *pix, PIX **grey_out, PIX **colour_out, PIX 
 {
     *grey_out = *colour_out = *sharp_out = NULL;
     PIX *sharp = NULL;
-    PIX *grey = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0), *colour = NULL;
+    PIX *grey = pixGetDepth(pix) == 8 ? pixClone(pix) : img_grey_of(pix), *colour = NULL;
     if (!grey) return ap_fail(err, AP_ERR_PROCESSING, "extract: cannot convert the page to grey");
     int has_colour = pixGetDepth(pix) == 32 || pixGetColormap(pix) != NULL;
     /* a colour-mapped grey is read by its map elsewhere: left as it is */

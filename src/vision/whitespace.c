@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vision/convert.h"
 #include "vision/fill.h"
 #include "vision/pixstat.h"
 
@@ -1373,7 +1374,7 @@ static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
  * make a second, thin row or column. Returns 0 on failure. */
 static int add_channel_fills(ws *w, PIX *rgb, int channel, PIX *htaken, PIX *vtaken, int min_len)
 {
-    PIX *chan = pixGetRGBComponent(rgb, channel);
+    PIX *chan = img_channel(rgb, channel);
     PIX *bg = chan ? img_background(chan) : NULL, *mask = bg ? img_fill_mask(bg) : NULL;
     PIX *h = NULL, *v = NULL;
     int ok = mask && img_fill_edges(chan, bg, mask, &h, &v);

@@ -1,7 +1,8 @@
 /* Proves: the shortcuts taken for speed in vision/ give exactly what the general
  * Leptonica operations give. An opaque RGBA PNG decodes to the same RGB as blending it
  * over white, and one with translucent pixels is still blended; img_decode's own reader
- * of 8-bit RGB(A) PNGs gives Leptonica's reader's words, spp and resolution. img_close_grey equals
+ * of 8-bit RGB(A) PNGs gives Leptonica's reader's words, spp and resolution; the grey and
+ * the channels of every colour are Leptonica's. img_close_grey equals
  * pixCloseGray on random and on blocky images, for odd and even sizes, windows larger
  * than the image and one-pixel images. The binary bricks (erode, dilate, open, close)
  * equal Leptonica's on random images of several densities and widths around multiples
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "vision/convert.h"
 #include "vision/image.h"
 #include "vision/morph.h"
 
@@ -140,6 +142,46 @@ static void test_decode_png_rgb(void **state)
         }
 }
 
+/* img_grey_of and img_channel against pixConvertRGBToLuminance and pixGetRGBComponent on
+ * every colour there is (a 4096 x 4096 image, one pixel each, the alpha byte set to
+ * catch a channel read from the wrong byte), and on widths that end in a part word. */
+static void test_grey_and_channels(void **state)
+{
+    (void)state;
+    const int widths[] = {4096, 4093, 1, 6};
+    for (size_t k = 0; k < sizeof widths / sizeof widths[0]; k++) {
+        int w = widths[k], h = w == 4096 ? 4096 : 9;
+        PIX *rgb = pixCreate(w, h, 32);
+        assert_non_null(rgb);
+        l_uint32 *data = pixGetData(rgb);
+        int wpl = pixGetWpl(rgb);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                l_uint32 i = (l_uint32)(y * w + x);
+                /* every colour once on the big image, scattered ones on the small */
+                data[(size_t)y * (size_t)wpl + (size_t)x] = (w == 4096 ? i : i * 2654435761u) << 8 | 0x5a;
+            }
+        PIX *want = pixConvertRGBToLuminance(rgb), *got = img_grey_of(rgb);
+        assert_non_null(got);
+        l_int32 same = 0;
+        assert_int_equal(pixEqual(got, want, &same), 0);
+        if (!same) fail_msg("grey of a %dx%d image differs", w, h);
+        pixDestroy(&want);
+        pixDestroy(&got);
+        for (int c = COLOR_RED; c <= COLOR_BLUE; c++) {
+            want = pixGetRGBComponent(rgb, c);
+            got = img_channel(rgb, c);
+            assert_non_null(got);
+            assert_int_equal(pixEqual(got, want, &same), 0);
+            if (!same) fail_msg("channel %d of a %dx%d image differs", c, w, h);
+            pixDestroy(&want);
+            pixDestroy(&got);
+        }
+        pixDestroy(&rgb);
+    }
+    assert_null(img_channel(NULL, COLOR_RED));
+}
+
 /* A w x h grey image: random levels, or blocks of a few levels (text-like strokes). */
 static PIX *grey(int w, int h, unsigned seed, int blocky)
 {
@@ -244,6 +286,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_alpha),
         cmocka_unit_test(test_decode_png_rgb),
+        cmocka_unit_test(test_grey_and_channels),
         cmocka_unit_test(test_close_grey),
         cmocka_unit_test(test_binary_bricks),
     };
