@@ -394,13 +394,13 @@ static float text_scale(float median)
  * TT_PAPER_RANK). A crop of little contrast is left as it is. */
 TESTABLE void tt_stretch_paper(PIX *part, float paper_rank, int dark_ground)
 {
-    l_uint32 bg = 255, fg = 0;
     if (dark_ground) pixInvert(part, part);
-    if (pixGetRankValue(part, 1, paper_rank, &bg) != 0) return;
-    if (pixGetRankValue(part, 1, 0.02f, &fg) == 0) {
-        int hi = (int)(bg & 0xff) - 8, lo = (int)(fg & 0xff) + 8;
-        if (hi - lo >= 40) pixGammaTRC(part, part, 1.0f, lo, hi);
-    }
+    /* the paper's level and the ink's (the darkest 2%) */
+    const float ranks[2] = {paper_rank, 0.02f};
+    l_uint32 levels[2] = {255, 0};
+    if (img_rank_values(part, ranks, levels, 2) != 0) return;
+    int hi = (int)(levels[0] & 0xff) - 8, lo = (int)(levels[1] & 0xff) + 8;
+    if (hi - lo >= 40) pixGammaTRC(part, part, 1.0f, lo, hi);
 }
 
 /* The rectangle (x, y, w, h) of crop (the whole cell), scaled to a good text size for its
@@ -418,7 +418,8 @@ PIX *raster_crop_margin(PIX *crop, int x, int y, int w, int h, float glyphs, flo
     boxDestroy(&b);
     if (!part) return NULL;
     l_uint32 ground = 255;
-    if (pixGetRankValue(crop, 1, 0.5f, &ground) != 0) ground = 255;
+    const float median = 0.5f;
+    if (img_rank_values(crop, &median, &ground, 1) != 0) ground = 255;
     tt_stretch_paper(part, paper_rank, (int)(ground & 0xff) < TT_DARK_GROUND);
     if (scale != 1.0f) {
         PIX *scaled = pixScale(part, scale, scale);

@@ -73,6 +73,28 @@ NUMA *img_grey_histogram(PIX *grey, int factor)
     return img_grey_histogram_rect(grey, NULL, factor);
 }
 
+int img_rank_values(PIX *grey, const float *ranks, l_uint32 *values, int n)
+{
+    if (!grey || !ranks || !values) return 1;
+    if (pixGetDepth(grey) != 8 || pixGetColormap(grey)) {
+        for (int i = 0; i < n; i++)
+            if (pixGetRankValue(grey, 1, ranks[i], &values[i]) != 0) return 1;
+        return 0;
+    }
+    for (int i = 0; i < n; i++)
+        if (ranks[i] < 0.0f || ranks[i] > 1.0f) return 1;
+    NUMA *hist = img_grey_histogram(grey, 1);
+    if (!hist) return 1;
+    for (int i = 0; i < n; i++) {
+        /* as pixGetRankValueMasked: the lookup's own failure leaves 0 */
+        l_float32 v = 0.0f;
+        numaHistogramGetValFromRank(hist, ranks[i], &v);
+        values[i] = (l_uint32)lept_roundftoi(v);
+    }
+    numaDestroy(&hist);
+    return 0;
+}
+
 /* One row of w pixels: dst's bit for pixel j (Leptonica's order, pixel 0 the word's top
  * bit) is set when src's byte for pixel j is below thresh; dst starts cleared. */
 static void threshold_row(l_uint32 *dst, const l_uint32 *src, int w, int thresh)

@@ -21,6 +21,12 @@ NUMA *img_grey_histogram(PIX *grey, int factor);
  * and the part of the box outside the image counts nothing. */
 NUMA *img_grey_histogram_rect(PIX *grey, BOX *box, int factor);
 
+/* values[i] = what pixGetRankValue(grey, 1, ranks[i], &values[i]) gives, for n ranks, from
+ * one histogram (img_grey_histogram's, the same bins): a crop's paper and ink levels cost
+ * one count of its pixels, not one each. Other depths and colour maps are passed to
+ * Leptonica. Returns 0, or 1 on a bad argument or out of memory (as Leptonica). */
+int img_rank_values(PIX *grey, const float *ranks, l_uint32 *values, int n);
+
 /* grey (8 bpp) thresholded, exactly as pixThresholdToBinary(grey, thresh): 1 where a
  * pixel is darker than thresh (0..256). 32 pixels at a time on x86 (SSE2), where
  * Leptonica takes them one by one; other depths, colour maps and thresholds are passed

@@ -6,7 +6,8 @@
  * pixThresholdToBinary's image word for word (padding bits included) on the same images
  * for thresholds from 0 to 256. img_drop_dots leaves a binary image as
  * pixSelectBySize(3, 3, 8-connected, either side at least 3) makes it, on random images of
- * several densities and widths, an empty one and a full one. */
+ * several densities and widths, an empty one and a full one. img_rank_values gives
+ * pixGetRankValue's levels, rank by rank. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -136,6 +137,36 @@ static void test_threshold(void **state)
     assert_null(img_threshold(NULL, 128));
 }
 
+/* img_rank_values against pixGetRankValue, rank by rank, on random and blocky images of
+ * several sizes (a single pixel included), for ranks from 0 to 1 and the crop's own. */
+static void test_rank_values(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {3, 2}, {37, 11}, {64, 64}, {203, 31}};
+    const float ranks[] = {0.0f, 0.02f, 0.1f, 0.35f, 0.5f, 0.75f, 0.97f, 1.0f};
+    const int n = (int)(sizeof ranks / sizeof ranks[0]);
+    unsigned seed = 3;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int blocky = 0; blocky < 2; blocky++) {
+            PIX *pix = grey(dims[d][0], dims[d][1], seed++, blocky);
+            l_uint32 got[8] = {0};
+            assert_int_equal(img_rank_values(pix, ranks, got, n), 0);
+            for (int i = 0; i < n; i++) {
+                l_uint32 want = 0;
+                assert_int_equal(pixGetRankValue(pix, 1, ranks[i], &want), 0);
+                if (got[i] != want)
+                    fail_msg("rank %.2f of a %dx%d image: %u, Leptonica %u", ranks[i], dims[d][0],
+                             dims[d][1], got[i], want);
+            }
+            pixDestroy(&pix);
+        }
+    const float bad = 1.5f;
+    l_uint32 v = 0;
+    PIX *pix = grey(8, 8, 1, 0);
+    assert_int_equal(img_rank_values(pix, &bad, &v, 1), 1);
+    pixDestroy(&pix);
+}
+
 /* A w x h binary image with about density percent of its pixels set, at random. */
 static PIX *dots(int w, int h, unsigned seed, int density)
 {
@@ -181,7 +212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_histogram),    cmocka_unit_test(test_histogram_rect),
         cmocka_unit_test(test_other_depths), cmocka_unit_test(test_threshold),
-        cmocka_unit_test(test_drop_dots),
+        cmocka_unit_test(test_drop_dots),    cmocka_unit_test(test_rank_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
