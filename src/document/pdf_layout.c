@@ -282,11 +282,30 @@ static int cmp_band(const void *a, const void *b)
     return (x->y0 > y->y0) - (x->y0 < y->y0);
 }
 
+/* Whether the gap before band i (of m, merged and sorted) is one of a run of at least
+ * four gaps, however narrow, between bands set at one pitch (each within a fifth of the
+ * run's first): rows of a list set close, whose row numbers or times nearly touch, where
+ * a paragraph's lines would overlap and a cell's lines would not repeat so evenly. */
+static int in_row_run(const band *b, size_t m, size_t i)
+{
+    size_t lo = i, hi = i;
+    float pitch = b[i].y0 - b[i - 1].y0;
+#define IN_RUN(k) (b[k].y0 > b[k - 1].y1 && fabsf(b[k].y0 - b[k - 1].y0 - pitch) < 0.2f * pitch)
+    if (!IN_RUN(i)) return 0;
+    while (lo > 1 && IN_RUN(lo - 1))
+        lo--;
+    while (hi + 1 < m && IN_RUN(hi + 1))
+        hi++;
+#undef IN_RUN
+    return hi - lo + 1 >= 4;
+}
+
 /* Row boundaries of [X0, X1] x [Y0, Y1] from its text (points): the characters running
  * across the page, whose boxes overlap, make one band (the lines of one paragraph touch:
  * their boxes span the font's ascent and descent); a boundary lies in the middle of
  * each gap between bands that is wider than 0.4 of the smaller text's size (a gap a
- * paragraph does not leave). Writes up to max positions to ys; returns the count. */
+ * paragraph does not leave), or that is one of a run of even gaps (in_row_run). Writes
+ * up to max positions to ys; returns the count. */
 static int text_row_bounds(const pdf_cbox *b, size_t n, float X0, float Y0, float X1, float Y1,
                            float *ys, int max)
 {
@@ -311,7 +330,7 @@ static int text_row_bounds(const pdf_cbox *b, size_t n, float X0, float Y0, floa
     }
     for (size_t i = 1; i < m && nys < max; i++) {
         float gap = bands[i].y0 - bands[i - 1].y1;
-        if (gap > 0.4f * fminf(bands[i].size, bands[i - 1].size))
+        if (gap > 0.4f * fminf(bands[i].size, bands[i - 1].size) || in_row_run(bands, m, i))
             ys[nys++] = (bands[i - 1].y1 + bands[i].y0) / 2;
     }
     free(bands);

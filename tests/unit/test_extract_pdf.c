@@ -624,6 +624,44 @@ static void test_rows_only_corner(void **state)
     free(pdf);
 }
 
+/* A panel for one day: its heading ruled off, then numbered rows with no rule between
+ * them, set 20 points apart in a 13-point number (pango's 10 at 96 dpi), so the boxes of
+ * neighbouring rows nearly touch; one row holds a lesson and a note. Each row is a row. */
+static void test_close_rows(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"Reading", "Maths", "Art", "Science", "Music", "Drama"};
+    sbuf buf = {0};
+    cairo_t *cr = pdf_begin(&buf);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, 100, 80, 400, 190);
+    cairo_stroke(cr);
+    rule(cr, 0, 100, 125, 500, 125);
+    text(cr, "Timetable", "Serif Bold 11", 300, 95, 0);
+    text(cr, "Monday", "Serif 8", 300, 113, 0);
+    for (int r = 0; r < 6; r++) {
+        char num[4], when[32];
+        snprintf(num, sizeof num, "%d", r + 1);
+        snprintf(when, sizeof when, "%d:00-%d:45", 8 + r, 8 + r);
+        double y = 140 + 20 * r;
+        text(cr, num, "Serif 10", 115, y, 0);
+        text(cr, when, "Serif 5.5", 200, y, 0);
+        text(cr, names[r], "Serif 7.5", 380, r == 2 ? y - 3 : y, 0);
+    }
+    text(cr, "Room 4", "Serif 4.5", 380, 185, 0);
+    cairo_show_page(cr);
+    size_t len = 0;
+    char *pdf = pdf_end(cr, &buf, &len);
+    tt_doc d;
+    extract_pdf(pdf, len, &d);
+    for (int r = 0; r < 6; r++)
+        check(&d, 0, names[r], (8 + r) * 60, (8 + r) * 60 + 45, r == 2 ? "Room 4" : NULL);
+    assert_int_equal(d.nblocks, 6);
+    tt_doc_free(&d);
+    free(pdf);
+}
+
 static void expect_refused(const char *what, const char *data, size_t len, ap_status want,
                            const char *words)
 {
@@ -711,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_split_cells_side_by_side),
         cmocka_unit_test(test_days_standing_apart),
         cmocka_unit_test(test_rows_only_corner),
+        cmocka_unit_test(test_close_rows),
         cmocka_unit_test(test_broken_files),
         cmocka_unit_test(test_huge_page_count),
     };
