@@ -282,21 +282,26 @@ static int cmp_band(const void *a, const void *b)
     return (x->y0 > y->y0) - (x->y0 < y->y0);
 }
 
+/* Whether band k is parted from band k - 1 by a gap, however narrow, one pitch below it
+ * (within a fifth). */
+static int pitch_step(const band *b, size_t k, float pitch)
+{
+    return b[k].y0 > b[k - 1].y1 && fabsf(b[k].y0 - b[k - 1].y0 - pitch) < 0.2f * pitch;
+}
+
 /* Whether the gap before band i (of m, merged and sorted) is one of a run of at least
- * four gaps, however narrow, between bands set at one pitch (each within a fifth of the
- * run's first): rows of a list set close, whose row numbers or times nearly touch, where
- * a paragraph's lines would overlap and a cell's lines would not repeat so evenly. */
+ * four such steps at one pitch: rows of a list set close, whose row numbers or times
+ * nearly touch, where a paragraph's lines would overlap and a cell's lines would not
+ * repeat so evenly. */
 static int in_row_run(const band *b, size_t m, size_t i)
 {
-    size_t lo = i, hi = i;
     float pitch = b[i].y0 - b[i - 1].y0;
-#define IN_RUN(k) (b[k].y0 > b[k - 1].y1 && fabsf(b[k].y0 - b[k - 1].y0 - pitch) < 0.2f * pitch)
-    if (!IN_RUN(i)) return 0;
-    while (lo > 1 && IN_RUN(lo - 1))
+    if (!pitch_step(b, i, pitch)) return 0;
+    size_t lo = i, hi = i;
+    while (lo > 1 && pitch_step(b, lo - 1, pitch))
         lo--;
-    while (hi + 1 < m && IN_RUN(hi + 1))
+    while (hi + 1 < m && pitch_step(b, hi + 1, pitch))
         hi++;
-#undef IN_RUN
     return hi - lo + 1 >= 4;
 }
 
