@@ -300,6 +300,46 @@ static int bare(PIX *ink, const l_int32 *g, int thick)
            inked_lines(ink, g[0], g[1] + g[3] + 1, g[2], thick, 0) * 4 <= g[2];
 }
 
+/* How many columns of the band (x, y, w, h) of ink (1 bpp) hold ink outside its rows
+ * that ink crosses nearly whole (four fifths of w or more: a rule drawn beside the run, as
+ * in a double rule). Clipped to the image; -1 when out of memory. */
+static int band_columns_off_rules(PIX *ink, int x, int y, int w, int h)
+{
+    y = imax(0, y), h = imin(h, pixGetHeight(ink) - y);
+    if (w <= 0 || h <= 0) return 0;
+    BOX *box = boxCreate(x, y, w, h);
+    PIX *band = box ? pixClipRectangle(ink, box, NULL) : NULL;
+    NUMA *rows = band ? pixCountByRow(band, NULL) : NULL;
+    int covered = -1;
+    if (rows) {
+        int bw = pixGetWidth(band), bh = pixGetHeight(band);
+        for (int i = 0; i < bh; i++) {
+            l_int32 v = 0;
+            numaGetIValue(rows, i, &v);
+            if (5 * v >= 4 * bw) pixRasterop(band, 0, i, bw, 1, PIX_CLR, NULL, 0, 0);
+        }
+        covered = inked_lines(band, 0, 0, bw, bh, 0);
+    }
+    numaDestroy(&rows);
+    pixDestroy(&band);
+    boxDestroy(&box);
+    return covered;
+}
+
+/* Whether the row run g ({x, y, w, h}) has paper on both sides in ink (1 bpp; NULL: it
+ * has): the rows just above and just below it (a pixel off, thick deep) inked in at most a
+ * quarter of its columns each, rules alongside it aside. A row of small print that a
+ * closing along it joined into runs (its letters' tops and feet) has the letters' bodies
+ * on one side; where it starts at one rule and ends at another it would cut its cell in
+ * part-rows. */
+static int paper_sides(PIX *ink, const l_int32 *g, int thick)
+{
+    if (!ink) return 1;
+    int above = band_columns_off_rules(ink, g[0], g[1] - 1 - thick, g[2], thick);
+    int below = band_columns_off_rules(ink, g[0], g[1] + g[3] + 1, g[2], thick);
+    return above >= 0 && below >= 0 && above * 4 <= g[2] && below * 4 <= g[2];
+}
+
 /* Whether the column run g ({x, y, w, h}) is a bare stroke of ink (1 bpp; NULL: it is),
  * as bare says of a row run: the columns just left and right of it inked in at most a
  * quarter of its rows each. A short side rule of a thin row has paper on both sides; a
@@ -409,6 +449,9 @@ static int keep_rules(PIX *hruns, PIX *vruns, PIX *ink, const rule_params *p, PI
                     start |= end_meets(&geo[d][4 * i], d == 0, 1, &geo[1 - d][4 * j], p->tol);
                     end |= end_meets(&geo[d][4 * i], d == 0, 0, &geo[1 - d][4 * j], p->tol);
                 }
+                /* held at both ends, but with print on one side: a row of small print */
+                if (d == 0 && start && end && !paper_sides(ink, &geo[d][4 * i], p->thick))
+                    continue;
                 if ((start && end) || bridged(geo[d], is_long[d], n[d], i, d, p->tol,
                                               2 * (d ? p->vlen : p->hlen), start || end))
                     kept[d][i] = 1, changed = 1;
