@@ -107,6 +107,7 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
     char d[9];
     unsigned breaks = 0;      /* bit k: a break in the print just before digit k */
     char mark_after[9] = {0}; /* 'a' or 'p': an am/pm printed just after digit k - 1 */
+    int cut_mark = 0;         /* the last is a lone letter */
     int in_run = 0;
     int dash_at = -1, dashes = 0; /* the digit a dash stands before, and how many stand */
     if (cap < 32) return 0;
@@ -142,6 +143,7 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
             /* a lone "a" or "p" closing the cell is an am/pm OCR cut short */
             if (nd > 0 && strspn(text + j, " \t\n\r") == n - j) {
                 mark_after[nd] = (char)c;
+                cut_mark = 1;
                 break;
             }
             if (nd == 0 || j >= n || tolower(s[j]) != 'm') return 0;
@@ -179,6 +181,10 @@ TESTABLE int tt_ocr_range_repair(const char *text, char *out, size_t cap)
     /* an am/pm anywhere but after a clock is no time's */
     for (size_t k = 0; k <= nd; k++)
         if (mark_after[k] && k != split && k != nd) return 0;
+    /* a lone letter is the am/pm only where the school day agrees ("100-105 A" is no
+     * 1 am: a stray mark, the range read without it) */
+    int end_h = best_end / 100;
+    if (cut_mark && (mark_after[nd] == 'a') != (end_h >= 7 && end_h <= 11)) mark_after[nd] = 0;
     const char *ma = mark_after[split] == 'a' ? "am" : mark_after[split] == 'p' ? "pm" : "";
     const char *mb = mark_after[nd] == 'a' ? "am" : mark_after[nd] == 'p' ? "pm" : "";
     snprintf(out, cap, "%d:%02d%s-%d:%02d%s", best_start / 100, best_start % 100, ma,
@@ -435,9 +441,9 @@ static void strip_spans(char *text, const it_time *t, int n)
  * out at most 9 levels lighter and 4 apart in hue (84 such lines of generated pages).
  * Small print's strokes come out lighter than large print's of one ink, so smaller and
  * lighter agree; darker is no sign. */
-#define NOTE_NEAR_SIZE 0.9f
-#define NOTE_LIGHTER   18.0f
-#define NOTE_TINT      15.0f
+#define NOTE_NEAR_SIZE  0.9f
+#define NOTE_LIGHTER    18.0f
+#define NOTE_TINT       15.0f
 #define NOTE_PAREN_SIZE 0.85f
 static int ink_set_apart(unsigned a, unsigned b)
 {
@@ -599,7 +605,8 @@ TESTABLE void it_collapse_repeat(char *name)
         size_t j = 0, stray = 0, w = 0;
         for (; w < nw; w++) {
             size_t n = to[w] - from[w], p = j % period;
-            if (!stray && n == to[p] - from[p] && strncasecmp(name + from[w], name + from[p], n) == 0)
+            if (!stray && n == to[p] - from[p] &&
+                strncasecmp(name + from[w], name + from[p], n) == 0)
                 j++;
             else if (n == 1 && j >= period && stray < 2)
                 stray++;

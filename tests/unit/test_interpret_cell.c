@@ -48,11 +48,13 @@ static void test_ocr_range_repair(void **state)
         {"10 4O-10 5SAM", "10:40-10:55am"}, /* S where a minute's units stand: 5 */
         {"1:30 \xe2\x80\x93 2 15pm", "1:30-2:15pm"},
         {"8:30-850\na", "8:30-8:50am"}, /* the am cut short to its first letter */
-        {"815-840 pa", NULL},            /* a word, not an am/pm */
-        {"9-10", NULL},     /* too few digits to need a repair */
-        {"1-2 3-4", NULL},  /* two dashes */
-        {"12345-6", NULL},  /* no clock of five digits */
-        {"11 20-10", NULL}, /* backwards */
+        {"100-105 A", "1:00-1:05"},     /* no 1 am: a stray mark */
+        {"1230-115 p", "12:30-1:15pm"},
+        {"815-840 pa", NULL}, /* a word, not an am/pm */
+        {"9-10", NULL},       /* too few digits to need a repair */
+        {"1-2 3-4", NULL},    /* two dashes */
+        {"12345-6", NULL},    /* no clock of five digits */
+        {"11 20-10", NULL},   /* backwards */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char out[64] = "";
