@@ -12,9 +12,19 @@
 static inline uint32_t luminance(uint32_t px)
 {
     const float rw = 0.3f, gw = 0.5f, bw = 0.2f;
-    float r = (float)(int)((px >> L_RED_SHIFT) & 0xff), g = (float)(int)((px >> L_GREEN_SHIFT) & 0xff),
+    float r = (float)(int)((px >> L_RED_SHIFT) & 0xff),
+          g = (float)(int)((px >> L_GREEN_SHIFT) & 0xff),
           b = (float)(int)((px >> L_BLUE_SHIFT) & 0xff);
     return (uint32_t)(int)((double)(rw * r + gw * g + bw * b) + 0.5);
+}
+
+PIX *img_blank_like(PIX *src, int depth)
+{
+    PIX *pix = pixCreate(pixGetWidth(src), pixGetHeight(src), depth);
+    if (!pix) return NULL;
+    pixCopyResolution(pix, src);
+    pixCopyInputFormat(pix, src);
+    return pix;
 }
 
 PIX *img_grey_of(PIX *rgb)
@@ -22,10 +32,8 @@ PIX *img_grey_of(PIX *rgb)
     if (!rgb) return NULL;
     if (pixGetDepth(rgb) != 32) return pixConvertTo8(rgb, 0);
     int w = pixGetWidth(rgb), h = pixGetHeight(rgb);
-    PIX *grey = pixCreate(w, h, 8);
+    PIX *grey = img_blank_like(rgb, 8);
     if (!grey) return NULL;
-    pixCopyResolution(grey, rgb);
-    pixCopyInputFormat(grey, rgb);
     const uint32_t *src = pixGetData(rgb);
     uint32_t *dst = pixGetData(grey);
     size_t swpl = (size_t)pixGetWpl(rgb), dwpl = (size_t)pixGetWpl(grey);
@@ -47,13 +55,12 @@ PIX *img_channel(PIX *rgb, int channel)
     if (!rgb || pixGetDepth(rgb) != 32 ||
         (channel != COLOR_RED && channel != COLOR_GREEN && channel != COLOR_BLUE))
         return NULL;
-    int shift = channel == COLOR_RED ? L_RED_SHIFT : channel == COLOR_GREEN ? L_GREEN_SHIFT
-                                                                          : L_BLUE_SHIFT;
+    int shift = channel == COLOR_RED     ? L_RED_SHIFT
+                : channel == COLOR_GREEN ? L_GREEN_SHIFT
+                                         : L_BLUE_SHIFT;
     int w = pixGetWidth(rgb), h = pixGetHeight(rgb);
-    PIX *out8 = pixCreate(w, h, 8);
+    PIX *out8 = img_blank_like(rgb, 8);
     if (!out8) return NULL;
-    pixCopyResolution(out8, rgb);
-    pixCopyInputFormat(out8, rgb);
     const uint32_t *src = pixGetData(rgb);
     uint32_t *dst = pixGetData(out8);
     size_t swpl = (size_t)pixGetWpl(rgb), dwpl = (size_t)pixGetWpl(out8);

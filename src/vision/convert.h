@@ -9,6 +9,10 @@
 
 #include <leptonica/allheaders.h>
 
+/* A blank w x h image of depth bits (cleared) with src's resolution and input format, as
+ * a conversion of src returns it. Caller frees; NULL when out of memory. */
+PIX *img_blank_like(PIX *src, int depth);
+
 /* The grey of rgb (32 bpp), exactly as pixConvertRGBToLuminance(rgb) makes it (the float
  * weights 0.3, 0.5, 0.2, rounded in double). Other depths are passed to pixConvertTo8.
  * Caller frees; NULL on a bad argument or out of memory. */

@@ -26,6 +26,17 @@
 
 /* ---- grey ---- */
 
+/* dst = the extreme of a and b, n bytes (dst may be a: each byte reads only its own). */
+static void row_extreme(uint8_t *dst, const uint8_t *a, const uint8_t *b, size_t n, int is_max)
+{
+    if (is_max)
+        for (size_t i = 0; i < n; i++)
+            dst[i] = a[i] > b[i] ? a[i] : b[i];
+    else
+        for (size_t i = 0; i < n; i++)
+            dst[i] = a[i] < b[i] ? a[i] : b[i];
+}
+
 /* dst[i] = max (or min) of src[i .. i + len - 1] for i in [0, n); src holds n + len - 1
  * bytes and is clobbered, tmp is scratch as large. Windows of len are the extreme of two
  * overlapping windows of the largest power of two span <= len, built by doubling. */
@@ -35,38 +46,12 @@ static void running(uint8_t *dst, uint8_t *src, uint8_t *tmp, size_t n, int len,
     uint8_t *cur = src, *next = tmp;
     int span = 1; /* cur[i] covers span entries from i */
     while (span * 2 <= len) {
-        size_t valid = total - (size_t)(2 * span - 1);
-        const uint8_t *a = cur, *b = cur + span;
-        uint8_t *restrict out = next;
-        if (is_max)
-            for (size_t i = 0; i < valid; i++)
-                out[i] = a[i] > b[i] ? a[i] : b[i];
-        else
-            for (size_t i = 0; i < valid; i++)
-                out[i] = a[i] < b[i] ? a[i] : b[i];
+        row_extreme(next, cur, cur + span, total - (size_t)(2 * span - 1), is_max);
         uint8_t *t = cur;
         cur = next, next = t;
         span *= 2;
     }
-    const uint8_t *a = cur, *b = cur + (len - span);
-    if (is_max)
-        for (size_t i = 0; i < n; i++)
-            dst[i] = a[i] > b[i] ? a[i] : b[i];
-    else
-        for (size_t i = 0; i < n; i++)
-            dst[i] = a[i] < b[i] ? a[i] : b[i];
-}
-
-/* dst = the extreme of a and b, n bytes (dst may be a: each byte reads only its own). */
-static void row_extreme(uint8_t *dst, const uint8_t *a, const uint8_t *b, size_t n,
-                        int is_max)
-{
-    if (is_max)
-        for (size_t i = 0; i < n; i++)
-            dst[i] = a[i] > b[i] ? a[i] : b[i];
-    else
-        for (size_t i = 0; i < n; i++)
-            dst[i] = a[i] < b[i] ? a[i] : b[i];
+    row_extreme(dst, cur, cur + (len - span), n, is_max);
 }
 
 /* Each of the w x h bytes of rows (stride bytes apart) replaced, in place, by the extreme
@@ -83,7 +68,7 @@ static void columns(uint8_t *rows, size_t stride, int w, int h, int rv, int is_m
     size_t n = (size_t)w;
     uint8_t *suffix = bufs, *next_suffix = bufs + (size_t)len * n,
             *prefix = bufs + 2 * (size_t)len * n;
-#define ROW_OF(buf, i) ((buf) + (size_t)(i) * n)
+#define ROW_OF(buf, i) ((buf) + (size_t)(i)*n)
     /* block b's suffixes into suf and prefixes into pre (NULL: not wanted) */
     for (int b = -1; b * len < h; b++) {
         int first = (b + 1) * len; /* the next block's first padded row */
@@ -179,8 +164,7 @@ static void brick_span(int size, int erode, int *lo, int *hi)
  * a (Leptonica's order: the first pixel in the most significant bit), for i in [0, n):
  * one plain loop per shift, which the compiler turns into vector instructions. a holds
  * n + shift / 32 + 1 words. */
-static void shifted_op(uint32_t *restrict out, const uint32_t *a, size_t n, size_t shift,
-                       int erode)
+static void shifted_op(uint32_t *restrict out, const uint32_t *a, size_t n, size_t shift, int erode)
 {
     const uint32_t *b = a + (shift >> 5);
     unsigned r = (unsigned)(shift & 31), l = 32 - r;

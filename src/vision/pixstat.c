@@ -1,6 +1,8 @@
 /* pixstat: integer histograms and vector thresholds of 8-bit grey (see pixstat.h). */
 #include "vision/pixstat.h"
 
+#include "vision/convert.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -128,10 +130,8 @@ PIX *img_threshold(PIX *grey, int thresh)
     if (pixGetDepth(grey) != 8 || pixGetColormap(grey) || thresh < 0 || thresh > 256)
         return pixThresholdToBinary(grey, thresh);
     int w = pixGetWidth(grey), h = pixGetHeight(grey);
-    PIX *bin = pixCreate(w, h, 1); /* cleared: the last word's padding stays 0 */
+    PIX *bin = img_blank_like(grey, 1); /* cleared: the last word's padding stays 0 */
     if (!bin) return NULL;
-    pixCopyResolution(bin, grey);
-    pixCopyInputFormat(bin, grey);
     const l_uint32 *src = pixGetData(grey);
     l_uint32 *dst = pixGetData(bin);
     size_t swpl = (size_t)pixGetWpl(grey), dwpl = (size_t)pixGetWpl(bin);
