@@ -58,6 +58,7 @@ typedef struct pdf_cbox {
 
 #define RUN_DAY  (1u << 0) /* the run names a weekday ("Monday, Wednesday", "Thu/Fri") */
 #define RUN_TIME (1u << 1) /* the run is a time notation and nothing else */
+#define RUN_DAY_LETTERS (1u << 2) /* one or two letters that may abbreviate a day ("M", "Tu") */
 
 typedef struct pdf_piece {
     int table, cell; /* -1, -1: outside every table */

@@ -567,6 +567,57 @@ int pdf_below_rules(pdf_collector *c, const img_table *tables, size_t ntables, f
     return c->nrules > before;
 }
 
+/* Whether run b crosses one of the table's inner column edges. */
+static int crosses_column(const img_table *tb, float s, const pdf_cbox *b)
+{
+    for (int k = 1; k < tb->ncols; k++) {
+        float x = tb->col_x[k] / s;
+        if (b->x0 < x - 0.5f && b->x1 > x + 0.5f) return 1;
+    }
+    return 0;
+}
+
+/* The top of a header row of times or days standing apart above table tb, neither ruled
+ * nor near (a tall header row with its times centred in it, days set a gap above the
+ * body): the text right of L reaching within 6 em above the table (all of it: a time set
+ * up the page may start higher), each run inside one of its columns, times or day names
+ * in two columns or more (letters, "M", "Tu", in three). Read from the table upwards, a
+ * run across a column edge wholly above what was read is a title over the table: the
+ * band stops under it. Returns Y0, the table's top, when there is no such row. */
+static float apart_header(const img_table *tables, size_t ntables, const img_table *tb, float s,
+                          const pdf_cbox *b, size_t n, float L, float em)
+{
+    float X1 = tb->col_x[tb->ncols] / s, Y0 = tb->row_y[0] / s;
+    float band_top = Y0;
+    int times = 0, days = 0, letters = 0;
+    /* runs read bottom first: by (y1, index) down from the last one read */
+    float at_y = INFINITY;
+    size_t at_i = 0;
+    for (;;) {
+        size_t next = n;
+        for (size_t i = 0; i < n; i++) {
+            float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+            if (cx <= L || cx >= X1 || b[i].y1 > Y0 + 1 || b[i].y1 < Y0 - 6 * em ||
+                b[i].y1 > at_y || (b[i].y1 == at_y && i >= at_i))
+                continue;
+            if (next < n && (b[i].y1 < b[next].y1 || (b[i].y1 == b[next].y1 && i < next)))
+                continue;
+            if (!pdf_inside_tables(tables, ntables, s, cx, cy)) next = i;
+        }
+        if (next == n) break;
+        at_y = b[next].y1, at_i = next;
+        if (crosses_column(tb, s, &b[next])) {
+            if (b[next].y1 <= band_top) break; /* a title above the band */
+            return Y0;                          /* a run across the header's columns */
+        }
+        times += (b[next].flags & RUN_TIME) != 0;
+        days += (b[next].flags & RUN_DAY) != 0;
+        letters += (b[next].flags & RUN_DAY_LETTERS) != 0;
+        band_top = fminf(band_top, b[next].y0);
+    }
+    return times >= 2 || days >= 2 || letters >= 3 ? band_top - 2 : Y0;
+}
+
 /* Adds the rules the text implies around each table (see above) to c. */
 void pdf_text_rules(pdf_collector *c, const img_table *tables, size_t ntables, float s,
                     const pdf_cbox *b, size_t n)
@@ -679,27 +730,8 @@ void pdf_text_rules(pdf_collector *c, const img_table *tables, size_t ntables, f
             if (text && !across) T = r->y;
         }
         /* a header row of times or days standing apart above the table, neither ruled
-         * nor near (a tall header row with its times centred in it): text reaching within
-         * 6 em above the table (all of it: a time set up the page may start higher), each
-         * run inside one of its columns, times or day names in two columns or more */
-        if (T == Y0 && !top_drawn) {
-            float band_top = Y0;
-            int times = 0, days = 0, crossing = 0;
-            for (size_t i = 0; i < n; i++) {
-                float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
-                if (cx <= L || cx >= X1 || b[i].y1 > Y0 + 1 || b[i].y1 < Y0 - 6 * em ||
-                    pdf_inside_tables(tables, ntables, s, cx, cy))
-                    continue;
-                for (int k = 1; k < tb->ncols; k++) {
-                    float x = tb->col_x[k] / s;
-                    crossing |= b[i].x0 < x - 0.5f && b[i].x1 > x + 0.5f;
-                }
-                times += (b[i].flags & RUN_TIME) != 0;
-                days += (b[i].flags & RUN_DAY) != 0;
-                band_top = fminf(band_top, b[i].y0);
-            }
-            if ((times >= 2 || days >= 2) && !crossing) T = band_top - 2;
-        }
+         * nor near (apart_header) */
+        if (T == Y0 && !top_drawn) T = apart_header(tables, ntables, tb, s, b, n, L, em);
         if (T < Y0) {
             /* a rule drawn across the table a little above the text closes the row */
             float best = T;
@@ -890,10 +922,23 @@ void pdf_find_panels(pdf_collector *c, const pdf_cbox *b, size_t n)
 }
 
 /* The flags of a run whose text is buf[0, len). */
+/* Whether buf[0, len) is one or two letters that abbreviate a day in a header of letters
+ * ("M Tu W Th F"): a capital, then at most one small letter. Alone such a run names no
+ * day (a grade, an initial); only several in one header row count. */
+static int day_letters(const char *buf, size_t len)
+{
+    static const char *const pairs[] = {"Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"};
+    if (len == 1) return buf[0] && strchr("MTWFS", buf[0]) != NULL;
+    for (size_t k = 0; len == 2 && k < sizeof pairs / sizeof pairs[0]; k++)
+        if (buf[0] == pairs[k][0] && buf[1] == pairs[k][1]) return 1;
+    return 0;
+}
+
 static unsigned run_flags(const char *buf, size_t len)
 {
     return (tt_text_names_day(buf, len) ? RUN_DAY : 0) |
-           (tp_is_time_only(buf, len, 0, NULL) ? RUN_TIME : 0);
+           (tp_is_time_only(buf, len, 0, NULL) ? RUN_TIME : 0) |
+           (day_letters(buf, len) ? RUN_DAY_LETTERS : 0);
 }
 
 /* Boxes of the page's text runs, relative to its origin: the characters of one line

@@ -13,7 +13,7 @@
  * word set down a Break column across every day keeping it one cell; a grid of coloured
  * cells with its times standing 45 points above them (one set bottom-to-top, reaching
  * further up) keeps the times as its header, and day names standing above coloured
- * cells are theirs; two blocks side by side in one ruled cell are two cells, timed by
+ * cells are theirs, under a title across their columns too, and as letters ("Tu"); two blocks side by side in one ruled cell are two cells, timed by
  * where their centring parts them; rows ruled one cell at a time with no column rule,
  * the times under an empty corner and the first row split in two, keep the times' column
  * apart in every row, the header's corner included; a note
@@ -540,41 +540,48 @@ static void test_split_cells_side_by_side(void **state)
 }
 
 /* Days as columns on coloured cells, their names standing 2.5 em above the cells, the
- * times left of them: the names are the header row, each over its own column. */
+ * times left of them: the names are the header row, each over its own column. Style 1
+ * adds a title over the columns above them, style 2 prints the days as letters ("M",
+ * "Tu", "W") under that title: the title, across the column edges, stops the header
+ * above the letters and is no part of it. */
 static void test_days_standing_apart(void **state)
 {
     (void)state;
-    static const char *const days[] = {"Monday", "Tuesday", "Wednesday"};
+    static const char *const days[2][3] = {{"Monday", "Tuesday", "Wednesday"},
+                                           {"M", "Tu", "W"}};
     static const char *const names[2][3] = {{"Maths", "Art", "Music"},
                                             {"Reading", "Science", "Drama"}};
     static const char *const times[] = {"9:00-10:00", "10:00-11:00"};
-    sbuf buf = {0};
-    cairo_t *cr = pdf_begin(&buf);
-    for (int r = 0; r < 2; r++)
-        for (int k = 0; k < 3; k++) {
-            cairo_set_source_rgb(cr, 0.85, 0.9 - 0.05 * k, 0.95 - 0.1 * r);
-            cairo_rectangle(cr, 200 + 150 * k, 150 + 80 * r, 150, 80);
-            cairo_fill(cr);
-        }
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    for (int k = 0; k < 3; k++)
-        text(cr, days[k], "Sans Bold 11", 275 + 150 * k, 112, 0);
-    for (int r = 0; r < 2; r++) {
-        text(cr, times[r], "Sans 10", 130, 190 + 80 * r, 0);
-        for (int k = 0; k < 3; k++)
-            text(cr, names[r][k], "Sans 11", 275 + 150 * k, 190 + 80 * r, 0);
-    }
-    cairo_show_page(cr);
-    size_t len = 0;
-    char *pdf = pdf_end(cr, &buf, &len);
-    tt_doc d;
-    extract_pdf(pdf, len, &d);
-    for (int k = 0; k < 3; k++)
+    for (int style = 0; style < 3; style++) {
+        sbuf buf = {0};
+        cairo_t *cr = pdf_begin(&buf);
         for (int r = 0; r < 2; r++)
-            check(&d, k, names[r][k], (9 + r) * 60, (10 + r) * 60, NULL);
-    assert_int_equal(d.nblocks, 6);
-    tt_doc_free(&d);
-    free(pdf);
+            for (int k = 0; k < 3; k++) {
+                cairo_set_source_rgb(cr, 0.85, 0.9 - 0.05 * k, 0.95 - 0.1 * r);
+                cairo_rectangle(cr, 200 + 150 * k, 150 + 80 * r, 150, 80);
+                cairo_fill(cr);
+            }
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        if (style) text(cr, "Weekly Timetable", "Sans Bold 14", 425, 80, 0);
+        for (int k = 0; k < 3; k++)
+            text(cr, days[style == 2][k], "Sans Bold 11", 275 + 150 * k, 112, 0);
+        for (int r = 0; r < 2; r++) {
+            text(cr, times[r], "Sans 10", 130, 190 + 80 * r, 0);
+            for (int k = 0; k < 3; k++)
+                text(cr, names[r][k], "Sans 11", 275 + 150 * k, 190 + 80 * r, 0);
+        }
+        cairo_show_page(cr);
+        size_t len = 0;
+        char *pdf = pdf_end(cr, &buf, &len);
+        tt_doc d;
+        extract_pdf(pdf, len, &d);
+        for (int k = 0; k < 3; k++)
+            for (int r = 0; r < 2; r++)
+                check(&d, k, names[r][k], (9 + r) * 60, (10 + r) * 60, NULL);
+        assert_int_equal(d.nblocks, 6);
+        tt_doc_free(&d);
+        free(pdf);
+    }
 }
 
 /* Rows ruled across the page and no column rule, the day names over a rule drawn over
