@@ -114,7 +114,7 @@ int pdf_inside_tables(const img_table *tables, size_t ntables, float s, float x,
 int pdf_cmp_float(const void *a, const void *b);
 
 /* A table made from text alone in [X0, X1) x [Y0, Y1): rows at the gaps between its
- * lines, columns at the gutters that run down most rows (between edges[0, nedges] when
+ * lines (at a coloured cell's top or bottom where one lies in the gap), columns at the gutters that run down most rows (between edges[0, nedges] when
  * given, the sides otherwise); trim leaves out a title above and a footer below. */
 void pdf_text_grid(pdf_collector *c, float X0, float Y0, float X1, float Y1, const pdf_cbox *b,
                    size_t n, int trim, const float *edges, int nedges);
@@ -156,6 +156,16 @@ void pdf_find_panels(pdf_collector *c, const pdf_cbox *b, size_t n);
  * box. An implied rule never runs between the words of one line: a space is part of a
  * cell's text flow, a column's gutter is wider. */
 ap_status pdf_char_boxes(const fz_stext_page *sp, fz_rect page, pdf_cbox **out, size_t *n);
+
+/* ---- pdf_bands.c ---- */
+
+/* A page whose ruled tables (those of two cells or more) are all bands one row deep or
+ * one column wide, holding under a quarter of its text runs, with twelve runs or more
+ * outside them, is a table aligned by whitespace: rows and columns from all its text in
+ * the box around it and the bands (pdf_text_grid, trimmed), gutters taking the widest
+ * band's column edges. Returns whether rules were added. */
+int pdf_band_rules(pdf_collector *c, const img_table *tables, size_t ntables, float s,
+                   const pdf_cbox *b, size_t n);
 
 /* ---- pdf_lists.c ---- */
 

@@ -364,6 +364,33 @@ static int row_columns(const pdf_cbox *b, size_t n, float y0, float y1, const fl
     return cols;
 }
 
+/* A row boundary at y between two lines of text moves to the top or bottom edge of a
+ * coloured cell in [X0, X1] that lies in the same gap (no text between them), the
+ * nearest one: the cell's edge is the row's, and a boundary a little off it would
+ * leave a sliver of a row between them. */
+static float fill_edge_near(const pdf_collector *c, const pdf_cbox *b, size_t n, float X0,
+                            float X1, float y)
+{
+    float best = y;
+    for (size_t f = 0; f < c->nfills; f++) {
+        const fz_rect *fr = &c->fills[f];
+        float x0 = fr->x0 - c->page.x0, x1 = fr->x1 - c->page.x0;
+        if (x1 <= X0 || x0 >= X1) continue;
+        for (int side = 0; side < 2; side++) {
+            float e = (side ? fr->y1 : fr->y0) - c->page.y0;
+            if (fabsf(e - y) >= fabsf(best - y) && best != y) continue;
+            float lo = fminf(e, y), hi = fmaxf(e, y);
+            int between = 0;
+            for (size_t i = 0; i < n && !between; i++) {
+                float cx = (b[i].x0 + b[i].x1) / 2;
+                between = cx > X0 && cx < X1 && b[i].y0 < hi && b[i].y1 > lo;
+            }
+            if (!between) best = e;
+        }
+    }
+    return best;
+}
+
 void pdf_text_grid(pdf_collector *c, float X0, float Y0, float X1, float Y1, const pdf_cbox *b,
                    size_t n, int trim, const float *edges, int nedges)
 {
@@ -372,6 +399,8 @@ void pdf_text_grid(pdf_collector *c, float X0, float Y0, float X1, float Y1, con
     row_y[0] = Y0;
     row_y[nb + 1] = Y1;
     int nrows = nb + 1;
+    for (int r = 1; r <= nb; r++)
+        row_y[r] = fill_edge_near(c, b, n, X0, X1, row_y[r]);
     float sides[2] = {X0, X1};
     if (!edges) edges = sides, nedges = 1;
     int ngut = find_gutters(b, n, X0, X1, row_y, nrows, edges, nedges, gut + 1);

@@ -331,6 +331,15 @@ static ap_status read_page(reader *rd, int number, tt_page *out, int *used, ap_e
             free(boxes);
             goto out;
         }
+        if (!c.oom && pdf_band_rules(&c, tables, ntables, s, boxes, nboxes)) {
+            img_tables_free(tables, ntables);
+            tables = NULL;
+            ntables = 0;
+            if ((st = pdf_rule_tables(&c, &tables, &ntables, &s, err)) != AP_OK) {
+                free(boxes);
+                goto out;
+            }
+        }
         size_t before = c.nrules;
         pdf_text_rules(&c, tables, ntables, s, boxes, nboxes);
         if (c.nrules > before && !c.oom) {
