@@ -1,7 +1,9 @@
 /* pdf_internal: what the PDF reader's parts share (read_pdf.c reads pages; pdf_rules.c
  * collects a page's rules; pdf_layout.c adds the rules its text implies, pdf_lists.c
  * parts lists side by side; pdf_text.c cuts its text into cells). Not for use outside
- * src/document/read_pdf.c and src/document/pdf_*.c. */
+ * src/document/read_pdf.c and src/document/pdf_*.c. pdf_edges.c finds the edges that text
+ * alignment shows; pdf_bands.c reads a borderless page whose only ruled part is a band
+ * of coloured cells. */
 #ifndef AP_PDF_INTERNAL_H
 #define AP_PDF_INTERNAL_H
 
@@ -56,8 +58,8 @@ typedef struct pdf_cbox {
     unsigned flags;             /* RUN_DAY, RUN_TIME */
 } pdf_cbox;
 
-#define RUN_DAY  (1u << 0) /* the run names a weekday ("Monday, Wednesday", "Thu/Fri") */
-#define RUN_TIME (1u << 1) /* the run is a time notation and nothing else */
+#define RUN_DAY         (1u << 0) /* the run names a weekday ("Monday, Wednesday", "Thu/Fri") */
+#define RUN_TIME        (1u << 1) /* the run is a time notation and nothing else */
 #define RUN_DAY_LETTERS (1u << 2) /* one or two letters that may abbreviate a day ("M", "Tu") */
 
 typedef struct pdf_piece {
@@ -114,8 +116,9 @@ int pdf_inside_tables(const img_table *tables, size_t ntables, float s, float x,
 int pdf_cmp_float(const void *a, const void *b);
 
 /* A table made from text alone in [X0, X1) x [Y0, Y1): rows at the gaps between its
- * lines (at a coloured cell's top or bottom where one lies in the gap), columns at the gutters that run down most rows (between edges[0, nedges] when
- * given, the sides otherwise); trim leaves out a title above and a footer below. */
+ * lines (at a coloured cell's top or bottom where one lies in the gap), columns at the
+ * gutters that run down most rows (between edges[0, nedges] when given, the sides
+ * otherwise); trim leaves out a title above and a footer below. */
 void pdf_text_grid(pdf_collector *c, float X0, float Y0, float X1, float Y1, const pdf_cbox *b,
                    size_t n, int trim, const float *edges, int nedges);
 
@@ -141,7 +144,8 @@ int pdf_borderless_rules(pdf_collector *c, const img_table *tables, size_t ntabl
 /* A cell merged only because no rule parts it (a label column or header row beside a
  * ruled body, a column whose row rules are not drawn) is split where its text is parted
  * in step with the lattice: at each inner lattice line that parts_cell accepts and no
- * coloured cell spans; and where a one-row cell holds two blocks side by side
+ * coloured cell spans, or that a one-row cell's text, centred on one column, leaves
+ * aside (centred_in_column); and where a one-row cell holds two blocks side by side
  * (side_by_side). Returns whether rules were added. */
 int pdf_split_merged(pdf_collector *c, const img_table *tables, size_t ntables, float s,
                      const pdf_cbox *b, size_t n);
@@ -156,6 +160,23 @@ void pdf_find_panels(pdf_collector *c, const pdf_cbox *b, size_t n);
  * box. An implied rule never runs between the words of one line: a space is part of a
  * cell's text flow, a column's gutter is wider. */
 ap_status pdf_char_boxes(const fz_stext_page *sp, fz_rect page, pdf_cbox **out, size_t *n);
+
+/* ---- pdf_edges.c ---- */
+
+/* The top of a header row of times or days standing apart above table tb (page points)
+ * right of L, neither ruled nor near; tb's top when there is none. */
+float pdf_apart_header(const img_table *tables, size_t ntables, const img_table *tb, float s,
+                       const pdf_cbox *b, size_t n, float L, float em);
+
+/* Row boundary y of a text grid over [X0, X1], moved to the nearest edge of a coloured
+ * cell lying in the same gap between lines; y when there is none. */
+float pdf_fill_edge_near(const pdf_collector *c, const pdf_cbox *b, size_t n, float X0, float X1,
+                         float y);
+
+/* Whether the one-row cell ic of tb should part at its inner lattice edge q: its text,
+ * centred on one column on one side of it, is well off the cell's centre. */
+int pdf_centred_in_column(const pdf_cbox *b, size_t n, const img_table *tb, float s,
+                          const img_cell *ic, int q);
 
 /* ---- pdf_bands.c ---- */
 

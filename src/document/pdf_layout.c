@@ -364,33 +364,6 @@ static int row_columns(const pdf_cbox *b, size_t n, float y0, float y1, const fl
     return cols;
 }
 
-/* A row boundary at y between two lines of text moves to the top or bottom edge of a
- * coloured cell in [X0, X1] that lies in the same gap (no text between them), the
- * nearest one: the cell's edge is the row's, and a boundary a little off it would
- * leave a sliver of a row between them. */
-static float fill_edge_near(const pdf_collector *c, const pdf_cbox *b, size_t n, float X0,
-                            float X1, float y)
-{
-    float best = y;
-    for (size_t f = 0; f < c->nfills; f++) {
-        const fz_rect *fr = &c->fills[f];
-        float x0 = fr->x0 - c->page.x0, x1 = fr->x1 - c->page.x0;
-        if (x1 <= X0 || x0 >= X1) continue;
-        for (int side = 0; side < 2; side++) {
-            float e = (side ? fr->y1 : fr->y0) - c->page.y0;
-            if (fabsf(e - y) >= fabsf(best - y) && best != y) continue;
-            float lo = fminf(e, y), hi = fmaxf(e, y);
-            int between = 0;
-            for (size_t i = 0; i < n && !between; i++) {
-                float cx = (b[i].x0 + b[i].x1) / 2;
-                between = cx > X0 && cx < X1 && b[i].y0 < hi && b[i].y1 > lo;
-            }
-            if (!between) best = e;
-        }
-    }
-    return best;
-}
-
 void pdf_text_grid(pdf_collector *c, float X0, float Y0, float X1, float Y1, const pdf_cbox *b,
                    size_t n, int trim, const float *edges, int nedges)
 {
@@ -400,7 +373,7 @@ void pdf_text_grid(pdf_collector *c, float X0, float Y0, float X1, float Y1, con
     row_y[nb + 1] = Y1;
     int nrows = nb + 1;
     for (int r = 1; r <= nb; r++)
-        row_y[r] = fill_edge_near(c, b, n, X0, X1, row_y[r]);
+        row_y[r] = pdf_fill_edge_near(c, b, n, X0, X1, row_y[r]);
     float sides[2] = {X0, X1};
     if (!edges) edges = sides, nedges = 1;
     int ngut = find_gutters(b, n, X0, X1, row_y, nrows, edges, nedges, gut + 1);
@@ -596,57 +569,6 @@ int pdf_below_rules(pdf_collector *c, const img_table *tables, size_t ntables, f
     return c->nrules > before;
 }
 
-/* Whether run b crosses one of the table's inner column edges. */
-static int crosses_column(const img_table *tb, float s, const pdf_cbox *b)
-{
-    for (int k = 1; k < tb->ncols; k++) {
-        float x = tb->col_x[k] / s;
-        if (b->x0 < x - 0.5f && b->x1 > x + 0.5f) return 1;
-    }
-    return 0;
-}
-
-/* The top of a header row of times or days standing apart above table tb, neither ruled
- * nor near (a tall header row with its times centred in it, days set a gap above the
- * body): the text right of L reaching within 6 em above the table (all of it: a time set
- * up the page may start higher), each run inside one of its columns, times or day names
- * in two columns or more (letters, "M", "Tu", in three). Read from the table upwards, a
- * run across a column edge wholly above what was read is a title over the table: the
- * band stops under it. Returns Y0, the table's top, when there is no such row. */
-static float apart_header(const img_table *tables, size_t ntables, const img_table *tb, float s,
-                          const pdf_cbox *b, size_t n, float L, float em)
-{
-    float X1 = tb->col_x[tb->ncols] / s, Y0 = tb->row_y[0] / s;
-    float band_top = Y0;
-    int times = 0, days = 0, letters = 0;
-    /* runs read bottom first: by (y1, index) down from the last one read */
-    float at_y = INFINITY;
-    size_t at_i = 0;
-    for (;;) {
-        size_t next = n;
-        for (size_t i = 0; i < n; i++) {
-            float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
-            if (cx <= L || cx >= X1 || b[i].y1 > Y0 + 1 || b[i].y1 < Y0 - 6 * em ||
-                b[i].y1 > at_y || (b[i].y1 == at_y && i >= at_i))
-                continue;
-            if (next < n && (b[i].y1 < b[next].y1 || (b[i].y1 == b[next].y1 && i < next)))
-                continue;
-            if (!pdf_inside_tables(tables, ntables, s, cx, cy)) next = i;
-        }
-        if (next == n) break;
-        at_y = b[next].y1, at_i = next;
-        if (crosses_column(tb, s, &b[next])) {
-            if (b[next].y1 <= band_top) break; /* a title above the band */
-            return Y0;                          /* a run across the header's columns */
-        }
-        times += (b[next].flags & RUN_TIME) != 0;
-        days += (b[next].flags & RUN_DAY) != 0;
-        letters += (b[next].flags & RUN_DAY_LETTERS) != 0;
-        band_top = fminf(band_top, b[next].y0);
-    }
-    return times >= 2 || days >= 2 || letters >= 3 ? band_top - 2 : Y0;
-}
-
 /* Adds the rules the text implies around each table (see above) to c. */
 void pdf_text_rules(pdf_collector *c, const img_table *tables, size_t ntables, float s,
                     const pdf_cbox *b, size_t n)
@@ -759,8 +681,8 @@ void pdf_text_rules(pdf_collector *c, const img_table *tables, size_t ntables, f
             if (text && !across) T = r->y;
         }
         /* a header row of times or days standing apart above the table, neither ruled
-         * nor near (apart_header) */
-        if (T == Y0 && !top_drawn) T = apart_header(tables, ntables, tb, s, b, n, L, em);
+         * nor near (pdf_apart_header) */
+        if (T == Y0 && !top_drawn) T = pdf_apart_header(tables, ntables, tb, s, b, n, L, em);
         if (T < Y0) {
             /* a rule drawn across the table a little above the text closes the row */
             float best = T;
@@ -902,7 +824,8 @@ static float side_by_side(const pdf_cbox *b, size_t n, float x0, float y0, float
 /* A cell merged only because no rule parts it (a label column or header row beside a
  * ruled body, a column whose row rules are not drawn) is split where its text is parted
  * in step with the lattice: at each inner lattice line that parts_cell accepts and no
- * coloured cell spans; and where a one-row cell holds two blocks side by side
+ * coloured cell spans, or that a one-row cell's text, centred on one column, leaves
+ * aside (pdf_centred_in_column); and where a one-row cell holds two blocks side by side
  * (side_by_side). Returns whether rules were added. */
 int pdf_split_merged(pdf_collector *c, const img_table *tables, size_t ntables, float s,
                      const pdf_cbox *b, size_t n)
@@ -921,7 +844,9 @@ int pdf_split_merged(pdf_collector *c, const img_table *tables, size_t ntables, 
             }
             for (int q = ic->col + 1; q < ic->col + ic->ncols; q++) {
                 float x = tb->col_x[q] / s;
-                if (!in_fill(c, 1, x, 0, (y0 + y1) / 2) && parts_cell(b, n, 0, x, x0, y0, x1, y1))
+                if (!in_fill(c, 1, x, 0, (y0 + y1) / 2) &&
+                    (parts_cell(b, n, 0, x, x0, y0, x1, y1) ||
+                     (ic->nrows == 1 && pdf_centred_in_column(b, n, tb, s, ic, q))))
                     pdf_add_rule(c, x, y0, x, y1, 0.5f, 0);
             }
             float x = ic->nrows == 1 ? side_by_side(b, n, x0, y0, x1, y1) : NAN;

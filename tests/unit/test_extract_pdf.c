@@ -13,12 +13,12 @@
  * word set down a Break column across every day keeping it one cell; a grid of coloured
  * cells with its times standing 45 points above them (one set bottom-to-top, reaching
  * further up) keeps the times as its header, and day names standing above coloured
- * cells are theirs, under a title across their columns too, and as letters ("Tu"); two blocks side by side in one ruled cell are two cells, timed by
- * where their centring parts them; rows ruled one cell at a time with no column rule,
- * the times under an empty corner and the first row split in two, keep the times' column
- * apart in every row, the header's corner included; a note
- * told from its name by colour alone, and a lower-case one only a little smaller, are
- * notes. Hostile and
+ * cells are theirs, under a title across their columns too, and as letters ("Tu"); two
+ * blocks side by side in one ruled cell are two cells, timed by where their centring
+ * parts them; rows ruled one cell at a time with no column rule, the times under an
+ * empty corner and the first row split in two, keep the times' column apart in every
+ * row, the header's corner included; a note told from its name by colour alone, and a
+ * lower-case one only a little smaller, are notes. Hostile and
  * broken files are refused with a clear status within bounded time: garbage after "%PDF", a
  * truncated file, a page tree claiming 10,000 pages, and a real 60-page document. */
 #include <cairo-pdf.h>
@@ -547,8 +547,7 @@ static void test_split_cells_side_by_side(void **state)
 static void test_days_standing_apart(void **state)
 {
     (void)state;
-    static const char *const days[2][3] = {{"Monday", "Tuesday", "Wednesday"},
-                                           {"M", "Tu", "W"}};
+    static const char *const days[2][3] = {{"Monday", "Tuesday", "Wednesday"}, {"M", "Tu", "W"}};
     static const char *const names[2][3] = {{"Maths", "Art", "Music"},
                                             {"Reading", "Science", "Drama"}};
     static const char *const times[] = {"9:00-10:00", "10:00-11:00"};

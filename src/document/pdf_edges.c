@@ -1,0 +1,114 @@
+/* pdf_edges: edges of a table that its text's alignment shows where no rule is drawn
+ * (document/pdf_internal.h): a header row standing apart above it, a coloured cell's
+ * edge as a row's, a column its centred text sets apart in a merged cell. The rules
+ * themselves are added by pdf_layout.c. */
+#include <math.h>
+
+#include "document/pdf_internal.h"
+
+/* Whether run b crosses one of the table's inner column edges. */
+static int crosses_column(const img_table *tb, float s, const pdf_cbox *b)
+{
+    for (int k = 1; k < tb->ncols; k++) {
+        float x = tb->col_x[k] / s;
+        if (b->x0 < x - 0.5f && b->x1 > x + 0.5f) return 1;
+    }
+    return 0;
+}
+
+/* The top of a header row of times or days standing apart above table tb, neither ruled
+ * nor near (a tall header row with its times centred in it, days set a gap above the
+ * body): the text right of L reaching within 6 em above the table (all of it: a time set
+ * up the page may start higher), each run inside one of its columns but a time or a day
+ * (a header cell over a column the body splits), times or day names in two columns or
+ * more (letters, "M", "Tu", in three). Read from the table upwards, another run across a
+ * column edge wholly above what was read is a title over the table: the band stops
+ * under it. Returns Y0, the table's top, when there is no such row. */
+float pdf_apart_header(const img_table *tables, size_t ntables, const img_table *tb, float s,
+                       const pdf_cbox *b, size_t n, float L, float em)
+{
+    float X1 = tb->col_x[tb->ncols] / s, Y0 = tb->row_y[0] / s;
+    float band_top = Y0;
+    int times = 0, days = 0, letters = 0;
+    /* runs read bottom first: by (y1, index) down from the last one read */
+    float at_y = INFINITY;
+    size_t at_i = 0;
+    for (;;) {
+        size_t next = n;
+        for (size_t i = 0; i < n; i++) {
+            float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+            if (cx <= L || cx >= X1 || b[i].y1 > Y0 + 1 || b[i].y1 < Y0 - 6 * em ||
+                b[i].y1 > at_y || (b[i].y1 == at_y && i >= at_i))
+                continue;
+            if (next < n && (b[i].y1 < b[next].y1 || (b[i].y1 == b[next].y1 && i < next))) continue;
+            if (!pdf_inside_tables(tables, ntables, s, cx, cy)) next = i;
+        }
+        if (next == n) break;
+        at_y = b[next].y1, at_i = next;
+        if (!(b[next].flags & (RUN_TIME | RUN_DAY)) && crosses_column(tb, s, &b[next])) {
+            if (b[next].y1 <= band_top) break; /* a title above the band */
+            return Y0;                         /* a run across the header's columns */
+        }
+        times += (b[next].flags & RUN_TIME) != 0;
+        days += (b[next].flags & RUN_DAY) != 0;
+        letters += (b[next].flags & RUN_DAY_LETTERS) != 0;
+        band_top = fminf(band_top, b[next].y0);
+    }
+    return times >= 2 || days >= 2 || letters >= 3 ? band_top - 2 : Y0;
+}
+
+/* A row boundary at y between two lines of text moves to the top or bottom edge of a
+ * coloured cell in [X0, X1] that lies in the same gap (no text between them), the
+ * nearest one: the cell's edge is the row's, and a boundary a little off it would
+ * leave a sliver of a row between them. */
+float pdf_fill_edge_near(const pdf_collector *c, const pdf_cbox *b, size_t n, float X0, float X1,
+                         float y)
+{
+    float best = y;
+    for (size_t f = 0; f < c->nfills; f++) {
+        const fz_rect *fr = &c->fills[f];
+        float x0 = fr->x0 - c->page.x0, x1 = fr->x1 - c->page.x0;
+        if (x1 <= X0 || x0 >= X1) continue;
+        for (int side = 0; side < 2; side++) {
+            float e = (side ? fr->y1 : fr->y0) - c->page.y0;
+            if (fabsf(e - y) >= fabsf(best - y) && best != y) continue;
+            float lo = fminf(e, y), hi = fmaxf(e, y);
+            int between = 0;
+            for (size_t i = 0; i < n && !between; i++) {
+                float cx = (b[i].x0 + b[i].x1) / 2;
+                between = cx > X0 && cx < X1 && b[i].y0 < hi && b[i].y1 > lo;
+            }
+            if (!between) best = e;
+        }
+    }
+    return best;
+}
+
+/* Whether the text of the one-row cell ic (of tb) lies wholly on one side of its inner lattice
+ * edge q, inside one column there and centred on it, well off the cell's own centre:
+ * text is centred in its cell, so the cell was merged only because no rule parts it
+ * there (a day's name in a header whose rule after the times column is drawn in the
+ * body alone). A word centred on a cell of several columns lies in its middle one,
+ * but on the cell's centre too. */
+int pdf_centred_in_column(const pdf_cbox *b, size_t n, const img_table *tb, float s,
+                          const img_cell *ic, int q)
+{
+    float x0 = tb->col_x[ic->col] / s, x1 = tb->col_x[ic->col + ic->ncols] / s;
+    float y0 = tb->row_y[ic->row] / s, y1 = tb->row_y[ic->row + 1] / s;
+    float tx0 = INFINITY, tx1 = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cx <= x0 || cx >= x1 || cy <= y0 || cy >= y1) continue;
+        tx0 = fminf(tx0, b[i].x0), tx1 = fmaxf(tx1, b[i].x1);
+    }
+    float x = tb->col_x[q] / s;
+    if (!isfinite(tx0) || (tx0 < x && tx1 > x)) return 0;
+    for (int k = ic->col; k < ic->col + ic->ncols; k++) {
+        float a = tb->col_x[k] / s, z = tb->col_x[k + 1] / s;
+        if (tx0 < a || tx1 > z) continue;
+        float tc = (tx0 + tx1) / 2;
+        return fabsf(tc - (a + z) / 2) < 0.1f * (z - a) &&
+               fabsf(tc - (x0 + x1) / 2) > 0.15f * (x1 - x0);
+    }
+    return 0;
+}

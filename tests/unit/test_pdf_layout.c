@@ -1,0 +1,248 @@
+/* Proves: a born-digital timetable aligned by whitespace alone, whose only coloured cells
+ * are one row of them (a break in each day's cell), is read as one table, every lesson
+ * above and below that row included, though the fills alone make a small ruled table
+ * of that row. With a lunch set on one coloured bar across all the days, taller than its
+ * text, the bar's edges are its row's edges: lunch keeps the times its row prints rather
+ * than a share of them. Days as rows on coloured cells under a header of times standing
+ * apart above them, one period's cells split in two (each half printing its own time):
+ * the period's time, across the split, is still the header's. A frame ruled only under
+ * its header and after a column of row numbers, the times beside them and the days over
+ * the other columns: each day's name, centred on its own column, is that column's
+ * header, though no rule parts it from the times column. */
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <pango/pangocairo.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "core/sbuf.h"
+#include "document/extract.h"
+#include "test_blocks.h"
+
+static cairo_status_t write_sbuf(void *closure, const unsigned char *data, unsigned int len)
+{
+    sbuf_append(closure, data, len);
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* Text centred at (cx, cy) in the given pango font. */
+static void text(cairo_t *cr, const char *s, const char *font, double cx, double cy)
+{
+    PangoLayout *layout = pango_cairo_create_layout(cr);
+    PangoFontDescription *desc = pango_font_description_from_string(font);
+    pango_layout_set_font_description(layout, desc);
+    pango_layout_set_text(layout, s, -1);
+    int w, h;
+    pango_layout_get_pixel_size(layout, &w, &h);
+    cairo_move_to(cr, cx - w / 2.0, cy - h / 2.0);
+    pango_cairo_show_layout(cr, layout);
+    pango_font_description_free(desc);
+    g_object_unref(layout);
+}
+
+static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
+static const char *const times[] = {"9:00-10:00", "10:00-10:15", "10:15-11:15", "11:15-12:00",
+                                    "12:00-1:00pm"};
+static const int starts[] = {9 * 60, 10 * 60, 10 * 60 + 15, 11 * 60 + 15, 12 * 60, 13 * 60};
+static const char *const names[5][4] = {{"Maths", "English", "Science", "Art"},
+                                        {"Break", "Break", "Break", "Break"},
+                                        {"Reading", "History", "Music", "French"},
+                                        {"Drama", "Phonics", "Writing", "Computing"},
+                                        {"Geography", "Spelling", "Assembly", "Topic"}};
+
+/* An A4 landscape page: a title, the days over four columns, the times left of five
+ * rows, nothing ruled; the break row on a grey fill in each day's cell. lunch: the
+ * fourth row is "Lunch" on one bar across the days, 40 points tall. */
+static char *draw_band_page(int lunch, size_t *len)
+{
+    sbuf buf = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s);
+    cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
+    for (int k = 0; k < 4; k++) {
+        cairo_rectangle(cr, 200 + 150 * k, 200, 150, 30);
+        cairo_fill(cr);
+    }
+    if (lunch) {
+        cairo_rectangle(cr, 200, 300, 600, 40);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, "Our Timetable", "Sans Bold 14", 110, 50);
+    for (int k = 0; k < 4; k++)
+        text(cr, days[k], "Sans Bold 11", 275 + 150 * k, 110);
+    static const double ys[] = {160, 215, 270, 320, 375};
+    for (int r = 0; r < 5; r++) {
+        text(cr, times[r], "Sans 10", 110, ys[r]);
+        if (lunch && r == 3) {
+            text(cr, "Lunch", "Sans Bold 11", 500, ys[r]);
+            continue;
+        }
+        for (int k = 0; k < 4; k++)
+            text(cr, names[r][k], "Sans 11", 275 + 150 * k, ys[r]);
+    }
+    cairo_show_page(cr);
+    s = cairo_surface_reference(cairo_get_target(cr));
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    char *data = sbuf_take(&buf, len);
+    assert_non_null(data);
+    return data;
+}
+
+static void test_band_row_in_borderless_table(void **state)
+{
+    (void)state;
+    for (int lunch = 0; lunch < 2; lunch++) {
+        size_t len = 0;
+        char *pdf = draw_band_page(lunch, &len);
+        tt_doc d;
+        ap_error e = {0};
+        if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
+            fail_msg("extract: %s", e.msg);
+        for (int k = 0; k < 4; k++)
+            for (int r = 0; r < 5; r++)
+                tb_check(&d, k, lunch && r == 3 ? "Lunch" : names[r][k], starts[r], starts[r + 1]);
+        if (d.nblocks != 20) {
+            tb_print(&d);
+            fail_msg("lunch %d: %zu blocks, wanted 20", lunch, d.nblocks);
+        }
+        tt_doc_free(&d);
+        free(pdf);
+    }
+}
+
+/* Three days as rows of coloured cells from y = 170, their times standing 40 points
+ * above them; the 10:00-11:00 period's cells are two halves side by side, each with its
+ * own time over its name. */
+static void test_times_apart_over_split_column(void **state)
+{
+    (void)state;
+    static const char *const period[3][3] = {
+        {"Maths", "English", "Science"}, {"Art", "PE", NULL}, {"Reading", "History", "Music"}};
+    sbuf buf = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s);
+    static const double xs[] = {200, 350, 425, 500, 650};
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 4; k++) {
+            cairo_set_source_rgb(cr, 0.8 + 0.05 * k, 0.9, 0.95 - 0.1 * r);
+            cairo_rectangle(cr, xs[k], 170 + 60 * r, xs[k + 1] - xs[k], 60);
+            cairo_fill(cr);
+        }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text(cr, "9:00-10:00", "Sans 10", 275, 130);
+    text(cr, "10:00-11:00", "Sans 10", 425, 130);
+    text(cr, "11:00-12:00", "Sans 10", 575, 130);
+    for (int r = 0; r < 3; r++) {
+        double y = 200 + 60 * r;
+        text(cr, days[r], "Sans Bold 11", 110, y);
+        text(cr, period[0][r], "Sans 10", 275, y);
+        text(cr, "10:00-10:30", "Sans 6", 387.5, y - 8);
+        text(cr, period[1][0], "Sans 10", 387.5, y + 6);
+        text(cr, "10:30-11:00", "Sans 6", 462.5, y - 8);
+        text(cr, period[1][1], "Sans 10", 462.5, y + 6);
+        text(cr, period[2][r], "Sans 10", 575, y);
+    }
+    cairo_show_page(cr);
+    s = cairo_surface_reference(cairo_get_target(cr));
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t len = 0;
+    char *pdf = sbuf_take(&buf, &len);
+    assert_non_null(pdf);
+    tt_doc d;
+    ap_error e = {0};
+    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
+        fail_msg("extract: %s", e.msg);
+    for (int r = 0; r < 3; r++) {
+        tb_check(&d, r, period[0][r], 9 * 60, 10 * 60);
+        tb_check(&d, r, period[1][0], 10 * 60, 10 * 60 + 30);
+        tb_check(&d, r, period[1][1], 10 * 60 + 30, 11 * 60);
+        tb_check(&d, r, period[2][r], 11 * 60, 12 * 60);
+    }
+    if (d.nblocks != 12) {
+        tb_print(&d);
+        fail_msg("%zu blocks, wanted 12", d.nblocks);
+    }
+    tt_doc_free(&d);
+    free(pdf);
+}
+
+/* A frame ruled under its header and after the row numbers, nothing else; the times and
+ * the days' lessons aligned in columns by whitespace alone. */
+static void test_day_centred_beside_times(void **state)
+{
+    (void)state;
+    static const char *const lessons[3][4] = {{"Maths", "English", "Science", "Art"},
+                                              {"Reading", "History", "Music", "French"},
+                                              {"Drama", "Phonics", "Writing", "Topic"}};
+    sbuf buf = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1.3);
+    cairo_rectangle(cr, 24, 70, 794, 280);
+    cairo_move_to(cr, 24, 130);
+    cairo_line_to(cr, 818, 130);
+    cairo_move_to(cr, 64, 70);
+    cairo_line_to(cr, 64, 350);
+    cairo_stroke(cr);
+    for (int k = 0; k < 4; k++)
+        text(cr, days[k], "Sans 11", 260 + 150 * k, 100);
+    for (int r = 0; r < 3; r++) {
+        char num[4];
+        snprintf(num, sizeof num, "%d", r + 1);
+        double y = 170 + 70 * r;
+        text(cr, num, "Sans 10", 44, y);
+        text(cr, times[r == 0 ? 0 : r + 1], "Sans 10", 122, y);
+        for (int k = 0; k < 4; k++)
+            text(cr, lessons[r][k], "Sans 11", 260 + 150 * k, y);
+    }
+    cairo_show_page(cr);
+    s = cairo_surface_reference(cairo_get_target(cr));
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t len = 0;
+    char *pdf = sbuf_take(&buf, &len);
+    assert_non_null(pdf);
+    tt_doc d;
+    ap_error e = {0};
+    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
+        fail_msg("extract: %s", e.msg);
+    static const int from[] = {9 * 60, 10 * 60 + 15, 11 * 60 + 15},
+                     to[] = {10 * 60, 11 * 60 + 15, 12 * 60};
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 4; k++)
+            tb_check(&d, k, lessons[r][k], from[r], to[r]);
+    if (d.nblocks != 12) {
+        tb_print(&d);
+        fail_msg("%zu blocks, wanted 12", d.nblocks);
+    }
+    tt_doc_free(&d);
+    free(pdf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_band_row_in_borderless_table),
+        cmocka_unit_test(test_times_apart_over_split_column),
+        cmocka_unit_test(test_day_centred_beside_times),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
