@@ -51,11 +51,12 @@ typedef struct rect {
 } rect;
 
 typedef struct ws {
-    PIX *text;  /* text ink */
-    PIX *faint; /* text ink with the faint strokes beside it: where column gaps are sought */
-    PIX *gaps;  /* text ink less lines of text set sideways: where row gaps are sought */
-    PIX *fill;  /* cell fills (vision/fill) */
-    PIX *hfill; /* edges of the fills, horizontal and vertical */
+    PIX *text;    /* text ink */
+    PIX *faint;   /* text ink with the faint strokes beside it: where column gaps are sought */
+    PIX *strokes; /* every stroke at the faint level, beside text ink or not */
+    PIX *gaps;    /* text ink less lines of text set sideways: where row gaps are sought */
+    PIX *fill;    /* cell fills (vision/fill) */
+    PIX *hfill;   /* edges of the fills, horizontal and vertical */
     PIX *vfill;
     PIX *hmask;    /* kept horizontal rules */
     PIX *vmask;    /* kept vertical rules */
@@ -169,10 +170,12 @@ static int ink_contrast(PIX *diff, PIX *grown)
  * the dash looks like a gap between columns. Only strokes within a text height of clear
  * ink along its line count, so that noise on a grey page is no text. Caller frees; NULL on
  * failure. */
-static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_out)
+static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_out,
+                      PIX **strokes_out)
 {
     *height = 12;
     *faint_out = NULL;
+    *strokes_out = NULL;
     PIX *diff = pixSubtractGray(NULL, bg, grey); /* how much darker than the background */
     PIX *grown = diff && lines ? img_dilate_brick(lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1) : NULL;
     int darker = TEXT_DARKER, faint_darker = FAINT_DARKER;
@@ -216,10 +219,11 @@ static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_o
     boxaDestroy(&parts);
     drop_thin_runs(bin, faint, *height);
     PIX *near = img_dilate_brick(bin, 2 * *height + 1, 3);
-    if (near) {
-        pixAnd(faint, faint, near);
-        pixOr(faint, faint, bin);
-        *faint_out = faint;
+    PIX *kept = near ? pixAnd(NULL, faint, near) : NULL;
+    if (kept) {
+        pixOr(kept, kept, bin);
+        *faint_out = kept;
+        *strokes_out = faint;
         faint = NULL;
     } else {
         pixDestroy(&bin);
@@ -651,6 +655,48 @@ static int run_mids(const int *support, int width, int need, int *mids, int n)
     return n;
 }
 
+/* Ink pixels of bin in row y from x0 to x1 (exclusive), clipped to the image. */
+static int row_bits(PIX *bin, int y, int x0, int x1)
+{
+    if (y < 0 || y >= (int)pixGetHeight(bin)) return 0;
+    const l_uint32 *line = pixGetData(bin) + (size_t)y * (size_t)pixGetWpl(bin);
+    int n = 0;
+    for (int x = imax(0, x0); x < imin((int)pixGetWidth(bin), x1); x++)
+        n += GET_DATA_BIT(line, x) != 0;
+    return n;
+}
+
+/* Whether a column gap at x, clear for width around it in the band [ya, yb), runs through
+ * a word: on the rows whose text lies on both sides of it within three text heights,
+ * faint strokes (a text height's worth) across most of its width. A blurred word whose
+ * middle letters fell short of the text level keeps their strokes only near its clear
+ * letters (text_mask), which leaves a gap inside the word that is no gap between
+ * columns; a fill's edge or a hairline down the gap crosses few of its columns. A gap over
+ * 64 pixels wide (print of a text height past 53) is left as it is. */
+static int gap_in_word(ws *w, int x, int ya, int yb, int width)
+{
+    int half = imax(1, width / 2), reach = 3 * w->th, crossed = 0, wide = 0;
+    unsigned long long across = 0; /* the window's columns that a stroke crosses */
+    if (2 * half > 64 || ink_in(w->strokes, x - half, ya, 2 * half, yb - ya) < w->th) return 0;
+    const l_uint32 *data = pixGetData(w->strokes);
+    int wpl = pixGetWpl(w->strokes), pw = (int)pixGetWidth(w->strokes);
+    for (int y = imax(0, ya); y < imin(yb, (int)pixGetHeight(w->strokes)); y++) {
+        if (!row_bits(w->faint, y, x - half - reach, x - half) ||
+            !row_bits(w->faint, y, x + half, x + half + reach))
+            continue;
+        const l_uint32 *line = data + (size_t)y * (size_t)wpl;
+        for (int k = 0; k < 2 * half; k++) {
+            int px = x - half + k;
+            if (px < 0 || px >= pw || !GET_DATA_BIT(line, px)) continue;
+            crossed++;
+            across |= 1ull << k;
+        }
+    }
+    for (int k = 0; k < 2 * half; k++)
+        wide += (int)(across >> k & 1);
+    return crossed >= w->th && 2 * wide >= 2 * half;
+}
+
 /* Columns: in each column of the lattice that spans most of the region, the gaps wider
  * than a word space that line up in most bands; each is drawn into w->vcols in the bands
  * where it is free of ink. Returns the number of segments drawn. */
@@ -710,6 +756,7 @@ static int find_cols(ws *w, const int *rows, int nrows, int ca, int cb)
         for (int m = 0; m < nmids && m < 64; m++) {
             if (!(allowed >> m & 1)) continue;
             int x = ca + RULE_GAP + mids[m];
+            if (gap_in_word(w, x, rows[r] + RULE_GAP, rows[r + 1] - RULE_GAP, clear)) continue;
             pixRasterop(w->vcols, x - 1, rows[r] - 1, 2, rows[r + 1] - rows[r] + 3, PIX_SET, NULL,
                         0, 0);
             add_seg(w->colsegs, &w->ncolsegs, x, rows[r], rows[r + 1]);
@@ -1472,7 +1519,8 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     int drawn = 0;
     w.rowsegs = malloc(MAX_SEGS * sizeof *w.rowsegs);
     w.colsegs = malloc(MAX_SEGS * sizeof *w.colsegs);
-    if (!w.rowsegs || !w.colsegs || !(w.text = text_mask(grey, bg, lines, &w.th, &w.faint)) ||
+    if (!w.rowsegs || !w.colsegs ||
+        !(w.text = text_mask(grey, bg, lines, &w.th, &w.faint, &w.strokes)) ||
         !(w.vrows = pixCreateTemplate(lines)) || !(w.vcols = pixCreateTemplate(lines)) ||
         !(w.upward = sideways_lines(w.text, w.th)) || !(w.gaps = pixCopy(NULL, w.text)))
         goto out;
@@ -1553,6 +1601,7 @@ out:
     pixDestroy(&greyfill);
     pixDestroy(&w.text);
     pixDestroy(&w.faint);
+    pixDestroy(&w.strokes);
     pixDestroy(&w.gaps);
     pixDestroy(&w.fill);
     pixDestroy(&w.hfill);

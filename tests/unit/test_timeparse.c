@@ -267,6 +267,21 @@ static void test_flags(void **state)
     assert_true(m.flags & TP_INVERTED);
 }
 
+/* A leading 0 OCR read as 8, 9 or 6 ("88:55-09:10") is an hour of one digit in a range;
+ * alone, or led by another digit (a 3 begins days of the month: "31.12"), it is no clock. */
+static void test_round_leading_zero(void **state)
+{
+    (void)state;
+    tp_match m;
+    assert_true(tp_find("88:55-09:10", 11, 0, 0, &m));
+    assert_int_equal(m.start, 8 * 60 + 55);
+    assert_int_equal(m.end, 9 * 60 + 10);
+    assert_true(tp_find("09:30 - 99:45", 13, 0, 0, &m));
+    assert_int_equal(m.end, 9 * 60 + 45);
+    assert_false(tp_find("88:55", 5, 0, 0, &m));
+    if (tp_find("38:55-09:10", 11, 0, 0, &m)) assert_int_not_equal(m.begin, 0);
+}
+
 static void test_bare_ranges_need_the_option(void **state)
 {
     (void)state;
@@ -478,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_generated_singles),
         cmocka_unit_test(test_listed_notations),
         cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_round_leading_zero),
         cmocka_unit_test(test_bare_ranges_need_the_option),
         cmocka_unit_test(test_negatives),
         cmocka_unit_test(test_len_bound),
