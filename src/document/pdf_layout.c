@@ -451,7 +451,10 @@ static size_t joined_hrules(pdf_collector *c, hseg **out)
 }
 
 /* Horizontal rules drawn with the same ends, stacked down the page (a table ruled in rows
- * only) are one table: its sides are rules too, so the rows hold together. */
+ * only) are one table: its sides are rules too, so the rows hold together. A column of
+ * day names ruled one cell at a time is such a stack on its own, its rules as short as
+ * the names (85 points on A4): 50 points lets it close, so text set in the next column
+ * down all the days (a register) stays out of the days. */
 void pdf_close_row_tables(pdf_collector *c)
 {
     hseg *v;
@@ -460,7 +463,7 @@ void pdf_close_row_tables(pdf_collector *c)
      * first of the group in v, which runs top to bottom) */
     for (size_t i = 0; i < m; i++) {
         const hseg a = v[i];
-        if (a.x1 - a.x0 < 100) continue;
+        if (a.x1 - a.x0 < 50) continue;
         float bottom = a.y;
         int count = 1, first = 1;
         for (size_t j = 0; j < m && first; j++) {

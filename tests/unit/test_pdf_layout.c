@@ -8,9 +8,12 @@
  * the period's time, across the split, is still the header's. A frame ruled only under
  * its header and after a column of row numbers, the times beside them and the days over
  * the other columns: each day's name, centred on its own column, is that column's
- * header, though no rule parts it from the times column. */
+ * header, though no rule parts it from the times column. Days as rows ruled one cell
+ * at a time, nothing upright, the day column's rules 85 points long, a register down all
+ * the days beside them: the register is its own cell, not part of the days. */
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <math.h>
 #include <pango/pangocairo.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,12 +240,125 @@ static void test_day_centred_beside_times(void **state)
     free(pdf);
 }
 
+/* Text centred at (cx, cy), turned to read upwards (a name down a narrow column). */
+static void text_up(cairo_t *cr, const char *s, const char *font, double cx, double cy)
+{
+    cairo_save(cr);
+    cairo_translate(cr, cx, cy);
+    cairo_rotate(cr, -M_PI / 2);
+    text(cr, s, font, 0, 0);
+    cairo_restore(cr);
+}
+
+/* A horizontal rule from x0 to x1 at y (one cell's edge). */
+static void hrule(cairo_t *cr, double x0, double x1, double y)
+{
+    cairo_move_to(cr, x0, y);
+    cairo_line_to(cr, x1, y);
+    cairo_stroke(cr);
+}
+
+/* Five days as rows 85 points tall, ruled one cell at a time and nothing upright: the
+ * day column's rules are 85 points long and it has no header cell; a register column
+ * beside it is one cell down all the days ("Register" turned upright), then lessons,
+ * and a break and a lunch, each one grey cell down the days. */
+static void test_short_ruled_day_column(void **state)
+{
+    (void)state;
+    static const double xs[] = {24,      108.758, 154.617, 270.715, 322.672, 397.883,
+                                504.801, 538.078, 643.797, 749.359, 818};
+    static const char *const head[] = {"9am-9:20am",     "9:20am-10:15am",  "10:15-10:30",
+                                       "10:30am-11:30am", "11:30am-11:55am", "11:55am-12:50pm",
+                                       "12:50pm-1:30pm",  "1:30pm-2pm",      "2pm-3pm"};
+    static const int from[] = {9 * 60,      9 * 60 + 20, 10 * 60 + 15, 10 * 60 + 30, 11 * 60 + 30,
+                               11 * 60 + 55, 12 * 60 + 50, 13 * 60 + 30, 14 * 60, 15 * 60};
+    static const char *const lesson[6][5] = {
+        {"Computing", "English", "Forest School", "Computing", "Music"},
+        {"Phonics", "Reading", "RWI", "Writing", "Spelling"},
+        {"Drama", "Times Tables", "Science", "Art", "Maths"},
+        {"Intervention", "Science", "History", "Geography", "French"},
+        {"Circle Time", "Mental Maths", "Topic", "Assembly", "Art"},
+        {"Spanish", "Workshop", "Health", "Music", "PE"}};
+    static const int lesson_col[6] = {2, 4, 5, 7, 8, 9}, day_cols[7] = {0, 2, 4, 5, 7, 8, 9};
+    const double top = 67.875, body = 140.922, row = 85.314;
+    sbuf buf = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s);
+    cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
+    cairo_rectangle(cr, xs[3], body, xs[4] - xs[3], 5 * row);
+    cairo_rectangle(cr, xs[6], body, xs[7] - xs[6], 5 * row);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0.33, 0.33, 0.33);
+    cairo_set_line_width(cr, 0.92);
+    cairo_rectangle(cr, 20, 22, 802, 35.7);
+    cairo_stroke(cr);
+    for (int k = 1; k < 10; k++) {
+        hrule(cr, xs[k], xs[k + 1], top);
+        hrule(cr, xs[k], xs[k + 1], body);
+        hrule(cr, xs[k], xs[k + 1], body + 5 * row);
+    }
+    hrule(cr, xs[0], xs[1], body);
+    for (int c = 0; c < 7; c++)
+        for (int r = 1; r <= 5; r++)
+            hrule(cr, xs[day_cols[c]], xs[day_cols[c] + 1], body + r * row);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    text(cr, "Timetable", "Serif Bold 16", 421, 40);
+    for (int k = 1; k < 10; k++) {
+        double cx = (xs[k] + xs[k + 1]) / 2, cy = (top + body) / 2;
+        if (xs[k + 1] - xs[k] < 50)
+            text_up(cr, head[k - 1], "Serif Bold 6", cx, cy);
+        else
+            text(cr, head[k - 1], "Serif Bold 6", cx, cy);
+    }
+    static const char *const dname[] = {"Mon", "Tues", "Wed", "Thurs", "Fri"};
+    for (int r = 0; r < 5; r++) {
+        double cy = body + (r + 0.5) * row;
+        text(cr, dname[r], "Serif Bold 13", (xs[0] + xs[1]) / 2, cy);
+        for (int c = 0; c < 6; c++)
+            text(cr, lesson[c][r], "Serif 9", (xs[lesson_col[c]] + xs[lesson_col[c] + 1]) / 2, cy);
+    }
+    double mid = body + 2.5 * row;
+    text_up(cr, "Register", "Serif 11", (xs[1] + xs[2]) / 2, mid);
+    text_up(cr, "Morning Recess", "Serif 11", (xs[3] + xs[4]) / 2, mid);
+    text_up(cr, "LUNCH", "Serif 11", (xs[6] + xs[7]) / 2, mid);
+    cairo_show_page(cr);
+    s = cairo_surface_reference(cairo_get_target(cr));
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t len = 0;
+    char *pdf = sbuf_take(&buf, &len);
+    assert_non_null(pdf);
+    tt_doc d;
+    ap_error e = {0};
+    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
+        fail_msg("extract: %s", e.msg);
+    for (int r = 0; r < 5; r++) {
+        tb_check(&d, r, "Register", from[0], from[1]);
+        tb_check(&d, r, "Morning Recess", from[2], from[3]);
+        tb_check(&d, r, "LUNCH", from[5], from[6]);
+        for (int c = 0; c < 6; c++) {
+            int k = lesson_col[c] - 1;
+            tb_check(&d, r, lesson[c][r], from[k], from[k + 1]);
+        }
+    }
+    if (d.nblocks != 45) {
+        tb_print(&d);
+        fail_msg("%zu blocks, wanted 45", d.nblocks);
+    }
+    tt_doc_free(&d);
+    free(pdf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_band_row_in_borderless_table),
         cmocka_unit_test(test_times_apart_over_split_column),
         cmocka_unit_test(test_day_centred_beside_times),
+        cmocka_unit_test(test_short_ruled_day_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
