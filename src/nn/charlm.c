@@ -237,7 +237,7 @@ double nn_lm_logprob(const nn_lm *lm, const int *ctx, int n, int cls)
         const int *gram = g + lm->order - len;
         const double *c = table_get(&lm->ctx, key_of(gram, len - 1), 0);
         if (!c) break; /* a longer context holds this one: it was not seen either */
-        double nf = *table_get(&lm->ctx, key_of(gram, len - 1), 1);
+        double nf = lm->ctx.b[c - lm->ctx.a]; /* the followers, in the same slot */
         const double *cw = table_get(&lm->grams, key_of(gram, len), 0);
         double d = lm->discount[len - 1];
         p = ((cw && *cw > d) ? *cw - d : 0.0) / *c + d * nf / *c * p;

@@ -311,3 +311,86 @@ PIX *img_close_brick(PIX *bin, int hsize, int vsize)
 {
     return brick_generic(bin, hsize, vsize, "de");
 }
+
+/* ---- block rank ---- */
+
+/* Leptonica's blocksumLow scales a window's count to 255 in float, then, at the border,
+ * scales the byte again by the full window over the part it counted; the byte is cut
+ * from the float through an int, as its (l_uint8) cast compiles. */
+static uint8_t rank_byte(float v)
+{
+    return (uint8_t)(int32_t)v;
+}
+
+/* Adds (sign 1) or takes away (-1) the set bits of row to counts, one per column. */
+static void count_row(uint16_t *counts, const uint32_t *row, int wpl, int sign)
+{
+    for (int k = 0; k < wpl; k++) {
+        uint32_t word = row[k];
+        for (uint16_t *c = counts + 32 * k; word; word <<= 1, c++)
+            if (word & 0x80000000u) *c = (uint16_t)(*c + sign);
+    }
+}
+
+PIX *img_blockrank(PIX *bin, int wc, int hc, float rank)
+{
+    if (!bin || pixGetDepth(bin) != 1) return NULL;
+    int w = pixGetWidth(bin), h = pixGetHeight(bin), fwc = 2 * wc + 1, fhc = 2 * hc + 1;
+    /* Leptonica's special cases (a rank of 0, a window of one pixel or larger than the
+     * page) and its division by a zero half-size at the border stay with it */
+    if (rank <= 0.0f || rank > 1.0f || wc < 1 || hc < 1 || w < fwc || h < fhc || fhc > 65535)
+        return pixBlockrank(bin, NULL, wc, hc, rank);
+    int thresh = (int)(255. * rank), wpl = pixGetWpl(bin), wpld;
+    float norm = (float)(255. / ((float)fwc * (float)fhc));
+    PIX *out = pixCreate(w, h, 1);
+    /* counts: ink per column over the window's rows; sums: their prefix sums */
+    uint16_t *counts = calloc(32 * (size_t)wpl, sizeof *counts);
+    uint32_t *sums = malloc(((size_t)w + 1) * sizeof *sums);
+    uint8_t *level = malloc(((size_t)fwc * (size_t)fhc + 1) * sizeof *level);
+    if (!out || !counts || !sums || !level) {
+        pixDestroy(&out);
+        goto out;
+    }
+    pixCopyResolution(out, bin);
+    wpld = pixGetWpl(out);
+    for (int c = 0; c <= fwc * fhc; c++)
+        level[c] = rank_byte(norm * (float)c);
+    const uint32_t *src = pixGetData(bin);
+    uint32_t *dst = pixGetData(out);
+    /* Window of pixel (x, y): rows (ylo, yhi] and columns (xlo, xhi], where lo is
+     * y - hc - 1 (x - wc - 1) held at 0 and hi y + hc (x + wc) held at the last: the
+     * accumulator's corners, so a window over the first row or column leaves it out. */
+    int ylo = 0, yhi = 0;
+    for (int y = 0; y < h; y++) {
+        int lo = y - hc - 1 > 0 ? y - hc - 1 : 0, hi = y + hc < h - 1 ? y + hc : h - 1;
+        for (; yhi < hi; yhi++)
+            count_row(counts, src + (size_t)(yhi + 1) * (size_t)wpl, wpl, 1);
+        for (; ylo < lo; ylo++)
+            count_row(counts, src + (size_t)(ylo + 1) * (size_t)wpl, wpl, -1);
+        sums[0] = 0;
+        for (int x = 0; x < w; x++)
+            sums[x + 1] = sums[x] + counts[x];
+        int hn = y <= hc ? hc + y : y >= h - hc ? hc + h - y : 0;
+        float normh = hn ? (float)fhc / (float)hn : 1.0f;
+        uint32_t *row = dst + (size_t)y * (size_t)wpld, word = 0;
+        for (int x = 0; x < w; x++) {
+            int xl = x - wc - 1 > 0 ? x - wc - 1 : 0, xh = x + wc < w - 1 ? x + wc : w - 1;
+            uint8_t v = level[sums[xh + 1] - sums[xl + 1]];
+            int wn = x <= wc ? wc + x : x >= w - wc ? wc + w - x : 0;
+            if (hn && wn)
+                v = rank_byte((float)v * normh * ((float)fwc / (float)wn));
+            else if (hn)
+                v = rank_byte((float)v * normh);
+            else if (wn)
+                v = rank_byte((float)v * ((float)fwc / (float)wn));
+            word = word << 1 | (v >= thresh);
+            if ((x & 31) == 31) row[x >> 5] = word, word = 0;
+        }
+        if (w & 31) row[w >> 5] = word << (32 - (w & 31));
+    }
+out:
+    free(counts);
+    free(sums);
+    free(level);
+    return out;
+}

@@ -21,4 +21,12 @@ PIX *img_dilate_brick(PIX *bin, int hsize, int vsize);
 PIX *img_open_brick(PIX *bin, int hsize, int vsize);
 PIX *img_close_brick(PIX *bin, int hsize, int vsize);
 
+/* Where bin's (1 bpp) ink covers at least rank of the (2 wc + 1) x (2 hc + 1) window
+ * around a pixel, exactly as pixBlockrank(bin, NULL, wc, hc, rank) computes it, border
+ * quirks included (its windows over the first row or column leave that row or column
+ * out, and a border window's share is scaled by the window over the part counted); a
+ * running count of each column's ink where Leptonica builds a 32-bit accumulator and an
+ * 8 bpp image. Caller frees; NULL on a bad argument or out of memory. */
+PIX *img_blockrank(PIX *bin, int wc, int hc, float rank);
+
 #endif

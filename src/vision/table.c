@@ -129,7 +129,7 @@ static PIX *thin_runs(PIX *faint, int horizontal, const rule_params *p)
 static PIX *dense_ink(PIX *bin, const rule_params *p)
 {
     int side = 2 * p->thick + 1;
-    PIX *dense = pixBlockrank(bin, NULL, p->thick, p->thick, 0.4f);
+    PIX *dense = img_blockrank(bin, p->thick, p->thick, 0.4f);
     PIX *wide = dense ? img_open_brick(dense, side, side) : NULL;
     /* where thick rules cross, the ink is dense over a rule's width around the crossing:
      * a fill runs on three times that at least */

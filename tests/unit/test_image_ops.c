@@ -6,7 +6,9 @@
  * pixCloseGray on random and on blocky images, for odd and even sizes, windows larger
  * than the image and one-pixel images. The binary bricks (erode, dilate, open, close)
  * equal Leptonica's on random images of several densities and widths around multiples
- * of 32, for line, square and odd/even bricks, bricks wider than the image included. */
+ * of 32, for line, square and odd/even bricks, bricks wider than the image included.
+ * img_blockrank equals pixBlockrank on the same images for several windows and ranks,
+ * windows as large as the image and the cases left to Leptonica included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -280,6 +282,38 @@ static void test_binary_bricks(void **state)
     pixDestroy(&grey8);
 }
 
+static void test_blockrank(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {7, 5}, {31, 7}, {32, 40}, {33, 33}, {95, 64}, {200, 150}};
+    const int halves[][2] = {{1, 1}, {2, 2}, {3, 1}, {1, 4}, {5, 5}, {0, 3}, {16, 2}, {3, 20}};
+    const float ranks[] = {0.0f, 0.1f, 0.4f, 0.5f, 0.9f, 1.0f};
+    unsigned seed = 7;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int density = 20; density <= 95; density += 25) {
+            PIX *src = binary(dims[d][0], dims[d][1], seed++, density);
+            for (size_t k = 0; k < sizeof halves / sizeof halves[0]; k++)
+                for (size_t r = 0; r < sizeof ranks / sizeof ranks[0]; r++) {
+                    int wc = halves[k][0], hc = halves[k][1];
+                    PIX *want = pixBlockrank(src, NULL, wc, hc, ranks[r]);
+                    PIX *got = img_blockrank(src, wc, hc, ranks[r]);
+                    l_int32 same = 0;
+                    assert_non_null(got);
+                    if (want) assert_int_equal(pixEqual(got, want, &same), 0);
+                    if (want && !same)
+                        fail_msg("blockrank %d,%d rank %.2f on %dx%d (%d%%) differs", wc, hc,
+                                 (double)ranks[r], dims[d][0], dims[d][1], density);
+                    pixDestroy(&want);
+                    pixDestroy(&got);
+                }
+            pixDestroy(&src);
+        }
+    PIX *grey8 = pixCreate(8, 8, 8);
+    assert_null(img_blockrank(grey8, 3, 3, 0.4f));
+    assert_null(img_blockrank(NULL, 3, 3, 0.4f));
+    pixDestroy(&grey8);
+}
+
 int main(void)
 {
     img_init();
@@ -289,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_grey_and_channels),
         cmocka_unit_test(test_close_grey),
         cmocka_unit_test(test_binary_bricks),
+        cmocka_unit_test(test_blockrank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
