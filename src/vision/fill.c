@@ -4,7 +4,9 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "vision/convert.h"
 #include "vision/morph.h"
 #include "vision/pixstat.h"
 
@@ -213,4 +215,50 @@ out:
     pixDestroy(&marks[0]);
     pixDestroy(&marks[1]);
     return ok;
+}
+
+/* ---- the channels of a colour page ---- */
+
+static void *channel_fills_make(void *arg)
+{
+    img_channel_fills *cf = arg;
+    cf->ok = 1;
+    for (int c = 0; c < 3; c++) {
+        PIX *chan = img_channel(cf->rgb, COLOR_RED + c);
+        PIX *bg = chan ? img_background(chan) : NULL;
+        cf->mask[c] = bg ? img_fill_mask(bg) : NULL;
+        if (!cf->mask[c] || !img_fill_edges(chan, bg, cf->mask[c], &cf->hedges[c], &cf->vedges[c]))
+            cf->ok = 0;
+        pixDestroy(&chan);
+        pixDestroy(&bg);
+    }
+    return NULL;
+}
+
+void img_channel_fills_start(img_channel_fills *cf, PIX *rgb)
+{
+    memset(cf, 0, sizeof *cf);
+    cf->rgb = rgb;
+    cf->threaded = pthread_create(&cf->thread, NULL, channel_fills_make, cf) == 0;
+}
+
+int img_channel_fills_finish(img_channel_fills *cf)
+{
+    if (cf->threaded)
+        pthread_join(cf->thread, NULL);
+    else
+        channel_fills_make(cf);
+    cf->threaded = 0;
+    cf->rgb = NULL;
+    return cf->ok;
+}
+
+void img_channel_fills_free(img_channel_fills *cf)
+{
+    if (cf->threaded) img_channel_fills_finish(cf); /* a caller's path out of its work */
+    for (int c = 0; c < 3; c++) {
+        pixDestroy(&cf->mask[c]);
+        pixDestroy(&cf->hedges[c]);
+        pixDestroy(&cf->vedges[c]);
+    }
 }

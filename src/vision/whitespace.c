@@ -1414,35 +1414,26 @@ static int attach_header(ws *w, int x0, int y0, int x1, int y1, int *ny0)
     return drawn + 1;
 }
 
-/* Adds to w's fills and fill edges those of one channel of a colour page: two pastels
+/* Adds to w's fills and fill edges those of one channel of a colour page (mask, h, v:
+ * its fill mask and edges, from img_channel_fills; h and v are cut here): two pastels
  * of one grey (lavender and grey) differ in their blue. Only edges away from what the
  * grey already bounds count (htaken, vtaken: the grey's edges and dark runs of each
  * direction, grown across): a fill's edge a few pixels beside its printed rule would
  * make a second, thin row or column. Returns 0 on failure. */
-static int add_channel_fills(ws *w, PIX *rgb, int channel, PIX *htaken, PIX *vtaken, int min_len)
+static int add_channel_fills(ws *w, PIX *mask, PIX *h, PIX *v, PIX *htaken, PIX *vtaken,
+                             int min_len)
 {
-    PIX *chan = img_channel(rgb, channel);
-    PIX *bg = chan ? img_background(chan) : NULL, *mask = bg ? img_fill_mask(bg) : NULL;
-    PIX *h = NULL, *v = NULL;
-    int ok = mask && img_fill_edges(chan, bg, mask, &h, &v);
+    pixSubtract(h, h, htaken);
+    pixSubtract(v, v, vtaken);
+    PIX *hl = img_open_brick(h, min_len, 1), *vl = img_open_brick(v, 1, min_len);
+    int ok = hl && vl;
     if (ok) {
-        pixSubtract(h, h, htaken);
-        pixSubtract(v, v, vtaken);
-        PIX *hl = img_open_brick(h, min_len, 1), *vl = img_open_brick(v, 1, min_len);
-        ok = hl && vl;
-        if (ok) {
-            pixOr(w->fill, w->fill, mask);
-            pixOr(w->hfill, w->hfill, hl);
-            pixOr(w->vfill, w->vfill, vl);
-        }
-        pixDestroy(&hl);
-        pixDestroy(&vl);
+        pixOr(w->fill, w->fill, mask);
+        pixOr(w->hfill, w->hfill, hl);
+        pixOr(w->vfill, w->vfill, vl);
     }
-    pixDestroy(&chan);
-    pixDestroy(&bg);
-    pixDestroy(&mask);
-    pixDestroy(&h);
-    pixDestroy(&v);
+    pixDestroy(&hl);
+    pixDestroy(&vl);
     return ok;
 }
 
@@ -1473,13 +1464,15 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     *ntables = 0;
     if (lines_out) *lines_out = NULL;
     ap_status st;
+    int coloured = rgb && pixGetDepth(rgb) == 32 && pixGetWidth(rgb) == pixGetWidth(grey) &&
+                   pixGetHeight(rgb) == pixGetHeight(grey) && has_colour(rgb);
+    img_channel_fills channels = {0};
+    if (coloured) img_channel_fills_start(&channels, rgb);
     if (!(bg = img_background(grey)) || !(w.fill = img_fill_mask(bg)) ||
         !img_fill_edges(grey, bg, w.fill, &w.hfill, &w.vfill)) {
         st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
         goto out;
     }
-    int coloured = rgb && pixGetDepth(rgb) == 32 && pixGetWidth(rgb) == pixGetWidth(grey) &&
-                   pixGetHeight(rgb) == pixGetHeight(grey) && has_colour(rgb);
     /* the grey's own fills, for the rule finder, before the channels' join them */
     if (coloured && !(greyfill = pixCopy(NULL, w.fill))) {
         st = ap_fail(err, AP_ERR_NOMEM, "whitespace: out of memory");
@@ -1498,12 +1491,14 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
                              : img_dilate_brick(runs, 1, 2 * near + 1);
             pixDestroy(&runs);
         }
-        int ok = taken[0] && taken[1];
-        for (int c = COLOR_RED; ok && c <= COLOR_BLUE; c++)
-            ok = add_channel_fills(&w, rgb, c, taken[0], taken[1], min_len);
+        int ok = img_channel_fills_finish(&channels) && taken[0] && taken[1];
+        for (int c = 0; ok && c < 3; c++)
+            ok = add_channel_fills(&w, channels.mask[c], channels.hedges[c], channels.vedges[c],
+                                   taken[0], taken[1], min_len);
         pixDestroy(&dark);
         pixDestroy(&taken[0]);
         pixDestroy(&taken[1]);
+        img_channel_fills_free(&channels);
         if (!ok) {
             st = ap_fail(err, AP_ERR_PROCESSING, "whitespace: morphology failed");
             goto out;
@@ -1599,6 +1594,7 @@ out:
     pixDestroy(&lines);
     pixDestroy(&bg);
     pixDestroy(&greyfill);
+    img_channel_fills_free(&channels);
     pixDestroy(&w.text);
     pixDestroy(&w.faint);
     pixDestroy(&w.strokes);
