@@ -1,7 +1,7 @@
-/* convert: colour to grey and channels (see convert.h). Leptonica's 8 bpp images hold
- * four pixels in a 32-bit word, the first in the most significant byte; each output word
- * is built from four input words, the same way for every word, so the compiler turns
- * the loops into vector instructions. Every pixel's value is Leptonica's formula as it
+/* convert: colour to grey and channels, and one grey less another (see convert.h).
+ * Leptonica's 8 bpp images hold four pixels in a 32-bit word, the first in the most
+ * significant byte; each output word is built from four input words, the same way for
+ * every word, so the compiler turns the loops into vector instructions. Every pixel's value is Leptonica's formula as it
  * writes it (float products and sums, the rounding half added in double), so the bytes
  * are the same. */
 #include "vision/convert.h"
@@ -75,4 +75,29 @@ PIX *img_channel(PIX *rgb, int channel)
             SET_DATA_BYTE(out, x, (in[x] >> shift) & 0xff);
     }
     return out8;
+}
+
+PIX *img_subtract_grey(PIX *a, PIX *b)
+{
+    if (!a || !b || pixGetDepth(a) != 8 || pixGetDepth(b) != 8 ||
+        pixGetWidth(a) != pixGetWidth(b) || pixGetHeight(a) != pixGetHeight(b))
+        return pixSubtractGray(NULL, a, b);
+    PIX *out = pixCopy(NULL, a); /* row ends as a's, as Leptonica leaves them */
+    if (!out) return NULL;
+    int w = pixGetWidth(a), h = pixGetHeight(a);
+    size_t wpl = (size_t)pixGetWpl(a), whole = 4 * (size_t)(w / 4);
+    for (int y = 0; y < h; y++) {
+        l_uint32 *drow = pixGetData(out) + (size_t)y * wpl;
+        const l_uint32 *srow = pixGetData(b) + (size_t)y * wpl;
+        /* a whole word's four pixels are its four bytes, whatever their order */
+        uint8_t *d = (uint8_t *)drow;
+        const uint8_t *s = (const uint8_t *)srow;
+        for (size_t i = 0; i < whole; i++)
+            d[i] = (uint8_t)(d[i] > s[i] ? d[i] - s[i] : 0);
+        for (int x = (int)whole; x < w; x++) {
+            int v = (int)GET_DATA_BYTE(drow, x) - (int)GET_DATA_BYTE(srow, x);
+            SET_DATA_BYTE(drow, x, v > 0 ? v : 0);
+        }
+    }
+    return out;
 }

@@ -1,5 +1,5 @@
-/* convert: colour to grey and a colour's channel, as Leptonica computes them, a whole
- * word of output at a time.
+/* convert: colour to grey, a colour's channel and one grey less another, as Leptonica
+ * computes them, a whole word of output at a time.
  *
  * Leptonica converts pixel by pixel through its byte macros, which the compiler cannot
  * vectorise; a page's grey and its three channels cost ~25 ms of Example 1.1's analysis
@@ -22,5 +22,11 @@ PIX *img_grey_of(PIX *rgb);
  * exactly as pixGetRGBComponent(rgb, channel). Caller frees; NULL on a bad argument or
  * out of memory. */
 PIX *img_channel(PIX *rgb, int channel);
+
+/* a - b (8 bpp, one size) held at 0, exactly as pixSubtractGray(NULL, a, b): a byte at a
+ * time over whole rows, where Leptonica reads and writes each pixel through its macros.
+ * Other depths or sizes go to pixSubtractGray. Caller frees; NULL on a bad argument or
+ * out of memory. */
+PIX *img_subtract_grey(PIX *a, PIX *b);
 
 #endif

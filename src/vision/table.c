@@ -18,6 +18,7 @@
 #include "vision/morph.h"
 #include "vision/table.h"
 
+#include "vision/convert.h"
 #include "vision/fill.h"
 #include "vision/pixstat.h"
 
@@ -83,7 +84,7 @@ static rule_params params_for(int w, int h)
 static PIX *faint_ink(PIX *grey, PIX *given_bg, PIX *given_fill)
 {
     PIX *bg = given_bg ? pixClone(given_bg) : img_background(grey);
-    PIX *diff = bg ? pixSubtractGray(NULL, bg, grey) : NULL;
+    PIX *diff = bg ? img_subtract_grey(bg, grey) : NULL;
     PIX *faint =
         diff ? img_threshold(diff, img_ink_delta(diff, RULE_DELTA_MIN, RULE_DELTA_MAX)) : NULL;
     if (faint) pixInvert(faint, faint);

@@ -176,7 +176,7 @@ static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_o
     *height = 12;
     *faint_out = NULL;
     *strokes_out = NULL;
-    PIX *diff = pixSubtractGray(NULL, bg, grey); /* how much darker than the background */
+    PIX *diff = img_subtract_grey(bg, grey); /* how much darker than the background */
     PIX *grown = diff && lines ? img_dilate_brick(lines, 2 * RULE_GAP + 1, 2 * RULE_GAP + 1) : NULL;
     int darker = TEXT_DARKER, faint_darker = FAINT_DARKER;
     int contrast = diff ? ink_contrast(diff, grown) : FULL_CONTRAST;

@@ -8,7 +8,8 @@
  * equal Leptonica's on random images of several densities and widths around multiples
  * of 32, for line, square and odd/even bricks, bricks wider than the image included.
  * img_blockrank equals pixBlockrank on the same images for several windows and ranks,
- * windows as large as the image and the cases left to Leptonica included. */
+ * windows as large as the image and the cases left to Leptonica included. img_subtract_grey
+ * equals pixSubtractGray, the bytes past each row's end included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -282,6 +283,29 @@ static void test_binary_bricks(void **state)
     pixDestroy(&grey8);
 }
 
+static void test_subtract_grey(void **state)
+{
+    (void)state;
+    const int widths[] = {1, 2, 3, 4, 5, 7, 8, 31, 33, 64, 101};
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+        for (int blocky = 0; blocky < 2; blocky++) {
+            int w = widths[i], h = 1 + w % 9;
+            PIX *a = grey(w, h, 11u + (unsigned)i, blocky), *b = grey(w, h, 500u + (unsigned)i, 0);
+            /* row ends unlike either image's pixels: Leptonica keeps a's */
+            for (int y = 0; y < h; y++)
+                pixGetData(a)[(size_t)y * (size_t)pixGetWpl(a) + (size_t)pixGetWpl(a) - 1] ^=
+                    w % 4 ? 0x5au : 0;
+            PIX *want = pixSubtractGray(NULL, a, b), *got = img_subtract_grey(a, b);
+            assert_non_null(got);
+            size_t words = (size_t)pixGetWpl(a) * (size_t)h;
+            assert_memory_equal(pixGetData(got), pixGetData(want), words * sizeof(l_uint32));
+            pixDestroy(&want);
+            pixDestroy(&got);
+            pixDestroy(&a);
+            pixDestroy(&b);
+        }
+}
+
 static void test_blockrank(void **state)
 {
     (void)state;
@@ -324,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_close_grey),
         cmocka_unit_test(test_binary_bricks),
         cmocka_unit_test(test_blockrank),
+        cmocka_unit_test(test_subtract_grey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
