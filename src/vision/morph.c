@@ -322,6 +322,15 @@ static uint8_t rank_byte(float v)
     return (uint8_t)(int32_t)v;
 }
 
+/* A border window's level v scaled by the window's rows (normh) and columns (normw) over
+ * those counted, 0 where the window is whole that way, in blocksumLow's float order. */
+static uint8_t border_level(uint8_t v, float normh, float normw)
+{
+    if (normh != 0.0f && normw != 0.0f) return rank_byte((float)v * normh * normw);
+    if (normh != 0.0f) return rank_byte((float)v * normh);
+    return rank_byte((float)v * normw);
+}
+
 /* Adds (sign 1) or takes away (-1) the set bits of row to counts, one per column. */
 static void count_row(uint16_t *counts, const uint32_t *row, int wpl, int sign)
 {
@@ -353,8 +362,11 @@ PIX *img_blockrank(PIX *bin, int wc, int hc, float rank)
     }
     pixCopyResolution(out, bin);
     wpld = pixGetWpl(out);
-    for (int c = 0; c <= fwc * fhc; c++)
-        level[c] = rank_byte(norm * (float)c);
+    /* the levels rise with the count: inside, a count is kept from the first that makes
+     * the rank on */
+    int full = fwc * fhc, cmin = full + 1;
+    for (int c = full; c >= 0; c--)
+        if ((level[c] = rank_byte(norm * (float)c)) >= thresh) cmin = c;
     const uint32_t *src = pixGetData(bin);
     uint32_t *dst = pixGetData(out);
     /* Window of pixel (x, y): rows (ylo, yhi] and columns (xlo, xhi], where lo is
@@ -371,19 +383,19 @@ PIX *img_blockrank(PIX *bin, int wc, int hc, float rank)
         for (int x = 0; x < w; x++)
             sums[x + 1] = sums[x] + counts[x];
         int hn = y <= hc ? hc + y : y >= h - hc ? hc + h - y : 0;
-        float normh = hn ? (float)fhc / (float)hn : 1.0f;
+        float normh = hn ? (float)fhc / (float)hn : 0.0f;
         uint32_t *row = dst + (size_t)y * (size_t)wpld, word = 0;
         for (int x = 0; x < w; x++) {
-            int xl = x - wc - 1 > 0 ? x - wc - 1 : 0, xh = x + wc < w - 1 ? x + wc : w - 1;
-            uint8_t v = level[sums[xh + 1] - sums[xl + 1]];
-            int wn = x <= wc ? wc + x : x >= w - wc ? wc + w - x : 0;
-            if (hn && wn)
-                v = rank_byte((float)v * normh * ((float)fwc / (float)wn));
-            else if (hn)
-                v = rank_byte((float)v * normh);
-            else if (wn)
-                v = rank_byte((float)v * ((float)fwc / (float)wn));
-            word = word << 1 | (v >= thresh);
+            int on;
+            if (!hn && x > wc && x < w - wc) {
+                on = (int)(sums[x + wc + 1] - sums[x - wc]) >= cmin;
+            } else {
+                int xl = x - wc - 1 > 0 ? x - wc - 1 : 0, xh = x + wc < w - 1 ? x + wc : w - 1;
+                int wn = x <= wc ? wc + x : x >= w - wc ? wc + w - x : 0;
+                on = border_level(level[sums[xh + 1] - sums[xl + 1]], normh,
+                                  wn ? (float)fwc / (float)wn : 0.0f) >= thresh;
+            }
+            word = word << 1 | (uint32_t)on;
             if ((x & 31) == 31) row[x >> 5] = word, word = 0;
         }
         if (w & 31) row[w >> 5] = word << (32 - (w & 31));
