@@ -386,6 +386,13 @@ PIX *img_blockrank(PIX *bin, int wc, int hc, float rank)
         float normh = hn ? (float)fhc / (float)hn : 0.0f;
         uint32_t *row = dst + (size_t)y * (size_t)wpld, word = 0;
         for (int x = 0; x < w; x++) {
+            /* paper: too little ink under all 32 windows of a word together */
+            if (!hn && (x & 31) == 0 && x > wc && x + 31 < w - wc &&
+                (int)(sums[x + 31 + wc + 1] - sums[x - wc]) < cmin) {
+                row[x >> 5] = 0;
+                x += 31;
+                continue;
+            }
             int on;
             if (!hn && x > wc && x < w - wc) {
                 on = (int)(sums[x + wc + 1] - sums[x - wc]) >= cmin;

@@ -309,12 +309,13 @@ static void test_subtract_grey(void **state)
 static void test_blockrank(void **state)
 {
     (void)state;
-    const int dims[][2] = {{1, 1}, {7, 5}, {31, 7}, {32, 40}, {33, 33}, {95, 64}, {200, 150}};
+    const int dims[][2] = {{1, 1}, {7, 5}, {31, 7}, {32, 40}, {33, 33}, {95, 64}, {200, 150},
+                           {300, 90}};
     const int halves[][2] = {{1, 1}, {2, 2}, {3, 1}, {1, 4}, {5, 5}, {0, 3}, {16, 2}, {3, 20}};
     const float ranks[] = {0.0f, 0.1f, 0.4f, 0.5f, 0.9f, 1.0f};
     unsigned seed = 7;
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
-        for (int density = 20; density <= 95; density += 25) {
+        for (int density = 5; density <= 95; density += 30) {
             PIX *src = binary(dims[d][0], dims[d][1], seed++, density);
             for (size_t k = 0; k < sizeof halves / sizeof halves[0]; k++)
                 for (size_t r = 0; r < sizeof ranks / sizeof ranks[0]; r++) {
