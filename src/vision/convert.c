@@ -1,9 +1,9 @@
 /* convert: colour to grey and channels, and one grey less another (see convert.h).
  * Leptonica's 8 bpp images hold four pixels in a 32-bit word, the first in the most
  * significant byte; each output word is built from four input words, the same way for
- * every word, so the compiler turns the loops into vector instructions. Every pixel's value is Leptonica's formula as it
- * writes it (float products and sums, the rounding half added in double), so the bytes
- * are the same. */
+ * every word, so the compiler turns the loops into vector instructions. Every pixel's
+ * value is Leptonica's formula as it writes it (float products and sums, the rounding
+ * half added in double), so the bytes are the same. */
 #include "vision/convert.h"
 
 #include <stdint.h>

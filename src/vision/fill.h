@@ -41,10 +41,10 @@ int img_fill_edges(PIX *grey, PIX *bg, PIX *fill, PIX **hedges, PIX **vedges);
  * on the grey: they need nothing of it, and on a page with colour they are close to a
  * third of its analysis. The results are those made in line. */
 typedef struct img_channel_fills {
-    PIX *rgb;                          /* borrowed until img_channel_fills_finish */
+    PIX *rgb;                             /* borrowed until img_channel_fills_finish */
     PIX *mask[3], *hedges[3], *vedges[3]; /* red, green, blue; owned here */
-    int ok;                            /* all nine made */
-    int threaded;                      /* a thread makes them; else finish does */
+    int ok;                               /* all nine made */
+    int threaded;                         /* a thread makes them; else finish does */
     pthread_t thread;
 } img_channel_fills;
 

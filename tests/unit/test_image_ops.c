@@ -309,8 +309,8 @@ static void test_subtract_grey(void **state)
 static void test_blockrank(void **state)
 {
     (void)state;
-    const int dims[][2] = {{1, 1}, {7, 5}, {31, 7}, {32, 40}, {33, 33}, {95, 64}, {200, 150},
-                           {300, 90}};
+    const int dims[][2] = {{1, 1},   {7, 5},   {31, 7},    {32, 40},
+                           {33, 33}, {95, 64}, {200, 150}, {300, 90}};
     const int halves[][2] = {{1, 1}, {2, 2}, {3, 1}, {1, 4}, {5, 5}, {0, 3}, {16, 2}, {3, 20}};
     const float ranks[] = {0.0f, 0.1f, 0.4f, 0.5f, 0.9f, 1.0f};
     unsigned seed = 7;
