@@ -1,7 +1,8 @@
 /* pdf_edges: edges of a table that its text's alignment shows where no rule is drawn
  * (document/pdf_internal.h): a header row standing apart above it, a coloured cell's
- * edge as a row's, a column its centred text sets apart in a merged cell. The rules
- * themselves are added by pdf_layout.c. */
+ * edge as a row's, a column its centred text sets apart in a merged cell, a break centred
+ * over the days that no column edge parts. The rules themselves are added by
+ * pdf_layout.c. */
 #include <math.h>
 
 #include "document/pdf_internal.h"
@@ -111,4 +112,73 @@ int pdf_centred_in_column(const pdf_cbox *b, size_t n, const img_table *tb, floa
                fabsf(tc - (x0 + x1) / 2) > 0.15f * (x1 - x0);
     }
     return 0;
+}
+
+/* Whether the text of the row [y0, y1] between L and R (the columns after the first:
+ * the days) is one piece that crosses one of the gutters gut[0..ngut) between them,
+ * centred on them (within 5% of their width): a break set across the days as plain
+ * text, with no fill or rule of its own, is every day's, not only those of the columns
+ * its words happen to cross. One piece: every gutter inside its extent is crossed by a
+ * run (cells side by side leave one gutter clear); or, inside one column, off its centre
+ * (a word centred on that column is its own). */
+static int centred_across(const pdf_cbox *b, size_t n, float y0, float y1, float L, float R,
+                          const float *gut, int ngut)
+{
+    float ux0 = R, ux1 = L;
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cy <= y0 || cy >= y1 || cx <= L || cx >= R) continue;
+        ux0 = fminf(ux0, b[i].x0);
+        ux1 = fmaxf(ux1, b[i].x1);
+    }
+    if (ux0 >= ux1 || fabsf((ux0 + ux1) / 2 - (L + R) / 2) > 0.05f * (R - L)) return 0;
+    int crossed = 0;
+    for (int g = 0; g < ngut; g++) {
+        if (gut[g] <= ux0 || gut[g] >= ux1) continue;
+        int by_run = 0;
+        for (size_t i = 0; i < n && !by_run; i++) {
+            float cy = (b[i].y0 + b[i].y1) / 2;
+            by_run = cy > y0 && cy < y1 && b[i].x0 < gut[g] - 0.5f && b[i].x1 > gut[g] + 0.5f;
+        }
+        if (!by_run) return 0;
+        crossed = 1;
+    }
+    if (crossed) return 1;
+    /* inside one column: a word short enough to miss the edges ("Lunch") is the days'
+     * when it stands well off that column's own centre (more than 0.15 of its width) */
+    float cl = L, cr = R, mid = (ux0 + ux1) / 2;
+    for (int g = 0; g < ngut; g++) {
+        if (gut[g] <= mid && gut[g] > cl) cl = gut[g];
+        if (gut[g] > mid && gut[g] < cr) cr = gut[g];
+    }
+    return fabsf(mid - (cl + cr) / 2) > 0.15f * (cr - cl);
+}
+
+/* Whether row r of cell ic, which spans every column after the first (the days), holds
+ * one piece of text across their edges, centred on them (centred_across): a break
+ * set as plain text over the days, every day's. */
+static int centred_across_days(const img_table *tb, float s, const img_cell *ic, int r,
+                               const pdf_cbox *b, size_t n)
+{
+    float edges[64]; /* a timetable has far fewer columns; more are not looked at */
+    int ne = 0;
+    if (ic->col != 1 || ic->col + ic->ncols != tb->ncols || ic->ncols < 2) return 0;
+    for (int q = ic->col + 1; q < tb->ncols && ne < 64; q++)
+        edges[ne++] = tb->col_x[q] / s;
+    return centred_across(b, n, tb->row_y[r] / s, tb->row_y[r + 1] / s,
+                          tb->col_x[ic->col] / s, tb->col_x[tb->ncols] / s, edges, ne);
+}
+
+/* A column rule at x down cell ic, left out of its rows that a break centred across the
+ * days fills (centred_across_days). */
+void pdf_column_rule(pdf_collector *c, const img_table *tb, float s, const img_cell *ic,
+                     float x, const pdf_cbox *b, size_t n)
+{
+    int from = ic->row;
+    for (int r = ic->row; r <= ic->row + ic->nrows; r++) {
+        int end = r == ic->row + ic->nrows;
+        if (!end && !centred_across_days(tb, s, ic, r, b, n)) continue;
+        if (r > from) pdf_add_rule(c, x, tb->row_y[from] / s, x, tb->row_y[r] / s, 0.5f, 0);
+        from = r + 1;
+    }
 }

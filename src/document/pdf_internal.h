@@ -173,6 +173,10 @@ float pdf_apart_header(const img_table *tables, size_t ntables, const img_table 
 float pdf_fill_edge_near(const pdf_collector *c, const pdf_cbox *b, size_t n, float X0, float X1,
                          float y);
 
+/* Adds a column rule at x down cell ic of tb, except in its rows that a break centred
+ * over the days (every column after the first) fills. */
+void pdf_column_rule(pdf_collector *c, const img_table *tb, float s, const img_cell *ic, float x,
+                     const pdf_cbox *b, size_t n);
 /* Whether the one-row cell ic of tb should part at its inner lattice edge q: its text,
  * centred on one column on one side of it, is well off the cell's centre. */
 int pdf_centred_in_column(const pdf_cbox *b, size_t n, const img_table *tb, float s,

@@ -850,7 +850,7 @@ int pdf_split_merged(pdf_collector *c, const img_table *tables, size_t ntables, 
                 if (!in_fill(c, 1, x, 0, (y0 + y1) / 2) &&
                     (parts_cell(b, n, 0, x, x0, y0, x1, y1) ||
                      (ic->nrows == 1 && pdf_centred_in_column(b, n, tb, s, ic, q))))
-                    pdf_add_rule(c, x, y0, x, y1, 0.5f, 0);
+                    pdf_column_rule(c, tb, s, ic, x, b, n);
             }
             float x = ic->nrows == 1 ? side_by_side(b, n, x0, y0, x1, y1) : NAN;
             if (!isnan(x)) pdf_add_rule(c, x, y0, x, y1, 0.5f, 0);

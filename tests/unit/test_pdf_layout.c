@@ -10,7 +10,10 @@
  * the other columns: each day's name, centred on its own column, is that column's
  * header, though no rule parts it from the times column. Days as rows ruled one cell
  * at a time, nothing upright, the day column's rules 85 points long, a register down all
- * the days beside them: the register is its own cell, not part of the days. */
+ * the days beside them: the register is its own cell, not part of the days. A frame
+ * with filled header and time cells and an unruled body of days: a break phrase centred
+ * over the days (crossing one edge) and a lunch word centred over them (inside one
+ * column, off its centre) are each every day's. */
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <math.h>
@@ -352,6 +355,77 @@ static void test_short_ruled_day_column(void **state)
     free(pdf);
 }
 
+/* A frame ruled round, under its header and after the times; the header's cells and
+ * each time's cell filled, the days' body unruled and unfilled. A break row holds one
+ * phrase centred over the four days (across the middle edge), a lunch row one word
+ * centred over them (inside the third day's column, well off its centre). */
+static void test_break_centred_over_days(void **state)
+{
+    (void)state;
+    static const double xs[] = {24, 146.457, 301.586, 457.543, 637.91, 818};
+    static const double ys[] = {57, 101, 150, 180, 240, 280, 330};
+    sbuf buf = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s);
+    cairo_set_source_rgb(cr, 1, 0.95, 0.7);
+    for (int k = 0; k < 5; k++) {
+        cairo_rectangle(cr, xs[k], ys[0], xs[k + 1] - xs[k], ys[1] - ys[0]);
+        cairo_fill(cr);
+    }
+    for (int r = 1; r < 6; r++) {
+        cairo_rectangle(cr, xs[0], ys[r], xs[1] - xs[0], ys[r + 1] - ys[r]);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, xs[0], ys[0], xs[5] - xs[0], ys[6] - ys[0]);
+    cairo_stroke(cr);
+    hrule(cr, xs[0], xs[5], ys[1]);
+    cairo_move_to(cr, xs[1], ys[0]);
+    cairo_line_to(cr, xs[1], ys[6]);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    const double mid = (xs[1] + xs[5]) / 2;
+    text(cr, "Time", "Sans Bold 8", (xs[0] + xs[1]) / 2, (ys[0] + ys[1]) / 2);
+    for (int k = 0; k < 4; k++)
+        text(cr, days[k], "Sans Bold 8", (xs[k + 1] + xs[k + 2]) / 2, (ys[0] + ys[1]) / 2);
+    for (int r = 0; r < 5; r++) {
+        double cy = (ys[r + 1] + ys[r + 2]) / 2;
+        text(cr, times[r], "Sans 8", (xs[0] + xs[1]) / 2, cy);
+        if (r == 1 || r == 3) {
+            text(cr, r == 1 ? "Morning Recess" : "Lunch", "Sans 9", mid, cy);
+            continue;
+        }
+        for (int k = 0; k < 4; k++)
+            text(cr, names[r][k], "Sans 9", (xs[k + 1] + xs[k + 2]) / 2, cy);
+    }
+    cairo_show_page(cr);
+    s = cairo_surface_reference(cairo_get_target(cr));
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t len = 0;
+    char *pdf = sbuf_take(&buf, &len);
+    assert_non_null(pdf);
+    tt_doc d;
+    ap_error e = {0};
+    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
+        fail_msg("extract: %s", e.msg);
+    for (int k = 0; k < 4; k++)
+        for (int r = 0; r < 5; r++) {
+            const char *name = r == 1 ? "Morning Recess" : r == 3 ? "Lunch" : names[r][k];
+            tb_check(&d, k, name, starts[r], starts[r + 1]);
+        }
+    if (d.nblocks != 20) {
+        tb_print(&d);
+        fail_msg("%zu blocks, wanted 20", d.nblocks);
+    }
+    tt_doc_free(&d);
+    free(pdf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_times_apart_over_split_column),
         cmocka_unit_test(test_day_centred_beside_times),
         cmocka_unit_test(test_short_ruled_day_column),
+        cmocka_unit_test(test_break_centred_over_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
