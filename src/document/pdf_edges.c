@@ -1,9 +1,10 @@
 /* pdf_edges: edges of a table that its text's alignment shows where no rule is drawn
  * (document/pdf_internal.h): a header row standing apart above it, a coloured cell's
  * edge as a row's, a column its centred text sets apart in a merged cell, a break centred
- * over the days that no column edge parts. The rules themselves are added by
- * pdf_layout.c. */
+ * over the days that no column edge parts, two lessons stacked in one cell. The rules
+ * themselves are added by pdf_layout.c. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "document/pdf_internal.h"
 
@@ -181,4 +182,49 @@ void pdf_column_rule(pdf_collector *c, const img_table *tb, float s, const img_c
         if (r > from) pdf_add_rule(c, x, tb->row_y[from] / s, x, tb->row_y[r] / s, 0.5f, 0);
         from = r + 1;
     }
+}
+
+static int cmp_box_top(const void *a, const void *b)
+{
+    float x = ((const pdf_cbox *)a)->y0, y = ((const pdf_cbox *)b)->y0;
+    return (x > y) - (x < y);
+}
+
+/* Where a cell [x0, x1] x [y0, y1] holds two lessons stacked, each printing its own time:
+ * exactly two runs that are times and nothing else, one above the other, and text that is
+ * not a time on both sides of the widest gap between lines from the first time's middle
+ * to the second's (the gap between the lessons, whether each prints its time over or
+ * under its name). Returns the middle of that gap, or NAN. A start time over the name
+ * and an end time under it leave no name on one side. */
+float pdf_stacked_times(const pdf_cbox *b, size_t n, float x0, float y0, float x1, float y1)
+{
+    pdf_cbox in[64];
+    int nin = 0, nt = 0;
+    float tc[2];
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cx <= x0 || cx >= x1 || cy <= y0 || cy >= y1) continue;
+        if (b[i].rotated || nin == 64) return NAN;
+        in[nin++] = b[i];
+        if (!(b[i].flags & RUN_TIME)) continue;
+        if (nt == 2) return NAN;
+        tc[nt++] = cy;
+    }
+    if (nt < 2) return NAN;
+    qsort(in, (size_t)nin, sizeof *in, cmp_box_top);
+    float c0 = fminf(tc[0], tc[1]), c1 = fmaxf(tc[0], tc[1]), cur = c0, gap = 0, at = NAN;
+    for (int i = 0; i <= nin; i++) {
+        float top = i < nin ? fminf(in[i].y0, c1) : c1;
+        if (i < nin && in[i].y1 <= c0) continue;
+        if (top - cur > gap) gap = top - cur, at = (top + cur) / 2;
+        if (i < nin) cur = fmaxf(cur, in[i].y1);
+    }
+    if (isnan(at)) return NAN;
+    int above = 0, below = 0;
+    for (int i = 0; i < nin; i++) {
+        if (in[i].flags & RUN_TIME) continue;
+        above |= in[i].y1 <= at;
+        below |= in[i].y0 >= at;
+    }
+    return above && below ? at : NAN;
 }

@@ -177,6 +177,9 @@ float pdf_fill_edge_near(const pdf_collector *c, const pdf_cbox *b, size_t n, fl
  * over the days (every column after the first) fills. */
 void pdf_column_rule(pdf_collector *c, const img_table *tb, float s, const img_cell *ic, float x,
                      const pdf_cbox *b, size_t n);
+/* The middle between two lessons stacked in the cell [x0, x1] x [y0, y1], each with its
+ * own time; NAN when the cell holds no such pair. */
+float pdf_stacked_times(const pdf_cbox *b, size_t n, float x0, float y0, float x1, float y1);
 /* Whether the one-row cell ic of tb should part at its inner lattice edge q: its text,
  * centred on one column on one side of it, is well off the cell's centre. */
 int pdf_centred_in_column(const pdf_cbox *b, size_t n, const img_table *tb, float s,

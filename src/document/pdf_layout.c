@@ -854,6 +854,8 @@ int pdf_split_merged(pdf_collector *c, const img_table *tables, size_t ntables, 
             }
             float x = ic->nrows == 1 ? side_by_side(b, n, x0, y0, x1, y1) : NAN;
             if (!isnan(x)) pdf_add_rule(c, x, y0, x, y1, 0.5f, 0);
+            float y = ic->nrows == 1 ? pdf_stacked_times(b, n, x0, y0, x1, y1) : NAN;
+            if (!isnan(y)) pdf_add_rule(c, x0, y, x1, y, 0.5f, 1);
         }
     }
     return c->nrules > before;

@@ -13,7 +13,8 @@
  * the days beside them: the register is its own cell, not part of the days. A frame
  * with filled header and time cells and an unruled body of days: a break phrase centred
  * over the days (crossing one edge) and a lunch word centred over them (inside one
- * column, off its centre) are each every day's. */
+ * column, off its centre) are each every day's. A ruled cell holding two lessons
+ * stacked, each with its own time (over or under its name), is two lessons. */
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <math.h>
@@ -426,6 +427,71 @@ static void test_break_centred_over_days(void **state)
     free(pdf);
 }
 
+/* A ruled grid, three days as columns; the afternoon period's cells each hold two
+ * lessons stacked, each with its own time, the time over the name on Monday and
+ * Tuesday and under it on Wednesday. A cell printing a start time over its name and an
+ * end time under it stays one lesson. */
+static void test_two_lessons_stacked_in_cell(void **state)
+{
+    (void)state;
+    static const char *const first[] = {"Writing", "Phonics", "Drama"},
+                             *const second[] = {"Science", "Mental Maths", "Specialty Classes"};
+    sbuf buf = {0};
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 4; k++)
+            cairo_rectangle(cr, 100 + 150 * k, 100 + 80 * r, 150, 80);
+    cairo_stroke(cr);
+    for (int k = 0; k < 3; k++)
+        text(cr, days[k], "Sans Bold 10", 325 + 150 * k, 140);
+    text(cr, "9:00-10:00", "Sans 9", 175, 220);
+    text(cr, "2:20-3:05pm", "Sans 9", 175, 300);
+    for (int k = 0; k < 3; k++) {
+        double cx = 325 + 150 * k;
+        if (k == 0) {
+            text(cr, "9:00", "Sans 7", cx, 200);
+            text(cr, "Maths", "Sans 9", cx, 220);
+            text(cr, "10:00", "Sans 7", cx, 240);
+        } else
+            text(cr, k == 1 ? "English" : "Art", "Sans 9", cx, 220);
+        int up = k < 2; /* the time over the name */
+        text(cr, "2:20-2:40pm", "Sans 7", cx, up ? 272 : 288);
+        text(cr, first[k], "Sans 9", cx, up ? 284 : 274);
+        text(cr, "2:40-3:05pm", "Sans 7", cx, up ? 306 : 322);
+        text(cr, second[k], "Sans 9", cx, up ? 318 : 308);
+    }
+    cairo_show_page(cr);
+    s = cairo_surface_reference(cairo_get_target(cr));
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t len = 0;
+    char *pdf = sbuf_take(&buf, &len);
+    assert_non_null(pdf);
+    tt_doc d;
+    ap_error e = {0};
+    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
+        fail_msg("extract: %s", e.msg);
+    tb_check(&d, 0, "Maths", 9 * 60, 10 * 60);
+    tb_check(&d, 1, "English", 9 * 60, 10 * 60);
+    tb_check(&d, 2, "Art", 9 * 60, 10 * 60);
+    for (int k = 0; k < 3; k++) {
+        tb_check(&d, k, first[k], 14 * 60 + 20, 14 * 60 + 40);
+        tb_check(&d, k, second[k], 14 * 60 + 40, 15 * 60 + 5);
+    }
+    if (d.nblocks != 9) {
+        tb_print(&d);
+        fail_msg("%zu blocks, wanted 9", d.nblocks);
+    }
+    tt_doc_free(&d);
+    free(pdf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_day_centred_beside_times),
         cmocka_unit_test(test_short_ruled_day_column),
         cmocka_unit_test(test_break_centred_over_days),
+        cmocka_unit_test(test_two_lessons_stacked_in_cell),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
