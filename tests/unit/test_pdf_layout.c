@@ -37,6 +37,33 @@ static cairo_status_t write_sbuf(void *closure, const unsigned char *data, unsig
     return CAIRO_STATUS_SUCCESS;
 }
 
+/* A new A4 landscape page drawn into buf. */
+static cairo_t *page_begin(sbuf *buf)
+{
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, buf, 842, 595);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s);
+    return cr;
+}
+
+/* Ends the page cr drew into buf, and extracts the PDF's timeblocks into d. */
+static void page_extract(cairo_t *cr, sbuf *buf, tt_doc *d)
+{
+    cairo_show_page(cr);
+    cairo_surface_t *s = cairo_surface_reference(cairo_get_target(cr));
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t len = 0;
+    char *pdf = sbuf_take(buf, &len);
+    assert_non_null(pdf);
+    ap_error e = {0};
+    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, d, &e) != AP_OK)
+        fail_msg("extract: %s", e.msg);
+    free(pdf);
+}
+
 /* Text centred at (cx, cy) in the given pango font. */
 static void text(cairo_t *cr, const char *s, const char *font, double cx, double cy)
 {
@@ -62,15 +89,13 @@ static const char *const names[5][4] = {{"Maths", "English", "Science", "Art"},
                                         {"Drama", "Phonics", "Writing", "Computing"},
                                         {"Geography", "Spelling", "Assembly", "Topic"}};
 
-/* An A4 landscape page: a title, the days over four columns, the times left of five
- * rows, nothing ruled; the break row on a grey fill in each day's cell. lunch: the
- * fourth row is "Lunch" on one bar across the days, 40 points tall. */
-static char *draw_band_page(int lunch, size_t *len)
+/* Extracts into d an A4 landscape page: a title, the days over four columns, the times
+ * left of five rows, nothing ruled; the break row on a grey fill in each day's cell.
+ * lunch: the fourth row is "Lunch" on one bar across the days, 40 points tall. */
+static void extract_band_page(int lunch, tt_doc *d)
 {
     sbuf buf = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
-    cairo_surface_destroy(s);
+    cairo_t *cr = page_begin(&buf);
     cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
     for (int k = 0; k < 4; k++) {
         cairo_rectangle(cr, 200 + 150 * k, 200, 150, 30);
@@ -94,27 +119,15 @@ static char *draw_band_page(int lunch, size_t *len)
         for (int k = 0; k < 4; k++)
             text(cr, names[r][k], "Sans 11", 275 + 150 * k, ys[r]);
     }
-    cairo_show_page(cr);
-    s = cairo_surface_reference(cairo_get_target(cr));
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    char *data = sbuf_take(&buf, len);
-    assert_non_null(data);
-    return data;
+    page_extract(cr, &buf, d);
 }
 
 static void test_band_row_in_borderless_table(void **state)
 {
     (void)state;
     for (int lunch = 0; lunch < 2; lunch++) {
-        size_t len = 0;
-        char *pdf = draw_band_page(lunch, &len);
         tt_doc d;
-        ap_error e = {0};
-        if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
-            fail_msg("extract: %s", e.msg);
+        extract_band_page(lunch, &d);
         for (int k = 0; k < 4; k++)
             for (int r = 0; r < 5; r++)
                 tb_check(&d, k, lunch && r == 3 ? "Lunch" : names[r][k], starts[r], starts[r + 1]);
@@ -123,7 +136,6 @@ static void test_band_row_in_borderless_table(void **state)
             fail_msg("lunch %d: %zu blocks, wanted 20", lunch, d.nblocks);
         }
         tt_doc_free(&d);
-        free(pdf);
     }
 }
 
@@ -136,9 +148,7 @@ static void test_times_apart_over_split_column(void **state)
     static const char *const period[3][3] = {
         {"Maths", "English", "Science"}, {"Art", "PE", NULL}, {"Reading", "History", "Music"}};
     sbuf buf = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
-    cairo_surface_destroy(s);
+    cairo_t *cr = page_begin(&buf);
     static const double xs[] = {200, 350, 425, 500, 650};
     for (int r = 0; r < 3; r++)
         for (int k = 0; k < 4; k++) {
@@ -160,19 +170,8 @@ static void test_times_apart_over_split_column(void **state)
         text(cr, period[1][1], "Sans 10", 462.5, y + 6);
         text(cr, period[2][r], "Sans 10", 575, y);
     }
-    cairo_show_page(cr);
-    s = cairo_surface_reference(cairo_get_target(cr));
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    size_t len = 0;
-    char *pdf = sbuf_take(&buf, &len);
-    assert_non_null(pdf);
     tt_doc d;
-    ap_error e = {0};
-    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
-        fail_msg("extract: %s", e.msg);
+    page_extract(cr, &buf, &d);
     for (int r = 0; r < 3; r++) {
         tb_check(&d, r, period[0][r], 9 * 60, 10 * 60);
         tb_check(&d, r, period[1][0], 10 * 60, 10 * 60 + 30);
@@ -184,7 +183,6 @@ static void test_times_apart_over_split_column(void **state)
         fail_msg("%zu blocks, wanted 12", d.nblocks);
     }
     tt_doc_free(&d);
-    free(pdf);
 }
 
 /* A frame ruled under its header and after the row numbers, nothing else; the times and
@@ -196,9 +194,7 @@ static void test_day_centred_beside_times(void **state)
                                               {"Reading", "History", "Music", "French"},
                                               {"Drama", "Phonics", "Writing", "Topic"}};
     sbuf buf = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
-    cairo_surface_destroy(s);
+    cairo_t *cr = page_begin(&buf);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_line_width(cr, 1.3);
     cairo_rectangle(cr, 24, 70, 794, 280);
@@ -218,19 +214,8 @@ static void test_day_centred_beside_times(void **state)
         for (int k = 0; k < 4; k++)
             text(cr, lessons[r][k], "Sans 11", 260 + 150 * k, y);
     }
-    cairo_show_page(cr);
-    s = cairo_surface_reference(cairo_get_target(cr));
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    size_t len = 0;
-    char *pdf = sbuf_take(&buf, &len);
-    assert_non_null(pdf);
     tt_doc d;
-    ap_error e = {0};
-    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
-        fail_msg("extract: %s", e.msg);
+    page_extract(cr, &buf, &d);
     static const int from[] = {9 * 60, 10 * 60 + 15, 11 * 60 + 15},
                      to[] = {10 * 60, 11 * 60 + 15, 12 * 60};
     for (int r = 0; r < 3; r++)
@@ -241,7 +226,6 @@ static void test_day_centred_beside_times(void **state)
         fail_msg("%zu blocks, wanted 12", d.nblocks);
     }
     tt_doc_free(&d);
-    free(pdf);
 }
 
 /* Text centred at (cx, cy), turned to read upwards (a name down a narrow column). */
@@ -286,9 +270,7 @@ static void test_short_ruled_day_column(void **state)
     static const int lesson_col[6] = {2, 4, 5, 7, 8, 9}, day_cols[7] = {0, 2, 4, 5, 7, 8, 9};
     const double top = 67.875, body = 140.922, row = 85.314;
     sbuf buf = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
-    cairo_surface_destroy(s);
+    cairo_t *cr = page_begin(&buf);
     cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
     cairo_rectangle(cr, xs[3], body, xs[4] - xs[3], 5 * row);
     cairo_rectangle(cr, xs[6], body, xs[7] - xs[6], 5 * row);
@@ -326,19 +308,8 @@ static void test_short_ruled_day_column(void **state)
     text_up(cr, "Register", "Serif 11", (xs[1] + xs[2]) / 2, mid);
     text_up(cr, "Morning Recess", "Serif 11", (xs[3] + xs[4]) / 2, mid);
     text_up(cr, "LUNCH", "Serif 11", (xs[6] + xs[7]) / 2, mid);
-    cairo_show_page(cr);
-    s = cairo_surface_reference(cairo_get_target(cr));
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    size_t len = 0;
-    char *pdf = sbuf_take(&buf, &len);
-    assert_non_null(pdf);
     tt_doc d;
-    ap_error e = {0};
-    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
-        fail_msg("extract: %s", e.msg);
+    page_extract(cr, &buf, &d);
     for (int r = 0; r < 5; r++) {
         tb_check(&d, r, "Register", from[0], from[1]);
         tb_check(&d, r, "Morning Recess", from[2], from[3]);
@@ -353,7 +324,6 @@ static void test_short_ruled_day_column(void **state)
         fail_msg("%zu blocks, wanted 45", d.nblocks);
     }
     tt_doc_free(&d);
-    free(pdf);
 }
 
 /* A frame ruled round, under its header and after the times; the header's cells and
@@ -366,9 +336,7 @@ static void test_break_centred_over_days(void **state)
     static const double xs[] = {24, 146.457, 301.586, 457.543, 637.91, 818};
     static const double ys[] = {57, 101, 150, 180, 240, 280, 330};
     sbuf buf = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
-    cairo_surface_destroy(s);
+    cairo_t *cr = page_begin(&buf);
     cairo_set_source_rgb(cr, 1, 0.95, 0.7);
     for (int k = 0; k < 5; k++) {
         cairo_rectangle(cr, xs[k], ys[0], xs[k + 1] - xs[k], ys[1] - ys[0]);
@@ -401,19 +369,8 @@ static void test_break_centred_over_days(void **state)
         for (int k = 0; k < 4; k++)
             text(cr, names[r][k], "Sans 9", (xs[k + 1] + xs[k + 2]) / 2, cy);
     }
-    cairo_show_page(cr);
-    s = cairo_surface_reference(cairo_get_target(cr));
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    size_t len = 0;
-    char *pdf = sbuf_take(&buf, &len);
-    assert_non_null(pdf);
     tt_doc d;
-    ap_error e = {0};
-    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
-        fail_msg("extract: %s", e.msg);
+    page_extract(cr, &buf, &d);
     for (int k = 0; k < 4; k++)
         for (int r = 0; r < 5; r++) {
             const char *name = r == 1 ? "Morning Recess" : r == 3 ? "Lunch" : names[r][k];
@@ -424,7 +381,6 @@ static void test_break_centred_over_days(void **state)
         fail_msg("%zu blocks, wanted 20", d.nblocks);
     }
     tt_doc_free(&d);
-    free(pdf);
 }
 
 /* A ruled grid, three days as columns; the afternoon period's cells each hold two
@@ -437,9 +393,7 @@ static void test_two_lessons_stacked_in_cell(void **state)
     static const char *const first[] = {"Writing", "Phonics", "Drama"},
                              *const second[] = {"Science", "Mental Maths", "Specialty Classes"};
     sbuf buf = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
-    cairo_surface_destroy(s);
+    cairo_t *cr = page_begin(&buf);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_line_width(cr, 1);
     for (int r = 0; r < 3; r++)
@@ -464,19 +418,8 @@ static void test_two_lessons_stacked_in_cell(void **state)
         text(cr, "2:40-3:05pm", "Sans 7", cx, up ? 306 : 322);
         text(cr, second[k], "Sans 9", cx, up ? 318 : 308);
     }
-    cairo_show_page(cr);
-    s = cairo_surface_reference(cairo_get_target(cr));
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    size_t len = 0;
-    char *pdf = sbuf_take(&buf, &len);
-    assert_non_null(pdf);
     tt_doc d;
-    ap_error e = {0};
-    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, &d, &e) != AP_OK)
-        fail_msg("extract: %s", e.msg);
+    page_extract(cr, &buf, &d);
     tb_check(&d, 0, "Maths", 9 * 60, 10 * 60);
     tb_check(&d, 1, "English", 9 * 60, 10 * 60);
     tb_check(&d, 2, "Art", 9 * 60, 10 * 60);
@@ -489,7 +432,6 @@ static void test_two_lessons_stacked_in_cell(void **state)
         fail_msg("%zu blocks, wanted 9", d.nblocks);
     }
     tt_doc_free(&d);
-    free(pdf);
 }
 
 int main(void)
