@@ -86,12 +86,47 @@ float pdf_fill_edge_near(const pdf_collector *c, const pdf_cbox *b, size_t n, fl
     return best;
 }
 
+/* Whether no text of the page (a box's centre) lies in cell o of tb. */
+static int cell_empty(const pdf_cbox *b, size_t n, const img_table *tb, float s, const img_cell *o)
+{
+    float x0 = tb->col_x[o->col] / s, x1 = tb->col_x[o->col + o->ncols] / s;
+    float y0 = tb->row_y[o->row] / s, y1 = tb->row_y[o->row + o->nrows] / s;
+    for (size_t i = 0; i < n; i++) {
+        float cx = (b[i].x0 + b[i].x1) / 2, cy = (b[i].y0 + b[i].y1) / 2;
+        if (cx > x0 && cx < x1 && cy > y0 && cy < y1) return 0;
+    }
+    return 1;
+}
+
+/* The columns [*lo, *hi) of the one-row cell ic widened over the empty one-row cells
+ * beside it in its row: a break ruled across the days whose cell an earlier split cut at
+ * an inner edge is still centred on that whole span. */
+static void row_span(const pdf_cbox *b, size_t n, const img_table *tb, float s,
+                     const img_cell *ic, int *lo, int *hi)
+{
+    *lo = ic->col, *hi = ic->col + ic->ncols;
+    for (int grown = 1; grown;) {
+        grown = 0;
+        for (size_t k = 0; k < tb->ncells; k++) {
+            const img_cell *o = &tb->cells[k];
+            if (o->row != ic->row || o->nrows != 1 || (o->col + o->ncols != *lo && o->col != *hi))
+                continue;
+            if (!cell_empty(b, n, tb, s, o)) continue;
+            if (o->col == *hi)
+                *hi = o->col + o->ncols;
+            else
+                *lo = o->col;
+            grown = 1;
+        }
+    }
+}
+
 /* Whether the text of the one-row cell ic (of tb) lies wholly on one side of its inner lattice
- * edge q, inside one column there and centred on it, well off the cell's own centre:
- * text is centred in its cell, so the cell was merged only because no rule parts it
- * there (a day's name in a header whose rule after the times column is drawn in the
- * body alone). A word centred on a cell of several columns lies in its middle one,
- * but on the cell's centre too. */
+ * edge q, inside one column there and centred on it, well off the centre of the cell and
+ * the empty cells beside it in its row (row_span): text is centred in its cell, so the
+ * cell was merged only because no rule parts it there (a day's name in a header whose
+ * rule after the times column is drawn in the body alone). A word centred on a cell of
+ * several columns lies in its middle one, but on the cell's centre too. */
 int pdf_centred_in_column(const pdf_cbox *b, size_t n, const img_table *tb, float s,
                           const img_cell *ic, int q)
 {
@@ -105,12 +140,15 @@ int pdf_centred_in_column(const pdf_cbox *b, size_t n, const img_table *tb, floa
     }
     float x = tb->col_x[q] / s;
     if (!isfinite(tx0) || (tx0 < x && tx1 > x)) return 0;
+    int lo, hi;
+    row_span(b, n, tb, s, ic, &lo, &hi);
+    float w0 = tb->col_x[lo] / s, w1 = tb->col_x[hi] / s;
     for (int k = ic->col; k < ic->col + ic->ncols; k++) {
         float a = tb->col_x[k] / s, z = tb->col_x[k + 1] / s;
         if (tx0 < a || tx1 > z) continue;
         float tc = (tx0 + tx1) / 2;
         return fabsf(tc - (a + z) / 2) < 0.1f * (z - a) &&
-               fabsf(tc - (x0 + x1) / 2) > 0.15f * (x1 - x0);
+               fabsf(tc - (w0 + w1) / 2) > 0.15f * (w1 - w0);
     }
     return 0;
 }

@@ -29,6 +29,7 @@
 
 #include "core/sbuf.h"
 #include "document/extract.h"
+#include "document/pdf_internal.h"
 #include "test_blocks.h"
 
 static cairo_status_t write_sbuf(void *closure, const unsigned char *data, unsigned int len)
@@ -434,6 +435,32 @@ static void test_two_lessons_stacked_in_cell(void **state)
     tt_doc_free(&d);
 }
 
+/* pdf_centred_in_column on a hand-built row of six lattice columns 100 points wide (the
+ * times, then five days): a break word centred on the five days, in a cell an earlier
+ * split cut after the third day, the rest of the row empty, is centred on its whole span
+ * and no column parts it; a day's name centred on its column, in a header cell merged
+ * with the times column, the next day's name beside it, is parted from the times. */
+static void test_centred_word_in_cut_break(void **state)
+{
+    (void)state;
+    int col_x[] = {0, 100, 200, 300, 400, 500, 600}, row_y[] = {0, 50};
+    img_cell cut[] = {{.row = 0, .col = 0, .nrows = 1, .ncols = 1},
+                      {.row = 0, .col = 1, .nrows = 1, .ncols = 3},
+                      {.row = 0, .col = 4, .nrows = 1, .ncols = 2}};
+    img_table tb = {.nrows = 1, .ncols = 6, .row_y = row_y, .col_x = col_x, .cells = cut,
+                    .ncells = 3};
+    pdf_cbox brk[] = {{.x0 = 30, .y0 = 20, .x1 = 70, .y1 = 30, .size = 10},   /* its time */
+                      {.x0 = 330, .y0 = 20, .x1 = 370, .y1 = 30, .size = 10}}; /* "Lunch" */
+    for (int q = 2; q <= 3; q++)
+        assert_false(pdf_centred_in_column(brk, 2, &tb, 1.0f, &cut[1], q));
+    img_cell head[] = {{.row = 0, .col = 0, .nrows = 1, .ncols = 2},
+                       {.row = 0, .col = 2, .nrows = 1, .ncols = 1}};
+    tb.cells = head, tb.ncells = 2;
+    pdf_cbox heads[] = {{.x0 = 125, .y0 = 20, .x1 = 175, .y1 = 30, .size = 10},  /* "Monday" */
+                       {.x0 = 225, .y0 = 20, .x1 = 275, .y1 = 30, .size = 10}}; /* "Tuesday" */
+    assert_true(pdf_centred_in_column(heads, 2, &tb, 1.0f, &head[0], 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_short_ruled_day_column),
         cmocka_unit_test(test_break_centred_over_days),
         cmocka_unit_test(test_two_lessons_stacked_in_cell),
+        cmocka_unit_test(test_centred_word_in_cut_break),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
