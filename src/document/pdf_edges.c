@@ -99,8 +99,9 @@ static int cell_empty(const pdf_cbox *b, size_t n, const img_table *tb, float s,
 }
 
 /* The columns [*lo, *hi) of the one-row cell ic widened over the empty one-row cells
- * beside it in its row: a break ruled across the days whose cell an earlier split cut at
- * an inner edge is still centred on that whole span. */
+ * beside it in its row, the first column (the times' or the days' labels, its header
+ * corner often empty) left out: a break ruled across the days whose cell an earlier
+ * split cut at an inner edge is still centred on that whole span. */
 static void row_span(const pdf_cbox *b, size_t n, const img_table *tb, float s,
                      const img_cell *ic, int *lo, int *hi)
 {
@@ -109,7 +110,8 @@ static void row_span(const pdf_cbox *b, size_t n, const img_table *tb, float s,
         grown = 0;
         for (size_t k = 0; k < tb->ncells; k++) {
             const img_cell *o = &tb->cells[k];
-            if (o->row != ic->row || o->nrows != 1 || (o->col + o->ncols != *lo && o->col != *hi))
+            if (o->row != ic->row || o->nrows != 1 || o->col == 0 ||
+                (o->col + o->ncols != *lo && o->col != *hi))
                 continue;
             if (!cell_empty(b, n, tb, s, o)) continue;
             if (o->col == *hi)

@@ -439,7 +439,8 @@ static void test_two_lessons_stacked_in_cell(void **state)
  * times, then five days): a break word centred on the five days, in a cell an earlier
  * split cut after the third day, the rest of the row empty, is centred on its whole span
  * and no column parts it; a day's name centred on its column, in a header cell merged
- * with the times column, the next day's name beside it, is parted from the times. */
+ * with the times column, the next day's name beside it, is parted from the times; a
+ * day's name centred on its header cell beside an empty corner is not parted. */
 static void test_centred_word_in_cut_break(void **state)
 {
     (void)state;
@@ -459,6 +460,15 @@ static void test_centred_word_in_cut_break(void **state)
     pdf_cbox heads[] = {{.x0 = 125, .y0 = 20, .x1 = 175, .y1 = 30, .size = 10},  /* "Monday" */
                        {.x0 = 225, .y0 = 20, .x1 = 275, .y1 = 30, .size = 10}}; /* "Tuesday" */
     assert_true(pdf_centred_in_column(heads, 2, &tb, 1.0f, &head[0], 1));
+    /* a day's name centred on its header cell of three lattice columns (highlighted
+     * times inside its body cells cut the column), the wide header corner beside it empty */
+    int corner_x[] = {0, 150, 200, 300, 350};
+    img_cell day[] = {{.row = 0, .col = 0, .nrows = 1, .ncols = 1},
+                      {.row = 0, .col = 1, .nrows = 1, .ncols = 3}};
+    tb.ncols = 4, tb.col_x = corner_x, tb.cells = day, tb.ncells = 2;
+    pdf_cbox monday = {.x0 = 225, .y0 = 20, .x1 = 275, .y1 = 30, .size = 10};
+    for (int q = 2; q <= 3; q++)
+        assert_false(pdf_centred_in_column(&monday, 1, &tb, 1.0f, &day[1], q));
 }
 
 int main(void)
