@@ -37,62 +37,7 @@
 #include "core/sbuf.h"
 #include "document/extract.h"
 #include "test_blocks.h"
-
-static cairo_status_t write_sbuf(void *closure, const unsigned char *data, unsigned int len)
-{
-    sbuf_append(closure, data, len);
-    return CAIRO_STATUS_SUCCESS;
-}
-
-/* A PDF of A4 landscape pages (points) written into b: draw on the context, ending each
- * page with cairo_show_page, then pdf_end. */
-static cairo_t *pdf_begin(sbuf *b)
-{
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, b, 842, 595);
-    cairo_t *cr = cairo_create(s);
-    cairo_surface_destroy(s); /* cr holds it */
-    return cr;
-}
-
-/* Finishes the document drawn on cr (from pdf_begin(b)): its bytes, *len of them. */
-static char *pdf_end(cairo_t *cr, sbuf *b, size_t *len)
-{
-    cairo_surface_t *s = cairo_surface_reference(cairo_get_target(cr));
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    char *data = sbuf_take(b, len);
-    assert_non_null(data);
-    return data;
-}
-
-/* Extracts the PDF pdf[0, len) into *d, failing the test with the reader's message. */
-static void extract_pdf(const char *pdf, size_t len, tt_doc *d)
-{
-    ap_error e = {0};
-    ap_status st = tt_extract_bytes((const unsigned char *)pdf, len, NULL, d, &e);
-    if (st != AP_OK) fail_msg("extract: %s", e.msg);
-}
-
-/* Text centred at (cx, cy) in the given pango font; angle -90 sets it bottom-to-top. */
-static void text(cairo_t *cr, const char *s, const char *font, double cx, double cy, double angle)
-{
-    PangoLayout *layout = pango_cairo_create_layout(cr);
-    PangoFontDescription *desc = pango_font_description_from_string(font);
-    pango_layout_set_font_description(layout, desc);
-    pango_layout_set_text(layout, s, -1);
-    int w, h;
-    pango_layout_get_pixel_size(layout, &w, &h);
-    cairo_save(cr);
-    cairo_translate(cr, cx, cy);
-    cairo_rotate(cr, angle * M_PI / 180.0);
-    cairo_move_to(cr, -w / 2.0, -h / 2.0);
-    pango_cairo_show_layout(cr, layout);
-    cairo_restore(cr);
-    pango_font_description_free(desc);
-    g_object_unref(layout);
-}
+#include "test_pdf_draw.h"
 
 /* A rule from (x0, y0) to (x1, y1): stroked, or a thin filled rectangle. */
 static void rule(cairo_t *cr, int filled, double x0, double y0, double x1, double y1)
@@ -118,7 +63,7 @@ static void draw_timetable(cairo_t *cr, int filled_rules)
 {
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_line_width(cr, 1);
-    text(cr, "Teacher: Miss Smith   Class: 4B   Term: Autumn 2024", "Sans 12", 421, 40, 0);
+    pdf_text(cr, "Teacher: Miss Smith   Class: 4B   Term: Autumn 2024", "Sans 12", 421, 40, 0);
     const double xs[] = {60, 180, 320, 460, 600, 700};
     const double ys[] = {80, 130, 210, 290};
     for (int i = 0; i < 4; i++) {
@@ -136,16 +81,16 @@ static void draw_timetable(cairo_t *cr, int filled_rules)
     }
     const char *times[] = {"9:00-10:00", "10:00-11:00", "11:00-12:00", "12:00-12:30"};
     for (int i = 0; i < 4; i++)
-        text(cr, times[i], "Sans 11", (xs[i + 1] + xs[i + 2]) / 2, 105, 0);
-    text(cr, "Monday", "Sans Bold 12", 120, 170, 0);
-    text(cr, "Tuesday", "Sans Bold 12", 120, 250, 0);
-    text(cr, "Maths", "Sans 13", (xs[1] + xs[3]) / 2, 170, 0);
-    text(cr, "Art", "Sans 13", (xs[3] + xs[4]) / 2, 170, 0);
-    text(cr, "Science", "Sans 13", (xs[1] + xs[2]) / 2, 250, 0);
-    text(cr, "Music", "Sans 13", (xs[2] + xs[3]) / 2, 242, 0);
-    text(cr, "(Room 4)", "Sans 9", (xs[2] + xs[3]) / 2, 262, 0);
-    text(cr, "History", "Sans 13", (xs[3] + xs[4]) / 2, 250, 0);
-    text(cr, "Lunch", "Sans 13", (xs[4] + xs[5]) / 2, 210, -90);
+        pdf_text(cr, times[i], "Sans 11", (xs[i + 1] + xs[i + 2]) / 2, 105, 0);
+    pdf_text(cr, "Monday", "Sans Bold 12", 120, 170, 0);
+    pdf_text(cr, "Tuesday", "Sans Bold 12", 120, 250, 0);
+    pdf_text(cr, "Maths", "Sans 13", (xs[1] + xs[3]) / 2, 170, 0);
+    pdf_text(cr, "Art", "Sans 13", (xs[3] + xs[4]) / 2, 170, 0);
+    pdf_text(cr, "Science", "Sans 13", (xs[1] + xs[2]) / 2, 250, 0);
+    pdf_text(cr, "Music", "Sans 13", (xs[2] + xs[3]) / 2, 242, 0);
+    pdf_text(cr, "(Room 4)", "Sans 9", (xs[2] + xs[3]) / 2, 262, 0);
+    pdf_text(cr, "History", "Sans 13", (xs[3] + xs[4]) / 2, 250, 0);
+    pdf_text(cr, "Lunch", "Sans 13", (xs[4] + xs[5]) / 2, 210, -90);
 }
 
 static char *draw_pdf(int filled_rules, size_t *len)
@@ -154,7 +99,7 @@ static char *draw_pdf(int filled_rules, size_t *len)
     cairo_t *cr = pdf_begin(&b);
     draw_timetable(cr, filled_rules);
     cairo_show_page(cr);
-    text(cr, "Notes for parents: bring a coat on Fridays.", "Sans 12", 421, 100, 0);
+    pdf_text(cr, "Notes for parents: bring a coat on Fridays.", "Sans 12", 421, 100, 0);
     cairo_show_page(cr);
     return pdf_end(cr, &b, len);
 }
@@ -286,7 +231,7 @@ static char *draw_lists(int style, size_t *len)
     int compact = style == LISTS_COMPACT;
     sbuf b = {0};
     cairo_t *cr = pdf_begin(&b);
-    text(cr, "Oak Class Timetable", "Sans Bold 16", 421, 30, 0);
+    pdf_text(cr, "Oak Class Timetable", "Sans Bold 16", 421, 30, 0);
     double pitch = compact ? 32 : 60, top = 60, height = 70 + 5 * pitch;
     if (style == LISTS_FRAMED) {
         cairo_set_source_rgb(cr, 0, 0, 0);
@@ -311,12 +256,12 @@ static char *draw_lists(int style, size_t *len)
             cairo_stroke(cr);
         }
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.3);
-        text(cr, "Schedule", "Sans Bold 13", x0 + w / 2, top + 18, 0);
-        text(cr, l ? "Tuesday" : "Monday, Wednesday", "Sans 10", x0 + w / 2, top + 38, 0);
+        pdf_text(cr, "Schedule", "Sans Bold 13", x0 + w / 2, top + 18, 0);
+        pdf_text(cr, l ? "Tuesday" : "Monday, Wednesday", "Sans 10", x0 + w / 2, top + 38, 0);
         for (int i = 0; i < 5; i++) {
             double y = top + 75 + i * pitch;
-            text(cr, names[l][i], "Sans 11", x0 + w * (tight ? 0.15 : 0.3), y, 0);
-            text(cr, times[i], "Sans 9", x0 + w * (tight ? 0.9 : 0.78), y, 0);
+            pdf_text(cr, names[l][i], "Sans 11", x0 + w * (tight ? 0.15 : 0.3), y, 0);
+            pdf_text(cr, times[i], "Sans 9", x0 + w * (tight ? 0.9 : 0.78), y, 0);
             if (style != LISTS_PIECES || l == 0) continue;
             /* the rule over each row, one piece per cell; and one under the last */
             cairo_set_line_width(cr, 0.5);
@@ -328,7 +273,7 @@ static char *draw_lists(int style, size_t *len)
         }
     }
     cairo_set_source_rgb(cr, 0, 0, 0);
-    text(cr, "Year 3 \xc2\xb7 Mr Taylor \xc2\xb7 Autumn 1 2023", "Sans 10", 421, top + height + 40,
+    pdf_text(cr, "Year 3 \xc2\xb7 Mr Taylor \xc2\xb7 Autumn 1 2023", "Sans 10", 421, top + height + 40,
          0);
     cairo_show_page(cr);
     return pdf_end(cr, &b, len);
@@ -438,24 +383,24 @@ static char *draw_grid(int style, size_t *len)
     /* with fills, the last time is set bottom-to-top, reaching past 6 em above the cells
      * (no neighbour on its right to take its end from) */
     for (int k = 0; k < 5; k++)
-        text(cr, times[k], "Sans 8", (xs[k + 1] + xs[k + 2]) / 2,
+        pdf_text(cr, times[k], "Sans 8", (xs[k + 1] + xs[k + 2]) / 2,
              fills ? ys[0] - (k == 4 ? 70 : 45) : ys[0] - 12, fills && k == 4 ? -90 : 0);
     for (int r = 0; r < 4; r++) {
         double y = (ys[r] + ys[r + 1]) / 2;
-        text(cr, days[r], "Sans Bold 11", (xs[0] + xs[1]) / 2, y, 0);
+        pdf_text(cr, days[r], "Sans Bold 11", (xs[0] + xs[1]) / 2, y, 0);
         for (int k = 0, e = 0; k < 5; k++) {
             if (k == 2 || (pe_spans(style, r, k) && k == 4)) continue;
             const char *note = pe_spans(style, r, k) ? NULL : grid_notes[r][e];
             double x = pe_spans(style, r, k) ? xs[k + 2] : (xs[k + 1] + xs[k + 2]) / 2;
-            text(cr, grid_names[r][e++], "Sans 11", x, note ? y - 8 : y, 0);
+            pdf_text(cr, grid_names[r][e++], "Sans 11", x, note ? y - 8 : y, 0);
             if (!note) continue;
             /* Monday's note only by its colour, Tuesday's a little smaller, lower-case */
             if (r == 0) cairo_set_source_rgb(cr, 0.12, 0.3, 0.6);
-            text(cr, note, r == 0 ? "Sans 11" : "Sans 9.5", x, y + 8, 0);
+            pdf_text(cr, note, r == 0 ? "Sans 11" : "Sans 9.5", x, y + 8, 0);
             cairo_set_source_rgb(cr, 0, 0, 0);
         }
     }
-    text(cr, "Break", "Sans Bold 12", (xs[3] + xs[4]) / 2, (ys[0] + ys[4]) / 2, -90);
+    pdf_text(cr, "Break", "Sans Bold 12", (xs[3] + xs[4]) / 2, (ys[0] + ys[4]) / 2, -90);
     cairo_show_page(cr);
     return pdf_end(cr, &b, len);
 }
@@ -508,21 +453,21 @@ static void test_split_cells_side_by_side(void **state)
         rule(cr, 0, xs[0], ys[i], xs[3], ys[i]);
         rule(cr, 0, xs[i], ys[0], xs[i], ys[3]);
     }
-    text(cr, "9:00-10:00", "Sans 11", (xs[1] + xs[2]) / 2, 120, 0);
-    text(cr, "10:00-11:00", "Sans 11", (xs[2] + xs[3]) / 2, 120, 0);
-    text(cr, "Monday", "Sans Bold 12", 110, 180, 0);
-    text(cr, "Tuesday", "Sans Bold 12", 110, 260, 0);
+    pdf_text(cr, "9:00-10:00", "Sans 11", (xs[1] + xs[2]) / 2, 120, 0);
+    pdf_text(cr, "10:00-11:00", "Sans 11", (xs[2] + xs[3]) / 2, 120, 0);
+    pdf_text(cr, "Monday", "Sans Bold 12", 110, 180, 0);
+    pdf_text(cr, "Tuesday", "Sans Bold 12", 110, 260, 0);
     double third = (xs[2] - xs[1]) / 3; /* PE takes 40 minutes, Music 20 */
-    text(cr, "PE", "Sans 12", xs[1] + third, 172, 0);
-    text(cr, "Hall", "Sans 9", xs[1] + third, 190, 0);
-    text(cr, "Music", "Sans 12", xs[2] - third / 2, 172, 0);
-    text(cr, "Room 4", "Sans 9", xs[2] - third / 2, 190, 0);
-    text(cr, "10:00-10:30", "Sans 8", xs[2] + 12, 180, -90);
-    text(cr, "Choir", "Sans 12", xs[2] + 28, 180, -90);
-    text(cr, "10:30-11:00", "Sans 10", (xs[2] + xs[3]) / 2 + 30, 170, 0);
-    text(cr, "Drama", "Sans 12", (xs[2] + xs[3]) / 2 + 30, 188, 0);
-    text(cr, "Art", "Sans 12", (xs[1] + xs[2]) / 2, 260, 0);
-    text(cr, "Maths", "Sans 12", (xs[2] + xs[3]) / 2, 260, 0);
+    pdf_text(cr, "PE", "Sans 12", xs[1] + third, 172, 0);
+    pdf_text(cr, "Hall", "Sans 9", xs[1] + third, 190, 0);
+    pdf_text(cr, "Music", "Sans 12", xs[2] - third / 2, 172, 0);
+    pdf_text(cr, "Room 4", "Sans 9", xs[2] - third / 2, 190, 0);
+    pdf_text(cr, "10:00-10:30", "Sans 8", xs[2] + 12, 180, -90);
+    pdf_text(cr, "Choir", "Sans 12", xs[2] + 28, 180, -90);
+    pdf_text(cr, "10:30-11:00", "Sans 10", (xs[2] + xs[3]) / 2 + 30, 170, 0);
+    pdf_text(cr, "Drama", "Sans 12", (xs[2] + xs[3]) / 2 + 30, 188, 0);
+    pdf_text(cr, "Art", "Sans 12", (xs[1] + xs[2]) / 2, 260, 0);
+    pdf_text(cr, "Maths", "Sans 12", (xs[2] + xs[3]) / 2, 260, 0);
     cairo_show_page(cr);
     size_t len = 0;
     char *pdf = pdf_end(cr, &buf, &len);
@@ -561,13 +506,13 @@ static void test_days_standing_apart(void **state)
                 cairo_fill(cr);
             }
         cairo_set_source_rgb(cr, 0, 0, 0);
-        if (style) text(cr, "Weekly Timetable", "Sans Bold 14", 425, 80, 0);
+        if (style) pdf_text(cr, "Weekly Timetable", "Sans Bold 14", 425, 80, 0);
         for (int k = 0; k < 3; k++)
-            text(cr, days[style == 2][k], "Sans Bold 11", 275 + 150 * k, 112, 0);
+            pdf_text(cr, days[style == 2][k], "Sans Bold 11", 275 + 150 * k, 112, 0);
         for (int r = 0; r < 2; r++) {
-            text(cr, times[r], "Sans 10", 130, 190 + 80 * r, 0);
+            pdf_text(cr, times[r], "Sans 10", 130, 190 + 80 * r, 0);
             for (int k = 0; k < 3; k++)
-                text(cr, names[r][k], "Sans 11", 275 + 150 * k, 190 + 80 * r, 0);
+                pdf_text(cr, names[r][k], "Sans 11", 275 + 150 * k, 190 + 80 * r, 0);
         }
         cairo_show_page(cr);
         size_t len = 0;
@@ -607,14 +552,14 @@ static void test_rows_only_corner(void **state)
             rule(cr, 0, k ? 50 + 150.0 * k : 60, 140 + 70.0 * r, 200 + 150.0 * k, 140 + 70.0 * r);
     rule(cr, 0, 190, 175, 360, 175);
     for (int k = 0; k < 3; k++)
-        text(cr, days[k], "Sans Bold 11", 275 + 150 * k, 127, 0);
+        pdf_text(cr, days[k], "Sans Bold 11", 275 + 150 * k, 127, 0);
     for (int r = 0; r < 3; r++) {
-        text(cr, times[r], "Sans Bold 10", 130, 175 + 70 * r, 0);
+        pdf_text(cr, times[r], "Sans Bold 10", 130, 175 + 70 * r, 0);
         for (int k = 0; k < 3; k++)
-            if (r || k) text(cr, names[r][k], "Sans 11", 275 + 150 * k, 175 + 70 * r, 0);
+            if (r || k) pdf_text(cr, names[r][k], "Sans 11", 275 + 150 * k, 175 + 70 * r, 0);
     }
-    text(cr, "Reading", "Sans 9", 275, 158, 0);
-    text(cr, "Phonics", "Sans 9", 275, 192, 0);
+    pdf_text(cr, "Reading", "Sans 9", 275, 158, 0);
+    pdf_text(cr, "Phonics", "Sans 9", 275, 192, 0);
     cairo_show_page(cr);
     size_t len = 0;
     char *pdf = pdf_end(cr, &buf, &len);
@@ -644,18 +589,18 @@ static void test_close_rows(void **state)
     cairo_rectangle(cr, 100, 80, 400, 190);
     cairo_stroke(cr);
     rule(cr, 0, 100, 125, 500, 125);
-    text(cr, "Timetable", "Serif Bold 11", 300, 95, 0);
-    text(cr, "Monday", "Serif 8", 300, 113, 0);
+    pdf_text(cr, "Timetable", "Serif Bold 11", 300, 95, 0);
+    pdf_text(cr, "Monday", "Serif 8", 300, 113, 0);
     for (int r = 0; r < 6; r++) {
         char num[4], when[32];
         snprintf(num, sizeof num, "%d", r + 1);
         snprintf(when, sizeof when, "%d:00-%d:45", 8 + r, 8 + r);
         double y = 140 + 20 * r;
-        text(cr, num, "Serif 10", 115, y, 0);
-        text(cr, when, "Serif 5.5", 200, y, 0);
-        text(cr, names[r], "Serif 7.5", 380, r == 2 ? y - 3 : y, 0);
+        pdf_text(cr, num, "Serif 10", 115, y, 0);
+        pdf_text(cr, when, "Serif 5.5", 200, y, 0);
+        pdf_text(cr, names[r], "Serif 7.5", 380, r == 2 ? y - 3 : y, 0);
     }
-    text(cr, "Room 4", "Serif 4.5", 380, 185, 0);
+    pdf_text(cr, "Room 4", "Serif 4.5", 380, 185, 0);
     cairo_show_page(cr);
     size_t len = 0;
     char *pdf = pdf_end(cr, &buf, &len);
@@ -733,7 +678,7 @@ static void test_huge_page_count(void **state)
 
     /* A real document of 60 (blank) pages. */
     sbuf many = {0};
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, &many, 200, 200);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(pdf_write_sbuf, &many, 200, 200);
     cairo_t *cr = cairo_create(s);
     for (int i = 0; i < TT_PDF_MAX_PAGES + 10; i++)
         cairo_show_page(cr);

@@ -31,53 +31,27 @@
 #include "document/extract.h"
 #include "document/pdf_internal.h"
 #include "test_blocks.h"
-
-static cairo_status_t write_sbuf(void *closure, const unsigned char *data, unsigned int len)
-{
-    sbuf_append(closure, data, len);
-    return CAIRO_STATUS_SUCCESS;
-}
-
-/* A new A4 landscape page drawn into buf. */
-static cairo_t *page_begin(sbuf *buf)
-{
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_sbuf, buf, 842, 595);
-    cairo_t *cr = cairo_create(s);
-    cairo_surface_destroy(s);
-    return cr;
-}
+#include "test_pdf_draw.h"
 
 /* Ends the page cr drew into buf, and extracts the PDF's timeblocks into d. */
 static void page_extract(cairo_t *cr, sbuf *buf, tt_doc *d)
 {
     cairo_show_page(cr);
-    cairo_surface_t *s = cairo_surface_reference(cairo_get_target(cr));
-    cairo_destroy(cr);
-    cairo_surface_finish(s);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
     size_t len = 0;
-    char *pdf = sbuf_take(buf, &len);
-    assert_non_null(pdf);
-    ap_error e = {0};
-    if (tt_extract_bytes((const unsigned char *)pdf, len, NULL, d, &e) != AP_OK)
-        fail_msg("extract: %s", e.msg);
+    char *pdf = pdf_end(cr, buf, &len);
+    extract_pdf(pdf, len, d);
     free(pdf);
 }
 
-/* Text centred at (cx, cy) in the given pango font. */
+/* Text centred at (cx, cy), upright or set bottom-to-top. */
 static void text(cairo_t *cr, const char *s, const char *font, double cx, double cy)
 {
-    PangoLayout *layout = pango_cairo_create_layout(cr);
-    PangoFontDescription *desc = pango_font_description_from_string(font);
-    pango_layout_set_font_description(layout, desc);
-    pango_layout_set_text(layout, s, -1);
-    int w, h;
-    pango_layout_get_pixel_size(layout, &w, &h);
-    cairo_move_to(cr, cx - w / 2.0, cy - h / 2.0);
-    pango_cairo_show_layout(cr, layout);
-    pango_font_description_free(desc);
-    g_object_unref(layout);
+    pdf_text(cr, s, font, cx, cy, 0);
+}
+
+static void text_up(cairo_t *cr, const char *s, const char *font, double cx, double cy)
+{
+    pdf_text(cr, s, font, cx, cy, -90);
 }
 
 static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday"};
@@ -96,7 +70,7 @@ static const char *const names[5][4] = {{"Maths", "English", "Science", "Art"},
 static void extract_band_page(int lunch, tt_doc *d)
 {
     sbuf buf = {0};
-    cairo_t *cr = page_begin(&buf);
+    cairo_t *cr = pdf_begin(&buf);
     cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
     for (int k = 0; k < 4; k++) {
         cairo_rectangle(cr, 200 + 150 * k, 200, 150, 30);
@@ -149,7 +123,7 @@ static void test_times_apart_over_split_column(void **state)
     static const char *const period[3][3] = {
         {"Maths", "English", "Science"}, {"Art", "PE", NULL}, {"Reading", "History", "Music"}};
     sbuf buf = {0};
-    cairo_t *cr = page_begin(&buf);
+    cairo_t *cr = pdf_begin(&buf);
     static const double xs[] = {200, 350, 425, 500, 650};
     for (int r = 0; r < 3; r++)
         for (int k = 0; k < 4; k++) {
@@ -195,7 +169,7 @@ static void test_day_centred_beside_times(void **state)
                                               {"Reading", "History", "Music", "French"},
                                               {"Drama", "Phonics", "Writing", "Topic"}};
     sbuf buf = {0};
-    cairo_t *cr = page_begin(&buf);
+    cairo_t *cr = pdf_begin(&buf);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_line_width(cr, 1.3);
     cairo_rectangle(cr, 24, 70, 794, 280);
@@ -230,15 +204,6 @@ static void test_day_centred_beside_times(void **state)
 }
 
 /* Text centred at (cx, cy), turned to read upwards (a name down a narrow column). */
-static void text_up(cairo_t *cr, const char *s, const char *font, double cx, double cy)
-{
-    cairo_save(cr);
-    cairo_translate(cr, cx, cy);
-    cairo_rotate(cr, -M_PI / 2);
-    text(cr, s, font, 0, 0);
-    cairo_restore(cr);
-}
-
 /* A horizontal rule from x0 to x1 at y (one cell's edge). */
 static void hrule(cairo_t *cr, double x0, double x1, double y)
 {
@@ -271,7 +236,7 @@ static void test_short_ruled_day_column(void **state)
     static const int lesson_col[6] = {2, 4, 5, 7, 8, 9}, day_cols[7] = {0, 2, 4, 5, 7, 8, 9};
     const double top = 67.875, body = 140.922, row = 85.314;
     sbuf buf = {0};
-    cairo_t *cr = page_begin(&buf);
+    cairo_t *cr = pdf_begin(&buf);
     cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
     cairo_rectangle(cr, xs[3], body, xs[4] - xs[3], 5 * row);
     cairo_rectangle(cr, xs[6], body, xs[7] - xs[6], 5 * row);
@@ -337,7 +302,7 @@ static void test_break_centred_over_days(void **state)
     static const double xs[] = {24, 146.457, 301.586, 457.543, 637.91, 818};
     static const double ys[] = {57, 101, 150, 180, 240, 280, 330};
     sbuf buf = {0};
-    cairo_t *cr = page_begin(&buf);
+    cairo_t *cr = pdf_begin(&buf);
     cairo_set_source_rgb(cr, 1, 0.95, 0.7);
     for (int k = 0; k < 5; k++) {
         cairo_rectangle(cr, xs[k], ys[0], xs[k + 1] - xs[k], ys[1] - ys[0]);
@@ -394,7 +359,7 @@ static void test_two_lessons_stacked_in_cell(void **state)
     static const char *const first[] = {"Writing", "Phonics", "Drama"},
                              *const second[] = {"Science", "Mental Maths", "Specialty Classes"};
     sbuf buf = {0};
-    cairo_t *cr = page_begin(&buf);
+    cairo_t *cr = pdf_begin(&buf);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_set_line_width(cr, 1);
     for (int r = 0; r < 3; r++)
