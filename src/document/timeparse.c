@@ -142,9 +142,10 @@ static int parse_clock(const unsigned char *s, size_t n, size_t i, int ocr_ok, c
         }
         /* "88:55" beside another clock: the round leading 0 of "08:55" read as 8, 9 or
          * 6 (no hour and no day of the month starts so); with its minutes only, and only
-         * where OCR separators are allowed (a range) */
+         * where OCR separators are allowed (a range). A school's hours with a leading 0
+         * are 06-09: "91.25" is no "01:25" but a misread "11.25". */
         if (ocr_ok && t->has_min && digits == 2 && t->h > 23 &&
-            (s[i] == '6' || s[i] == '8' || s[i] == '9') && s[i + 1] != '0')
+            (s[i] == '6' || s[i] == '8' || s[i] == '9') && s[i + 1] >= '6')
             t->h = s[i + 1] - '0';
     } else if (digits == 4) {
         t->h = (s[i] - '0') * 10 + (s[i + 1] - '0');

@@ -280,6 +280,8 @@ static void test_round_leading_zero(void **state)
     assert_int_equal(m.end, 9 * 60 + 45);
     assert_false(tp_find("88:55", 5, 0, 0, &m));
     if (tp_find("38:55-09:10", 11, 0, 0, &m)) assert_int_not_equal(m.begin, 0);
+    /* a leading 0 is a school hour's (06-09): "91.25" is a misread 11.25, no 01:25 */
+    if (tp_find("99.10-91.25", 11, 0, 0, &m)) assert_int_not_equal(m.begin, 0);
 }
 
 static void test_bare_ranges_need_the_option(void **state)
