@@ -350,15 +350,17 @@ static int column_at(const tt_table *t, int x)
     return -1;
 }
 
-/* Puts the heading blocks head[0, nhead) (top to bottom) as one cell across t, and the
- * rows rows[0, nrows) (each the blocks of one text line, listed from row_first[r] to
- * row_first[r + 1] in blocks, top to bottom), above t's first row. */
+/* Puts the heading blocks head[0, nhead) (top to bottom) as one cell across t, or, when
+ * side, as one cell per column they stand over (lists side by side, each headed on its
+ * own), and the rows rows[0, nrows) (each the blocks of one text line, listed from
+ * row_first[r] to row_first[r + 1] in blocks, top to bottom), above t's first row. */
 static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t *head, size_t nhead,
-                              const size_t *blocks, const size_t *row_first, size_t nrows)
+                              int side, const size_t *blocks, const size_t *row_first,
+                              size_t nrows)
 {
     size_t add = 1 + nrows, nb = row_first[nrows];
     int *row_pos = malloc(((size_t)t->nrows + add + 1) * sizeof *row_pos);
-    tt_cell *cells = calloc(t->ncells + 1 + nb, sizeof *cells);
+    tt_cell *cells = calloc(t->ncells + 1 + nhead + nb, sizeof *cells);
     if (!row_pos || !cells) {
         free(row_pos);
         free(cells);
@@ -379,16 +381,34 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
             t->row_pos[r] > row_pos[add - 1] ? t->row_pos[r] : row_pos[add - 1] + 1;
     size_t n = 0;
     ap_status st = AP_OK;
-    tt_cell *h = &cells[n++];
-    *h = (tt_cell){.row = 0, .col = 0, .nrows = 1, .ncols = t->ncols, .confidence = 100};
-    h->bbox = (tt_bbox){.page = 1, .x = t->bbox.x, .y = top, .w = t->bbox.w, .h = row_pos[1] - top};
-    for (size_t k = 0; k < nhead && st == AP_OK; k++)
+    if (!side) {
+        tt_cell *h = &cells[n++];
+        *h = (tt_cell){.row = 0, .col = 0, .nrows = 1, .ncols = t->ncols, .confidence = 100};
+        h->bbox =
+            (tt_bbox){.page = 1, .x = t->bbox.x, .y = top, .w = t->bbox.w, .h = row_pos[1] - top};
+    }
+    for (size_t k = 0; k < nhead && st == AP_OK; k++) {
+        tt_cell *h = side ? NULL : &cells[0];
+        int col = column_at(t, b[head[k]].x + b[head[k]].w / 2);
+        for (size_t i = 0; side && !h && i < n; i++)
+            if (cells[i].col == col) h = &cells[i];
+        if (!h) {
+            h = &cells[n++];
+            *h = (tt_cell){.row = 0, .col = col, .nrows = 1, .ncols = 1, .confidence = 100};
+            h->bbox = (tt_bbox){.page = 1,
+                                .x = t->col_pos[col],
+                                .y = top,
+                                .w = t->col_pos[col + 1] - t->col_pos[col],
+                                .h = row_pos[1] - top};
+        }
         for (size_t l = 0; l < b[head[k]].nlines && st == AP_OK; l++) {
             const tt_line *line = &b[head[k]].lines[l];
             st = tt_lines_add(&h->lines, &h->nlines, line->text, line->confidence, line->height,
                               line->width);
             if (st == AP_OK && line->confidence < h->confidence) h->confidence = line->confidence;
         }
+    }
+    size_t nhead_cells = n;
     for (size_t r = 0; r < nrows && st == AP_OK; r++)
         for (size_t k = row_first[r]; k < row_first[r + 1] && st == AP_OK; k++) {
             const tt_free_block *fb = &b[blocks[k]];
@@ -402,7 +422,7 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
         cells[n++].row += (int)add;
     }
     if (st != AP_OK) {
-        for (size_t i = 0; i < 1 + nb; i++)
+        for (size_t i = 0; i < nhead_cells + nb; i++)
             tt_lines_free(cells[i].lines, cells[i].nlines);
         free(row_pos);
         free(cells);
@@ -419,13 +439,53 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
     return AP_OK;
 }
 
+/* Whether the heading blocks head[0, nhead) head lists side by side: two of them naming
+ * days on one line, over different columns of t, and every heading block over a column
+ * ("Monday to Thursday" over one list, "Friday" over the other, in one ruled frame). Read
+ * as one heading across the table, every row would take the days of both. */
+static int side_headings(const tt_table *t, const tt_free_block *b, const size_t *head,
+                         size_t nhead)
+{
+    for (size_t k = 0; k < nhead; k++)
+        if (column_at(t, b[head[k]].x + b[head[k]].w / 2) < 0) return 0;
+    long first = -1;
+    for (size_t k = 0; k < nhead; k++) {
+        int col = column_at(t, b[head[k]].x + b[head[k]].w / 2);
+        if (!names_days(&b[head[k]])) continue;
+        if (first < 0) {
+            first = (long)k;
+            continue;
+        }
+        const tt_free_block *a = &b[head[first]];
+        if (on_one_line(a, &b[head[k]]) && column_at(t, a->x + a->w / 2) != col) return 1;
+    }
+    return 0;
+}
+
+/* Of side headings head[0, nhead), into out: those over a column that one naming days
+ * stands over (a title over the list's heading); a line over another column (the class
+ * printed over the times) is no list's and stays free text. Returns how many. */
+static size_t side_heading_columns(const tt_table *t, const tt_free_block *b, const size_t *head,
+                                   size_t nhead, size_t *out)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < nhead; k++) {
+        int col = column_at(t, b[head[k]].x + b[head[k]].w / 2), headed = 0;
+        for (size_t j = 0; j < nhead && !headed; j++)
+            headed = names_days(&b[head[j]]) && column_at(t, b[head[j]].x + b[head[j]].w / 2) == col;
+        if (headed) out[n++] = head[k];
+    }
+    return n;
+}
+
 ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page)
 {
     ap_status st = AP_ERR_NOMEM;
     size_t *over = malloc((n ? n : 1) * sizeof *over), *head = malloc((n ? n : 1) * sizeof *head);
     size_t *rows = malloc((n ? n : 1) * sizeof *rows);
     size_t *first = malloc((n + 1) * sizeof *first);
-    if (!over || !head || !rows || !first) goto out;
+    size_t *side_head = malloc((n ? n : 1) * sizeof *side_head);
+    if (!over || !head || !rows || !first || !side_head) goto out;
     st = AP_OK;
     for (size_t k = 0; k < page->ntables && st == AP_OK; k++) {
         tt_table *t = &page->tables[k];
@@ -446,7 +506,7 @@ ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used
         /* above and on the heading's line, and lines without a time under it: heading;
          * a line under it holding a time, or blocks in two of the table's columns, all
          * within its columns: a row of the list */
-        size_t nhead = 0, nrows = 0, nb = 0;
+        size_t nhead = 0, nrows = 0, nb = 0, nside = 0;
         for (size_t j = 0; j < nover;) {
             size_t e = j + 1;
             while (e < nover && on_one_line(&b[over[j]], &b[over[e]]))
@@ -464,14 +524,20 @@ ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used
                 first[nrows++] = nb;
                 for (size_t q = j; q < e; q++)
                     rows[nb++] = over[q];
-            } else if (nrows == 0 && !timed && !apart) {
-                for (size_t q = j; q < e; q++)
-                    head[nhead++] = over[q];
+            } else if (nrows == 0 && !timed) {
+                /* a line in two columns is no heading across, but may head lists side
+                 * by side */
+                for (size_t q = j; q < e; q++) {
+                    side_head[nside++] = over[q];
+                    if (!apart) head[nhead++] = over[q];
+                }
             }
             j = e;
         }
         first[nrows] = nb;
-        if ((st = prepend_rows(t, b, head, nhead, rows, first, nrows)) != AP_OK) break;
+        int side = side_headings(t, b, side_head, nside);
+        if (side) nhead = side_heading_columns(t, b, side_head, nside, head);
+        if ((st = prepend_rows(t, b, head, nhead, side, rows, first, nrows)) != AP_OK) break;
         for (size_t q = 0; q < nhead; q++)
             used[head[q]] = 1;
         for (size_t q = 0; q < nb; q++)
@@ -482,5 +548,6 @@ out:
     free(head);
     free(rows);
     free(first);
+    free(side_head);
     return st;
 }

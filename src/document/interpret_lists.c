@@ -1,6 +1,7 @@
 /* interpret_lists: tables without a day axis to timeblocks (document/interpret_internal.h):
  * a list is a column of times beside a column of names under a heading that names its
  * days; lists printed side by side in one table are cut apart and read one by one. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,14 +272,34 @@ static int heads_list(const it_cell *ci)
     return !ci->ntimes && (ci->named_days & 0x7fu);
 }
 
+/* Whether cell c has print, every line of it placed, all of it within [x0, x1). */
+static int print_within(const tt_cell *c, int x0, int x1)
+{
+    if (!c->nlines) return 0;
+    for (size_t l = 0; l < c->nlines; l++) {
+        const tt_bbox *b = &c->lines[l].box;
+        if (b->w <= 0 || b->x < x0 || b->x + b->w > x1) return 0;
+    }
+    return 1;
+}
+
+/* Whether all of cell c's print lies on one side of x (print_within): a cell merged
+ * across an edge (a rule left out where the list beside it had ended) whose print stays
+ * in its own list's column. */
+static int print_beside(const tt_cell *c, int x)
+{
+    return print_within(c, INT_MIN, x) || print_within(c, x, INT_MAX);
+}
+
 /* Whether a cell with print, in row from_row or below it, crosses lattice column edge k.
- * A cell of a letter or two is a speck or a rule OCR read, not text that joins lists. */
+ * A cell of a letter or two is a speck or a rule OCR read, not text that joins lists;
+ * nor is a cell whose print lies on one side of the edge (print_beside). */
 static int crosses_edge(const tt_table *t, const it_cell *ci, int k, int from_row)
 {
     for (size_t i = 0; i < t->ncells; i++) {
         const tt_cell *c = &t->cells[i];
         if (c->row + c->nrows > from_row && c->col < k && c->col + c->ncols > k &&
-            (ci[i].ntimes || ci[i].letters >= 3))
+            (ci[i].ntimes || ci[i].letters >= 3) && !print_beside(c, t->col_pos[k]))
             return 1;
     }
     return 0;
@@ -385,7 +406,8 @@ ap_status it_side_lists(it_ctx *cx, const tt_table *t, const it_cell *ci, const 
     for (size_t i = 0; i < t->ncells; i++) {
         const tt_cell *c = &t->cells[i];
         for (int k = 0; k + 1 < n; k++)
-            if (c->col < cuts[k] && c->col + c->ncols > cuts[k]) {
+            if (c->col < cuts[k] && c->col + c->ncols > cuts[k] &&
+                !print_beside(c, t->col_pos[cuts[k]])) {
                 it_add_cell_header(cx, c);
                 break;
             }
@@ -398,12 +420,20 @@ ap_status it_side_lists(it_ctx *cx, const tt_table *t, const it_cell *ci, const 
                          .col_pos = t->col_pos + k0,
                          .cells = cells,
                          .bbox = t->bbox};
-        /* the part's cells and their readings, shallow copies (it_list_rows only reads) */
+        /* the part's cells and their readings, shallow copies (it_list_rows only reads);
+         * a cell across a cut whose print lies within the part is the part's, cut to it */
         for (size_t i = 0; i < t->ncells; i++) {
             const tt_cell *c = &t->cells[i];
-            if (c->col < k0 || c->col + c->ncols > k1) continue;
+            int c0 = c->col, c1 = c->col + c->ncols;
+            if (c0 < k0 || c1 > k1) {
+                if (c1 <= k0 || c0 >= k1 || !print_within(c, t->col_pos[k0], t->col_pos[k1]))
+                    continue;
+                c0 = c0 > k0 ? c0 : k0;
+                c1 = c1 < k1 ? c1 : k1;
+            }
             cells[part.ncells] = *c;
-            cells[part.ncells].col -= k0;
+            cells[part.ncells].col = c0 - k0;
+            cells[part.ncells].ncols = c1 - c0;
             sub[part.ncells++] = ci[i];
         }
         /* the other parts' headings are other lists' */

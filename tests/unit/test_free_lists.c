@@ -9,7 +9,8 @@
  * free text (tt_free_headings) takes that heading as its first row, and the row of the list left
  * outside its rules under it as its second (also with its time misread), so it is read on the
  * heading's days; a title over it stays free, and a grid's day names over it (one block a day) are
- * no list heading. */
+ * no list heading. Two headings side by side over one frame head a list each, and a cell
+ * merged across their cut goes to the list its print stands in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -217,6 +218,79 @@ static void test_free_day_names_over_grid(void **state)
     blocks_free(&bs);
 }
 
+/* Two lists side by side in one ruled frame, x 100-700, y 200-320: a time column and a
+ * name column each; the second list has ended by the last row, where the rule between the
+ * first list's names and the second's times was never drawn (one cell across, its name
+ * printed in the first list's column). */
+static tt_table *side_lists_table(tt_page *page)
+{
+    static const int cols[5] = {100, 180, 400, 480, 700};
+    static const char *const text[3][4] = {{"9:00 - 9:30", "Maths", "9:10 - 9:40", "Art"},
+                                           {"9:30 - 10:15", "English", "9:40 - 10:20", "Music"},
+                                           {"10:15 - 10:45", "Science", NULL, ""}};
+    page->tables = calloc(1, sizeof *page->tables);
+    assert_non_null(page->tables);
+    page->ntables = 1;
+    tt_table *t = &page->tables[0];
+    t->nrows = 3, t->ncols = 4;
+    t->row_pos = malloc(4 * sizeof *t->row_pos);
+    t->col_pos = malloc(5 * sizeof *t->col_pos);
+    t->cells = calloc(12, sizeof *t->cells);
+    assert_true(t->row_pos && t->col_pos && t->cells);
+    for (int r = 0; r <= 3; r++)
+        t->row_pos[r] = 200 + 40 * r;
+    memcpy(t->col_pos, cols, sizeof cols);
+    t->bbox = (tt_bbox){.page = 1, .x = 100, .y = 200, .w = 600, .h = 120};
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 4; c++) {
+            if (!text[r][c]) continue;
+            tt_cell *cell = &t->cells[t->ncells++];
+            int wide = r == 2 && c == 1; /* across the second list's time column */
+            cell->row = r, cell->col = c, cell->nrows = 1, cell->ncols = wide ? 2 : 1;
+            cell->confidence = 90;
+            if (!*text[r][c]) continue;
+            assert_int_equal(tt_lines_add(&cell->lines, &cell->nlines, text[r][c], 90, 20, 0.5f),
+                             AP_OK);
+            int mid = (cols[c] + cols[c + 1]) / 2; /* printed in its own column */
+            cell->lines[0].box = (tt_bbox){.page = 1, .x = mid - 30, .y = 210 + 40 * r, .w = 60, .h = 20};
+        }
+    return t;
+}
+
+/* Headings printed over the frame, on one line: "Monday to Thursday" over the first list,
+ * "Friday" over the second. Each heads its own list (one heading across would give every
+ * row both), and the last row's name, in a cell merged across the cut but printed in the
+ * first list's column, stays the first list's; the class printed over the times column
+ * stays free text (the page's header). */
+static void test_free_headings_side_by_side(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    add(&bs, 200, 160, 160, 22, "Monday to Thursday");
+    add(&bs, 550, 160, 60, 22, "Friday");
+    add(&bs, 105, 130, 60, 22, "Class: 3B");
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    side_lists_table(&page);
+    assert_int_equal(tt_free_headings(bs.b, bs.n, used, &page), AP_OK);
+    assert_true(used[0] && used[1]);
+    assert_false(used[2]); /* over the times, under no heading: the page's, not a list's */
+    tt_doc d = {0};
+    ap_error err = {0};
+    assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
+    assert_int_equal(d.nblocks, 4 * 3 + 2);
+    for (int day = 0; day < 4; day++) {
+        tb_check(&d, day, "Maths", 9 * 60, 9 * 60 + 30);
+        tb_check(&d, day, "English", 9 * 60 + 30, 10 * 60 + 15);
+        tb_check(&d, day, "Science", 10 * 60 + 15, 10 * 60 + 45);
+    }
+    tb_check(&d, 4, "Art", 9 * 60 + 10, 9 * 60 + 40);
+    tb_check(&d, 4, "Music", 9 * 60 + 40, 10 * 60 + 20);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_free_heading_over_table),
         cmocka_unit_test(test_free_heading_row_misread),
         cmocka_unit_test(test_free_day_names_over_grid),
+        cmocka_unit_test(test_free_headings_side_by_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
