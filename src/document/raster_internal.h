@@ -1,7 +1,8 @@
 /* raster_internal: what the raster reader's parts share. read_raster.c turns a page image
  * into a tt_page (normalise, find the tables, make the jobs, assemble the lines);
  * raster_crop.c cuts a job's crop tight around its ink and measures its print;
- * raster_read.c is the workers that read the jobs; raster_free.c groups the text found
+ * raster_read.c is the workers that read the jobs; raster_reread.c reads again the time
+ * cells they misread; raster_free.c groups the text found
  * outside the tables; raster_debug.c writes what the reader saw. Not for use outside
  * src/document/read_raster.c and src/document/raster_*.c. */
 #ifndef AP_RASTER_INTERNAL_H
@@ -38,7 +39,14 @@ typedef struct job {
     float least_digit; /* the same over the words holding a digit */
     float ms;          /* CPU time spent reading, ms */
     int outside;       /* a block of text outside the tables: no rules around it */
+    int force_reader;  /* FORCE_*: a second reading with this engine alone (raster_reread.c) */
+    int force_rot;     /* 90 or 270: a whole cell read turned so alone; 0: as its ink says */
+    int other_paper;   /* the crop's paper set at the other reader's rank (thinner or bolder) */
+    size_t reread_of;  /* a second reading of job reread_of - 1 (raster_reread.c); 0: none */
 } job;
+
+/* A job's force_reader: 0 reads as the mode says (the CRNN, Tesseract where doubtful). */
+enum { FORCE_NONE = 0, FORCE_TESSERACT, FORCE_CRNN };
 
 /* The two readers a worker may hold (seen entries are keyed by the reader too). */
 enum { READ_TESSERACT = 0, READ_CRNN = 1 };
@@ -92,6 +100,14 @@ typedef struct work {
     int tess_claimed;
     /* an entry became ready, a job was deferred or finished, or a worker failed */
     pthread_cond_t seen_cond;
+    /* The second round (raster_reread.c): the tables whose cells are jobs[0, ncell_jobs),
+     * NULL for none. When every job is read (Tesseract's second readings too: nagain of
+     * ntaken done), the worker that sees it first appends the second readings to the
+     * jobs, once (reread_posted), and the crew reads them with the engines it holds. */
+    const img_table *tables;
+    size_t ntables, ncell_jobs;
+    size_t nagain;
+    int reread_posted;
 } work;
 
 typedef struct worker_arg {
@@ -141,6 +157,10 @@ unsigned tt_line_ink(PIX *rgb, PIX *grey, const tt_bbox *b);
 void raster_crew_start(crew *c, work *wk, ocr_engine **engines, size_t nengines, int threads);
 ap_status raster_crew_finish(crew *c, work *wk, ocr_engine **engines, size_t nengines,
                              ap_error *err);
+
+/* raster_reread.c */
+void raster_reread_post(work *wk);
+void raster_reread_choose(work *wk, size_t njobs);
 
 /* raster_free.c */
 size_t raster_free_text_jobs(PIX *grey, const img_table *tables, size_t ntables, job *jobs,

@@ -6,7 +6,11 @@
  * Readers (tt_ocr_mode): each worker holds the CRNN, Tesseract, or both. In auto mode a
  * job is read by the CRNN first (about a tenth of Tesseract's time per line) and read
  * again by Tesseract only when reading_doubtful says so; the worker opens its Tesseract
- * at the first such job, so a page the CRNN reads well never pays Tesseract's start-up. */
+ * at the first such job, so a page the CRNN reads well never pays Tesseract's start-up.
+ *
+ * Once every job is read, the first worker to see it appends the second readings of the
+ * time cells misread (raster_reread_post, once) and the crew reads them too, with the
+ * engines it holds; a job with force_reader set is read by that engine alone. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -301,7 +305,8 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
     BOX *b = boxCreate(x, y, w, h);
     if (b) key = pixClipRectangle(ink, b, NULL);
     boxDestroy(&b);
-    if (key) idx = seen_claim(wk, &key, directions, reader, &claimed);
+    /* a second reading (raster_reread.c) is made anew: the first is in the table */
+    if (key && !jb->reread_of) idx = seen_claim(wk, &key, directions, reader, &claimed);
     if (idx >= 0 && !claimed) {
         const seen *e = &wk->seen[idx];
         *res = &e->result, *rot_out = e->rotation, *scale_out = e->scale;
@@ -309,6 +314,7 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
     }
     /* A crop Leptonica cannot frame (a sliver) reads as nothing, as an empty cell does. */
     float paper_rank = reader == READ_CRNN ? TT_PAPER_RANK : TT_TESS_PAPER_RANK;
+    if (jb->other_paper) paper_rank = reader == READ_CRNN ? TT_TESS_PAPER_RANK : TT_PAPER_RANK;
     float glyphs = raster_glyph_height(ink, x, y, w, h);
     if (!(tight = raster_crop_margin(crop, x, y, w, h, glyphs, paper_rank, &scale))) goto out;
     /* Reading direction: text set bottom-to-top (the usual way in narrow cells) or
@@ -326,7 +332,8 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
     if (upright) tall = 0;
     if (sideways) tall = 1;
     int order_tall[3] = {90, 270, 0}, order_wide[3] = {0, 90, 270};
-    const int *order = tall ? order_tall : order_wide;
+    int order_forced[3] = {jb->force_rot, 0, 0};
+    const int *order = directions && jb->force_rot ? order_forced : tall ? order_tall : order_wide;
     /* Touching lines are looked for across rows only: text read sideways is mostly one
      * word (a break labelled down a column), and upright text counted along its columns
      * would be cut at the narrow pieces' gaps, which reads short lines of upright text
@@ -360,7 +367,7 @@ static ap_status read_region(work *wk, ocr_engine *engine, int reader, PIX *crop
         } else {
             ocr_result_free(&r);
         }
-        if (!directions) break;
+        if (!directions || jb->force_rot) break;
         /* The CRNN reads text upside down nearly as surely as it reads it the right way
          * up ("LUNCH" set top-to-bottom, read bottom-to-top, gave "HONn" at 72): a crop it
          * reads turned one way less surely than TT_CRNN_TURNED_SURE is read turned the
@@ -719,12 +726,35 @@ static ap_status open_tesseract(work *wk, ocr_engine **out, ap_error *err)
     return ocr_engine_open(wk->ocr ? wk->ocr : &dflt, out, err);
 }
 
+/* Opens the worker's Tesseract for a second reading, once: a failure is logged and
+ * remembered (rd->tess stays NULL; the CRNN's readings stand). */
+static void open_fallback(work *wk, worker_engines *rd)
+{
+    if (rd->tess || rd->tess_failed) return;
+    ap_error e = {0};
+    if (open_tesseract(wk, &rd->own_tess, &e) == AP_OK) {
+        rd->tess = rd->own_tess;
+    } else {
+        log_warn("extract: no fallback reader (%s); the CRNN's readings stand", e.msg);
+        rd->tess_failed = 1;
+    }
+}
+
 /* Reads one job with the worker's engines: the CRNN when it has one, else Tesseract.
  * *doubtful is set when auto mode wants Tesseract to read it again (read_fallback). */
 static ap_status read_job(work *wk, worker_engines *rd, job *jb, int *doubtful, ap_error *err)
 {
     *doubtful = 0;
     job_reset(jb);
+    if (jb->force_reader == FORCE_TESSERACT) {
+        if (!rd->tess) open_fallback(wk, rd);
+        jb->reader = READ_TESSERACT;
+        return rd->tess ? read_job_with(wk, rd->tess, READ_TESSERACT, jb, err) : AP_OK;
+    }
+    if (jb->force_reader == FORCE_CRNN) {
+        jb->reader = READ_CRNN;
+        return rd->crnn ? read_job_with(wk, rd->crnn, READ_CRNN, jb, err) : AP_OK;
+    }
     if (!rd->crnn) {
         jb->reader = READ_TESSERACT;
         return read_job_with(wk, rd->tess, READ_TESSERACT, jb, err);
@@ -740,15 +770,7 @@ static ap_status read_job(work *wk, worker_engines *rd, job *jb, int *doubtful, 
  * confidences and Tesseract's do not compare. Without Tesseract the CRNN's reading stands. */
 static ap_status read_fallback(work *wk, worker_engines *rd, job *jb, ap_error *err)
 {
-    if (!rd->tess && !rd->tess_failed) {
-        ap_error e = {0};
-        if (open_tesseract(wk, &rd->own_tess, &e) == AP_OK) {
-            rd->tess = rd->own_tess;
-        } else {
-            log_warn("extract: no fallback reader (%s); the CRNN's readings stand", e.msg);
-            rd->tess_failed = 1;
-        }
-    }
+    open_fallback(wk, rd);
     if (!rd->tess) return AP_OK;
     job first = *jb;
     jb->lines = NULL, jb->nlines = 0;
@@ -849,6 +871,17 @@ static void *worker_main(void *arg)
                 i = wk->next++;
                 break;
             }
+            /* every job read, the second readings by Tesseract too: the time cells misread
+             * get their second readings here, while the engines are open */
+            if (wk->tables && !wk->reread_posted && wk->nfinished == wk->njobs && !waiting &&
+                wk->nagain == wk->ntaken) {
+                wk->reread_posted = 1;
+                raster_reread_post(wk);
+                if (wk->next < wk->njobs) {
+                    pthread_cond_broadcast(&wk->seen_cond);
+                    continue;
+                }
+            }
             if (wk->nfinished == wk->njobs && (!waiting || !(rd.tess || rd.tess_failed))) break;
             pthread_cond_wait(&wk->seen_cond, &wk->lock);
         }
@@ -876,6 +909,7 @@ static void *worker_main(void *arg)
         if (st != AP_OK) record_failure(wk, st, &e);
         pthread_mutex_lock(&wk->lock);
         if (!again) wk->nfinished++;
+        if (again) wk->nagain++;
         pthread_cond_broadcast(&wk->seen_cond);
         pthread_mutex_unlock(&wk->lock);
     }

@@ -268,7 +268,10 @@ static ap_status read_raster_generic(PIX *pix, const unsigned char *data, size_t
     wk.grey = sharp ? sharp : grey;
     wk.jobs = jobs;
     wk.njobs = njobs;
+    wk.tables = tables, wk.ntables = ntables, wk.ncell_jobs = ncell_jobs;
     if ((st = raster_crew_finish(&workers, &wk, engines, nengines, err)) != AP_OK) goto out;
+    /* time cells misread among good ones were read again (raster_reread.c) */
+    raster_reread_choose(&wk, njobs);
     /* each line's colour: a note set in another colour than its title is told by it */
     for (size_t i = 0; rgb && i < njobs; i++)
         for (size_t k = 0; k < jobs[i].nlines; k++)
@@ -330,6 +333,7 @@ out:
     if (workers.started) {
         /* failed before the jobs were posted: release the crew with nothing to do */
         wk.njobs = 0;
+        wk.tables = NULL;
         raster_crew_finish(&workers, &wk, engines, nengines, NULL);
     }
     pthread_cond_destroy(&wk.posted_cond);
@@ -341,7 +345,8 @@ out:
     }
     free(wk.seen);
     free(wk.deferred);
-    for (size_t i = 0; jobs && i < njobs; i++)
+    /* with the second readings, when the crew failed before they were chosen among */
+    for (size_t i = 0; jobs && i < (wk.njobs > njobs ? wk.njobs : njobs); i++)
         tt_lines_free(jobs[i].lines, jobs[i].nlines);
     free(jobs);
     img_tables_free(tables, ntables);
