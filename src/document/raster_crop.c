@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "core/testable.h"
+#include "vision/conncomp.h"
 #include "vision/noise.h"
 #include "vision/pixstat.h"
 
@@ -16,7 +17,7 @@ static int is_picture(PIX *ink, int bw, int bh)
 {
     if (bw < 60 || bh < 60) return 0;
     int picture = 0;
-    BOXA *parts = pixConnComp(ink, NULL, 8);
+    BOXA *parts = img_conn_comp_bb(ink);
     for (int i = 0; parts && i < boxaGetCount(parts) && !picture; i++) {
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
@@ -338,7 +339,7 @@ static BOXA *ink_pieces(PIX *ink, int x, int y, int w, int h)
 {
     BOX *b = boxCreate(x, y, w, h);
     PIX *part = b ? pixClipRectangle(ink, b, NULL) : NULL;
-    BOXA *parts = part ? pixConnComp(part, NULL, 8) : NULL;
+    BOXA *parts = part ? img_conn_comp_bb(part) : NULL;
     pixDestroy(&part);
     boxDestroy(&b);
     return parts;

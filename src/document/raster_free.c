@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "core/sbuf.h"
+#include "vision/conncomp.h"
 #include "vision/morph.h"
 #include "vision/pixstat.h"
 
@@ -58,7 +59,7 @@ size_t raster_free_text_jobs(PIX *grey, const img_table *tables, size_t ntables,
     /* Join letters into words and words into lines. */
     int gap = imax(15, W / 80);
     if (!(joined = img_close_brick(bin, gap, imax(3, H / 300)))) goto out;
-    if (!(blocks = pixConnComp(joined, NULL, 8))) goto out;
+    if (!(blocks = img_conn_comp_bb(joined))) goto out;
     int n = boxaGetCount(blocks);
     for (int i = 0; i < n && njobs < MAX_JOBS; i++) {
         l_int32 x, y, w, h, count = 0;

@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "vision/linsolve.h"
 #include "vision/morph.h"
+#include "vision/scale.h"
 
 #define WORK_DIM 1000 /* longest side of the analysis copy */
 #define SAMPLES  96   /* scan lines per side */
@@ -335,7 +336,7 @@ void persp_find(PIX *grey, persp_outline *out)
     }
     int longest = w > h ? w : h;
     float f = longest > WORK_DIM ? (float)WORK_DIM / (float)longest : 1.0f;
-    PIX *scaled = f < 1.0f ? pixScale(grey, f, f) : pixClone(grey);
+    PIX *scaled = f < 1.0f ? img_scale_grey(grey, f) : pixClone(grey);
     /* For the paper's edge, a 3x3 mean: sensor noise and JPEG blocks would otherwise
      * break the dark runs and steps. Rules are left sharp: reduced to a pixel, a mean
      * would fade them into the paper. */

@@ -1,6 +1,7 @@
 /* pixstat: integer histograms and vector thresholds of 8-bit grey (see pixstat.h). */
 #include "vision/pixstat.h"
 
+#include "vision/conncomp.h"
 #include "vision/convert.h"
 
 #include <stdint.h>
@@ -143,7 +144,7 @@ PIX *img_threshold(PIX *grey, int thresh)
 int img_drop_dots(PIX *bin)
 {
     if (!bin || pixGetDepth(bin) != 1) return 0;
-    BOXA *parts = pixConnCompBB(bin, 8);
+    BOXA *parts = img_conn_comp_bb(bin);
     if (!parts) return 0;
     int n = boxaGetCount(parts);
     for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@
  * shaded cell's text counts as well as black on white. Rules join into pieces far taller
  * or flatter than letters and fall outside the heights counted; specks of sensor noise
  * (under 3 x 3 pixels) are not counted either. */
+#include "vision/conncomp.h"
 #include "vision/resolution.h"
 
 #include <math.h>
@@ -57,7 +58,7 @@ int img_text_height(PIX *grey)
             if (b - v >= INK_DIFF && v * 4 < b * 3) SET_DATA_BIT(li, x);
         }
     }
-    if (!(parts = pixConnCompBB(ink, 8)) || !(heights = numaCreate(0)) || !(widths = numaCreate(0)))
+    if (!(parts = img_conn_comp_bb(ink)) || !(heights = numaCreate(0)) || !(widths = numaCreate(0)))
         goto out;
     for (int i = 0; i < boxaGetCount(parts); i++) {
         l_int32 bx, by, bw, bh;

@@ -4,6 +4,7 @@
  * over the middle two steps is largest, so that each edge is counted about once and not
  * on its shoulders. A step back of SHARP_BACKSTEP levels is still a climb: JPEG rings
  * beside every edge. */
+#include "vision/conncomp.h"
 #include "vision/sharpness.h"
 
 #include <math.h>
@@ -179,7 +180,7 @@ int img_sharp_tables_kept(PIX *grey, const img_table *plain, size_t nplain, cons
 {
     if (!grey || pixGetDepth(grey) != 8 || pixGetColormap(grey)) return 0;
     PIX *ink = pixThresholdToBinary(grey, SHARP_INK_LEVEL);
-    BOXA *letters = ink ? pixConnCompBB(ink, 8) : NULL;
+    BOXA *letters = ink ? img_conn_comp_bb(ink) : NULL;
     l_int32 *tab = makePixelSumTab8();
     int kept = 0;
     if (letters && tab) {

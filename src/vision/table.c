@@ -15,6 +15,7 @@
  *      kept runs across it;
  *   5. connected groups of rules are tables; their rule positions, clustered, the lattice;
  *   6. neighbouring lattice units whose shared edge is less than half drawn are one cell. */
+#include "vision/conncomp.h"
 #include "vision/morph.h"
 #include "vision/table.h"
 
@@ -402,7 +403,7 @@ static int keep_rules(PIX *hruns, PIX *vruns, PIX *ink, const rule_params *p, PI
 {
     unsigned char *stack_ok = NULL;
     int ok = 0;
-    BOXA *all[2] = {pixConnComp(hruns, NULL, 8), pixConnComp(vruns, NULL, 8)};
+    BOXA *all[2] = {img_conn_comp_bb(hruns), img_conn_comp_bb(vruns)};
     l_int32 *geo[2] = {NULL, NULL};
     unsigned char *kept[2] = {NULL, NULL}, *is_long[2] = {NULL, NULL};
     int n[2] = {0, 0};

@@ -6,6 +6,7 @@
  * until the region is done so that they can be taken back. A region is a connected
  * group of kept rules; its lattice is the matching table's, or the region's outline when
  * the rules made no lattice (a frame). Positions are page pixels throughout. */
+#include "vision/conncomp.h"
 #include "vision/morph.h"
 #include "vision/whitespace.h"
 
@@ -112,7 +113,7 @@ static void drop_thin_runs(PIX *bin, PIX *faint, int th)
                      : d   ? img_open_brick(runs, thin + 1, 1)
                            : img_open_brick(runs, 1, thin + 1);
         if (thick) pixSubtract(runs, runs, thick);
-        BOXA *boxes = thick ? pixConnCompBB(runs, 8) : NULL;
+        BOXA *boxes = thick ? img_conn_comp_bb(runs) : NULL;
         for (int i = 0; boxes && i < boxaGetCount(boxes); i++) {
             l_int32 x, y, w, h;
             boxaGetBoxGeometry(boxes, i, &x, &y, &w, &h);
@@ -200,7 +201,7 @@ static PIX *text_mask(PIX *grey, PIX *bg, PIX *lines, int *height, PIX **faint_o
         pixSubtract(faint, faint, grown);
     }
     pixDestroy(&grown);
-    BOXA *parts = pixConnCompBB(bin, 8);
+    BOXA *parts = img_conn_comp_bb(bin);
     NUMA *heights = parts ? numaCreate(0) : NULL;
     for (int i = 0; heights && i < boxaGetCount(parts); i++) {
         l_int32 x, y, w, h;
@@ -341,7 +342,7 @@ static BOXA *sideways_lines(PIX *text, int th)
 {
     BOXA *found = boxaCreate(8);
     PIX *joined = img_close_brick(text, 1, (th * 3 / 2) | 1);
-    BOXA *parts = joined ? pixConnCompBB(joined, 8) : NULL;
+    BOXA *parts = joined ? img_conn_comp_bb(joined) : NULL;
     for (int i = 0; found && parts && i < boxaGetCount(parts); i++) {
         l_int32 x, y, w, h;
         boxaGetBoxGeometry(parts, i, &x, &y, &w, &h);
@@ -1102,7 +1103,7 @@ static int borderless(const ws *pg, int *fx0, int *fy0, int *fx1, int *fy1)
         top = imin(top, by), bottom = imax(bottom, by + bh);
     }
     /* So are fills mostly inside it: a break column shaded below the last day's text. */
-    BOXA *fills = pixConnCompBB(pg->fill, 8);
+    BOXA *fills = img_conn_comp_bb(pg->fill);
     for (int k = 0; fills && k < boxaGetCount(fills); k++) {
         l_int32 bx, by, bw, bh;
         boxaGetBoxGeometry(fills, k, &bx, &by, &bw, &bh);
@@ -1529,7 +1530,7 @@ ap_status img_find_tables_coloured(PIX *grey, PIX *rgb, img_table **tables, size
     }
     /* A region: rules that touch, or rows ruled one under another (no column rule joins
      * them in a row-only table). */
-    if (!(grown = img_dilate_brick(lines, 7, 7)) || !(regions = pixConnCompBB(grown, 8))) goto out;
+    if (!(grown = img_dilate_brick(lines, 7, 7)) || !(regions = img_conn_comp_bb(grown))) goto out;
     if (!join_stacked(regions, w.vmask, 20 * th, imax(12, th))) goto out;
     for (int i = 0; i < boxaGetCount(regions); i++) {
         l_int32 rx, ry, rw, rh;

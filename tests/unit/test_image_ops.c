@@ -15,11 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
+#include "vision/conncomp.h"
 #include "vision/convert.h"
 #include "vision/image.h"
 #include "vision/morph.h"
+#include "vision/scale.h"
 
 /* A w x h RGBA image of pseudo-random colours; alpha 255 except at (1, 1) when
  * translucent. */
@@ -339,6 +342,93 @@ static void test_blockrank(void **state)
     pixDestroy(&grey8);
 }
 
+/* img_scale_grey against pixScale on random and blocky images: factors that sharpen
+ * (0.2-0.7) and that do not (under 0.2), Leptonica's special factors and enlargements
+ * (passed to pixScale), odd sizes down to an output of one pixel, and a page's size at the
+ * perspective check's factor. Resolution, input format and text must follow too. */
+static void test_scale_grey(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{5, 3}, {7, 9}, {40, 31}, {203, 97}, {13, 200}, {333, 251}};
+    const float factors[] = {0.3f, 0.333f, 0.45f, 0.21f, 0.2f, 0.19f, 0.69f,
+                             0.15f, 0.05f, 0.02f, 0.5f, 0.25f, 0.8f, 1.3f};
+    unsigned seed = 11;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (size_t k = 0; k < sizeof factors / sizeof factors[0]; k++)
+            for (int blocky = 0; blocky < 2; blocky++) {
+                PIX *src = grey(dims[d][0], dims[d][1], seed++, blocky);
+                pixSetResolution(src, 300, 200);
+                pixSetInputFormat(src, IFF_PNG);
+                pixSetText(src, "page");
+                PIX *want = pixScale(src, factors[k], factors[k]);
+                PIX *got = img_scale_grey(src, factors[k]);
+                if (!want) {
+                    assert_null(got);
+                } else {
+                    assert_non_null(got);
+                    if (!same_words(got, want) ||
+                        pixGetInputFormat(got) != pixGetInputFormat(want) ||
+                        strcmp(pixGetText(got), pixGetText(want)) != 0)
+                        fail_msg("%dx%d image by %g differs", dims[d][0], dims[d][1],
+                                 (double)factors[k]);
+                }
+                pixDestroy(&src);
+                pixDestroy(&want);
+                pixDestroy(&got);
+            }
+    PIX *page = grey(2481, 3508, 5, 1);
+    float f = 1000.0f / 3508.0f;
+    PIX *want = pixScale(page, f, f), *got = img_scale_grey(page, f);
+    l_int32 same = 0;
+    assert_int_equal(pixEqual(got, want, &same), 0);
+    assert_true(same);
+    pixDestroy(&page);
+    pixDestroy(&want);
+    pixDestroy(&got);
+    assert_null(img_scale_grey(NULL, 0.3f));
+}
+
+/* img_conn_comp_bb against pixConnCompBB(bin, 8): the same boxes in the same order, on
+ * random images of several densities (sparse specks to nearly solid, where components
+ * meet only at corners or wind back up), widths around multiples of 32, set pad bits,
+ * one-pixel and empty images. */
+static void test_conn_comp_bb(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {31, 7}, {32, 32}, {33, 40}, {64, 3}, {95, 61},
+                           {200, 150}, {1, 90}};
+    const int densities[] = {0, 3, 20, 45, 60, 85, 100};
+    unsigned seed = 3;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (size_t k = 0; k < sizeof densities / sizeof densities[0]; k++)
+            for (int pad = 0; pad < 2; pad++) {
+                PIX *bin = binary(dims[d][0], dims[d][1], seed++, densities[k]);
+                if (pad) pixSetPadBits(bin, 1);
+                BOXA *want = pixConnCompBB(bin, 8), *got = img_conn_comp_bb(bin);
+                assert_non_null(want);
+                assert_non_null(got);
+                int n = boxaGetCount(want);
+                if (boxaGetCount(got) != n)
+                    fail_msg("%dx%d at %d%%: %d boxes, want %d", dims[d][0], dims[d][1],
+                             densities[k], boxaGetCount(got), n);
+                for (int i = 0; i < n; i++) {
+                    l_int32 a[4], b[4];
+                    boxaGetBoxGeometry(got, i, &a[0], &a[1], &a[2], &a[3]);
+                    boxaGetBoxGeometry(want, i, &b[0], &b[1], &b[2], &b[3]);
+                    if (a[0] != b[0] || a[1] != b[1] || a[2] != b[2] || a[3] != b[3])
+                        fail_msg("%dx%d at %d%%: box %d differs", dims[d][0], dims[d][1],
+                                 densities[k], i);
+                }
+                boxaDestroy(&want);
+                boxaDestroy(&got);
+                pixDestroy(&bin);
+            }
+    PIX *grey8 = pixCreate(4, 4, 8);
+    assert_null(img_conn_comp_bb(grey8));
+    assert_null(img_conn_comp_bb(NULL));
+    pixDestroy(&grey8);
+}
+
 int main(void)
 {
     img_init();
@@ -350,6 +440,8 @@ int main(void)
         cmocka_unit_test(test_binary_bricks),
         cmocka_unit_test(test_blockrank),
         cmocka_unit_test(test_subtract_grey),
+        cmocka_unit_test(test_scale_grey),
+        cmocka_unit_test(test_conn_comp_bb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
