@@ -5,6 +5,7 @@
 
 #include "core/testable.h"
 #include "vision/conncomp.h"
+#include "vision/count.h"
 #include "vision/noise.h"
 #include "vision/pixstat.h"
 
@@ -256,7 +257,7 @@ static int lines_touch(NUMA *counts, int from, int to)
 int tt_count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways, float glyphs)
 {
     BOX *b = boxCreate(x, y, w, h);
-    NUMA *counts = b ? (sideways ? pixCountByColumn(ink, b) : pixCountByRow(ink, b)) : NULL;
+    NUMA *counts = b ? (sideways ? img_count_by_column(ink, b) : img_count_by_row(ink, b)) : NULL;
     boxDestroy(&b);
     if (!counts) return 0;
     int n = numaGetCount(counts), runs[64], ends[64], nruns = 0, run = 0, thickest = 0;
@@ -286,7 +287,7 @@ int tt_count_text_lines(PIX *ink, int x, int y, int w, int h, int sideways, floa
  * Returns the number of pieces (1 when there is no such gap, or too many). */
 int raster_ink_segments(PIX *ink, int bx, int bw, int min_gap, int *starts, int *ends)
 {
-    NUMA *cols = pixCountByColumn(ink, NULL);
+    NUMA *cols = img_count_by_column(ink, NULL);
     int n = 0, run = 0, seg_start = bx, last_ink = bx;
     if (!cols) goto one;
     for (int x = bx; x < bx + bw; x++) {
@@ -318,7 +319,7 @@ one:
 int raster_piece_rows(PIX *ink, int x, int w, int y, int h, int *top, int *rows)
 {
     BOX *b = boxCreate(x, y, w, h);
-    NUMA *counts = b ? pixCountByRow(ink, b) : NULL;
+    NUMA *counts = b ? img_count_by_row(ink, b) : NULL;
     boxDestroy(&b);
     if (!counts) return 0;
     int n = numaGetCount(counts), first = -1, last = -1;

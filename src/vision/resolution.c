@@ -5,12 +5,12 @@
  * shaded cell's text counts as well as black on white. Rules join into pieces far taller
  * or flatter than letters and fall outside the heights counted; specks of sensor noise
  * (under 3 x 3 pixels) are not counted either. */
-#include "vision/conncomp.h"
 #include "vision/resolution.h"
 
 #include <math.h>
 #include <stdint.h>
 
+#include "vision/conncomp.h"
 #include "vision/morph.h"
 
 #define BG_SIZE     15  /* closing that erases text strokes, not the paper */

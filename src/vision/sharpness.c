@@ -4,11 +4,12 @@
  * over the middle two steps is largest, so that each edge is counted about once and not
  * on its shoulders. A step back of SHARP_BACKSTEP levels is still a climb: JPEG rings
  * beside every edge. */
-#include "vision/conncomp.h"
 #include "vision/sharpness.h"
 
 #include <math.h>
 #include <stdlib.h>
+
+#include "vision/conncomp.h"
 
 #define SHARP_EDGE_MIN  64   /* grey levels a window must rise to be an edge */
 #define SHARP_BACKSTEP  4    /* a step against the rise that still counts as monotone */

@@ -15,11 +15,12 @@
  *      kept runs across it;
  *   5. connected groups of rules are tables; their rule positions, clustered, the lattice;
  *   6. neighbouring lattice units whose shared edge is less than half drawn are one cell. */
-#include "vision/conncomp.h"
 #include "vision/morph.h"
 #include "vision/table.h"
 
+#include "vision/conncomp.h"
 #include "vision/convert.h"
+#include "vision/count.h"
 #include "vision/fill.h"
 #include "vision/pixstat.h"
 
@@ -276,7 +277,9 @@ static int inked_lines(PIX *ink, int x, int y, int w, int h, int by_row)
 {
     if (w <= 0 || h <= 0) return 0;
     BOX *band = boxCreate(x, y, w, h);
-    NUMA *counts = !band ? NULL : by_row ? pixCountByRow(ink, band) : pixCountByColumn(ink, band);
+    NUMA *counts = !band  ? NULL
+                   : by_row ? img_count_by_row(ink, band)
+                            : img_count_by_column(ink, band);
     boxDestroy(&band);
     int covered = 0, n = counts ? numaGetCount(counts) : 0;
     for (int i = 0; i < n; i++) {
@@ -311,7 +314,7 @@ static int band_columns_off_rules(PIX *ink, int x, int y, int w, int h)
     if (w <= 0 || h <= 0) return 0;
     BOX *box = boxCreate(x, y, w, h);
     PIX *band = box ? pixClipRectangle(ink, box, NULL) : NULL;
-    NUMA *rows = band ? pixCountByRow(band, NULL) : NULL;
+    NUMA *rows = band ? img_count_by_row(band, NULL) : NULL;
     int covered = -1;
     if (rows) {
         int bw = pixGetWidth(band), bh = pixGetHeight(band);
@@ -552,7 +555,7 @@ static double edge_coverage(PIX *mask, int vertical, int lo, int hi, int a, int 
     if (len <= 0) return 1.0;
     BOX *band = vertical ? boxCreate(lo, a, hi - lo + 1, len) : boxCreate(a, lo, len, hi - lo + 1);
     if (!band) return 0.0;
-    NUMA *counts = vertical ? pixCountByRow(mask, band) : pixCountByColumn(mask, band);
+    NUMA *counts = vertical ? img_count_by_row(mask, band) : img_count_by_column(mask, band);
     boxDestroy(&band);
     if (!counts) return 0.0;
     int n = numaGetCount(counts), covered = 0;

@@ -6,14 +6,15 @@
  * until the region is done so that they can be taken back. A region is a connected
  * group of kept rules; its lattice is the matching table's, or the region's outline when
  * the rules made no lattice (a frame). Positions are page pixels throughout. */
-#include "vision/conncomp.h"
 #include "vision/morph.h"
 #include "vision/whitespace.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "vision/conncomp.h"
 #include "vision/convert.h"
+#include "vision/count.h"
 #include "vision/fill.h"
 #include "vision/pixstat.h"
 
@@ -320,7 +321,7 @@ static int fill_edge(PIX *edges, int pos, int lo, int hi, int vertical)
 {
     BOX *b = vertical ? boxCreate(pos - RULE_GAP, lo, 2 * RULE_GAP + 1, hi - lo)
                       : boxCreate(lo, pos - RULE_GAP, hi - lo, 2 * RULE_GAP + 1);
-    NUMA *n = b ? (vertical ? pixCountByRow(edges, b) : pixCountByColumn(edges, b)) : NULL;
+    NUMA *n = b ? (vertical ? img_count_by_row(edges, b) : img_count_by_column(edges, b)) : NULL;
     boxDestroy(&b);
     int along = 0, len = n ? numaGetCount(n) : 0;
     for (int i = 0; i < len; i++) {
@@ -876,7 +877,8 @@ static int extend_rows(ws *w, const int *rows, int nrows, int x0, int x1)
 static int rule_cover(PIX *mask, int x, int y, int w, int h, int by_row, int *n)
 {
     BOX *box = boxCreate(x, y, w, h);
-    NUMA *cover = box ? (by_row ? pixCountByRow(mask, box) : pixCountByColumn(mask, box)) : NULL;
+    NUMA *cover =
+        box ? (by_row ? img_count_by_row(mask, box) : img_count_by_column(mask, box)) : NULL;
     boxDestroy(&box);
     int covered = 0;
     *n = cover ? numaGetCount(cover) : 0;

@@ -9,7 +9,11 @@
  * of 32, for line, square and odd/even bricks, bricks wider than the image included.
  * img_blockrank equals pixBlockrank on the same images for several windows and ranks,
  * windows as large as the image and the cases left to Leptonica included. img_subtract_grey
- * equals pixSubtractGray, the bytes past each row's end included. */
+ * equals pixSubtractGray, the bytes past each row's end included. img_scale_grey equals
+ * pixScale (area map, with and without the unsharp mask; the factors left to Leptonica
+ * too) with its resolution, input format and text; img_conn_comp_bb lists pixConnCompBB's
+ * boxes in its order; img_count_by_row and img_count_by_column give pixCountByRow's and
+ * pixCountByColumn's counts and parameters for boxes inside, across and outside the image. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +24,7 @@
 
 #include "vision/conncomp.h"
 #include "vision/convert.h"
+#include "vision/count.h"
 #include "vision/image.h"
 #include "vision/morph.h"
 #include "vision/scale.h"
@@ -429,6 +434,60 @@ static void test_conn_comp_bb(void **state)
     pixDestroy(&grey8);
 }
 
+static int same_numa(NUMA *a, NUMA *b)
+{
+    if (!a || !b) return !a && !b;
+    int n = numaGetCount(a);
+    if (numaGetCount(b) != n) return 0;
+    l_float32 sa, da, sb, db;
+    numaGetParameters(a, &sa, &da);
+    numaGetParameters(b, &sb, &db);
+    if (sa != sb || da != db) return 0;
+    for (int i = 0; i < n; i++) {
+        l_float32 u = 0, v = 0;
+        numaGetFValue(a, i, &u);
+        numaGetFValue(b, i, &v);
+        if (u != v) return 0;
+    }
+    return 1;
+}
+
+/* img_count_by_row and img_count_by_column against pixCountByRow and pixCountByColumn:
+ * boxes inside, across the edges and past the corners of the image, thinner than a word
+ * and wider than the image, none at all and one wholly outside (no counts), on random
+ * images with and without set pad bits. */
+static void test_count_by_line(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{1, 1}, {31, 7}, {33, 40}, {95, 61}, {200, 150}};
+    const int boxes[][4] = {{0, 0, 1, 1},   {3, 2, 20, 5},    {-5, -3, 40, 9}, {30, 1, 3, 60},
+                            {10, 10, 500, 500}, {-10, 4, 1000, 2}, {31, 0, 2, 3},  {900, 900, 5, 5}};
+    unsigned seed = 19;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (int pad = 0; pad < 2; pad++) {
+            PIX *bin = binary(dims[d][0], dims[d][1], seed++, 40);
+            if (pad) pixSetPadBits(bin, 1);
+            for (size_t k = 0; k <= sizeof boxes / sizeof boxes[0]; k++) {
+                BOX *box = k ? boxCreate(boxes[k - 1][0], boxes[k - 1][1], boxes[k - 1][2],
+                                         boxes[k - 1][3])
+                             : NULL;
+                NUMA *want[2] = {pixCountByRow(bin, box), pixCountByColumn(bin, box)};
+                NUMA *got[2] = {img_count_by_row(bin, box), img_count_by_column(bin, box)};
+                for (int c = 0; c < 2; c++) {
+                    if (!same_numa(got[c], want[c]))
+                        fail_msg("%dx%d, box %zu, %s counts differ", dims[d][0], dims[d][1],
+                                 k, c ? "column" : "row");
+                    numaDestroy(&want[c]);
+                    numaDestroy(&got[c]);
+                }
+                boxDestroy(&box);
+            }
+            pixDestroy(&bin);
+        }
+    assert_null(img_count_by_row(NULL, NULL));
+    assert_null(img_count_by_column(NULL, NULL));
+}
+
 int main(void)
 {
     img_init();
@@ -442,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_subtract_grey),
         cmocka_unit_test(test_scale_grey),
         cmocka_unit_test(test_conn_comp_bb),
+        cmocka_unit_test(test_count_by_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
