@@ -55,10 +55,35 @@ static inline int src_byte(const uint8_t *row, int x)
     return row[x ^ 3];
 }
 
+/* Exact division by a divisor d fixed for many numerators: n / d for 0 <= n < 2^31 is
+ * (n m) >> shift with m = ceil(2^shift / d), shift = 31 + ceil(log2 d) (Granlund and
+ * Montgomery, 1994, theorem 4.2: m d exceeds 2^shift by less than d <= 2^ceil(log2 d)).
+ * Each output pixel of the area map divides by its area, a product of its column's and
+ * its row's weight totals, of which a page has only a few; idiv was half of the map's time. */
+typedef struct {
+    uint64_t m;
+    int shift;
+} scale_divisor;
+
+static scale_divisor divisor_of(uint32_t d)
+{
+    int l = 0;
+    while (((uint64_t)1 << l) < d) l++;
+    scale_divisor v = {(((uint64_t)1 << (31 + l)) + d - 1) / d, 31 + l};
+    return v;
+}
+
+static inline uint32_t divide(uint32_t n, scale_divisor v)
+{
+    return (uint32_t)(((uint64_t)n * v.m) >> v.shift);
+}
+
 /* The area map of grey (ws x hs) into out (wd x hd bytes, one a pixel, rows of wd).
- * col holds one int per source byte of a row. */
+ * col holds one int per source byte of a row; div one divisor per column weight
+ * total that a column not at the edge has, at div[total - lo]. */
 static void area_map(uint8_t *restrict out, int wd, int hd, PIX *grey, const scale_span *xs,
-                     const scale_span *ys, int32_t *restrict col)
+                     const scale_span *ys, int32_t *restrict col, scale_divisor *div, int lo,
+                     int hi)
 {
     const uint8_t *base = (const uint8_t *)pixGetData(grey);
     size_t bpl = 4 * (size_t)pixGetWpl(grey);
@@ -79,6 +104,7 @@ static void area_map(uint8_t *restrict out, int wd, int hd, PIX *grey, const sca
             for (size_t k = 0; k < bpl; k++) col[k] += 16 * mid[k];
         }
         int hw = span_weight(ry);
+        for (int w = lo; w <= hi; w++) div[w - lo] = divisor_of((uint32_t)(w * hw));
         for (int j = 0; j < wd; j++) {
             const scale_span *rx = &xs[j];
             if (rx->edge) {
@@ -88,7 +114,7 @@ static void area_map(uint8_t *restrict out, int wd, int hd, PIX *grey, const sca
             int32_t sum = rx->w_first * col[rx->first ^ 3] + rx->w_last * col[rx->last ^ 3];
             for (int x = rx->first + 1; x < rx->last; x++) sum += 16 * col[x ^ 3];
             /* Leptonica stores the quotient through a byte. */
-            o[j] = (uint8_t)((sum + 128) / (span_weight(rx) * hw));
+            o[j] = (uint8_t)divide((uint32_t)(sum + 128), div[span_weight(rx) - lo]);
         }
     }
 }
@@ -149,6 +175,7 @@ PIX *img_scale_grey(PIX *grey, float f)
     size_t n = (size_t)wd * (size_t)hd;
     size_t bpl = 4 * (size_t)pixGetWpl(grey);
     scale_span *xs = malloc(sizeof *xs * ((size_t)wd + hd));
+    scale_divisor *div = NULL;
     uint8_t *map = malloc(2 * n);
     int32_t *col = malloc(sizeof *col * (bpl > (size_t)wd ? bpl : (size_t)wd));
     PIX *out = pixCreate(wd, hd, 8);
@@ -162,7 +189,20 @@ PIX *img_scale_grey(PIX *grey, float f)
     /* f < 0.7 puts more than 22/16 source pixels under each output pixel: every span
      * covers at least two, so no weight total is zero. */
     assert(wd < 2 || xs[0].last > xs[0].first);
-    area_map(map, wd, hd, grey, xs, ys, col);
+    /* A column's weight total is its span's length in 1/16 pixels: within one of scx. */
+    int lo = INT32_MAX, hi = 1;
+    for (int j = 0; j < wd; j++) {
+        if (xs[j].edge) continue;
+        int w = span_weight(&xs[j]);
+        lo = w < lo ? w : lo;
+        hi = w > hi ? w : hi;
+    }
+    lo = lo > hi ? hi : lo;
+    if (!(div = malloc(sizeof *div * (size_t)(hi - lo + 1)))) {
+        pixDestroy(&out);
+        goto done;
+    }
+    area_map(map, wd, hd, grey, xs, ys, col, div, lo, hi);
     const uint8_t *rows = map;
     if ((double)f > 0.2) { /* pixScale sharpens reductions above 1/5 */
         unsharp(map + n, map, wd, hd, 0.2f, col);
@@ -175,6 +215,7 @@ PIX *img_scale_grey(PIX *grey, float f)
     pixCopyText(out, grey);
 done:
     free(xs);
+    free(div);
     free(map);
     free(col);
     return out;
