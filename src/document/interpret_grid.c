@@ -720,6 +720,32 @@ static ap_status label_rows(const tt_table *t, const tt_cell *c, int along_y, un
     return AP_OK;
 }
 
+/* The first row day label cell i labels. A borderless header parts the empty corner over
+ * the time labels from the first day's cell by nothing but paper, so the grid may merge
+ * them: the label then reaches over the header's row(s) while its text lies in its own.
+ * Where its text lies below its first row, and the rows above hold, beside it, nothing
+ * but times that end there (the header), the label starts at the row its text is in. */
+static int label_first_row(const tt_table *t, const it_cell *ci, size_t i, int along_y)
+{
+    const tt_cell *c = &t->cells[i];
+    int lo = INT_MAX, l0, l1, top = c->row, header_times = 0;
+    if (c->nrows < 2 || !c->nlines) return c->row;
+    for (size_t k = 0; k < c->nlines; k++) {
+        if (!line_extent(&c->lines[k], !along_y, &l0, &l1)) return c->row;
+        if (l0 < lo) lo = l0;
+    }
+    while (top + 1 < c->row + c->nrows && t->row_pos[top + 1] <= lo)
+        top++;
+    for (size_t j = 0; j < t->ncells && top > c->row; j++) {
+        const tt_cell *d = &t->cells[j];
+        if (j == i || d->row >= top || d->row + d->nrows <= c->row) continue;
+        if (d->row + d->nrows > top || ci[j].day_label || (!ci[j].ntimes && ci[j].letters))
+            return c->row;
+        header_times += ci[j].ntimes > 0;
+    }
+    return header_times ? top : c->row;
+}
+
 /* Days as rows, labelled in column label_col; along_y: the table was transposed (days as
  * columns), so its time axis runs down the page. */
 ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col, int along_y)
@@ -754,12 +780,13 @@ ap_status it_grid_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int label_col
         if (c->col != label_col || !ci[i].day_label) continue;
         unsigned days = it_resolve_day(ci[i].days, prev_day);
         prev_day = it_lowest_day(days);
-        if (c->row < first_row) first_row = c->row;
+        int top = label_first_row(t, ci, i, along_y);
+        if (top < first_row) first_row = top;
         if (c->col + c->ncols > data_col) data_col = c->col + c->ncols;
-        if ((st = label_rows(t, c, along_y, row_days)) == AP_OK) continue;
-        if (st != AP_ERR_NOT_FOUND) goto out;
+        if (top == c->row && (st = label_rows(t, c, along_y, row_days)) == AP_OK) continue;
+        if (top == c->row && st != AP_ERR_NOT_FOUND) goto out;
         st = AP_ERR_NOMEM;
-        for (int r = c->row; r < c->row + c->nrows && r < t->nrows; r++)
+        for (int r = top; r < c->row + c->nrows && r < t->nrows; r++)
             row_days[r] |= days;
     }
     if ((st = it_fill_misread_columns(t, ci, row_days, first_row, data_col)) != AP_OK) goto out;

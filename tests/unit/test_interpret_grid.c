@@ -482,6 +482,36 @@ static void test_stacked_label_times(void **state)
     tt_page_free(&page);
 }
 
+/* A borderless header leaves the empty corner over the times to the first day's cell:
+ * "Monday", printed over its own column, labels that column, and the times beside the
+ * corner are still the header's. */
+static void test_day_label_over_corner(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 3);
+    add_cell(t, 0, 0, 1, 2, "Monday"); /* 0 */
+    add_cell(t, 0, 2, 1, 1, "Tuesday");
+    add_cell(t, 1, 0, 1, 1, "9:00 - 10:00");
+    add_cell(t, 1, 1, 1, 1, "Maths");
+    add_cell(t, 1, 2, 1, 1, "Art");
+    add_cell(t, 2, 0, 1, 1, "10:00 - 11:00");
+    add_cell(t, 2, 1, 1, 1, "English");
+    add_cell(t, 2, 2, 1, 1, "PE");
+    for (size_t i = 0; i < t->ncells; i++)
+        place_cell(t, i);
+    place_line(t, 0, 0, 120, 40, 60, 20); /* in column 1 (x 100-200) */
+    tt_doc d;
+    interpret(&page, &d);
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(&d, 0, "English", HM(10, 0), HM(11, 0));
+    tb_check(&d, 1, "Art", HM(9, 0), HM(10, 0));
+    tb_check(&d, 1, "PE", HM(10, 0), HM(11, 0));
+    assert_int_equal(d.nblocks, 4);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* A cell merged down the week whose label is printed once in each day's rows (a shaded
  * column, no rule across it) is an event a day, not one name repeated; a name of two
  * lines centred across two days' rows stays one event on both days. */
@@ -563,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_header_times_by_place),
         cmocka_unit_test(test_header_edge_times),
         cmocka_unit_test(test_stacked_label_times),
+        cmocka_unit_test(test_day_label_over_corner),
         cmocka_unit_test(test_label_per_day_in_merged_cell),
         cmocka_unit_test(test_timed_blocks_side_by_side),
     };
