@@ -1,7 +1,6 @@
 /* interpret_lists: tables without a day axis to timeblocks (document/interpret_internal.h):
  * a list is a column of times beside a column of names under a heading that names its
  * days; lists printed side by side in one table are cut apart and read one by one. */
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,8 @@ typedef struct ev {
     unsigned days;
     int section; /* rows under one heading share it */
     int single;  /* printed as one time (an instant, or ending at the next start) */
-    int line;    /* the name cell's line that names it (rows merged), or -1: the cell */
+    int line;    /* the name cell's first line of it (rows merged), or -1: the cell */
+    int nlines;  /* its lines from there: the name and the notes under it */
 } ev;
 
 /* Times out of order are misread: of the times read in evs[0, n) (each start, then its
@@ -62,37 +62,42 @@ static void drop_out_of_order(ev *evs, int n, int *scratch)
 }
 
 /* Rows of a list merged into one (no rule and too little space parted them, a banded
- * page): the time cell holds k ranges in time order and the name cell k lines, each a
- * name; returns k, or 0 when the row is one event. */
-static int merged_rows(const tt_cell *name, const it_cell *time)
+ * page): the time cell holds k ranges in time order and the name cell k names, each on a
+ * line of its own, each followed by any notes set under it in smaller type. Sets
+ * first[0, k] to the line each row's name starts at (first[k]: the cell's line count);
+ * returns k, or 0 when the row is one event. */
+static int merged_rows(const tt_cell *name, const it_cell *time, int *first)
 {
-    int k = time->ntimes;
-    if (k < 2 || (size_t)k != name->nlines || !it_times_ascend(time)) return 0;
-    float tallest = 0;
-    for (int j = 0; j < k; j++)
-        tallest = name->lines[j].height > tallest ? name->lines[j].height : tallest;
-    for (int j = 0; j < k; j++) {
+    int k = time->ntimes, rows = 0;
+    if (k < 2 || !it_times_ascend(time)) return 0;
+    for (size_t j = 0; j < name->nlines; j++) {
+        const tt_line *l = &name->lines[j];
         it_time t[MAX_TIMES];
-        /* each line a name of its own: none a note in smaller type, none a time */
-        if ((time->times[j][1] == TT_NO_TIME && j + 1 < k) ||
-            name->lines[j].height < 0.78f * tallest || it_count_letters(name->lines[j].text) < 2 ||
-            it_find_times(name->lines[j].text, t, MAX_TIMES))
-            return 0;
+        if (it_find_times(l->text, t, MAX_TIMES)) return 0;
+        /* a note: set smaller than the name it is under */
+        if (rows && l->height < 0.78f * name->lines[first[rows - 1]].height) continue;
+        if (rows == k || it_count_letters(l->text) < 2) return 0;
+        first[rows++] = (int)j;
     }
+    if (rows != k) return 0;
+    for (int j = 0; j + 1 < k; j++)
+        if (time->times[j][1] == TT_NO_TIME) return 0;
+    first[k] = (int)name->nlines;
     return k;
 }
 
-/* it_emit for the event named by line k of a cell of merged rows (merged_rows): the line
- * is its name, without notes. */
-static ap_status emit_line(it_ctx *cx, unsigned days, const it_cell *ci, int start, int end,
-                           const tt_cell *cell, int k)
+/* it_emit for the event named by lines [from, from + n) of a cell of merged rows
+ * (merged_rows): its name and the notes under it, read as a cell of their own. */
+static ap_status emit_lines(it_ctx *cx, unsigned days, int start, int end, const tt_cell *cell,
+                            int from, int n)
 {
-    it_cell one = *ci;
-    one.notes = NULL;
-    if (!(one.name = it_trim_copy(cell->lines[k].text, 0, strlen(cell->lines[k].text))))
-        return AP_ERR_NOMEM;
-    ap_status st = it_emit(cx, days, &one, start, end, cell);
+    tt_cell piece = *cell;
+    piece.lines = &cell->lines[from], piece.nlines = (size_t)n;
+    it_cell one = {0};
+    ap_status st = it_read_cell(&piece, &one);
+    if (st == AP_OK) st = it_emit(cx, days, &one, start, end, cell);
     free(one.name);
+    free(one.notes);
     return st;
 }
 
@@ -171,7 +176,7 @@ ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
             continue;
         }
         if (name_cell < 0) continue;
-        ev v = {name_cell, TT_NO_TIME, TT_NO_TIME, days, section, 0, -1};
+        ev v = {name_cell, TT_NO_TIME, TT_NO_TIME, days, section, 0, -1, 0};
         int split = -1;
         for (size_t i = 0; i < t->ncells && split < 0; i++)
             if (t->cells[i].row == r && mate[i] >= 0) split = (int)i;
@@ -181,9 +186,11 @@ ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
             evs[nev++] = v;
             continue;
         }
-        int merged = timed >= 0 ? merged_rows(&t->cells[name_cell], &ci[timed]) : 0;
+        int first[MAX_TIMES + 1];
+        int merged = timed >= 0 ? merged_rows(&t->cells[name_cell], &ci[timed], first) : 0;
         for (int k = 0; k < merged; k++) {
-            v.start = ci[timed].times[k][0], v.end = ci[timed].times[k][1], v.line = k;
+            v.start = ci[timed].times[k][0], v.end = ci[timed].times[k][1];
+            v.line = first[k], v.nlines = first[k + 1] - first[k];
             v.single = v.end == TT_NO_TIME;
             evs[nev++] = v;
         }
@@ -241,8 +248,7 @@ ap_status it_list_rows(it_ctx *cx, const tt_table *t, it_cell *ci, int *used)
         /* rows above every heading: the first heading's days */
         unsigned d = !any_days ? unheaded : v->days ? v->days : first_days;
         if (v->line >= 0) {
-            st = emit_line(cx, d, &ci[v->name_cell], v->start, v->end, &t->cells[v->name_cell],
-                           v->line);
+            st = emit_lines(cx, d, v->start, v->end, &t->cells[v->name_cell], v->line, v->nlines);
         } else {
             st = it_emit(cx, d, &ci[v->name_cell], v->start, v->end, &t->cells[v->name_cell]);
         }
@@ -272,35 +278,37 @@ static int heads_list(const it_cell *ci)
     return !ci->ntimes && (ci->named_days & 0x7fu);
 }
 
-/* Whether cell c has print, every line of it placed, all of it within [x0, x1). */
-static int print_within(const tt_cell *c, int x0, int x1)
+/* Whether a line of cell c crosses lattice column edge k, or lies where the reader did not
+ * say. The lattice may merge cells of two lists where their rules fall out of line, but
+ * each line stays in its own list's columns. */
+static int print_across(const tt_table *t, const tt_cell *c, int k)
 {
-    if (!c->nlines) return 0;
-    for (size_t l = 0; l < c->nlines; l++) {
-        const tt_bbox *b = &c->lines[l].box;
-        if (b->w <= 0 || b->x < x0 || b->x + b->w > x1) return 0;
+    int edge = t->col_pos[k];
+    for (size_t j = 0; j < c->nlines; j++) {
+        const tt_bbox *b = &c->lines[j].box;
+        if (b->w <= 0 || (b->x < edge && b->x + b->w > edge)) return 1;
     }
-    return 1;
+    return 0;
 }
 
-/* Whether all of cell c's print lies on one side of x (print_within): a cell merged
- * across an edge (a rule left out where the list beside it had ended) whose print stays
- * in its own list's column. */
-static int print_beside(const tt_cell *c, int x)
-{
-    return print_within(c, INT_MIN, x) || print_within(c, x, INT_MAX);
-}
-
-/* Whether a cell with print, in row from_row or below it, crosses lattice column edge k.
- * A cell of a letter or two is a speck or a rule OCR read, not text that joins lists;
- * nor is a cell whose print lies on one side of the edge (print_beside). */
-static int crosses_edge(const tt_table *t, const it_cell *ci, int k, int from_row)
+/* Whether a cell with print, in row from_row or below it, crosses lattice column edge k:
+ * its print crosses it, or the cell spans two of the headings heads[0, n) whole (a break
+ * across a grid's days, its word inside one day's column). A cell of a letter or two is a
+ * speck or a rule OCR read, not text that joins lists. */
+static int crosses_edge(const tt_table *t, const it_cell *ci, int k, int from_row,
+                        const size_t *heads, int n)
 {
     for (size_t i = 0; i < t->ncells; i++) {
         const tt_cell *c = &t->cells[i];
-        if (c->row + c->nrows > from_row && c->col < k && c->col + c->ncols > k &&
-            (ci[i].ntimes || ci[i].letters >= 3) && !print_beside(c, t->col_pos[k]))
-            return 1;
+        if (c->row + c->nrows <= from_row || c->col >= k || c->col + c->ncols <= k ||
+            (!ci[i].ntimes && ci[i].letters < 3))
+            continue;
+        int spanned = 0;
+        for (int h = 0; h < n; h++) {
+            const tt_cell *head = &t->cells[heads[h]];
+            spanned += c->col <= head->col && head->col + head->ncols <= c->col + c->ncols;
+        }
+        if (spanned >= 2 || print_across(t, c, k)) return 1;
     }
     return 0;
 }
@@ -378,7 +386,7 @@ int it_side_list_cuts(const tt_table *t, const it_cell *ci, int *cuts)
         if (lo < 1 || hi >= t->ncols || lo > hi) return 0;
         double mid = (t->col_pos[lo] + t->col_pos[hi]) / 2.0;
         for (int e = lo; e <= hi; e++)
-            if (!crosses_edge(t, ci, e, top) &&
+            if (!crosses_edge(t, ci, e, top, best, nbest) &&
                 (cut < 0 || fabs(t->col_pos[e] - mid) < fabs(t->col_pos[cut] - mid)))
                 cut = e;
         if (cut < 0) return 0;
@@ -394,47 +402,66 @@ int it_side_list_cuts(const tt_table *t, const it_cell *ci, int *cuts)
     return sure ? nbest : 0;
 }
 
+/* Whether cell c's print crosses one of the cuts[0, n - 1) its columns span: a title over
+ * the lists, header text. */
+static int across_cuts(const tt_table *t, const tt_cell *c, const int *cuts, int n)
+{
+    for (int k = 0; k + 1 < n; k++)
+        if (c->col < cuts[k] && c->col + c->ncols > cuts[k] && print_across(t, c, cuts[k]))
+            return 1;
+    return 0;
+}
+
 /* Reads t as n lists side by side, parted at cuts[0, n - 1): each part a list of its own
- * (it_list_rows); a cell across a cut (a title over them all) is header text. */
+ * (it_list_rows). A cell whose print crosses a cut (a title over them all) is header text;
+ * one that spans a cut with its lines on both sides is a cell in each part, of the lines
+ * in that part's columns. */
 ap_status it_side_lists(it_ctx *cx, const tt_table *t, const it_cell *ci, const int *cuts, int n)
 {
     ap_status st = AP_ERR_NOMEM;
-    tt_cell *cells = malloc((t->ncells ? t->ncells : 1) * sizeof *cells);
-    it_cell *sub = malloc((t->ncells ? t->ncells : 1) * sizeof *sub);
-    if (!cells || !sub) goto out;
+    size_t cap = t->ncells ? t->ncells : 1, nlines = 1;
+    for (size_t i = 0; i < t->ncells; i++)
+        nlines += t->cells[i].nlines;
+    tt_cell *cells = malloc(cap * sizeof *cells);
+    it_cell *sub = calloc(cap, sizeof *sub);
+    unsigned char *read = calloc(cap, 1); /* sub[i] read here from a piece: its own */
+    tt_line *pool = malloc(nlines * sizeof *pool);
+    if (!cells || !sub || !read || !pool) goto out;
     st = AP_OK;
-    for (size_t i = 0; i < t->ncells; i++) {
-        const tt_cell *c = &t->cells[i];
-        for (int k = 0; k + 1 < n; k++)
-            if (c->col < cuts[k] && c->col + c->ncols > cuts[k] &&
-                !print_beside(c, t->col_pos[cuts[k]])) {
-                it_add_cell_header(cx, c);
-                break;
-            }
-    }
+    for (size_t i = 0; i < t->ncells; i++)
+        if (across_cuts(t, &t->cells[i], cuts, n)) it_add_cell_header(cx, &t->cells[i]);
     for (int k = 0; k < n && st == AP_OK; k++) {
         int k0 = k ? cuts[k - 1] : 0, k1 = k + 1 < n ? cuts[k] : t->ncols, used = 0;
+        int x0 = t->col_pos[k0], x1 = t->col_pos[k1];
+        size_t pooled = 0;
         tt_table part = {.nrows = t->nrows,
                          .ncols = k1 - k0,
                          .row_pos = t->row_pos,
                          .col_pos = t->col_pos + k0,
                          .cells = cells,
                          .bbox = t->bbox};
-        /* the part's cells and their readings, shallow copies (it_list_rows only reads);
-         * a cell across a cut whose print lies within the part is the part's, cut to it */
-        for (size_t i = 0; i < t->ncells; i++) {
+        /* the part's cells and their readings, shallow copies (it_list_rows only reads) */
+        for (size_t i = 0; i < t->ncells && st == AP_OK; i++) {
             const tt_cell *c = &t->cells[i];
-            int c0 = c->col, c1 = c->col + c->ncols;
-            if (c0 < k0 || c1 > k1) {
-                if (c1 <= k0 || c0 >= k1 || !print_within(c, t->col_pos[k0], t->col_pos[k1]))
-                    continue;
-                c0 = c0 > k0 ? c0 : k0;
-                c1 = c1 < k1 ? c1 : k1;
+            int c0 = c->col > k0 ? c->col : k0, c1 = c->col + c->ncols < k1 ? c->col + c->ncols : k1;
+            if (c0 >= c1 || across_cuts(t, c, cuts, n)) continue;
+            tt_cell *piece = &cells[part.ncells];
+            *piece = *c;
+            piece->col = c0 - k0, piece->ncols = c1 - c0;
+            if (c0 == c->col && c1 == c->col + c->ncols) {
+                sub[part.ncells++] = ci[i];
+                continue;
             }
-            cells[part.ncells] = *c;
-            cells[part.ncells].col = c0 - k0;
-            cells[part.ncells].ncols = c1 - c0;
-            sub[part.ncells++] = ci[i];
+            piece->lines = pool + pooled, piece->nlines = 0;
+            for (size_t j = 0; j < c->nlines; j++)
+                if (c->lines[j].box.x >= x0 && c->lines[j].box.x + c->lines[j].box.w <= x1)
+                    piece->lines[piece->nlines++] = c->lines[j];
+            pooled += piece->nlines;
+            piece->bbox.x = x0 > c->bbox.x ? x0 : c->bbox.x;
+            piece->bbox.w = (x1 < c->bbox.x + c->bbox.w ? x1 : c->bbox.x + c->bbox.w) - piece->bbox.x;
+            if (!piece->nlines) continue;
+            read[part.ncells] = 1;
+            st = it_read_cell(piece, &sub[part.ncells++]);
         }
         /* the other parts' headings are other lists' */
         unsigned others = cx->headed_days, outer = others;
@@ -444,12 +471,20 @@ ap_status it_side_lists(it_ctx *cx, const tt_table *t, const it_cell *ci, const 
                 others |= it_heading_days(t, c, &ci[i]);
         }
         cx->headed_days = others;
-        st = it_list_rows(cx, &part, sub, &used);
+        if (st == AP_OK) st = it_list_rows(cx, &part, sub, &used);
         cx->headed_days = outer;
         if (st == AP_OK && !used) st = it_add_header_text(cx, &part);
+        for (size_t i = 0; i < part.ncells; i++)
+            if (read[i]) {
+                free(sub[i].name);
+                free(sub[i].notes);
+                read[i] = 0;
+            }
     }
 out:
     free(cells);
     free(sub);
+    free(read);
+    free(pool);
     return st;
 }

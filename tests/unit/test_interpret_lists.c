@@ -211,6 +211,28 @@ static void test_list_merged_rows(void **state)
     tt_page_free(&page);
 }
 
+/* Rows merged into one cell where a name has a note under it in smaller type: the note
+ * is that row's, the rows stay apart. */
+static void test_list_merged_rows_with_notes(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 3, 2);
+    add_cell(t, 0, 0, 1, 2, "Schedule|~Monday");
+    add_cell(t, 1, 0, 1, 1, "9:00 - 9:40");
+    add_cell(t, 1, 1, 1, 1, "Drama");
+    add_cell(t, 2, 0, 1, 1, "9:40 - 10:10|10:10 - 11:10");
+    add_cell(t, 2, 1, 1, 1, "Social Studies|~Room 4|Writer's Workshop");
+    tt_doc d;
+    interpret(&page, &d);
+    assert_int_equal(d.nblocks, 3);
+    tb_check(&d, 0, "Social Studies", HM(9, 40), HM(10, 10));
+    assert_string_equal(tb_get(&d, 0, "Social Studies")->notes, "Room 4");
+    tb_check(&d, 0, "Writer's Workshop", HM(10, 10), HM(11, 10));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
 /* Two lists side by side in one table (their rules joined into one lattice), under a
  * title across both, with an empty gutter column between them: each list is read on its
  * own, its rows on its own heading's days with its own times (list B prints its times
@@ -308,6 +330,67 @@ static void test_day_columns_no_side_lists(void **state)
     tb_check(&d, 1, "Science", HM(9, 0), HM(10, 0));
     tb_check(&d, 0, "English", HM(10, 0), HM(11, 0));
     tb_check(&d, 1, "History", HM(10, 0), HM(11, 0));
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+/* Lists side by side whose rules fall out of line: the lattice merges list A's last
+ * name with list B's time beside it, one line on each side of the cut. Each line goes to
+ * its own list. */
+static void test_side_lists_cell_across_cut(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 4);
+    add_cell(t, 0, 0, 1, 2, "Our Day|~Monday");
+    add_cell(t, 0, 2, 1, 2, "Our Day|~Friday");
+    static const char *const rows[2][4] = {{"8:30-9:00", "Maths", "8:15-9:40", "Swimming"},
+                                           {"9:00-9:20", "Reading", "9:40-10:30", "Cooking"}};
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 4; c++)
+            add_cell(t, r + 1, c, 1, 1, rows[r][c]);
+    add_cell(t, 3, 0, 1, 1, "9:20-10:00");
+    add_cell(t, 3, 1, 1, 2, "Art|10:30-11:00"); /* 11 */
+    add_cell(t, 3, 3, 1, 1, "Music");
+    place_line(t, 11, 0, 120, 330, 50, 20);  /* in column 1 (x 100-200) */
+    place_line(t, 11, 1, 210, 330, 80, 20);  /* in column 2 */
+    tt_doc d;
+    interpret(&page, &d);
+    tb_check(&d, 0, "Maths", HM(8, 30), HM(9, 0));
+    tb_check(&d, 0, "Art", HM(9, 20), HM(10, 0));
+    tb_check(&d, 4, "Cooking", HM(9, 40), HM(10, 30));
+    tb_check(&d, 4, "Music", HM(10, 30), HM(11, 0));
+    assert_int_equal(d.nblocks, 6);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+}
+
+/* Days as columns, days printing their own times over their names, and a break across
+ * the days whose word sits inside the middle day's column: the break spans the headings,
+ * so the days are no lists side by side; the break is every day's. */
+static void test_day_columns_band_no_side_lists(void **state)
+{
+    (void)state;
+    tt_page page = {.number = 1};
+    tt_table *t = one_table(&page, 4, 4);
+    static const char *const rows[3][4] = {
+        {"", "Monday", "Tuesday", "Wednesday"},
+        {"9:00-10:00", "Maths", "9:00 - 9:30|Science", "9:00 - 9:30|Art"},
+        {"10:00-11:00", "English", "10:00 - 10:30|History", "10:00 - 10:30|Music"}};
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 4; c++)
+            add_cell(t, r, c, 1, 1, rows[r][c]);
+    add_cell(t, 3, 0, 1, 1, "11:00-11:15");
+    add_cell(t, 3, 1, 1, 3, "Recess"); /* 13 */
+    place_line(t, 13, 0, 220, 340, 60, 20); /* centred on the band, inside Tuesday's column */
+    tt_doc d;
+    interpret(&page, &d);
+    tb_check(&d, 0, "Maths", HM(9, 0), HM(10, 0));
+    tb_check(&d, 1, "Science", HM(9, 0), HM(9, 30));
+    tb_check(&d, 2, "Music", HM(10, 0), HM(10, 30));
+    for (int day = 0; day < 3; day++)
+        tb_check(&d, day, "Recess", HM(11, 0), HM(11, 15));
+    assert_int_equal(d.nblocks, 9);
     tt_doc_free(&d);
     tt_page_free(&page);
 }
@@ -412,9 +495,12 @@ int main(void)
         cmocka_unit_test(test_list_short_heading),
         cmocka_unit_test(test_list_heading_misread),
         cmocka_unit_test(test_list_merged_rows),
+        cmocka_unit_test(test_list_merged_rows_with_notes),
         cmocka_unit_test(test_lists_side_by_side),
         cmocka_unit_test(test_lists_side_by_side_unread),
         cmocka_unit_test(test_day_columns_no_side_lists),
+        cmocka_unit_test(test_side_lists_cell_across_cut),
+        cmocka_unit_test(test_day_columns_band_no_side_lists),
         cmocka_unit_test(test_list_unheaded_takes_other_days),
         cmocka_unit_test(test_side_lists_time_over_name),
         cmocka_unit_test(test_no_timetable),
