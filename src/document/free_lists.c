@@ -342,9 +342,10 @@ static int stands_over(const tt_page *page, size_t k, const tt_free_block *fb, i
     return 1;
 }
 
-/* The lattice column of t holding x, or -1. */
-static int column_at(const tt_table *t, int x)
+/* The lattice column of t holding the middle of block fb, or -1. */
+static int column_at(const tt_table *t, const tt_free_block *fb)
 {
+    int x = fb->x + fb->w / 2;
     for (int c = 0; c < t->ncols; c++)
         if (x >= t->col_pos[c] && x < t->col_pos[c + 1]) return c;
     return -1;
@@ -389,7 +390,7 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
     }
     for (size_t k = 0; k < nhead && st == AP_OK; k++) {
         tt_cell *h = side ? NULL : &cells[0];
-        int col = column_at(t, b[head[k]].x + b[head[k]].w / 2);
+        int col = column_at(t, &b[head[k]]);
         for (size_t i = 0; side && !h && i < n; i++)
             if (cells[i].col == col) h = &cells[i];
         if (!h) {
@@ -414,7 +415,7 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
             const tt_free_block *fb = &b[blocks[k]];
             tt_cell *c = &cells[n++];
             *c = (tt_cell){
-                .row = (int)r + 1, .col = column_at(t, fb->x + fb->w / 2), .nrows = 1, .ncols = 1};
+                .row = (int)r + 1, .col = column_at(t, fb), .nrows = 1, .ncols = 1};
             st = copy_lines(c, fb);
         }
     for (size_t i = 0; i < t->ncells; i++) {
@@ -447,17 +448,17 @@ static int side_headings(const tt_table *t, const tt_free_block *b, const size_t
                          size_t nhead)
 {
     for (size_t k = 0; k < nhead; k++)
-        if (column_at(t, b[head[k]].x + b[head[k]].w / 2) < 0) return 0;
+        if (column_at(t, &b[head[k]]) < 0) return 0;
     long first = -1;
     for (size_t k = 0; k < nhead; k++) {
-        int col = column_at(t, b[head[k]].x + b[head[k]].w / 2);
+        int col = column_at(t, &b[head[k]]);
         if (!names_days(&b[head[k]])) continue;
         if (first < 0) {
             first = (long)k;
             continue;
         }
         const tt_free_block *a = &b[head[first]];
-        if (on_one_line(a, &b[head[k]]) && column_at(t, a->x + a->w / 2) != col) return 1;
+        if (on_one_line(a, &b[head[k]]) && column_at(t, a) != col) return 1;
     }
     return 0;
 }
@@ -470,9 +471,9 @@ static size_t side_heading_columns(const tt_table *t, const tt_free_block *b, co
 {
     size_t n = 0;
     for (size_t k = 0; k < nhead; k++) {
-        int col = column_at(t, b[head[k]].x + b[head[k]].w / 2), headed = 0;
+        int col = column_at(t, &b[head[k]]), headed = 0;
         for (size_t j = 0; j < nhead && !headed; j++)
-            headed = names_days(&b[head[j]]) && column_at(t, b[head[j]].x + b[head[j]].w / 2) == col;
+            headed = names_days(&b[head[j]]) && column_at(t, &b[head[j]]) == col;
         if (headed) out[n++] = head[k];
     }
     return n;
@@ -513,7 +514,7 @@ ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used
                 e++;
             int timed = 0, inside = 1, first_col = -1, apart = 0;
             for (size_t q = j; q < e; q++) {
-                int c = column_at(t, b[over[q]].x + b[over[q]].w / 2);
+                int c = column_at(t, &b[over[q]]);
                 timed |= is_time_block(&b[over[q]]);
                 inside &= c >= 0;
                 if (first_col < 0) first_col = c;
