@@ -323,6 +323,18 @@ static void line_slots(const slot_group *g, int lo, int hi, int *a, int *b)
     if (*a < 0) *a = *b = best;
 }
 
+/* Reads the lines i of cell c (at most MAX_SLOT_LINES) with part_of[i] == k as a cell of
+ * their own: one of the events a cell holds side by side. AP_ERR_NOMEM. */
+static ap_status read_part(const tt_cell *c, const int *part_of, int k, it_cell *ci)
+{
+    tt_line sub[MAX_SLOT_LINES];
+    tt_cell piece = *c;
+    piece.lines = sub, piece.nlines = 0;
+    for (size_t i = 0; i < c->nlines; i++)
+        if (part_of[i] == k) sub[piece.nlines++] = c->lines[i];
+    return it_read_cell(&piece, ci);
+}
+
 /* Emits cell c (info, read from all its lines) by the slots of g: its lines grouped where
  * their slots overlap, each group an event of its own (two lessons side by side in a
  * column the body does not divide), timed by the slots it covers unless it prints its
@@ -385,14 +397,8 @@ static int emit_by_slots(it_ctx *cx, const slot_group *g, int along_y, unsigned 
             if (slot_grp[k] == gi) last = k, first = first < 0 ? k : first;
         it_cell part = {0};
         const it_cell *pi = info;
-        tt_line sub[MAX_SLOT_LINES];
         if (ngroups > 1) {
-            tt_cell piece = *c;
-            piece.nlines = 0;
-            piece.lines = sub;
-            for (size_t i = 0; i < n; i++)
-                if (grp[i] == gi) sub[piece.nlines++] = c->lines[i];
-            if ((*st = it_read_cell(&piece, &part)) != AP_OK) break;
+            if ((*st = read_part(c, grp, gi, &part)) != AP_OK) break;
             pi = &part;
         }
         if (whole_a >= 0) first = whole_a, last = whole_b;
@@ -450,12 +456,7 @@ static int emit_side_by_side(it_ctx *cx, int along_y, unsigned days, const tt_ce
     int nparts = 0, timed = 1;
     *st = AP_OK;
     for (int k = 0; k < nblocks; k++) {
-        tt_line sub[MAX_SLOT_LINES];
-        tt_cell piece = *c;
-        piece.lines = sub, piece.nlines = 0;
-        for (size_t i = 0; i < n; i++)
-            if (block[i] == k) sub[piece.nlines++] = c->lines[i];
-        if ((*st = it_read_cell(&piece, &part[nparts])) != AP_OK) break;
+        if ((*st = read_part(c, block, k, &part[nparts])) != AP_OK) break;
         timed &= part[nparts].start != TT_NO_TIME && it_is_event(&part[nparts]);
         nparts++;
     }
@@ -563,12 +564,7 @@ static int emit_per_day(it_ctx *cx, const tt_table *t, const unsigned *row_days,
     int nparts = 0, alike = 1, ok = 1;
     *st = AP_OK;
     for (int k = 0; k < nb; k++) {
-        tt_line sub[MAX_SLOT_LINES];
-        tt_cell piece = *c;
-        piece.lines = sub, piece.nlines = 0;
-        for (size_t i = 0; i < n; i++)
-            if (band_of[i] == k) sub[piece.nlines++] = c->lines[i];
-        if ((*st = it_read_cell(&piece, &part[nparts])) != AP_OK) break;
+        if ((*st = read_part(c, band_of, k, &part[nparts])) != AP_OK) break;
         nparts++;
         ok &= part[k].letters >= 2 && !part[k].day_label;
         alike &= k == 0 || strcasecmp(part[k].name, part[0].name) == 0;
