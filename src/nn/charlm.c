@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/testable.h"
 #include "nn/nn.h"
 #include "nn/safetensors.h"
 
@@ -424,6 +425,56 @@ static lm_beam *beam_lookup(lm_beam *set, int n, const int *seq, int len, uint64
     return NULL;
 }
 
+/* The frame's new prefixes by hash: the linear lookup above scanned up to beam x K of them
+ * for each of beam x (candidates + 1) lookups a frame (~5% of a cell's reading). A prefix
+ * is added only where no equal one exists, so each is in the set once and any match is
+ * the scan's. slot[s] holds index + 1 into the set, 0 when empty; open addressing with
+ * linear probing, at most half full; used lists the filled slots so a frame clears only
+ * those. */
+typedef struct {
+    int *slot, *used;
+    int nused;
+    uint64_t mask;
+} beam_index;
+
+/* Tests compare the index against the scan it replaces (beam_lookup). */
+TESTABLE int nn_lm_scan_lookup;
+
+static size_t beam_slot(const beam_index *ix, uint64_t hash)
+{
+    return (size_t)((hash * 0x9E3779B97F4A7C15ull) >> 32 & ix->mask);
+}
+
+static lm_beam *beam_find(const beam_index *ix, lm_beam *set, int n, const int *seq, int len,
+                          uint64_t hash)
+{
+    if (nn_lm_scan_lookup) return beam_lookup(set, n, seq, len, hash);
+    for (size_t s = beam_slot(ix, hash); ix->slot[s]; s = (s + 1) & ix->mask) {
+        lm_beam *e = &set[ix->slot[s] - 1];
+        if (e->hash == hash && e->len == len &&
+            memcmp(e->seq, seq, sizeof(int) * (size_t)len) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Records set[i], which beam_find did not find. */
+static void beam_add(beam_index *ix, const lm_beam *set, int i)
+{
+    size_t s = beam_slot(ix, set[i].hash);
+    while (ix->slot[s])
+        s = (s + 1) & ix->mask;
+    ix->slot[s] = i + 1;
+    ix->used[ix->nused++] = (int)s;
+}
+
+static void beam_clear(beam_index *ix)
+{
+    for (int i = 0; i < ix->nused; i++)
+        ix->slot[ix->used[i]] = 0;
+    ix->nused = 0;
+}
+
 static void beam_copy(lm_beam *dst, const lm_beam *src, int len)
 {
     memcpy(dst->seq, src->seq, sizeof(int) * (size_t)len);
@@ -447,8 +498,15 @@ ap_status nn_lm_beam_decode(int *out, float *probs, int *frames, int *n, float *
     float *fl = malloc(sizeof(float) * (size_t)total * (size_t)(cap + 1));
     double *logp = malloc(sizeof(double) * (size_t)K);
     int *cand = malloc(sizeof(int) * (size_t)K);
+    beam_index ix = {0};
+    size_t nslots = 2;
+    while (nslots < 2 * (size_t)maxnext)
+        nslots *= 2;
+    ix.mask = nslots - 1;
+    ix.slot = calloc(nslots, sizeof *ix.slot);
+    ix.used = malloc(sizeof *ix.used * (size_t)maxnext);
     ap_status st = AP_OK;
-    if (!all || !ints || !fl || !logp || !cand) {
+    if (!all || !ints || !fl || !logp || !cand || !ix.slot || !ix.used) {
         st = AP_ERR_NOMEM;
         goto out;
     }
@@ -479,10 +537,11 @@ ap_status nn_lm_beam_decode(int *out, float *probs, int *frames, int *n, float *
             lm_beam *e = &cur[i];
             double tot = lse(e->pb, e->pnb);
             /* stay: a blank, or the last class repeated (collapses) */
-            lm_beam *x = beam_lookup(next, nnext, e->seq, e->len, e->hash);
+            lm_beam *x = beam_find(&ix, next, nnext, e->seq, e->len, e->hash);
             if (!x) {
                 x = &next[nnext++];
                 x->len = e->len, x->hash = e->hash, x->lm = e->lm;
+                beam_add(&ix, next, nnext - 1);
                 beam_copy(x, e, e->len);
                 x->pb = x->pnb = -INFINITY;
             }
@@ -496,11 +555,12 @@ ap_status nn_lm_beam_decode(int *out, float *probs, int *frames, int *n, float *
                 /* the same class twice needs a blank in between */
                 double from = (e->len > 0 && e->seq[e->len - 1] == k) ? e->pb : tot;
                 double add = from + logp[k];
-                lm_beam *y = beam_lookup(next, nnext, e->seq, e->len + 1, h);
+                lm_beam *y = beam_find(&ix, next, nnext, e->seq, e->len + 1, h);
                 if (!y) {
                     if (nnext >= maxnext) continue;
                     y = &next[nnext++];
                     y->len = e->len + 1, y->hash = h;
+                    beam_add(&ix, next, nnext - 1);
                     beam_copy(y, e, e->len + 1);
                     y->pb = y->pnb = -INFINITY;
                     y->lm = e->lm + (lm ? nn_lm_logprob(lm, e->seq, e->len, k) : 0.0);
@@ -512,6 +572,7 @@ ap_status nn_lm_beam_decode(int *out, float *probs, int *frames, int *n, float *
                 y->pnb = lse(y->pnb, add);
             }
         }
+        beam_clear(&ix); /* the selection below moves the prefixes */
         /* keep the best beam prefixes (a partial selection: beam is small) */
         int keep = nnext < beam ? nnext : beam;
         for (int i = 0; i < keep; i++) {
@@ -573,5 +634,7 @@ out:
     free(fl);
     free(logp);
     free(cand);
+    free(ix.slot);
+    free(ix.used);
     return st;
 }

@@ -19,6 +19,7 @@
 #include "nn/nn.h"
 #include "nn/parallel.h"
 #include "nn/safetensors.h"
+#include "vision/scale.h"
 
 static const int POOL_H[4] = {2, 2, 2, 2}, POOL_W[4] = {2, 2, 1, 1};
 
@@ -741,8 +742,8 @@ ap_status nn_image_from_pix(float *out, int *width, PIX *pix, int height, int ma
     if (w < 4) w = 4;
     if (w > max_width) w = max_width;
     /* no sharpening: its overshoot would put the paper below its own level */
-    scaled = pixScaleGeneral(grey, (l_float32)w / (l_float32)w0, (l_float32)height / (l_float32)h0,
-                             0.0f, 0);
+    scaled = img_scale_grey_plain(grey, (l_float32)w / (l_float32)w0,
+                                  (l_float32)height / (l_float32)h0);
     pixDestroy(&grey);
     if (!scaled) return ap_fail(err, AP_ERR_NOMEM, "image scaling failed");
     /* rounding may leave the scaled image a pixel off: read it clamped */

@@ -1,4 +1,4 @@
-/* scale: pixScale's reduction of a grey page, computed separably (see scale.h).
+/* scale: Leptonica's area-map reduction of a grey image, computed separably (see scale.h).
  *
  * Leptonica's area map (scaleGrayAreaMapLow) places output pixel (j, i) over the source
  * from (scx j, scy i) to (scx (j+1), scy (i+1)) in 1/16 pixel units, truncated, and sums
@@ -156,20 +156,23 @@ static void store_rows(PIX *pix, const uint8_t *rows, int w, int h)
     }
 }
 
-/* Whether pixScale(grey, f, f) takes the area map path handled here. */
-static int handled(PIX *grey, float f)
+/* Whether Leptonica's area map (pixScaleAreaMap, 8 bpp) reduces grey by fx, fy: both
+ * factors in [0.02, 0.7), not one of the equal pairs it reduces by halving. */
+static int handled(PIX *grey, float fx, float fy)
 {
     if (!grey || pixGetDepth(grey) != 8 || pixGetColormap(grey)) return 0;
-    if (!((double)f >= 0.02 && (double)f < 0.7)) return 0;
-    return f != 0.5f && f != 0.25f && f != 0.125f && f != 0.0625f;
+    float lo = fx < fy ? fx : fy, hi = fx < fy ? fy : fx;
+    if (!((double)lo >= 0.02 && (double)hi < 0.7)) return 0;
+    return fx != fy || (fx != 0.5f && fx != 0.25f && fx != 0.125f && fx != 0.0625f);
 }
 
-PIX *img_scale_grey(PIX *grey, float f)
+/* The area map of grey by fx, fy, then pixScale's unsharp mask when sharpen says so;
+ * grey must be handled. */
+static PIX *scale_generic(PIX *grey, float fx, float fy, int sharpen)
 {
-    if (!handled(grey, f)) return grey ? pixScale(grey, f, f) : NULL;
     int ws = pixGetWidth(grey), hs = pixGetHeight(grey);
-    int wd = (int)((double)(f * (float)ws) + 0.5), hd = (int)((double)(f * (float)hs) + 0.5);
-    if (wd < 1 || hd < 1) return pixScale(grey, f, f);
+    int wd = (int)((double)(fx * (float)ws) + 0.5), hd = (int)((double)(fy * (float)hs) + 0.5);
+    if (wd < 1 || hd < 1) return NULL; /* Leptonica refuses it too */
     float scx = (float)(16.0 * (float)ws / (float)wd);
     float scy = (float)(16.0 * (float)hs / (float)hd);
     size_t n = (size_t)wd * (size_t)hd;
@@ -186,8 +189,8 @@ PIX *img_scale_grey(PIX *grey, float f)
     scale_span *ys = xs + wd;
     spans_of(xs, wd, ws, scx);
     spans_of(ys, hd, hs, scy);
-    /* f < 0.7 puts more than 22/16 source pixels under each output pixel: every span
-     * covers at least two, so no weight total is zero. */
+    /* A factor < 0.7 puts more than 22/16 source pixels under each output pixel: every
+     * span covers at least two, so no weight total is zero. */
     assert(wd < 2 || xs[0].last > xs[0].first);
     /* A column's weight total is its span's length in 1/16 pixels: within one of scx. */
     int lo = INT32_MAX, hi = 1;
@@ -204,13 +207,13 @@ PIX *img_scale_grey(PIX *grey, float f)
     }
     area_map(map, wd, hd, grey, xs, ys, col, div, lo, hi);
     const uint8_t *rows = map;
-    if ((double)f > 0.2) { /* pixScale sharpens reductions above 1/5 */
+    if (sharpen) {
         unsharp(map + n, map, wd, hd, 0.2f, col);
         rows = map + n;
     }
     store_rows(out, rows, wd, hd);
     pixCopyResolution(out, grey);
-    pixScaleResolution(out, f, f);
+    pixScaleResolution(out, fx, fy);
     pixCopyInputFormat(out, grey);
     pixCopyText(out, grey);
 done:
@@ -219,4 +222,18 @@ done:
     free(map);
     free(col);
     return out;
+}
+
+PIX *img_scale_grey(PIX *grey, float f)
+{
+    if (!handled(grey, f, f)) return grey ? pixScale(grey, f, f) : NULL;
+    PIX *out = scale_generic(grey, f, f, (double)f > 0.2); /* pixScale sharpens above 1/5 */
+    return out ? out : pixScale(grey, f, f);
+}
+
+PIX *img_scale_grey_plain(PIX *grey, float fx, float fy)
+{
+    if (!handled(grey, fx, fy)) return grey ? pixScaleGeneral(grey, fx, fy, 0.0f, 0) : NULL;
+    PIX *out = scale_generic(grey, fx, fy, 0);
+    return out ? out : pixScaleGeneral(grey, fx, fy, 0.0f, 0);
 }

@@ -14,6 +14,7 @@
  * too) with its resolution, input format and text; img_conn_comp_bb lists pixConnCompBB's
  * boxes in its order; img_count_by_row and img_count_by_column give pixCountByRow's and
  * pixCountByColumn's counts and parameters for boxes inside, across and outside the image. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -393,6 +394,60 @@ static void test_scale_grey(void **state)
     assert_null(img_scale_grey(NULL, 0.3f));
 }
 
+/* img_scale_grey_plain against pixScaleGeneral(grey, fx, fy, 0, 0): unequal factors on
+ * both sides of 0.2, one at the area map's ends (0.02, just under 0.7) and past them (LI,
+ * smooth), Leptonica's halving pairs, and the factors the CRNN's line images take (a crop
+ * of w0 x h0 to height 32 or 48, its width w0 * height / h0 rounded). */
+static void test_scale_grey_plain(void **state)
+{
+    (void)state;
+    const int dims[][2] = {{5, 3}, {7, 9}, {40, 31}, {203, 97}, {13, 200}, {333, 251}};
+    const float pairs[][2] = {{0.3f, 0.45f},  {0.45f, 0.3f}, {0.21f, 0.19f}, {0.69f, 0.05f},
+                              {0.02f, 0.6f},  {0.5f, 0.5f},  {0.25f, 0.25f}, {0.5f, 0.25f},
+                              {0.333f, 0.333f}, {0.8f, 0.3f}, {0.3f, 1.3f},  {0.015f, 0.3f}};
+    unsigned seed = 17;
+    int compared = 0;
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (size_t k = 0; k < sizeof pairs / sizeof pairs[0] + 2; k++)
+            for (int blocky = 0; blocky < 2; blocky++) {
+                PIX *src = grey(dims[d][0], dims[d][1], seed++, blocky);
+                pixSetResolution(src, 300, 200);
+                pixSetInputFormat(src, IFF_PNG);
+                pixSetText(src, "line");
+                float fx, fy;
+                if (k < sizeof pairs / sizeof pairs[0]) {
+                    fx = pairs[k][0], fy = pairs[k][1];
+                } else { /* nn_image_from_pix's factors */
+                    int h = k % 2 ? 32 : 48, w0 = dims[d][0], h0 = dims[d][1];
+                    long w = lround((double)w0 * h / h0);
+                    w = w < 4 ? 4 : w;
+                    fx = (float)w / (float)w0, fy = (float)h / (float)h0;
+                }
+                PIX *want = pixScaleGeneral(src, fx, fy, 0.0f, 0);
+                PIX *got = img_scale_grey_plain(src, fx, fy);
+                if (!want) {
+                    assert_null(got);
+                } else {
+                    assert_non_null(got);
+                    l_int32 xr, yr, xw, yw;
+                    pixGetResolution(got, &xr, &yr);
+                    pixGetResolution(want, &xw, &yw);
+                    const char *tg = pixGetText(got), *tw = pixGetText(want);
+                    if (!same_words(got, want) || xr != xw || yr != yw ||
+                        pixGetInputFormat(got) != pixGetInputFormat(want) ||
+                        (tg == NULL) != (tw == NULL) || (tg && strcmp(tg, tw) != 0))
+                        fail_msg("%dx%d image by %g, %g differs", dims[d][0], dims[d][1],
+                                 (double)fx, (double)fy);
+                    compared++;
+                }
+                pixDestroy(&src);
+                pixDestroy(&want);
+                pixDestroy(&got);
+            }
+    assert_true(compared > 100);
+    assert_null(img_scale_grey_plain(NULL, 0.3f, 0.4f));
+}
+
 /* img_conn_comp_bb against pixConnCompBB(bin, 8): the same boxes in the same order, on
  * random images of several densities (sparse specks to nearly solid, where components
  * meet only at corners or wind back up), widths around multiples of 32, set pad bits,
@@ -500,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_blockrank),
         cmocka_unit_test(test_subtract_grey),
         cmocka_unit_test(test_scale_grey),
+        cmocka_unit_test(test_scale_grey_plain),
         cmocka_unit_test(test_conn_comp_bb),
         cmocka_unit_test(test_count_by_line),
     };
