@@ -65,6 +65,8 @@ static PIX *ink_mask(PIX *crop, int median, int delta)
 /* Faint ink: blur and small type leave thin strokes (a colon, a dash, the side of a 0)
  * only a little off the paper. Sensor noise (sigma up to about 8) stays under this. */
 #define FAINT_DELTA 35
+/* A crop this many times wider than high, at least, is a band (a break row's cell). */
+#define THIN_BAND 8
 
 /* The median grey of crop (8 bpp: the paper or the cell's fill) in *median, and in *delta
  * how far off it ink must be (see INK_DELTA). *noise, when not NULL, gets the crop's noise:
@@ -98,7 +100,20 @@ TESTABLE int tt_crop_levels(PIX *crop, int tight, int *median, int *delta, float
     if (hi < 0) hi = 255;
     int light_on_dark = q[1] < 96; /* as ink_mask tells it */
     double sigma = (light_on_dark ? q[1] - q[0] : q[2] - q[1]) / 0.674;
-    if (tight) sigma = fmin(sigma, img_noise_sigma(crop));
+    if (tight) {
+        sigma = fmin(sigma, img_noise_sigma(crop));
+    } else if (!light_on_dark && INK_NOISE_SIGMAS * sigma > INK_DELTA &&
+               4 * (q[1] - q[0]) < q[2] - q[1] &&
+               pixGetWidth(crop) >= THIN_BAND * pixGetHeight(crop)) {
+        /* a spread too wide for grain (its floor would pass INK_DELTA) above a median
+         * whose darker half is flat, over a band one line high whose neighbouring pixels
+         * are calm, is two flat grounds side by side (a break row running from a
+         * screenshot's window onto the page, the darker ground the larger), not print:
+         * that calm is its noise. A larger cell with such grounds is a merged corner or
+         * fill whose print the usual bar already tells apart. */
+        float calm = img_noise_sigma(crop);
+        if (calm < IMG_NOISY_SIGMA) sigma = calm;
+    }
     int contrast = light_on_dark ? hi - q[1] : q[1] - lo;
     *median = q[1];
     if (noise) *noise = (float)sigma;

@@ -185,7 +185,8 @@ ap_status raster_free_lists(job *blocks, size_t n, tt_page *page)
     for (size_t i = 0; i < n; i++)
         fb[i] = (tt_free_block){blocks[i].x, blocks[i].y,     blocks[i].w,
                                 blocks[i].h, blocks[i].lines, blocks[i].nlines};
-    if ((st = tt_free_lists(fb, n, used, page)) != AP_OK ||
+    if ((st = tt_free_day_rows(fb, n, used, page)) != AP_OK ||
+        (st = tt_free_lists(fb, n, used, page)) != AP_OK ||
         (st = tt_free_headings(fb, n, used, page)) != AP_OK ||
         (st = tt_free_time_header(fb, n, used, page)) != AP_OK)
         goto out;

@@ -95,4 +95,14 @@ ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used
  * used[]. AP_OK, or AP_ERR_NOMEM (the table is then as it was). */
 ap_status tt_free_time_header(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
 
+/* A grid's day row, and its first rows, printed above its ruled body: for each table of
+ * page that names no day, a line of blocks of b[0, n) not marked in used[] over its
+ * columns (no further up than eight of its rows, no other table between) naming days in
+ * three columns or more, with every block between that line and the table over a column
+ * (and, under the line, a first column holding a time), becomes its top rows: the line
+ * one row, each first-column block below it a row reaching halfway to the next, a block
+ * halfway between two labels across both. The blocks taken are marked in used[]. AP_OK,
+ * or AP_ERR_NOMEM (the table is then as it was). */
+ap_status tt_free_day_rows(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
+
 #endif

@@ -277,7 +277,7 @@ static int inked_lines(PIX *ink, int x, int y, int w, int h, int by_row)
 {
     if (w <= 0 || h <= 0) return 0;
     BOX *band = boxCreate(x, y, w, h);
-    NUMA *counts = !band  ? NULL
+    NUMA *counts = !band    ? NULL
                    : by_row ? img_count_by_row(ink, band)
                             : img_count_by_column(ink, band);
     boxDestroy(&band);
@@ -455,8 +455,7 @@ static int keep_rules(PIX *hruns, PIX *vruns, PIX *ink, const rule_params *p, PI
                     end |= end_meets(&geo[d][4 * i], d == 0, 0, &geo[1 - d][4 * j], p->tol);
                 }
                 /* held at both ends, but with print on one side: a row of small print */
-                if (d == 0 && start && end && !paper_sides(ink, &geo[d][4 * i], p->thick))
-                    continue;
+                if (d == 0 && start && end && !paper_sides(ink, &geo[d][4 * i], p->thick)) continue;
                 if ((start && end) || bridged(geo[d], is_long[d], n[d], i, d, p->tol,
                                               2 * (d ? p->vlen : p->hlen), start || end))
                     kept[d][i] = 1, changed = 1;
@@ -568,6 +567,19 @@ static double edge_coverage(PIX *mask, int vertical, int lo, int hi, int a, int 
     return n ? (double)covered / n : 0.0;
 }
 
+/* Whether the rule of row band band[] runs solid from one end of the edge from a to b
+ * over a third of it: under a column reaching past the rules into a margin (a
+ * screenshot's window edge framing the page's table, the day rules starting at the
+ * page's margin inside the first column), it parts the units above and below. A rule's
+ * stub at a crossing reaches a few pixels into a band merged down the rows, never a
+ * third of its width. */
+static int ruled_from_side(PIX *hmask, const int band[2], int a, int b)
+{
+    int third = (b - a) / 3;
+    return third > 0 && (edge_coverage(hmask, 0, band[0], band[1], a, a + third) >= 0.95 ||
+                         edge_coverage(hmask, 0, band[0], band[1], b - third, b) >= 0.95);
+}
+
 static int uf_find(int *parent, int i)
 {
     while (parent[i] != i)
@@ -613,6 +625,15 @@ static void add_cell(img_table *t, int r0, int c0, int r1, int c1, int inset)
 #define EDGE_BELOW 2u /* a rule runs between the unit and the one below */
 #define EDGE_CUT_R 4u /* no rule there, but the units are kept apart (split_leaks) */
 #define EDGE_CUT_B 8u
+
+/* Whether the lattice line under row r is ruled (edges) under a column other than c: a
+ * row's rule, not a stroke through one cell's text (a time struck through, underlined). */
+static int row_ruled_elsewhere(const unsigned char *edges, const img_table *t, int r, int c)
+{
+    for (int k = 0; k < t->ncols; k++)
+        if (k != c && (edges[r * t->ncols + k] & EDGE_BELOW)) return 1;
+    return 0;
+}
 
 /* Joins the lattice units (parent: union-find over nrows x ncols) that no rule or cut
  * parts, as edges says. */
@@ -786,6 +807,12 @@ static ap_status build_table(BOX *box, BOXA *hboxes, BOXA *vboxes, PIX *hmask, P
                               t->col_x[c + 1] - inner) >= 0.5)
                 edges[id] |= EDGE_BELOW;
         }
+    for (int r = 0; r + 1 < t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++)
+            if (!(edges[r * t->ncols + c] & EDGE_BELOW) && row_ruled_elsewhere(edges, t, r, c) &&
+                ruled_from_side(hmask, row_band[r + 1], t->col_x[c] + inner,
+                                t->col_x[c + 1] - inner))
+                edges[r * t->ncols + c] |= EDGE_BELOW;
     join_units(parent, edges, t->nrows, t->ncols);
     split_leaks(t, parent, scratch, edges);
     /* One cell per group: the bounding rectangle of its units. */

@@ -76,6 +76,41 @@ static void test_cell_ink_bar(void **state)
     pixDestroy(&p);
 }
 
+/* A thin cell that runs off the paper onto the grey around it (a screenshot's window, a
+ * lattice column wider than the page): its left half and more grey (230), the rest
+ * white, a time's ink (110) on the white. The quartiles straddle the two grounds, no
+ * noise: the bar is the usual one and the ink is ink, not a cell read empty. A large
+ * cell over the same grounds keeps the quartiles' measure. */
+static void test_two_grounds_bar(void **state)
+{
+    (void)state;
+    PIX *p = pixCreate(400, 20, 8);
+    assert_non_null(p);
+    for (int y = 0; y < 20; y++)
+        for (int x = 0; x < 400; x++) {
+            int v = x < 220 ? 230 : 252;
+            if (x >= 300 && x < 360 && y >= 4 && y < 16 && x % 3 == 0) v = 110;
+            pixSetPixel(p, x, y, (l_uint32)v);
+        }
+    int median = 0, delta = 0;
+    float noise = -1;
+    assert_true(tt_crop_levels(p, 0, &median, &delta, &noise));
+    assert_int_equal(median, 230);
+    assert_true(noise < 5.0f);
+    assert_int_equal(delta, 60); /* half the contrast */
+    assert_true(110 < median - delta);
+    pixDestroy(&p);
+    /* the same grounds in a large cell (a merged corner beside a fill): as before */
+    p = pixCreate(400, 100, 8);
+    assert_non_null(p);
+    for (int y = 0; y < 100; y++)
+        for (int x = 0; x < 400; x++)
+            pixSetPixel(p, x, y, x < 220 ? 230 : 252);
+    assert_true(tt_crop_levels(p, 0, &median, &delta, &noise));
+    assert_true(noise > 20.0f);
+    pixDestroy(&p);
+}
+
 /* Dark pixels (under 128) of an 8 bpp crop. */
 static int dark_pixels(PIX *p)
 {
@@ -254,7 +289,7 @@ int main(void)
 {
     img_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cell_ink_bar),         cmocka_unit_test(test_page_ink_bar),
+        cmocka_unit_test(test_cell_ink_bar), cmocka_unit_test(test_two_grounds_bar),         cmocka_unit_test(test_page_ink_bar),
         cmocka_unit_test(test_slanted_rule_cleared), cmocka_unit_test(test_tight_block_bar),
         cmocka_unit_test(test_paper_stretch),        cmocka_unit_test(test_faint_blurred_page),
     };
