@@ -47,6 +47,33 @@ static void drop_lines(tt_cell *cell, const unsigned char *used)
     cell->nlines = kept;
 }
 
+/* Whether table t holds a cell under cell c, within c's columns: the lattice cut the list
+ * where its rows happen to fall, and its rows go on below the cell. */
+static int rows_below(const tt_table *t, const tt_cell *c)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        const tt_cell *o = &t->cells[i];
+        if (o->row >= c->row + c->nrows && o->col >= c->col &&
+            o->col + o->ncols <= c->col + c->ncols && o->nlines)
+            return 1;
+    }
+    return 0;
+}
+
+/* Unmarks in used[] the lines of cell that head list (above its first row): a list whose
+ * rows go on below the cell keeps its heading there too, so that the table's rows under
+ * it are read as the same list's, on its days (cut from the lists beside it), rather than
+ * as the rows of a list beside it. */
+static void keep_heading(const tt_cell *cell, const tt_table *list, unsigned char *used)
+{
+    if (list->nrows < 2) return;
+    int first = list->row_pos[1];
+    for (size_t k = 0; k < cell->nlines; k++) {
+        const tt_bbox *b = &cell->lines[k].box;
+        if (used[k] && b->y + b->h / 2 < first) used[k] = 0;
+    }
+}
+
 /* The lists in cell c of table t of page, as tt_free_lists finds them among its lines. */
 static ap_status lists_of_cell(tt_page *page, size_t t, size_t c)
 {
@@ -63,7 +90,11 @@ static ap_status lists_of_cell(tt_page *page, size_t t, size_t c)
     size_t before = page->ntables;
     /* the lines stay the cell's until the list, which copies them, is built */
     st = tt_free_lists(blocks, n, used, page);
-    if (st == AP_OK && page->ntables > before) drop_lines(&page->tables[t].cells[c], used);
+    if (st != AP_OK || page->ntables == before) goto out;
+    cell = &page->tables[t].cells[c]; /* the page's tables moved */
+    if (page->ntables == before + 1 && rows_below(&page->tables[t], cell))
+        keep_heading(cell, &page->tables[before], used);
+    drop_lines(&page->tables[t].cells[c], used);
 out:
     free(blocks);
     free(used);

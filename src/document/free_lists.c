@@ -83,12 +83,15 @@ static int letters_of(const tt_free_block *b)
 }
 
 /* The nearest unused block on time block t's text line on one side (side -1 left, +1
- * right), a name (two letters or more, no time), within reach; -1 when none. */
+ * right), a name (two letters or more, no time), within reach; -1 when none. The reach
+ * grows with wide, the widest time of t's column: a short time ("8:30") in a column of
+ * ranges is set in the same column, its name as far off as theirs (names centred in a
+ * column of their own stand far from the times). */
 static long name_beside(const tt_free_block *b, size_t n, const unsigned char *used,
-                        const unsigned char *timed, size_t t, int side)
+                        const unsigned char *timed, size_t t, int side, int wide)
 {
     long best = -1;
-    int best_gap = 0, reach = 2 * b[t].w + 4 * b[t].h;
+    int best_gap = 0, reach = 2 * (wide > b[t].w ? wide : b[t].w) + 4 * b[t].h;
     for (size_t i = 0; i < n; i++) {
         if (i == t || used[i] || timed[i] || !on_one_line(&b[t], &b[i]) || letters_of(&b[i]) < 2)
             continue;
@@ -211,14 +214,17 @@ static ap_status lists_in(const tt_free_block *b, size_t n, unsigned char *used,
             taken[i] = 1;
         }
         if (nc < 3) continue;
+        int wide = 0;
+        for (size_t r = 0; r < nc; r++)
+            wide = b[col[r]].w > wide ? b[col[r]].w : wide;
         /* the names: all on one side, the side more rows have one on */
         int right = 0;
         for (size_t r = 0; r < nc; r++)
-            right += (name_beside(b, n, used, timed, col[r], 1) >= 0) -
-                     (name_beside(b, n, used, timed, col[r], -1) >= 0);
+            right += (name_beside(b, n, used, timed, col[r], 1, wide) >= 0) -
+                     (name_beside(b, n, used, timed, col[r], -1, wide) >= 0);
         size_t rows = 0;
         for (size_t r = 0; r < nc; r++) {
-            long nm = name_beside(b, n, used, timed, col[r], right >= 0 ? 1 : -1);
+            long nm = name_beside(b, n, used, timed, col[r], right >= 0 ? 1 : -1, wide);
             if (nm < 0) continue;
             col[rows] = col[r];
             names[rows++] = (size_t)nm;

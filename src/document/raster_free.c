@@ -173,7 +173,8 @@ out:
     return st;
 }
 
-/* Lists among the free blocks become tables (tt_free_lists), lists' headings over tables
+/* Lists among the free blocks become tables (tt_free_lists), with the times a table
+ * beside them took (tt_table_time_lists), lists' headings over tables
  * join them (tt_free_headings), and so do grids' times printed over their frames
  * (tt_free_time_header); the blocks they take leave the free text. AP_OK or AP_ERR_NOMEM. */
 ap_status raster_free_lists(job *blocks, size_t n, tt_page *page)
@@ -187,6 +188,7 @@ ap_status raster_free_lists(job *blocks, size_t n, tt_page *page)
                                 blocks[i].h, blocks[i].lines, blocks[i].nlines};
     if ((st = tt_free_day_rows(fb, n, used, page)) != AP_OK ||
         (st = tt_free_lists(fb, n, used, page)) != AP_OK ||
+        (st = tt_table_time_lists(fb, n, used, page)) != AP_OK ||
         (st = tt_free_headings(fb, n, used, page)) != AP_OK ||
         (st = tt_free_time_header(fb, n, used, page)) != AP_OK)
         goto out;

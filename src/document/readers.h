@@ -68,6 +68,14 @@ typedef struct tt_free_block {
  * free text). AP_OK, or AP_ERR_NOMEM (tables added so far stay the page's). */
 ap_status tt_free_lists(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
 
+/* Lists whose times a table beside them took (a list set without rules between ruled
+ * ones, its times boxed): for each table of page, an edge column holding times alone, at
+ * least three, under no heading of its own, is offered with the free blocks b[0, n) not
+ * marked in used[] to tt_free_lists; when a list found takes its times, they leave the
+ * table's cells, and the free blocks it takes are marked in used[]. AP_OK or
+ * AP_ERR_NOMEM. */
+ap_status tt_table_time_lists(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
+
 /* Lists printed without rules inside one cell of a ruled table (an unruled list framed
  * with a ruled one beside it): each cell of page's tables holding at least three lines
  * that are times alone, every line placed on the page, has its lines taken as blocks by

@@ -4,7 +4,8 @@
  * column and a name column under the heading, whose rows the interpreter reads on the
  * heading's days with their own times, and its blocks are marked taken while a title
  * above it stays free; a time set on two lines that OCR read as two blocks ("9:25 -" over
- * "9:40") is one row's range, not two rows; a column of times beside names under no day heading,
+ * "9:40") is one row's range, not two rows; a short time ("8:30") over a column of ranges
+ * takes its name as far off as theirs; a column of times beside names under no day heading,
  * and two times alone, stay free text. A list that is a table with its heading printed above it as
  * free text (tt_free_headings) takes that heading as its first row, and the row of the list left
  * outside its rules under it as its second (also with its time misread), so it is read on the
@@ -90,6 +91,40 @@ static void test_free_time_on_two_blocks(void **state)
     tb_check(&d, 4, "Spelling Test", 8 * 60 + 40, 8 * 60 + 50);
     tb_check(&d, 4, "Assembly", 8 * 60 + 50, 9 * 60 + 25);
     tb_check(&d, 4, "Writer's Workshop", 9 * 60 + 25, 9 * 60 + 40);
+    tt_doc_free(&d);
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
+/* Names centred in a column of their own, far from a column of ranges (a list set without
+ * rules): the first row prints a single time ("8:30"), narrower than the ranges under it,
+ * and its name stands as far off as theirs. */
+static void test_free_short_time_far_name(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    add(&bs, 160, 140, 250, 20, "Monday, Tuesday");
+    static const char *const times[4] = {"8:30", "10 - 10:30", "10:30 - 10:45", "10:45 - 11:05"};
+    static const char *const names[4] = {"Late Bell Rings", "Forest School", "Break Time",
+                                         "Science"};
+    static const int tw[4] = {31, 75, 96, 96}, nw[4] = {132, 119, 97, 70};
+    for (int r = 0; r < 4; r++) {
+        int y = 180 + 40 * r;
+        add(&bs, 450 - tw[r] / 2, y, tw[r], 13, times[r]);
+        add(&bs, 212 - nw[r] / 2, y - 2, nw[r], 20, names[r]);
+    }
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    assert_int_equal(tt_free_lists(bs.b, bs.n, used, &page), AP_OK);
+    assert_int_equal(page.ntables, 1);
+    assert_int_equal(page.tables[0].nrows, 5);
+    tt_doc d = {0};
+    ap_error err = {0};
+    assert_int_equal(tt_grid_interpret(&page, 1, &d, &err), AP_OK);
+    for (int day = 0; day < 2; day++) {
+        assert_int_equal(tb_get(&d, day, "Late Bell Rings")->start, 8 * 60 + 30);
+        tb_check(&d, day, "Forest School", 10 * 60, 10 * 60 + 30);
+    }
     tt_doc_free(&d);
     tt_page_free(&page);
     blocks_free(&bs);
@@ -296,6 +331,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_free_list_becomes_table),
         cmocka_unit_test(test_free_time_on_two_blocks),
+        cmocka_unit_test(test_free_short_time_far_name),
         cmocka_unit_test(test_free_times_without_days),
         cmocka_unit_test(test_free_heading_over_table),
         cmocka_unit_test(test_free_heading_row_misread),
