@@ -10,6 +10,7 @@
  * pixels: only the blocks' boxes and their text.
  *
  * Ownership: blocks are borrowed; the table's lines are copies the page owns. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +85,9 @@ static int letters_of(const tt_free_block *b)
 
 /* The nearest unused block on time block t's text line on one side (side -1 left, +1
  * right), a name (two letters or more, no time), within reach; -1 when none. The reach
- * grows with wide, the widest time of t's column: a short time ("8:30") in a column of
- * ranges is set in the same column, its name as far off as theirs (names centred in a
- * column of their own stand far from the times). */
+ * grows with wide (0: t's own width), the middle width of t's column's times: a short
+ * time ("8:30") in a column of ranges is set in the same column, its name as far off as
+ * theirs (names centred in a column of their own stand far from the times). */
 static long name_beside(const tt_free_block *b, size_t n, const unsigned char *used,
                         const unsigned char *timed, size_t t, int side, int wide)
 {
@@ -100,6 +101,21 @@ static long name_beside(const tt_free_block *b, size_t n, const unsigned char *u
         if (best < 0 || gap < best_gap) best = (long)i, best_gap = gap;
     }
     return best;
+}
+
+/* The middle width of blocks idx[0, n) (n >= 1; the upper middle when n is even). */
+static int median_width(const tt_free_block *b, const size_t *idx, size_t n)
+{
+    int w[64];
+    size_t m = n < 64 ? n : 64;
+    for (size_t i = 0; i < m; i++) {
+        int v = b[idx[i]].w;
+        size_t k = i;
+        for (; k > 0 && w[k - 1] > v; k--)
+            w[k] = w[k - 1];
+        w[k] = v;
+    }
+    return w[m / 2];
 }
 
 static ap_status copy_lines(tt_cell *cell, const tt_free_block *b)
@@ -214,17 +230,30 @@ static ap_status lists_in(const tt_free_block *b, size_t n, unsigned char *used,
             taken[i] = 1;
         }
         if (nc < 3) continue;
-        int wide = 0;
-        for (size_t r = 0; r < nc; r++)
-            wide = b[col[r]].w > wide ? b[col[r]].w : wide;
         /* the names: all on one side, the side more rows have one on */
-        int right = 0;
-        for (size_t r = 0; r < nc; r++)
-            right += (name_beside(b, n, used, timed, col[r], 1, wide) >= 0) -
-                     (name_beside(b, n, used, timed, col[r], -1, wide) >= 0);
+        int right = 0, left = 0;
+        for (size_t r = 0; r < nc; r++) {
+            right += name_beside(b, n, used, timed, col[r], 1, 0) >= 0;
+            left += name_beside(b, n, used, timed, col[r], -1, 0) >= 0;
+        }
+        int side = right >= left ? 1 : -1, nx0 = INT_MAX, nx1 = INT_MIN;
+        for (size_t r = 0; r < nc; r++) {
+            long nm = name_beside(b, n, used, timed, col[r], side, 0);
+            if (nm < 0) continue;
+            nx0 = b[nm].x < nx0 ? b[nm].x : nx0;
+            nx1 = b[nm].x + b[nm].w > nx1 ? b[nm].x + b[nm].w : nx1;
+        }
+        /* names on both sides (lists side by side): no further than each row's own reach */
+        int wide = right && left ? 0 : median_width(b, col, nc);
         size_t rows = 0;
         for (size_t r = 0; r < nc; r++) {
-            long nm = name_beside(b, n, used, timed, col[r], right >= 0 ? 1 : -1, wide);
+            long nm = name_beside(b, n, used, timed, col[r], side, 0);
+            /* a row whose name stands further off takes it where the others' names stand */
+            if (nm < 0 && nx0 < nx1 && wide) {
+                nm = name_beside(b, n, used, timed, col[r], side, wide);
+                int mid = nm >= 0 ? b[nm].x + b[nm].w / 2 : 0;
+                if (mid < nx0 || mid > nx1) nm = -1;
+            }
             if (nm < 0) continue;
             col[rows] = col[r];
             names[rows++] = (size_t)nm;
