@@ -5,13 +5,13 @@
  * heading's days with their own times, and its blocks are marked taken while a title
  * above it stays free; a time set on two lines that OCR read as two blocks ("9:25 -" over
  * "9:40") is one row's range, not two rows; a short time ("8:30") over a column of ranges
- * takes its name as far off as theirs; a column of times beside names under no day heading,
- * and two times alone, stay free text. A list that is a table with its heading printed above it as
- * free text (tt_free_headings) takes that heading as its first row, and the row of the list left
- * outside its rules under it as its second (also with its time misread), so it is read on the
- * heading's days; a title over it stays free, and a grid's day names over it (one block a day) are
- * no list heading. Two headings side by side over one frame head a list each, and a cell
- * merged across their cut goes to the list its print stands in. */
+ * takes its name as far off as theirs, unless names stand on both sides; a column of times beside
+ * names under no day heading, and two times alone, stay free text. A list that is a table with its
+ * heading printed above it as free text (tt_free_headings) takes that heading as its first row, and
+ * the row of the list left outside its rules under it as its second (also with its time misread),
+ * so it is read on the heading's days; a title over it stays free, and a grid's day names over it
+ * (one block a day) are no list heading. Two headings side by side over one frame head a list each,
+ * and a cell merged across their cut goes to the list its print stands in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +126,34 @@ static void test_free_short_time_far_name(void **state)
         tb_check(&d, day, "Forest School", 10 * 60, 10 * 60 + 30);
     }
     tt_doc_free(&d);
+    tt_page_free(&page);
+    blocks_free(&bs);
+}
+
+/* The same short time in a column with names on both sides (a list beside another, their
+ * names and times interleaved on one text line): which list a far name is of is unclear,
+ * so a row whose name lies out of its own reach is left out, and the heading's list keeps
+ * the rows its names are close to. */
+static void test_free_short_time_names_both_sides(void **state)
+{
+    (void)state;
+    blocks bs = {0};
+    add(&bs, 560, 140, 60, 20, "Friday");
+    static const char *const times[4] = {"9:40 - 9:55", "9:55 - 10:10", "10:10 - 11:10", "1:05"};
+    static const char *const names[4] = {"Comprehension", "Grammar", "Break", "Pack Up"};
+    static const char *const other[3] = {"Science", "PSHE", "Swimming"};
+    static const int tw[4] = {70, 75, 83, 26};
+    for (int r = 0; r < 4; r++) {
+        int y = 180 + 40 * r;
+        add(&bs, 480 - tw[r], y, tw[r], 13, times[r]);
+        add(&bs, r == 3 ? 590 : 520, y - 2, r == 3 ? 60 : 110, 20, names[r]);
+        if (r < 3) add(&bs, 300, y - 2, 90, 20, other[r]);
+    }
+    unsigned char used[MAX_BLOCKS] = {0};
+    tt_page page = {.number = 1};
+    assert_int_equal(tt_free_lists(bs.b, bs.n, used, &page), AP_OK);
+    assert_int_equal(page.ntables, 1);
+    assert_int_equal(page.tables[0].nrows, 4); /* the heading and three rows */
     tt_page_free(&page);
     blocks_free(&bs);
 }
@@ -332,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_free_list_becomes_table),
         cmocka_unit_test(test_free_time_on_two_blocks),
         cmocka_unit_test(test_free_short_time_far_name),
+        cmocka_unit_test(test_free_short_time_names_both_sides),
         cmocka_unit_test(test_free_times_without_days),
         cmocka_unit_test(test_free_heading_over_table),
         cmocka_unit_test(test_free_heading_row_misread),
