@@ -191,11 +191,8 @@ static ap_status fill_cell(const tt_free_block *b, const upper *u, int row, int 
     for (size_t j = 0; j < m; j++)
         for (size_t l = 0; l < b[idx[j]].nlines; l++) {
             const tt_line *line = &b[idx[j]].lines[l];
-            if (tt_lines_add(&cell->lines, &cell->nlines, line->text, line->confidence,
-                             line->height, line->width) != AP_OK)
+            if (tt_lines_add_copy(&cell->lines, &cell->nlines, line) != AP_OK)
                 return AP_ERR_NOMEM;
-            tt_line *to = &cell->lines[cell->nlines - 1];
-            to->ink = line->ink, to->flags = line->flags, to->box = line->box;
             if (line->confidence < cell->confidence) cell->confidence = line->confidence;
         }
     return AP_OK;
@@ -228,18 +225,7 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const upper *
             st = fill_cell(b, u, r, c, cell);
         }
     if (st != AP_OK) goto fail;
-    for (size_t i = 0; i < t->ncells; i++) {
-        cells[n] = t->cells[i];
-        cells[n++].row += add;
-    }
-    free(t->row_pos);
-    free(t->cells);
-    t->row_pos = row_pos;
-    t->cells = cells;
-    t->ncells = n;
-    t->nrows += add;
-    t->bbox.h += t->bbox.y - row_pos[0];
-    t->bbox.y = row_pos[0];
+    tt_table_add_top_rows(t, row_pos, cells, n, add);
     return AP_OK;
 fail:
     for (size_t i = 0; cells && i < n; i++)

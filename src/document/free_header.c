@@ -110,29 +110,13 @@ static ap_status prepend_header(tt_table *t, const tt_free_block *b, const size_
         for (size_t j = 0; j < m && st == AP_OK; j++)
             for (size_t l = 0; l < b[idx[j]].nlines && st == AP_OK; l++) {
                 const tt_line *line = &b[idx[j]].lines[l];
-                st = tt_lines_add(&cell->lines, &cell->nlines, line->text, line->confidence,
-                                  line->height, line->width);
-                if (st != AP_OK) break;
-                cell->lines[cell->nlines - 1].ink = line->ink;
-                cell->lines[cell->nlines - 1].flags = line->flags;
-                cell->lines[cell->nlines - 1].box = line->box;
+                if ((st = tt_lines_add_copy(&cell->lines, &cell->nlines, line)) != AP_OK) break;
                 if (line->confidence < cell->confidence) cell->confidence = line->confidence;
             }
     }
     if (st != AP_OK) goto fail;
-    for (size_t i = 0; i < t->ncells; i++) {
-        cells[n] = t->cells[i];
-        cells[n++].row++;
-    }
     free(idx);
-    free(t->row_pos);
-    free(t->cells);
-    t->row_pos = row_pos;
-    t->cells = cells;
-    t->ncells = n;
-    t->nrows++;
-    t->bbox.h += t->bbox.y - row_pos[0];
-    t->bbox.y = row_pos[0];
+    tt_table_add_top_rows(t, row_pos, cells, n, 1);
     return AP_OK;
 fail:
     for (size_t i = 0; cells && i < n; i++)

@@ -444,7 +444,6 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
             if (st == AP_OK && line->confidence < h->confidence) h->confidence = line->confidence;
         }
     }
-    size_t nhead_cells = n;
     for (size_t r = 0; r < nrows && st == AP_OK; r++)
         for (size_t k = row_first[r]; k < row_first[r + 1] && st == AP_OK; k++) {
             const tt_free_block *fb = &b[blocks[k]];
@@ -453,25 +452,14 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
                 .row = (int)r + 1, .col = column_at(t, fb), .nrows = 1, .ncols = 1};
             st = copy_lines(c, fb);
         }
-    for (size_t i = 0; i < t->ncells; i++) {
-        cells[n] = t->cells[i];
-        cells[n++].row += (int)add;
-    }
     if (st != AP_OK) {
-        for (size_t i = 0; i < nhead_cells + nb; i++)
+        for (size_t i = 0; i < n; i++)
             tt_lines_free(cells[i].lines, cells[i].nlines);
         free(row_pos);
         free(cells);
         return st;
     }
-    free(t->row_pos);
-    free(t->cells);
-    t->row_pos = row_pos;
-    t->cells = cells;
-    t->ncells = n;
-    t->nrows += (int)add;
-    t->bbox.h += t->bbox.y - top;
-    t->bbox.y = top;
+    tt_table_add_top_rows(t, row_pos, cells, n, (int)add);
     return AP_OK;
 }
 

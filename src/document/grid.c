@@ -22,6 +22,15 @@ ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confi
     return AP_OK;
 }
 
+ap_status tt_lines_add_copy(tt_line **lines, size_t *n, const tt_line *line)
+{
+    if (tt_lines_add(lines, n, line->text, line->confidence, line->height, line->width) != AP_OK)
+        return AP_ERR_NOMEM;
+    tt_line *to = &(*lines)[*n - 1];
+    to->ink = line->ink, to->flags = line->flags, to->box = line->box;
+    return AP_OK;
+}
+
 void tt_lines_free(tt_line *lines, size_t n)
 {
     for (size_t i = 0; lines && i < n; i++)
@@ -38,6 +47,19 @@ void tt_table_free(tt_table *t)
     free(t->row_pos);
     free(t->col_pos);
     memset(t, 0, sizeof *t);
+}
+
+void tt_table_add_top_rows(tt_table *t, int *row_pos, tt_cell *cells, size_t n, int add)
+{
+    for (size_t i = 0; i < t->ncells; i++) {
+        cells[n] = t->cells[i];
+        cells[n++].row += add;
+    }
+    free(t->row_pos);
+    free(t->cells);
+    t->row_pos = row_pos, t->cells = cells, t->ncells = n, t->nrows += add;
+    t->bbox.h += t->bbox.y - row_pos[0];
+    t->bbox.y = row_pos[0];
 }
 
 void tt_page_free(tt_page *page)

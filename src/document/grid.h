@@ -66,8 +66,14 @@ typedef struct tt_page {
  * AP_ERR_NOMEM. */
 ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confidence, float height,
                        float width);
+/* Appends a copy of line: its text, confidence, sizes, ink, flags and box. AP_ERR_NOMEM. */
+ap_status tt_lines_add_copy(tt_line **lines, size_t *n, const tt_line *line);
 void tt_lines_free(tt_line *lines, size_t n);
-void tt_table_free(tt_table *t);  /* frees the contents, not t */
+void tt_table_free(tt_table *t); /* frees the contents, not t */
+/* Puts add new rows on top of t (text found above its frame): row_pos holds their tops
+ * and then t's row edges (t->nrows + add + 1 in all), cells[0, n) their cells with room
+ * for t's after them. t's cells move down by add, and t takes both arrays. */
+void tt_table_add_top_rows(tt_table *t, int *row_pos, tt_cell *cells, size_t n, int add);
 void tt_page_free(tt_page *page); /* frees the contents, not page */
 
 /* The cell's lines joined into one string (caller frees), broken words rejoined; NULL
