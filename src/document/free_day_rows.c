@@ -228,10 +228,8 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const upper *
     tt_table_add_top_rows(t, row_pos, cells, n, add);
     return AP_OK;
 fail:
-    for (size_t i = 0; cells && i < n; i++)
-        tt_lines_free(cells[i].lines, cells[i].nlines);
+    tt_cells_free(cells, n);
     free(row_pos);
-    free(cells);
     return st;
 }
 

@@ -119,10 +119,8 @@ static ap_status prepend_header(tt_table *t, const tt_free_block *b, const size_
     tt_table_add_top_rows(t, row_pos, cells, n, 1);
     return AP_OK;
 fail:
-    for (size_t i = 0; cells && i < n; i++)
-        tt_lines_free(cells[i].lines, cells[i].nlines);
+    tt_cells_free(cells, n);
     free(row_pos);
-    free(cells);
     free(idx);
     return st;
 }

@@ -453,10 +453,8 @@ static ap_status prepend_rows(tt_table *t, const tt_free_block *b, const size_t 
             st = copy_lines(c, fb);
         }
     if (st != AP_OK) {
-        for (size_t i = 0; i < n; i++)
-            tt_lines_free(cells[i].lines, cells[i].nlines);
+        tt_cells_free(cells, n);
         free(row_pos);
-        free(cells);
         return st;
     }
     tt_table_add_top_rows(t, row_pos, cells, n, (int)add);

@@ -38,12 +38,17 @@ void tt_lines_free(tt_line *lines, size_t n)
     free(lines);
 }
 
+void tt_cells_free(tt_cell *cells, size_t n)
+{
+    for (size_t i = 0; cells && i < n; i++)
+        tt_lines_free(cells[i].lines, cells[i].nlines);
+    free(cells);
+}
+
 void tt_table_free(tt_table *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->ncells; i++)
-        tt_lines_free(t->cells[i].lines, t->cells[i].nlines);
-    free(t->cells);
+    tt_cells_free(t->cells, t->ncells);
     free(t->row_pos);
     free(t->col_pos);
     memset(t, 0, sizeof *t);

@@ -69,6 +69,7 @@ ap_status tt_lines_add(tt_line **lines, size_t *n, const char *text, float confi
 /* Appends a copy of line: its text, confidence, sizes, ink, flags and box. AP_ERR_NOMEM. */
 ap_status tt_lines_add_copy(tt_line **lines, size_t *n, const tt_line *line);
 void tt_lines_free(tt_line *lines, size_t n);
+void tt_cells_free(tt_cell *cells, size_t n); /* n cells' lines, then the array */
 void tt_table_free(tt_table *t); /* frees the contents, not t */
 /* Puts add new rows on top of t (text found above its frame): row_pos holds their tops
  * and then t's row edges (t->nrows + add + 1 in all), cells[0, n) their cells with room
