@@ -32,7 +32,7 @@ static void block_text(const tt_free_block *b, char *buf, size_t cap)
     }
 }
 
-static int is_time_block(const tt_free_block *b)
+int tt_free_block_is_times(const tt_free_block *b)
 {
     char buf[MAX_FREE_TEXT];
     block_text(b, buf, sizeof buf);
@@ -211,7 +211,7 @@ static ap_status lists_in(const tt_free_block *b, size_t n, unsigned char *used,
     st = AP_OK;
     size_t nt = 0;
     for (size_t i = 0; i < n; i++)
-        if (!used[i] && is_time_block(&b[i])) timed[i] = 1, order[nt++] = i;
+        if (!used[i] && tt_free_block_is_times(&b[i])) timed[i] = 1, order[nt++] = i;
     sort_by_y(order, nt, b);
     for (size_t s = 0; s < nt && st == AP_OK; s++) {
         if (taken[order[s]]) continue;
@@ -332,7 +332,7 @@ ap_status tt_free_lists(const tt_free_block *given, size_t n, unsigned char *use
             const tt_free_block *low = &given[j];
             int gap = low->y - (top->y + top->h);
             if (j == i || used[j] || away[j] || !same_column(top, low) || gap < -top->h / 2 ||
-                gap > (top->h > low->h ? top->h : low->h) || !is_time_block(low))
+                gap > (top->h > low->h ? top->h : low->h) || !tt_free_block_is_times(low))
                 continue;
             tt_line *lines = malloc((top->nlines + low->nlines) * sizeof *lines);
             if (!lines) goto out;
@@ -536,7 +536,7 @@ ap_status tt_free_headings(const tt_free_block *b, size_t n, unsigned char *used
             int timed = 0, inside = 1, first_col = -1, apart = 0;
             for (size_t q = j; q < e; q++) {
                 int c = column_at(t, &b[over[q]]);
-                timed |= is_time_block(&b[over[q]]);
+                timed |= tt_free_block_is_times(&b[over[q]]);
                 inside &= c >= 0;
                 if (first_col < 0) first_col = c;
                 apart |= c != first_col;

@@ -67,6 +67,8 @@ typedef struct tt_free_block {
  * copied). The blocks it takes are marked in used[] (the caller leaves them out of the
  * free text). AP_OK, or AP_ERR_NOMEM (tables added so far stay the page's). */
 ap_status tt_free_lists(const tt_free_block *b, size_t n, unsigned char *used, tt_page *page);
+/* Whether a block's lines, joined, are times alone. */
+int tt_free_block_is_times(const tt_free_block *b);
 
 /* Lists whose times a table beside them took (a list set without rules between ruled
  * ones, its times boxed): for each table of page, an edge column holding times alone, at

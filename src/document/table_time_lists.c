@@ -15,25 +15,30 @@
 #include <string.h>
 
 #include "document/readers.h"
-#include "document/timeparse.h"
 
 #define MIN_TIMES 3 /* as tt_free_lists wants */
+
+/* The block of cell c's lines: their boxes' union. */
+static tt_free_block cell_block(const tt_cell *c)
+{
+    int x0 = c->lines[0].box.x, y0 = c->lines[0].box.y;
+    int x1 = x0 + c->lines[0].box.w, y1 = y0 + c->lines[0].box.h;
+    for (size_t k = 1; k < c->nlines; k++) {
+        const tt_bbox *b = &c->lines[k].box;
+        x0 = b->x < x0 ? b->x : x0, y0 = b->y < y0 ? b->y : y0;
+        x1 = b->x + b->w > x1 ? b->x + b->w : x1, y1 = b->y + b->h > y1 ? b->y + b->h : y1;
+    }
+    return (tt_free_block){x0, y0, x1 - x0, y1 - y0, c->lines, c->nlines};
+}
 
 /* Whether cell c's lines, joined, are times alone, every line placed on the page. */
 static int times_only(const tt_cell *c)
 {
-    char buf[256];
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t k = 0; k < c->nlines; k++) {
-        const tt_line *l = &c->lines[k];
-        size_t n = strlen(l->text);
-        if (l->box.w <= 0 || l->box.h <= 0 || len + n + 2 > sizeof buf) return 0;
-        if (k) buf[len++] = ' ';
-        memcpy(buf + len, l->text, n + 1);
-        len += n;
-    }
-    return c->nlines && tp_is_time_only(buf, len, 0, NULL);
+    for (size_t k = 0; k < c->nlines; k++)
+        if (c->lines[k].box.w <= 0 || c->lines[k].box.h <= 0) return 0;
+    if (!c->nlines) return 0;
+    tt_free_block blk = cell_block(c);
+    return tt_free_block_is_times(&blk);
 }
 
 /* The cells of table t's column col that make a list's times: every cell with print
@@ -57,19 +62,6 @@ static size_t time_column(const tt_table *t, int col, size_t *idx)
             return 0;
     }
     return n >= MIN_TIMES ? n : 0;
-}
-
-/* The block of cell c's lines: their boxes' union. */
-static tt_free_block cell_block(const tt_cell *c)
-{
-    int x0 = c->lines[0].box.x, y0 = c->lines[0].box.y;
-    int x1 = x0 + c->lines[0].box.w, y1 = y0 + c->lines[0].box.h;
-    for (size_t k = 1; k < c->nlines; k++) {
-        const tt_bbox *b = &c->lines[k].box;
-        x0 = b->x < x0 ? b->x : x0, y0 = b->y < y0 ? b->y : y0;
-        x1 = b->x + b->w > x1 ? b->x + b->w : x1, y1 = b->y + b->h > y1 ? b->y + b->h : y1;
-    }
-    return (tt_free_block){x0, y0, x1 - x0, y1 - y0, c->lines, c->nlines};
 }
 
 /* Offers column col of table k with the free blocks b[0, n) to tt_free_lists; the cells a
